@@ -1,0 +1,128 @@
+# Signet — one GNU Makefile for everything (DESIGN.md).
+#   make            build build/bin/{signet-scd,signet-policyd,signet}
+#   make check      unit + end-to-end tests     (SANITIZE=1: ASan+UBSan build)
+#   make demo       the embedded default, end to end
+#   make deps       install missing Debian packages (root or sudo)
+#   make install PREFIX=/usr/local
+#   make fuzz       libFuzzer targets (clang)
+#   make bench      benchmark against ../shared/bench baselines
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+CC        ?= cc
+SANITIZE  ?= 0
+B         := build
+ifeq ($(SANITIZE),1)
+B         := build-san
+endif
+BIN       := $(B)/bin
+
+PKGS      := libassuan gpg-error libgcrypt libssl libcrypto libp11 inih jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+             -Wformat=2 -Wno-format-nonliteral
+HARDEN    := -fstack-protector-strong -fPIE
+CFLAGS    ?= -O2 -g
+ifeq ($(SANITIZE),1)
+CFLAGS    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDSAN     := -fsanitize=address,undefined
+else
+HARDEN    += -D_FORTIFY_SOURCE=2
+endif
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) -MMD -MP \
+              -Icommon -DSIGNET_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+LDFLAGS   += -pie -Wl,-z,relro,-z,now $(LDSAN)
+LIBS      := $(PKG_LIBS) -lpthread
+
+COMMON_SRC := $(wildcard common/*.c)
+POLICYD_SRC := $(wildcard policyd/*.c)
+SCD_SRC    := $(wildcard scdaemon-shim/*.c)
+AGENT_SRC  := $(wildcard agent/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+COMMON_OBJ := $(call obj,$(COMMON_SRC))
+LIBCOMMON  := $(B)/libsignet-common.a
+
+PROGS := $(BIN)/signet-policyd $(BIN)/signet-scd $(BIN)/signet
+UNITS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+
+all: $(PROGS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBCOMMON): $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN)/signet-policyd: $(call obj,$(POLICYD_SRC)) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BIN)/signet-scd: $(call obj,$(SCD_SRC)) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BIN)/signet: $(call obj,$(AGENT_SRC)) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# A unit test links the common library plus, when it tests a program's
+# module, that module's object (tests/unit/test_<prog>_<module>.c is not
+# needed: each test lists its extra objects in UNIT_EXTRA_<name>).
+UNIT_EXTRA_test_policy := $(call obj,policyd/policy.c)
+UNIT_EXTRA_test_card   := $(call obj,scdaemon-shim/card.c)
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(LIBCOMMON) $(LIBS) -lcmocka
+$(B)/tests/test_policy: $(UNIT_EXTRA_test_policy)
+$(B)/tests/test_card: $(UNIT_EXTRA_test_card)
+
+deps:
+	@tests/deps.sh
+
+unit: $(UNITS)
+	@set -e; for t in $(UNITS); do echo "== $$t"; $$t; done
+
+e2e: $(PROGS)
+	@SIGNET_BIN=$(abspath $(BIN)) tests/run-e2e.sh
+
+check: deps-if-missing
+	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory e2e
+
+deps-if-missing:
+	@tests/deps.sh --if-missing
+
+demo: deps-if-missing
+	@$(MAKE) --no-print-directory all
+	@SIGNET_BIN=$(abspath $(BIN)) conf/demo.sh
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 doc/signet.1 doc/signet-scd.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 doc/signet-policyd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+
+FUZZ_SRC := $(wildcard fuzz/*.c)
+FUZZ_BIN := $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
+fuzz: $(FUZZ_BIN)
+build-fuzz/%: fuzz/%.c $(COMMON_SRC) $(POLICYD_SRC) $(SCD_SRC)
+	@mkdir -p build-fuzz
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Ipolicyd -Iscdaemon-shim \
+	  $(PKG_CFLAGS) -o $@ $< $(COMMON_SRC) $(FUZZ_EXTRA_$*) $(PKG_LIBS) -lpthread
+
+bench: $(PROGS)
+	@SIGNET_BIN=$(abspath $(BIN)) bench/run.sh
+
+clean:
+	rm -rf build build-san build-fuzz
+
+.PHONY: all deps deps-if-missing unit e2e check demo install fuzz bench clean
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# libp11 0.4.12 marks the RSA calls we need (PKCS11_private_encrypt,
+# PKCS11_generate_key) deprecated for 0.5.0; they are the only way to reach
+# CKM_RSA_PKCS and key generation through it.
+$(B)/obj/policyd/hsm.o: WARN += -Wno-deprecated-declarations

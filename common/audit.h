@@ -1,0 +1,59 @@
+/* audit.h — the append-only audit trail (JSON Lines, one event per line).
+ *
+ * Each line is a JSON object with sorted keys, compact, ASCII-only
+ * (jansson JSON_COMPACT|JSON_SORT_KEYS|JSON_ENSURE_ASCII):
+ *   v (1), seq (1, 2, … without gaps, continued across restarts), time
+ *   (RFC 3339 UTC with microseconds), event ("sign", "deny", "keygen",
+ *   "certify", "start"), uid, user, pid, project, key_fpr, hash, digest
+ *   (hex), result ("granted" | "denied" | "error"), reason, signature (hex).
+ * Absent fields are left out.  audit_append() returns only once the line is
+ * on disk (fdatasync); concurrent appenders share one sync (group commit). */
+#ifndef SIGNET_AUDIT_H
+#define SIGNET_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <gpg-error.h>
+
+#define AUDIT_MAX_LINE (64 * 1024)
+
+struct audit_event {
+	const char *event;       /* required */
+	int has_requester;       /* uid/user/pid present */
+	uid_t uid;
+	const char *user;
+	pid_t pid;
+	const char *project;
+	const char *key_fpr;     /* 40 hex */
+	const char *hash;        /* "sha256" */
+	const uint8_t *digest;
+	size_t digest_len;
+	const char *result;
+	const char *reason;
+	const uint8_t *signature;
+	size_t signature_len;
+};
+
+struct audit_log;
+
+/* Open (create 0640, O_APPEND|O_NOFOLLOW) PATH; refuses symlinks and
+ * non-regular files.  Reads the last line to continue the sequence; a last
+ * line that does not parse is an error (the trail must be repaired by hand,
+ * never silently continued). */
+gpg_error_t audit_open(const char *path, struct audit_log **log);
+void audit_close(struct audit_log *log);
+
+/* Encode EV with SEQ and TIME_US (µs since the epoch) into a new
+ * NUL-terminated line without the newline (*LINE, free with free()). */
+gpg_error_t audit_encode(const struct audit_event *ev, uint64_t seq, int64_t time_us, char **line);
+
+/* Append EV durably; *SEQ (may be NULL) gets its sequence number.
+ * Thread-safe. */
+gpg_error_t audit_append(struct audit_log *log, const struct audit_event *ev, uint64_t *seq);
+
+/* Parse one line read back (at most AUDIT_MAX_LINE bytes) and return its
+ * seq; GPG_ERR_INV_DATA if it is not a valid record. */
+gpg_error_t audit_parse_seq(const char *line, size_t len, uint64_t *seq);
+
+#endif

@@ -1,0 +1,109 @@
+/* config.h — signet.conf, the policy daemon's configuration (INI, libinih).
+ *
+ * Strict: an unknown section or key, a bad value, a duplicate key or a
+ * missing required key is an error reported as "FILE:LINE: reason" and
+ * nothing starts.  Layout (doc/signet-policyd.8 has the full reference):
+ *
+ *   [policyd]
+ *   socket = /path/policyd.sock        (required)
+ *   socket_group = signet              (optional: 0660 + this group; else 0666)
+ *   audit = /path/audit.jsonl          (required)
+ *   instance = 1A2B3C4D                (required: installation id, 8 hex)
+ *   log = /path/policyd.log            (optional; default stderr)
+ *   admins = user:root group:wheel     (optional; root and the daemon's own
+ *                                       user are always admins)
+ *   [hsm]
+ *   module = /usr/lib/softhsm/libsofthsm2.so
+ *   token = signet
+ *   pin_file = /path/user-pin          (0600, owned by the daemon's user)
+ *   so_pin_file = /path/so-pin         (optional: only for --init-token)
+ *   softhsm2_conf = /path/softhsm2.conf (optional: exported as SOFTHSM2_CONF)
+ *   [project NAME]                     (NAME: [A-Za-z0-9._-]{1,64})
+ *   key = pkcs11:token=signet;object=NAME
+ *   algo = rsa2048 | rsa3072 | rsa4096
+ *   uid = Name <mail>
+ *   created = 1732579200               (the OpenPGP key creation time)
+ *   cert = /path/certs/NAME.pgp
+ *   signers = user:alice group:release
+ *   hashes = sha256 sha384 sha512      (optional; sha1 and md5 refused)
+ */
+#ifndef SIGNET_CONFIG_H
+#define SIGNET_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <gpg-error.h>
+
+#define CONFIG_MAX_FILE   (1024 * 1024)
+#define CONFIG_MAX_LINE   199      /* libinih's INI_MAX_LINE is 200 */
+#define CONFIG_MAX_PROJECTS 256
+#define CONFIG_MAX_PRINCIPALS 64
+#define PROJECT_NAME_MAX  64
+
+enum principal_kind { PRINCIPAL_USER = 1, PRINCIPAL_GROUP = 2 };
+
+struct principal {
+	enum principal_kind kind;
+	char *name;
+};
+
+enum key_algo { KEY_ALGO_NONE = 0, KEY_ALGO_RSA2048, KEY_ALGO_RSA3072, KEY_ALGO_RSA4096 };
+
+struct project_conf {
+	char *name;
+	char *key_uri;
+	enum key_algo algo;
+	char *uid;
+	int64_t created;
+	char *cert;
+	struct principal *signers;
+	size_t nsigners;
+	unsigned int hash_mask;    /* hashalgo bits; default sha256|sha384|sha512 */
+	int line;                  /* line of the [project] header */
+};
+
+struct signet_config {
+	char *path;
+	/* [policyd] */
+	char *socket;
+	char *socket_group;
+	char *audit;
+	char *log;
+	uint8_t instance[4];
+	struct principal *admins;
+	size_t nadmins;
+	/* [hsm] */
+	char *module;
+	char *token;
+	char *pin_file;
+	char *so_pin_file;
+	char *softhsm2_conf;
+	/* [project …] */
+	struct project_conf *projects;
+	size_t nprojects;
+};
+
+/* Load and validate PATH.  On error *CFG is NULL and ERR (ERRLEN bytes) holds
+ * "PATH:LINE: reason" (or "PATH: reason"); the return value is
+ * GPG_ERR_INV_VALUE for content errors or the errno-based error of reading. */
+gpg_error_t config_load(const char *path, struct signet_config **cfg, char *err, size_t errlen);
+/* Same for a config held in memory (NAME is used in messages). */
+gpg_error_t config_parse_buffer(const char *name, const char *buf, size_t len,
+                                struct signet_config **cfg, char *err, size_t errlen);
+void config_free(struct signet_config *cfg);
+
+const struct project_conf *config_find_project(const struct signet_config *cfg, const char *name);
+
+/* 1 if NAME is a valid project name. */
+int config_project_name_ok(const char *name);
+const char *key_algo_name(enum key_algo a);       /* "rsa3072" */
+enum key_algo key_algo_parse(const char *s);      /* KEY_ALGO_NONE if unknown */
+unsigned int key_algo_bits(enum key_algo a);      /* 3072 */
+
+/* Parse "user:alice group:release" into a new array (*OUT, *N).  ERR gets a
+ * reason on failure. */
+gpg_error_t principals_parse(const char *s, struct principal **out, size_t *n, char *err, size_t errlen);
+void principals_free(struct principal *p, size_t n);
+
+#endif
