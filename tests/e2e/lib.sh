@@ -1,0 +1,99 @@
+# tests/e2e/lib.sh — shared set-up for the end-to-end tests (sourced).
+#
+# world_new            a fresh temporary world: $W (short path under /tmp),
+#                      an embedded-default Signet home in $SIGNET_HOME,
+#                      policyd started.  Everything is stopped by pid and
+#                      removed on exit.
+# project_new NAME ALGO SIGNER...   signet project create
+# gpghome_new H [--as USER] [--project P]...   signet setup into GnuPG home H
+# fpr_of H UID-SUBSTRING              fingerprint of the key in H
+# sig_mpi SIGFILE                     hex of the RSA value in an OpenPGP signature
+# audit_check [args]                  tests/tools/audit-check.py on the trail
+set -euo pipefail
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOOLS=$E2E_DIR/../tools
+SIGNET_BIN=$(cd "${SIGNET_BIN:-$E2E_DIR/../../build/bin}" && pwd)
+export PATH=$SIGNET_BIN:$PATH
+unset GNUPGHOME
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "   $*"; }
+
+_HOMES=()
+_USERS=()
+world_cleanup() {
+	local rc=$? h
+	set +e
+	for h in "${_HOMES[@]}"; do
+		gpgconf --homedir "$h" --kill all >/dev/null 2>&1
+	done
+	[[ -n ${SIGNET_HOME:-} && -d ${SIGNET_HOME:-/nonexistent} ]] && signet --home "$SIGNET_HOME" stop >/dev/null 2>&1
+	if ((rc != 0)) && [[ -n ${W:-} ]]; then
+		echo "---- policyd log (tail)"; tail -n 30 "$SIGNET_HOME/run/policyd.log" 2>/dev/null
+		for h in "${_HOMES[@]}"; do
+			[[ -f $h/signet-scd.log ]] && { echo "---- $h/signet-scd.log (tail)"; tail -n 20 "$h/signet-scd.log"; }
+		done
+	fi
+	[[ -n ${KEEP_WORLD:-} ]] || rm -rf "${W:-/nonexistent}"
+	return $rc
+}
+
+world_new() {
+	W=$(mktemp -d /tmp/sgXXXXXX)
+	chmod 755 "$W"
+	export SIGNET_HOME=$W/h
+	trap world_cleanup EXIT
+	signet --home "$SIGNET_HOME" init >"$W/init.out" || { cat "$W/init.out"; fail "signet init"; }
+	signet --home "$SIGNET_HOME" start >"$W/start.out" || { cat "$W/start.out"; fail "signet start"; }
+	AUDIT=$SIGNET_HOME/audit/audit.jsonl
+}
+
+project_new() { # NAME ALGO SIGNER...
+	local name=$1 algo=$2 s args=()
+	shift 2
+	for s in "$@"; do args+=(--signer "$s"); done
+	signet --home "$SIGNET_HOME" project create "$name" --algo "$algo" \
+		--uid "Project $name <$name@signet.test>" "${args[@]}" >"$W/create-$name.out" 2>&1 ||
+		{ cat "$W/create-$name.out"; fail "project create $name"; }
+	signet --home "$SIGNET_HOME" project export "$name" >"$W/$name.asc"
+	gpg --dearmor <"$W/$name.asc" >"$W/$name.gpg"
+}
+
+# Make a unix user for access-control tests (removed at exit).
+user_new() { # NAME
+	local u=$1
+	id "$u" >/dev/null 2>&1 || useradd --no-create-home --shell /usr/sbin/nologin "$u"
+	_USERS+=("$u")
+}
+
+as_user() { # USER CMD...  (root: runuser; the user must exist)
+	local u=$1
+	shift
+	if [[ $u == root || $u == "$(id -un)" ]]; then "$@"; else runuser -u "$u" -- "$@"; fi
+}
+
+gpghome_new() { # H [--as USER] [setup args...]
+	local h=$1 u
+	u=$(id -un)
+	shift
+	if [[ ${1:-} == --as ]]; then u=$2; shift 2; fi
+	mkdir -p "$h"
+	chmod 700 "$h"
+	[[ $u == "$(id -un)" ]] || chown "$u" "$h"
+	_HOMES+=("$h")
+	as_user "$u" env SIGNET_HOME="$SIGNET_HOME" "$SIGNET_BIN/signet" setup --gnupghome "$h" "$@" \
+		>"$h.setup.out" 2>&1 || { cat "$h.setup.out"; fail "signet setup $h as $u"; }
+}
+
+fpr_of() { # H UIDPART
+	gpg --homedir "$1" --batch --with-colons --list-keys "$2" 2>/dev/null | awk -F: '/^fpr/{print $10; exit}'
+}
+
+sig_mpi() { python3 "$TOOLS/pgpsig.py" "$1"; }
+
+audit_check() { python3 "$TOOLS/audit-check.py" "$AUDIT" "$@"; }
+
+# Sign FILE in home H with key FPR as USER; detached signature to FILE.sig.
+sign_detached() { # USER H FPR FILE
+	as_user "$1" env GNUPGHOME="$2" gpg --batch --yes --no-tty -u "$3!" --detach-sign -o "$4.sig" "$4"
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Check a Signet audit trail: valid JSON Lines, one object per line, v == 1,
+seq 1, 2, 3 … without gaps, required fields present.  Options:
+  --has-sig HEX        a record with this signature value exists (leading
+                       zeros ignored) and is a granted sign event
+  --count EVENT=N      exactly N records of this event
+  --has EVENT:RESULT:USER[:PROJECT]   at least one such record
+Prints a summary; exits 1 with the reason on the first failure."""
+import json, sys
+
+
+def die(msg):
+    print("audit-check: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def main():
+    path, args = sys.argv[1], sys.argv[2:]
+    recs = []
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, 1):
+            if not raw.endswith(b"\n"):
+                die("%s:%d: last line has no newline" % (path, n))
+            try:
+                r = json.loads(raw)
+            except ValueError as e:
+                die("%s:%d: not JSON: %s" % (path, n, e))
+            if not isinstance(r, dict) or r.get("v") != 1:
+                die("%s:%d: not a v1 record" % (path, n))
+            if r.get("seq") != n:
+                die("%s:%d: seq %r, expected %d" % (path, n, r.get("seq"), n))
+            for k in ("time", "event"):
+                if k not in r:
+                    die("%s:%d: missing %s" % (path, n, k))
+            if r["event"] in ("sign", "deny"):
+                for k in ("uid", "user", "pid", "project", "key_fpr", "hash", "result", "reason"):
+                    if k not in r:
+                        die("%s:%d: %s record without %s" % (path, n, r["event"], k))
+            recs.append(r)
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--has-sig":
+            want = args[i + 1].lower().lstrip("0")
+            if not any(r.get("signature", "").lstrip("0") == want and r["event"] == "sign"
+                       and r.get("result") == "granted" for r in recs):
+                die("no granted sign record with signature %s…" % want[:16])
+            i += 2
+        elif a == "--count":
+            ev, n = args[i + 1].split("=")
+            got = sum(1 for r in recs if r["event"] == ev)
+            if got != int(n):
+                die("%d %s records, expected %s" % (got, ev, n))
+            i += 2
+        elif a == "--has":
+            parts = args[i + 1].split(":")
+            ev, res, user = parts[:3]
+            proj = parts[3] if len(parts) > 3 else None
+            if not any(r["event"] == ev and r.get("result") == res and r.get("user") == user
+                       and (proj is None or r.get("project") == proj) for r in recs):
+                die("no %s record with result %s for user %s%s" % (ev, res, user, " project " + proj if proj else ""))
+            i += 2
+        else:
+            die("unknown option " + a)
+    print("   audit trail ok: %d records" % len(recs))
+
+
+main()
