@@ -1,0 +1,46 @@
+#!/bin/bash
+# make bench: Signet beside the baselines of ../shared/bench, in one run.
+#
+# 1. the kit's run-baseline.sh with Signet as an extra scdaemon backend
+#    (soft key, gnupg-pkcs11-scd and signet on the same SoftHSM2 token):
+#    gpg --detach-sign latency, PKSIGN/s in one and in two parallel
+#    gpg-connect-agent sessions, git/rpm/debsign flows, raw C_Sign rate;
+# 2. policyd's own SIGN rate with 1, 2 and 8 concurrent clients
+#    (bench/policyd-load.c), against the raw C_Sign rate of the same keys;
+# 3. bench/report.sh prints the ratios.
+#   SIGNET_BENCH_KIT  the kit (default ../shared/bench)
+#   BENCH_DIR         state folder (default: a new short one under /tmp)
+#   BENCH_QUICK=1     the kit's --quick mode
+set -euo pipefail
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+KIT=${SIGNET_BENCH_KIT:-$TOP/../shared/bench}
+[[ -x $KIT/run-baseline.sh ]] || { echo "bench: the kit is not at $KIT (set SIGNET_BENCH_KIT)" >&2; exit 1; }
+export SIGNET_BIN=${SIGNET_BIN:-$TOP/build/bin}
+export BENCH_DIR=${BENCH_DIR:-$(mktemp -d /tmp/sgbXXXX)}
+export BENCH_KEYTYPES=${BENCH_KEYTYPES:-rsa2048 rsa3072 rsa4096}
+LOADSECS=${BENCH_LOAD_SECS:-3}
+OUT=$BENCH_DIR/results
+mkdir -p "$OUT" "$BENCH_DIR/bin"
+cc -O2 -Wall -Wextra -Werror -pthread -o "$BENCH_DIR/bin/policyd-load" "$TOP/bench/policyd-load.c" \
+	$(pkg-config --cflags --libs libassuan gpg-error)
+
+args=(--scd "signet=$SIGNET_BIN/signet-scd:$TOP/bench/signet-hook.sh" --keep)
+[[ ${BENCH_QUICK:-0} == 1 ]] && args+=(--quick)
+"$KIT/run-baseline.sh" "${args[@]}" | tee "$OUT/kit.out"
+
+# policyd alone, same token, same run.
+SOCK=$BENCH_DIR/signet/h/run/policyd.sock
+[[ -S $SOCK ]] || { echo "bench: signet's policyd socket $SOCK is missing" >&2; exit 1; }
+printf 'key\tclients\tops\tops_per_s\tp50_us\tp99_us\terrors\n' >"$OUT/policyd-load.tsv"
+for kt in $BENCH_KEYTYPES; do
+	for c in 1 2 8; do
+		r=$("$BENCH_DIR/bin/policyd-load" -s "$SOCK" -p "$kt" -c "$c" -t "$LOADSECS") || true
+		printf '%s\t%s\n' "$kt" "$r" >>"$OUT/policyd-load.tsv"
+	done
+done
+# stop what --keep left running
+for b in soft p11scd signet; do
+	[[ -f $BENCH_DIR/$b/backend ]] && "$KIT/backend-ctl.sh" "$b" stop >/dev/null 2>&1 || true
+done
+python3 "$TOP/bench/summary.py" "$OUT" | tee "$OUT/signet-summary.md"
+echo "bench: results in $OUT"
