@@ -1,0 +1,1058 @@
+/* config.c — signet.conf: strict INI through libinih.
+ *
+ * libinih gives the handler neither the line number nor the section header
+ * itself (only key lines reach the handler, and it truncates section names
+ * at 50 bytes, shorter than "project " + a 64-byte name).  So we feed it
+ * through our own reader: the reader counts lines, recognises section
+ * headers on its own and keeps the current section in the parse context;
+ * the handler then only looks keys up in the table of that section.
+ * The first error is kept and the reader reports end-of-file from then on,
+ * so nothing after it is looked at. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "hashalgo.h"
+#include "hex.h"
+#include "p11uri.h"
+
+#define PRINCIPAL_NAME_MAX 64      /* longer than any Linux user/group name */
+#define CONFIG_MAX_REASON  256     /* a reason from a value parser */
+#define CONFIG_ERR_SHOW    64      /* bytes of a file-supplied word shown in a message */
+
+enum section_kind { SECTION_NONE = 0, SECTION_POLICYD, SECTION_HSM, SECTION_PROJECT };
+
+enum value_type {
+	VALUE_PATH,          /* absolute path */
+	VALUE_WORD,          /* [A-Za-z0-9._-]+ (a group or token name) */
+	VALUE_TEXT,          /* any printable text */
+	VALUE_INSTANCE,      /* 8 hex digits */
+	VALUE_PRINCIPALS,
+	VALUE_KEY_URI,
+	VALUE_ALGO,
+	VALUE_CREATED,
+	VALUE_HASHES,
+};
+
+/* One key of a section.  OFF is the field's offset in struct signet_config
+ * ([policyd], [hsm]) or struct project_conf ([project]); OFF_N the count
+ * beside a principal array. */
+struct key_def {
+	const char *name;
+	enum value_type type;
+	int required;
+	size_t off;
+	size_t off_n;
+};
+
+#define CFG_KEY(n, t, r, f) { n, t, r, offsetof(struct signet_config, f), 0 }
+#define PRJ_KEY(n, t, r, f) { n, t, r, offsetof(struct project_conf, f), 0 }
+
+static const struct key_def policyd_keys[] = {
+	CFG_KEY("socket", VALUE_PATH, 1, socket),
+	CFG_KEY("socket_group", VALUE_WORD, 0, socket_group),
+	CFG_KEY("audit", VALUE_PATH, 1, audit),
+	CFG_KEY("instance", VALUE_INSTANCE, 1, instance),
+	CFG_KEY("log", VALUE_PATH, 0, log),
+	{ "admins", VALUE_PRINCIPALS, 0, offsetof(struct signet_config, admins),
+	  offsetof(struct signet_config, nadmins) },
+};
+
+static const struct key_def hsm_keys[] = {
+	CFG_KEY("module", VALUE_PATH, 1, module),
+	CFG_KEY("token", VALUE_TEXT, 1, token),
+	CFG_KEY("pin_file", VALUE_PATH, 1, pin_file),
+	CFG_KEY("so_pin_file", VALUE_PATH, 0, so_pin_file),
+	CFG_KEY("softhsm2_conf", VALUE_PATH, 0, softhsm2_conf),
+};
+
+static const struct key_def project_keys[] = {
+	PRJ_KEY("key", VALUE_KEY_URI, 1, key_uri),
+	PRJ_KEY("algo", VALUE_ALGO, 1, algo),
+	PRJ_KEY("uid", VALUE_TEXT, 1, uid),
+	PRJ_KEY("created", VALUE_CREATED, 1, created),
+	PRJ_KEY("cert", VALUE_PATH, 1, cert),
+	{ "signers", VALUE_PRINCIPALS, 1, offsetof(struct project_conf, signers),
+	  offsetof(struct project_conf, nsigners) },
+	PRJ_KEY("hashes", VALUE_HASHES, 0, hash_mask),
+};
+
+#define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
+
+/* Per section instance: which keys were seen (bit I = table entry I). */
+struct section_state {
+	int present;
+	int line;
+	unsigned int seen;
+};
+
+struct parse_ctx {
+	const char *name;          /* file name for messages */
+	const char *buf;
+	size_t len;
+	size_t pos;
+	int lineno;                /* line last handed to libinih */
+	int line_indented;         /* that line starts with blank space */
+	int key_since_section;     /* libinih's prev_name is set */
+
+	enum section_kind section;
+	struct project_conf *project;   /* current [project] */
+	struct section_state policyd, hsm;
+	struct section_state *project_state;  /* parallel to cfg->projects */
+
+	struct signet_config *cfg;
+	int err_line;              /* 0: no error yet */
+	char *err;
+	size_t errlen;
+};
+
+static const struct key_algo_entry {
+	enum key_algo algo;
+	const char *name;
+	unsigned int bits;
+} key_algos[] = {
+	{ KEY_ALGO_RSA2048, "rsa2048", 2048 },
+	{ KEY_ALGO_RSA3072, "rsa3072", 3072 },
+	{ KEY_ALGO_RSA4096, "rsa4096", 4096 },
+};
+
+/* Hashes gpg may name that must never be used for a new signature. */
+static const char *const refused_hashes[] = { "sha1", "md5", "rmd160" };
+
+const char *
+key_algo_name(enum key_algo a)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(key_algos) / sizeof(key_algos[0]); i++)
+		if (key_algos[i].algo == a)
+			return key_algos[i].name;
+	return "none";
+}
+
+enum key_algo
+key_algo_parse(const char *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return KEY_ALGO_NONE;
+	for (i = 0; i < sizeof(key_algos) / sizeof(key_algos[0]); i++)
+		if (strcmp(key_algos[i].name, s) == 0)
+			return key_algos[i].algo;
+	return KEY_ALGO_NONE;
+}
+
+unsigned int
+key_algo_bits(enum key_algo a)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(key_algos) / sizeof(key_algos[0]); i++)
+		if (key_algos[i].algo == a)
+			return key_algos[i].bits;
+	return 0;
+}
+
+static int
+word_char_ok(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+/* 1 if S[0..LEN) is non-empty and made only of [A-Za-z0-9._-]. */
+static int
+word_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!word_char_ok((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+int
+config_project_name_ok(const char *name)
+{
+	size_t len;
+
+	if (name == NULL)
+		return 0;
+	len = strlen(name);
+	return len <= PROJECT_NAME_MAX && word_ok(name, len);
+}
+
+/* Copy at most CONFIG_ERR_SHOW bytes of S into OUT with anything that is not
+ * printable ASCII replaced by '?': file contents end up in log lines. */
+static const char *
+show(const char *s, size_t len, char *out, size_t outlen)
+{
+	size_t i, n = 0;
+
+	if (outlen == 0)
+		return "";
+	for (i = 0; i < len && n + 1 < outlen && i < CONFIG_ERR_SHOW; i++) {
+		unsigned char c = (unsigned char)s[i];
+		out[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	if (i < len && n + 4 < outlen) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+void
+principals_free(struct principal *p, size_t n)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(p[i].name);
+	free(p);
+}
+
+gpg_error_t
+principals_parse(const char *s, struct principal **out, size_t *n, char *err, size_t errlen)
+{
+	struct principal *list = NULL;
+	size_t count = 0;
+	const char *p = s;
+	char shown[CONFIG_ERR_SHOW + 8];
+	gpg_error_t r = gpg_error(GPG_ERR_INV_VALUE);
+
+	if (out != NULL)
+		*out = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (errlen > 0)
+		err[0] = '\0';
+	if (s == NULL || out == NULL || n == NULL) {
+		r = gpg_error(GPG_ERR_INV_ARG);
+		goto out;
+	}
+
+	list = calloc(CONFIG_MAX_PRINCIPALS, sizeof(*list));
+	if (list == NULL) {
+		r = gpg_error_from_syserror();
+		goto out;
+	}
+	for (;;) {
+		const char *word, *colon, *name;
+		size_t wlen, klen, nlen;
+		enum principal_kind kind;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		word = p;
+		while (*p != '\0' && *p != ' ' && *p != '\t')
+			p++;
+		wlen = (size_t)(p - word);
+		show(word, wlen, shown, sizeof(shown));
+
+		colon = memchr(word, ':', wlen);
+		if (colon == NULL) {
+			snprintf(err, errlen, "'%s': expected user:NAME or group:NAME", shown);
+			goto out;
+		}
+		klen = (size_t)(colon - word);
+		if (klen == 4 && memcmp(word, "user", 4) == 0)
+			kind = PRINCIPAL_USER;
+		else if (klen == 5 && memcmp(word, "group", 5) == 0)
+			kind = PRINCIPAL_GROUP;
+		else {
+			snprintf(err, errlen, "'%s': unknown kind (expected user: or group:)", shown);
+			goto out;
+		}
+		name = colon + 1;
+		nlen = wlen - klen - 1;
+		if (nlen == 0) {
+			snprintf(err, errlen, "'%s': empty name", shown);
+			goto out;
+		}
+		if (nlen > PRINCIPAL_NAME_MAX || !word_ok(name, nlen)) {
+			snprintf(err, errlen, "'%s': bad name (allowed: A-Z a-z 0-9 . _ -, at most %d)",
+			         shown, PRINCIPAL_NAME_MAX);
+			goto out;
+		}
+		if (count == CONFIG_MAX_PRINCIPALS) {
+			snprintf(err, errlen, "too many principals (max %d)", CONFIG_MAX_PRINCIPALS);
+			goto out;
+		}
+		list[count].kind = kind;
+		list[count].name = strndup(name, nlen);
+		if (list[count].name == NULL) {
+			r = gpg_error_from_syserror();
+			goto out;
+		}
+		count++;
+	}
+	if (count == 0) {
+		free(list);
+		list = NULL;
+	}
+	*out = list;
+	list = NULL;
+	*n = count;
+	r = 0; /* success */
+out:
+	principals_free(list, count);
+	return r;
+}
+
+/* Value parsers: set the field at TARGET (and TARGET_N) from VALUE, or write
+ * a reason into REASON and return an error. */
+typedef gpg_error_t (*value_parser)(const char *value, void *target, void *target_n,
+                                    char *reason, size_t rlen);
+
+static gpg_error_t
+set_string(const char *value, void *target)
+{
+	char **field = target;
+	char *copy = strdup(value);
+
+	if (copy == NULL)
+		return gpg_error_from_syserror();
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+static gpg_error_t
+parse_path(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	(void)target_n;
+	if (value[0] != '/') {
+		snprintf(reason, rlen, "relative path (all paths must be absolute)");
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	return set_string(value, target);
+}
+
+static gpg_error_t
+parse_word(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	(void)target_n;
+	if (!word_ok(value, strlen(value))) {
+		snprintf(reason, rlen, "bad name (allowed: A-Z a-z 0-9 . _ -)");
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	return set_string(value, target);
+}
+
+static gpg_error_t
+parse_text(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	const unsigned char *p;
+
+	(void)target_n;
+	for (p = (const unsigned char *)value; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			snprintf(reason, rlen, "control character in value");
+			return gpg_error(GPG_ERR_INV_VALUE);
+		}
+	}
+	return set_string(value, target);
+}
+
+static gpg_error_t
+parse_instance(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	uint8_t *instance = target;
+	uint8_t tmp[4];
+	size_t n = 0;
+
+	(void)target_n;
+	if (strlen(value) != 2 * sizeof(tmp) ||
+	    hex_decode(value, strlen(value), tmp, sizeof(tmp), &n) != 0 || n != sizeof(tmp)) {
+		snprintf(reason, rlen, "expected exactly 8 hex digits");
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	memcpy(instance, tmp, sizeof(tmp));
+	return 0;
+}
+
+static gpg_error_t
+parse_principals_value(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	struct principal **field = target;
+	size_t *count = target_n;
+	struct principal *list = NULL;
+	size_t n = 0;
+	gpg_error_t r;
+
+	if ((r = principals_parse(value, &list, &n, reason, rlen)) != 0)
+		return r;
+	if (n == 0) {
+		snprintf(reason, rlen, "empty list (expected user:NAME or group:NAME words)");
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	principals_free(*field, *count);
+	*field = list;
+	*count = n;
+	return 0;
+}
+
+static gpg_error_t
+parse_key_uri(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	struct p11uri uri;
+	char why[CONFIG_MAX_REASON] = "";
+
+	(void)target_n;
+	if (strncmp(value, "pkcs11:", 7) != 0) {
+		snprintf(reason, rlen, "expected a PKCS#11 URI (pkcs11:token=...;object=...)");
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	if (p11uri_parse(value, &uri, why, sizeof(why)) != 0) {
+		snprintf(reason, rlen, "bad PKCS#11 URI: %s", why[0] != '\0' ? why : "invalid");
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	return set_string(value, target);
+}
+
+static gpg_error_t
+parse_algo(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	enum key_algo *field = target;
+	enum key_algo a = key_algo_parse(value);
+
+	(void)target_n;
+	if (a == KEY_ALGO_NONE) {
+		snprintf(reason, rlen, "unknown algorithm (expected rsa2048, rsa3072 or rsa4096)");
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	*field = a;
+	return 0;
+}
+
+static gpg_error_t
+parse_created(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	int64_t *field = target;
+	uint64_t v = 0;
+	const char *p;
+
+	(void)target_n;
+	/* OpenPGP timestamps are 32-bit unsigned (RFC 4880 §3.5). */
+	for (p = value; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || p - value >= 10)
+			goto bad;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (p == value || v > UINT32_MAX)
+		goto bad;
+	*field = (int64_t)v;
+	return 0;
+bad:
+	snprintf(reason, rlen, "expected seconds since the epoch (0..4294967295)");
+	return gpg_error(GPG_ERR_INV_VALUE);
+}
+
+static gpg_error_t
+parse_hashes(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	unsigned int *field = target;
+	unsigned int mask = 0;
+	const char *p = value;
+	char word[32];
+	char shown[CONFIG_ERR_SHOW + 8];
+	size_t i;
+
+	(void)target_n;
+	for (;;) {
+		const char *start;
+		size_t len;
+		const struct hashalgo *h;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		start = p;
+		while (*p != '\0' && *p != ' ' && *p != '\t')
+			p++;
+		len = (size_t)(p - start);
+		show(start, len, shown, sizeof(shown));
+		if (len >= sizeof(word)) {
+			snprintf(reason, rlen, "unknown hash '%s'", shown);
+			return gpg_error(GPG_ERR_INV_VALUE);
+		}
+		memcpy(word, start, len);
+		word[len] = '\0';
+		for (i = 0; i < sizeof(refused_hashes) / sizeof(refused_hashes[0]); i++) {
+			if (strcasecmp(word, refused_hashes[i]) == 0) {
+				snprintf(reason, rlen, "hash '%s' is not allowed for signing (too weak)", shown);
+				return gpg_error(GPG_ERR_INV_VALUE);
+			}
+		}
+		h = hashalgo_by_name(word);
+		if (h == NULL) {
+			snprintf(reason, rlen, "unknown hash '%s'", shown);
+			return gpg_error(GPG_ERR_INV_VALUE);
+		}
+		mask |= h->bit;
+	}
+	if (mask == 0) {
+		snprintf(reason, rlen, "empty list");
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	*field = mask;
+	return 0;
+}
+
+static const value_parser value_parsers[] = {
+	[VALUE_PATH] = parse_path,
+	[VALUE_WORD] = parse_word,
+	[VALUE_TEXT] = parse_text,
+	[VALUE_INSTANCE] = parse_instance,
+	[VALUE_PRINCIPALS] = parse_principals_value,
+	[VALUE_KEY_URI] = parse_key_uri,
+	[VALUE_ALGO] = parse_algo,
+	[VALUE_CREATED] = parse_created,
+	[VALUE_HASHES] = parse_hashes,
+};
+
+/* Record the first error as "NAME:LINE: MSG" (LINE 0: "NAME: MSG"). */
+static void fail(struct parse_ctx *ctx, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+fail(struct parse_ctx *ctx, int line, const char *fmt, ...)
+{
+	char msg[CONFIG_MAX_REASON * 2];
+	va_list ap;
+
+	if (ctx->err_line != 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ctx->err_line = line > 0 ? line : -1;
+	if (ctx->errlen == 0)
+		return;
+	if (line > 0)
+		snprintf(ctx->err, ctx->errlen, "%s:%d: %s", ctx->name, line, msg);
+	else
+		snprintf(ctx->err, ctx->errlen, "%s: %s", ctx->name, msg);
+}
+
+/* "[policyd]", "[project foo]" for messages. */
+static const char *
+section_label(const struct parse_ctx *ctx, char *out, size_t outlen)
+{
+	switch (ctx->section) {
+	case SECTION_POLICYD:
+		return "[policyd]";
+	case SECTION_HSM:
+		return "[hsm]";
+	case SECTION_PROJECT:
+		snprintf(out, outlen, "[project %s]", ctx->project->name);
+		return out;
+	case SECTION_NONE:
+		break;
+	}
+	return "(no section)";
+}
+
+static struct section_state *
+start_project(struct parse_ctx *ctx, const char *name, int line)
+{
+	struct signet_config *cfg = ctx->cfg;
+	struct project_conf *projects = NULL;
+	struct section_state *states = NULL;
+	size_t i;
+
+	for (i = 0; i < cfg->nprojects; i++) {
+		if (strcmp(cfg->projects[i].name, name) == 0) {
+			fail(ctx, line, "[project %s]: duplicate project (first at line %d)",
+			     name, cfg->projects[i].line);
+			return NULL;
+		}
+	}
+	if (cfg->nprojects == CONFIG_MAX_PROJECTS) {
+		fail(ctx, line, "[project %s]: too many projects (max %d)", name, CONFIG_MAX_PROJECTS);
+		return NULL;
+	}
+	projects = reallocarray(cfg->projects, cfg->nprojects + 1, sizeof(*projects));
+	if (projects == NULL)
+		goto nomem;
+	cfg->projects = projects;
+	states = reallocarray(ctx->project_state, cfg->nprojects + 1, sizeof(*states));
+	if (states == NULL)
+		goto nomem;
+	ctx->project_state = states;
+
+	memset(&projects[cfg->nprojects], 0, sizeof(projects[0]));
+	memset(&states[cfg->nprojects], 0, sizeof(states[0]));
+	projects[cfg->nprojects].name = strdup(name);
+	if (projects[cfg->nprojects].name == NULL)
+		goto nomem;
+	projects[cfg->nprojects].line = line;
+	projects[cfg->nprojects].hash_mask = hashalgo_default_mask();
+	states[cfg->nprojects].present = 1;
+	states[cfg->nprojects].line = line;
+	ctx->project = &projects[cfg->nprojects];
+	cfg->nprojects++;
+	return &states[cfg->nprojects - 1];
+nomem:
+	fail(ctx, line, "out of memory");
+	return NULL;
+}
+
+/* A section header line, START pointing at '[' (libinih's rules: the name
+ * ends at the first ']', a ';' after blank space starts a comment first). */
+static void
+enter_section(struct parse_ctx *ctx, const char *start, size_t len, int line)
+{
+	char name[CONFIG_MAX_LINE + 1];
+	char shown[CONFIG_ERR_SHOW + 8];
+	const char *end = NULL, *p;
+	struct section_state *st = NULL;
+	size_t i, nlen;
+
+	for (i = 1; i < len; i++) {
+		if (start[i] == ']') {
+			end = start + i;
+			break;
+		}
+		if (start[i] == ';' && isspace((unsigned char)start[i - 1]))
+			break;
+	}
+	if (end == NULL) {
+		fail(ctx, line, "syntax error (expected 'key = value' or '[section]')");
+		return;
+	}
+	for (p = end + 1; p < start + len && isspace((unsigned char)*p); p++)
+		;
+	if (p < start + len && *p != ';') {
+		fail(ctx, line, "syntax error (text after '[section]')");
+		return;
+	}
+	nlen = (size_t)(end - start - 1);
+	memcpy(name, start + 1, nlen);
+	name[nlen] = '\0';
+
+	ctx->key_since_section = 0;
+	ctx->project = NULL;
+	ctx->section = SECTION_NONE;
+	if (strcmp(name, "policyd") == 0) {
+		st = &ctx->policyd;
+		ctx->section = SECTION_POLICYD;
+	} else if (strcmp(name, "hsm") == 0) {
+		st = &ctx->hsm;
+		ctx->section = SECTION_HSM;
+	} else if (strncmp(name, "project", 7) == 0 && (name[7] == ' ' || name[7] == '\0')) {
+		const char *pname = name + 7;
+
+		while (*pname == ' ')
+			pname++;
+		if (*pname == '\0') {
+			fail(ctx, line, "[%s]: missing project name ([project NAME])",
+			     show(name, nlen, shown, sizeof(shown)));
+			return;
+		}
+		if (!config_project_name_ok(pname)) {
+			fail(ctx, line, "[%s]: bad project name (1 to %d of A-Z a-z 0-9 . _ -)",
+			     show(name, nlen, shown, sizeof(shown)), PROJECT_NAME_MAX);
+			return;
+		}
+		if (start_project(ctx, pname, line) == NULL)
+			return;
+		ctx->section = SECTION_PROJECT;
+		return;
+	} else {
+		fail(ctx, line, "[%s]: unknown section (expected [policyd], [hsm] or [project NAME])",
+		     show(name, nlen, shown, sizeof(shown)));
+		return;
+	}
+	if (st->present) {
+		fail(ctx, line, "[%s]: duplicate section (first at line %d)", name, st->line);
+		return;
+	}
+	st->present = 1;
+	st->line = line;
+}
+
+/* Look at a line before libinih sees it: section headers are ours. */
+static void
+inspect_line(struct parse_ctx *ctx, const char *line, size_t len, int lineno)
+{
+	const char *p = line, *end = line + len;
+
+	if (lineno == 1 && len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
+	ctx->line_indented = p < end && isspace((unsigned char)*p);
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	if (p == end || *p != '[')
+		return;
+	/* An indented line after a key continues that key's value in libinih
+	 * (Python configparser style); the handler reports it. */
+	if (ctx->line_indented && ctx->key_since_section)
+		return;
+	if (ctx->line_indented) {
+		fail(ctx, lineno, "section header must not be indented");
+		return;
+	}
+	enter_section(ctx, p, (size_t)(end - p), lineno);
+}
+
+/* ini_reader: fgets semantics over the buffer, one line per call. */
+static char *
+read_line(char *str, int num, void *stream)
+{
+	struct parse_ctx *ctx = stream;
+	const char *start, *nl;
+	size_t len, rest;
+
+	if (ctx->err_line != 0 || ctx->pos >= ctx->len || num <= 1)
+		return NULL;
+	start = ctx->buf + ctx->pos;
+	rest = ctx->len - ctx->pos;
+	nl = memchr(start, '\n', rest);
+	len = nl != NULL ? (size_t)(nl - start) : rest;
+	ctx->pos += nl != NULL ? len + 1 : len;
+	ctx->lineno++;
+	if (len > 0 && start[len - 1] == '\r')
+		len--;
+	/* Checked before parsing; this only guards libinih's buffer. */
+	if (len + 1 > (size_t)num) {
+		fail(ctx, ctx->lineno, "line too long (max %d characters)", CONFIG_MAX_LINE);
+		return NULL;
+	}
+	inspect_line(ctx, start, len, ctx->lineno);
+	if (ctx->err_line != 0)
+		return NULL;
+	memcpy(str, start, len);
+	str[len] = '\0';
+	return str;
+}
+
+static int
+handle_key(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse_ctx *ctx = user;
+	const struct key_def *table;
+	size_t nkeys, i;
+	struct section_state *st;
+	void *base;
+	char labelbuf[PROJECT_NAME_MAX + 16];
+	const char *label;
+	char shown[CONFIG_ERR_SHOW + 8];
+	char reason[CONFIG_MAX_REASON] = "";
+	gpg_error_t r;
+
+	(void)section;   /* ours is in ctx, untruncated */
+	if (ctx->err_line != 0)
+		return 0;
+	ctx->key_since_section = 1;
+	show(key, strlen(key), shown, sizeof(shown));
+
+	switch (ctx->section) {
+	case SECTION_POLICYD:
+		table = policyd_keys;
+		nkeys = NKEYS(policyd_keys);
+		st = &ctx->policyd;
+		base = ctx->cfg;
+		break;
+	case SECTION_HSM:
+		table = hsm_keys;
+		nkeys = NKEYS(hsm_keys);
+		st = &ctx->hsm;
+		base = ctx->cfg;
+		break;
+	case SECTION_PROJECT:
+		table = project_keys;
+		nkeys = NKEYS(project_keys);
+		st = &ctx->project_state[ctx->cfg->nprojects - 1];
+		base = ctx->project;
+		break;
+	case SECTION_NONE:
+	default:
+		fail(ctx, ctx->lineno, "%s: key outside any section (start with [policyd], [hsm] or [project NAME])",
+		     shown);
+		return 0;
+	}
+	label = section_label(ctx, labelbuf, sizeof(labelbuf));
+
+	for (i = 0; i < nkeys; i++)
+		if (strcmp(table[i].name, key) == 0)
+			break;
+	if (i == nkeys) {
+		fail(ctx, ctx->lineno, "%s %s: unknown key", label, shown);
+		return 0;
+	}
+	if (st->seen & (1u << i)) {
+		if (ctx->line_indented)
+			fail(ctx, ctx->lineno, "%s %s: duplicate key (an indented line continues the "
+			     "previous value; remove the leading blank space)", label, shown);
+		else
+			fail(ctx, ctx->lineno, "%s %s: duplicate key", label, shown);
+		return 0;
+	}
+	st->seen |= 1u << i;
+	if (value[0] == '\0') {
+		fail(ctx, ctx->lineno, "%s %s: empty value", label, shown);
+		return 0;
+	}
+	r = value_parsers[table[i].type](value, (char *)base + table[i].off,
+	                                 (char *)base + table[i].off_n, reason, sizeof(reason));
+	if (r != 0) {
+		fail(ctx, ctx->lineno, "%s %s: %s", label, shown,
+		     reason[0] != '\0' ? reason : gpg_strerror(r));
+		return 0;
+	}
+	return 1;
+}
+
+static void
+check_required(struct parse_ctx *ctx, const char *label, const struct section_state *st,
+               const struct key_def *table, size_t nkeys)
+{
+	size_t i;
+
+	if (!st->present) {
+		fail(ctx, 0, "missing required section %s", label);
+		return;
+	}
+	for (i = 0; i < nkeys; i++) {
+		if (table[i].required && !(st->seen & (1u << i))) {
+			fail(ctx, st->line, "%s: missing required key '%s'", label, table[i].name);
+			return;
+		}
+	}
+}
+
+/* Before libinih sees anything: it would split an over-long line into two
+ * and silently parse the second half, and a NUL would end a line early. */
+static void
+check_lines(struct parse_ctx *ctx)
+{
+	size_t pos = 0;
+	int lineno = 0;
+
+	while (pos < ctx->len) {
+		const char *start = ctx->buf + pos;
+		const char *nl = memchr(start, '\n', ctx->len - pos);
+		size_t len = nl != NULL ? (size_t)(nl - start) : ctx->len - pos;
+
+		lineno++;
+		pos += nl != NULL ? len + 1 : len;
+		if (memchr(start, '\0', len) != NULL) {
+			fail(ctx, lineno, "NUL byte in line");
+			return;
+		}
+		if (len > 0 && start[len - 1] == '\r')
+			len--;
+		if (len > CONFIG_MAX_LINE) {
+			fail(ctx, lineno, "line too long (max %d characters)", CONFIG_MAX_LINE);
+			return;
+		}
+	}
+}
+
+void
+config_free(struct signet_config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	free(cfg->path);
+	free(cfg->socket);
+	free(cfg->socket_group);
+	free(cfg->audit);
+	free(cfg->log);
+	principals_free(cfg->admins, cfg->nadmins);
+	free(cfg->module);
+	free(cfg->token);
+	free(cfg->pin_file);
+	free(cfg->so_pin_file);
+	free(cfg->softhsm2_conf);
+	for (i = 0; i < cfg->nprojects; i++) {
+		struct project_conf *p = &cfg->projects[i];
+
+		free(p->name);
+		free(p->key_uri);
+		free(p->uid);
+		free(p->cert);
+		principals_free(p->signers, p->nsigners);
+	}
+	free(cfg->projects);
+	free(cfg);
+}
+
+gpg_error_t
+config_parse_buffer(const char *name, const char *buf, size_t len,
+                    struct signet_config **cfgp, char *err, size_t errlen)
+{
+	struct parse_ctx ctx;
+	struct signet_config *cfg = NULL;
+	char label[PROJECT_NAME_MAX + 16];
+	gpg_error_t r = gpg_error(GPG_ERR_INV_VALUE);
+	size_t i;
+	int ret;
+
+	if (cfgp != NULL)
+		*cfgp = NULL;
+	if (errlen > 0)
+		err[0] = '\0';
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.name = name != NULL ? name : "(config)";
+	ctx.buf = buf;
+	ctx.len = len;
+	ctx.err = err;
+	ctx.errlen = errlen;
+	if (cfgp == NULL || (buf == NULL && len != 0)) {
+		r = gpg_error(GPG_ERR_INV_ARG);
+		goto out;
+	}
+	if (len > CONFIG_MAX_FILE) {
+		fail(&ctx, 0, "file too large (max %d bytes)", CONFIG_MAX_FILE);
+		goto out;
+	}
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL ||
+	    (cfg->path = strdup(ctx.name)) == NULL) {
+		r = gpg_error_from_syserror();
+		fail(&ctx, 0, "out of memory");
+		goto out;
+	}
+	ctx.cfg = cfg;
+
+	check_lines(&ctx);
+	if (ctx.err_line != 0)
+		goto out;
+
+	ret = ini_parse_stream(read_line, &ctx, handle_key, &ctx);
+	/* libinih goes on after a syntax error and returns the line of the
+	 * first error, ours or its own; the earlier one is reported. */
+	if (ret > 0 && (ctx.err_line == 0 || ret < ctx.err_line)) {
+		ctx.err_line = 0;
+		fail(&ctx, ret, "syntax error (expected 'key = value' or '[section]')");
+	} else if (ret < 0 && ctx.err_line == 0) {
+		fail(&ctx, 0, "cannot parse (libinih error %d)", ret);
+	}
+	if (ctx.err_line != 0)
+		goto out;
+
+	check_required(&ctx, "[policyd]", &ctx.policyd, policyd_keys, NKEYS(policyd_keys));
+	check_required(&ctx, "[hsm]", &ctx.hsm, hsm_keys, NKEYS(hsm_keys));
+	for (i = 0; i < cfg->nprojects; i++) {
+		snprintf(label, sizeof(label), "[project %s]", cfg->projects[i].name);
+		check_required(&ctx, label, &ctx.project_state[i], project_keys, NKEYS(project_keys));
+	}
+	if (ctx.err_line != 0)
+		goto out;
+
+	*cfgp = cfg;
+	cfg = NULL;
+	r = 0; /* success */
+out:
+	free(ctx.project_state);
+	config_free(cfg);
+	return r;
+}
+
+gpg_error_t
+config_load(const char *path, struct signet_config **cfgp, char *err, size_t errlen)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	int fd = -1;
+	gpg_error_t r;
+
+	if (cfgp != NULL)
+		*cfgp = NULL;
+	if (errlen > 0)
+		err[0] = '\0';
+	if (path == NULL || cfgp == NULL)
+		return gpg_error(GPG_ERR_INV_ARG);
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = gpg_error_from_syserror();
+		snprintf(err, errlen, "%s: %s%s", path, strerror(errno),
+		         errno == ELOOP ? " (symbolic links are refused)" : "");
+		goto out;
+	}
+	if (fstat(fd, &st) != 0) {
+		r = gpg_error_from_syserror();
+		snprintf(err, errlen, "%s: fstat: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = gpg_error(GPG_ERR_INV_VALUE);
+		snprintf(err, errlen, "%s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_size > CONFIG_MAX_FILE) {
+		r = gpg_error(GPG_ERR_INV_VALUE);
+		snprintf(err, errlen, "%s: file too large (max %d bytes)", path, CONFIG_MAX_FILE);
+		goto out;
+	}
+	/* One byte more than allowed, to notice a file that grew meanwhile. */
+	if ((buf = malloc(CONFIG_MAX_FILE + 1)) == NULL) {
+		r = gpg_error_from_syserror();
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf + len, CONFIG_MAX_FILE + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = gpg_error_from_syserror();
+			snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > CONFIG_MAX_FILE) {
+			r = gpg_error(GPG_ERR_INV_VALUE);
+			snprintf(err, errlen, "%s: file too large (max %d bytes)", path, CONFIG_MAX_FILE);
+			goto out;
+		}
+	}
+	r = config_parse_buffer(path, buf, len, cfgp, err, errlen);
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+const struct project_conf *
+config_find_project(const struct signet_config *cfg, const char *name)
+{
+	size_t i;
+
+	if (cfg == NULL || name == NULL)
+		return NULL;
+	for (i = 0; i < cfg->nprojects; i++)
+		if (strcmp(cfg->projects[i].name, name) == 0)
+			return &cfg->projects[i];
+	return NULL;
+}
