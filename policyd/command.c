@@ -1,0 +1,677 @@
+/* command.c — the Assuan commands of doc/policyd-protocol.md.
+ *
+ * Each handler parses its line with cmdline_parse(), asks policy.c, calls
+ * hsm.c through the project table and answers; reasons go out through
+ * assuan_set_error() with text kept in the connection (libassuan keeps only
+ * the pointer).  Handlers hold the configuration read lock for the whole
+ * request, so RELOAD never pulls a project away under a signature.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "cmdline.h"
+#include "hashalgo.h"
+#include "hex.h"
+#include "log.h"
+#include "p11uri.h"
+#include "pgpcert.h"
+#include "policy.h"
+#include "policyd.h"
+#include "serial.h"
+#include "signet-err.h"
+
+#define CMD_MAX_ARGS 4
+
+static gpg_error_t
+fail(assuan_context_t ctx, gpg_err_code_t code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Answer CODE with a reason for humans. */
+static gpg_error_t
+fail(assuan_context_t ctx, gpg_err_code_t code, const char *fmt, ...)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->errtext, sizeof(c->errtext), fmt, ap);
+	va_end(ap);
+	return assuan_set_error(ctx, gpg_error(code), c->errtext);
+}
+
+static gpg_error_t
+fail_parse(assuan_context_t ctx, gpg_error_t r, const char *usage)
+{
+	switch (gpg_err_code(r)) {
+	case GPG_ERR_UNKNOWN_OPTION:
+		return fail(ctx, GPG_ERR_UNKNOWN_OPTION, "unknown option; usage: %s", usage);
+	default:
+		return fail(ctx, GPG_ERR_ASS_PARAMETER, "bad arguments; usage: %s", usage);
+	}
+}
+
+static void
+rdlock(struct policyd *pd)
+{
+	pthread_rwlock_rdlock(&pd->lock);
+}
+
+static void
+unlock(struct policyd *pd)
+{
+	pthread_rwlock_unlock(&pd->lock);
+}
+
+/* Record EV for connection C; fills in the requester. */
+static gpg_error_t
+audit_request(struct conn *c, struct audit_event *ev)
+{
+	gpg_error_t r;
+
+	ev->has_requester = 1;
+	ev->uid = c->uid;
+	ev->user = c->user;
+	ev->pid = c->pid;
+	if ((r = audit_append(c->pd->audit, ev, NULL)) != 0)
+		log_error_e(r, "audit append (%s for uid %u)", ev->event, (unsigned)c->uid);
+	return r;
+}
+
+static gpg_error_t
+require_admin(assuan_context_t ctx, const char *what)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+
+	if (policy_is_admin(c->pd->cfg, c->uid, c->gid, c->pd->self_uid))
+		return 0;
+	return fail(ctx, SIGNET_ERR_NOT_ADMIN, "%s is an admin command and user %s is not an admin "
+	            "(add it to [policyd] admins)", what, c->user);
+}
+
+static const struct project *
+lookup_project(assuan_context_t ctx, const char *name, gpg_error_t *r)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+	const struct project *p;
+	char vis[PROJECT_NAME_MAX + 8];
+
+	if (!config_project_name_ok(name)) {
+		log_vis(name, vis, sizeof(vis));
+		*r = fail(ctx, GPG_ERR_ASS_PARAMETER, "\"%s\" is not a project name ([A-Za-z0-9._-], 1-64)", vis);
+		return NULL;
+	}
+	if ((p = project_table_find(c->pd->projects, name)) == NULL) {
+		*r = fail(ctx, SIGNET_ERR_NO_KEY, "no project %s (signet keylist shows yours)", name);
+		return NULL;
+	}
+	*r = 0;
+	return p;
+}
+
+static const char hlp_getinfo[] =
+	"GETINFO version | pid | serialno | instance\n"
+	"\n"
+	"version: the daemon's version; pid: its process id; serialno: the\n"
+	"virtual card serial (32 hex); instance: the installation id (8 hex).";
+static gpg_error_t
+cmd_getinfo(assuan_context_t ctx, char *line)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+	char *args[CMD_MAX_ARGS];
+	size_t nargs = 0;
+	char buf[SERIAL_HEX_LEN + 16];
+	gpg_error_t r;
+
+	if ((r = cmdline_parse(line, NULL, 0, args, CMD_MAX_ARGS, &nargs)) != 0 || nargs != 1)
+		return fail(ctx, GPG_ERR_ASS_PARAMETER, "usage: GETINFO version|pid|serialno|instance");
+	rdlock(c->pd);
+	if (strcmp(args[0], "version") == 0) {
+		snprintf(buf, sizeof(buf), "%s", SIGNET_VERSION);
+	} else if (strcmp(args[0], "pid") == 0) {
+		snprintf(buf, sizeof(buf), "%lu", (unsigned long)getpid());
+	} else if (strcmp(args[0], "serialno") == 0) {
+		r = serial_format(c->pd->cfg->instance, buf, sizeof(buf));
+	} else if (strcmp(args[0], "instance") == 0) {
+		r = hex_encode(c->pd->cfg->instance, SERIAL_INSTANCE_LEN, buf, sizeof(buf));
+	} else {
+		unlock(c->pd);
+		return fail(ctx, GPG_ERR_ASS_PARAMETER, "unknown GETINFO item; use version, pid, serialno or instance");
+	}
+	unlock(c->pd);
+	if (r != 0)
+		return fail(ctx, gpg_err_code(r), "cannot format %s", args[0]);
+	return assuan_send_data(ctx, buf, strlen(buf));
+}
+
+static const char hlp_keylist[] =
+	"KEYLIST\n"
+	"\n"
+	"One status line per project you may sign with:\n"
+	"S KEY <project> <keygrip> <algo> <created> <fingerprint>";
+static gpg_error_t
+cmd_keylist(assuan_context_t ctx, char *line)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+	const struct project *p;
+	char *args[1];
+	size_t i, nargs = 0;
+	char buf[PROJECT_NAME_MAX + PGPKEY_GRIP_HEX + PGPKEY_FPR_HEX + 64];
+	gpg_error_t r = 0;
+
+	if (cmdline_parse(line, NULL, 0, args, 1, &nargs) != 0 || nargs != 0)
+		return fail(ctx, GPG_ERR_ASS_PARAMETER, "KEYLIST takes no arguments");
+	rdlock(c->pd);
+	for (i = 0; i < c->pd->projects->n && r == 0; i++) {
+		p = &c->pd->projects->v[i];
+		if (!policy_may_sign(p->conf, c->uid, c->gid))
+			continue;
+		snprintf(buf, sizeof(buf), "%s %s %s %lld %s", p->conf->name, p->pub.grip,
+		         key_algo_name(p->conf->algo), (long long)p->conf->created, p->pub.fpr);
+		r = assuan_write_status(ctx, "KEY", buf);
+	}
+	unlock(c->pd);
+	return r;
+}
+
+static const char hlp_readkey[] =
+	"READKEY <project>\n"
+	"\n"
+	"The project's public key as a canonical S-expression.";
+static gpg_error_t
+cmd_readkey(assuan_context_t ctx, char *line)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+	const struct project *p;
+	char *args[2];
+	size_t nargs = 0;
+	gpg_error_t r;
+
+	if (cmdline_parse(line, NULL, 0, args, 2, &nargs) != 0 || nargs != 1)
+		return fail(ctx, GPG_ERR_ASS_PARAMETER, "usage: READKEY <project>");
+	rdlock(c->pd);
+	if ((p = lookup_project(ctx, args[0], &r)) != NULL)
+		r = assuan_send_data(ctx, p->pub.sexp, p->pub.sexp_len);
+	unlock(c->pd);
+	return r;
+}
+
+/* Read the certificate file PATH (at most POLICYD_MAX_CERT bytes). */
+static gpg_error_t
+read_cert(const char *path, uint8_t **data, size_t *len)
+{
+	gpg_error_t r;
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	*data = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) < 0)
+		return gpg_error_from_syserror();
+	if (fstat(fd, &st) != 0) {
+		r = gpg_error_from_syserror();
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > POLICYD_MAX_CERT) {
+		r = gpg_error(GPG_ERR_INV_DATA);
+		goto out;
+	}
+	if ((buf = malloc((size_t)st.st_size)) == NULL) {
+		r = gpg_error_from_syserror();
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? gpg_error_from_syserror() : gpg_error(GPG_ERR_INV_DATA);
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	*data = buf;
+	*len = got;
+	buf = NULL;
+	r = 0; /* success */
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+static const char hlp_cert[] =
+	"CERT <project>\n"
+	"\n"
+	"The project's OpenPGP certificate (binary), as MKCERT made it.";
+static gpg_error_t
+cmd_cert(assuan_context_t ctx, char *line)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+	const struct project *p;
+	char *args[2];
+	size_t nargs = 0, len = 0;
+	uint8_t *data = NULL;
+	gpg_error_t r;
+
+	if (cmdline_parse(line, NULL, 0, args, 2, &nargs) != 0 || nargs != 1)
+		return fail(ctx, GPG_ERR_ASS_PARAMETER, "usage: CERT <project>");
+	rdlock(c->pd);
+	if ((p = lookup_project(ctx, args[0], &r)) == NULL)
+		goto out;
+	if ((r = read_cert(p->conf->cert, &data, &len)) != 0) {
+		if (gpg_err_code(r) == GPG_ERR_ENOENT)
+			r = fail(ctx, GPG_ERR_NOT_FOUND, "project %s has no certificate yet "
+			         "(an admin makes it with MKCERT / signet cert)", p->conf->name);
+		else
+			r = fail(ctx, gpg_err_code(r), "cannot read the certificate %s: %s",
+			         p->conf->cert, gpg_strerror(r));
+		goto out;
+	}
+	r = assuan_send_data(ctx, data, len);
+out:
+	unlock(c->pd);
+	free(data);
+	return r;
+}
+
+static const char hlp_sign[] =
+	"SIGN --hash=<algo> <project> <digest-hex>\n"
+	"\n"
+	"Sign DigestInfo(algo) || digest with the project's key (PKCS#1 v1.5)\n"
+	"if you are one of its signers and algo is allowed.  The request is\n"
+	"audited before the signature is returned.";
+static gpg_error_t
+cmd_sign(assuan_context_t ctx, char *line)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+	struct cmd_opt opts[] = { { "hash", 1, 0, NULL } };
+	struct audit_event ev;
+	const struct project *p = NULL;
+	const struct hashalgo *algo = NULL;
+	char *args[3];
+	size_t nargs = 0, digest_len = 0, siglen = 0, dilen;
+	uint8_t digest[HASHALGO_MAX_DIGEST], di[HASHALGO_MAX_DIGESTINFO], sig[HSM_MAX_SIG];
+	char why[POLICYD_MAX_ERRTEXT], signers[POLICYD_MAX_ERRTEXT / 2], vis[80];
+	gpg_err_code_t code = 0;
+	gpg_error_t r, ar;
+
+	memset(&ev, 0, sizeof(ev));
+	why[0] = '\0';
+	rdlock(c->pd);
+	if ((r = cmdline_parse(line, opts, 1, args, 3, &nargs)) != 0 || nargs != 2 ||
+	    !opts[0].present || opts[0].value == NULL) {
+		code = r && gpg_err_code(r) == GPG_ERR_UNKNOWN_OPTION ? GPG_ERR_UNKNOWN_OPTION
+		                                                      : GPG_ERR_ASS_PARAMETER;
+		snprintf(why, sizeof(why), "usage: SIGN --hash=<algo> <project> <digest-hex>");
+		goto answer;
+	}
+	log_vis(opts[0].value, vis, sizeof(vis));
+	if (config_project_name_ok(args[0]))
+		ev.project = args[0];
+	else {
+		code = GPG_ERR_ASS_PARAMETER;
+		snprintf(why, sizeof(why), "not a project name ([A-Za-z0-9._-], 1-64 characters)");
+		goto answer;
+	}
+	algo = hashalgo_by_name(opts[0].value);
+	ev.hash = algo ? algo->name : vis;
+	if ((p = project_table_find(c->pd->projects, args[0])) == NULL) {
+		code = SIGNET_ERR_NO_KEY;
+		snprintf(why, sizeof(why), "no project %s (signet keylist shows yours)", args[0]);
+		goto answer;
+	}
+	ev.key_fpr = p->pub.fpr;
+	if (!policy_may_sign(p->conf, c->uid, c->gid)) {
+		policy_format_principals(p->conf->signers, p->conf->nsigners, signers, sizeof(signers));
+		code = SIGNET_ERR_DENIED;
+		snprintf(why, sizeof(why), "user %s is not a signer of project %s (signers: %s)",
+		         c->user, p->conf->name, signers);
+		goto answer;
+	}
+	if ((r = policy_check_hash(p->conf, algo, why, sizeof(why))) != 0) {
+		code = gpg_err_code(r);
+		if (algo == NULL)
+			snprintf(why, sizeof(why), "unknown hash algorithm \"%s\"", vis);
+		goto answer;
+	}
+	if ((r = hex_decode(args[1], strlen(args[1]), digest, sizeof(digest), &digest_len)) != 0) {
+		code = GPG_ERR_ASS_PARAMETER;
+		snprintf(why, sizeof(why), "the digest is not hex of at most %d bytes", HASHALGO_MAX_DIGEST);
+		goto answer;
+	}
+	ev.digest = digest;
+	ev.digest_len = digest_len;
+	if (digest_len != algo->digest_len) {
+		code = GPG_ERR_ASS_PARAMETER;
+		snprintf(why, sizeof(why), "a %s digest is %zu bytes, got %zu", algo->name,
+		         algo->digest_len, digest_len);
+		goto answer;
+	}
+	dilen = algo->prefix_len + digest_len;
+	memcpy(di, algo->prefix, algo->prefix_len);
+	memcpy(di + algo->prefix_len, digest, digest_len);
+	if ((r = hsm_sign_rsa_pkcs1(c->pd->hsm, p->key, di, dilen, sig, sizeof(sig), &siglen,
+	                            why, sizeof(why))) != 0) {
+		code = SIGNET_ERR_HSM;
+		log_error("sign for project %s: %s", p->conf->name, why);
+		goto answer;
+	}
+	ev.signature = sig;
+	ev.signature_len = siglen;
+
+answer:
+	/* Exactly one record per request, granted or not. */
+	ev.event = code == 0 ? "sign" : "deny";
+	ev.result = code == 0 ? "granted" : code == SIGNET_ERR_HSM ? "error" : "denied";
+	if (code == SIGNET_ERR_HSM)
+		ev.event = "sign";
+	ev.reason = code ? why : NULL;
+	ar = audit_request(c, &ev);
+	unlock(c->pd);
+	if (code != 0) {
+		log_info("deny uid %u (%s) project %s: %s", (unsigned)c->uid, c->user,
+		         ev.project ? ev.project : "-", why);
+		return fail(ctx, code, "%s", why);
+	}
+	if (ar != 0) {
+		/* No record, no signature. */
+		explicit_bzero(sig, sizeof(sig));
+		return fail(ctx, SIGNET_ERR_AUDIT, "the audit trail could not be written (%s); "
+		            "nothing was signed — tell the signet admin", gpg_strerror(ar));
+	}
+	r = assuan_send_data(ctx, sig, siglen);
+	explicit_bzero(sig, sizeof(sig));
+	return r;
+}
+
+static const char hlp_keygen[] =
+	"KEYGEN --algo=<rsa2048|rsa3072|rsa4096> <label>\n"
+	"\n"
+	"Admin: generate a key pair on the token (sensitive, never\n"
+	"extractable).  Answers S KEYURI <pkcs11-uri>.";
+static gpg_error_t
+cmd_keygen(assuan_context_t ctx, char *line)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+	struct cmd_opt opts[] = { { "algo", 1, 0, NULL } };
+	struct audit_event ev;
+	enum key_algo algo;
+	char *args[2];
+	size_t nargs = 0;
+	uint8_t id[HSM_KEY_ID_LEN];
+	char uri[P11URI_MAX_LEN], why[POLICYD_MAX_ERRTEXT], reason[P11URI_MAX_LEN + 32];
+	gpg_error_t r;
+
+	if ((r = cmdline_parse(line, opts, 1, args, 2, &nargs)) != 0 || nargs != 1 ||
+	    !opts[0].present || opts[0].value == NULL)
+		return fail_parse(ctx, r ? r : gpg_error(GPG_ERR_ASS_PARAMETER),
+		                  "KEYGEN --algo=<rsa2048|rsa3072|rsa4096> <label>");
+	rdlock(c->pd);
+	if ((r = require_admin(ctx, "KEYGEN")) != 0)
+		goto out;
+	if ((algo = key_algo_parse(opts[0].value)) == KEY_ALGO_NONE) {
+		r = fail(ctx, GPG_ERR_ASS_PARAMETER, "--algo must be rsa2048, rsa3072 or rsa4096");
+		goto out;
+	}
+	if (!config_project_name_ok(args[0])) {
+		r = fail(ctx, GPG_ERR_ASS_PARAMETER, "a key label is a project name ([A-Za-z0-9._-], 1-64)");
+		goto out;
+	}
+	if ((r = p11uri_format(c->pd->cfg->token, args[0], uri, sizeof(uri))) != 0) {
+		r = fail(ctx, gpg_err_code(r), "cannot format the key URI");
+		goto out;
+	}
+	if ((r = hsm_random(c->pd->hsm, id, sizeof(id), why, sizeof(why))) != 0 ||
+	    (r = hsm_keygen_rsa(c->pd->hsm, key_algo_bits(algo), args[0], id, sizeof(id),
+	                        why, sizeof(why))) != 0) {
+		log_error("keygen %s: %s", args[0], why);
+		if (gpg_err_code(r) == GPG_ERR_EEXIST)
+			r = fail(ctx, GPG_ERR_EEXIST, "%s; pick another label", why);
+		else
+			r = fail(ctx, SIGNET_ERR_HSM, "key generation failed: %s", why);
+		goto out;
+	}
+	memset(&ev, 0, sizeof(ev));
+	snprintf(reason, sizeof(reason), "%s %s", key_algo_name(algo), uri);
+	ev.event = "keygen";
+	ev.project = args[0];
+	ev.result = "granted";
+	ev.reason = reason;
+	if ((r = audit_request(c, &ev)) != 0) {
+		r = fail(ctx, SIGNET_ERR_AUDIT, "key %s was generated but the audit trail could not be "
+		         "written (%s)", uri, gpg_strerror(r));
+		goto out;
+	}
+	log_info("keygen %s by %s: %s", key_algo_name(algo), c->user, uri);
+	r = assuan_write_status(ctx, "KEYURI", uri);
+out:
+	unlock(c->pd);
+	return r;
+}
+
+static const char hlp_reload[] =
+	"RELOAD\n"
+	"\n"
+	"Admin: re-read the configuration.  If it does not load, the old one\n"
+	"stays in force and the error names file:line.";
+static gpg_error_t
+cmd_reload(assuan_context_t ctx, char *line)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+	char *args[1];
+	size_t nargs = 0;
+	char err[POLICYD_MAX_ERRTEXT];
+	gpg_error_t r;
+
+	if (cmdline_parse(line, NULL, 0, args, 1, &nargs) != 0 || nargs != 0)
+		return fail(ctx, GPG_ERR_ASS_PARAMETER, "RELOAD takes no arguments");
+	rdlock(c->pd);
+	r = require_admin(ctx, "RELOAD");
+	unlock(c->pd);
+	if (r != 0)
+		return r;
+	if ((r = policyd_reload(c->pd, err, sizeof(err))) != 0) {
+		log_error("reload by %s refused: %s", c->user, err);
+		return fail(ctx, gpg_err_code(r), "%s", err);
+	}
+	log_info("configuration reloaded by %s", c->user);
+	return 0;
+}
+
+struct mkcert_sign {
+	struct hsm *hsm;
+	const struct hsm_key *key;
+	uint8_t digest[HASHALGO_MAX_DIGEST];
+	size_t digest_len;
+	uint8_t sig[HSM_MAX_SIG];
+	size_t siglen;
+	char why[POLICYD_MAX_ERRTEXT];
+};
+
+static gpg_error_t
+mkcert_sign_cb(void *opaque, const struct hashalgo *algo, const uint8_t *digest, size_t digest_len,
+               uint8_t *sig, size_t sigmax, size_t *siglen)
+{
+	struct mkcert_sign *ms = opaque;
+	uint8_t di[HASHALGO_MAX_DIGESTINFO];
+	gpg_error_t r;
+
+	if (digest_len != algo->digest_len || digest_len > sizeof(ms->digest))
+		return gpg_error(GPG_ERR_INV_LENGTH);
+	memcpy(di, algo->prefix, algo->prefix_len);
+	memcpy(di + algo->prefix_len, digest, digest_len);
+	r = hsm_sign_rsa_pkcs1(ms->hsm, ms->key, di, algo->prefix_len + digest_len, sig, sigmax, siglen,
+	                       ms->why, sizeof(ms->why));
+	if (r == 0 && *siglen <= sizeof(ms->sig)) {
+		memcpy(ms->digest, digest, digest_len);
+		ms->digest_len = digest_len;
+		memcpy(ms->sig, sig, *siglen);
+		ms->siglen = *siglen;
+	}
+	return r;
+}
+
+/* Write DATA to PATH: temporary file, fsync, then link(2) so that an
+ * existing PATH is never replaced (GPG_ERR_EEXIST). */
+static gpg_error_t
+write_new_file(const char *path, const uint8_t *data, size_t len)
+{
+	gpg_error_t r;
+	char tmp[PATH_MAX];
+	size_t off = 0;
+	ssize_t n;
+	int fd = -1, made = 0;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)gettid()) >= sizeof(tmp))
+		return gpg_error(GPG_ERR_ENAMETOOLONG);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
+		return gpg_error_from_syserror();
+	made = 1;
+	if (fchmod(fd, 0644) != 0) {
+		r = gpg_error_from_syserror();
+		goto out;
+	}
+	while (off < len) {
+		n = write(fd, data + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = gpg_error_from_syserror();
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		fd = -1;
+		r = gpg_error_from_syserror();
+		goto out;
+	}
+	fd = -1;
+	if (link(tmp, path) != 0) {
+		r = gpg_error_from_syserror();
+		goto out;
+	}
+	r = 0; /* success */
+out:
+	if (fd >= 0)
+		close(fd);
+	if (made)
+		unlink(tmp);
+	return r;
+}
+
+static const char hlp_mkcert[] =
+	"MKCERT <project>\n"
+	"\n"
+	"Admin: make the project's OpenPGP certificate (self-signed on the\n"
+	"HSM), write it to the project's cert path (never overwriting) and\n"
+	"return it.";
+static gpg_error_t
+cmd_mkcert(assuan_context_t ctx, char *line)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+	const struct project *p;
+	struct mkcert_sign *ms = NULL;
+	struct audit_event ev;
+	struct stat st;
+	char *args[2];
+	size_t nargs = 0, len = 0;
+	uint8_t *cert = NULL;
+	gpg_error_t r;
+
+	if (cmdline_parse(line, NULL, 0, args, 2, &nargs) != 0 || nargs != 1)
+		return fail(ctx, GPG_ERR_ASS_PARAMETER, "usage: MKCERT <project>");
+	rdlock(c->pd);
+	if ((r = require_admin(ctx, "MKCERT")) != 0)
+		goto out;
+	if ((p = lookup_project(ctx, args[0], &r)) == NULL)
+		goto out;
+	if (lstat(p->conf->cert, &st) == 0) {
+		r = fail(ctx, GPG_ERR_EEXIST, "%s exists; CERT returns it (remove it to make a new one)",
+		         p->conf->cert);
+		goto out;
+	}
+	if ((ms = calloc(1, sizeof(*ms))) == NULL || (cert = malloc(PGPCERT_MAX)) == NULL) {
+		r = fail(ctx, GPG_ERR_ENOMEM, "out of memory");
+		goto out;
+	}
+	ms->hsm = c->pd->hsm;
+	ms->key = p->key;
+	if ((r = pgpcert_build(&p->pub, p->conf->uid, mkcert_sign_cb, ms, cert, PGPCERT_MAX, &len)) != 0) {
+		if (ms->why[0] != '\0')
+			r = fail(ctx, SIGNET_ERR_HSM, "self-signature on the HSM failed: %s", ms->why);
+		else
+			r = fail(ctx, gpg_err_code(r), "cannot build the certificate: %s", gpg_strerror(r));
+		goto out;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.event = "certify";
+	ev.project = p->conf->name;
+	ev.key_fpr = p->pub.fpr;
+	ev.hash = "sha256";
+	ev.digest = ms->digest;
+	ev.digest_len = ms->digest_len;
+	ev.signature = ms->sig;
+	ev.signature_len = ms->siglen;
+	ev.result = "granted";
+	ev.reason = p->conf->cert;
+	if ((r = audit_request(c, &ev)) != 0) {
+		r = fail(ctx, SIGNET_ERR_AUDIT, "the audit trail could not be written (%s); no certificate "
+		         "was written", gpg_strerror(r));
+		goto out;
+	}
+	if ((r = write_new_file(p->conf->cert, cert, len)) != 0) {
+		r = fail(ctx, gpg_err_code(r), "cannot write %s: %s", p->conf->cert, gpg_strerror(r));
+		goto out;
+	}
+	log_info("certificate of %s (%s) written to %s by %s", p->conf->name, p->pub.fpr,
+	         p->conf->cert, c->user);
+	r = assuan_send_data(ctx, cert, len);
+out:
+	unlock(c->pd);
+	free(cert);
+	if (ms != NULL) {
+		explicit_bzero(ms, sizeof(*ms));
+		free(ms);
+	}
+	return r;
+}
+
+static const struct {
+	const char *name;
+	assuan_handler_t handler;
+	const char *help;
+} commands[] = {
+	{ "GETINFO", cmd_getinfo, hlp_getinfo },
+	{ "KEYLIST", cmd_keylist, hlp_keylist },
+	{ "READKEY", cmd_readkey, hlp_readkey },
+	{ "CERT",    cmd_cert,    hlp_cert },
+	{ "SIGN",    cmd_sign,    hlp_sign },
+	{ "KEYGEN",  cmd_keygen,  hlp_keygen },
+	{ "RELOAD",  cmd_reload,  hlp_reload },
+	{ "MKCERT",  cmd_mkcert,  hlp_mkcert },
+};
+
+gpg_error_t
+command_register(assuan_context_t ctx)
+{
+	gpg_error_t r;
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if ((r = assuan_register_command(ctx, commands[i].name, commands[i].handler,
+		                                 commands[i].help)) != 0)
+			return r;
+	return 0;
+}

@@ -1,0 +1,786 @@
+/* hsm.c — libp11 and PKCS#11, and nothing else (see hsm.h).
+ *
+ * Why two APIs: libp11 0.4.12's PKCS11_private_encrypt() takes the slot's
+ * write lock around C_SignInit/C_Sign on the slot's single session, so with
+ * libp11 alone every signature in the daemon would run one after the other.
+ * PKCS#11 itself allows one operation per session in parallel, so the
+ * signing path takes a session from a pool of our own (opened with the
+ * function list of the module libp11 already loaded and initialised; the
+ * user login is per application, so every session of the pool is logged
+ * in).  libp11 does what it is good at: loading and initialising the
+ * module with CKF_OS_LOCKING_OK, finding the token, logging in and
+ * initialising tokens.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libp11.h>
+#include <p11-kit-1/p11-kit/pkcs11.h>
+
+#include "hsm.h"
+#include "signet-err.h"
+
+struct hsm {
+	PKCS11_CTX *p11;
+	PKCS11_SLOT *slots;
+	unsigned int nslots;
+	PKCS11_SLOT *slot;          /* the token's slot (inside SLOTS) */
+	void *dl;                   /* our own reference to the module */
+	CK_FUNCTION_LIST_PTR fn;
+	CK_SLOT_ID slot_id;
+	/* Session pool: IDLE[0..NIDLE) are free; NOPEN sessions exist in all.
+	 * ANCHOR stays open for the life of the hsm so that the login survives
+	 * (closing the last session of an application logs it out). */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	CK_SESSION_HANDLE idle[HSM_MAX_SESSIONS];
+	size_t nidle;
+	size_t nopen;
+	CK_SESSION_HANDLE anchor;
+};
+
+struct hsm_key {
+	CK_OBJECT_HANDLE priv;
+};
+
+static const struct {
+	CK_RV rv;
+	const char *name;
+} ckr_names[] = {
+	{ CKR_OK, "CKR_OK" },
+	{ CKR_HOST_MEMORY, "CKR_HOST_MEMORY" },
+	{ CKR_SLOT_ID_INVALID, "CKR_SLOT_ID_INVALID" },
+	{ CKR_GENERAL_ERROR, "CKR_GENERAL_ERROR" },
+	{ CKR_FUNCTION_FAILED, "CKR_FUNCTION_FAILED" },
+	{ CKR_ARGUMENTS_BAD, "CKR_ARGUMENTS_BAD" },
+	{ CKR_ATTRIBUTE_SENSITIVE, "CKR_ATTRIBUTE_SENSITIVE" },
+	{ CKR_ATTRIBUTE_TYPE_INVALID, "CKR_ATTRIBUTE_TYPE_INVALID" },
+	{ CKR_ATTRIBUTE_VALUE_INVALID, "CKR_ATTRIBUTE_VALUE_INVALID" },
+	{ CKR_DATA_LEN_RANGE, "CKR_DATA_LEN_RANGE" },
+	{ CKR_DEVICE_ERROR, "CKR_DEVICE_ERROR" },
+	{ CKR_DEVICE_MEMORY, "CKR_DEVICE_MEMORY" },
+	{ CKR_DEVICE_REMOVED, "CKR_DEVICE_REMOVED" },
+	{ CKR_KEY_HANDLE_INVALID, "CKR_KEY_HANDLE_INVALID" },
+	{ CKR_KEY_TYPE_INCONSISTENT, "CKR_KEY_TYPE_INCONSISTENT" },
+	{ CKR_KEY_FUNCTION_NOT_PERMITTED, "CKR_KEY_FUNCTION_NOT_PERMITTED" },
+	{ CKR_MECHANISM_INVALID, "CKR_MECHANISM_INVALID" },
+	{ CKR_OBJECT_HANDLE_INVALID, "CKR_OBJECT_HANDLE_INVALID" },
+	{ CKR_OPERATION_ACTIVE, "CKR_OPERATION_ACTIVE" },
+	{ CKR_PIN_INCORRECT, "CKR_PIN_INCORRECT" },
+	{ CKR_PIN_INVALID, "CKR_PIN_INVALID" },
+	{ CKR_PIN_LEN_RANGE, "CKR_PIN_LEN_RANGE" },
+	{ CKR_PIN_LOCKED, "CKR_PIN_LOCKED" },
+	{ CKR_SESSION_CLOSED, "CKR_SESSION_CLOSED" },
+	{ CKR_SESSION_COUNT, "CKR_SESSION_COUNT" },
+	{ CKR_SESSION_HANDLE_INVALID, "CKR_SESSION_HANDLE_INVALID" },
+	{ CKR_SESSION_READ_ONLY, "CKR_SESSION_READ_ONLY" },
+	{ CKR_TEMPLATE_INCOMPLETE, "CKR_TEMPLATE_INCOMPLETE" },
+	{ CKR_TEMPLATE_INCONSISTENT, "CKR_TEMPLATE_INCONSISTENT" },
+	{ CKR_TOKEN_NOT_PRESENT, "CKR_TOKEN_NOT_PRESENT" },
+	{ CKR_TOKEN_NOT_RECOGNIZED, "CKR_TOKEN_NOT_RECOGNIZED" },
+	{ CKR_TOKEN_WRITE_PROTECTED, "CKR_TOKEN_WRITE_PROTECTED" },
+	{ CKR_USER_ALREADY_LOGGED_IN, "CKR_USER_ALREADY_LOGGED_IN" },
+	{ CKR_USER_NOT_LOGGED_IN, "CKR_USER_NOT_LOGGED_IN" },
+	{ CKR_USER_PIN_NOT_INITIALIZED, "CKR_USER_PIN_NOT_INITIALIZED" },
+	{ CKR_USER_TYPE_INVALID, "CKR_USER_TYPE_INVALID" },
+	{ CKR_BUFFER_TOO_SMALL, "CKR_BUFFER_TOO_SMALL" },
+	{ CKR_CRYPTOKI_NOT_INITIALIZED, "CKR_CRYPTOKI_NOT_INITIALIZED" },
+	{ CKR_CRYPTOKI_ALREADY_INITIALIZED, "CKR_CRYPTOKI_ALREADY_INITIALIZED" },
+};
+
+static const char *
+ckr_name(CK_RV rv, char *buf, size_t buflen)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ckr_names) / sizeof(ckr_names[0]); i++)
+		if (ckr_names[i].rv == rv)
+			return ckr_names[i].name;
+	snprintf(buf, buflen, "CKR 0x%lx", (unsigned long)rv);
+	return buf;
+}
+
+static gpg_error_t
+fail_ckr(char *err, size_t errlen, const char *step, CK_RV rv)
+{
+	char tmp[32];
+
+	snprintf(err, errlen, "%s: %s", step, ckr_name(rv, tmp, sizeof(tmp)));
+	return gpg_error(SIGNET_ERR_HSM);
+}
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
+{
+	snprintf(err, errlen, fmt, a, b);
+}
+
+gpg_error_t
+hsm_read_pin_file(const char *path, char *pin, size_t pinmax, char *err, size_t errlen)
+{
+	gpg_error_t r = 0;
+	struct stat st;
+	ssize_t n;
+	size_t len = 0;
+	int fd = -1;
+
+	if (pinmax < 2) {
+		snprintf(err, errlen, "PIN buffer too small");
+		return gpg_error(GPG_ERR_INV_ARG);
+	}
+	pin[0] = '\0';
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = gpg_error_from_syserror();
+		if (errno == ELOOP)
+			set_err(err, errlen, "PIN file %s%s is a symlink", path, "");
+		else
+			set_err(err, errlen, "cannot open PIN file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) != 0) {
+		r = gpg_error_from_syserror();
+		set_err(err, errlen, "cannot stat PIN file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		set_err(err, errlen, "PIN file %s%s is not a regular file", path, "");
+		r = gpg_error(GPG_ERR_EPERM);
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		set_err(err, errlen, "PIN file %s%s is readable by group or others (chmod 600 it)", path, "");
+		r = gpg_error(GPG_ERR_EPERM);
+		goto out;
+	}
+	if (st.st_uid != geteuid()) {
+		set_err(err, errlen, "PIN file %s%s is not owned by the daemon's user", path, "");
+		r = gpg_error(GPG_ERR_EPERM);
+		goto out;
+	}
+	if (st.st_size <= 0 || (size_t)st.st_size > HSM_MAX_PIN + 1 || (size_t)st.st_size >= pinmax) {
+		set_err(err, errlen, "PIN file %s%s is empty or too long", path, "");
+		r = gpg_error(GPG_ERR_INV_VALUE);
+		goto out;
+	}
+	while (len < (size_t)st.st_size) {
+		n = read(fd, pin + len, (size_t)st.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = gpg_error_from_syserror();
+			set_err(err, errlen, "cannot read PIN file %s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > 0 && pin[len - 1] == '\n')
+		len--;
+	if (len > 0 && pin[len - 1] == '\r')
+		len--;
+	pin[len] = '\0';
+	if (len == 0 || len > HSM_MAX_PIN || memchr(pin, '\n', len) != NULL || strlen(pin) != len) {
+		set_err(err, errlen, "PIN file %s%s must hold the PIN on one line", path, "");
+		r = gpg_error(GPG_ERR_INV_VALUE);
+		goto out;
+	}
+	r = 0; /* success */
+out:
+	if (r != 0)
+		explicit_bzero(pin, pinmax);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+gpg_error_t
+hsm_check_module(const char *module, char **real, char *err, size_t errlen)
+{
+	struct stat st;
+	char *rp = NULL;
+
+	*real = NULL;
+	if (module == NULL || module[0] != '/') {
+		set_err(err, errlen, "PKCS#11 module %s%s: must be an absolute path",
+		        module ? module : "(none)", "");
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	rp = realpath(module, NULL);
+	if (rp == NULL) {
+		set_err(err, errlen, "PKCS#11 module %s: %s", module, strerror(errno));
+		return gpg_error_from_syserror();
+	}
+	if (stat(rp, &st) != 0 || !S_ISREG(st.st_mode)) {
+		set_err(err, errlen, "PKCS#11 module %s%s: not a regular file", module, "");
+		free(rp);
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	*real = rp;
+	return 0;
+}
+
+static const char *
+p11_reason(void)
+{
+	unsigned long e = ERR_get_error();
+	const char *s = e ? ERR_reason_error_string(e) : NULL;
+
+	return s ? s : "unknown error";
+}
+
+/* Load MODULE through libp11 and enumerate its slots. */
+static gpg_error_t
+load_module(struct hsm *h, const char *module, char *err, size_t errlen)
+{
+	if ((h->p11 = PKCS11_CTX_new()) == NULL) {
+		snprintf(err, errlen, "PKCS11_CTX_new failed");
+		return gpg_error(GPG_ERR_ENOMEM);
+	}
+	if (PKCS11_CTX_load(h->p11, module) != 0) {
+		snprintf(err, errlen, "cannot load PKCS#11 module %s: %s", module, p11_reason());
+		PKCS11_CTX_free(h->p11);
+		h->p11 = NULL;
+		return gpg_error(SIGNET_ERR_HSM);
+	}
+	if (PKCS11_enumerate_slots(h->p11, &h->slots, &h->nslots) != 0) {
+		snprintf(err, errlen, "cannot list the slots of %s", module);
+		return gpg_error(SIGNET_ERR_HSM);
+	}
+	return 0;
+}
+
+static PKCS11_SLOT *
+find_token_slot(struct hsm *h, const char *token)
+{
+	unsigned int i;
+
+	for (i = 0; i < h->nslots; i++) {
+		PKCS11_SLOT *s = &h->slots[i];
+		if (s->token != NULL && s->token->initialized && s->token->label != NULL &&
+		    strcmp(s->token->label, token) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+static void
+unload_module(struct hsm *h)
+{
+	if (h->p11 == NULL)
+		return;
+	if (h->slots != NULL)
+		PKCS11_release_all_slots(h->p11, h->slots, h->nslots);
+	h->slots = NULL;
+	PKCS11_CTX_unload(h->p11);
+	PKCS11_CTX_free(h->p11);
+	h->p11 = NULL;
+}
+
+/* Our own handle on the module libp11 loaded: the same file gives the same
+ * function list, already initialised (C_Initialize is not called again). */
+static gpg_error_t
+bind_function_list(struct hsm *h, const char *module, char *err, size_t errlen)
+{
+	CK_C_GetFunctionList getfl;
+	CK_RV rv;
+
+	h->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL);
+	if (h->dl == NULL) {
+		snprintf(err, errlen, "dlopen %s: %s", module, dlerror());
+		return gpg_error(SIGNET_ERR_HSM);
+	}
+	*(void **)(&getfl) = dlsym(h->dl, "C_GetFunctionList");
+	if (getfl == NULL) {
+		snprintf(err, errlen, "%s has no C_GetFunctionList", module);
+		return gpg_error(SIGNET_ERR_HSM);
+	}
+	rv = getfl(&h->fn);
+	if (rv != CKR_OK || h->fn == NULL)
+		return fail_ckr(err, errlen, "C_GetFunctionList", rv);
+	return 0;
+}
+
+gpg_error_t
+hsm_open(const char *module, const char *token, const char *pin_file,
+         struct hsm **hsmp, char *err, size_t errlen)
+{
+	gpg_error_t r;
+	struct hsm *h = NULL;
+	char *real = NULL;
+	char pin[HSM_MAX_PIN + 2];
+	CK_SESSION_INFO info;
+	CK_RV rv;
+	int locks = 0;
+
+	*hsmp = NULL;
+	memset(pin, 0, sizeof(pin));
+	if ((r = hsm_check_module(module, &real, err, errlen)) != 0)
+		goto out;
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		r = gpg_error_from_syserror();
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	h->anchor = CK_INVALID_HANDLE;
+	if (pthread_mutex_init(&h->lock, NULL) != 0 || pthread_cond_init(&h->cond, NULL) != 0) {
+		r = gpg_error(GPG_ERR_ENOMEM);
+		snprintf(err, errlen, "cannot create the session pool lock");
+		goto out;
+	}
+	locks = 1;
+	if ((r = load_module(h, real, err, errlen)) != 0)
+		goto out;
+	if ((h->slot = find_token_slot(h, token)) == NULL) {
+		snprintf(err, errlen, "no initialised token labelled \"%s\" in %s (run signet-policyd --init-token)",
+		         token, real);
+		r = gpg_error(SIGNET_ERR_HSM);
+		goto out;
+	}
+	h->slot_id = PKCS11_get_slotid_from_slot(h->slot);
+	if ((r = bind_function_list(h, real, err, errlen)) != 0)
+		goto out;
+	if ((r = hsm_read_pin_file(pin_file, pin, sizeof(pin), err, errlen)) != 0)
+		goto out;
+	if (PKCS11_login(h->slot, 0, pin) != 0) {
+		snprintf(err, errlen, "login to token \"%s\" failed: %s (check %s)", token,
+		         p11_reason(), pin_file);
+		r = gpg_error(SIGNET_ERR_HSM);
+		goto out;
+	}
+	rv = h->fn->C_OpenSession(h->slot_id, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &h->anchor);
+	if (rv != CKR_OK) {
+		h->anchor = CK_INVALID_HANDLE;
+		r = fail_ckr(err, errlen, "C_OpenSession", rv);
+		goto out;
+	}
+	/* Should libp11 ever keep its login on a session of its own that it
+	 * later closes, log in on ours too; "already logged in" is the usual
+	 * answer. */
+	rv = h->fn->C_GetSessionInfo(h->anchor, &info);
+	if (rv != CKR_OK) {
+		r = fail_ckr(err, errlen, "C_GetSessionInfo", rv);
+		goto out;
+	}
+	if (info.state != CKS_RW_USER_FUNCTIONS) {
+		rv = h->fn->C_Login(h->anchor, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin));
+		if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+			r = fail_ckr(err, errlen, "C_Login", rv);
+			goto out;
+		}
+	}
+	*hsmp = h;
+	h = NULL;
+	r = 0; /* success */
+out:
+	explicit_bzero(pin, sizeof(pin));
+	if (h != NULL) {
+		if (h->fn != NULL && h->anchor != CK_INVALID_HANDLE)
+			h->fn->C_CloseSession(h->anchor);
+		unload_module(h);
+		if (h->dl != NULL)
+			dlclose(h->dl);
+		if (locks) {
+			pthread_mutex_destroy(&h->lock);
+			pthread_cond_destroy(&h->cond);
+		}
+		free(h);
+	}
+	free(real);
+	return r;
+}
+
+void
+hsm_close(struct hsm *h)
+{
+	size_t i;
+
+	if (h == NULL)
+		return;
+	if (h->fn != NULL) {
+		for (i = 0; i < h->nidle; i++)
+			h->fn->C_CloseSession(h->idle[i]);
+		if (h->anchor != CK_INVALID_HANDLE)
+			h->fn->C_CloseSession(h->anchor);
+	}
+	unload_module(h);
+	if (h->dl != NULL)
+		dlclose(h->dl);
+	pthread_mutex_destroy(&h->lock);
+	pthread_cond_destroy(&h->cond);
+	free(h);
+}
+
+/* Take a session from the pool, opening one if fewer than HSM_MAX_SESSIONS
+ * exist, else wait for one to come back. */
+static gpg_error_t
+session_get(struct hsm *h, CK_SESSION_HANDLE *s, char *err, size_t errlen)
+{
+	CK_RV rv;
+
+	pthread_mutex_lock(&h->lock);
+	for (;;) {
+		if (h->nidle > 0) {
+			*s = h->idle[--h->nidle];
+			pthread_mutex_unlock(&h->lock);
+			return 0;
+		}
+		if (h->nopen < HSM_MAX_SESSIONS) {
+			h->nopen++;
+			break;
+		}
+		pthread_cond_wait(&h->cond, &h->lock);
+	}
+	pthread_mutex_unlock(&h->lock);
+
+	rv = h->fn->C_OpenSession(h->slot_id, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, s);
+	if (rv != CKR_OK) {
+		pthread_mutex_lock(&h->lock);
+		h->nopen--;
+		pthread_cond_signal(&h->cond);
+		pthread_mutex_unlock(&h->lock);
+		return fail_ckr(err, errlen, "C_OpenSession", rv);
+	}
+	return 0;
+}
+
+/* Give S back; a session that failed in a way that may have left it
+ * unusable (RV) is closed instead. */
+static void
+session_put(struct hsm *h, CK_SESSION_HANDLE s, CK_RV rv)
+{
+	int drop = (rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED ||
+	            rv == CKR_OPERATION_ACTIVE || rv == CKR_DEVICE_ERROR ||
+	            rv == CKR_GENERAL_ERROR);
+
+	if (drop)
+		h->fn->C_CloseSession(s);
+	pthread_mutex_lock(&h->lock);
+	if (drop)
+		h->nopen--;
+	else
+		h->idle[h->nidle++] = s;
+	pthread_cond_signal(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+}
+
+/* Count (up to 2) private RSA keys matching LABEL/ID; *FIRST gets one. */
+static CK_RV
+find_private(struct hsm *h, CK_SESSION_HANDLE s, const char *label, const uint8_t *id, size_t id_len,
+             CK_OBJECT_HANDLE *first, CK_ULONG *count)
+{
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_KEY_TYPE kt = CKK_RSA;
+	CK_ATTRIBUTE tmpl[4];
+	CK_ULONG n = 0, found = 0;
+	CK_OBJECT_HANDLE objs[2];
+	CK_RV rv, rv2;
+
+	tmpl[n].type = CKA_CLASS; tmpl[n].pValue = &cls; tmpl[n].ulValueLen = sizeof(cls); n++;
+	tmpl[n].type = CKA_KEY_TYPE; tmpl[n].pValue = &kt; tmpl[n].ulValueLen = sizeof(kt); n++;
+	if (label != NULL) {
+		tmpl[n].type = CKA_LABEL;
+		tmpl[n].pValue = (void *)label;
+		tmpl[n].ulValueLen = strlen(label);
+		n++;
+	}
+	if (id_len > 0) {
+		tmpl[n].type = CKA_ID;
+		tmpl[n].pValue = (void *)id;
+		tmpl[n].ulValueLen = id_len;
+		n++;
+	}
+	rv = h->fn->C_FindObjectsInit(s, tmpl, n);
+	if (rv != CKR_OK)
+		return rv;
+	rv = h->fn->C_FindObjects(s, objs, 2, &found);
+	rv2 = h->fn->C_FindObjectsFinal(s);
+	if (rv == CKR_OK)
+		rv = rv2;
+	if (rv == CKR_OK) {
+		*count = found;
+		if (found > 0)
+			*first = objs[0];
+	}
+	return rv;
+}
+
+gpg_error_t
+hsm_find_key(struct hsm *h, const char *label, const uint8_t *id, size_t id_len,
+             struct hsm_key **keyp, char *err, size_t errlen)
+{
+	gpg_error_t r;
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE obj = CK_INVALID_HANDLE;
+	CK_ULONG count = 0;
+	CK_RV rv;
+	struct hsm_key *k;
+
+	*keyp = NULL;
+	if (label == NULL && id_len == 0) {
+		snprintf(err, errlen, "a key needs an object label or an id");
+		return gpg_error(GPG_ERR_INV_ARG);
+	}
+	if ((r = session_get(h, &s, err, errlen)) != 0)
+		return r;
+	rv = find_private(h, s, label, id, id_len, &obj, &count);
+	session_put(h, s, rv);
+	if (rv != CKR_OK)
+		return fail_ckr(err, errlen, "C_FindObjects", rv);
+	if (count == 0) {
+		snprintf(err, errlen, "no RSA private key with %s%s on the token",
+		         label ? "label " : "the given id", label ? label : "");
+		return gpg_error(GPG_ERR_NOT_FOUND);
+	}
+	if (count > 1) {
+		snprintf(err, errlen, "several RSA private keys match %s%s; name the key by id too",
+		         label ? "label " : "the given id", label ? label : "");
+		return gpg_error(GPG_ERR_AMBIGUOUS);
+	}
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return gpg_error_from_syserror();
+	k->priv = obj;
+	*keyp = k;
+	return 0;
+}
+
+void
+hsm_key_free(struct hsm_key *key)
+{
+	free(key);
+}
+
+gpg_error_t
+hsm_key_public(struct hsm *h, const struct hsm_key *key,
+               uint8_t *n, size_t nmax, size_t *n_len,
+               uint8_t *e, size_t emax, size_t *e_len, char *err, size_t errlen)
+{
+	gpg_error_t r;
+	CK_SESSION_HANDLE s;
+	CK_ATTRIBUTE a[2];
+	CK_RV rv;
+
+	*n_len = 0;
+	*e_len = 0;
+	if ((r = session_get(h, &s, err, errlen)) != 0)
+		return r;
+	/* RSA private key objects carry CKA_MODULUS and CKA_PUBLIC_EXPONENT
+	 * (PKCS#11 2.40 §2.1.3), and they are never sensitive. */
+	a[0].type = CKA_MODULUS;
+	a[0].pValue = n;
+	a[0].ulValueLen = nmax;
+	a[1].type = CKA_PUBLIC_EXPONENT;
+	a[1].pValue = e;
+	a[1].ulValueLen = emax;
+	rv = h->fn->C_GetAttributeValue(s, key->priv, a, 2);
+	session_put(h, s, rv);
+	if (rv != CKR_OK)
+		return fail_ckr(err, errlen, "C_GetAttributeValue(modulus, exponent)", rv);
+	if (a[0].ulValueLen == (CK_ULONG)-1 || a[1].ulValueLen == (CK_ULONG)-1 ||
+	    a[0].ulValueLen == 0 || a[1].ulValueLen == 0) {
+		snprintf(err, errlen, "the key has no readable modulus or exponent");
+		return gpg_error(SIGNET_ERR_HSM);
+	}
+	*n_len = a[0].ulValueLen;
+	*e_len = a[1].ulValueLen;
+	return 0;
+}
+
+gpg_error_t
+hsm_sign_rsa_pkcs1(struct hsm *h, const struct hsm_key *key,
+                   const uint8_t *in, size_t in_len,
+                   uint8_t *sig, size_t sigmax, size_t *siglen,
+                   char *err, size_t errlen)
+{
+	gpg_error_t r;
+	CK_SESSION_HANDLE s;
+	CK_MECHANISM mech = { CKM_RSA_PKCS, NULL, 0 };
+	CK_ULONG len = sigmax;
+	CK_RV rv;
+
+	*siglen = 0;
+	if ((r = session_get(h, &s, err, errlen)) != 0)
+		return r;
+	rv = h->fn->C_SignInit(s, &mech, key->priv);
+	if (rv == CKR_OK)
+		rv = h->fn->C_Sign(s, (CK_BYTE_PTR)in, in_len, sig, &len);
+	session_put(h, s, rv);
+	if (rv != CKR_OK)
+		return fail_ckr(err, errlen, "C_Sign(CKM_RSA_PKCS)", rv);
+	*siglen = len;
+	return 0;
+}
+
+gpg_error_t
+hsm_keygen_rsa(struct hsm *h, unsigned int bits, const char *label,
+               const uint8_t *id, size_t id_len, char *err, size_t errlen)
+{
+	gpg_error_t r;
+	CK_SESSION_HANDLE s;
+	CK_MECHANISM mech = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ULONG mbits = bits;
+	CK_BYTE exponent[] = { 0x01, 0x00, 0x01 };
+	CK_OBJECT_CLASS pubcls = CKO_PUBLIC_KEY, privcls = CKO_PRIVATE_KEY;
+	CK_KEY_TYPE kt = CKK_RSA;
+	CK_OBJECT_HANDLE pub, priv, obj;
+	CK_ULONG count = 0;
+	CK_RV rv;
+	size_t llen = strlen(label);
+	CK_ATTRIBUTE pubt[] = {
+		{ CKA_CLASS, &pubcls, sizeof(pubcls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &yes, sizeof(yes) },
+		{ CKA_PRIVATE, &no, sizeof(no) },
+		{ CKA_VERIFY, &yes, sizeof(yes) },
+		{ CKA_ENCRYPT, &no, sizeof(no) },
+		{ CKA_WRAP, &no, sizeof(no) },
+		{ CKA_MODULUS_BITS, &mbits, sizeof(mbits) },
+		{ CKA_PUBLIC_EXPONENT, exponent, sizeof(exponent) },
+		{ CKA_LABEL, (void *)label, llen },
+		{ CKA_ID, (void *)id, id_len },
+	};
+	/* The point of the HSM: the private half can never be read out. */
+	CK_ATTRIBUTE privt[] = {
+		{ CKA_CLASS, &privcls, sizeof(privcls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &yes, sizeof(yes) },
+		{ CKA_PRIVATE, &yes, sizeof(yes) },
+		{ CKA_SENSITIVE, &yes, sizeof(yes) },
+		{ CKA_EXTRACTABLE, &no, sizeof(no) },
+		{ CKA_SIGN, &yes, sizeof(yes) },
+		{ CKA_DECRYPT, &no, sizeof(no) },
+		{ CKA_UNWRAP, &no, sizeof(no) },
+		{ CKA_LABEL, (void *)label, llen },
+		{ CKA_ID, (void *)id, id_len },
+	};
+
+	if (bits != 2048 && bits != 3072 && bits != 4096) {
+		snprintf(err, errlen, "RSA key size %u is not supported (2048, 3072 or 4096)", bits);
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	if (llen == 0 || llen > HSM_MAX_LABEL || id_len == 0 || id_len > HSM_MAX_ID) {
+		snprintf(err, errlen, "bad key label or id length");
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	if ((r = session_get(h, &s, err, errlen)) != 0)
+		return r;
+	/* XXX: two concurrent KEYGENs of one label could both pass this check;
+	 * KEYGEN is an admin command run by hand, and the result would be an
+	 * ambiguous label that hsm_find_key() reports, never a wrong key. */
+	rv = find_private(h, s, label, NULL, 0, &obj, &count);
+	if (rv != CKR_OK) {
+		session_put(h, s, rv);
+		return fail_ckr(err, errlen, "C_FindObjects", rv);
+	}
+	if (count > 0) {
+		session_put(h, s, rv);
+		snprintf(err, errlen, "a key labelled %s already exists on the token", label);
+		return gpg_error(GPG_ERR_EEXIST);
+	}
+	rv = h->fn->C_GenerateKeyPair(s, &mech, pubt, sizeof(pubt) / sizeof(pubt[0]),
+	                              privt, sizeof(privt) / sizeof(privt[0]), &pub, &priv);
+	session_put(h, s, rv);
+	if (rv != CKR_OK)
+		return fail_ckr(err, errlen, "C_GenerateKeyPair", rv);
+	return 0;
+}
+
+gpg_error_t
+hsm_random(struct hsm *h, uint8_t *out, size_t len, char *err, size_t errlen)
+{
+	gpg_error_t r;
+	CK_SESSION_HANDLE s;
+	CK_RV rv;
+
+	if ((r = session_get(h, &s, err, errlen)) != 0)
+		return r;
+	rv = h->fn->C_GenerateRandom(s, out, len);
+	session_put(h, s, rv);
+	if (rv != CKR_OK)
+		return fail_ckr(err, errlen, "C_GenerateRandom", rv);
+	return 0;
+}
+
+gpg_error_t
+hsm_init_token(const char *module, const char *token, const char *so_pin_file,
+               const char *pin_file, int *created, char *err, size_t errlen)
+{
+	gpg_error_t r;
+	struct hsm h;
+	char *real = NULL;
+	char so_pin[HSM_MAX_PIN + 2], pin[HSM_MAX_PIN + 2];
+	PKCS11_SLOT *slot = NULL;
+	unsigned int i;
+
+	*created = 0;
+	memset(&h, 0, sizeof(h));
+	memset(so_pin, 0, sizeof(so_pin));
+	memset(pin, 0, sizeof(pin));
+	if (strlen(token) == 0 || strlen(token) > 32) {
+		snprintf(err, errlen, "token label \"%s\" must be 1 to 32 characters", token);
+		r = gpg_error(GPG_ERR_INV_VALUE);
+		goto out;
+	}
+	if ((r = hsm_check_module(module, &real, err, errlen)) != 0)
+		goto out;
+	if ((r = load_module(&h, real, err, errlen)) != 0)
+		goto out;
+	if (find_token_slot(&h, token) != NULL) {
+		r = 0; /* already there: nothing to do */
+		goto out;
+	}
+	if ((r = hsm_read_pin_file(so_pin_file, so_pin, sizeof(so_pin), err, errlen)) != 0 ||
+	    (r = hsm_read_pin_file(pin_file, pin, sizeof(pin), err, errlen)) != 0)
+		goto out;
+	for (i = 0; i < h.nslots && slot == NULL; i++)
+		if (h.slots[i].token != NULL && !h.slots[i].token->initialized)
+			slot = &h.slots[i];
+	if (slot == NULL) {
+		snprintf(err, errlen, "no slot with an uninitialised token in %s", real);
+		r = gpg_error(SIGNET_ERR_HSM);
+		goto out;
+	}
+	if (PKCS11_init_token(slot->token, so_pin, token) != 0) {
+		snprintf(err, errlen, "PKCS11_init_token: %s", p11_reason());
+		r = gpg_error(SIGNET_ERR_HSM);
+		goto out;
+	}
+	/* SoftHSM2 moves an initialised token to a new slot id: look again. */
+	PKCS11_release_all_slots(h.p11, h.slots, h.nslots);
+	h.slots = NULL;
+	if (PKCS11_enumerate_slots(h.p11, &h.slots, &h.nslots) != 0 ||
+	    (slot = find_token_slot(&h, token)) == NULL) {
+		snprintf(err, errlen, "the new token \"%s\" is not listed after initialisation", token);
+		r = gpg_error(SIGNET_ERR_HSM);
+		goto out;
+	}
+	if (PKCS11_open_session(slot, 1) != 0 || PKCS11_login(slot, 1, so_pin) != 0) {
+		snprintf(err, errlen, "SO login to the new token: %s", p11_reason());
+		r = gpg_error(SIGNET_ERR_HSM);
+		goto out;
+	}
+	if (PKCS11_init_pin(slot->token, pin) != 0) {
+		snprintf(err, errlen, "PKCS11_init_pin: %s", p11_reason());
+		r = gpg_error(SIGNET_ERR_HSM);
+		goto out;
+	}
+	PKCS11_logout(slot);
+	*created = 1;
+	r = 0; /* success */
+out:
+	explicit_bzero(so_pin, sizeof(so_pin));
+	explicit_bzero(pin, sizeof(pin));
+	unload_module(&h);
+	free(real);
+	return r;
+}

@@ -1,0 +1,85 @@
+/* hsm.h — everything signet-policyd does with the PKCS#11 token.
+ *
+ * The only file that talks to libp11 and the PKCS#11 module is hsm.c, so
+ * the interface here is small enough to move into a helper process later
+ * (STYLE.md practice 14).  libp11 loads the module (CKF_OS_LOCKING_OK),
+ * finds the token and logs in; signing and key generation use plain
+ * PKCS#11 calls on a pool of sessions so that concurrent signers run in
+ * parallel (libp11 0.4.12 serialises every PKCS11_private_encrypt() on one
+ * slot lock).  All functions are thread-safe after hsm_open() returns.
+ *
+ * Errors: SIGNET_ERR_HSM (GPG_ERR_HARDWARE) for module/token failures, with
+ * a reason in ERR (ERRLEN bytes) naming the PKCS#11 step and CKR_ code. */
+#ifndef SIGNET_POLICYD_HSM_H
+#define SIGNET_POLICYD_HSM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <gpg-error.h>
+
+#define HSM_MAX_PIN        255   /* bytes in a PIN file (PKCS#11 has no limit; SoftHSM2 takes 255) */
+#define HSM_MAX_SESSIONS   16    /* PKCS#11 sessions kept for concurrent signers */
+#define HSM_MAX_LABEL      64    /* key labels Signet creates (project names) */
+#define HSM_MAX_ID         32    /* CKA_ID bytes looked up */
+#define HSM_KEY_ID_LEN     8     /* CKA_ID of keys Signet generates */
+#define HSM_MAX_SIG        512   /* RSA-4096 */
+
+struct hsm;
+struct hsm_key;
+
+/* Read a PIN file: a regular file (not a symlink), owned by the effective
+ * user, not readable by group or others, at most HSM_MAX_PIN bytes; one
+ * trailing newline is dropped.  PIN gets the NUL-terminated PIN (PINMAX
+ * bytes).  GPG_ERR_EPERM for a bad mode/owner, GPG_ERR_INV_VALUE for bad
+ * content, errno errors otherwise; ERR says which. */
+gpg_error_t hsm_read_pin_file(const char *path, char *pin, size_t pinmax, char *err, size_t errlen);
+
+/* Check that MODULE is an absolute path of a regular file; *REAL gets its
+ * realpath() (free()). */
+gpg_error_t hsm_check_module(const char *module, char **real, char *err, size_t errlen);
+
+/* Load MODULE, find the initialised token labelled TOKEN, log in as user
+ * with the PIN read from PIN_FILE (wiped from memory afterwards) and open
+ * the session pool.  SOFTHSM2_CONF must be set by the caller beforehand. */
+gpg_error_t hsm_open(const char *module, const char *token, const char *pin_file,
+                     struct hsm **hsm, char *err, size_t errlen);
+/* Close every session and unload the module.  NULL is fine. */
+void hsm_close(struct hsm *hsm);
+
+/* Find the single RSA private key with LABEL (may be NULL) and/or ID
+ * (ID_LEN 0: any).  GPG_ERR_NOT_FOUND if there is none, GPG_ERR_AMBIGUOUS
+ * if several match.  *KEY is freed with hsm_key_free(). */
+gpg_error_t hsm_find_key(struct hsm *hsm, const char *label, const uint8_t *id, size_t id_len,
+                         struct hsm_key **key, char *err, size_t errlen);
+void hsm_key_free(struct hsm_key *key);
+
+/* Modulus and public exponent of KEY, big-endian. */
+gpg_error_t hsm_key_public(struct hsm *hsm, const struct hsm_key *key,
+                           uint8_t *n, size_t nmax, size_t *n_len,
+                           uint8_t *e, size_t emax, size_t *e_len, char *err, size_t errlen);
+
+/* PKCS#1 v1.5 (CKM_RSA_PKCS) signature of IN (a DigestInfo, IN_LEN bytes)
+ * into SIG (SIGMAX bytes); *SIGLEN gets the modulus length.  Blocks while
+ * all HSM_MAX_SESSIONS sessions are busy. */
+gpg_error_t hsm_sign_rsa_pkcs1(struct hsm *hsm, const struct hsm_key *key,
+                               const uint8_t *in, size_t in_len,
+                               uint8_t *sig, size_t sigmax, size_t *siglen,
+                               char *err, size_t errlen);
+
+/* Generate an RSA key pair of BITS on the token: private key sensitive,
+ * never extractable, CKA_LABEL LABEL and CKA_ID ID (ID_LEN bytes) on both
+ * halves.  GPG_ERR_EEXIST if a private key with LABEL exists. */
+gpg_error_t hsm_keygen_rsa(struct hsm *hsm, unsigned int bits, const char *label,
+                           const uint8_t *id, size_t id_len, char *err, size_t errlen);
+
+/* Random bytes from the token's generator. */
+gpg_error_t hsm_random(struct hsm *hsm, uint8_t *out, size_t len, char *err, size_t errlen);
+
+/* Initialise a token labelled TOKEN on the first slot holding an
+ * uninitialised token, with the SO PIN from SO_PIN_FILE, then set the user
+ * PIN from PIN_FILE.  *CREATED is 0 (and nothing is done) when an
+ * initialised token with that label already exists. */
+gpg_error_t hsm_init_token(const char *module, const char *token, const char *so_pin_file,
+                           const char *pin_file, int *created, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,348 @@
+/* main.c — signet-policyd: options, start-up, reload; the daemon context.
+ *
+ * Start-up order (STYLE.md practice 15): configuration, log, audit trail,
+ * HSM login, project keys, socket; only then is the daemon "ready".  With
+ * --daemon the fork comes first (a PKCS#11 module must never be used across
+ * fork()), and the child tells the waiting parent over a pipe when it is
+ * ready, so the parent exits 0 only for a daemon that answers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gcrypt.h>
+
+#include "audit.h"
+#include "config.h"
+#include "hsm.h"
+#include "log.h"
+#include "platform.h"
+#include "policyd.h"
+#include "project.h"
+
+#define PROG "signet-policyd"
+#define MAIN_MAX_ERR 1024
+
+enum mode { MODE_RUN, MODE_CHECK_CONFIG, MODE_INIT_TOKEN };
+
+/* The daemon's only global state. */
+static struct policyd policyd = { .listen_fd = -1 };
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: " PROG " [--home DIR | --config FILE] [--daemon] [--pidfile FILE]\n"
+	        "       " PROG " [--home DIR | --config FILE] --init-token | --check-config\n"
+	        "       " PROG " --version | --help\n"
+	        "\n"
+	        "  --home DIR       use DIR/signet.conf\n"
+	        "  --config FILE    the configuration file (see signet-policyd(8))\n"
+	        "  --daemon         detach once the socket listens and the HSM is logged in\n"
+	        "  --pidfile FILE   write the daemon's pid to FILE\n"
+	        "  --init-token     create the [hsm] token (PINs from so_pin_file and pin_file)\n"
+	        "  --check-config   load the configuration, print \"FILE: ok\" or the error\n");
+}
+
+/* One line on stderr: what failed, why, what to do. */
+static void
+die(const char *what, const char *why, const char *todo) __attribute__((noreturn));
+static void
+die(const char *what, const char *why, const char *todo)
+{
+	fprintf(stderr, PROG ": %s: %s%s%s\n", what, why, todo ? "; " : "", todo ? todo : "");
+	exit(1);
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		die("start-up", "out of memory", NULL);
+	return p;
+}
+
+static gpg_error_t
+write_pidfile(const char *path)
+{
+	gpg_error_t r = 0;
+	char buf[32];
+	int fd, n;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return gpg_error_from_syserror();
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n)
+		r = gpg_error_from_syserror();
+	if (close(fd) != 0 && r == 0)
+		r = gpg_error_from_syserror();
+	return r;
+}
+
+/* Settings that only a restart applies; a reload keeps the running ones. */
+static void
+warn_restart_only(const struct signet_config *old, const struct signet_config *cfg)
+{
+	static const char *const what[] = { "[policyd] socket", "[policyd] socket_group", "[policyd] audit",
+	                                    "[policyd] log", "[hsm] module", "[hsm] token", "[hsm] pin_file" };
+	const char *a[7] = { old->socket, old->socket_group, old->audit, old->log, old->module,
+	                     old->token, old->pin_file };
+	const char *b[7] = { cfg->socket, cfg->socket_group, cfg->audit, cfg->log, cfg->module,
+	                     cfg->token, cfg->pin_file };
+	size_t i;
+
+	for (i = 0; i < 7; i++)
+		if ((a[i] == NULL) != (b[i] == NULL) || (a[i] && strcmp(a[i], b[i]) != 0))
+			log_warn("reload: %s changed; it takes effect at the next restart", what[i]);
+}
+
+gpg_error_t
+policyd_reload(struct policyd *pd, char *err, size_t errlen)
+{
+	gpg_error_t r;
+	struct signet_config *cfg = NULL, *old_cfg;
+	struct project_table *table = NULL, *old_table;
+
+	if ((r = config_load(pd->config_path, &cfg, err, errlen)) != 0)
+		return r;
+	/* [hsm] token stays what the HSM session was opened with. */
+	if (strcmp(cfg->token, pd->cfg->token) != 0) {
+		snprintf(err, errlen, "%s: [hsm] token changed from %s to %s; restart signet-policyd for that",
+		         pd->config_path, pd->cfg->token, cfg->token);
+		config_free(cfg);
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	if ((r = project_table_load(cfg, pd->hsm, &table, err, errlen)) != 0) {
+		config_free(cfg);
+		return r;
+	}
+	warn_restart_only(pd->cfg, cfg);
+	/* Writer-preferring lock: waits for in-flight requests, holds off new. */
+	pthread_rwlock_wrlock(&pd->lock);
+	old_cfg = pd->cfg;
+	old_table = pd->projects;
+	pd->cfg = cfg;
+	pd->projects = table;
+	pthread_rwlock_unlock(&pd->lock);
+	project_table_free(old_table);
+	config_free(old_cfg);
+	return 0;
+}
+
+/* --daemon: fork; the parent waits for the child's "ready" byte. */
+static int
+daemon_fork(void)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+	ssize_t n;
+	int status;
+
+	if (pipe2(pfd, O_CLOEXEC) != 0)
+		die("--daemon", strerror(errno), NULL);
+	if ((pid = fork()) < 0)
+		die("--daemon: fork", strerror(errno), NULL);
+	if (pid > 0) {
+		close(pfd[1]);
+		do
+			n = read(pfd[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n == 1 && c == 'R')
+			_exit(0);
+		/* The child printed why; reap it. */
+		waitpid(pid, &status, 0);
+		_exit(1);
+	}
+	close(pfd[0]);
+	if (setsid() < 0)
+		die("--daemon: setsid", strerror(errno), NULL);
+	return pfd[1];
+}
+
+static void
+daemon_ready(int fd)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+	if (write(fd, "R", 1) != 1)
+		log_warn("could not tell the parent that the daemon is ready");
+	close(fd);
+}
+
+static void
+block_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int
+run_init_token(const struct signet_config *cfg)
+{
+	char err[MAIN_MAX_ERR];
+	gpg_error_t r;
+	int created = 0;
+
+	if (cfg->so_pin_file == NULL)
+		die("--init-token", "[hsm] so_pin_file is not set", "add it to the configuration");
+	if ((r = hsm_init_token(cfg->module, cfg->token, cfg->so_pin_file, cfg->pin_file, &created,
+	                        err, sizeof(err))) != 0)
+		die("--init-token", err, "check [hsm] in the configuration and the PIN files");
+	if (created)
+		printf("token \"%s\" initialised\n", cfg->token);
+	else
+		printf("token \"%s\" already exists\n", cfg->token);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "daemon", no_argument, NULL, 'd' },
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "init-token", no_argument, NULL, 'I' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct policyd *pd = &policyd;
+	pthread_rwlockattr_t rwa;
+	enum mode mode = MODE_RUN;
+	char err[MAIN_MAX_ERR];
+	char *config = NULL;
+	gpg_error_t r;
+	int opt, daemonize = 0, ready_fd = -1, status;
+
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'H':
+			free(config);
+			if (asprintf(&config, "%s/signet.conf", optarg) < 0)
+				die("--home", "out of memory", NULL);
+			break;
+		case 'c':
+			free(config);
+			config = xstrdup(optarg);
+			break;
+		case 'd':
+			daemonize = 1;
+			break;
+		case 'p':
+			pd->pidfile = xstrdup(optarg);
+			break;
+		case 'I':
+			mode = MODE_INIT_TOKEN;
+			break;
+		case 'C':
+			mode = MODE_CHECK_CONFIG;
+			break;
+		case 'V':
+			printf(PROG " %s\n", SIGNET_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind != argc)
+		die("arguments", "unexpected argument", "see " PROG " --help");
+	if (config == NULL)
+		die("configuration", "no configuration file given", "use --home DIR or --config FILE");
+	pd->config_path = config;
+	pd->self_uid = geteuid();
+
+	if (!gcry_check_version(GCRYPT_VERSION))
+		die("libgcrypt", "version mismatch", "reinstall libgcrypt");
+	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
+	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+
+	if ((r = config_load(config, &pd->cfg, err, sizeof(err))) != 0) {
+		if (mode == MODE_CHECK_CONFIG) {
+			printf("%s\n", err);
+			return 1;
+		}
+		die("configuration", err, "fix the file and start again");
+	}
+	if (mode == MODE_CHECK_CONFIG) {
+		printf("%s: ok\n", config);
+		return 0;
+	}
+	/* Before the module is loaded: SoftHSM2 reads it in C_Initialize. */
+	if (pd->cfg->softhsm2_conf != NULL && setenv("SOFTHSM2_CONF", pd->cfg->softhsm2_conf, 1) != 0)
+		die("SOFTHSM2_CONF", strerror(errno), NULL);
+	if (mode == MODE_INIT_TOKEN)
+		return run_init_token(pd->cfg);
+
+	if (daemonize)
+		ready_fd = daemon_fork();
+	if ((r = log_init(PROG, pd->cfg->log, LOG_LEVEL_INFO)) != 0)
+		die("log", gpg_strerror(r), "check [policyd] log");
+	platform_harden();
+	block_signals();
+	pthread_rwlockattr_init(&rwa);
+	pthread_rwlockattr_setkind_np(&rwa, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	if (pthread_rwlock_init(&pd->lock, &rwa) != 0)
+		die("start-up", "cannot create the configuration lock", NULL);
+	pthread_rwlockattr_destroy(&rwa);
+
+	if ((r = audit_open(pd->cfg->audit, &pd->audit)) != 0) {
+		snprintf(err, sizeof(err), "%s: %s", pd->cfg->audit, gpg_strerror(r));
+		die("audit trail", err, "check [policyd] audit (a damaged last line must be repaired by hand)");
+	}
+	if ((r = hsm_open(pd->cfg->module, pd->cfg->token, pd->cfg->pin_file, &pd->hsm, err, sizeof(err))) != 0)
+		die("HSM", err, "check [hsm] in the configuration");
+	if ((r = project_table_load(pd->cfg, pd->hsm, &pd->projects, err, sizeof(err))) != 0)
+		die("project keys", err, "create the key (KEYGEN) or fix the key URI");
+	if ((r = server_listen(pd, err, sizeof(err))) != 0)
+		die("socket", err, "check [policyd] socket");
+	if (pd->pidfile != NULL && (r = write_pidfile(pd->pidfile)) != 0) {
+		server_close(pd);
+		die("pidfile", gpg_strerror(r), "check --pidfile");
+	}
+	log_info("ready: %zu project(s), socket %s", pd->projects->n, pd->socket_path);
+	if (daemonize)
+		daemon_ready(ready_fd);
+
+	status = server_run(pd);
+
+	server_close(pd);
+	if (pd->pidfile != NULL)
+		unlink(pd->pidfile);
+	log_info("stopped");
+	/* Connection threads may still be in a request: leave without tearing
+	 * down what they use (no atexit/destructors of the module either);
+	 * every answer given was already durable. */
+	fflush(NULL);
+	_exit(status);
+}

@@ -1,0 +1,70 @@
+/* policyd.h — the daemon's context, shared by its modules.
+ *
+ * One struct policyd exists, in main.c (the only global state of the
+ * daemon); every other module gets it as an argument.  The configuration and
+ * the project table change only on reload, under LOCK: request handlers hold
+ * the read lock for the whole request, so an in-flight signature finishes
+ * with the configuration it started with. */
+#ifndef SIGNET_POLICYD_POLICYD_H
+#define SIGNET_POLICYD_POLICYD_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/types.h>
+#include <assuan.h>
+#include <gpg-error.h>
+
+#include "audit.h"
+#include "config.h"
+#include "hsm.h"
+#include "project.h"
+
+#define POLICYD_MAX_CONN      256           /* concurrent client connections */
+#define POLICYD_LISTEN_BACKLOG 64
+#define POLICYD_MAX_ERRTEXT   512           /* reason text of one ERR line */
+#define POLICYD_MAX_CERT      (64 * 1024)   /* certificate file read by CERT */
+#define POLICYD_USER_MAX      64            /* user name kept per connection */
+
+struct policyd {
+	char *config_path;
+	char *pidfile;                 /* NULL: none */
+	uid_t self_uid;                /* the daemon's own user: always admin */
+	pthread_rwlock_t lock;         /* guards cfg and projects */
+	struct signet_config *cfg;
+	struct project_table *projects;
+	struct hsm *hsm;               /* [hsm] as loaded at start-up */
+	struct audit_log *audit;
+	char *socket_path;             /* as bound at start-up */
+	int listen_fd;
+	atomic_int nconn;
+};
+
+/* One client connection; credentials read once, right after accept(). */
+struct conn {
+	struct policyd *pd;
+	int fd;
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	char user[POLICYD_USER_MAX];
+	char errtext[POLICYD_MAX_ERRTEXT];   /* assuan_set_error() keeps a pointer */
+};
+
+/* main.c: re-read the configuration file and resolve its projects; on
+ * success swap them in (the old ones are freed once no request uses them).
+ * On failure nothing changes and ERR holds "FILE:LINE: reason". */
+gpg_error_t policyd_reload(struct policyd *pd, char *err, size_t errlen);
+
+/* server.c: bind and listen on the configured socket (see the man page for
+ * the checks); ERR names the failure. */
+gpg_error_t server_listen(struct policyd *pd, char *err, size_t errlen);
+/* Accept clients until SIGTERM or SIGINT (which must be blocked in every
+ * thread); SIGHUP reloads.  Returns the exit status. */
+int server_run(struct policyd *pd);
+/* Close and remove the socket. */
+void server_close(struct policyd *pd);
+
+/* command.c: register the protocol's commands on CTX. */
+gpg_error_t command_register(assuan_context_t ctx);
+
+#endif
