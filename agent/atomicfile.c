@@ -1,0 +1,159 @@
+/* atomicfile.c — temp file + fsync + rename. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+
+static gpg_error_t
+write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	ssize_t w;
+
+	while (len > 0) {
+		w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return gpg_error_from_syserror();
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+sync_parent(const char *path)
+{
+	char copy[PATH_MAX];
+	int fd;
+
+	if (snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy))
+		return;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);   /* best effort: the rename is already visible */
+		close(fd);
+	}
+}
+
+gpg_error_t
+atomicfile_write(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	int fd = -1;
+	gpg_error_t err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= (int)sizeof(tmp))
+		return gpg_error(GPG_ERR_ENAMETOOLONG);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return gpg_error_from_syserror();
+	if (fchmod(fd, mode) != 0 || (err = write_all(fd, data, len)) != 0 || fsync(fd) != 0) {
+		if (err == 0)
+			err = gpg_error_from_syserror();
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		err = gpg_error_from_syserror();
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		err = gpg_error_from_syserror();
+		goto out;
+	}
+	sync_parent(path);
+	tmp[0] = '\0';
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp[0] != '\0')
+		unlink(tmp);
+	return err;
+}
+
+gpg_error_t
+atomicfile_create(const char *path, const void *data, size_t len, mode_t mode)
+{
+	int fd;
+	gpg_error_t err = 0;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return gpg_error_from_syserror();
+	/* The mode is exact, whatever the umask. */
+	if (fchmod(fd, mode) != 0 || (err = write_all(fd, data, len)) != 0 || fsync(fd) != 0) {
+		if (err == 0)
+			err = gpg_error_from_syserror();
+		close(fd);
+		unlink(path);
+		return err;
+	}
+	if (close(fd) != 0)
+		return gpg_error_from_syserror();
+	sync_parent(path);
+	return 0;
+}
+
+gpg_error_t
+atomicfile_read(const char *path, size_t max, char **data, size_t *len)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	ssize_t r;
+	int fd;
+	gpg_error_t err = 0;
+
+	*data = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return gpg_error_from_syserror();
+	if (fstat(fd, &st) != 0) {
+		err = gpg_error_from_syserror();
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = gpg_error(GPG_ERR_INV_VALUE);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		err = gpg_error(GPG_ERR_TOO_LARGE);
+		goto out;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		err = gpg_error(GPG_ERR_ENOMEM);
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = gpg_error_from_syserror();
+			goto out;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	buf[got] = '\0';
+	*data = buf;
+	*len = got;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return err;
+}

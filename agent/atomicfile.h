@@ -1,0 +1,23 @@
+/* atomicfile.h — state files written the durable way (STYLE §21): write a
+ * temporary file beside the target, fsync it, rename it over the target,
+ * fsync the folder.  A reader sees the old or the new content, never half. */
+#ifndef SIGNET_AGENT_ATOMICFILE_H
+#define SIGNET_AGENT_ATOMICFILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <gpg-error.h>
+
+/* Replace (or create) PATH with DATA/LEN, file mode MODE. */
+gpg_error_t atomicfile_write(const char *path, const void *data, size_t len, mode_t mode);
+
+/* Read the regular file PATH (no symlink) into a new NUL-terminated *DATA
+ * (free()), *LEN bytes.  GPG_ERR_TOO_LARGE past MAX bytes; the errno-based
+ * error otherwise (GPG_ERR_ENOENT if missing). */
+gpg_error_t atomicfile_read(const char *path, size_t max, char **data, size_t *len);
+
+/* Create PATH exclusively with MODE and write DATA/LEN, then fsync.
+ * GPG_ERR_EEXIST if it is there already. */
+gpg_error_t atomicfile_create(const char *path, const void *data, size_t len, mode_t mode);
+
+#endif

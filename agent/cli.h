@@ -1,0 +1,51 @@
+/* cli.h — what every `signet` subcommand shares: the invocation context,
+ * the exit codes and the one way a failure is reported.
+ *
+ * Every failure is one line on stderr, "signet: <what failed>: <why>; <what
+ * to do>", and exit status 1; a usage error prints the subcommand's usage
+ * and exits 2.  Exit codes are decided here and nowhere else (STYLE §5). */
+#ifndef SIGNET_AGENT_CLI_H
+#define SIGNET_AGENT_CLI_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <gpg-error.h>
+
+#define CLI_EXIT_OK    0
+#define CLI_EXIT_FAIL  1
+#define CLI_EXIT_USAGE 2
+
+#define CLI_HOME_ENV     "SIGNET_HOME"
+#define CLI_HOME_DEFAULT "var"
+
+struct cli {
+	const char *home_arg;      /* --home DIR as given; NULL: $SIGNET_HOME, else ./var */
+	char bindir[PATH_MAX];     /* folder holding this executable (and its siblings) */
+};
+
+/* A subcommand: ARGV[0] is its name; returns an exit code. */
+typedef int (*cli_command_fn)(struct cli *cli, int argc, char **argv);
+
+/* Print "signet: <formatted text>" on stderr; returns CLI_EXIT_FAIL. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "signet: <formatted text>" and "usage: signet USAGE" on stderr;
+ * returns CLI_EXIT_USAGE. */
+int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The Signet home named by --home, $SIGNET_HOME or ./var (not yet made
+ * absolute; home_paths() does that). */
+const char *cli_home(const struct cli *cli);
+
+/* Absolute path of the sibling program NAME (signet-policyd, signet-scd)
+ * into OUT.  GPG_ERR_ENOENT if it is not there or not executable. */
+gpg_error_t cli_sibling(const struct cli *cli, const char *name, char *out, size_t outlen);
+
+/* Fill CLI->bindir from /proc/self/exe. */
+gpg_error_t cli_init(struct cli *cli);
+
+/* Report the option getopt_long just refused (C is its ':' or '?' answer;
+ * the optstring must start with ':' and opterr be 0).  Returns
+ * CLI_EXIT_USAGE. */
+int cli_bad_option(const char *usage, int argc, char **argv, int c);
+
+#endif

@@ -1,0 +1,26 @@
+/* commands.h — the subcommands of `signet`, each run from main.c's one
+ * table.  ARGV[0] is the subcommand's own name; each returns an exit code
+ * (cli.h) and prints its own failures. */
+#ifndef SIGNET_AGENT_COMMANDS_H
+#define SIGNET_AGENT_COMMANDS_H
+
+#include "cli.h"
+
+int init_command(struct cli *cli, int argc, char **argv);        /* init.c */
+int daemon_command_start(struct cli *cli, int argc, char **argv); /* daemon.c */
+int daemon_command_stop(struct cli *cli, int argc, char **argv);  /* daemon.c */
+int status_command(struct cli *cli, int argc, char **argv);      /* status.c */
+int project_command(struct cli *cli, int argc, char **argv);     /* project.c */
+int setup_command(struct cli *cli, int argc, char **argv);       /* setup.c */
+
+#define INIT_USAGE    "init [--home DIR]"
+#define START_USAGE   "start [--home DIR]"
+#define STOP_USAGE    "stop [--home DIR]"
+#define STATUS_USAGE  "status [--home DIR] [--socket PATH]"
+#define PROJECT_USAGE "project create NAME --algo rsa2048|rsa3072|rsa4096 --uid 'Name <mail>' " \
+                      "[--signer user:U|group:G]...\n" \
+                      "       signet project export NAME\n" \
+                      "       signet project list"
+#define SETUP_USAGE   "setup --gnupghome DIR [--project NAME]... [--socket PATH] [--home DIR]"
+
+#endif

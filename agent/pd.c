@@ -1,0 +1,169 @@
+/* pd.c — talking to signet-policyd from the command line. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "hex.h"
+#include "pd.h"
+#include "signet-err.h"
+
+int
+pd_open(const char *socket, int quiet, assuan_context_t *ctx)
+{
+	gpg_error_t err;
+	gpg_err_code_t code;
+
+	*ctx = NULL;
+	err = pdclient_connect(socket, ctx);
+	if (err == 0)
+		return CLI_EXIT_OK;
+	*ctx = NULL;
+	if (quiet)
+		return CLI_EXIT_FAIL;
+	code = gpg_err_code(err);
+	if (code == GPG_ERR_ENOENT || code == GPG_ERR_ECONNREFUSED || code == GPG_ERR_ASS_CONNECT_FAILED)
+		return cli_fail("signet-policyd is not running at %s; start it with `signet start`", socket);
+	if (code == GPG_ERR_EACCES)
+		return cli_fail("connect to signet-policyd at %s: %s; ask the Signet admin to make the socket "
+		                "and its folders reachable for you", socket, gpg_strerror(err));
+	return cli_fail("connect to signet-policyd at %s: %s; check that signet-policyd runs "
+	                "(`signet status`) and its log", socket, gpg_strerror(err));
+}
+
+static const char *
+hint(gpg_error_t err)
+{
+	switch (gpg_err_code(err)) {
+	case SIGNET_ERR_DENIED:
+		return "ask the Signet admin to add you to the project's signers";
+	case SIGNET_ERR_NO_KEY:
+		return "check the project name with `signet project list`";
+	case SIGNET_ERR_NOT_ADMIN:
+		return "run this as the Signet admin (root or the user that runs signet-policyd)";
+	case SIGNET_ERR_HSM:
+		return "see the signet-policyd log (DIR/run/policyd.log) for the HSM's answer";
+	case SIGNET_ERR_AUDIT:
+		return "check the audit trail's file system (space, permissions) and the signet-policyd log";
+	default:
+		return "see the signet-policyd log for details";
+	}
+}
+
+int
+pd_call(assuan_context_t ctx, const char *command, uint8_t **data, size_t *datalen,
+        pdclient_status_cb cb, void *opaque, const char *what, const char *todo,
+        gpg_error_t *errp)
+{
+	char reason[512];
+	gpg_error_t err;
+
+	reason[0] = '\0';
+	err = pdclient_transact(ctx, command, data, datalen, cb, opaque, reason, sizeof(reason));
+	if (errp != NULL)
+		*errp = err;
+	if (err == 0)
+		return CLI_EXIT_OK;
+	if (what == NULL)
+		return CLI_EXIT_FAIL;
+	return cli_fail("%s: %s; %s", what, reason[0] ? reason : gpg_strerror(err),
+	                todo != NULL ? todo : hint(err));
+}
+
+struct keylist_state {
+	struct pd_key *keys;
+	size_t max, n;
+	int bad;
+};
+
+static int
+is_hex40(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 40; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'F')))
+			return 0;
+	return s[40] == '\0';
+}
+
+static gpg_error_t
+keylist_cb(void *opaque, const char *keyword, const char *args)
+{
+	struct keylist_state *st = opaque;
+	struct pd_key k;
+	char name[PROJECT_NAME_MAX + 2], grip[42], algo[16], fpr[42];
+	int64_t created;
+	char extra;
+
+	if (strcmp(keyword, "KEY") != 0)
+		return 0;
+	if (st->n >= st->max)
+		return gpg_error(GPG_ERR_TOO_LARGE);
+	memset(&k, 0, sizeof(k));
+	if (sscanf(args, "%65s %41s %15s %" SCNd64 " %41s %c", name, grip, algo, &created, fpr, &extra) != 5 ||
+	    !config_project_name_ok(name) || !is_hex40(grip) || !is_hex40(fpr)) {
+		st->bad = 1;
+		return 0;   /* a line we do not understand is skipped, not fatal */
+	}
+	memcpy(k.project, name, strlen(name) + 1);
+	memcpy(k.grip, grip, 41);
+	memcpy(k.algo, algo, strlen(algo) + 1);
+	k.created = created;
+	memcpy(k.fpr, fpr, 41);
+	st->keys[st->n++] = k;
+	return 0;
+}
+
+int
+pd_keylist(assuan_context_t ctx, struct pd_key *keys, size_t max, size_t *n)
+{
+	struct keylist_state st = { keys, max, 0, 0 };
+	int rc;
+
+	*n = 0;
+	rc = pd_call(ctx, "KEYLIST", NULL, NULL, keylist_cb, &st, "list keys (KEYLIST)", NULL, NULL);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (st.bad)
+		fprintf(stderr, "signet: warning: signet-policyd sent a KEYLIST line this signet does not "
+		                "understand; it was skipped\n");
+	*n = st.n;
+	return CLI_EXIT_OK;
+}
+
+int
+pd_getinfo(assuan_context_t ctx, const char *what, char *out, size_t outlen)
+{
+	char cmd[64];
+	uint8_t *data = NULL;
+	size_t len = 0, i;
+	char whatfail[96];
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "GETINFO %s", what);
+	snprintf(whatfail, sizeof(whatfail), "ask signet-policyd for its %s", what);
+	rc = pd_call(ctx, cmd, &data, &len, NULL, NULL, whatfail, NULL, NULL);
+	if (rc != CLI_EXIT_OK)
+		goto out;
+	if (len >= outlen) {
+		rc = cli_fail("%s: answer too long (%zu bytes); check that the socket belongs to signet-policyd",
+		              whatfail, len);
+		goto out;
+	}
+	for (i = 0; i < len; i++) {
+		if (data[i] < 0x20 || data[i] >= 0x7f) {
+			rc = cli_fail("%s: unexpected bytes in the answer; check that the socket belongs to "
+			              "signet-policyd", whatfail);
+			goto out;
+		}
+	}
+	memcpy(out, data, len);
+	out[len] = '\0';
+	rc = CLI_EXIT_OK;
+out:
+	free(data);
+	return rc;
+}

@@ -1,0 +1,45 @@
+/* pd.h — the command line's side of the policyd protocol
+ * (doc/policyd-protocol.md): connect, run one command, and turn the answer
+ * into the "signet: what: why; what to do" line when it fails. */
+#ifndef SIGNET_AGENT_PD_H
+#define SIGNET_AGENT_PD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <assuan.h>
+#include "config.h"
+#include "pdclient.h"
+#include "pgpkey.h"
+
+#define PD_MAX_KEYS CONFIG_MAX_PROJECTS
+
+/* One KEYLIST line: S KEY <project> <keygrip> <algo> <created> <fingerprint> */
+struct pd_key {
+	char project[PROJECT_NAME_MAX + 1];
+	char grip[PGPKEY_GRIP_HEX];
+	char algo[16];
+	int64_t created;
+	char fpr[PGPKEY_FPR_HEX];
+};
+
+/* Connect to the policyd at SOCKET.  On failure prints why (not running:
+ * "start it with `signet start`") unless QUIET, and returns CLI_EXIT_FAIL;
+ * *CTX is NULL then. */
+int pd_open(const char *socket, int quiet, assuan_context_t *ctx);
+
+/* Run COMMAND.  D data (if DATA is not NULL) into a new *DATA (*DATALEN bytes),
+ * status lines to CB.  On failure prints "signet: WHAT: <server reason>;
+ * <TODO or a hint chosen by the error code>" and returns CLI_EXIT_FAIL; *ERRP
+ * (if not NULL) gets the error code in either case. */
+int pd_call(assuan_context_t ctx, const char *command, uint8_t **data, size_t *datalen,
+            pdclient_status_cb cb, void *opaque, const char *what, const char *todo,
+            gpg_error_t *errp);
+
+/* KEYLIST into KEYS (at most MAX), *N their count.  Prints and returns
+ * CLI_EXIT_FAIL on failure. */
+int pd_keylist(assuan_context_t ctx, struct pd_key *keys, size_t max, size_t *n);
+
+/* GETINFO WHAT into OUT (NUL-terminated).  CLI_EXIT_FAIL after printing. */
+int pd_getinfo(assuan_context_t ctx, const char *what, char *out, size_t outlen);
+
+#endif

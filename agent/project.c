@@ -1,0 +1,603 @@
+/* project.c — `signet project create|certify|export|list`.
+ *
+ * create: the key is generated inside the HSM by policyd (KEYGEN), the
+ * project section is appended to signet.conf (temp file + fsync + rename,
+ * the rest of the file kept byte for byte), policyd re-reads it (RELOAD)
+ * and makes the certificate on the HSM (MKCERT).  Every check that can fail
+ * is done before KEYGEN, so a refused request leaves no orphan key. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+#include "certinfo.h"
+#include "commands.h"
+#include "home.h"
+#include "p11uri.h"
+#include "pd.h"
+#include "pgpcert.h"
+#include "platform.h"
+
+#define PROJECT_SECTION_MAX 2048
+#define PROJECT_SIGNERS_MAX 4096
+
+struct project_cmd {
+	const char *name;
+	int (*fn)(struct cli *cli, int argc, char **argv);
+};
+
+static int
+load_home(struct cli *cli, struct home *h, struct signet_config **cfg)
+{
+	gpg_error_t err;
+
+	if ((err = home_paths(cli_home(cli), h)) != 0)
+		return cli_fail("use home %s: %s; choose a shorter --home", cli_home(cli), gpg_strerror(err));
+	return home_load_config(h, cfg);
+}
+
+/* The user ID goes into signet.conf (libinih) and into the certificate:
+ * reasons are given for each character class refused. */
+static int
+check_uid(const char *uid)
+{
+	size_t i, len = strlen(uid);
+
+	if (len == 0)
+		return cli_usage(PROJECT_USAGE, "project create: --uid is empty; give 'Name <mail>'");
+	if (len > PGPCERT_MAX_UID)
+		return cli_fail("check --uid: %zu bytes, more than %d; shorten it", len, PGPCERT_MAX_UID);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)uid[i];
+
+		if (c < 0x20 || c == 0x7f)
+			return cli_fail("check --uid: control character (0x%02x) at byte %zu; use printable "
+			                "text only", c, i);
+	}
+	if (uid[0] == ' ' || uid[len - 1] == ' ')
+		return cli_fail("check --uid: leading or trailing space (signet.conf would drop it); remove it");
+	/* libinih ends a value at " ;" (inline comment). */
+	if (strchr(uid, ';') != NULL)
+		return cli_fail("check --uid: ';' is not allowed (signet.conf reads it as a comment); remove it");
+	return CLI_EXIT_OK;
+}
+
+/* Append "KEY = VALUE\n" to the section buffer, checking the line limit. */
+static int
+add_line(char *buf, size_t buflen, size_t *pos, const char *conf, const char *key, const char *value)
+{
+	int n = snprintf(buf + *pos, buflen - *pos, "%s = %s\n", key, value);
+
+	if (n < 0 || (size_t)n >= buflen - *pos || (size_t)n - 1 > CONFIG_MAX_LINE)
+		return cli_fail("write %s: the line '%s = …' would be %d characters, more than the %d "
+		                "signet.conf allows; shorten the value (or the home path)",
+		                conf, key, n - 1, CONFIG_MAX_LINE);
+	*pos += (size_t)n;
+	return CLI_EXIT_OK;
+}
+
+struct keyuri {
+	char uri[P11URI_MAX_LEN + 1];
+};
+
+static gpg_error_t
+keyuri_cb(void *opaque, const char *keyword, const char *args)
+{
+	struct keyuri *k = opaque;
+
+	if (strcmp(keyword, "KEYURI") == 0 && strlen(args) <= P11URI_MAX_LEN)
+		memcpy(k->uri, args, strlen(args) + 1);
+	return 0;
+}
+
+/* Append SECTION to the config file, keeping what is there byte for byte;
+ * the result must load before it replaces the file. */
+static int
+append_section(const struct home *h, const char *section, size_t seclen)
+{
+	char *old = NULL, *new = NULL, errtext[512];
+	struct signet_config *check = NULL;
+	struct stat st;
+	size_t oldlen = 0, newlen;
+	gpg_error_t err;
+	int rc;
+
+	if ((err = atomicfile_read(h->conf, CONFIG_MAX_FILE, &old, &oldlen)) != 0) {
+		rc = cli_fail("read %s: %s; check the file", h->conf, gpg_strerror(err));
+		goto out;
+	}
+	if (stat(h->conf, &st) != 0) {
+		rc = cli_fail("stat %s: %s; check the file", h->conf, strerror(errno));
+		goto out;
+	}
+	newlen = oldlen + 2 + seclen;
+	if (newlen > CONFIG_MAX_FILE) {
+		rc = cli_fail("write %s: it would exceed %d bytes; remove unused projects", h->conf, CONFIG_MAX_FILE);
+		goto out;
+	}
+	if ((new = malloc(newlen + 1)) == NULL) {
+		rc = cli_fail("write %s: out of memory; try again", h->conf);
+		goto out;
+	}
+	memcpy(new, old, oldlen);
+	newlen = oldlen;
+	if (oldlen > 0 && old[oldlen - 1] != '\n')
+		new[newlen++] = '\n';
+	new[newlen++] = '\n';
+	memcpy(new + newlen, section, seclen);
+	newlen += seclen;
+	new[newlen] = '\0';
+	errtext[0] = '\0';
+	if ((err = config_parse_buffer(h->conf, new, newlen, &check, errtext, sizeof(errtext))) != 0) {
+		rc = cli_fail("update %s: the result would not load (%s); fix the file by hand",
+		              h->conf, errtext[0] ? errtext : gpg_strerror(err));
+		goto out;
+	}
+	if ((err = atomicfile_write(h->conf, new, newlen, st.st_mode & 07777)) != 0) {
+		rc = cli_fail("write %s: %s; check the folder's permissions and free space", h->conf, gpg_strerror(err));
+		goto out;
+	}
+	rc = CLI_EXIT_OK;
+out:
+	config_free(check);
+	free(old);
+	free(new);
+	return rc;
+}
+
+/* MKCERT NAME, then show what was made.  Shared by create and certify. */
+static int
+certify(assuan_context_t ctx, const struct project_conf *p, const char *name)
+{
+	char cmd[PROJECT_NAME_MAX + 16];
+	uint8_t *cert = NULL;
+	size_t certlen = 0;
+	struct certinfo ci;
+	gpg_error_t err;
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "MKCERT %s", name);
+	if ((rc = pd_call(ctx, cmd, &cert, &certlen, NULL, NULL, "make the certificate (MKCERT)",
+	                  NULL, &err)) != 0) {
+		if (gpg_err_code(err) == GPG_ERR_EEXIST)
+			fprintf(stderr, "signet: (the certificate file %s exists already; `signet project export "
+			        "%s` shows it)\n", p ? p->cert : "", name);
+		goto out;
+	}
+	if ((err = certinfo_parse(cert, certlen, &ci)) != 0) {
+		rc = cli_fail("read the new certificate: %s; see the signet-policyd log", gpg_strerror(err));
+		goto out;
+	}
+	printf("project %s: certificate made\n"
+	       "  fingerprint  %s\n"
+	       "  user id      %s\n"
+	       "  key          %s (%u bits), created %lu\n"
+	       "  certificate  %s\n"
+	       "publish it with `signet project export %s > %s.asc`; signers set up gpg with\n"
+	       "`signet setup --gnupghome DIR --project %s`\n",
+	       name, ci.key.fpr, ci.uid, p ? key_algo_name(p->algo) : "rsa", ci.key.bits,
+	       (unsigned long)ci.key.created, p ? p->cert : "(see signet.conf)", name, name, name);
+	rc = CLI_EXIT_OK;
+out:
+	free(cert);
+	return rc;
+}
+
+static int
+project_create(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "algo", required_argument, NULL, 'a' },
+		{ "uid", required_argument, NULL, 'u' },
+		{ "signer", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct signet_config *cfg = NULL, *newcfg = NULL;
+	struct principal *signers = NULL;
+	assuan_context_t ctx = NULL;
+	const struct project_conf *existing;
+	const char *name, *algo_s = NULL, *uid = NULL;
+	char signers_s[PROJECT_SIGNERS_MAX], user[128], cert[PATH_MAX], created_s[32];
+	char section[PROJECT_SECTION_MAX], head[PROJECT_SECTION_MAX], cmd[128], errtext[256];
+	struct keyuri key = { "" };
+	size_t nsigners = 0, spos = 0, hpos = 0, pos;
+	enum key_algo algo;
+	struct home h;
+	struct stat st;
+	gpg_error_t err;
+	int c, rc, n;
+
+	signers_s[0] = '\0';
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H': cli->home_arg = optarg; break;
+		case 'a': algo_s = optarg; break;
+		case 'u': uid = optarg; break;
+		case 's':
+			n = snprintf(signers_s + spos, sizeof(signers_s) - spos, "%s%s", spos ? " " : "", optarg);
+			if (n < 0 || (size_t)n >= sizeof(signers_s) - spos)
+				return cli_usage(PROJECT_USAGE, "project create: too many --signer values");
+			spos += (size_t)n;
+			break;
+		case 'h': printf("usage: signet %s\n", PROJECT_USAGE); return CLI_EXIT_OK;
+		default: return cli_bad_option(PROJECT_USAGE, argc, argv, c);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage(PROJECT_USAGE, "project create: the project NAME is missing");
+	if (optind + 1 != argc)
+		return cli_usage(PROJECT_USAGE, "project create: unexpected argument '%s'", argv[optind + 1]);
+	name = argv[optind];
+	if (!config_project_name_ok(name))
+		return cli_fail("check project name '%s': use 1 to %d characters of A-Z a-z 0-9 . _ -; "
+		                "choose another name", name, PROJECT_NAME_MAX);
+	if (algo_s == NULL)
+		return cli_usage(PROJECT_USAGE, "project create: --algo is required (rsa2048, rsa3072 or rsa4096)");
+	if ((algo = key_algo_parse(algo_s)) == KEY_ALGO_NONE)
+		return cli_fail("check --algo '%s': unknown key algorithm; use rsa2048, rsa3072 or rsa4096", algo_s);
+	if (uid == NULL)
+		return cli_usage(PROJECT_USAGE, "project create: --uid 'Name <mail>' is required");
+	if ((rc = check_uid(uid)) != 0)
+		return rc;
+	if (spos == 0) {
+		platform_user_name(getuid(), user, sizeof(user));
+		if (user[0] == '#')
+			return cli_fail("choose the default signer: your uid %ld has no user name; give --signer",
+			                (long)getuid());
+		snprintf(signers_s, sizeof(signers_s), "user:%s", user);
+		printf("no --signer given: user:%s (you) may sign with project %s\n", user, name);
+	}
+	errtext[0] = '\0';
+	if ((err = principals_parse(signers_s, &signers, &nsigners, errtext, sizeof(errtext))) != 0)
+		return cli_fail("check --signer '%s': %s; use user:NAME or group:NAME", signers_s,
+		                errtext[0] ? errtext : gpg_strerror(err));
+
+	if ((rc = load_home(cli, &h, &cfg)) != 0)
+		goto out;
+	if ((existing = config_find_project(cfg, name)) != NULL) {
+		rc = cli_fail("create project %s: it already exists in %s (line %d); choose another name "
+		              "(`signet project list` shows the projects)", name, h.conf, existing->line);
+		goto out;
+	}
+	if (cfg->nprojects >= CONFIG_MAX_PROJECTS) {
+		rc = cli_fail("create project %s: %s already has %d projects, the limit; remove unused ones",
+		              name, h.conf, CONFIG_MAX_PROJECTS);
+		goto out;
+	}
+	if ((err = home_cert_path(&h, name, cert, sizeof(cert))) != 0) {
+		rc = cli_fail("create project %s: certificate path too long; choose a shorter --home", name);
+		goto out;
+	}
+	if (lstat(cert, &st) == 0) {
+		rc = cli_fail("create project %s: %s exists but no [project %s] is in %s; move that file "
+		              "away or choose another name", name, cert, name, h.conf);
+		goto out;
+	}
+	/* Everything but the key URI, checked now so that nothing fails after
+	 * KEYGEN for a reason we could have seen before. */
+	snprintf(created_s, sizeof(created_s), "%lld", (long long)time(NULL));
+	n = snprintf(head, sizeof(head), "[project %s]\n", name);
+	if (n < 0 || (size_t)n >= sizeof(head)) {
+		rc = cli_fail("create project %s: name too long", name);
+		goto out;
+	}
+	hpos = (size_t)n;
+	pos = 0;
+	if ((rc = add_line(section, sizeof(section), &pos, h.conf, "algo", key_algo_name(algo))) != 0 ||
+	    (rc = add_line(section, sizeof(section), &pos, h.conf, "uid", uid)) != 0 ||
+	    (rc = add_line(section, sizeof(section), &pos, h.conf, "created", created_s)) != 0 ||
+	    (rc = add_line(section, sizeof(section), &pos, h.conf, "cert", cert)) != 0 ||
+	    (rc = add_line(section, sizeof(section), &pos, h.conf, "signers", signers_s)) != 0)
+		goto out;
+
+	if ((rc = pd_open(cfg->socket, 0, &ctx)) != 0)
+		goto out;
+	snprintf(cmd, sizeof(cmd), "KEYGEN --algo=%s %s", key_algo_name(algo), name);
+	printf("generating a %s key on the HSM token '%s' (this can take a while)...\n",
+	       key_algo_name(algo), cfg->token ? cfg->token : "?");
+	fflush(stdout);
+	if ((rc = pd_call(ctx, cmd, NULL, NULL, keyuri_cb, &key, "generate the key (KEYGEN)", NULL, &err)) != 0) {
+		if (gpg_err_code(err) == GPG_ERR_EEXIST)
+			fprintf(stderr, "signet: a key labelled '%s' is already on the token but no project uses "
+			        "it; choose another project name, or delete that key with pkcs11-tool "
+			        "(--delete-object --label %s) if it is left over\n", name, name);
+		goto out;
+	}
+	if (key.uri[0] == '\0') {
+		rc = cli_fail("generate the key (KEYGEN): signet-policyd sent no KEYURI; see its log (%s)",
+		              cfg->log ? cfg->log : h.log);
+		goto out;
+	}
+	/* The key line goes first in the section. */
+	n = snprintf(head + hpos, sizeof(head) - hpos, "key = %s\n", key.uri);
+	if (n < 0 || (size_t)n >= sizeof(head) - hpos || (size_t)n - 1 > CONFIG_MAX_LINE) {
+		rc = cli_fail("write %s: the key URI '%s' is longer than a signet.conf line allows; the key "
+		              "is on the token but no project uses it, delete it with pkcs11-tool", h.conf, key.uri);
+		goto out;
+	}
+	hpos += (size_t)n;
+	if (hpos + pos >= sizeof(head)) {
+		rc = cli_fail("write %s: the project section is too long; shorten --uid or --signer", h.conf);
+		goto out;
+	}
+	memcpy(head + hpos, section, pos);
+	hpos += pos;
+	if ((rc = append_section(&h, head, hpos)) != 0)
+		goto out;
+	printf("added [project %s] to %s (key %s)\n", name, h.conf, key.uri);
+	if ((rc = pd_call(ctx, "RELOAD", NULL, NULL, NULL, NULL, "make signet-policyd re-read its configuration "
+	                  "(RELOAD)", NULL, NULL)) != 0)
+		goto out;
+	if ((rc = home_load_config(&h, &newcfg)) != 0)
+		goto out;
+	rc = certify(ctx, config_find_project(newcfg, name), name);
+out:
+	if (ctx != NULL)
+		pdclient_close(ctx);
+	principals_free(signers, nsigners);
+	config_free(newcfg);
+	config_free(cfg);
+	return rc;
+}
+
+static int
+parse_name_only(struct cli *cli, int argc, char **argv, const char **name)
+{
+	static const struct option opts[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*name = NULL;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H': cli->home_arg = optarg; break;
+		case 'h': printf("usage: signet %s\n", PROJECT_USAGE); return -1;
+		default: return cli_bad_option(PROJECT_USAGE, argc, argv, c);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage(PROJECT_USAGE, "project %s: the project NAME is missing", argv[0]);
+	if (optind + 1 != argc)
+		return cli_usage(PROJECT_USAGE, "project %s: unexpected argument '%s'", argv[0], argv[optind + 1]);
+	*name = argv[optind];
+	if (!config_project_name_ok(*name))
+		return cli_fail("check project name '%s': use 1 to %d characters of A-Z a-z 0-9 . _ -",
+		                *name, PROJECT_NAME_MAX);
+	return CLI_EXIT_OK;
+}
+
+static int
+project_certify(struct cli *cli, int argc, char **argv)
+{
+	struct signet_config *cfg = NULL;
+	const struct project_conf *p;
+	assuan_context_t ctx = NULL;
+	const char *name;
+	struct home h;
+	int rc;
+
+	if ((rc = parse_name_only(cli, argc, argv, &name)) != 0)
+		return rc < 0 ? CLI_EXIT_OK : rc;
+	if ((rc = load_home(cli, &h, &cfg)) != 0)
+		goto out;
+	if ((p = config_find_project(cfg, name)) == NULL) {
+		rc = cli_fail("certify project %s: no such project in %s; see `signet project list`", name, h.conf);
+		goto out;
+	}
+	if ((rc = pd_open(cfg->socket, 0, &ctx)) != 0)
+		goto out;
+	rc = certify(ctx, p, name);
+out:
+	if (ctx != NULL)
+		pdclient_close(ctx);
+	config_free(cfg);
+	return rc;
+}
+
+/* The project's certificate: from policyd when it runs, else from the file
+ * it wrote.  *FROM says which.  Prints and returns CLI_EXIT_FAIL on error;
+ * QUIET_MISSING: a missing certificate returns CLI_EXIT_FAIL silently. */
+static int
+fetch_cert(assuan_context_t ctx, const struct project_conf *p, uint8_t *buf, size_t bufmax,
+           size_t *len, const char **from, int quiet_missing)
+{
+	char cmd[PROJECT_NAME_MAX + 16];
+	uint8_t *data = NULL;
+	size_t dlen = 0;
+	gpg_error_t err;
+	int rc;
+
+	*len = 0;
+	if (ctx != NULL) {
+		snprintf(cmd, sizeof(cmd), "CERT %s", p->name);
+		rc = pd_call(ctx, cmd, &data, &dlen, NULL, NULL, quiet_missing ? NULL : "get the certificate (CERT)",
+		             "run `signet project certify NAME` if the project has none yet", &err);
+		if (rc != 0) {
+			free(data);
+			return rc;
+		}
+		if (dlen > bufmax) {
+			free(data);
+			return cli_fail("get the certificate of %s: %zu bytes, too large; see the signet-policyd log",
+			                p->name, dlen);
+		}
+		memcpy(buf, data, dlen);
+		free(data);
+		*len = dlen;
+		*from = "signet-policyd";
+		return CLI_EXIT_OK;
+	}
+	if ((err = certinfo_read_file(p->cert, buf, bufmax, len)) != 0) {
+		if (quiet_missing)
+			return CLI_EXIT_FAIL;
+		if (gpg_err_code(err) == GPG_ERR_ENOENT)
+			return cli_fail("read %s: no certificate yet and signet-policyd is not running; start it "
+			                "(`signet start`) and run `signet project certify %s`", p->cert, p->name);
+		return cli_fail("read %s: %s; start signet-policyd (`signet start`) and try again",
+		                p->cert, gpg_strerror(err));
+	}
+	*from = p->cert;
+	return CLI_EXIT_OK;
+}
+
+static int
+project_export(struct cli *cli, int argc, char **argv)
+{
+	struct signet_config *cfg = NULL;
+	const struct project_conf *p;
+	assuan_context_t ctx = NULL;
+	uint8_t cert[PGPCERT_MAX];
+	const char *name, *from = NULL;
+	char *armored = NULL;
+	struct certinfo ci;
+	size_t len = 0;
+	struct home h;
+	gpg_error_t err;
+	int rc;
+
+	if ((rc = parse_name_only(cli, argc, argv, &name)) != 0)
+		return rc < 0 ? CLI_EXIT_OK : rc;
+	if ((rc = load_home(cli, &h, &cfg)) != 0)
+		goto out;
+	if ((p = config_find_project(cfg, name)) == NULL) {
+		rc = cli_fail("export project %s: no such project in %s; see `signet project list`", name, h.conf);
+		goto out;
+	}
+	(void)pd_open(cfg->socket, 1, &ctx);   /* down: the file will do */
+	if ((rc = fetch_cert(ctx, p, cert, sizeof(cert), &len, &from, 0)) != 0)
+		goto out;
+	if ((err = certinfo_parse(cert, len, &ci)) != 0) {
+		rc = cli_fail("read the certificate of %s (from %s): %s; remake it (move %s away, then "
+		              "`signet project certify %s`)", name, from, gpg_strerror(err), p->cert, name);
+		goto out;
+	}
+	if ((err = pgpcert_armor(cert, len, &armored)) != 0) {
+		rc = cli_fail("armor the certificate of %s: %s; try again", name, gpg_strerror(err));
+		goto out;
+	}
+	fputs(armored, stdout);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		rc = cli_fail("write the certificate: %s; check where stdout goes", strerror(errno));
+		goto out;
+	}
+	rc = CLI_EXIT_OK;
+out:
+	free(armored);
+	if (ctx != NULL)
+		pdclient_close(ctx);
+	config_free(cfg);
+	return rc;
+}
+
+static void
+format_signers(const struct project_conf *p, char *out, size_t outlen)
+{
+	size_t i, pos = 0;
+	int n;
+
+	out[0] = '\0';
+	for (i = 0; i < p->nsigners; i++) {
+		n = snprintf(out + pos, outlen - pos, "%s%s:%s", i ? " " : "",
+		             p->signers[i].kind == PRINCIPAL_GROUP ? "group" : "user", p->signers[i].name);
+		if (n < 0 || (size_t)n >= outlen - pos)
+			return;
+		pos += (size_t)n;
+	}
+}
+
+static int
+project_list(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct signet_config *cfg = NULL;
+	assuan_context_t ctx = NULL;
+	uint8_t cert[PGPCERT_MAX];
+	char signers[PROJECT_SIGNERS_MAX];
+	const char *from;
+	struct certinfo ci;
+	struct home h;
+	size_t i, len;
+	int c, rc;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H': cli->home_arg = optarg; break;
+		case 'h': printf("usage: signet %s\n", PROJECT_USAGE); return CLI_EXIT_OK;
+		default: return cli_bad_option(PROJECT_USAGE, argc, argv, c);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(PROJECT_USAGE, "project list: unexpected argument '%s'", argv[optind]);
+	if ((rc = load_home(cli, &h, &cfg)) != 0)
+		goto out;
+	if (cfg->nprojects == 0) {
+		printf("no projects in %s; create one with `signet project create NAME --algo rsa3072 "
+		       "--uid 'Name <mail>'`\n", h.conf);
+		rc = CLI_EXIT_OK;
+		goto out;
+	}
+	if (pd_open(cfg->socket, 1, &ctx) != CLI_EXIT_OK)
+		printf("(signet-policyd is not running at %s: fingerprints come from the certificate files)\n",
+		       cfg->socket);
+	printf("%-24s %-8s %-40s %s\n", "PROJECT", "ALGO", "FINGERPRINT", "SIGNERS");
+	for (i = 0; i < cfg->nprojects; i++) {
+		const struct project_conf *p = &cfg->projects[i];
+		const char *fpr = "(no certificate)";
+
+		if (fetch_cert(ctx, p, cert, sizeof(cert), &len, &from, 1) == CLI_EXIT_OK &&
+		    certinfo_parse(cert, len, &ci) == 0)
+			fpr = ci.key.fpr;
+		format_signers(p, signers, sizeof(signers));
+		printf("%-24s %-8s %-40s %s\n", p->name, key_algo_name(p->algo), fpr, signers);
+	}
+	rc = CLI_EXIT_OK;
+out:
+	if (ctx != NULL)
+		pdclient_close(ctx);
+	config_free(cfg);
+	return rc;
+}
+
+static const struct project_cmd project_cmds[] = {
+	{ "create", project_create },
+	{ "certify", project_certify },
+	{ "export", project_export },
+	{ "list", project_list },
+};
+
+int
+project_command(struct cli *cli, int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2)
+		return cli_usage(PROJECT_USAGE, "project: which one: create, certify, export or list?");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		printf("usage: signet %s\n       signet project certify NAME\n", PROJECT_USAGE);
+		return CLI_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(project_cmds) / sizeof(project_cmds[0]); i++)
+		if (strcmp(argv[1], project_cmds[i].name) == 0)
+			return project_cmds[i].fn(cli, argc - 1, argv + 1);
+	return cli_usage(PROJECT_USAGE, "project: unknown subcommand '%s' (create, certify, export, list)", argv[1]);
+}

@@ -1,0 +1,578 @@
+/* setup.c — `signet setup`: point the caller's GnuPG home at Signet.
+ *
+ * gpg-agent gets signet-scd as its scdaemon; signet-scd gets the policyd
+ * socket and the virtual card's serial; gpg gets each project certificate
+ * (marked ultimately trusted: the user chose it by running setup) and
+ * gpg-agent the card's key stubs.  Everything is re-done on each run, so
+ * running it again repairs a home and changes nothing in a good one. */
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+#include "certinfo.h"
+#include "commands.h"
+#include "home.h"
+#include "pd.h"
+#include "platform.h"
+#include "run.h"
+#include "serial.h"
+#include "signet-err.h"
+
+#define SETUP_CONF_MAX   (64 * 1024)
+#define SETUP_SCD_CONF   "signet-scd.conf"
+#define SETUP_AGENT_CONF "gpg-agent.conf"
+#define SETUP_LINE_MAX   199   /* libinih line limit of signet-scd.conf */
+
+struct setup_project {
+	struct pd_key key;
+	uint8_t cert[PGPCERT_MAX];
+	size_t certlen;
+	char uid[PGPCERT_MAX_UID + 1];
+};
+
+struct setup_tools {
+	char gpg[PATH_MAX];
+	char gpgconf[PATH_MAX];
+	char connect[PATH_MAX];
+	char scd[PATH_MAX];
+};
+
+struct setup {
+	char gnupghome[PATH_MAX];
+	const char *socket;
+	char serial[SERIAL_HEX_LEN + 1];
+	char user[128];
+	struct setup_tools tools;
+	struct run_env env;
+	struct setup_project *projects;
+	size_t nprojects;
+};
+
+static int
+find_tools(const struct cli *cli, struct setup_tools *t)
+{
+	gpg_error_t err;
+
+	if ((err = cli_sibling(cli, "signet-scd", t->scd, sizeof(t->scd))) != 0)
+		return cli_fail("find signet-scd in %s: %s; build it (`make`) or install signet completely",
+		                cli->bindir, gpg_strerror(err));
+	if (run_find_program("gpg", t->gpg, sizeof(t->gpg)) != 0 ||
+	    run_find_program("gpgconf", t->gpgconf, sizeof(t->gpgconf)) != 0 ||
+	    run_find_program("gpg-connect-agent", t->connect, sizeof(t->connect)) != 0)
+		return cli_fail("find gpg, gpgconf and gpg-connect-agent in $PATH: not found; install GnuPG 2.2 "
+		                "or later (Debian: apt-get install gnupg)");
+	return CLI_EXIT_OK;
+}
+
+/* Absolute GnuPG home, created 0700 when missing. */
+static int
+prepare_gnupghome(const char *arg, char *out, size_t outlen)
+{
+	char cwd[PATH_MAX], *real;
+	struct stat st;
+	int n;
+
+	if (arg[0] == '/') {
+		n = snprintf(out, outlen, "%s", arg);
+	} else {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			return cli_fail("find the current folder: %s; give --gnupghome as an absolute path",
+			                strerror(errno));
+		n = snprintf(out, outlen, "%s/%s", cwd, arg);
+	}
+	if (n < 0 || (size_t)n >= outlen)
+		return cli_fail("use --gnupghome %s: path too long; choose a shorter one", arg);
+	if (stat(out, &st) != 0) {
+		if (errno != ENOENT)
+			return cli_fail("check %s: %s; choose another --gnupghome", out, strerror(errno));
+		if (mkdir(out, 0700) != 0)
+			return cli_fail("create %s: %s; create its parent folder first", out, strerror(errno));
+		printf("created %s (mode 0700)\n", out);
+	} else if (!S_ISDIR(st.st_mode)) {
+		return cli_fail("use --gnupghome %s: not a folder; choose another one", out);
+	} else if (st.st_uid != geteuid()) {
+		return cli_fail("use --gnupghome %s: owned by uid %ld, not by you; gpg refuses such homes, "
+		                "use one of your own", out, (long)st.st_uid);
+	} else if (st.st_mode & 077) {
+		fprintf(stderr, "signet: warning: %s is accessible to other users (mode %03o); gpg will warn, "
+		        "consider `chmod 700 %s`\n", out, (unsigned)(st.st_mode & 0777), out);
+	}
+	/* gpg-agent's socket goes into the home (or /run/user); canonical name
+	 * keeps the path short and stable. */
+	if ((real = realpath(out, NULL)) != NULL) {
+		if (strlen(real) < outlen)
+			memcpy(out, real, strlen(real) + 1);
+		free(real);
+	}
+	return CLI_EXIT_OK;
+}
+
+/* First word of LINE (after blanks) equals KEY, ended by blank, '=' or end. */
+static int
+line_has_key(const char *line, size_t len, const char *key)
+{
+	size_t i = 0, klen = strlen(key);
+
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (len - i < klen || strncmp(line + i, key, klen) != 0)
+		return 0;
+	i += klen;
+	return i == len || line[i] == ' ' || line[i] == '\t' || line[i] == '=' || line[i] == '\r';
+}
+
+/* Rewrite PATH: every existing line kept except those starting with one of
+ * DROP; then ADD appended.  Written only when the content changes. */
+static int
+rewrite_conf(const char *path, const char *const *drop, size_t ndrop, const char *add, mode_t mode)
+{
+	char *old = NULL, *new = NULL;
+	size_t oldlen = 0, newlen = 0, i, addlen = strlen(add);
+	const char *p, *end, *nl;
+	gpg_error_t err;
+	int rc, skip;
+
+	err = atomicfile_read(path, SETUP_CONF_MAX, &old, &oldlen);
+	if (err != 0 && gpg_err_code(err) != GPG_ERR_ENOENT)
+		return cli_fail("read %s: %s; fix or remove the file", path, gpg_strerror(err));
+	if ((new = malloc(oldlen + addlen + 2)) == NULL) {
+		rc = cli_fail("rewrite %s: out of memory; try again", path);
+		goto out;
+	}
+	for (p = old, end = old ? old + oldlen : NULL; p != NULL && p < end; p = nl) {
+		const char *le = memchr(p, '\n', (size_t)(end - p));
+
+		nl = le ? le + 1 : end;
+		skip = 0;
+		for (i = 0; i < ndrop; i++)
+			if (line_has_key(p, (size_t)((le ? le : end) - p), drop[i]))
+				skip = 1;
+		if (skip)
+			continue;
+		memcpy(new + newlen, p, (size_t)(nl - p));
+		newlen += (size_t)(nl - p);
+		if (le == NULL)
+			new[newlen++] = '\n';
+	}
+	memcpy(new + newlen, add, addlen);
+	newlen += addlen;
+	if (old != NULL && newlen == oldlen && memcmp(old, new, newlen) == 0) {
+		printf("%s is up to date\n", path);
+		rc = CLI_EXIT_OK;
+		goto out;
+	}
+	if ((err = atomicfile_write(path, new, newlen, mode)) != 0) {
+		rc = cli_fail("write %s: %s; check the folder's permissions", path, gpg_strerror(err));
+		goto out;
+	}
+	printf("%s %s\n", old ? "updated" : "wrote", path);
+	rc = CLI_EXIT_OK;
+out:
+	free(old);
+	free(new);
+	return rc;
+}
+
+static int
+write_confs(struct setup *s)
+{
+	static const char *const agent_drop[] = { "scdaemon-program", "disable-scdaemon" };
+	static const char *const scd_drop[] = { "policyd_socket", "serial" };
+	char path[PATH_MAX], add[2 * PATH_MAX];
+	int n, rc;
+
+	n = snprintf(path, sizeof(path), "%s/%s", s->gnupghome, SETUP_AGENT_CONF);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return cli_fail("write gpg-agent.conf: path too long; choose a shorter --gnupghome");
+	snprintf(add, sizeof(add), "scdaemon-program %s\n", s->tools.scd);
+	if ((rc = rewrite_conf(path, agent_drop, 2, add, 0600)) != 0)
+		return rc;
+	n = snprintf(path, sizeof(path), "%s/%s", s->gnupghome, SETUP_SCD_CONF);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return cli_fail("write %s: path too long; choose a shorter --gnupghome", SETUP_SCD_CONF);
+	if (strlen("policyd_socket = ") + strlen(s->socket) > SETUP_LINE_MAX)
+		return cli_fail("write %s: the socket path %s is too long for the file (%d characters a line); "
+		                "use a shorter socket path", path, s->socket, SETUP_LINE_MAX);
+	snprintf(add, sizeof(add), "policyd_socket = %s\nserial = %s\n", s->socket, s->serial);
+	return rewrite_conf(path, scd_drop, 2, add, 0644);
+}
+
+/* Run a GnuPG tool, output captured; on failure print it and fail. */
+static int
+gnupg_run(struct setup *s, const char *prog, char *const argv[], const void *in, size_t inlen,
+          char **outp, const char *what, const char *todo)
+{
+	char *out = NULL;
+	gpg_error_t err;
+	int status = -1;
+
+	if (outp != NULL)
+		*outp = NULL;
+	err = run_program(prog, argv, &s->env, in, inlen, &out, &status);
+	if (err != 0)
+		return cli_fail("%s: cannot run %s: %s; check your GnuPG installation", what, prog, gpg_strerror(err));
+	if (status != 0) {
+		if (out != NULL && out[0] != '\0')
+			fprintf(stderr, "%s", out);
+		free(out);
+		return cli_fail("%s: %s exited with status %d; %s", what, argv[0], status, todo);
+	}
+	if (outp != NULL)
+		*outp = out;
+	else
+		free(out);
+	return CLI_EXIT_OK;
+}
+
+static int
+stop_agent(struct setup *s)
+{
+	char *argv[] = { "gpgconf", "--homedir", s->gnupghome, "--kill", "gpg-agent", NULL };
+
+	/* The agent reads scdaemon-program only when it starts. */
+	return gnupg_run(s, s->tools.gpgconf, argv, NULL, 0, NULL, "stop the gpg-agent of the GnuPG home",
+	                 "stop it by hand (`gpgconf --homedir DIR --kill gpg-agent`) and run setup again");
+}
+
+static int
+import_certs(struct setup *s)
+{
+	char trust[PD_MAX_KEYS * (PGPKEY_FPR_HEX + 4)];
+	size_t i, tpos = 0;
+	char *imp[] = { "gpg", "--homedir", s->gnupghome, "--batch", "--no-tty", "--import", NULL };
+	char *own[] = { "gpg", "--homedir", s->gnupghome, "--batch", "--no-tty", "--import-ownertrust", NULL };
+	int rc;
+
+	for (i = 0; i < s->nprojects; i++) {
+		if ((rc = gnupg_run(s, s->tools.gpg, imp, s->projects[i].cert, s->projects[i].certlen, NULL,
+		                    "import the project certificate", "see gpg's messages above")) != 0)
+			return rc;
+		tpos += (size_t)snprintf(trust + tpos, sizeof(trust) - tpos, "%s:6:\n", s->projects[i].key.fpr);
+	}
+	return gnupg_run(s, s->tools.gpg, own, trust, tpos, NULL, "mark the project certificates trusted",
+	                 "see gpg's messages above");
+}
+
+static int
+card_status(struct setup *s)
+{
+	char *argv[] = { "gpg", "--homedir", s->gnupghome, "--batch", "--no-tty", "--card-status", NULL };
+	char todo[PATH_MAX + 128];
+
+	snprintf(todo, sizeof(todo), "gpg-agent could not use signet-scd; see %s/signet-scd.log and "
+	         "check `signet status`", s->gnupghome);
+	return gnupg_run(s, s->tools.gpg, argv, NULL, 0, NULL, "read the virtual card (gpg --card-status)", todo);
+}
+
+/* Ask gpg-agent about the stub of GRIP: 1 present for our serial, 0 missing,
+ * 2 present but bound to another serial; -1 on failure (printed). */
+static int
+stub_state(struct setup *s, const char *grip)
+{
+	char cmd[64], *out = NULL, want[128], *line;
+	char *argv[] = { "gpg-connect-agent", "--homedir", s->gnupghome, cmd, "/bye", NULL };
+	int state = 0;
+
+	snprintf(cmd, sizeof(cmd), "KEYINFO %s", grip);
+	if (gnupg_run(s, s->tools.connect, argv, NULL, 0, &out, "ask gpg-agent for the key stub",
+	              "see the messages above") != 0)
+		return -1;
+	/* "S KEYINFO <grip> T <serial> <keyref> ..." for a card stub. */
+	snprintf(want, sizeof(want), "S KEYINFO %s T ", grip);
+	for (line = out; line != NULL && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (strncmp(line, want, strlen(want)) == 0) {
+			state = strncmp(line + strlen(want), s->serial, SERIAL_HEX_LEN) == 0 ? 1 : 2;
+			break;
+		}
+	}
+	free(out);
+	return state;
+}
+
+static int
+delete_stub(struct setup *s, const char *grip)
+{
+	char cmd[80];
+	char *argv[] = { "gpg-connect-agent", "--homedir", s->gnupghome, cmd, "/bye", NULL };
+
+	/* scd-protocol §11.3: a stub bound to another serial is only
+	 * re-bound by deleting it and learning the card again. */
+	snprintf(cmd, sizeof(cmd), "DELETE_KEY --force %s", grip);
+	return gnupg_run(s, s->tools.connect, argv, NULL, 0, NULL, "remove an old key stub",
+	                 "remove it by hand with gpg-connect-agent 'DELETE_KEY --force GRIP' /bye");
+}
+
+static int
+check_stubs(struct setup *s)
+{
+	size_t i;
+	int st, rc, relearn = 0;
+
+	for (i = 0; i < s->nprojects; i++) {
+		st = stub_state(s, s->projects[i].key.grip);
+		if (st < 0)
+			return CLI_EXIT_FAIL;
+		if (st == 2) {
+			printf("the stub of %s names an older card serial; renewing it\n", s->projects[i].key.project);
+			if ((rc = delete_stub(s, s->projects[i].key.grip)) != 0)
+				return rc;
+			relearn = 1;
+		}
+	}
+	if (relearn && (rc = card_status(s)) != 0)
+		return rc;
+	for (i = 0; i < s->nprojects; i++) {
+		st = stub_state(s, s->projects[i].key.grip);
+		if (st < 0)
+			return CLI_EXIT_FAIL;
+		if (st != 1)
+			return cli_fail("check the key stub of project %s (keygrip %s): gpg-agent has %s; see %s/"
+			                "signet-scd.log and run `gpg --homedir %s --card-status` to see the card",
+			                s->projects[i].key.project, s->projects[i].key.grip,
+			                st == 0 ? "none" : "one for another card serial", s->gnupghome, s->gnupghome);
+	}
+	return CLI_EXIT_OK;
+}
+
+/* Which projects: KEYLIST, narrowed by --project (each must be there). */
+static int
+choose_projects(struct setup *s, assuan_context_t ctx, char **want, size_t nwant)
+{
+	struct pd_key *keys = NULL;
+	size_t n = 0, i, j;
+	gpg_error_t err;
+	char cmd[PROJECT_NAME_MAX + 16];
+	int rc;
+
+	if ((keys = calloc(PD_MAX_KEYS, sizeof(*keys))) == NULL ||
+	    (s->projects = calloc(PD_MAX_KEYS, sizeof(*s->projects))) == NULL) {
+		rc = cli_fail("list keys: out of memory; try again");
+		goto out;
+	}
+	if ((rc = pd_keylist(ctx, keys, PD_MAX_KEYS, &n)) != 0)
+		goto out;
+	if (nwant == 0) {
+		if (n == 0) {
+			rc = cli_fail("set up signing: you (%s) may not sign with any project on signet-policyd at "
+			              "%s; ask the Signet admin to add user:%s to a project's signers",
+			              s->user, s->socket, s->user);
+			goto out;
+		}
+		for (i = 0; i < n; i++)
+			s->projects[s->nprojects++].key = keys[i];
+		rc = CLI_EXIT_OK;
+		goto out;
+	}
+	for (j = 0; j < nwant; j++) {
+		int dup = 0;
+
+		for (i = 0; i < n; i++)
+			if (strcmp(keys[i].project, want[j]) == 0)
+				break;
+		if (i < n) {
+			size_t k;
+
+			for (k = 0; k < s->nprojects; k++)
+				if (strcmp(s->projects[k].key.project, want[j]) == 0)
+					dup = 1;
+			if (!dup)
+				s->projects[s->nprojects++].key = keys[i];
+			continue;
+		}
+		/* Not in our list: unknown, or not ours to use?  READKEY
+		 * answers for any caller, so it tells the two apart. */
+		snprintf(cmd, sizeof(cmd), "READKEY %s", want[j]);
+		(void)pd_call(ctx, cmd, NULL, NULL, NULL, NULL, NULL, NULL, &err);
+		if (gpg_err_code(err) == SIGNET_ERR_NO_KEY)
+			rc = cli_fail("set up project %s: no such project on signet-policyd at %s; `signet status` "
+			              "lists the projects you may sign with", want[j], s->socket);
+		else
+			rc = cli_fail("set up project %s: you (%s) may not sign with it; ask the Signet admin to add "
+			              "user:%s (or one of your groups) to its signers", want[j], s->user, s->user);
+		goto out;
+	}
+	rc = CLI_EXIT_OK;
+out:
+	free(keys);
+	return rc;
+}
+
+static int
+fetch_certs(struct setup *s, assuan_context_t ctx)
+{
+	char cmd[PROJECT_NAME_MAX + 16];
+	struct certinfo ci;
+	uint8_t *data = NULL;
+	size_t i, len = 0;
+	gpg_error_t err;
+	int rc;
+
+	for (i = 0; i < s->nprojects; i++) {
+		struct setup_project *p = &s->projects[i];
+
+		snprintf(cmd, sizeof(cmd), "CERT %s", p->key.project);
+		if ((rc = pd_call(ctx, cmd, &data, &len, NULL, NULL, "get the project certificate (CERT)",
+		                  "ask the Signet admin to run `signet project certify NAME`", NULL)) != 0)
+			return rc;
+		if (len > sizeof(p->cert) || (err = certinfo_parse(data, len, &ci)) != 0) {
+			free(data);
+			return cli_fail("read the certificate of %s: malformed; ask the Signet admin to check it "
+			                "(`signet project export %s`)", p->key.project, p->key.project);
+		}
+		if (strcmp(ci.key.fpr, p->key.fpr) != 0) {
+			free(data);
+			return cli_fail("check the certificate of %s: its fingerprint %s is not the card key's %s; "
+			                "ask the Signet admin to remake the certificate", p->key.project,
+			                ci.key.fpr, p->key.fpr);
+		}
+		memcpy(p->cert, data, len);
+		p->certlen = len;
+		memcpy(p->uid, ci.uid, sizeof(p->uid));
+		free(data);
+		data = NULL;
+	}
+	return CLI_EXIT_OK;
+}
+
+static int
+is_default_gnupghome(const char *dir)
+{
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+	char def[PATH_MAX], *real;
+	int same = 0;
+
+	if (home == NULL || home[0] == '\0') {
+		pw = getpwuid(getuid());
+		home = pw ? pw->pw_dir : NULL;
+	}
+	if (home == NULL)
+		return 0;
+	if (snprintf(def, sizeof(def), "%s/.gnupg", home) >= (int)sizeof(def))
+		return 0;
+	if ((real = realpath(def, NULL)) != NULL) {
+		same = strcmp(real, dir) == 0;
+		free(real);
+	} else {
+		same = strcmp(def, dir) == 0;
+	}
+	return same;
+}
+
+static void
+print_summary(const struct setup *s)
+{
+	size_t i;
+	int dflt = is_default_gnupghome(s->gnupghome);
+
+	printf("\nGnuPG home %s now signs through Signet (card serial %s).\n", s->gnupghome, s->serial);
+	if (!dflt)
+		printf("In your shell:\n  export GNUPGHOME=%s\n", s->gnupghome);
+	for (i = 0; i < s->nprojects; i++) {
+		const struct setup_project *p = &s->projects[i];
+
+		printf("\nproject %s: %s\n  fingerprint %s\n"
+		       "  git:  git config user.signingkey %s!\n"
+		       "        git config gpg.program gpg\n"
+		       "  gpg:  gpg -u %s! --detach-sign FILE\n",
+		       p->key.project, p->uid, p->key.fpr, p->key.fpr, p->key.fpr);
+	}
+}
+
+int
+setup_command(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "gnupghome", required_argument, NULL, 'g' },
+		{ "project", required_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct signet_config *cfg = NULL;
+	assuan_context_t ctx = NULL;
+	struct setup s;
+	struct home h;
+	const char *gnupghome = NULL;
+	char *want[CONFIG_MAX_PROJECTS];
+	size_t nwant = 0;
+	gpg_error_t err;
+	int c, rc;
+
+	memset(&s, 0, sizeof(s));
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H': cli->home_arg = optarg; break;
+		case 'g': gnupghome = optarg; break;
+		case 'S': s.socket = optarg; break;
+		case 'p':
+			if (nwant >= CONFIG_MAX_PROJECTS)
+				return cli_usage(SETUP_USAGE, "setup: too many --project options");
+			if (!config_project_name_ok(optarg))
+				return cli_fail("check --project '%s': not a valid project name (A-Z a-z 0-9 . _ -, at "
+				                "most %d); see `signet status`", optarg, PROJECT_NAME_MAX);
+			want[nwant++] = optarg;
+			break;
+		case 'h': printf("usage: signet %s\n", SETUP_USAGE); return CLI_EXIT_OK;
+		default: return cli_bad_option(SETUP_USAGE, argc, argv, c);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(SETUP_USAGE, "setup: unexpected argument '%s'", argv[optind]);
+	if (gnupghome == NULL || gnupghome[0] == '\0')
+		return cli_usage(SETUP_USAGE, "setup: --gnupghome DIR is required");
+	if (s.socket == NULL) {
+		if ((err = home_paths(cli_home(cli), &h)) != 0)
+			return cli_fail("use home %s: %s; give --socket PATH", cli_home(cli), gpg_strerror(err));
+		if ((rc = home_load_config(&h, &cfg)) != 0)
+			return rc;
+		s.socket = cfg->socket;
+	}
+	platform_user_name(getuid(), s.user, sizeof(s.user));
+	if ((rc = find_tools(cli, &s.tools)) != 0)
+		goto out;
+
+	/* Ask policyd first: nothing in the GnuPG home changes when it
+	 * cannot be reached or the caller may not sign. */
+	if ((rc = pd_open(s.socket, 0, &ctx)) != 0)
+		goto out;
+	if ((rc = pd_getinfo(ctx, "serialno", s.serial, sizeof(s.serial))) != 0)
+		goto out;
+	if (!serial_is_valid(s.serial)) {
+		rc = cli_fail("read the card serial: '%s' is not a valid OpenPGP card serial; check that %s is a "
+		              "signet-policyd socket", s.serial, s.socket);
+		goto out;
+	}
+	if ((rc = choose_projects(&s, ctx, want, nwant)) != 0 || (rc = fetch_certs(&s, ctx)) != 0)
+		goto out;
+	pdclient_close(ctx);
+	ctx = NULL;
+
+	if ((rc = prepare_gnupghome(gnupghome, s.gnupghome, sizeof(s.gnupghome))) != 0)
+		goto out;
+	if ((err = run_env_init(&s.env)) != 0 || (err = run_env_set(&s.env, "GNUPGHOME", s.gnupghome)) != 0) {
+		rc = cli_fail("prepare the environment: %s; try again", gpg_strerror(err));
+		goto out;
+	}
+	if ((rc = write_confs(&s)) != 0 || (rc = stop_agent(&s)) != 0 || (rc = import_certs(&s)) != 0 ||
+	    (rc = card_status(&s)) != 0 || (rc = check_stubs(&s)) != 0)
+		goto out;
+	print_summary(&s);
+	rc = CLI_EXIT_OK;
+out:
+	if (ctx != NULL)
+		pdclient_close(ctx);
+	run_env_clear(&s.env);
+	free(s.projects);
+	config_free(cfg);
+	return rc;
+}

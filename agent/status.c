@@ -1,0 +1,91 @@
+/* status.c — `signet status`: is policyd reachable, where did we look, and
+ * what may the caller sign with. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "home.h"
+#include "pd.h"
+#include "platform.h"
+
+int
+status_command(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct signet_config *cfg = NULL;
+	assuan_context_t ctx = NULL;
+	struct pd_key *keys = NULL;
+	const char *socket = NULL, *source = NULL;
+	char version[128], pid[32], serial[64], user[128];
+	struct home h;
+	size_t n = 0, i;
+	gpg_error_t err;
+	int c, rc;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H': cli->home_arg = optarg; break;
+		case 'S': socket = optarg; break;
+		case 'h': printf("usage: signet %s\n", STATUS_USAGE); return CLI_EXIT_OK;
+		default: return cli_bad_option(STATUS_USAGE, argc, argv, c);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(STATUS_USAGE, "status: unexpected argument '%s'", argv[optind]);
+	if (socket != NULL) {
+		source = "--socket";
+	} else {
+		if ((err = home_paths(cli_home(cli), &h)) != 0)
+			return cli_fail("use home %s: %s; choose a shorter --home", cli_home(cli), gpg_strerror(err));
+		if ((rc = home_load_config(&h, &cfg)) != 0)
+			return rc;
+		socket = cfg->socket;
+		source = h.conf;
+	}
+	printf("socket:   %s (from %s)\n", socket, source);
+	if (pd_open(socket, 1, &ctx) != CLI_EXIT_OK) {
+		printf("policyd:  not reachable\n");
+		rc = cli_fail("signet-policyd is not running at %s; start it with `signet start`%s%s", socket,
+		              cfg != NULL ? " --home " : "", cfg != NULL ? h.dir : "");
+		goto out;
+	}
+	if ((rc = pd_getinfo(ctx, "version", version, sizeof(version))) != 0)
+		goto out;
+	if (pd_getinfo(ctx, "pid", pid, sizeof(pid)) != 0)
+		snprintf(pid, sizeof(pid), "?");
+	if (pd_getinfo(ctx, "serialno", serial, sizeof(serial)) != 0)
+		snprintf(serial, sizeof(serial), "?");
+	printf("policyd:  running, version %s, pid %s\n", version, pid);
+	printf("card:     serial %s\n", serial);
+	if ((keys = calloc(PD_MAX_KEYS, sizeof(*keys))) == NULL) {
+		rc = cli_fail("list keys: out of memory; try again");
+		goto out;
+	}
+	if ((rc = pd_keylist(ctx, keys, PD_MAX_KEYS, &n)) != 0)
+		goto out;
+	platform_user_name(getuid(), user, sizeof(user));
+	if (n == 0) {
+		printf("projects: none that you (%s) may sign with\n", user);
+	} else {
+		printf("projects you (%s) may sign with:\n", user);
+		for (i = 0; i < n; i++)
+			printf("  %-24s %-8s %s\n", keys[i].project, keys[i].algo, keys[i].fpr);
+	}
+	rc = CLI_EXIT_OK;
+out:
+	free(keys);
+	if (ctx != NULL)
+		pdclient_close(ctx);
+	config_free(cfg);
+	return rc;
+}
