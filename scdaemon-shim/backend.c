@@ -1,0 +1,418 @@
+/* backend.c — see backend.h.  Protocol: doc/policyd-protocol.md. */
+#define GPG_ERR_SOURCE_DEFAULT GPG_ERR_SOURCE_SCD
+#include "backend.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hex.h"
+#include "log.h"
+#include "pdclient.h"
+#include "signet-err.h"
+
+#define BACKEND_ERRTEXT_MAX 512
+/* "SIGN --hash=sha512 <64-char project> <128 hex>" fits easily. */
+#define BACKEND_CMD_MAX 512
+
+struct backend {
+	char *socket;
+	char serial[SERIAL_HEX_LEN + 1];
+	/* Held while talking to policyd for a refresh, so that concurrent
+	 * sessions wait for one refresh instead of each starting their own. */
+	pthread_mutex_t refresh_lock;
+	/* Guards the fields below; never held across I/O. */
+	pthread_mutex_t lock;
+	struct card_keylist cache;
+	int have_refreshed;       /* at least one successful KEYLIST */
+	time_t refreshed_at;      /* monotonic seconds */
+	time_t miss_at;           /* last refresh caused by a miss */
+	time_t failed_at;         /* last failed refresh; 0: none */
+	gpg_error_t failed_err;   /* its error */
+};
+
+static time_t
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static gpg_error_t
+as_scd(gpg_error_t err)
+{
+	return err == 0 ? 0 : gpg_err_make(GPG_ERR_SOURCE_SCD, gpg_err_code(err));
+}
+
+static gpg_error_t
+no_policyd(const struct backend *be, gpg_error_t err)
+{
+	log_error("cannot reach signet-policyd at %s: %s; start it (signet start) and retry",
+	          be->socket, gpg_strerror(err));
+	return gpg_error(SIGNET_ERR_NO_POLICYD);
+}
+
+static gpg_error_t
+connect_policyd(const struct backend *be, assuan_context_t *ctx)
+{
+	gpg_error_t err;
+
+	/* No retry: gpg is waiting, and a human must start policyd anyway. */
+	if ((err = pdclient_connect(be->socket, ctx)) != 0)
+		return no_policyd(be, err);
+	return 0;
+}
+
+/* Map the outcome of one transaction: policyd's ERR keeps its code (source
+ * SCD) and its reason goes to the log; a connection that broke mid-way is
+ * "policyd not reachable". */
+static gpg_error_t
+map_transact(const struct backend *be, const char *what, gpg_error_t err, const char *errtext)
+{
+	char vis[BACKEND_ERRTEXT_MAX];
+
+	if (err == 0)
+		return 0;
+	if (errtext != NULL && errtext[0] != '\0') {
+		log_error("signet-policyd refused %s: %s (%s)", what,
+		          log_vis(errtext, vis, sizeof(vis)), gpg_strerror(err));
+		return as_scd(err);
+	}
+	switch (gpg_err_code(err)) {
+	case GPG_ERR_EOF:
+	case GPG_ERR_EPIPE:
+	case GPG_ERR_ECONNRESET:
+	case GPG_ERR_ASS_READ_ERROR:
+	case GPG_ERR_ASS_WRITE_ERROR:
+		return no_policyd(be, err);
+	default:
+		break;
+	}
+	log_error_e(err, "%s with signet-policyd at %s", what, be->socket);
+	return as_scd(err);
+}
+
+gpg_error_t
+backend_new(const char *socket, const char *serial, struct backend **bep)
+{
+	struct backend *be = NULL;
+
+	if (bep != NULL)
+		*bep = NULL;
+	if (socket == NULL || serial == NULL || bep == NULL ||
+	    strlen(serial) != SERIAL_HEX_LEN)
+		return gpg_error(GPG_ERR_INV_VALUE);
+	if ((be = calloc(1, sizeof(*be))) == NULL)
+		return gpg_error_from_syserror();
+	if ((be->socket = strdup(socket)) == NULL) {
+		free(be);
+		return gpg_error_from_syserror();
+	}
+	memcpy(be->serial, serial, SERIAL_HEX_LEN + 1);
+	pthread_mutex_init(&be->lock, NULL);
+	pthread_mutex_init(&be->refresh_lock, NULL);
+	*bep = be;
+	return 0;
+}
+
+void
+backend_free(struct backend *be)
+{
+	if (be == NULL)
+		return;
+	card_keylist_clear(&be->cache);
+	pthread_mutex_destroy(&be->lock);
+	pthread_mutex_destroy(&be->refresh_lock);
+	free(be->socket);
+	free(be);
+}
+
+struct keylist_parse {
+	struct card_keylist *list;
+};
+
+static gpg_error_t
+keylist_status(void *opaque, const char *keyword, const char *args)
+{
+	struct keylist_parse *kp = opaque;
+	struct card_key key;
+	char vis[CARD_LINE_MAX];
+	gpg_error_t err;
+
+	if (strcmp(keyword, "KEY") != 0)
+		return 0;
+	/* A key we cannot describe is skipped, not fatal for the whole list
+	 * (scd-protocol §11.9). */
+	if ((err = card_key_parse(args, &key)) != 0) {
+		log_warn("policyd KEYLIST: skipping malformed line '%s'",
+		         log_vis(args, vis, sizeof(vis)));
+		return 0;
+	}
+	if ((err = card_keylist_add(kp->list, &key)) != 0)
+		log_warn_e(err, "policyd KEYLIST: skipping key %s", key.project);
+	return 0;
+}
+
+/* READKEY for KEY over CTX; sets KEY's sexp after checking it. */
+static gpg_error_t
+fetch_sexp(const struct backend *be, assuan_context_t ctx, struct card_key *key)
+{
+	char cmd[BACKEND_CMD_MAX], errtext[BACKEND_ERRTEXT_MAX];
+	uint8_t *data = NULL;
+	size_t len = 0;
+	gpg_error_t err;
+
+	snprintf(cmd, sizeof(cmd), "READKEY %s", key->project);
+	err = pdclient_transact(ctx, cmd, &data, &len, NULL, NULL, errtext, sizeof(errtext));
+	if ((err = map_transact(be, "READKEY", err, errtext)) != 0)
+		goto out;
+	if ((err = card_key_set_sexp(key, data, len)) != 0) {
+		log_error_e(err, "public key of project %s from policyd does not match its "
+		            "keygrip/fingerprint", key->project);
+		goto out;
+	}
+	err = 0; /* success */
+out:
+	free(data);
+	return err;
+}
+
+static gpg_error_t
+do_refresh(struct backend *be, int *changed)
+{
+	struct card_keylist fresh = { NULL, 0 }, old = { NULL, 0 };
+	struct keylist_parse kp = { &fresh };
+	assuan_context_t ctx = NULL;
+	char errtext[BACKEND_ERRTEXT_MAX];
+	const struct card_key *prev;
+	size_t i, kept = 0;
+	gpg_error_t err;
+
+	if ((err = connect_policyd(be, &ctx)) != 0)
+		goto out;
+	err = pdclient_transact(ctx, "KEYLIST", NULL, NULL, keylist_status, &kp,
+	                        errtext, sizeof(errtext));
+	if ((err = map_transact(be, "KEYLIST", err, errtext)) != 0)
+		goto out;
+
+	pthread_mutex_lock(&be->lock);
+	err = card_keylist_copy(&old, &be->cache);
+	pthread_mutex_unlock(&be->lock);
+	if (err != 0)
+		goto out;
+
+	/* Public keys never change for a grip: reuse what we have, fetch the
+	 * rest on this same connection.  A key whose public key does not
+	 * check out is dropped from the card. */
+	for (i = 0; i < fresh.nkeys; i++) {
+		struct card_key *k = &fresh.keys[i];
+
+		if (card_keylist_find(&old, be->serial, k->grip, &prev) == 0 &&
+		    prev->sexp_len > 0 && strcmp(prev->project, k->project) == 0 &&
+		    prev->created == k->created) {
+			memcpy(k->sexp, prev->sexp, prev->sexp_len);
+			k->sexp_len = prev->sexp_len;
+		} else if ((err = fetch_sexp(be, ctx, k)) != 0) {
+			if (gpg_err_code(err) == GPG_ERR_BAD_PUBKEY)
+				continue;
+			/* Kept without its public key: READKEY tries again. */
+		}
+		if (kept != i)
+			fresh.keys[kept] = *k;
+		kept++;
+	}
+	fresh.nkeys = kept;
+
+	pthread_mutex_lock(&be->lock);
+	if (changed != NULL)
+		*changed = !card_keylist_same(&be->cache, &fresh);
+	card_keylist_clear(&be->cache);
+	be->cache = fresh;
+	fresh.keys = NULL;
+	fresh.nkeys = 0;
+	be->have_refreshed = 1;
+	be->refreshed_at = now_mono();
+	pthread_mutex_unlock(&be->lock);
+	log_debug("key list refreshed from signet-policyd: %zu key(s)", kept);
+	err = 0; /* success */
+out:
+	if (ctx != NULL)
+		pdclient_close(ctx);
+	card_keylist_clear(&fresh);
+	card_keylist_clear(&old);
+	return err;
+}
+
+gpg_error_t
+backend_refresh(struct backend *be, enum backend_refresh when, int *changed)
+{
+	gpg_error_t err = 0;
+	time_t now;
+	int due = 1;
+
+	if (changed != NULL)
+		*changed = 0;
+	if (be == NULL)
+		return gpg_error(GPG_ERR_INV_VALUE);
+	pthread_mutex_lock(&be->refresh_lock);
+	now = now_mono();
+	pthread_mutex_lock(&be->lock);
+	switch (when) {
+	case BACKEND_REFRESH_FORCE:
+		break;
+	case BACKEND_REFRESH_STALE:
+		due = !be->have_refreshed || now - be->refreshed_at >= BACKEND_CACHE_TTL_SEC;
+		break;
+	case BACKEND_REFRESH_MISS:
+		due = be->miss_at == 0 || now - be->miss_at >= BACKEND_MISS_INTERVAL_SEC;
+		if (due)
+			be->miss_at = now;
+		break;
+	}
+	/* While policyd is down, listings must not each pay (and log) a
+	 * failed connection: try again only after a pause. */
+	if (due && when != BACKEND_REFRESH_FORCE && be->failed_at != 0 &&
+	    now - be->failed_at < BACKEND_MISS_INTERVAL_SEC) {
+		due = 0;
+		err = be->failed_err;
+	}
+	pthread_mutex_unlock(&be->lock);
+	if (due) {
+		err = do_refresh(be, changed);
+		pthread_mutex_lock(&be->lock);
+		be->failed_at = err != 0 ? now_mono() : 0;
+		be->failed_err = err;
+		pthread_mutex_unlock(&be->lock);
+	}
+	pthread_mutex_unlock(&be->refresh_lock);
+	return err;
+}
+
+gpg_error_t
+backend_keys(struct backend *be, struct card_keylist *out)
+{
+	gpg_error_t err;
+
+	if (be == NULL || out == NULL)
+		return gpg_error(GPG_ERR_INV_VALUE);
+	pthread_mutex_lock(&be->lock);
+	err = card_keylist_copy(out, &be->cache);
+	pthread_mutex_unlock(&be->lock);
+	return err;
+}
+
+static gpg_error_t
+lookup(struct backend *be, const char *ref, struct card_key *key)
+{
+	const struct card_key *k = NULL;
+	gpg_error_t err;
+
+	pthread_mutex_lock(&be->lock);
+	err = card_keylist_find(&be->cache, be->serial, ref, &k);
+	if (err == 0)
+		*key = *k;
+	pthread_mutex_unlock(&be->lock);
+	return err;
+}
+
+gpg_error_t
+backend_find_key(struct backend *be, const char *ref, struct card_key *key)
+{
+	gpg_error_t err, rerr;
+
+	if (be == NULL || ref == NULL || key == NULL)
+		return gpg_error(GPG_ERR_INV_VALUE);
+	if ((err = lookup(be, ref, key)) == 0)
+		return 0;
+	/* Only "not known yet" is worth asking policyd about. */
+	if (gpg_err_code(err) != GPG_ERR_NO_SECKEY)
+		return err;
+	rerr = backend_refresh(be, BACKEND_REFRESH_MISS, NULL);
+	if ((err = lookup(be, ref, key)) == 0)
+		return 0;
+	if (gpg_err_code(rerr) == SIGNET_ERR_NO_POLICYD)
+		return rerr;
+	return err;
+}
+
+gpg_error_t
+backend_key_sexp(struct backend *be, struct card_key *key)
+{
+	assuan_context_t ctx = NULL;
+	const struct card_key *k;
+	struct card_key *c;
+	gpg_error_t err;
+
+	if (be == NULL || key == NULL)
+		return gpg_error(GPG_ERR_INV_VALUE);
+	if (key->sexp_len > 0)
+		return 0;
+	if ((err = connect_policyd(be, &ctx)) != 0)
+		goto out;
+	if ((err = fetch_sexp(be, ctx, key)) != 0)
+		goto out;
+	/* Remember it, if the cache still holds the same key. */
+	pthread_mutex_lock(&be->lock);
+	if (card_keylist_find(&be->cache, be->serial, key->grip, &k) == 0 &&
+	    strcmp(k->project, key->project) == 0 && k->created == key->created) {
+		c = (struct card_key *)k;  /* points into our own cache */
+		memcpy(c->sexp, key->sexp, key->sexp_len);
+		c->sexp_len = key->sexp_len;
+	}
+	pthread_mutex_unlock(&be->lock);
+	err = 0; /* success */
+out:
+	if (ctx != NULL)
+		pdclient_close(ctx);
+	return err;
+}
+
+gpg_error_t
+backend_sign(struct backend *be, const char *project, const struct hashalgo *algo,
+             const uint8_t *digest, size_t digest_len, uint8_t *sig, size_t *siglen)
+{
+	char hex[2 * HASHALGO_MAX_DIGEST + 1];
+	char cmd[BACKEND_CMD_MAX], errtext[BACKEND_ERRTEXT_MAX];
+	assuan_context_t ctx = NULL;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	gpg_error_t err;
+	int n;
+
+	if (siglen != NULL)
+		*siglen = 0;
+	if (be == NULL || project == NULL || algo == NULL || digest == NULL ||
+	    sig == NULL || siglen == NULL)
+		return gpg_error(GPG_ERR_INV_VALUE);
+	if (digest_len > HASHALGO_MAX_DIGEST)
+		return gpg_error(GPG_ERR_ASS_PARAMETER);
+	if ((err = hex_encode(digest, digest_len, hex, sizeof(hex))) != 0)
+		return as_scd(err);
+	n = snprintf(cmd, sizeof(cmd), "SIGN --hash=%s %s %s", algo->name, project, hex);
+	if (n < 0 || (size_t)n >= sizeof(cmd))
+		return gpg_error(GPG_ERR_ASS_PARAMETER);
+
+	if ((err = connect_policyd(be, &ctx)) != 0)
+		goto out;
+	err = pdclient_transact(ctx, cmd, &data, &len, NULL, NULL, errtext, sizeof(errtext));
+	if ((err = map_transact(be, "SIGN", err, errtext)) != 0)
+		goto out;
+	if (len == 0 || len > BACKEND_MAX_SIG) {
+		log_error("signet-policyd returned a signature of %zu bytes for project %s",
+		          len, project);
+		err = gpg_error(GPG_ERR_INV_RESPONSE);
+		goto out;
+	}
+	memcpy(sig, data, len);
+	*siglen = len;
+	err = 0; /* success */
+out:
+	if (ctx != NULL)
+		pdclient_close(ctx);
+	free(data);
+	return err;
+}

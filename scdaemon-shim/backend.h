@@ -1,0 +1,67 @@
+/* backend.h — signet-scd's link to signet-policyd, and the key cache.
+ *
+ * Every request opens a fresh connection (common/pdclient.h), so a
+ * restarted policyd is picked up without restarting gpg-agent.  A failed
+ * connection fails at once (no retry loop) with SIGNET_ERR_NO_POLICYD and a
+ * log line that says what to do.  policyd's own error codes are passed on
+ * with their source changed to GPG_ERR_SOURCE_SCD; its reason text is
+ * logged (gpg would throw it away).
+ *
+ * The key cache (KEYLIST + READKEY) is shared by all connections and
+ * thread-safe; it survives policyd outages so that SERIALNO, KEYINFO and
+ * READKEY keep answering (scd-protocol §6.3: any failure there makes
+ * gpg-agent 2.4 prompt for the card). */
+#ifndef SIGNET_SCD_BACKEND_H
+#define SIGNET_SCD_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <gpg-error.h>
+
+#include "card.h"
+#include "hashalgo.h"
+
+/* A cache older than this is refreshed by the next listing command. */
+#define BACKEND_CACHE_TTL_SEC 30
+/* A lookup that misses refreshes at most this often (a storm of unknown
+ * keygrips must not become a storm of policyd connections). */
+#define BACKEND_MISS_INTERVAL_SEC 2
+#define BACKEND_MAX_SIG 1024           /* RSA-8192 would fit */
+
+struct backend;
+
+enum backend_refresh {
+	BACKEND_REFRESH_FORCE,   /* always (LEARN) */
+	BACKEND_REFRESH_STALE,   /* if older than BACKEND_CACHE_TTL_SEC */
+	BACKEND_REFRESH_MISS,    /* a lookup failed: rate-limited */
+};
+
+/* SOCKET: policyd's socket path; SERIAL: this card's serial (both copied). */
+gpg_error_t backend_new(const char *socket, const char *serial, struct backend **be);
+void backend_free(struct backend *be);
+
+/* Re-read the key list from policyd as WHEN says.  *CHANGED (may be NULL) is
+ * set to 1 when the set of keys differs from before.  On failure the cache
+ * is kept and the mapped error is returned (0 if no refresh was due). */
+gpg_error_t backend_refresh(struct backend *be, enum backend_refresh when, int *changed);
+
+/* A copy of the cached keys into OUT (free with card_keylist_clear). */
+gpg_error_t backend_keys(struct backend *be, struct card_keylist *out);
+
+/* Look REF up (card_keylist_find); on a miss refresh (rate-limited) and look
+ * again.  A copy goes to *KEY.  If the key is not known and policyd cannot
+ * be reached, the connection error is returned: "Connection refused" says
+ * more than "No secret key". */
+gpg_error_t backend_find_key(struct backend *be, const char *ref, struct card_key *key);
+
+/* Make sure KEY carries its public key S-expression: from the cache, else
+ * from policyd READKEY (then cached). */
+gpg_error_t backend_key_sexp(struct backend *be, struct card_key *key);
+
+/* Ask policyd to sign DIGEST (ALGO's length) with PROJECT's key.  The
+ * signature goes to SIG (BACKEND_MAX_SIG bytes), *SIGLEN. */
+gpg_error_t backend_sign(struct backend *be, const char *project, const struct hashalgo *algo,
+                         const uint8_t *digest, size_t digest_len,
+                         uint8_t *sig, size_t *siglen);
+
+#endif

@@ -1,0 +1,295 @@
+/* server.c — see server.h. */
+#define GPG_ERR_SOURCE_DEFAULT GPG_ERR_SOURCE_SCD
+#include "server.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <assuan.h>
+
+#include "command.h"
+#include "log.h"
+#include "platform.h"
+
+struct conn_arg {
+	struct scd_server *srv;
+	int fd;
+	uid_t uid;
+	pid_t pid;
+};
+
+/* A server context whose own errors (unknown command, line too long)
+ * carry the SCD source like ours. */
+static gpg_error_t
+new_context(assuan_context_t *ctx)
+{
+	assuan_log_cb_t log_cb = NULL;
+	void *log_data = NULL;
+
+	assuan_get_log_cb(&log_cb, &log_data);
+	return assuan_new_ext(ctx, GPG_ERR_SOURCE_SCD, assuan_get_malloc_hooks(), log_cb, log_data);
+}
+
+/* Accept commands on CTX until the peer leaves (EOF, BYE) or KILLSCD.
+ * Returns 1 if KILLSCD asked the process to stop. */
+static int
+serve(assuan_context_t ctx, struct scd_conn *conn, const char *who)
+{
+	gpg_error_t err;
+
+	for (;;) {
+		err = assuan_accept(ctx);
+		if (err == (gpg_error_t)-1 || gpg_err_code(err) == GPG_ERR_EOF)
+			break;
+		if (err != 0) {
+			log_info("%s: accept: %s", who, gpg_strerror(err));
+			break;
+		}
+		err = assuan_process(ctx);
+		if (err != 0)
+			log_info("%s: assuan processing failed: %s", who, gpg_strerror(err));
+		if (command_stop_requested(conn))
+			return 1;
+	}
+	return 0;
+}
+
+static void *
+conn_thread(void *opaque)
+{
+	struct conn_arg *arg = opaque;
+	struct scd_server *srv = arg->srv;
+	assuan_context_t ctx = NULL;
+	struct scd_conn *conn = NULL;
+	gpg_error_t err;
+	int stop = 0;
+
+	if ((err = new_context(&ctx)) != 0) {
+		log_error_e(err, "socket connection: assuan_new");
+		close(arg->fd);
+		goto out;
+	}
+	/* Takes over the descriptor. */
+	if ((err = assuan_init_socket_server(ctx, arg->fd, ASSUAN_SOCKET_SERVER_ACCEPTED)) != 0) {
+		log_error_e(err, "socket connection: init");
+		close(arg->fd);
+		goto out;
+	}
+	if ((err = command_attach(ctx, srv, 0, &conn)) != 0) {
+		log_error_e(err, "socket connection: register commands");
+		goto out;
+	}
+	log_debug("socket connection from pid %ld", (long)arg->pid);
+	stop = serve(ctx, conn, "socket connection");
+out:
+	command_detach(conn);
+	assuan_release(ctx);
+	pthread_mutex_lock(&srv->lock);
+	srv->nconns--;
+	pthread_mutex_unlock(&srv->lock);
+	free(arg);
+	if (stop)
+		server_shutdown(srv, 0);
+	return NULL;
+}
+
+static void *
+accept_thread(void *opaque)
+{
+	struct scd_server *srv = opaque;
+	struct conn_arg *arg;
+	pthread_attr_t attr;
+	pthread_t tid;
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	int fd, busy;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	for (;;) {
+		fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				log_warn("extra socket: accept: %s", strerror(errno));
+				sleep(1);
+				continue;
+			}
+			log_error("extra socket: accept: %s; no more socket connections",
+			          strerror(errno));
+			break;
+		}
+		/* Only our own user: the folder is 0700 already, but /tmp is
+		 * shared and the check costs nothing (STYLE 16). */
+		if (platform_peercred(fd, &uid, &gid, &pid) != 0 || uid != getuid()) {
+			log_warn("extra socket: refused a connection from uid %ld (pid %ld)",
+			         (long)uid, (long)pid);
+			close(fd);
+			continue;
+		}
+		pthread_mutex_lock(&srv->lock);
+		busy = srv->nconns >= SERVER_MAX_CONNS;
+		if (!busy)
+			srv->nconns++;
+		pthread_mutex_unlock(&srv->lock);
+		if (busy) {
+			log_warn("extra socket: %d connections open; refusing another",
+			         SERVER_MAX_CONNS);
+			close(fd);
+			continue;
+		}
+		if ((arg = calloc(1, sizeof(*arg))) == NULL) {
+			close(fd);
+			goto undo;
+		}
+		arg->srv = srv;
+		arg->fd = fd;
+		arg->uid = uid;
+		arg->pid = pid;
+		log_info("extra socket: socket connection from pid %ld", (long)pid);
+		if (pthread_create(&tid, &attr, conn_thread, arg) != 0) {
+			log_warn("extra socket: cannot start a thread");
+			close(fd);
+			free(arg);
+			goto undo;
+		}
+		continue;
+undo:
+		pthread_mutex_lock(&srv->lock);
+		srv->nconns--;
+		pthread_mutex_unlock(&srv->lock);
+	}
+	pthread_attr_destroy(&attr);
+	return NULL;
+}
+
+gpg_error_t
+server_socket_open(struct scd_server *srv)
+{
+	struct sockaddr_un sun;
+	gpg_error_t err;
+	int fd = -1, n;
+
+	srv->listen_fd = -1;
+	srv->sockdir[0] = '\0';
+	srv->socket_name[0] = '\0';
+	memcpy(srv->sockdir, SERVER_SOCKDIR_TEMPLATE, sizeof(SERVER_SOCKDIR_TEMPLATE));
+	/* mkdtemp makes the folder 0700: only we can reach the socket. */
+	if (mkdtemp(srv->sockdir) == NULL) {
+		err = gpg_error_from_syserror();
+		log_error_e(err, "extra socket: mkdtemp %s", SERVER_SOCKDIR_TEMPLATE);
+		srv->sockdir[0] = '\0';
+		return err;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s", srv->sockdir,
+	             SERVER_SOCKET_NAME);
+	if (n < 0 || (size_t)n >= sizeof(sun.sun_path)) {
+		err = gpg_error(GPG_ERR_ENAMETOOLONG);
+		goto fail;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
+	    listen(fd, SOMAXCONN) != 0) {
+		err = gpg_error_from_syserror();
+		goto fail;
+	}
+	memcpy(srv->socket_name, sun.sun_path, sizeof(sun.sun_path));
+	srv->listen_fd = fd;
+	log_debug("extra socket at %s", srv->socket_name);
+	return 0;
+fail:
+	log_error_e(err, "extra socket %s", sun.sun_path);
+	if (fd >= 0)
+		close(fd);
+	server_socket_remove(srv);
+	return err;
+}
+
+gpg_error_t
+server_socket_start(struct scd_server *srv)
+{
+	pthread_t tid;
+	int rc;
+
+	if (srv->listen_fd < 0)
+		return gpg_error(GPG_ERR_NOT_INITIALIZED);
+	if ((rc = pthread_create(&tid, NULL, accept_thread, srv)) != 0) {
+		log_error("extra socket: cannot start the accept thread: %s", strerror(rc));
+		server_socket_remove(srv);
+		return gpg_error_from_errno(rc);
+	}
+	pthread_detach(tid);
+	return 0;
+}
+
+void
+server_socket_remove(struct scd_server *srv)
+{
+	char path[sizeof(srv->sockdir) + sizeof(SERVER_SOCKET_NAME) + 1];
+
+	if (srv == NULL || srv->sockdir[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "%s/%s", srv->sockdir, SERVER_SOCKET_NAME);
+	unlink(path);
+	rmdir(srv->sockdir);
+	/* The descriptor stays open: the accept thread may still use it, and
+	 * the process is about to end. */
+	srv->sockdir[0] = '\0';
+	srv->socket_name[0] = '\0';
+}
+
+void
+server_shutdown(struct scd_server *srv, int status)
+{
+	server_socket_remove(srv);
+	log_info("signet-scd exiting");
+	/* Other threads may be inside libassuan or talking to policyd: end
+	 * now rather than run exit handlers under their feet. */
+	_exit(status);
+}
+
+int
+server_run_pipe(struct scd_server *srv)
+{
+	assuan_context_t ctx = NULL;
+	struct scd_conn *conn = NULL;
+	assuan_fd_t filedes[2] = { 0, 1 };
+	gpg_error_t err;
+	int stop = 0, status = 1;
+
+	if ((err = new_context(&ctx)) != 0) {
+		log_error_e(err, "pipe: assuan_new");
+		goto out;
+	}
+	if ((err = assuan_init_pipe_server(ctx, filedes)) != 0) {
+		log_error_e(err, "pipe: init");
+		goto out;
+	}
+	if ((err = command_attach(ctx, srv, 1, &conn)) != 0) {
+		log_error_e(err, "pipe: register commands");
+		goto out;
+	}
+	pthread_mutex_lock(&srv->lock);
+	/* libassuan learns the agent's pid from _assuan_pipe_connect_pid. */
+	srv->agent_pid = assuan_get_pid(ctx);
+	if (srv->agent_pid == ASSUAN_INVALID_PID)
+		srv->agent_pid = 0;
+	pthread_mutex_unlock(&srv->lock);
+	stop = serve(ctx, conn, "pipe");
+	log_info(stop ? "pipe: KILLSCD" : "pipe: gpg-agent closed the connection");
+	status = 0;
+out:
+	command_detach(conn);
+	assuan_release(ctx);
+	return status;
+}

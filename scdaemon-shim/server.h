@@ -1,0 +1,56 @@
+/* server.h — signet-scd's daemon context and its two ways in: the Assuan
+ * pipe on fds 0/1 (gpg-agent's primary connection) and the extra Unix
+ * socket for concurrent agent sessions (scd-protocol §1.4). */
+#ifndef SIGNET_SCD_SERVER_H
+#define SIGNET_SCD_SERVER_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <gpg-error.h>
+
+#include "backend.h"
+#include "scdconf.h"
+
+/* Concurrent connections on the extra socket; gpg-agent opens one per
+ * client session, so a handful is normal. */
+#define SERVER_MAX_CONNS 64
+#define SERVER_SOCKET_NAME "S.scdaemon"
+#define SERVER_SOCKDIR_TEMPLATE "/tmp/signet-scd.XXXXXX"
+
+struct scd_server {
+	char homedir[PATH_MAX];
+	/* NULL when signet-scd.conf did not load: then every card command
+	 * answers GPG_ERR_CONFIGURATION with CONF_ERROR as its text. */
+	struct scd_conf *conf;
+	char conf_error[SCDCONF_ERR_MAX];
+	struct backend *be;            /* NULL without a configuration */
+
+	char sockdir[sizeof(SERVER_SOCKDIR_TEMPLATE)];   /* "" if none */
+	char socket_name[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int listen_fd;
+
+	pthread_mutex_t lock;          /* guards the fields below */
+	int event_signal;              /* OPTION event-signal; 0: none */
+	pid_t agent_pid;               /* peer of the pipe; 0: unknown */
+	int nconns;                    /* open socket connections */
+};
+
+/* Create the private socket folder and listen on S.scdaemon in it.  A
+ * failure is logged and leaves the server pipe-only. */
+gpg_error_t server_socket_open(struct scd_server *srv);
+/* Start the accept thread (one thread per accepted connection). */
+gpg_error_t server_socket_start(struct scd_server *srv);
+/* Remove the socket and its folder (idempotent; safe at exit). */
+void server_socket_remove(struct scd_server *srv);
+
+/* Serve the pipe on fds 0/1 until EOF, BYE or KILLSCD.  Returns the exit
+ * status for main(). */
+int server_run_pipe(struct scd_server *srv);
+
+/* KILLSCD or a fatal signal: remove the socket and exit the process. */
+void server_shutdown(struct scd_server *srv, int status) __attribute__((noreturn));
+
+#endif
