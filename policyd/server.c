@@ -24,6 +24,31 @@
 #include "sockpath.h"
 
 #define SERVER_GROUP_BUF 16384   /* getgrnam_r buffer */
+#define SERVER_MAX_DISCARD (64 * 1024)   /* rest of an over-long line skipped before hanging up */
+
+/* libassuan reads at most its line length (1000) and reports
+ * GPG_ERR_ASS_LINE_TOO_LONG, leaving the rest of the line unread; skip it
+ * (byte by byte, so nothing after the newline is lost) and go on, as the
+ * protocol promises.  0 on success, -1 to hang up. */
+static int
+discard_line_rest(int fd)
+{
+	size_t n = 0;
+	ssize_t got;
+	char ch;
+
+	while (n < SERVER_MAX_DISCARD) {
+		got = read(fd, &ch, 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -1;
+		n++;
+		if (ch == '\n')
+			return 0;
+	}
+	return -1;
+}
 
 /* 1 if something accepts connections on PATH. */
 static int
@@ -167,7 +192,8 @@ conn_serve(struct conn *c)
 {
 	gpg_error_t rc;
 	assuan_context_t ctx = NULL;
-	char hello[64];
+	char hello[64], errline[128];
+	int fd = c->fd;
 
 	if ((rc = assuan_new(&ctx)) != 0) {
 		log_error_e(rc, "assuan_new");
@@ -191,10 +217,18 @@ conn_serve(struct conn *c)
 		if (rc == (gpg_error_t)-1 || gpg_err_code(rc) == GPG_ERR_EOF)
 			break;
 		if (rc != 0) {
-			log_info("uid %u: accept: %s", (unsigned)c->uid, gpg_strerror(rc));
+			/* EPIPE: a client that only checked that we listen. */
+			if (gpg_err_code(rc) != GPG_ERR_EPIPE)
+				log_info("uid %u: accept: %s", (unsigned)c->uid, gpg_strerror(rc));
 			break;
 		}
-		rc = assuan_process(ctx);
+		while (gpg_err_code(rc = assuan_process(ctx)) == GPG_ERR_ASS_LINE_TOO_LONG) {
+			log_info("uid %u: line too long", (unsigned)c->uid);
+			snprintf(errline, sizeof(errline), "ERR %u Line too long - lines are at most 1000 bytes",
+			         (unsigned)gpg_error(GPG_ERR_ASS_LINE_TOO_LONG));
+			if (assuan_write_line(ctx, errline) != 0 || discard_line_rest(fd) != 0)
+				break;
+		}
 		if (rc != 0 && gpg_err_code(rc) != GPG_ERR_EOF)
 			log_info("uid %u: connection ended: %s", (unsigned)c->uid, gpg_strerror(rc));
 	}
