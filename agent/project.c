@@ -212,7 +212,7 @@ project_create(struct cli *cli, int argc, char **argv)
 	struct home h;
 	struct stat st;
 	gpg_error_t err;
-	int c, rc, n;
+	int c, rc, n, default_signer = 0;
 
 	signers_s[0] = '\0';
 	optind = 0;
@@ -254,7 +254,7 @@ project_create(struct cli *cli, int argc, char **argv)
 			return cli_fail("choose the default signer: your uid %ld has no user name; give --signer",
 			                (long)getuid());
 		snprintf(signers_s, sizeof(signers_s), "user:%s", user);
-		printf("no --signer given: user:%s (you) may sign with project %s\n", user, name);
+		default_signer = 1;
 	}
 	errtext[0] = '\0';
 	if ((err = principals_parse(signers_s, &signers, &nsigners, errtext, sizeof(errtext))) != 0)
@@ -301,6 +301,8 @@ project_create(struct cli *cli, int argc, char **argv)
 
 	if ((rc = pd_open(cfg->socket, 0, &ctx)) != 0)
 		goto out;
+	if (default_signer)
+		printf("no --signer given: %s (you) may sign with project %s\n", signers_s, name);
 	snprintf(cmd, sizeof(cmd), "KEYGEN --algo=%s %s", key_algo_name(algo), name);
 	printf("generating a %s key on the HSM token '%s' (this can take a while)...\n",
 	       key_algo_name(algo), cfg->token ? cfg->token : "?");
