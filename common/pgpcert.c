@@ -36,7 +36,7 @@
 #define KEYFLAG_SIGN       0x02
 #define FEATURE_MDC        0x01
 
-/* The hashed subpacket area: our 7 fixed subpackets take 55 bytes. */
+/* The hashed subpacket area: our 7 fixed subpackets take 50 bytes. */
 #define PGPCERT_MAX_HASHED 128
 #define PGPCERT_FPR_LEN    20
 
