@@ -35,10 +35,36 @@ new_context(assuan_context_t *ctx)
 	return assuan_new_ext(ctx, GPG_ERR_SOURCE_SCD, assuan_get_malloc_hooks(), log_cb, log_data);
 }
 
-/* Accept commands on CTX until the peer leaves (EOF, BYE) or KILLSCD.
- * Returns 1 if KILLSCD asked the process to stop. */
+/* libassuan answers a line over ASSUAN_LINELENGTH with nothing but an
+ * error from assuan_process(), after dropping the first 1002 bytes; the
+ * rest of that line is still unread in the kernel (libassuan keeps no
+ * bytes past a too-long line).  Drop it up to its newline, so that the tail
+ * is not taken for a command, then send the ERR the client waits for.
+ * Returns 0, or -1 at EOF/read error. */
 static int
-serve(assuan_context_t ctx, struct scd_conn *conn, const char *who)
+skip_long_line(assuan_context_t ctx, int fd)
+{
+	char c, line[128];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		if (c == '\n')
+			break;
+	}
+	snprintf(line, sizeof(line), "ERR %u Line passed to IPC too long <SCD>",
+	         (unsigned int)gpg_err_make(GPG_ERR_SOURCE_SCD, GPG_ERR_ASS_LINE_TOO_LONG));
+	return assuan_write_line(ctx, line) == 0 ? 0 : -1;
+}
+
+/* Accept commands on CTX (reading from FD) until the peer leaves (EOF,
+ * BYE) or KILLSCD.  Returns 1 if KILLSCD asked the process to stop. */
+static int
+serve(assuan_context_t ctx, int fd, struct scd_conn *conn, const char *who)
 {
 	gpg_error_t err;
 
@@ -50,7 +76,17 @@ serve(assuan_context_t ctx, struct scd_conn *conn, const char *who)
 			log_info("%s: accept: %s", who, gpg_strerror(err));
 			break;
 		}
-		err = assuan_process(ctx);
+		/* A pipe server cannot be accepted twice: stay in
+		 * assuan_process while the connection is usable. */
+		for (;;) {
+			err = assuan_process(ctx);
+			if (gpg_err_code(err) != GPG_ERR_ASS_LINE_TOO_LONG ||
+			    command_stop_requested(conn))
+				break;
+			log_info("%s: line too long (max %d bytes): refused", who, ASSUAN_LINELENGTH);
+			if (skip_long_line(ctx, fd) != 0)
+				break;
+		}
 		if (err != 0)
 			log_info("%s: assuan processing failed: %s", who, gpg_strerror(err));
 		if (command_stop_requested(conn))
@@ -85,7 +121,7 @@ conn_thread(void *opaque)
 		goto out;
 	}
 	log_debug("socket connection from pid %ld", (long)arg->pid);
-	stop = serve(ctx, conn, "socket connection");
+	stop = serve(ctx, arg->fd, conn, "socket connection");
 out:
 	command_detach(conn);
 	assuan_release(ctx);
@@ -285,7 +321,7 @@ server_run_pipe(struct scd_server *srv)
 	if (srv->agent_pid == ASSUAN_INVALID_PID)
 		srv->agent_pid = 0;
 	pthread_mutex_unlock(&srv->lock);
-	stop = serve(ctx, conn, "pipe");
+	stop = serve(ctx, filedes[0], conn, "pipe");
 	log_info(stop ? "pipe: KILLSCD" : "pipe: gpg-agent closed the connection");
 	status = 0;
 out:
