@@ -29,12 +29,15 @@
 #include "signet-err.h"
 
 #define CMD_MAX_ARGS 4
+#define CMD_ERR_TEXT_SHOWN 100   /* libassuan cuts the text of an ERR line here */
 
 static gpg_error_t
 fail(assuan_context_t ctx, gpg_err_code_t code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Answer CODE with a reason for humans. */
+/* Answer CODE with a reason for humans.  libassuan keeps only the first
+ * CMD_ERR_TEXT_SHOWN bytes of the text on the ERR line, so a longer reason
+ * goes out whole in an "S REASON" status line first (protocol doc). */
 static gpg_error_t
 fail(assuan_context_t ctx, gpg_err_code_t code, const char *fmt, ...)
 {
@@ -44,6 +47,8 @@ fail(assuan_context_t ctx, gpg_err_code_t code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->errtext, sizeof(c->errtext), fmt, ap);
 	va_end(ap);
+	if (strlen(c->errtext) > CMD_ERR_TEXT_SHOWN)
+		assuan_write_status(ctx, "REASON", c->errtext);
 	return assuan_set_error(ctx, gpg_error(code), c->errtext);
 }
 
