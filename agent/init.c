@@ -210,49 +210,48 @@ write_softhsm_conf(const struct home *h, int *created)
 	return CLI_EXIT_OK;
 }
 
+/* The new signet.conf for H into BUF (*LEN bytes).  Done once before
+ * anything is created, so that a home whose paths do not fit is refused
+ * without leaving half a home behind, and again for real. */
 static int
-write_signet_conf(const struct home *h, int *created)
+build_signet_conf(const struct home *h, char *buf, size_t buflen, size_t *len, char *sock, size_t socklen,
+                  char *instance, size_t instlen)
 {
-	char buf[INIT_CONF_MAX], sock[SOCKPATH_MAX + 1], instance[9], errtext[512];
+	char errtext[512];
 	uint8_t rnd[4];
 	const char *module;
 	struct signet_config *cfg = NULL;
-	struct stat st;
 	size_t pos = 0;
 	gpg_error_t err;
 	int rc;
 
-	*created = 0;
-	if (lstat(h->conf, &st) == 0) {
-		/* Kept as it is (instance id, projects); only check it loads. */
-		return home_load_config(h, &cfg) == CLI_EXIT_OK ? (config_free(cfg), CLI_EXIT_OK) : CLI_EXIT_FAIL;
-	}
-	if ((err = sockpath_choose(h->run, "policyd.sock", sock, sizeof(sock))) != 0)
+	*len = 0;
+	if ((err = sockpath_choose(h->run, "policyd.sock", sock, socklen)) != 0)
 		return cli_fail("choose the policyd socket path under %s: %s; choose a shorter --home",
 		                h->run, gpg_strerror(err));
 	if ((err = random_bytes(rnd, sizeof(rnd))) != 0)
 		return cli_fail("make the instance id: %s; check the kernel's random source", gpg_strerror(err));
-	snprintf(instance, sizeof(instance), "%02X%02X%02X%02X", rnd[0], rnd[1], rnd[2], rnd[3]);
+	snprintf(instance, instlen, "%02X%02X%02X%02X", rnd[0], rnd[1], rnd[2], rnd[3]);
 	module = getenv(INIT_MODULE_ENV);
 	if (module == NULL || module[0] == '\0')
 		module = INIT_DEFAULT_MODULE;
 	if (module[0] != '/')
 		return cli_fail("use PKCS#11 module %s: not an absolute path; set %s to the module's full path",
 		                module, INIT_MODULE_ENV);
-	if ((rc = put_line(buf, sizeof(buf), &pos, h->conf, NULL,
+	if ((rc = put_line(buf, buflen, &pos, h->conf, NULL,
 	                   "# Signet policy daemon configuration (signet-policyd(8)), written by `signet init`.\n"
 	                   "# `signet project create` appends [project NAME] sections.\n"
 	                   "[policyd]")) != 0 ||
-	    (rc = put_line(buf, sizeof(buf), &pos, h->conf, "socket", sock)) != 0 ||
-	    (rc = put_line(buf, sizeof(buf), &pos, h->conf, "audit", h->audit)) != 0 ||
-	    (rc = put_line(buf, sizeof(buf), &pos, h->conf, "log", h->log)) != 0 ||
-	    (rc = put_line(buf, sizeof(buf), &pos, h->conf, "instance", instance)) != 0 ||
-	    (rc = put_line(buf, sizeof(buf), &pos, h->conf, NULL, "\n[hsm]")) != 0 ||
-	    (rc = put_line(buf, sizeof(buf), &pos, h->conf, "module", module)) != 0 ||
-	    (rc = put_line(buf, sizeof(buf), &pos, h->conf, "token", INIT_TOKEN_LABEL)) != 0 ||
-	    (rc = put_line(buf, sizeof(buf), &pos, h->conf, "pin_file", h->user_pin)) != 0 ||
-	    (rc = put_line(buf, sizeof(buf), &pos, h->conf, "so_pin_file", h->so_pin)) != 0 ||
-	    (rc = put_line(buf, sizeof(buf), &pos, h->conf, "softhsm2_conf", h->softhsm2_conf)) != 0)
+	    (rc = put_line(buf, buflen, &pos, h->conf, "socket", sock)) != 0 ||
+	    (rc = put_line(buf, buflen, &pos, h->conf, "audit", h->audit)) != 0 ||
+	    (rc = put_line(buf, buflen, &pos, h->conf, "log", h->log)) != 0 ||
+	    (rc = put_line(buf, buflen, &pos, h->conf, "instance", instance)) != 0 ||
+	    (rc = put_line(buf, buflen, &pos, h->conf, NULL, "\n[hsm]")) != 0 ||
+	    (rc = put_line(buf, buflen, &pos, h->conf, "module", module)) != 0 ||
+	    (rc = put_line(buf, buflen, &pos, h->conf, "token", INIT_TOKEN_LABEL)) != 0 ||
+	    (rc = put_line(buf, buflen, &pos, h->conf, "pin_file", h->user_pin)) != 0 ||
+	    (rc = put_line(buf, buflen, &pos, h->conf, "so_pin_file", h->so_pin)) != 0 ||
+	    (rc = put_line(buf, buflen, &pos, h->conf, "softhsm2_conf", h->softhsm2_conf)) != 0)
 		return rc;
 	/* What we write must be what policyd will accept. */
 	errtext[0] = '\0';
@@ -260,7 +259,31 @@ write_signet_conf(const struct home *h, int *created)
 		return cli_fail("write %s: the new configuration does not load (%s); this is a bug in signet, "
 		                "please report it", h->conf, errtext[0] ? errtext : gpg_strerror(err));
 	config_free(cfg);
-	if ((err = atomicfile_create(h->conf, buf, pos, 0644)) != 0)
+	*len = pos;
+	return CLI_EXIT_OK;
+}
+
+static int
+write_signet_conf(const struct home *h, int *created)
+{
+	char buf[INIT_CONF_MAX], sock[SOCKPATH_MAX + 1], instance[9];
+	struct signet_config *cfg = NULL;
+	struct stat st;
+	size_t len = 0;
+	gpg_error_t err;
+	int rc;
+
+	*created = 0;
+	if (lstat(h->conf, &st) == 0) {
+		/* Kept as it is (instance id, projects); only check it loads. */
+		if ((rc = home_load_config(h, &cfg)) != 0)
+			return rc;
+		config_free(cfg);
+		return CLI_EXIT_OK;
+	}
+	if ((rc = build_signet_conf(h, buf, sizeof(buf), &len, sock, sizeof(sock), instance, sizeof(instance))) != 0)
+		return rc;
+	if ((err = atomicfile_create(h->conf, buf, len, 0644)) != 0)
 		return cli_fail("write %s: %s; check the folder's permissions", h->conf, gpg_strerror(err));
 	*created = 1;
 	printf("created %s (instance %s, socket %s)\n", h->conf, instance, sock);
@@ -328,6 +351,7 @@ init_command(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct home h;
+	struct stat st;
 	gpg_error_t err;
 	int c, rc, made, changed = 0;
 
@@ -345,6 +369,16 @@ init_command(struct cli *cli, int argc, char **argv)
 	if ((err = home_paths(cli_home(cli), &h)) != 0)
 		return cli_fail("use home %s: %s; choose a shorter --home", cli_home(cli), gpg_strerror(err));
 
+	if (lstat(h.conf, &st) != 0) {
+		char buf[INIT_CONF_MAX], sock[SOCKPATH_MAX + 1], instance[9];
+		size_t len;
+
+		/* Dry run: refuse a home whose paths do not fit before
+		 * creating anything. */
+		if ((rc = build_signet_conf(&h, buf, sizeof(buf), &len, sock, sizeof(sock),
+		                            instance, sizeof(instance))) != 0)
+			return rc;
+	}
 	if ((rc = ensure_dir(h.dir, 0755, &made)) != 0)
 		return rc;
 	changed |= made;
