@@ -19,8 +19,9 @@ int setup_command(struct cli *cli, int argc, char **argv);       /* setup.c */
 #define STATUS_USAGE  "status [--home DIR] [--socket PATH]"
 #define PROJECT_USAGE "project create NAME --algo rsa2048|rsa3072|rsa4096 --uid 'Name <mail>' " \
                       "[--signer user:U|group:G]...\n" \
-                      "       signet project export NAME\n" \
-                      "       signet project list"
+                      "  signet project certify NAME\n" \
+                      "  signet project export NAME\n" \
+                      "  signet project list"
 #define SETUP_USAGE   "setup --gnupghome DIR [--project NAME]... [--socket PATH] [--home DIR]"
 
 #endif

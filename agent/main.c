@@ -47,8 +47,7 @@ usage(FILE *f)
 	fprintf(f, "\nUsage of each:\n");
 	for (i = 0; i < NSUBCOMMANDS; i++)
 		fprintf(f, "  signet %s\n", subcommands[i].usage);
-	fprintf(f, "  signet project certify NAME\n"
-	           "\nExit status: 0 success, 1 failure, 2 usage error.  See signet(1).\n");
+	fprintf(f, "\nExit status: 0 success, 1 failure, 2 usage error.  See signet(1).\n");
 }
 
 int

@@ -154,7 +154,7 @@ out:
 static int
 certify(assuan_context_t ctx, const struct project_conf *p, const char *name)
 {
-	char cmd[PROJECT_NAME_MAX + 16];
+	char cmd[PROJECT_NAME_MAX + 16], reason[512];
 	uint8_t *cert = NULL;
 	size_t certlen = 0;
 	struct certinfo ci;
@@ -162,11 +162,17 @@ certify(assuan_context_t ctx, const struct project_conf *p, const char *name)
 	int rc;
 
 	snprintf(cmd, sizeof(cmd), "MKCERT %s", name);
-	if ((rc = pd_call(ctx, cmd, &cert, &certlen, NULL, NULL, "make the certificate (MKCERT)",
-	                  NULL, &err)) != 0) {
-		if (gpg_err_code(err) == GPG_ERR_EEXIST)
-			fprintf(stderr, "signet: (the certificate file %s exists already; `signet project export "
-			        "%s` shows it)\n", p ? p->cert : "", name);
+	reason[0] = '\0';
+	err = pdclient_transact(ctx, cmd, &cert, &certlen, NULL, NULL, reason, sizeof(reason));
+	if (gpg_err_code(err) == GPG_ERR_EEXIST) {
+		rc = cli_fail("make the certificate of %s: %s exists already; `signet project export %s` shows "
+		              "it, or move it away and run `signet project certify %s`", name,
+		              p ? p->cert : "its file", name, name);
+		goto out;
+	}
+	if (err != 0) {
+		rc = cli_fail("make the certificate of %s (MKCERT): %s; see the signet-policyd log, then run "
+		              "`signet project certify %s`", name, reason[0] ? reason : gpg_strerror(err), name);
 		goto out;
 	}
 	if ((err = certinfo_parse(cert, certlen, &ci)) != 0) {
@@ -595,7 +601,7 @@ project_command(struct cli *cli, int argc, char **argv)
 	if (argc < 2)
 		return cli_usage(PROJECT_USAGE, "project: which one: create, certify, export or list?");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		printf("usage: signet %s\n       signet project certify NAME\n", PROJECT_USAGE);
+		printf("usage: signet %s\n", PROJECT_USAGE);
 		return CLI_EXIT_OK;
 	}
 	for (i = 0; i < sizeof(project_cmds) / sizeof(project_cmds[0]); i++)
