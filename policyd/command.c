@@ -304,6 +304,7 @@ cmd_sign(assuan_context_t ctx, char *line)
 	struct audit_event ev;
 	const struct project *p = NULL;
 	const struct hashalgo *algo = NULL;
+	const struct principal *who = NULL;
 	char *args[3];
 	size_t nargs = 0, digest_len = 0, siglen = 0, dilen;
 	uint8_t digest[HASHALGO_MAX_DIGEST], di[HASHALGO_MAX_DIGESTINFO], sig[HSM_MAX_SIG];
@@ -337,7 +338,7 @@ cmd_sign(assuan_context_t ctx, char *line)
 		goto answer;
 	}
 	ev.key_fpr = p->pub.fpr;
-	if (!policy_may_sign(p->conf, c->uid, c->gid)) {
+	if ((who = policy_find_principal(p->conf->signers, p->conf->nsigners, c->uid, c->gid)) == NULL) {
 		policy_format_principals(p->conf->signers, p->conf->nsigners, signers, sizeof(signers));
 		code = SIGNET_ERR_DENIED;
 		snprintf(why, sizeof(why), "user %s is not a signer of project %s (signers: %s)",
@@ -374,6 +375,7 @@ cmd_sign(assuan_context_t ctx, char *line)
 	}
 	ev.signature = sig;
 	ev.signature_len = siglen;
+	snprintf(why, sizeof(why), "signer %s:%s", who->kind == PRINCIPAL_GROUP ? "group" : "user", who->name);
 
 answer:
 	/* Exactly one record per request, granted or not. */
@@ -381,7 +383,7 @@ answer:
 	ev.result = code == 0 ? "granted" : code == SIGNET_ERR_HSM ? "error" : "denied";
 	if (code == SIGNET_ERR_HSM)
 		ev.event = "sign";
-	ev.reason = code ? why : NULL;
+	ev.reason = why;
 	ar = audit_request(c, &ev);
 	unlock(c->pd);
 	if (code != 0) {

@@ -10,6 +10,12 @@
 int
 policy_match_principals(const struct principal *p, size_t n, uid_t uid, gid_t gid)
 {
+	return policy_find_principal(p, n, uid, gid) != NULL;
+}
+
+const struct principal *
+policy_find_principal(const struct principal *p, size_t n, uid_t uid, gid_t gid)
+{
 	size_t i;
 	uid_t puid;
 
@@ -20,17 +26,17 @@ policy_match_principals(const struct principal *p, size_t n, uid_t uid, gid_t gi
 		case PRINCIPAL_USER:
 			/* By uid, not by name: two names for one uid are one user. */
 			if (platform_user_uid(p[i].name, &puid) == 0 && puid == uid)
-				return 1;
+				return &p[i];
 			break;
 		case PRINCIPAL_GROUP:
 			if (platform_user_in_group(uid, gid, p[i].name))
-				return 1;
+				return &p[i];
 			break;
 		default:
 			break;
 		}
 	}
-	return 0;
+	return NULL;
 }
 
 int

@@ -19,6 +19,9 @@
  * (user:NAME by uid, group:NAME by membership). */
 int policy_match_principals(const struct principal *p, size_t n, uid_t uid, gid_t gid);
 
+/* The first of the N principals P that UID/GID matches, or NULL. */
+const struct principal *policy_find_principal(const struct principal *p, size_t n, uid_t uid, gid_t gid);
+
 /* 1 if UID/GID is listed in PROJECT's signers. */
 int policy_may_sign(const struct project_conf *project, uid_t uid, gid_t gid);
 

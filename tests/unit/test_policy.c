@@ -43,7 +43,9 @@ test_may_sign_by_user(void **state)
 
 	(void)state;
 	assert_true(policy_may_sign(&p, 0, 0));
+	assert_ptr_equal(policy_find_principal(signers, 2, 0, 0), &signers[0]);
 	assert_false(policy_may_sign(&p, UID_OTHER, GID_OTHER));
+	assert_null(policy_find_principal(signers, 2, UID_OTHER, GID_OTHER));
 	assert_false(policy_may_sign(NULL, 0, 0));
 	p.nsigners = 0;
 	assert_false(policy_may_sign(&p, 0, 0));
