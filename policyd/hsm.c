@@ -719,6 +719,7 @@ hsm_init_token(const char *module, const char *token, const char *so_pin_file,
 	struct hsm h;
 	char *real = NULL;
 	char so_pin[HSM_MAX_PIN + 2], pin[HSM_MAX_PIN + 2];
+	char label[33];
 	PKCS11_SLOT *slot = NULL;
 	unsigned int i;
 
@@ -750,7 +751,12 @@ hsm_init_token(const char *module, const char *token, const char *so_pin_file,
 		r = gpg_error(SIGNET_ERR_HSM);
 		goto out;
 	}
-	if (PKCS11_init_token(slot->token, so_pin, token) != 0) {
+	/* libp11 0.4.12 hands LABEL to C_InitToken as is, and C_InitToken reads
+	 * a 32-byte blank-padded field: pad it here. */
+	memset(label, ' ', 32);
+	memcpy(label, token, strlen(token));
+	label[32] = '\0';
+	if (PKCS11_init_token(slot->token, so_pin, label) != 0) {
 		snprintf(err, errlen, "PKCS11_init_token: %s", p11_reason());
 		r = gpg_error(SIGNET_ERR_HSM);
 		goto out;
