@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/types.h>
+#include <time.h>
 #include <assuan.h>
 #include <gpg-error.h>
 
@@ -37,6 +38,8 @@ struct policyd {
 	char *socket_path;             /* as bound at start-up */
 	int listen_fd;
 	atomic_int nconn;
+	time_t full_warned;            /* accept thread only: rate-limits the "full" warning */
+	unsigned long full_dropped;
 };
 
 /* One client connection; credentials read once, right after accept(). */

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -263,7 +264,13 @@ server_start_conn(struct policyd *pd, int fd)
 
 	if (atomic_fetch_add(&pd->nconn, 1) >= POLICYD_MAX_CONN) {
 		atomic_fetch_sub(&pd->nconn, 1);
-		log_warn("more than %d connections: closing a new one", POLICYD_MAX_CONN);
+		pd->full_dropped++;
+		/* At most one line a minute, however hard a client hammers. */
+		if (time(NULL) - pd->full_warned >= 60) {
+			log_warn("%d connections open: closed %lu new one(s)", POLICYD_MAX_CONN, pd->full_dropped);
+			pd->full_warned = time(NULL);
+			pd->full_dropped = 0;
+		}
 		close(fd);
 		return;
 	}
