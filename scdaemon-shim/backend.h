@@ -42,7 +42,9 @@ void backend_free(struct backend *be);
 
 /* Re-read the key list from policyd as WHEN says.  *CHANGED (may be NULL) is
  * set to 1 when the set of keys differs from before.  On failure the cache
- * is kept and the mapped error is returned (0 if no refresh was due). */
+ * is kept and the mapped error is returned.  No refresh due: 0, except
+ * within BACKEND_MISS_INTERVAL_SEC of a failed one, whose error is returned
+ * again (a down policyd is not asked again on every command). */
 gpg_error_t backend_refresh(struct backend *be, enum backend_refresh when, int *changed);
 
 /* A copy of the cached keys into OUT (free with card_keylist_clear). */

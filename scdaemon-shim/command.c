@@ -445,8 +445,8 @@ send_sexp(assuan_context_t ctx, const struct card_key *key, int advanced)
 		err = gpg_error_from_syserror();
 		goto out;
 	}
+	/* The first call counts the trailing NUL, this one does not. */
 	len = gcry_sexp_sprint(s, GCRYSEXP_FMT_ADVANCED, buf, len);
-	/* sprint counts the trailing NUL in the size it asked for. */
 	err = assuan_send_data(ctx, buf, len);
 out:
 	free(buf);

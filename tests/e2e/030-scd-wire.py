@@ -165,9 +165,16 @@ def wait_exit(p, timeout=3.0):
 
 
 def kill(p):
+    """End P the way gpg-agent does (EOF on the pipe), so that it removes
+    its socket folder; SIGKILL only if that does not work."""
     if p.poll() is None:
-        p.kill()
-        p.wait()
+        try:
+            p.stdin.close()
+        except OSError:
+            pass
+        if wait_exit(p) is None:
+            p.kill()
+            p.wait()
 
 
 # --------------------------------------------------------------------------
