@@ -348,8 +348,9 @@ static const char hlp_getattr[] =
 	"\n"
 	"NAME: SERIALNO, $DISPSERIALNO, APPTYPE, KEY-ATTR, KEY-TIME, $SIGNKEYID,\n"
 	"EXTCAP, CHV-STATUS, SIG-COUNTER, DISP-NAME, MANUFACTURER, KEY-STATUS.\n"
-	"KEY-FPR, $ENCRKEYID, $AUTHKEYID and anything else: \"Invalid name\"\n"
-	"(gpg reads that as \"not supported\").  A trailing keygrip is ignored.";
+	"KEY-FPR: OK without a fingerprint.  $ENCRKEYID, $AUTHKEYID and anything\n"
+	"else: \"Invalid name\" (gpg reads that as \"not supported\").  A trailing\n"
+	"keygrip is ignored.";
 static gpg_error_t
 cmd_getattr(assuan_context_t ctx, char *line)
 {
@@ -389,6 +390,15 @@ cmd_getattr(assuan_context_t ctx, char *line)
 		err = assuan_write_status(ctx, name, CARD_MANUFACTURER);
 	} else if (strcmp(name, "DISP-NAME") == 0) {
 		err = 0;  /* no cardholder: gpg shows "[not set]" */
+	} else if (strcmp(name, "KEY-FPR") == 0) {
+		/* OK with no fingerprint, never a fingerprint (scd-protocol
+		 * §11.2: it would hijack gpg's default key).  Not an error
+		 * either: gpg 2.2 looking for a default key (sign without -u)
+		 * log_error()s a failed KEY-FPR and then exits 2 even though
+		 * it signed; with no KEY-FPR line it just uses its default
+		 * key, and its decryption search skips the card (observed
+		 * with 2.2.40). */
+		err = 0;
 	} else if (strcmp(name, "KEY-ATTR") == 0 || strcmp(name, "KEY-TIME") == 0 ||
 	           strcmp(name, "$SIGNKEYID") == 0 || strcmp(name, "KEY-STATUS") == 0) {
 		/* From the cache: gpg asks these on every card-status and
@@ -414,9 +424,8 @@ cmd_getattr(assuan_context_t ctx, char *line)
 			err = assuan_write_status(ctx, name, kl.keys[0].keyref);
 		}
 	} else {
-		/* KEY-FPR on purpose (scd-protocol §11.2, §2.2), the
-		 * encryption and authentication slots (a signing-only card),
-		 * and everything unknown. */
+		/* The encryption and authentication slots (a signing-only
+		 * card) and everything unknown. */
 		err = set_error(ctx, GPG_ERR_INV_NAME, "attribute not supported");
 	}
 out:

@@ -326,7 +326,9 @@ def test_basics(tmp):
         check(st == "OK" and s == ["$DISPSERIALNO FFFE+1A2B3C4D"], "GETATTR $DISPSERIALNO <grip> (%s)" % s)
         st, _, s, _ = a.transact("GETATTR SERIALNO")
         check(st == "OK" and s == ["SERIALNO " + SERIAL], "GETATTR SERIALNO")
-        for attr in ("KEY-FPR", "NO-SUCH-ATTR", "$ENCRKEYID", "$AUTHKEYID"):
+        st, _, s, err = a.transact("GETATTR KEY-FPR")
+        check(st == "OK" and s == [], "GETATTR KEY-FPR: OK without a fingerprint (%s %s)" % (s, err))
+        for attr in ("NO-SUCH-ATTR", "$ENCRKEYID", "$AUTHKEYID"):
             st, _, _, err = a.transact("GETATTR " + attr)
             check(st == "ERR" and code_of(err) == E_INV_NAME, "GETATTR %s: Invalid name (%s)" % (attr, err))
         st, _, s, _ = a.transact("GETATTR EXTCAP")
