@@ -131,19 +131,27 @@ backend_free(struct backend *be)
 	free(be);
 }
 
-struct keylist_parse {
-	struct card_keylist *list;
+/* Status lines of one policyd answer: the keys of KEYLIST, and the whole
+ * reason of a refusal (policyd sends `S REASON` before an ERR whose text
+ * libassuan would cut at 100 bytes). */
+struct reply_status {
+	struct card_keylist *list;      /* NULL: not a KEYLIST */
+	char reason[BACKEND_ERRTEXT_MAX];
 };
 
 static gpg_error_t
-keylist_status(void *opaque, const char *keyword, const char *args)
+reply_status(void *opaque, const char *keyword, const char *args)
 {
-	struct keylist_parse *kp = opaque;
+	struct reply_status *rs = opaque;
 	struct card_key key;
 	char vis[CARD_LINE_MAX];
 	gpg_error_t err;
 
-	if (strcmp(keyword, "KEY") != 0)
+	if (strcmp(keyword, "REASON") == 0) {
+		snprintf(rs->reason, sizeof(rs->reason), "%s", args);
+		return 0;
+	}
+	if (strcmp(keyword, "KEY") != 0 || rs->list == NULL)
 		return 0;
 	/* A key we cannot describe is skipped, not fatal for the whole list
 	 * (scd-protocol §11.9). */
@@ -152,9 +160,16 @@ keylist_status(void *opaque, const char *keyword, const char *args)
 		         log_vis(args, vis, sizeof(vis)));
 		return 0;
 	}
-	if ((err = card_keylist_add(kp->list, &key)) != 0)
+	if ((err = card_keylist_add(rs->list, &key)) != 0)
 		log_warn_e(err, "policyd KEYLIST: skipping key %s", key.project);
 	return 0;
+}
+
+/* The reason to log: the S REASON line if policyd sent one. */
+static const char *
+best_reason(const struct reply_status *rs, const char *errtext)
+{
+	return rs->reason[0] != '\0' ? rs->reason : errtext;
 }
 
 /* READKEY for KEY over CTX; sets KEY's sexp after checking it. */
@@ -162,13 +177,14 @@ static gpg_error_t
 fetch_sexp(const struct backend *be, assuan_context_t ctx, struct card_key *key)
 {
 	char cmd[BACKEND_CMD_MAX], errtext[BACKEND_ERRTEXT_MAX];
+	struct reply_status rs = { NULL, "" };
 	uint8_t *data = NULL;
 	size_t len = 0;
 	gpg_error_t err;
 
 	snprintf(cmd, sizeof(cmd), "READKEY %s", key->project);
-	err = pdclient_transact(ctx, cmd, &data, &len, NULL, NULL, errtext, sizeof(errtext));
-	if ((err = map_transact(be, "READKEY", err, errtext)) != 0)
+	err = pdclient_transact(ctx, cmd, &data, &len, reply_status, &rs, errtext, sizeof(errtext));
+	if ((err = map_transact(be, "READKEY", err, best_reason(&rs, errtext))) != 0)
 		goto out;
 	if ((err = card_key_set_sexp(key, data, len)) != 0) {
 		log_error_e(err, "public key of project %s from policyd does not match its "
@@ -185,7 +201,7 @@ static gpg_error_t
 do_refresh(struct backend *be, int *changed)
 {
 	struct card_keylist fresh = { NULL, 0 }, old = { NULL, 0 };
-	struct keylist_parse kp = { &fresh };
+	struct reply_status rs = { &fresh, "" };
 	assuan_context_t ctx = NULL;
 	char errtext[BACKEND_ERRTEXT_MAX];
 	const struct card_key *prev;
@@ -194,9 +210,9 @@ do_refresh(struct backend *be, int *changed)
 
 	if ((err = connect_policyd(be, &ctx)) != 0)
 		goto out;
-	err = pdclient_transact(ctx, "KEYLIST", NULL, NULL, keylist_status, &kp,
+	err = pdclient_transact(ctx, "KEYLIST", NULL, NULL, reply_status, &rs,
 	                        errtext, sizeof(errtext));
-	if ((err = map_transact(be, "KEYLIST", err, errtext)) != 0)
+	if ((err = map_transact(be, "KEYLIST", err, best_reason(&rs, errtext))) != 0)
 		goto out;
 
 	pthread_mutex_lock(&be->lock);
@@ -377,6 +393,7 @@ backend_sign(struct backend *be, const char *project, const struct hashalgo *alg
 {
 	char hex[2 * HASHALGO_MAX_DIGEST + 1];
 	char cmd[BACKEND_CMD_MAX], errtext[BACKEND_ERRTEXT_MAX];
+	struct reply_status rs = { NULL, "" };
 	assuan_context_t ctx = NULL;
 	uint8_t *data = NULL;
 	size_t len = 0;
@@ -398,8 +415,8 @@ backend_sign(struct backend *be, const char *project, const struct hashalgo *alg
 
 	if ((err = connect_policyd(be, &ctx)) != 0)
 		goto out;
-	err = pdclient_transact(ctx, cmd, &data, &len, NULL, NULL, errtext, sizeof(errtext));
-	if ((err = map_transact(be, "SIGN", err, errtext)) != 0)
+	err = pdclient_transact(ctx, cmd, &data, &len, reply_status, &rs, errtext, sizeof(errtext));
+	if ((err = map_transact(be, "SIGN", err, best_reason(&rs, errtext))) != 0)
 		goto out;
 	if (len == 0 || len > BACKEND_MAX_SIG) {
 		log_error("signet-policyd returned a signature of %zu bytes for project %s",

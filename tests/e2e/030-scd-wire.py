@@ -574,6 +574,8 @@ def test_with_policyd(tmp, sock):
         st, _, _, err = a.transact("PKSIGN " + grip, timeout=60)
         check(st == "ERR" and code_of(err) == E_DIGEST_ALGO and source_of(err) == SRC_SCD,
               "PKSIGN without --hash (sha1): Invalid digest algorithm from SCD (%s)" % err)
+        with open(os.path.join(home, "signet-scd.log")) as f:
+            check("signet-policyd refused SIGN: " in f.read(), "policyd's reason is in signet-scd.log")
         a.transact("SETDATA " + di.hex())
         st, _, _, err = a.transact("PKSIGN --hash=sha256 SIGNET.no-such-project", timeout=60)
         check(st == "ERR" and code_of(err) in (E_NO_SECKEY, 116), "PKSIGN unknown project: ERR (%s)" % err)
