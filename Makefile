@@ -73,11 +73,13 @@ $(BIN)/signet: $(call obj,$(AGENT_SRC)) $(LIBCOMMON)
 # needed: each test lists its extra objects in UNIT_EXTRA_<name>).
 UNIT_EXTRA_test_policy := $(call obj,policyd/policy.c)
 UNIT_EXTRA_test_card   := $(call obj,scdaemon-shim/card.c)
+UNIT_EXTRA_test_certinfo := $(call obj,agent/certinfo.c)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(LIBCOMMON) $(LIBS) -lcmocka
 $(B)/tests/test_policy: $(UNIT_EXTRA_test_policy)
 $(B)/tests/test_card: $(UNIT_EXTRA_test_card)
+$(B)/tests/test_certinfo: $(UNIT_EXTRA_test_certinfo)
 
 deps:
 	@tests/deps.sh
@@ -112,6 +114,9 @@ build-fuzz/%: fuzz/%.c $(COMMON_SRC) $(POLICYD_SRC) $(SCD_SRC)
 	@mkdir -p build-fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Ipolicyd -Iscdaemon-shim \
 	  $(PKG_CFLAGS) -o $@ $< $(COMMON_SRC) $(FUZZ_EXTRA_$*) $(PKG_LIBS) -lpthread
+
+# Fuzz targets that exercise a program's own parser link that module too.
+FUZZ_EXTRA_scdconf := scdaemon-shim/scdconf.c
 
 bench: $(PROGS)
 	@SIGNET_BIN=$(abspath $(BIN)) bench/run.sh
