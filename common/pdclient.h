@@ -20,7 +20,7 @@ typedef gpg_error_t (*pdclient_status_cb)(void *opaque, const char *keyword, con
 gpg_error_t pdclient_connect(const char *socket, assuan_context_t *ctx);
 void pdclient_close(assuan_context_t ctx);
 
-/* Send COMMAND; collect D data into a malloc'd buffer (*DATA/*DATALEN, may be
+/* Send COMMAND; collect D data into a malloc'd buffer (*DATA, *DATALEN; may be
  * NULL if not wanted; at most PDCLIENT_MAX_DATA bytes, else
  * GPG_ERR_TOO_LARGE), pass status lines to CB.  Returns the server's error
  * code (with its source) or 0.  If ERRTEXT is not NULL it receives the

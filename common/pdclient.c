@@ -1,0 +1,293 @@
+/* pdclient.c — see pdclient.h.
+ *
+ * The transaction is driven by hand (assuan_write_line +
+ * assuan_client_read_response) rather than assuan_transact() because the
+ * caller needs the human reason of an ERR line, which assuan_transact()
+ * drops, and because a status callback that aborts must still leave the
+ * connection in step (we read up to the final OK/ERR). */
+#include "pdclient.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+/* An Assuan line is at most 1000 bytes; keywords are short. */
+#define PDCLIENT_MAX_KEYWORD 64
+
+/* libassuan writes with plain write(2): a policyd that goes away mid-line
+ * would kill the caller with SIGPIPE (even assuan_release() writes BYE).
+ * Block it in this thread around every libassuan call and swallow a signal
+ * raised meanwhile, so the caller just gets EPIPE, whatever its own signal
+ * set-up. */
+struct pipe_guard {
+	sigset_t old;
+	int was_pending;
+};
+
+static void
+pipe_guard_begin(struct pipe_guard *g)
+{
+	sigset_t set, pending;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigemptyset(&pending);
+	sigpending(&pending);
+	g->was_pending = sigismember(&pending, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, &g->old);
+}
+
+static void
+pipe_guard_end(struct pipe_guard *g)
+{
+	const struct timespec zero = { 0, 0 };
+	sigset_t set, pending;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigemptyset(&pending);
+	sigpending(&pending);
+	if (!g->was_pending && sigismember(&pending, SIGPIPE)) {
+		while (sigtimedwait(&set, NULL, &zero) == -1 && errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
+gpg_error_t
+pdclient_connect(const char *socket_path, assuan_context_t *ctxp)
+{
+	struct sockaddr_un sun;
+	struct pipe_guard guard;
+	assuan_context_t ctx = NULL;
+	gpg_error_t err;
+	size_t len;
+	int fd = -1;
+
+	if (ctxp != NULL)
+		*ctxp = NULL;
+	if (socket_path == NULL || ctxp == NULL)
+		return gpg_error(GPG_ERR_INV_VALUE);
+	len = strlen(socket_path);
+	if (len == 0)
+		return gpg_error(GPG_ERR_INV_VALUE);
+	if (len >= sizeof(sun.sun_path))
+		return gpg_error(GPG_ERR_ENAMETOOLONG);
+
+	/* Connect ourselves: assuan_socket_connect() folds every failure into
+	 * GPG_ERR_ASS_CONNECT_FAILED, and callers must tell "not running"
+	 * (ENOENT, ECONNREFUSED) from "not allowed" (EACCES). */
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, socket_path, len + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		err = gpg_error_from_syserror();
+		goto out;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		err = gpg_error_from_syserror();
+		goto out;
+	}
+	if ((err = assuan_new(&ctx)) != 0)
+		goto out;
+	/* Takes over FD (also on error) and reads the greeting. */
+	pipe_guard_begin(&guard);
+	err = assuan_socket_connect_fd(ctx, fd, 0);
+	fd = -1;
+	if (err != 0) {
+		assuan_release(ctx);
+		ctx = NULL;
+	}
+	pipe_guard_end(&guard);
+	if (err != 0)
+		goto out;
+	*ctxp = ctx;
+	ctx = NULL;
+	err = 0; /* success */
+out:
+	if (fd != -1)
+		close(fd);
+	assuan_release(ctx);
+	return err;
+}
+
+void
+pdclient_close(assuan_context_t ctx)
+{
+	struct pipe_guard guard;
+
+	if (ctx == NULL)
+		return;
+	pipe_guard_begin(&guard);
+	assuan_release(ctx);
+	pipe_guard_end(&guard);
+}
+
+struct reply {
+	uint8_t *data;
+	size_t len, size;
+	int want_data;
+	gpg_error_t pending;   /* first local failure; reported after OK/ERR */
+};
+
+static gpg_error_t
+add_data(struct reply *r, const char *buf, size_t len)
+{
+	size_t size;
+	uint8_t *tmp;
+
+	if (!r->want_data || r->pending != 0 || len == 0)
+		return 0;
+	if (len > PDCLIENT_MAX_DATA - r->len)
+		return gpg_error(GPG_ERR_TOO_LARGE);
+	if (r->len + len > r->size) {
+		size = r->size == 0 ? 1024 : r->size;
+		while (size < r->len + len)
+			size *= 2;
+		if (size > PDCLIENT_MAX_DATA)
+			size = PDCLIENT_MAX_DATA;
+		if ((tmp = realloc(r->data, size)) == NULL)
+			return gpg_error(GPG_ERR_ENOMEM);
+		r->data = tmp;
+		r->size = size;
+	}
+	memcpy(r->data + r->len, buf, len);
+	r->len += len;
+	return 0;
+}
+
+static gpg_error_t
+pass_status(const char *line, size_t len, pdclient_status_cb cb, void *opaque)
+{
+	char copy[ASSUAN_LINELENGTH + 1];
+	char *args;
+	size_t kwlen;
+
+	if (cb == NULL)
+		return 0;
+	if (len > ASSUAN_LINELENGTH)
+		len = ASSUAN_LINELENGTH;
+	memcpy(copy, line, len);
+	copy[len] = '\0';
+	kwlen = strcspn(copy, " ");
+	if (kwlen == 0 || kwlen > PDCLIENT_MAX_KEYWORD)
+		return gpg_error(GPG_ERR_ASS_INV_RESPONSE);
+	args = copy + kwlen;
+	if (*args != '\0')
+		*args++ = '\0';
+	while (*args == ' ')
+		args++;
+	return cb(opaque, copy, args);
+}
+
+/* "ERR <code> <strerror> <<source>> - <reason>" (libassuan's
+ * assuan_process_done): return the code, copy the reason (or, without one,
+ * everything after the code) to ERRTEXT. */
+static gpg_error_t
+parse_err(const char *line, size_t len, char *errtext, size_t errtextlen)
+{
+	char copy[ASSUAN_LINELENGTH + 1];
+	unsigned long code;
+	char *end, *text, *dash;
+
+	if (len > ASSUAN_LINELENGTH)
+		len = ASSUAN_LINELENGTH;
+	memcpy(copy, line, len);
+	copy[len] = '\0';
+	errno = 0;
+	code = strtoul(copy, &end, 10);
+	if (end == copy || errno != 0 || code == 0 || code > 0xffffffffUL)
+		code = GPG_ERR_ASS_INV_RESPONSE;
+	text = end;
+	while (*text == ' ')
+		text++;
+	if ((dash = strstr(text, "> - ")) != NULL)
+		text = dash + 4;
+	if (errtext != NULL && errtextlen > 0) {
+		strncpy(errtext, text, errtextlen - 1);
+		errtext[errtextlen - 1] = '\0';
+	}
+	return (gpg_error_t)code;
+}
+
+gpg_error_t
+pdclient_transact(assuan_context_t ctx, const char *command,
+                  uint8_t **data, size_t *datalen,
+                  pdclient_status_cb cb, void *opaque,
+                  char *errtext, size_t errtextlen)
+{
+	struct reply r = { NULL, 0, 0, data != NULL, 0 };
+	struct pipe_guard guard;
+	assuan_response_t resp = -1;
+	gpg_error_t err, e;
+	char *line;
+	int linelen, off;
+
+	if (data != NULL)
+		*data = NULL;
+	if (datalen != NULL)
+		*datalen = 0;
+	if (errtext != NULL && errtextlen > 0)
+		errtext[0] = '\0';
+	if (ctx == NULL || command == NULL || strpbrk(command, "\r\n") != NULL)
+		return gpg_error(GPG_ERR_INV_VALUE);
+	pipe_guard_begin(&guard);
+	if ((err = assuan_write_line(ctx, command)) != 0)
+		goto out;
+	for (;;) {
+		if ((err = assuan_client_read_response(ctx, &line, &linelen)) != 0)
+			goto out;
+		if ((err = assuan_client_parse_response(ctx, line, linelen, &resp, &off)) != 0)
+			goto out;
+		if (off < 0 || off > linelen) {
+			err = gpg_error(GPG_ERR_ASS_INV_RESPONSE);
+			goto out;
+		}
+		switch (resp) {
+		case ASSUAN_RESPONSE_OK:
+			err = 0;
+			goto out;
+		case ASSUAN_RESPONSE_ERROR:
+			err = parse_err(line + off, (size_t)(linelen - off), errtext, errtextlen);
+			goto out;
+		case ASSUAN_RESPONSE_DATA:
+			if ((e = add_data(&r, line + off, (size_t)(linelen - off))) != 0 && r.pending == 0)
+				r.pending = e;
+			break;
+		case ASSUAN_RESPONSE_STATUS:
+			if (r.pending == 0 &&
+			    (e = pass_status(line + off, (size_t)(linelen - off), cb, opaque)) != 0)
+				r.pending = e;
+			break;
+		case ASSUAN_RESPONSE_INQUIRE:
+			/* policyd does not inquire; cancelling keeps the
+			 * exchange in step and ends in an ERR. */
+			if ((err = assuan_write_line(ctx, "CAN")) != 0)
+				goto out;
+			if (r.pending == 0)
+				r.pending = gpg_error(GPG_ERR_ASS_CANCELED);
+			break;
+		default:
+			break;  /* END, comments */
+		}
+	}
+out:
+	pipe_guard_end(&guard);
+	/* A local failure (callback abort, too much data) wins over the
+	 * server's OK, but not over a transport error. */
+	if (r.pending != 0 && (err == 0 || resp == ASSUAN_RESPONSE_ERROR))
+		err = r.pending;
+	if (err == 0 && data != NULL) {
+		*data = r.data;
+		if (datalen != NULL)
+			*datalen = r.len;
+		r.data = NULL;
+	}
+	free(r.data);
+	return err;
+}

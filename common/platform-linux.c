@@ -1,0 +1,180 @@
+/* platform-linux.c — see platform.h. */
+#include "platform.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Buffer for getpw*_r/getgr*_r records; grown on ERANGE up to this. */
+#define PLATFORM_PWBUF_MIN 1024
+#define PLATFORM_PWBUF_MAX (1024 * 1024)
+/* More groups than this for one user is refused rather than allocated. */
+#define PLATFORM_MAX_GROUPS 65536
+
+gpg_error_t
+platform_peercred(int fd, uid_t *uid, gid_t *gid, pid_t *pid)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return gpg_error_from_syserror();
+	if (len != sizeof(cred))
+		return gpg_error(GPG_ERR_EPROTO);
+	if (uid != NULL)
+		*uid = cred.uid;
+	if (gid != NULL)
+		*gid = cred.gid;
+	if (pid != NULL)
+		*pid = cred.pid;
+	return 0;
+}
+
+void
+platform_harden(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	/* Best effort: a failure here must not stop a daemon, and there is
+	 * nothing better to do than carry on. */
+	(void)setrlimit(RLIMIT_CORE, &rl);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/* getpwuid_r/getpwnam_r with a buffer that grows on ERANGE.  Returns the
+ * malloc'd buffer (caller frees) and sets *RES, or NULL with *RES NULL. */
+static char *
+lookup_pw(const char *name, uid_t uid, struct passwd *pw, struct passwd **res)
+{
+	size_t size = PLATFORM_PWBUF_MIN;
+	char *buf = NULL, *tmp;
+	int rc;
+
+	*res = NULL;
+	for (;;) {
+		if ((tmp = realloc(buf, size)) == NULL)
+			break;
+		buf = tmp;
+		if (name != NULL)
+			rc = getpwnam_r(name, pw, buf, size, res);
+		else
+			rc = getpwuid_r(uid, pw, buf, size, res);
+		if (rc != ERANGE || size >= PLATFORM_PWBUF_MAX)
+			break;
+		size *= 2;
+	}
+	if (*res == NULL) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int
+lookup_gid(const char *group, gid_t *gid)
+{
+	size_t size = PLATFORM_PWBUF_MIN;
+	struct group gr, *res = NULL;
+	char *buf = NULL, *tmp;
+	int rc;
+
+	for (;;) {
+		if ((tmp = realloc(buf, size)) == NULL)
+			break;
+		buf = tmp;
+		rc = getgrnam_r(group, &gr, buf, size, &res);
+		if (rc != ERANGE || size >= PLATFORM_PWBUF_MAX)
+			break;
+		size *= 2;
+	}
+	if (res != NULL)
+		*gid = gr.gr_gid;
+	free(buf);
+	return res != NULL ? 0 : -1;
+}
+
+void
+platform_user_name(uid_t uid, char *out, size_t outlen)
+{
+	struct passwd pw, *res;
+	char *buf;
+
+	if (out == NULL || outlen == 0)
+		return;
+	buf = lookup_pw(NULL, uid, &pw, &res);
+	if (res != NULL && res->pw_name != NULL && res->pw_name[0] != '\0' &&
+	    strlen(res->pw_name) < outlen)
+		snprintf(out, outlen, "%s", res->pw_name);
+	else
+		snprintf(out, outlen, "#%lu", (unsigned long)uid);
+	free(buf);
+}
+
+int
+platform_user_in_group(uid_t uid, gid_t gid, const char *group)
+{
+	struct passwd pw, *res;
+	gid_t want, *groups = NULL, *tmp;
+	char *buf = NULL;
+	int ngroups = 64, i, member = 0;
+
+	if (group == NULL || lookup_gid(group, &want) != 0)
+		goto out;
+	if (gid == want) {
+		member = 1;
+		goto out;
+	}
+	/* Supplementary groups come from NSS by user name; a uid without a
+	 * passwd entry has none. */
+	if ((buf = lookup_pw(NULL, uid, &pw, &res)) == NULL)
+		goto out;
+	for (;;) {
+		int n = ngroups;
+
+		if ((tmp = reallocarray(groups, (size_t)ngroups, sizeof(*groups))) == NULL)
+			goto out;
+		groups = tmp;
+		if (getgrouplist(res->pw_name, res->pw_gid, groups, &n) != -1) {
+			ngroups = n;
+			break;
+		}
+		if (n <= ngroups || n > PLATFORM_MAX_GROUPS)
+			goto out;
+		ngroups = n;
+	}
+	for (i = 0; i < ngroups; i++) {
+		if (groups[i] == want) {
+			member = 1;
+			break;
+		}
+	}
+out:
+	free(groups);
+	free(buf);
+	return member;
+}
+
+int
+platform_user_uid(const char *name, uid_t *uid)
+{
+	struct passwd pw, *res;
+	char *buf;
+
+	if (name == NULL || name[0] == '\0')
+		return -1;
+	buf = lookup_pw(name, 0, &pw, &res);
+	if (res == NULL)
+		return -1;
+	if (uid != NULL)
+		*uid = res->pw_uid;
+	free(buf);
+	return 0;
+}
