@@ -4,9 +4,11 @@
  * place of gnupg's strstr()-based has_option().  Words are separated by
  * spaces; "--name" and "--name=value" are options until the first non-option
  * word or a lone "--"; everything after is positional.  An option that is not
- * in the table is an error (GPG_ERR_UNKNOWN_OPTION), as is a value given to a
- * flag or a missing value for an option that needs one.  More positional
- * words than MAXARGS: GPG_ERR_ASS_PARAMETER ("too many arguments"). */
+ * in the table is an error (GPG_ERR_UNKNOWN_OPTION); a value given to a
+ * flag, a missing or empty value for an option that needs one, or a repeated
+ * option is GPG_ERR_ASS_PARAMETER.  More positional words than MAXARGS, or
+ * more than CMDLINE_MAX_WORDS words in all: GPG_ERR_ASS_PARAMETER ("too many
+ * arguments").  On error no option is marked present and *NARGS is 0. */
 #ifndef SIGNET_CMDLINE_H
 #define SIGNET_CMDLINE_H
 

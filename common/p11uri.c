@@ -287,5 +287,11 @@ p11uri_format(const char *token, const char *object, char *out, size_t outlen)
 		out[0] = '\0';
 		return gpg_error(GPG_ERR_BUFFER_TOO_SHORT);
 	}
+	/* Percent-encoding can triple a name: never hand out a URI that
+	 * p11uri_parse() would refuse. */
+	if (pos > P11URI_MAX_LEN) {
+		out[0] = '\0';
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
 	return 0;
 }

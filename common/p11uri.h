@@ -24,7 +24,9 @@ struct p11uri {
 
 /* Parse S.  ERR gets a reason on failure (GPG_ERR_INV_VALUE). */
 gpg_error_t p11uri_parse(const char *s, struct p11uri *uri, char *err, size_t errlen);
-/* Format "pkcs11:token=T;object=O" (percent-encoding what needs it). */
+/* Format "pkcs11:token=T;object=O" (percent-encoding what needs it).
+ * GPG_ERR_BUFFER_TOO_SHORT if OUT is too small, GPG_ERR_INV_VALUE for an
+ * empty name or a result longer than P11URI_MAX_LEN (OUT then holds ""). */
 gpg_error_t p11uri_format(const char *token, const char *object, char *out, size_t outlen);
 
 #endif

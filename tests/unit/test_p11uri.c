@@ -125,6 +125,18 @@ test_format(void **state)
 	assert_int_equal(p11uri_format("signet", "acme", out, 32), 0);
 	assert_int_equal(gpg_err_code(p11uri_format("", "acme", out, sizeof(out))), GPG_ERR_INV_VALUE);
 	assert_int_equal(gpg_err_code(p11uri_format("t", NULL, out, sizeof(out))), GPG_ERR_INV_VALUE);
+
+	/* Each name fits, but encoded they exceed P11URI_MAX_LEN. */
+	{
+		char name[P11URI_MAX_ATTR + 1];
+		char big[3 * P11URI_MAX_LEN];
+
+		memset(name, ':', P11URI_MAX_ATTR);
+		name[P11URI_MAX_ATTR] = '\0';
+		assert_int_equal(gpg_err_code(p11uri_format(name, name, big, sizeof(big))),
+		                 GPG_ERR_INV_VALUE);
+		assert_string_equal(big, "");
+	}
 }
 
 int

@@ -1,0 +1,100 @@
+/* test_platform.c — peer credentials and user/group look-ups. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "platform.h"
+
+static void
+test_peercred(void **state)
+{
+	int sv[2];
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(platform_peercred(sv[0], &uid, &gid, &pid), 0);
+	assert_int_equal(uid, getuid());
+	assert_int_equal(gid, getgid());
+	assert_int_equal(pid, getpid());
+	close(sv[0]);
+	close(sv[1]);
+	assert_int_not_equal(platform_peercred(-1, &uid, &gid, &pid), 0);
+}
+
+static void
+test_users(void **state)
+{
+	struct passwd *pw = getpwuid(getuid());
+	struct group *gr = getgrgid(getgid());
+	char name[64];
+	uid_t uid = 12345;
+
+	(void)state;
+	assert_non_null(pw);
+	platform_user_name(getuid(), name, sizeof(name));
+	assert_string_equal(name, pw->pw_name);
+	assert_int_equal(platform_user_uid(pw->pw_name, &uid), 0);
+	assert_int_equal(uid, getuid());
+	platform_user_name(3999999999u, name, sizeof(name));
+	assert_string_equal(name, "#3999999999");
+	assert_int_equal(platform_user_uid("no-such-user-signet", &uid), -1);
+	assert_int_equal(platform_user_uid("", &uid), -1);
+
+	if (gr != NULL)
+		assert_int_equal(platform_user_in_group(getuid(), getgid(), gr->gr_name), 1);
+	assert_int_equal(platform_user_in_group(getuid(), getgid(), "no-such-group-signet"), 0);
+	/* Primary group given by the caller counts, whatever NSS says. */
+	assert_int_equal(platform_user_in_group(3999999999u, getgid(), gr != NULL ? gr->gr_name : "root"),
+	                 gr != NULL ? 1 : 0);
+	/* Supplementary groups come from the user's NSS entry. */
+	if (getpwnam("root") != NULL && getgrnam("root") != NULL)
+		assert_int_equal(platform_user_in_group(0, 3999999999u, "root"), 1);
+}
+
+static void
+test_harden(void **state)
+{
+	struct rlimit rl;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	/* In a child: the test runner itself should stay dumpable. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		platform_harden();
+		if (getrlimit(RLIMIT_CORE, &rl) != 0 || rl.rlim_cur != 0 || rl.rlim_max != 0 ||
+		    prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+			_exit(1);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_peercred),
+		cmocka_unit_test(test_users),
+		cmocka_unit_test(test_harden),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
