@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <libgen.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "readfile.h"
 
 static gpg_error_t
 write_all(int fd, const void *data, size_t len)
@@ -108,52 +108,5 @@ atomicfile_create(const char *path, const void *data, size_t len, mode_t mode)
 gpg_error_t
 atomicfile_read(const char *path, size_t max, char **data, size_t *len)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	ssize_t r;
-	int fd;
-	gpg_error_t err = 0;
-
-	*data = NULL;
-	*len = 0;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return gpg_error_from_syserror();
-	if (fstat(fd, &st) != 0) {
-		err = gpg_error_from_syserror();
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = gpg_error(GPG_ERR_INV_VALUE);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
-		err = gpg_error(GPG_ERR_TOO_LARGE);
-		goto out;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		err = gpg_error(GPG_ERR_ENOMEM);
-		goto out;
-	}
-	while (got < (size_t)st.st_size) {
-		r = read(fd, buf + got, (size_t)st.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err = gpg_error_from_syserror();
-			goto out;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	buf[got] = '\0';
-	*data = buf;
-	*len = got;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return err;
+	return readfile_bounded(path, max, data, len, NULL, 0);
 }

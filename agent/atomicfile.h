@@ -12,8 +12,10 @@
 gpg_error_t atomicfile_write(const char *path, const void *data, size_t len, mode_t mode);
 
 /* Read the regular file PATH (no symlink) into a new NUL-terminated *DATA
- * (free()), *LEN bytes.  GPG_ERR_TOO_LARGE past MAX bytes; the errno-based
- * error otherwise (GPG_ERR_ENOENT if missing). */
+ * (free()), *LEN bytes: readfile_bounded() (common/readfile.h).
+ * GPG_ERR_TOO_LARGE past MAX bytes, GPG_ERR_INV_VALUE for a file that is not
+ * regular or changed while read; the errno-based error otherwise
+ * (GPG_ERR_ENOENT if missing). */
 gpg_error_t atomicfile_read(const char *path, size_t max, char **data, size_t *len);
 
 /* Create PATH exclusively with MODE and write DATA/LEN, then fsync.

@@ -1,13 +1,11 @@
 /* certinfo.c — reading back a project certificate.  The input comes from
  * policyd or a file in the home, but is still parsed with explicit bounds
  * (STYLE §9): every length is checked against what is left. */
-#include <errno.h>
-#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "certinfo.h"
+#include "readfile.h"
 
 #define PKT_PUBKEY 6
 #define PKT_UID    13
@@ -131,42 +129,16 @@ certinfo_parse(const uint8_t *cert, size_t len, struct certinfo *ci)
 gpg_error_t
 certinfo_read_file(const char *path, uint8_t *buf, size_t bufmax, size_t *len)
 {
-	struct stat st;
-	size_t got = 0;
-	ssize_t r;
-	int fd;
-	gpg_error_t err = 0;
+	char *data = NULL;
+	size_t dlen = 0;
+	gpg_error_t err;
 
 	*len = 0;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return gpg_error_from_syserror();
-	if (fstat(fd, &st) != 0) {
-		err = gpg_error_from_syserror();
-		goto out;
+	err = readfile_bounded(path, bufmax < PGPCERT_MAX ? bufmax : PGPCERT_MAX, &data, &dlen, NULL, 0);
+	if (err == 0) {
+		memcpy(buf, data, dlen);
+		*len = dlen;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		err = gpg_error(GPG_ERR_INV_VALUE);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > PGPCERT_MAX || (uint64_t)st.st_size > bufmax) {
-		err = gpg_error(GPG_ERR_TOO_LARGE);
-		goto out;
-	}
-	while (got < bufmax) {
-		r = read(fd, buf + got, bufmax - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err = gpg_error_from_syserror();
-			goto out;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	*len = got;
-out:
-	close(fd);
+	free(data);
 	return err;
 }

@@ -9,15 +9,11 @@
  * The first error is kept and the reader reports end-of-file from then on,
  * so nothing after it is looked at. */
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <ini.h>
 
@@ -25,6 +21,7 @@
 #include "hashalgo.h"
 #include "hex.h"
 #include "p11uri.h"
+#include "readfile.h"
 
 #define PRINCIPAL_NAME_MAX 64      /* longer than any Linux user/group name */
 #define CONFIG_MAX_REASON  256     /* a reason from a value parser */
@@ -976,10 +973,8 @@ out:
 gpg_error_t
 config_load(const char *path, struct signet_config **cfgp, char *err, size_t errlen)
 {
-	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
-	int fd = -1;
 	gpg_error_t r;
 
 	if (cfgp != NULL)
@@ -989,58 +984,12 @@ config_load(const char *path, struct signet_config **cfgp, char *err, size_t err
 	if (path == NULL || cfgp == NULL)
 		return gpg_error(GPG_ERR_INV_ARG);
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = gpg_error_from_syserror();
-		snprintf(err, errlen, "%s: %s%s", path, strerror(errno),
-		         errno == ELOOP ? " (symbolic links are refused)" : "");
-		goto out;
-	}
-	if (fstat(fd, &st) != 0) {
-		r = gpg_error_from_syserror();
-		snprintf(err, errlen, "%s: fstat: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = gpg_error(GPG_ERR_INV_VALUE);
-		snprintf(err, errlen, "%s: not a regular file", path);
-		goto out;
-	}
-	if (st.st_size > CONFIG_MAX_FILE) {
-		r = gpg_error(GPG_ERR_INV_VALUE);
-		snprintf(err, errlen, "%s: file too large (max %d bytes)", path, CONFIG_MAX_FILE);
-		goto out;
-	}
-	/* One byte more than allowed, to notice a file that grew meanwhile. */
-	if ((buf = malloc(CONFIG_MAX_FILE + 1)) == NULL) {
-		r = gpg_error_from_syserror();
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, CONFIG_MAX_FILE + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = gpg_error_from_syserror();
-			snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > CONFIG_MAX_FILE) {
-			r = gpg_error(GPG_ERR_INV_VALUE);
-			snprintf(err, errlen, "%s: file too large (max %d bytes)", path, CONFIG_MAX_FILE);
-			goto out;
-		}
-	}
-	r = config_parse_buffer(path, buf, len, cfgp, err, errlen);
-out:
+	r = readfile_bounded(path, CONFIG_MAX_FILE, &buf, &len, err, errlen);
+	if (gpg_err_code(r) == GPG_ERR_TOO_LARGE)
+		r = gpg_error(GPG_ERR_INV_VALUE);   /* config.h: content errors */
+	if (r == 0)
+		r = config_parse_buffer(path, buf, len, cfgp, err, errlen);
 	free(buf);
-	if (fd >= 0)
-		close(fd);
 	return r;
 }
 

@@ -25,6 +25,7 @@
 #include "pgpcert.h"
 #include "policy.h"
 #include "policyd.h"
+#include "readfile.h"
 #include "serial.h"
 #include "signet-err.h"
 
@@ -208,51 +209,28 @@ cmd_readkey(assuan_context_t ctx, char *line)
 	return r;
 }
 
-/* Read the certificate file PATH (at most POLICYD_MAX_CERT bytes). */
+/* Read the certificate file PATH (1 to POLICYD_MAX_CERT bytes); anything
+ * but a readable file of that size is GPG_ERR_INV_DATA. */
 static gpg_error_t
 read_cert(const char *path, uint8_t **data, size_t *len)
 {
+	char *buf = NULL;
 	gpg_error_t r;
-	struct stat st;
-	uint8_t *buf = NULL;
-	size_t got = 0;
-	ssize_t n;
-	int fd;
 
 	*data = NULL;
 	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) < 0)
-		return gpg_error_from_syserror();
-	if (fstat(fd, &st) != 0) {
-		r = gpg_error_from_syserror();
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > POLICYD_MAX_CERT) {
+	r = readfile_bounded(path, POLICYD_MAX_CERT, &buf, len, NULL, 0);
+	if (r == 0 && *len == 0)
+		r = gpg_error(GPG_ERR_INV_DATA);   /* an empty file is no certificate */
+	if (gpg_err_code(r) == GPG_ERR_INV_VALUE || gpg_err_code(r) == GPG_ERR_TOO_LARGE)
 		r = gpg_error(GPG_ERR_INV_DATA);
-		goto out;
+	if (r != 0) {
+		free(buf);
+		*len = 0;
+		return r;
 	}
-	if ((buf = malloc((size_t)st.st_size)) == NULL) {
-		r = gpg_error_from_syserror();
-		goto out;
-	}
-	while (got < (size_t)st.st_size) {
-		n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? gpg_error_from_syserror() : gpg_error(GPG_ERR_INV_DATA);
-			goto out;
-		}
-		got += (size_t)n;
-	}
-	*data = buf;
-	*len = got;
-	buf = NULL;
-	r = 0; /* success */
-out:
-	free(buf);
-	close(fd);
-	return r;
+	*data = (uint8_t *)buf;
+	return 0;
 }
 
 static const char hlp_cert[] =

@@ -3,17 +3,14 @@
 #define GPG_ERR_SOURCE_DEFAULT GPG_ERR_SOURCE_SCD
 #include "scdconf.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <ini.h>
 
+#include "readfile.h"
 #include "serial.h"
 
 #define SCDCONF_SHOW_MAX 40    /* how much of a bad value a message quotes */
@@ -304,11 +301,8 @@ out:
 gpg_error_t
 scdconf_load(const char *path, struct scd_conf **confp, char *err, size_t errlen)
 {
-	struct stat st;
 	char *buf = NULL;
-	size_t len = 0;
-	ssize_t n;
-	int fd = -1;
+	size_t len = 0, n;
 	gpg_error_t r;
 
 	if (confp != NULL)
@@ -317,47 +311,17 @@ scdconf_load(const char *path, struct scd_conf **confp, char *err, size_t errlen
 		err[0] = '\0';
 	if (path == NULL || confp == NULL || err == NULL)
 		return gpg_error(GPG_ERR_INV_ARG);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = gpg_error_from_syserror();
-		snprintf(err, errlen, "%s: %s%s", path, strerror(errno),
-		         errno == ENOENT ? " (run `signet setup`)" :
-		         errno == ELOOP ? " (symbolic links are refused)" : "");
+	r = readfile_bounded(path, SCDCONF_MAX_FILE, &buf, &len, err, errlen);
+	if (r != 0) {
+		/* scdconf.h: content errors are GPG_ERR_INV_VALUE, from SCD. */
+		r = gpg_error(gpg_err_code(r) == GPG_ERR_TOO_LARGE ? GPG_ERR_INV_VALUE : gpg_err_code(r));
+		n = strlen(err);
+		if (gpg_err_code(r) == GPG_ERR_ENOENT && n < errlen)
+			snprintf(err + n, errlen - n, " (run `signet setup`)");
 		goto out;
-	}
-	if (fstat(fd, &st) != 0) {
-		r = gpg_error_from_syserror();
-		snprintf(err, errlen, "%s: fstat: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = gpg_error(GPG_ERR_INV_VALUE);
-		snprintf(err, errlen, "%s: not a regular file", path);
-		goto out;
-	}
-	/* One byte more than allowed, to notice a file over the limit. */
-	if ((buf = malloc(SCDCONF_MAX_FILE + 1)) == NULL) {
-		r = gpg_error_from_syserror();
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
-	while (len < SCDCONF_MAX_FILE + 1) {
-		n = read(fd, buf + len, SCDCONF_MAX_FILE + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = gpg_error_from_syserror();
-			snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
 	}
 	r = scdconf_parse_buffer(path, buf, len, confp, err, errlen);
 out:
 	free(buf);
-	if (fd >= 0)
-		close(fd);
 	return r;
 }
