@@ -9,7 +9,6 @@
  * The first error is kept and the reader reports end-of-file from then on,
  * so nothing after it is looked at. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "config.h"
 #include "hashalgo.h"
 #include "hex.h"
+#include "inibuf.h"
 #include "p11uri.h"
 #include "readfile.h"
 
@@ -94,11 +94,7 @@ struct section_state {
 };
 
 struct parse_ctx {
-	const char *name;          /* file name for messages */
-	const char *buf;
-	size_t len;
-	size_t pos;
-	int lineno;                /* line last handed to libinih */
+	struct inibuf in;          /* lines, line numbers, the first error */
 	int line_indented;         /* that line starts with blank space */
 	int key_since_section;     /* libinih's prev_name is set */
 
@@ -108,9 +104,6 @@ struct parse_ctx {
 	struct section_state *project_state;  /* parallel to cfg->projects */
 
 	struct signet_config *cfg;
-	int err_line;              /* 0: no error yet */
-	char *err;
-	size_t errlen;
 };
 
 static const struct key_algo_entry {
@@ -529,30 +522,6 @@ static const value_parser value_parsers[] = {
 	[VALUE_HASHES] = parse_hashes,
 };
 
-/* Record the first error as "NAME:LINE: MSG" (LINE 0: "NAME: MSG"). */
-static void fail(struct parse_ctx *ctx, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fail(struct parse_ctx *ctx, int line, const char *fmt, ...)
-{
-	char msg[CONFIG_MAX_REASON * 2];
-	va_list ap;
-
-	if (ctx->err_line != 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	ctx->err_line = line > 0 ? line : -1;
-	if (ctx->errlen == 0)
-		return;
-	if (line > 0)
-		snprintf(ctx->err, ctx->errlen, "%s:%d: %s", ctx->name, line, msg);
-	else
-		snprintf(ctx->err, ctx->errlen, "%s: %s", ctx->name, msg);
-}
-
 /* "[policyd]", "[project foo]" for messages. */
 static const char *
 section_label(const struct parse_ctx *ctx, char *out, size_t outlen)
@@ -581,13 +550,13 @@ start_project(struct parse_ctx *ctx, const char *name, int line)
 
 	for (i = 0; i < cfg->nprojects; i++) {
 		if (strcmp(cfg->projects[i].name, name) == 0) {
-			fail(ctx, line, "[project %s]: duplicate project (first at line %d)",
+			inibuf_fail(&ctx->in, line, "[project %s]: duplicate project (first at line %d)",
 			     name, cfg->projects[i].line);
 			return NULL;
 		}
 	}
 	if (cfg->nprojects == CONFIG_MAX_PROJECTS) {
-		fail(ctx, line, "[project %s]: too many projects (max %d)", name, CONFIG_MAX_PROJECTS);
+		inibuf_fail(&ctx->in, line, "[project %s]: too many projects (max %d)", name, CONFIG_MAX_PROJECTS);
 		return NULL;
 	}
 	projects = reallocarray(cfg->projects, cfg->nprojects + 1, sizeof(*projects));
@@ -612,7 +581,7 @@ start_project(struct parse_ctx *ctx, const char *name, int line)
 	cfg->nprojects++;
 	return &states[cfg->nprojects - 1];
 nomem:
-	fail(ctx, line, "out of memory");
+	inibuf_fail(&ctx->in, line, "out of memory");
 	return NULL;
 }
 
@@ -636,13 +605,13 @@ enter_section(struct parse_ctx *ctx, const char *start, size_t len, int line)
 			break;
 	}
 	if (end == NULL) {
-		fail(ctx, line, "syntax error (expected 'key = value' or '[section]')");
+		inibuf_fail(&ctx->in, line, "syntax error (expected 'key = value' or '[section]')");
 		return;
 	}
 	for (p = end + 1; p < start + len && isspace((unsigned char)*p); p++)
 		;
 	if (p < start + len && *p != ';') {
-		fail(ctx, line, "syntax error (text after '[section]')");
+		inibuf_fail(&ctx->in, line, "syntax error (text after '[section]')");
 		return;
 	}
 	nlen = (size_t)(end - start - 1);
@@ -664,12 +633,12 @@ enter_section(struct parse_ctx *ctx, const char *start, size_t len, int line)
 		while (*pname == ' ')
 			pname++;
 		if (*pname == '\0') {
-			fail(ctx, line, "[%s]: missing project name ([project NAME])",
+			inibuf_fail(&ctx->in, line, "[%s]: missing project name ([project NAME])",
 			     show(name, nlen, shown, sizeof(shown)));
 			return;
 		}
 		if (!config_project_name_ok(pname)) {
-			fail(ctx, line, "[%s]: bad project name (1 to %d of A-Z a-z 0-9 . _ -)",
+			inibuf_fail(&ctx->in, line, "[%s]: bad project name (1 to %d of A-Z a-z 0-9 . _ -)",
 			     show(name, nlen, shown, sizeof(shown)), PROJECT_NAME_MAX);
 			return;
 		}
@@ -678,12 +647,12 @@ enter_section(struct parse_ctx *ctx, const char *start, size_t len, int line)
 		ctx->section = SECTION_PROJECT;
 		return;
 	} else {
-		fail(ctx, line, "[%s]: unknown section (expected [policyd], [hsm] or [project NAME])",
+		inibuf_fail(&ctx->in, line, "[%s]: unknown section (expected [policyd], [hsm] or [project NAME])",
 		     show(name, nlen, shown, sizeof(shown)));
 		return;
 	}
 	if (st->present) {
-		fail(ctx, line, "[%s]: duplicate section (first at line %d)", name, st->line);
+		inibuf_fail(&ctx->in, line, "[%s]: duplicate section (first at line %d)", name, st->line);
 		return;
 	}
 	st->present = 1;
@@ -708,7 +677,7 @@ inspect_line(struct parse_ctx *ctx, const char *line, size_t len, int lineno)
 	if (ctx->line_indented && ctx->key_since_section)
 		return;
 	if (ctx->line_indented) {
-		fail(ctx, lineno, "section header must not be indented");
+		inibuf_fail(&ctx->in, lineno, "section header must not be indented");
 		return;
 	}
 	enter_section(ctx, p, (size_t)(end - p), lineno);
@@ -719,26 +688,18 @@ static char *
 read_line(char *str, int num, void *stream)
 {
 	struct parse_ctx *ctx = stream;
-	const char *start, *nl;
-	size_t len, rest;
+	const char *start;
+	size_t len;
 
-	if (ctx->err_line != 0 || ctx->pos >= ctx->len || num <= 1)
+	if (num <= 1 || !inibuf_next_line(&ctx->in, &start, &len))
 		return NULL;
-	start = ctx->buf + ctx->pos;
-	rest = ctx->len - ctx->pos;
-	nl = memchr(start, '\n', rest);
-	len = nl != NULL ? (size_t)(nl - start) : rest;
-	ctx->pos += nl != NULL ? len + 1 : len;
-	ctx->lineno++;
-	if (len > 0 && start[len - 1] == '\r')
-		len--;
 	/* Checked before parsing; this only guards libinih's buffer. */
 	if (len + 1 > (size_t)num) {
-		fail(ctx, ctx->lineno, "line too long (max %d characters)", CONFIG_MAX_LINE);
+		inibuf_fail(&ctx->in, ctx->in.lineno, "line too long (max %d characters)", CONFIG_MAX_LINE);
 		return NULL;
 	}
-	inspect_line(ctx, start, len, ctx->lineno);
-	if (ctx->err_line != 0)
+	inspect_line(ctx, start, len, ctx->in.lineno);
+	if (ctx->in.err_line != 0)
 		return NULL;
 	memcpy(str, start, len);
 	str[len] = '\0';
@@ -760,7 +721,7 @@ handle_key(void *user, const char *section, const char *key, const char *value)
 	gpg_error_t r;
 
 	(void)section;   /* ours is in ctx, untruncated */
-	if (ctx->err_line != 0)
+	if (ctx->in.err_line != 0)
 		return 0;
 	ctx->key_since_section = 1;
 	show(key, strlen(key), shown, sizeof(shown));
@@ -786,7 +747,7 @@ handle_key(void *user, const char *section, const char *key, const char *value)
 		break;
 	case SECTION_NONE:
 	default:
-		fail(ctx, ctx->lineno, "%s: key outside any section (start with [policyd], [hsm] or [project NAME])",
+		inibuf_fail(&ctx->in, ctx->in.lineno, "%s: key outside any section (start with [policyd], [hsm] or [project NAME])",
 		     shown);
 		return 0;
 	}
@@ -796,26 +757,26 @@ handle_key(void *user, const char *section, const char *key, const char *value)
 		if (strcmp(table[i].name, key) == 0)
 			break;
 	if (i == nkeys) {
-		fail(ctx, ctx->lineno, "%s %s: unknown key", label, shown);
+		inibuf_fail(&ctx->in, ctx->in.lineno, "%s %s: unknown key", label, shown);
 		return 0;
 	}
 	if (st->seen & (1u << i)) {
 		if (ctx->line_indented)
-			fail(ctx, ctx->lineno, "%s %s: duplicate key (an indented line continues the "
+			inibuf_fail(&ctx->in, ctx->in.lineno, "%s %s: duplicate key (an indented line continues the "
 			     "previous value; remove the leading blank space)", label, shown);
 		else
-			fail(ctx, ctx->lineno, "%s %s: duplicate key", label, shown);
+			inibuf_fail(&ctx->in, ctx->in.lineno, "%s %s: duplicate key", label, shown);
 		return 0;
 	}
 	st->seen |= 1u << i;
 	if (value[0] == '\0') {
-		fail(ctx, ctx->lineno, "%s %s: empty value", label, shown);
+		inibuf_fail(&ctx->in, ctx->in.lineno, "%s %s: empty value", label, shown);
 		return 0;
 	}
 	r = value_parsers[table[i].type](value, (char *)base + table[i].off,
 	                                 (char *)base + table[i].off_n, reason, sizeof(reason));
 	if (r != 0) {
-		fail(ctx, ctx->lineno, "%s %s: %s", label, shown,
+		inibuf_fail(&ctx->in, ctx->in.lineno, "%s %s: %s", label, shown,
 		     reason[0] != '\0' ? reason : gpg_strerror(r));
 		return 0;
 	}
@@ -829,12 +790,12 @@ check_required(struct parse_ctx *ctx, const char *label, const struct section_st
 	size_t i;
 
 	if (!st->present) {
-		fail(ctx, 0, "missing required section %s", label);
+		inibuf_fail(&ctx->in, 0, "missing required section %s", label);
 		return;
 	}
 	for (i = 0; i < nkeys; i++) {
 		if (table[i].required && !(st->seen & (1u << i))) {
-			fail(ctx, st->line, "%s: missing required key '%s'", label, table[i].name);
+			inibuf_fail(&ctx->in, st->line, "%s: missing required key '%s'", label, table[i].name);
 			return;
 		}
 	}
@@ -845,27 +806,20 @@ check_required(struct parse_ctx *ctx, const char *label, const struct section_st
 static void
 check_lines(struct parse_ctx *ctx)
 {
-	size_t pos = 0;
-	int lineno = 0;
+	const char *start;
+	size_t len;
 
-	while (pos < ctx->len) {
-		const char *start = ctx->buf + pos;
-		const char *nl = memchr(start, '\n', ctx->len - pos);
-		size_t len = nl != NULL ? (size_t)(nl - start) : ctx->len - pos;
-
-		lineno++;
-		pos += nl != NULL ? len + 1 : len;
+	while (inibuf_next_line(&ctx->in, &start, &len)) {
 		if (memchr(start, '\0', len) != NULL) {
-			fail(ctx, lineno, "NUL byte in line");
-			return;
+			inibuf_fail(&ctx->in, ctx->in.lineno, "NUL byte in line");
+			break;
 		}
-		if (len > 0 && start[len - 1] == '\r')
-			len--;
 		if (len > CONFIG_MAX_LINE) {
-			fail(ctx, lineno, "line too long (max %d characters)", CONFIG_MAX_LINE);
-			return;
+			inibuf_fail(&ctx->in, ctx->in.lineno, "line too long (max %d characters)", CONFIG_MAX_LINE);
+			break;
 		}
 	}
+	inibuf_rewind(&ctx->in);
 }
 
 void
@@ -912,44 +866,38 @@ config_parse_buffer(const char *name, const char *buf, size_t len,
 
 	if (cfgp != NULL)
 		*cfgp = NULL;
-	if (errlen > 0)
-		err[0] = '\0';
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.name = name != NULL ? name : "(config)";
-	ctx.buf = buf;
-	ctx.len = len;
-	ctx.err = err;
-	ctx.errlen = errlen;
+	inibuf_init(&ctx.in, name != NULL ? name : "(config)", buf, len, err, errlen);
 	if (cfgp == NULL || (buf == NULL && len != 0)) {
 		r = gpg_error(GPG_ERR_INV_ARG);
 		goto out;
 	}
 	if (len > CONFIG_MAX_FILE) {
-		fail(&ctx, 0, "file too large (max %d bytes)", CONFIG_MAX_FILE);
+		inibuf_fail(&ctx.in, 0, "file too large (max %d bytes)", CONFIG_MAX_FILE);
 		goto out;
 	}
 	if ((cfg = calloc(1, sizeof(*cfg))) == NULL ||
-	    (cfg->path = strdup(ctx.name)) == NULL) {
+	    (cfg->path = strdup(ctx.in.name)) == NULL) {
 		r = gpg_error_from_syserror();
-		fail(&ctx, 0, "out of memory");
+		inibuf_fail(&ctx.in, 0, "out of memory");
 		goto out;
 	}
 	ctx.cfg = cfg;
 
 	check_lines(&ctx);
-	if (ctx.err_line != 0)
+	if (ctx.in.err_line != 0)
 		goto out;
 
 	ret = ini_parse_stream(read_line, &ctx, handle_key, &ctx);
 	/* libinih goes on after a syntax error and returns the line of the
 	 * first error, ours or its own; the earlier one is reported. */
-	if (ret > 0 && (ctx.err_line == 0 || ret < ctx.err_line)) {
-		ctx.err_line = 0;
-		fail(&ctx, ret, "syntax error (expected 'key = value' or '[section]')");
-	} else if (ret < 0 && ctx.err_line == 0) {
-		fail(&ctx, 0, "cannot parse (libinih error %d)", ret);
+	if (ret > 0 && (ctx.in.err_line == 0 || ret < ctx.in.err_line)) {
+		ctx.in.err_line = 0;
+		inibuf_fail(&ctx.in, ret, "syntax error (expected 'key = value' or '[section]')");
+	} else if (ret < 0 && ctx.in.err_line == 0) {
+		inibuf_fail(&ctx.in, 0, "cannot parse (libinih error %d)", ret);
 	}
-	if (ctx.err_line != 0)
+	if (ctx.in.err_line != 0)
 		goto out;
 
 	check_required(&ctx, "[policyd]", &ctx.policyd, policyd_keys, NKEYS(policyd_keys));
@@ -958,7 +906,7 @@ config_parse_buffer(const char *name, const char *buf, size_t len,
 		snprintf(label, sizeof(label), "[project %s]", cfg->projects[i].name);
 		check_required(&ctx, label, &ctx.project_state[i], project_keys, NKEYS(project_keys));
 	}
-	if (ctx.err_line != 0)
+	if (ctx.in.err_line != 0)
 		goto out;
 
 	*cfgp = cfg;

@@ -3,27 +3,20 @@
 #define GPG_ERR_SOURCE_DEFAULT GPG_ERR_SOURCE_SCD
 #include "scdconf.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <ini.h>
 
+#include "inibuf.h"
 #include "readfile.h"
 #include "serial.h"
 
 #define SCDCONF_SHOW_MAX 40    /* how much of a bad value a message quotes */
 
 struct parse_ctx {
-	const char *name;
-	const char *buf;
-	size_t len;
-	size_t pos;
-	int lineno;
-	int err_line;              /* 0: no error yet */
-	char *err;
-	size_t errlen;
+	struct inibuf in;          /* lines, line numbers, the first error */
 	unsigned int seen;         /* bit per key_def */
 	struct scd_conf *conf;
 };
@@ -35,29 +28,6 @@ struct key_def {
 	int required;
 	value_parser parse;
 };
-
-static void fail(struct parse_ctx *ctx, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fail(struct parse_ctx *ctx, int line, const char *fmt, ...)
-{
-	char msg[SCDCONF_ERR_MAX];
-	va_list ap;
-
-	if (ctx->err_line != 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	ctx->err_line = line > 0 ? line : -1;
-	if (ctx->err == NULL || ctx->errlen == 0)
-		return;
-	if (line > 0)
-		snprintf(ctx->err, ctx->errlen, "%s:%d: %s", ctx->name, line, msg);
-	else
-		snprintf(ctx->err, ctx->errlen, "%s: %s", ctx->name, msg);
-}
 
 /* Quote at most SCDCONF_SHOW_MAX characters of S, control bytes as '?'. */
 static const char *
@@ -147,18 +117,18 @@ inspect_line(struct parse_ctx *ctx, const char *line, size_t len)
 {
 	size_t i = 0;
 
-	if (ctx->lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
+	if (ctx->in.lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
 		i = 3;
 	if (i < len && (line[i] == ' ' || line[i] == '\t')) {
 		while (i < len && (line[i] == ' ' || line[i] == '\t'))
 			i++;
 		if (i < len && line[i] != ';' && line[i] != '#' && line[i] != '\r')
-			fail(ctx, ctx->lineno, "indented line (continuation lines are not "
+			inibuf_fail(&ctx->in, ctx->in.lineno, "indented line (continuation lines are not "
 			     "allowed; remove the leading blank space)");
 		return;
 	}
 	if (i < len && line[i] == '[')
-		fail(ctx, ctx->lineno, "sections are not used in this file");
+		inibuf_fail(&ctx->in, ctx->in.lineno, "sections are not used in this file");
 }
 
 /* ini_reader over the buffer, one line per call; refuses over-long lines and
@@ -167,28 +137,21 @@ static char *
 read_line(char *str, int num, void *stream)
 {
 	struct parse_ctx *ctx = stream;
-	const char *start, *nl;
+	const char *start;
 	size_t len;
 
-	if (ctx->err_line != 0 || ctx->pos >= ctx->len || num <= 1)
+	if (num <= 1 || !inibuf_next_line(&ctx->in, &start, &len))
 		return NULL;
-	start = ctx->buf + ctx->pos;
-	nl = memchr(start, '\n', ctx->len - ctx->pos);
-	len = nl != NULL ? (size_t)(nl - start) : ctx->len - ctx->pos;
-	ctx->pos += nl != NULL ? len + 1 : len;
-	ctx->lineno++;
 	if (memchr(start, '\0', len) != NULL) {
-		fail(ctx, ctx->lineno, "NUL byte in line");
+		inibuf_fail(&ctx->in, ctx->in.lineno, "NUL byte in line");
 		return NULL;
 	}
-	if (len > 0 && start[len - 1] == '\r')
-		len--;
 	if (len > SCDCONF_MAX_LINE || len + 2 > (size_t)num) {
-		fail(ctx, ctx->lineno, "line too long (max %d characters)", SCDCONF_MAX_LINE);
+		inibuf_fail(&ctx->in, ctx->in.lineno, "line too long (max %d characters)", SCDCONF_MAX_LINE);
 		return NULL;
 	}
 	inspect_line(ctx, start, len);
-	if (ctx->err_line != 0)
+	if (ctx->in.err_line != 0)
 		return NULL;
 	memcpy(str, start, len);
 	str[len] = '\n';
@@ -205,27 +168,27 @@ handle_key(void *user, const char *section, const char *name, const char *value)
 	size_t i;
 
 	(void)section;   /* always "": inspect_line refuses section headers */
-	if (ctx->err_line != 0)
+	if (ctx->in.err_line != 0)
 		return 0;
 	for (i = 0; i < NKEYS; i++)
 		if (strcmp(keys[i].name, name) == 0)
 			break;
 	if (i == NKEYS) {
-		fail(ctx, ctx->lineno, "%s: unknown key (expected policyd_socket, serial, "
+		inibuf_fail(&ctx->in, ctx->in.lineno, "%s: unknown key (expected policyd_socket, serial, "
 		     "log_file or debug)", show(name, shown, sizeof(shown)));
 		return 0;
 	}
 	if (ctx->seen & (1u << i)) {
-		fail(ctx, ctx->lineno, "%s: duplicate key", keys[i].name);
+		inibuf_fail(&ctx->in, ctx->in.lineno, "%s: duplicate key", keys[i].name);
 		return 0;
 	}
 	ctx->seen |= 1u << i;
 	if (value[0] == '\0') {
-		fail(ctx, ctx->lineno, "%s: empty value", keys[i].name);
+		inibuf_fail(&ctx->in, ctx->in.lineno, "%s: empty value", keys[i].name);
 		return 0;
 	}
 	if (!keys[i].parse(ctx->conf, value, reason, sizeof(reason))) {
-		fail(ctx, ctx->lineno, "%s: %s: '%s'", keys[i].name, reason,
+		inibuf_fail(&ctx->in, ctx->in.lineno, "%s: %s: '%s'", keys[i].name, reason,
 		     show(value, shown, sizeof(shown)));
 		return 0;
 	}
@@ -254,38 +217,32 @@ scdconf_parse_buffer(const char *name, const char *buf, size_t len,
 
 	if (confp != NULL)
 		*confp = NULL;
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
+	memset(&ctx, 0, sizeof(ctx));
+	inibuf_init(&ctx.in, name != NULL ? name : SCDCONF_NAME, buf, len, err, errlen);
 	if (confp == NULL || (buf == NULL && len != 0))
 		return gpg_error(GPG_ERR_INV_ARG);
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.name = name != NULL ? name : SCDCONF_NAME;
-	ctx.buf = buf;
-	ctx.len = len;
-	ctx.err = err;
-	ctx.errlen = err != NULL ? errlen : 0;
 	if (len > SCDCONF_MAX_FILE) {
-		fail(&ctx, 0, "file too large (max %d bytes)", SCDCONF_MAX_FILE);
+		inibuf_fail(&ctx.in, 0, "file too large (max %d bytes)", SCDCONF_MAX_FILE);
 		goto out;
 	}
 	if ((conf = calloc(1, sizeof(*conf))) == NULL) {
 		r = gpg_error_from_syserror();
-		fail(&ctx, 0, "out of memory");
+		inibuf_fail(&ctx.in, 0, "out of memory");
 		goto out;
 	}
 	ctx.conf = conf;
 	rc = ini_parse_stream(read_line, &ctx, handle_key, &ctx);
-	if (ctx.err_line != 0)
+	if (ctx.in.err_line != 0)
 		goto out;
 	if (rc != 0) {
 		/* libinih's own complaint: a line that is neither "key = value"
 		 * nor a comment. */
-		fail(&ctx, rc > 0 ? rc : 0, "syntax error (expected 'key = value')");
+		inibuf_fail(&ctx.in, rc > 0 ? rc : 0, "syntax error (expected 'key = value')");
 		goto out;
 	}
 	for (i = 0; i < NKEYS; i++) {
 		if (keys[i].required && !(ctx.seen & (1u << i))) {
-			fail(&ctx, 0, "missing required key '%s' (run `signet setup` again)",
+			inibuf_fail(&ctx.in, 0, "missing required key '%s' (run `signet setup` again)",
 			     keys[i].name);
 			goto out;
 		}
