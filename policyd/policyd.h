@@ -21,6 +21,7 @@
 #include "project.h"
 
 #define POLICYD_MAX_CONN      256           /* concurrent client connections */
+#define POLICYD_IDLE_TIMEOUT_SEC 60         /* a connection idle this long is closed */
 #define POLICYD_LISTEN_BACKLOG 64
 #define POLICYD_MAX_ERRTEXT   512           /* reason text of one ERR line */
 #define POLICYD_MAX_CERT      (64 * 1024)   /* certificate file read by CERT */

@@ -257,6 +257,7 @@ static void
 server_start_conn(struct policyd *pd, int fd)
 {
 	struct conn *c = NULL;
+	struct timeval idle;
 	pthread_attr_t attr;
 	pthread_t tid;
 	gpg_error_t r;
@@ -285,6 +286,12 @@ server_start_conn(struct policyd *pd, int fd)
 		goto fail;
 	}
 	platform_user_name(c->uid, c->user, sizeof(c->user));
+	/* An idle client gives its thread back: signet-scd keeps connections
+	 * for reuse, and a local user must not hold the connection slots. */
+	idle.tv_sec = POLICYD_IDLE_TIMEOUT_SEC;
+	idle.tv_usec = 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle)) != 0)
+		log_warn("SO_RCVTIMEO: %s", strerror(errno));
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	rc = pthread_create(&tid, &attr, conn_thread, c);

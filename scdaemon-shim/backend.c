@@ -2,6 +2,7 @@
 #define GPG_ERR_SOURCE_DEFAULT GPG_ERR_SOURCE_SCD
 #include "backend.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,10 @@ struct backend {
 	time_t miss_at;           /* last refresh caused by a miss */
 	time_t failed_at;         /* last failed refresh; 0: none */
 	gpg_error_t failed_err;   /* its error */
+	/* Idle policyd connections, newest last (guarded by lock). */
+	assuan_context_t idle[BACKEND_POOL_MAX];
+	time_t idle_since[BACKEND_POOL_MAX];
+	size_t nidle;
 };
 
 static time_t
@@ -65,6 +70,80 @@ connect_policyd(const struct backend *be, assuan_context_t *ctx)
 	if ((err = pdclient_connect(be->socket, ctx)) != 0)
 		return no_policyd(be, err);
 	return 0;
+}
+
+/* An idle connection has nothing to read: readable means policyd closed
+ * it (restart, idle timeout) or is out of step. */
+static int
+conn_idle_ok(assuan_context_t ctx)
+{
+	assuan_fd_t fd[1];
+	struct pollfd p;
+
+	if (assuan_get_active_fds(ctx, 0, fd, 1) != 1)
+		return 0;
+	p.fd = fd[0];
+	p.events = POLLIN;
+	p.revents = 0;
+	return poll(&p, 1, 0) == 0;
+}
+
+/* A connection for one request: an idle one that is still good, else a new
+ * one.  Reusing saves policyd a thread, a greeting and a credentials lookup
+ * per signature; checking first keeps the "restarted policyd is picked up"
+ * promise. */
+static gpg_error_t
+conn_get(struct backend *be, assuan_context_t *ctx)
+{
+	assuan_context_t c;
+	time_t since;
+
+	*ctx = NULL;
+	for (;;) {
+		pthread_mutex_lock(&be->lock);
+		if (be->nidle == 0) {
+			pthread_mutex_unlock(&be->lock);
+			break;
+		}
+		be->nidle--;
+		c = be->idle[be->nidle];
+		since = be->idle_since[be->nidle];
+		pthread_mutex_unlock(&be->lock);
+		if (now_mono() - since < BACKEND_IDLE_SEC && conn_idle_ok(c)) {
+			*ctx = c;
+			return 0;
+		}
+		pdclient_close(c);
+	}
+	return connect_policyd(be, ctx);
+}
+
+/* Give CTX back after a request.  REUSE: the last transaction ended with
+ * policyd's OK or ERR, so the connection is in step. */
+static void
+conn_put(struct backend *be, assuan_context_t ctx, int reuse)
+{
+	if (ctx == NULL)
+		return;
+	if (reuse) {
+		pthread_mutex_lock(&be->lock);
+		if (be->nidle < BACKEND_POOL_MAX) {
+			be->idle[be->nidle] = ctx;
+			be->idle_since[be->nidle] = now_mono();
+			be->nidle++;
+			ctx = NULL;
+		}
+		pthread_mutex_unlock(&be->lock);
+	}
+	if (ctx != NULL)
+		pdclient_close(ctx);
+}
+
+/* 1 if ERR (from pdclient_transact) leaves the connection usable. */
+static int
+conn_in_step(gpg_error_t err, const char *errtext)
+{
+	return err == 0 || (errtext != NULL && errtext[0] != '\0');
 }
 
 /* Map the outcome of one transaction: policyd's ERR keeps its code (source
@@ -125,6 +204,8 @@ backend_free(struct backend *be)
 	if (be == NULL)
 		return;
 	card_keylist_clear(&be->cache);
+	while (be->nidle > 0)
+		pdclient_close(be->idle[--be->nidle]);
 	pthread_mutex_destroy(&be->lock);
 	pthread_mutex_destroy(&be->refresh_lock);
 	free(be->socket);
@@ -174,7 +255,7 @@ best_reason(const struct reply_status *rs, const char *errtext)
 
 /* READKEY for KEY over CTX; sets KEY's sexp after checking it. */
 static gpg_error_t
-fetch_sexp(const struct backend *be, assuan_context_t ctx, struct card_key *key)
+fetch_sexp(const struct backend *be, assuan_context_t ctx, struct card_key *key, int *in_step)
 {
 	char cmd[BACKEND_CMD_MAX], errtext[BACKEND_ERRTEXT_MAX];
 	struct reply_status rs = { NULL, "" };
@@ -184,6 +265,7 @@ fetch_sexp(const struct backend *be, assuan_context_t ctx, struct card_key *key)
 
 	snprintf(cmd, sizeof(cmd), "READKEY %s", key->project);
 	err = pdclient_transact(ctx, cmd, &data, &len, reply_status, &rs, errtext, sizeof(errtext));
+	*in_step = conn_in_step(err, errtext);
 	if ((err = map_transact(be, "READKEY", err, best_reason(&rs, errtext))) != 0)
 		goto out;
 	if ((err = card_key_set_sexp(key, data, len)) != 0) {
@@ -207,11 +289,13 @@ do_refresh(struct backend *be, int *changed)
 	const struct card_key *prev;
 	size_t i, kept = 0;
 	gpg_error_t err;
+	int in_step = 0;
 
-	if ((err = connect_policyd(be, &ctx)) != 0)
+	if ((err = conn_get(be, &ctx)) != 0)
 		goto out;
 	err = pdclient_transact(ctx, "KEYLIST", NULL, NULL, reply_status, &rs,
 	                        errtext, sizeof(errtext));
+	in_step = conn_in_step(err, errtext);
 	if ((err = map_transact(be, "KEYLIST", err, best_reason(&rs, errtext))) != 0)
 		goto out;
 
@@ -232,7 +316,7 @@ do_refresh(struct backend *be, int *changed)
 		    prev->created == k->created) {
 			memcpy(k->sexp, prev->sexp, prev->sexp_len);
 			k->sexp_len = prev->sexp_len;
-		} else if ((err = fetch_sexp(be, ctx, k)) != 0) {
+		} else if ((err = fetch_sexp(be, ctx, k, &in_step)) != 0) {
 			if (gpg_err_code(err) == GPG_ERR_BAD_PUBKEY)
 				continue;
 			/* Kept without its public key: READKEY tries again. */
@@ -256,8 +340,7 @@ do_refresh(struct backend *be, int *changed)
 	log_debug("key list refreshed from signet-policyd: %zu key(s)", kept);
 	err = 0; /* success */
 out:
-	if (ctx != NULL)
-		pdclient_close(ctx);
+	conn_put(be, ctx, in_step);
 	card_keylist_clear(&fresh);
 	card_keylist_clear(&old);
 	return err;
@@ -362,14 +445,15 @@ backend_key_sexp(struct backend *be, struct card_key *key)
 	const struct card_key *k;
 	struct card_key *c;
 	gpg_error_t err;
+	int in_step = 0;
 
 	if (be == NULL || key == NULL)
 		return gpg_error(GPG_ERR_INV_VALUE);
 	if (key->sexp_len > 0)
 		return 0;
-	if ((err = connect_policyd(be, &ctx)) != 0)
+	if ((err = conn_get(be, &ctx)) != 0)
 		goto out;
-	if ((err = fetch_sexp(be, ctx, key)) != 0)
+	if ((err = fetch_sexp(be, ctx, key, &in_step)) != 0)
 		goto out;
 	/* Remember it, if the cache still holds the same key. */
 	pthread_mutex_lock(&be->lock);
@@ -382,8 +466,7 @@ backend_key_sexp(struct backend *be, struct card_key *key)
 	pthread_mutex_unlock(&be->lock);
 	err = 0; /* success */
 out:
-	if (ctx != NULL)
-		pdclient_close(ctx);
+	conn_put(be, ctx, in_step);
 	return err;
 }
 
@@ -398,7 +481,7 @@ backend_sign(struct backend *be, const char *project, const struct hashalgo *alg
 	uint8_t *data = NULL;
 	size_t len = 0;
 	gpg_error_t err;
-	int n;
+	int n, in_step = 0;
 
 	if (siglen != NULL)
 		*siglen = 0;
@@ -413,9 +496,10 @@ backend_sign(struct backend *be, const char *project, const struct hashalgo *alg
 	if (n < 0 || (size_t)n >= sizeof(cmd))
 		return gpg_error(GPG_ERR_ASS_PARAMETER);
 
-	if ((err = connect_policyd(be, &ctx)) != 0)
+	if ((err = conn_get(be, &ctx)) != 0)
 		goto out;
 	err = pdclient_transact(ctx, cmd, &data, &len, reply_status, &rs, errtext, sizeof(errtext));
+	in_step = conn_in_step(err, errtext);
 	if ((err = map_transact(be, "SIGN", err, best_reason(&rs, errtext))) != 0)
 		goto out;
 	if (len == 0 || len > BACKEND_MAX_SIG) {
@@ -428,8 +512,7 @@ backend_sign(struct backend *be, const char *project, const struct hashalgo *alg
 	*siglen = len;
 	err = 0; /* success */
 out:
-	if (ctx != NULL)
-		pdclient_close(ctx);
+	conn_put(be, ctx, in_step);
 	free(data);
 	return err;
 }

@@ -1,7 +1,9 @@
 /* backend.h — signet-scd's link to signet-policyd, and the key cache.
  *
- * Every request opens a fresh connection (common/pdclient.h), so a
- * restarted policyd is picked up without restarting gpg-agent.  A failed
+ * Connections (common/pdclient.h) are kept for reuse, up to
+ * BACKEND_POOL_MAX idle ones, each for at most BACKEND_IDLE_SEC; before a
+ * reuse the connection is checked for EOF, so a restarted policyd is picked
+ * up without restarting gpg-agent.  A failed
  * connection fails at once (no retry loop) with SIGNET_ERR_NO_POLICYD and a
  * log line that says what to do.  policyd's own error codes are passed on
  * with their source changed to GPG_ERR_SOURCE_SCD; its reason text is
@@ -26,6 +28,10 @@
 /* A lookup that misses refreshes at most this often (a storm of unknown
  * keygrips must not become a storm of policyd connections). */
 #define BACKEND_MISS_INTERVAL_SEC 2
+/* Idle connections kept for reuse, and for how long (policyd closes idle
+ * connections itself after POLICYD_IDLE_TIMEOUT_SEC). */
+#define BACKEND_POOL_MAX 2
+#define BACKEND_IDLE_SEC 20
 #define BACKEND_MAX_SIG 1024           /* RSA-8192 would fit */
 
 struct backend;
