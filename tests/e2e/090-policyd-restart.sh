@@ -7,6 +7,8 @@ project_new rs rsa2048 "user:$(id -un)"
 H=$W/g
 gpghome_new "$H"
 FPR=$(fpr_of "$H" rs@signet.test)
+echo "log-file $H/agent.log" >>"$H/gpg-agent.conf"
+gpgconf --homedir "$H" --reload gpg-agent
 echo one >"$W/f1"
 sign_detached "$(id -un)" "$H" "$FPR" "$W/f1"
 agent_pid=$(GNUPGHOME=$H gpg-connect-agent --no-autostart 'GETINFO pid' /bye | sed -n 's/^D //p')
@@ -26,6 +28,9 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 ((ms < 5000)) || fail "gpg took ${ms} ms to fail with policyd down"
 grep -q 'Connection refused' "$W/down.err" || { cat "$W/down.err"; fail "gpg error does not say 'Connection refused'"; }
 grep -q 'signet-policyd' "$H/signet-scd.log" || fail "signet-scd.log does not explain the failure"
+grep -q 'Connection refused' "$H/agent.log" || fail "the gpg-agent log does not say 'Connection refused'"
+note "gpg-agent log: $(grep -m1 'Connection refused' "$H/agent.log" | cut -c1-100)"
+note "signet-scd log: $(grep -m1 'cannot reach signet-policyd' "$H/signet-scd.log" | cut -c1-160)"
 note "policyd down: gpg failed in ${ms} ms: $(grep -m1 'signing failed' "$W/down.err")"
 
 signet --home "$SIGNET_HOME" start >/dev/null
