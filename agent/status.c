@@ -55,7 +55,7 @@ status_command(struct cli *cli, int argc, char **argv)
 	printf("socket:   %s (from %s)\n", socket, source);
 	if (pd_open(socket, 1, &ctx) != CLI_EXIT_OK) {
 		printf("policyd:  not reachable\n");
-		rc = cli_fail("signet-policyd is not running at %s; start it with `signet start`%s%s", socket,
+		rc = cli_fail("signet-policyd is not running at %s; start it with `signet%s%s start`", socket,
 		              cfg != NULL ? " --home " : "", cfg != NULL ? h.dir : "");
 		goto out;
 	}
