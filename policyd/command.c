@@ -18,6 +18,7 @@
 
 #include "audit.h"
 #include "cmdline.h"
+#include "cmdtable.h"
 #include "hashalgo.h"
 #include "hex.h"
 #include "log.h"
@@ -29,7 +30,6 @@
 #include "serial.h"
 #include "signet-err.h"
 
-#define CMD_MAX_ARGS 4
 #define CMD_ERR_TEXT_SHOWN 100   /* libassuan cuts the text of an ERR line here */
 
 static gpg_error_t
@@ -62,6 +62,18 @@ fail_parse(assuan_context_t ctx, gpg_error_t r, const char *usage)
 	default:
 		return fail(ctx, GPG_ERR_ASS_PARAMETER, "bad arguments; usage: %s", usage);
 	}
+}
+
+/* Split LINE (no options) into exactly WANT arguments (ARGS holds WANT + 1
+ * pointers), or answer GPG_ERR_ASS_PARAMETER with USAGE. */
+static gpg_error_t
+get_args(assuan_context_t ctx, char *line, char **args, size_t want, const char *usage)
+{
+	size_t nargs = 0;
+
+	if (cmdline_parse(line, NULL, 0, args, want + 1, &nargs) != 0 || nargs != want)
+		return fail(ctx, GPG_ERR_ASS_PARAMETER, "%s", usage);
+	return 0;
 }
 
 static void
@@ -131,13 +143,12 @@ static gpg_error_t
 cmd_getinfo(assuan_context_t ctx, char *line)
 {
 	struct conn *c = assuan_get_pointer(ctx);
-	char *args[CMD_MAX_ARGS];
-	size_t nargs = 0;
+	char *args[2];
 	char buf[SERIAL_HEX_LEN + 16];
 	gpg_error_t r;
 
-	if ((r = cmdline_parse(line, NULL, 0, args, CMD_MAX_ARGS, &nargs)) != 0 || nargs != 1)
-		return fail(ctx, GPG_ERR_ASS_PARAMETER, "usage: GETINFO version|pid|serialno|instance");
+	if ((r = get_args(ctx, line, args, 1, "usage: GETINFO version|pid|serialno|instance")) != 0)
+		return r;
 	rdlock(c->pd);
 	if (strcmp(args[0], "version") == 0) {
 		snprintf(buf, sizeof(buf), "%s", SIGNET_VERSION);
@@ -168,12 +179,12 @@ cmd_keylist(assuan_context_t ctx, char *line)
 	struct conn *c = assuan_get_pointer(ctx);
 	const struct project *p;
 	char *args[1];
-	size_t i, nargs = 0;
+	size_t i;
 	char buf[PROJECT_NAME_MAX + PGPKEY_GRIP_HEX + PGPKEY_FPR_HEX + 64];
-	gpg_error_t r = 0;
+	gpg_error_t r;
 
-	if (cmdline_parse(line, NULL, 0, args, 1, &nargs) != 0 || nargs != 0)
-		return fail(ctx, GPG_ERR_ASS_PARAMETER, "KEYLIST takes no arguments");
+	if ((r = get_args(ctx, line, args, 0, "KEYLIST takes no arguments")) != 0)
+		return r;
 	rdlock(c->pd);
 	for (i = 0; i < c->pd->projects->n && r == 0; i++) {
 		p = &c->pd->projects->v[i];
@@ -197,11 +208,10 @@ cmd_readkey(assuan_context_t ctx, char *line)
 	struct conn *c = assuan_get_pointer(ctx);
 	const struct project *p;
 	char *args[2];
-	size_t nargs = 0;
 	gpg_error_t r;
 
-	if (cmdline_parse(line, NULL, 0, args, 2, &nargs) != 0 || nargs != 1)
-		return fail(ctx, GPG_ERR_ASS_PARAMETER, "usage: READKEY <project>");
+	if ((r = get_args(ctx, line, args, 1, "usage: READKEY <project>")) != 0)
+		return r;
 	rdlock(c->pd);
 	if ((p = lookup_project(ctx, args[0], &r)) != NULL)
 		r = assuan_send_data(ctx, p->pub.sexp, p->pub.sexp_len);
@@ -243,12 +253,12 @@ cmd_cert(assuan_context_t ctx, char *line)
 	struct conn *c = assuan_get_pointer(ctx);
 	const struct project *p;
 	char *args[2];
-	size_t nargs = 0, len = 0;
+	size_t len = 0;
 	uint8_t *data = NULL;
 	gpg_error_t r;
 
-	if (cmdline_parse(line, NULL, 0, args, 2, &nargs) != 0 || nargs != 1)
-		return fail(ctx, GPG_ERR_ASS_PARAMETER, "usage: CERT <project>");
+	if ((r = get_args(ctx, line, args, 1, "usage: CERT <project>")) != 0)
+		return r;
 	rdlock(c->pd);
 	if ((p = lookup_project(ctx, args[0], &r)) == NULL)
 		goto out;
@@ -455,12 +465,11 @@ cmd_reload(assuan_context_t ctx, char *line)
 {
 	struct conn *c = assuan_get_pointer(ctx);
 	char *args[1];
-	size_t nargs = 0;
 	char err[POLICYD_MAX_ERRTEXT];
 	gpg_error_t r;
 
-	if (cmdline_parse(line, NULL, 0, args, 1, &nargs) != 0 || nargs != 0)
-		return fail(ctx, GPG_ERR_ASS_PARAMETER, "RELOAD takes no arguments");
+	if ((r = get_args(ctx, line, args, 0, "RELOAD takes no arguments")) != 0)
+		return r;
 	rdlock(c->pd);
 	r = require_admin(ctx, "RELOAD");
 	unlock(c->pd);
@@ -571,12 +580,12 @@ cmd_mkcert(assuan_context_t ctx, char *line)
 	struct audit_event ev;
 	struct stat st;
 	char *args[2];
-	size_t nargs = 0, len = 0;
+	size_t len = 0;
 	uint8_t *cert = NULL;
 	gpg_error_t r;
 
-	if (cmdline_parse(line, NULL, 0, args, 2, &nargs) != 0 || nargs != 1)
-		return fail(ctx, GPG_ERR_ASS_PARAMETER, "usage: MKCERT <project>");
+	if ((r = get_args(ctx, line, args, 1, "usage: MKCERT <project>")) != 0)
+		return r;
 	rdlock(c->pd);
 	if ((r = require_admin(ctx, "MKCERT")) != 0)
 		goto out;
@@ -633,11 +642,8 @@ out:
 	return r;
 }
 
-static const struct {
-	const char *name;
-	assuan_handler_t handler;
-	const char *help;
-} commands[] = {
+/* The only list of commands. */
+static const struct cmdtable_entry commands[] = {
 	{ "GETINFO", cmd_getinfo, hlp_getinfo },
 	{ "KEYLIST", cmd_keylist, hlp_keylist },
 	{ "READKEY", cmd_readkey, hlp_readkey },
@@ -651,12 +657,5 @@ static const struct {
 gpg_error_t
 command_register(assuan_context_t ctx)
 {
-	gpg_error_t r;
-	size_t i;
-
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if ((r = assuan_register_command(ctx, commands[i].name, commands[i].handler,
-		                                 commands[i].help)) != 0)
-			return r;
-	return 0;
+	return cmdtable_register(ctx, commands, sizeof(commands) / sizeof(commands[0]));
 }

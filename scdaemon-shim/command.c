@@ -15,6 +15,7 @@
 
 #include "card.h"
 #include "cmdline.h"
+#include "cmdtable.h"
 #include "hashalgo.h"
 #include "hex.h"
 #include "log.h"
@@ -735,6 +736,15 @@ out:
 	return leave_cmd("PKSIGN", err);
 }
 
+/* PKAUTH and PKDECRYPT: a signing-only card.  WHAT is the use refused. */
+static gpg_error_t
+refuse_use(assuan_context_t ctx, const char *name, const char *line, const char *what)
+{
+	log_command(name, line);
+	log_warn("%s refused: Signet keys are for signing only (%s)", name, what);
+	return leave_cmd(name, set_error(ctx, GPG_ERR_NOT_SUPPORTED, "signing-only card"));
+}
+
 static const char hlp_pkauth[] =
 	"PKAUTH KEYID\n"
 	"\n"
@@ -742,9 +752,7 @@ static const char hlp_pkauth[] =
 static gpg_error_t
 cmd_pkauth(assuan_context_t ctx, char *line)
 {
-	log_command("PKAUTH", line);
-	log_warn("PKAUTH refused: Signet keys are for signing only (no ssh authentication)");
-	return leave_cmd("PKAUTH", set_error(ctx, GPG_ERR_NOT_SUPPORTED, "signing-only card"));
+	return refuse_use(ctx, "PKAUTH", line, "no ssh authentication");
 }
 
 static const char hlp_pkdecrypt[] =
@@ -754,9 +762,7 @@ static const char hlp_pkdecrypt[] =
 static gpg_error_t
 cmd_pkdecrypt(assuan_context_t ctx, char *line)
 {
-	log_command("PKDECRYPT", line);
-	log_warn("PKDECRYPT refused: Signet keys are for signing only (no decryption)");
-	return leave_cmd("PKDECRYPT", set_error(ctx, GPG_ERR_NOT_SUPPORTED, "signing-only card"));
+	return refuse_use(ctx, "PKDECRYPT", line, "no decryption");
 }
 
 static const char hlp_restart[] =
@@ -789,73 +795,52 @@ cmd_killscd(assuan_context_t ctx, char *line)
 	return 0;
 }
 
+/* CHECKPIN, LOCK and UNLOCK: nothing to do on the virtual card. */
+static gpg_error_t
+cmd_ok(assuan_context_t ctx, char *line)
+{
+	(void)ctx;
+	(void)line;
+	return 0;
+}
+
 static const char hlp_checkpin[] =
 	"CHECKPIN IDSTR\n"
 	"\n"
 	"OK: the virtual card has no PIN (policyd decides who may sign).";
-static gpg_error_t
-cmd_checkpin(assuan_context_t ctx, char *line)
-{
-	(void)ctx;
-	(void)line;
-	return 0;
-}
-
 static const char hlp_lock[] =
 	"LOCK [--wait]\n"
 	"\n"
 	"OK: sessions never need exclusive use of the virtual card.";
-static gpg_error_t
-cmd_lock(assuan_context_t ctx, char *line)
-{
-	(void)ctx;
-	(void)line;
-	return 0;
-}
-
 static const char hlp_unlock[] =
 	"UNLOCK\n"
 	"\n"
 	"OK (see LOCK).";
+
+/* SWITCHCARD and SWITCHAPP: there is one card with one application. */
 static gpg_error_t
-cmd_unlock(assuan_context_t ctx, char *line)
+cmd_switch(assuan_context_t ctx, char *line)
 {
-	(void)ctx;
-	(void)line;
-	return 0;
+	struct scd_conn *c = conn_of(ctx);
+	const char *name = assuan_get_command_name(ctx);
+	gpg_error_t err;
+
+	if (name == NULL)
+		name = "SWITCH";
+	log_command(name, line);
+	if ((err = need_card(ctx, c->srv)) == 0)
+		err = write_serialno(ctx, c->srv, 1);
+	return leave_cmd(name, err);
 }
 
 static const char hlp_switchcard[] =
 	"SWITCHCARD [--] [SERIAL]\n"
 	"\n"
 	"There is one card: S SERIALNO <serial> openpgp.";
-static gpg_error_t
-cmd_switchcard(assuan_context_t ctx, char *line)
-{
-	struct scd_conn *c = conn_of(ctx);
-	gpg_error_t err;
-
-	log_command("SWITCHCARD", line);
-	if ((err = need_card(ctx, c->srv)) == 0)
-		err = write_serialno(ctx, c->srv, 1);
-	return leave_cmd("SWITCHCARD", err);
-}
-
 static const char hlp_switchapp[] =
 	"SWITCHAPP [--] [APPNAME]\n"
 	"\n"
 	"There is one application: S SERIALNO <serial> openpgp.";
-static gpg_error_t
-cmd_switchapp(assuan_context_t ctx, char *line)
-{
-	struct scd_conn *c = conn_of(ctx);
-	gpg_error_t err;
-
-	log_command("SWITCHAPP", line);
-	if ((err = need_card(ctx, c->srv)) == 0)
-		err = write_serialno(ctx, c->srv, 1);
-	return leave_cmd("SWITCHAPP", err);
-}
 
 static const char hlp_not_supported[] =
 	"Not supported by the virtual card (keys are made and managed with\n"
@@ -899,11 +884,7 @@ reset_notify(assuan_context_t ctx, char *line)
 }
 
 /* The only list of commands. */
-static const struct {
-	const char *name;
-	assuan_handler_t handler;
-	const char *help;
-} commands[] = {
+static const struct cmdtable_entry commands[] = {
 	{ "GETINFO",    cmd_getinfo,    hlp_getinfo },
 	{ "SERIALNO",   cmd_serialno,   hlp_serialno },
 	{ "LEARN",      cmd_learn,      hlp_learn },
@@ -916,11 +897,11 @@ static const struct {
 	{ "PKDECRYPT",  cmd_pkdecrypt,  hlp_pkdecrypt },
 	{ "RESTART",    cmd_restart,    hlp_restart },
 	{ "KILLSCD",    cmd_killscd,    hlp_killscd },
-	{ "CHECKPIN",   cmd_checkpin,   hlp_checkpin },
-	{ "LOCK",       cmd_lock,       hlp_lock },
-	{ "UNLOCK",     cmd_unlock,     hlp_unlock },
-	{ "SWITCHCARD", cmd_switchcard, hlp_switchcard },
-	{ "SWITCHAPP",  cmd_switchapp,  hlp_switchapp },
+	{ "CHECKPIN",   cmd_ok,         hlp_checkpin },
+	{ "LOCK",       cmd_ok,         hlp_lock },
+	{ "UNLOCK",     cmd_ok,         hlp_unlock },
+	{ "SWITCHCARD", cmd_switch,     hlp_switchcard },
+	{ "SWITCHAPP",  cmd_switch,     hlp_switchapp },
 	{ "SETATTR",    cmd_not_supported, hlp_not_supported },
 	{ "WRITECERT",  cmd_not_supported, hlp_not_supported },
 	{ "WRITEKEY",   cmd_not_supported, hlp_not_supported },
@@ -938,7 +919,6 @@ command_attach(assuan_context_t ctx, struct scd_server *srv, int is_pipe, struct
 {
 	struct scd_conn *conn = NULL;
 	gpg_error_t err;
-	size_t i;
 
 	if (connp != NULL)
 		*connp = NULL;
@@ -948,13 +928,8 @@ command_attach(assuan_context_t ctx, struct scd_server *srv, int is_pipe, struct
 		return gpg_error_from_syserror();
 	conn->srv = srv;
 	conn->is_pipe = is_pipe;
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		err = assuan_register_command(ctx, commands[i].name, commands[i].handler,
-		                              commands[i].help);
-		if (err != 0)
-			goto out;
-	}
-	if ((err = assuan_register_option_handler(ctx, option_handler)) != 0 ||
+	if ((err = cmdtable_register(ctx, commands, sizeof(commands) / sizeof(commands[0]))) != 0 ||
+	    (err = assuan_register_option_handler(ctx, option_handler)) != 0 ||
 	    (err = assuan_register_reset_notify(ctx, reset_notify)) != 0)
 		goto out;
 	assuan_set_hello_line(ctx, SCD_HELLO);
