@@ -9,15 +9,22 @@
 
 #include "cli.h"
 
+/* "signet: <text>" on stderr, after what stdout holds so far. */
+static void
+vreport(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fputs("signet: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
 int
 cli_fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("signet: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vreport(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return CLI_EXIT_FAIL;
@@ -28,13 +35,33 @@ cli_usage(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("signet: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vreport(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nusage: signet %s\n(see `signet --help`)\n", usage);
 	return CLI_EXIT_USAGE;
+}
+
+int
+cli_parse_home(struct cli *cli, int argc, char **argv, const char *usage)
+{
+	static const struct option opts[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H': cli->home_arg = optarg; break;
+		case 'h': printf("usage: signet %s\n", usage); return CLI_HELP_SHOWN;
+		default: return cli_bad_option(usage, argc, argv, c);
+		}
+	}
+	return CLI_EXIT_OK;
 }
 
 int

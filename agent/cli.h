@@ -14,6 +14,9 @@
 #define CLI_EXIT_OK    0
 #define CLI_EXIT_FAIL  1
 #define CLI_EXIT_USAGE 2
+/* Not an exit code: --help was answered; the subcommand ends with
+ * CLI_EXIT_OK. */
+#define CLI_HELP_SHOWN (-1)
 
 #define CLI_HOME_ENV     "SIGNET_HOME"
 #define CLI_HOME_DEFAULT "var"
@@ -42,6 +45,12 @@ gpg_error_t cli_sibling(const struct cli *cli, const char *name, char *out, size
 
 /* Fill CLI->bindir from /proc/self/exe. */
 gpg_error_t cli_init(struct cli *cli);
+
+/* Parse ARGV (ARGV[0] the subcommand) for the options of a subcommand that
+ * takes only --home DIR and --help.  Returns CLI_EXIT_OK with optind at the
+ * first other word, CLI_HELP_SHOWN after printing "usage: signet USAGE" on
+ * stdout, or CLI_EXIT_USAGE after reporting a bad option. */
+int cli_parse_home(struct cli *cli, int argc, char **argv, const char *usage);
 
 /* Report the option getopt_long just refused (C is its ':' or '?' answer;
  * the optstring must start with ':' and opterr be 0).  Returns

@@ -24,6 +24,26 @@
 #define DAEMON_POLL_MS       100
 #define DAEMON_PIDFILE_MAX   32
 
+/* Read at most SIZE - 1 bytes of PATH (one read: pid files and /proc
+ * files are short) into BUF and NUL-terminate them.  Returns the byte
+ * count, or -1 with errno from open() or read(). */
+static ssize_t
+read_short(const char *path, int flags, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | flags)) < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
 /* Read a positive pid from PATH: 1 found, 0 no file, -1 garbage. */
 static int
 read_pidfile(const char *path, pid_t *pid)
@@ -31,17 +51,12 @@ read_pidfile(const char *path, pid_t *pid)
 	char buf[DAEMON_PIDFILE_MAX + 1], *end;
 	ssize_t n;
 	long v;
-	int fd;
 
 	*pid = 0;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	if ((n = read_short(path, O_NOFOLLOW, buf, sizeof(buf))) < 0)
 		return errno == ENOENT ? 0 : -1;
-	n = read(fd, buf, DAEMON_PIDFILE_MAX);
-	close(fd);
-	if (n <= 0)
+	if (n == 0)
 		return -1;
-	buf[n] = '\0';
 	errno = 0;
 	v = strtol(buf, &end, 10);
 	if (errno != 0 || end == buf || (*end != '\0' && *end != '\n') || v <= 1 || v > 0x3fffffff)
@@ -56,17 +71,10 @@ static int
 is_zombie(pid_t pid)
 {
 	char path[64], stat[512], *p;
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (read_short(path, 0, stat, sizeof(stat)) <= 0)
 		return 1;
-	n = read(fd, stat, sizeof(stat) - 1);
-	close(fd);
-	if (n <= 0)
-		return 1;
-	stat[n] = '\0';
 	p = strrchr(stat, ')');
 	return p == NULL || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
 }
@@ -76,19 +84,12 @@ static int
 is_policyd(pid_t pid)
 {
 	char path[64], comm[32];
-	ssize_t n;
-	int fd;
 
 	if (kill(pid, 0) != 0 && errno != EPERM)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (read_short(path, 0, comm, sizeof(comm)) <= 0)
 		return 0;
-	n = read(fd, comm, sizeof(comm) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	comm[n] = '\0';
 	comm[strcspn(comm, "\n")] = '\0';
 	/* comm is cut at 15 bytes; "signet-policyd" is 14. */
 	if (strcmp(comm, DAEMON_PROG) != 0)
@@ -121,28 +122,20 @@ answers(const char *socket, char *version, size_t versionlen)
 	return ok;
 }
 
+/* --home and --help only, then the home's config: CLI_EXIT_OK,
+ * CLI_HELP_SHOWN, or the failure's exit code (printed). */
 static int
-parse_home_only(struct cli *cli, int argc, char **argv, const char *usage)
+open_home(struct cli *cli, int argc, char **argv, const char *usage, struct home *h,
+          struct signet_config **cfg)
 {
-	static const struct option opts[] = {
-		{ "home", required_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	int rc;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'H': cli->home_arg = optarg; break;
-		case 'h': printf("usage: signet %s\n", usage); return -1;
-		default: return cli_bad_option(usage, argc, argv, c);
-		}
-	}
+	*cfg = NULL;
+	if ((rc = cli_parse_home(cli, argc, argv, usage)) != CLI_EXIT_OK)
+		return rc;
 	if (optind != argc)
 		return cli_usage(usage, "%s: unexpected argument '%s'", argv[0], argv[optind]);
-	return CLI_EXIT_OK;
+	return home_open(cli, h, cfg);
 }
 
 int
@@ -156,12 +149,8 @@ daemon_command_start(struct cli *cli, int argc, char **argv)
 	gpg_error_t err;
 	int rc, status = -1, have;
 
-	if ((rc = parse_home_only(cli, argc, argv, START_USAGE)) != 0)
-		return rc < 0 ? CLI_EXIT_OK : rc;
-	if ((err = home_paths(cli_home(cli), &h)) != 0)
-		return cli_fail("use home %s: %s; choose a shorter --home", cli_home(cli), gpg_strerror(err));
-	if ((rc = home_load_config(&h, &cfg)) != 0)
-		return rc;
+	if ((rc = open_home(cli, argc, argv, START_USAGE, &h, &cfg)) != CLI_EXIT_OK)
+		return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
 
 	have = read_pidfile(h.pidfile, &pid);
 	if (have == 1 && is_policyd(pid)) {
@@ -235,15 +224,10 @@ daemon_command_stop(struct cli *cli, int argc, char **argv)
 	struct home h;
 	struct timespec ts = { 0, DAEMON_POLL_MS * 1000000L };
 	pid_t pid = 0;
-	gpg_error_t err;
 	int rc, have, i;
 
-	if ((rc = parse_home_only(cli, argc, argv, STOP_USAGE)) != 0)
-		return rc < 0 ? CLI_EXIT_OK : rc;
-	if ((err = home_paths(cli_home(cli), &h)) != 0)
-		return cli_fail("use home %s: %s; choose a shorter --home", cli_home(cli), gpg_strerror(err));
-	if ((rc = home_load_config(&h, &cfg)) != 0)
-		return rc;
+	if ((rc = open_home(cli, argc, argv, STOP_USAGE, &h, &cfg)) != CLI_EXIT_OK)
+		return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
 
 	have = read_pidfile(h.pidfile, &pid);
 	if (have != 1 || !is_policyd(pid)) {

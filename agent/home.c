@@ -80,6 +80,17 @@ home_paths(const char *dir, struct home *h)
 	return 0;
 }
 
+int
+home_open(const struct cli *cli, struct home *h, struct signet_config **cfg)
+{
+	gpg_error_t err;
+
+	*cfg = NULL;
+	if ((err = home_paths(cli_home(cli), h)) != 0)
+		return cli_fail("use home %s: %s; choose a shorter --home", cli_home(cli), gpg_strerror(err));
+	return home_load_config(h, cfg);
+}
+
 gpg_error_t
 home_cert_path(const struct home *h, const char *name, char *out, size_t outlen)
 {

@@ -11,6 +11,7 @@
 #define SIGNET_AGENT_HOME_H
 
 #include <limits.h>
+#include "cli.h"
 #include "config.h"
 
 struct home {
@@ -38,6 +39,11 @@ gpg_error_t home_paths(const char *dir, struct home *h);
  * to run `signet init --home DIR` first) and returns CLI_EXIT_FAIL; else
  * CLI_EXIT_OK. */
 int home_load_config(const struct home *h, struct signet_config **cfg);
+
+/* home_paths() for the home the command line names (cli_home()) and
+ * home_load_config(), printing either failure; CLI_EXIT_OK or
+ * CLI_EXIT_FAIL. */
+int home_open(const struct cli *cli, struct home *h, struct signet_config **cfg);
 
 /* DIR/certs/NAME.pgp into OUT. */
 gpg_error_t home_cert_path(const struct home *h, const char *name, char *out, size_t outlen);

@@ -345,25 +345,13 @@ init_token(const struct cli *cli, const struct home *h)
 int
 init_command(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "home", required_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct home h;
 	struct stat st;
 	gpg_error_t err;
-	int c, rc, made, changed = 0;
+	int rc, made, changed = 0;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'H': cli->home_arg = optarg; break;
-		case 'h': printf("usage: signet %s\n", INIT_USAGE); return CLI_EXIT_OK;
-		default: return cli_bad_option(INIT_USAGE, argc, argv, c);
-		}
-	}
+	if ((rc = cli_parse_home(cli, argc, argv, INIT_USAGE)) != CLI_EXIT_OK)
+		return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
 	if (optind != argc)
 		return cli_usage(INIT_USAGE, "init: unexpected argument '%s'", argv[optind]);
 	if ((err = home_paths(cli_home(cli), &h)) != 0)

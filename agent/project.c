@@ -31,16 +31,6 @@ struct project_cmd {
 	int (*fn)(struct cli *cli, int argc, char **argv);
 };
 
-static int
-load_home(struct cli *cli, struct home *h, struct signet_config **cfg)
-{
-	gpg_error_t err;
-
-	if ((err = home_paths(cli_home(cli), h)) != 0)
-		return cli_fail("use home %s: %s; choose a shorter --home", cli_home(cli), gpg_strerror(err));
-	return home_load_config(h, cfg);
-}
-
 /* The user ID goes into signet.conf (libinih) and into the certificate:
  * reasons are given for each character class refused. */
 static int
@@ -267,7 +257,7 @@ project_create(struct cli *cli, int argc, char **argv)
 		return cli_fail("check --signer '%s': %s; use user:NAME or group:NAME", signers_s,
 		                errtext[0] ? errtext : gpg_strerror(err));
 
-	if ((rc = load_home(cli, &h, &cfg)) != 0)
+	if ((rc = home_open(cli, &h, &cfg)) != 0)
 		goto out;
 	if ((existing = config_find_project(cfg, name)) != NULL) {
 		rc = cli_fail("create project %s: it already exists in %s (line %d); choose another name "
@@ -357,34 +347,34 @@ out:
 	return rc;
 }
 
+/* The start of certify and export: the one project NAME on the command
+ * line, the home's config (*CFG, to be freed) and NAME's section in it
+ * (*P).  CLI_EXIT_OK, CLI_HELP_SHOWN, or the failure's exit code (printed;
+ * VERB names the subcommand). */
 static int
-parse_name_only(struct cli *cli, int argc, char **argv, const char **name)
+open_project(struct cli *cli, int argc, char **argv, const char *verb, struct home *h,
+             struct signet_config **cfg, const struct project_conf **p)
 {
-	static const struct option opts[] = {
-		{ "home", required_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	const char *name;
+	int rc;
 
-	*name = NULL;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'H': cli->home_arg = optarg; break;
-		case 'h': printf("usage: signet %s\n", PROJECT_USAGE); return -1;
-		default: return cli_bad_option(PROJECT_USAGE, argc, argv, c);
-		}
-	}
+	*cfg = NULL;
+	*p = NULL;
+	if ((rc = cli_parse_home(cli, argc, argv, PROJECT_USAGE)) != CLI_EXIT_OK)
+		return rc;
 	if (optind >= argc)
 		return cli_usage(PROJECT_USAGE, "project %s: the project NAME is missing", argv[0]);
 	if (optind + 1 != argc)
 		return cli_usage(PROJECT_USAGE, "project %s: unexpected argument '%s'", argv[0], argv[optind + 1]);
-	*name = argv[optind];
-	if (!config_project_name_ok(*name))
+	name = argv[optind];
+	if (!config_project_name_ok(name))
 		return cli_fail("check project name '%s': use 1 to %d characters of A-Z a-z 0-9 . _ -",
-		                *name, PROJECT_NAME_MAX);
+		                name, PROJECT_NAME_MAX);
+	if ((rc = home_open(cli, h, cfg)) != CLI_EXIT_OK)
+		return rc;
+	if ((*p = config_find_project(*cfg, name)) == NULL)
+		return cli_fail("%s project %s: no such project in %s; see `signet project list`", verb, name,
+		                h->conf);
 	return CLI_EXIT_OK;
 }
 
@@ -394,21 +384,16 @@ project_certify(struct cli *cli, int argc, char **argv)
 	struct signet_config *cfg = NULL;
 	const struct project_conf *p;
 	assuan_context_t ctx = NULL;
-	const char *name;
 	struct home h;
 	int rc;
 
-	if ((rc = parse_name_only(cli, argc, argv, &name)) != 0)
-		return rc < 0 ? CLI_EXIT_OK : rc;
-	if ((rc = load_home(cli, &h, &cfg)) != 0)
-		goto out;
-	if ((p = config_find_project(cfg, name)) == NULL) {
-		rc = cli_fail("certify project %s: no such project in %s; see `signet project list`", name, h.conf);
+	if ((rc = open_project(cli, argc, argv, "certify", &h, &cfg, &p)) != CLI_EXIT_OK) {
+		rc = rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
 		goto out;
 	}
 	if ((rc = pd_open(cfg->socket, 0, &ctx)) != 0)
 		goto out;
-	rc = certify(ctx, p, name);
+	rc = certify(ctx, p, p->name);
 out:
 	if (ctx != NULL)
 		pdclient_close(ctx);
@@ -477,14 +462,11 @@ project_export(struct cli *cli, int argc, char **argv)
 	gpg_error_t err;
 	int rc;
 
-	if ((rc = parse_name_only(cli, argc, argv, &name)) != 0)
-		return rc < 0 ? CLI_EXIT_OK : rc;
-	if ((rc = load_home(cli, &h, &cfg)) != 0)
-		goto out;
-	if ((p = config_find_project(cfg, name)) == NULL) {
-		rc = cli_fail("export project %s: no such project in %s; see `signet project list`", name, h.conf);
+	if ((rc = open_project(cli, argc, argv, "export", &h, &cfg, &p)) != CLI_EXIT_OK) {
+		rc = rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
 		goto out;
 	}
+	name = p->name;
 	(void)pd_open(cfg->socket, 1, &ctx);   /* down: the file will do */
 	if ((rc = fetch_cert(ctx, p, cert, sizeof(cert), &len, &from, 0)) != 0)
 		goto out;
@@ -530,11 +512,6 @@ format_signers(const struct project_conf *p, char *out, size_t outlen)
 static int
 project_list(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "home", required_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct signet_config *cfg = NULL;
 	assuan_context_t ctx = NULL;
 	uint8_t cert[PGPCERT_MAX];
@@ -543,20 +520,13 @@ project_list(struct cli *cli, int argc, char **argv)
 	struct certinfo ci;
 	struct home h;
 	size_t i, len;
-	int c, rc;
+	int rc;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'H': cli->home_arg = optarg; break;
-		case 'h': printf("usage: signet %s\n", PROJECT_USAGE); return CLI_EXIT_OK;
-		default: return cli_bad_option(PROJECT_USAGE, argc, argv, c);
-		}
-	}
+	if ((rc = cli_parse_home(cli, argc, argv, PROJECT_USAGE)) != CLI_EXIT_OK)
+		return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
 	if (optind != argc)
 		return cli_usage(PROJECT_USAGE, "project list: unexpected argument '%s'", argv[optind]);
-	if ((rc = load_home(cli, &h, &cfg)) != 0)
+	if ((rc = home_open(cli, &h, &cfg)) != 0)
 		goto out;
 	if (cfg->nprojects == 0) {
 		printf("no projects in %s; create one with `signet project create NAME --algo rsa3072 "

@@ -27,7 +27,6 @@ status_command(struct cli *cli, int argc, char **argv)
 	char version[128], pid[32], serial[64], user[128];
 	struct home h;
 	size_t n = 0, i;
-	gpg_error_t err;
 	int c, rc;
 
 	optind = 0;
@@ -45,9 +44,7 @@ status_command(struct cli *cli, int argc, char **argv)
 	if (socket != NULL) {
 		source = "--socket";
 	} else {
-		if ((err = home_paths(cli_home(cli), &h)) != 0)
-			return cli_fail("use home %s: %s; choose a shorter --home", cli_home(cli), gpg_strerror(err));
-		if ((rc = home_load_config(&h, &cfg)) != 0)
+		if ((rc = home_open(cli, &h, &cfg)) != 0)
 			return rc;
 		socket = cfg->socket;
 		source = h.conf;
