@@ -278,6 +278,101 @@ out:
 	return r;
 }
 
+/* One SIGN request as it is checked, signed and audited.  EV points into
+ * the request line and into this struct, so both outlive the audit record. */
+struct sign_req {
+	struct audit_event ev;
+	const struct project *p;
+	const struct hashalgo *algo;
+	const struct principal *who;       /* the signer entry that matched */
+	uint8_t digest[HASHALGO_MAX_DIGEST];
+	size_t digest_len;
+	char vis[80];                      /* --hash as given, made printable */
+	char why[POLICYD_MAX_ERRTEXT];     /* the reason, for the answer and the record */
+};
+
+/* The checks of SIGN, in order: arguments, project name, project, signer,
+ * hash policy, digest (STYLE 12: the content, not only the peer).  Fills REQ
+ * as far as it got, so that a refusal is audited with what was asked.
+ * Returns 0 if the request may be signed, else the error code (REQ->why
+ * says why). */
+static gpg_err_code_t
+sign_check(const struct conn *c, char *line, struct sign_req *req)
+{
+	struct cmd_opt opts[] = { { "hash", 1, 0, NULL } };
+	char *args[3];
+	char signers[POLICYD_MAX_ERRTEXT / 2];
+	size_t nargs = 0;
+	gpg_error_t r;
+
+	if ((r = cmdline_parse(line, opts, 1, args, 3, &nargs)) != 0 || nargs != 2 ||
+	    !opts[0].present || opts[0].value == NULL) {
+		snprintf(req->why, sizeof(req->why), "usage: SIGN --hash=<algo> <project> <digest-hex>");
+		return r && gpg_err_code(r) == GPG_ERR_UNKNOWN_OPTION ? GPG_ERR_UNKNOWN_OPTION
+		                                                      : GPG_ERR_ASS_PARAMETER;
+	}
+	log_vis(opts[0].value, req->vis, sizeof(req->vis));
+	if (!config_project_name_ok(args[0])) {
+		snprintf(req->why, sizeof(req->why), "not a project name ([A-Za-z0-9._-], 1-64 characters)");
+		return GPG_ERR_ASS_PARAMETER;
+	}
+	req->ev.project = args[0];
+	req->algo = hashalgo_by_name(opts[0].value);
+	req->ev.hash = req->algo ? req->algo->name : req->vis;
+	if ((req->p = project_table_find(c->pd->projects, args[0])) == NULL) {
+		snprintf(req->why, sizeof(req->why), "no project %s (signet keylist shows yours)", args[0]);
+		return SIGNET_ERR_NO_KEY;
+	}
+	req->ev.key_fpr = req->p->pub.fpr;
+	req->who = policy_find_principal(req->p->conf->signers, req->p->conf->nsigners, c->uid, c->gid);
+	if (req->who == NULL) {
+		policy_format_principals(req->p->conf->signers, req->p->conf->nsigners, signers, sizeof(signers));
+		snprintf(req->why, sizeof(req->why), "user %s is not a signer of project %s (signers: %s)",
+		         c->user, req->p->conf->name, signers);
+		return SIGNET_ERR_DENIED;
+	}
+	if ((r = policy_check_hash(req->p->conf, req->algo, req->why, sizeof(req->why))) != 0) {
+		if (req->algo == NULL)
+			snprintf(req->why, sizeof(req->why), "unknown hash algorithm \"%s\"", req->vis);
+		return gpg_err_code(r);
+	}
+	if (hex_decode(args[1], strlen(args[1]), req->digest, sizeof(req->digest), &req->digest_len) != 0) {
+		snprintf(req->why, sizeof(req->why), "the digest is not hex of at most %d bytes",
+		         HASHALGO_MAX_DIGEST);
+		return GPG_ERR_ASS_PARAMETER;
+	}
+	req->ev.digest = req->digest;
+	req->ev.digest_len = req->digest_len;
+	if (req->digest_len != req->algo->digest_len) {
+		snprintf(req->why, sizeof(req->why), "a %s digest is %zu bytes, got %zu", req->algo->name,
+		         req->algo->digest_len, req->digest_len);
+		return GPG_ERR_ASS_PARAMETER;
+	}
+	return 0;
+}
+
+/* Sign DigestInfo || digest of a checked REQ on the HSM into SIG (SIGMAX
+ * bytes), *SIGLEN.  0, or SIGNET_ERR_HSM with REQ->why set. */
+static gpg_err_code_t
+sign_digest(const struct conn *c, struct sign_req *req, uint8_t *sig, size_t sigmax, size_t *siglen)
+{
+	uint8_t di[HASHALGO_MAX_DIGESTINFO];
+	size_t dilen = req->algo->prefix_len + req->digest_len;
+
+	memcpy(di, req->algo->prefix, req->algo->prefix_len);
+	memcpy(di + req->algo->prefix_len, req->digest, req->digest_len);
+	if (hsm_sign_rsa_pkcs1(c->pd->hsm, req->p->key, di, dilen, sig, sigmax, siglen,
+	                       req->why, sizeof(req->why)) != 0) {
+		log_error("sign for project %s: %s", req->p->conf->name, req->why);
+		return SIGNET_ERR_HSM;
+	}
+	req->ev.signature = sig;
+	req->ev.signature_len = *siglen;
+	snprintf(req->why, sizeof(req->why), "signer %s:%s",
+	         req->who->kind == PRINCIPAL_GROUP ? "group" : "user", req->who->name);
+	return 0;
+}
+
 static const char hlp_sign[] =
 	"SIGN --hash=<algo> <project> <digest-hex>\n"
 	"\n"
@@ -288,104 +383,34 @@ static gpg_error_t
 cmd_sign(assuan_context_t ctx, char *line)
 {
 	struct conn *c = assuan_get_pointer(ctx);
-	struct cmd_opt opts[] = { { "hash", 1, 0, NULL } };
-	struct audit_event ev;
-	const struct project *p = NULL;
-	const struct hashalgo *algo = NULL;
-	const struct principal *who = NULL;
-	char *args[3];
-	size_t nargs = 0, digest_len = 0, siglen = 0, dilen;
-	uint8_t digest[HASHALGO_MAX_DIGEST], di[HASHALGO_MAX_DIGESTINFO], sig[HSM_MAX_SIG];
-	char why[POLICYD_MAX_ERRTEXT], signers[POLICYD_MAX_ERRTEXT / 2], vis[80];
-	gpg_err_code_t code = 0;
+	struct sign_req req;
+	uint8_t sig[HSM_MAX_SIG];
+	size_t siglen = 0;
+	gpg_err_code_t code;
 	gpg_error_t r, ar;
 
-	memset(&ev, 0, sizeof(ev));
-	why[0] = '\0';
+	memset(&req, 0, sizeof(req));
 	rdlock(c->pd);
-	if ((r = cmdline_parse(line, opts, 1, args, 3, &nargs)) != 0 || nargs != 2 ||
-	    !opts[0].present || opts[0].value == NULL) {
-		code = r && gpg_err_code(r) == GPG_ERR_UNKNOWN_OPTION ? GPG_ERR_UNKNOWN_OPTION
-		                                                      : GPG_ERR_ASS_PARAMETER;
-		snprintf(why, sizeof(why), "usage: SIGN --hash=<algo> <project> <digest-hex>");
-		goto answer;
-	}
-	log_vis(opts[0].value, vis, sizeof(vis));
-	if (config_project_name_ok(args[0]))
-		ev.project = args[0];
-	else {
-		code = GPG_ERR_ASS_PARAMETER;
-		snprintf(why, sizeof(why), "not a project name ([A-Za-z0-9._-], 1-64 characters)");
-		goto answer;
-	}
-	algo = hashalgo_by_name(opts[0].value);
-	ev.hash = algo ? algo->name : vis;
-	if ((p = project_table_find(c->pd->projects, args[0])) == NULL) {
-		code = SIGNET_ERR_NO_KEY;
-		snprintf(why, sizeof(why), "no project %s (signet keylist shows yours)", args[0]);
-		goto answer;
-	}
-	ev.key_fpr = p->pub.fpr;
-	if ((who = policy_find_principal(p->conf->signers, p->conf->nsigners, c->uid, c->gid)) == NULL) {
-		policy_format_principals(p->conf->signers, p->conf->nsigners, signers, sizeof(signers));
-		code = SIGNET_ERR_DENIED;
-		snprintf(why, sizeof(why), "user %s is not a signer of project %s (signers: %s)",
-		         c->user, p->conf->name, signers);
-		goto answer;
-	}
-	if ((r = policy_check_hash(p->conf, algo, why, sizeof(why))) != 0) {
-		code = gpg_err_code(r);
-		if (algo == NULL)
-			snprintf(why, sizeof(why), "unknown hash algorithm \"%s\"", vis);
-		goto answer;
-	}
-	if ((r = hex_decode(args[1], strlen(args[1]), digest, sizeof(digest), &digest_len)) != 0) {
-		code = GPG_ERR_ASS_PARAMETER;
-		snprintf(why, sizeof(why), "the digest is not hex of at most %d bytes", HASHALGO_MAX_DIGEST);
-		goto answer;
-	}
-	ev.digest = digest;
-	ev.digest_len = digest_len;
-	if (digest_len != algo->digest_len) {
-		code = GPG_ERR_ASS_PARAMETER;
-		snprintf(why, sizeof(why), "a %s digest is %zu bytes, got %zu", algo->name,
-		         algo->digest_len, digest_len);
-		goto answer;
-	}
-	dilen = algo->prefix_len + digest_len;
-	memcpy(di, algo->prefix, algo->prefix_len);
-	memcpy(di + algo->prefix_len, digest, digest_len);
-	if ((r = hsm_sign_rsa_pkcs1(c->pd->hsm, p->key, di, dilen, sig, sizeof(sig), &siglen,
-	                            why, sizeof(why))) != 0) {
-		code = SIGNET_ERR_HSM;
-		log_error("sign for project %s: %s", p->conf->name, why);
-		goto answer;
-	}
-	ev.signature = sig;
-	ev.signature_len = siglen;
-	snprintf(why, sizeof(why), "signer %s:%s", who->kind == PRINCIPAL_GROUP ? "group" : "user", who->name);
+	if ((code = sign_check(c, line, &req)) == 0)
+		code = sign_digest(c, &req, sig, sizeof(sig), &siglen);
 
-answer:
 	/* Exactly one record per request, granted or not. */
-	ev.event = code == 0 ? "sign" : "deny";
-	ev.result = code == 0 ? "granted" : code == SIGNET_ERR_HSM ? "error" : "denied";
-	if (code == SIGNET_ERR_HSM)
-		ev.event = "sign";
-	ev.reason = why;
-	ar = audit_request(c, &ev);
+	req.ev.event = code == 0 || code == SIGNET_ERR_HSM ? "sign" : "deny";
+	req.ev.result = code == 0 ? "granted" : code == SIGNET_ERR_HSM ? "error" : "denied";
+	req.ev.reason = req.why;
+	ar = audit_request(c, &req.ev);
 	unlock(c->pd);
 	if (code != 0) {
 		log_info("deny uid %u (%s) project %s: %s", (unsigned)c->uid, c->user,
-		         ev.project ? ev.project : "-", why);
-		return fail(ctx, code, "%s", why);
-	}
-	if (ar != 0) {
+		         req.ev.project ? req.ev.project : "-", req.why);
+		r = fail(ctx, code, "%s", req.why);
+	} else if (ar != 0) {
 		/* No record, no signature. */
-		explicit_bzero(sig, sizeof(sig));
-		return fail(ctx, SIGNET_ERR_AUDIT, "the audit trail could not be written (%s); "
-		            "nothing was signed — tell the signet admin", gpg_strerror(ar));
+		r = fail(ctx, SIGNET_ERR_AUDIT, "the audit trail could not be written (%s); "
+		         "nothing was signed — tell the signet admin", gpg_strerror(ar));
+	} else {
+		r = assuan_send_data(ctx, sig, siglen);
 	}
-	r = assuan_send_data(ctx, sig, siglen);
 	explicit_bzero(sig, sizeof(sig));
 	return r;
 }
