@@ -74,12 +74,14 @@ $(BIN)/signet: $(call obj,$(AGENT_SRC)) $(LIBCOMMON)
 UNIT_EXTRA_test_policy := $(call obj,policyd/policy.c)
 UNIT_EXTRA_test_card   := $(call obj,scdaemon-shim/card.c)
 UNIT_EXTRA_test_certinfo := $(call obj,agent/certinfo.c)
+UNIT_EXTRA_test_keycache := $(call obj,scdaemon-shim/keycache.c) $(call obj,scdaemon-shim/card.c)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(LIBCOMMON) $(LIBS) -lcmocka
 $(B)/tests/test_policy: $(UNIT_EXTRA_test_policy)
 $(B)/tests/test_card: $(UNIT_EXTRA_test_card)
 $(B)/tests/test_certinfo: $(UNIT_EXTRA_test_certinfo)
+$(B)/tests/test_keycache: $(UNIT_EXTRA_test_keycache)
 
 deps:
 	@tests/deps.sh
@@ -117,6 +119,7 @@ build-fuzz/%: fuzz/%.c $(COMMON_SRC) $(POLICYD_SRC) $(SCD_SRC)
 
 # Fuzz targets that exercise a program's own parser link that module too.
 FUZZ_EXTRA_scdconf := scdaemon-shim/scdconf.c
+FUZZ_EXTRA_keycache := scdaemon-shim/keycache.c scdaemon-shim/card.c
 
 bench: $(PROGS)
 	@SIGNET_BIN=$(abspath $(BIN)) bench/run.sh

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "hex.h"
+#include "keycache.h"
 #include "log.h"
 #include "pdclient.h"
 #include "signet-err.h"
@@ -36,6 +38,12 @@ struct backend {
 	assuan_context_t idle[BACKEND_POOL_MAX];
 	time_t idle_since[BACKEND_POOL_MAX];
 	size_t nidle;
+	/* The cache on disk (NULL: none).  cache_file_stale: the file does
+	 * not hold the current keys (not loaded, or a save failed or left a
+	 * key out); set by backend_use_cache_file at start-up, then only
+	 * read and written under refresh_lock. */
+	char *cache_file;
+	int cache_file_stale;
 };
 
 static time_t
@@ -208,6 +216,7 @@ backend_free(struct backend *be)
 		pdclient_close(be->idle[--be->nidle]);
 	pthread_mutex_destroy(&be->lock);
 	pthread_mutex_destroy(&be->refresh_lock);
+	free(be->cache_file);
 	free(be->socket);
 	free(be);
 }
@@ -279,6 +288,78 @@ out:
 	return err;
 }
 
+/* Write KL (policyd's fresh list) to the cache file when the file lags
+ * behind: the key set changed, the file is missing, or the last save did
+ * not write every key.  Called under refresh_lock.  A failure is logged and
+ * leaves the file to the next refresh: the in-memory cache still works. */
+static void
+save_cache_file(struct backend *be, const struct card_keylist *kl, int changed)
+{
+	struct stat st;
+	size_t written = 0;
+	gpg_error_t err;
+
+	if (be->cache_file == NULL)
+		return;
+	if (!changed && !be->cache_file_stale && lstat(be->cache_file, &st) == 0)
+		return;
+	if ((err = keycache_save(be->cache_file, be->serial, kl, &written)) != 0) {
+		log_warn_e(err, "cannot write the key cache %s", be->cache_file);
+		be->cache_file_stale = 1;
+		return;
+	}
+	/* A key whose public key could not be fetched is missing from the
+	 * file: try again at the next refresh. */
+	be->cache_file_stale = written != kl->nkeys;
+	log_debug("key cache %s written: %zu of %zu key(s)", be->cache_file, written, kl->nkeys);
+}
+
+gpg_error_t
+backend_use_cache_file(struct backend *be, const char *path)
+{
+	struct card_keylist kl = { NULL, 0 };
+	char errtext[KEYCACHE_ERR_MAX];
+	gpg_error_t err;
+	size_t n;
+	int installed;
+
+	if (be == NULL || path == NULL)
+		return gpg_error(GPG_ERR_INV_VALUE);
+	free(be->cache_file);
+	if ((be->cache_file = strdup(path)) == NULL)
+		return gpg_error_from_syserror();
+	be->cache_file_stale = 1;
+	err = keycache_load(path, be->serial, &kl, errtext, sizeof(errtext));
+	if (gpg_err_code(err) == GPG_ERR_ENOENT) {
+		log_debug("no key cache %s yet", path);
+		return 0;
+	}
+	if (gpg_err_code(err) == GPG_ERR_WRONG_CARD) {
+		log_info("key cache ignored: %s", errtext);
+		return 0;
+	}
+	if (err != 0) {
+		/* Never fatal: policyd's next answer rewrites the file. */
+		log_warn("key cache ignored: %s", errtext[0] != '\0' ? errtext : gpg_strerror(err));
+		return 0;
+	}
+	n = kl.nkeys;
+	pthread_mutex_lock(&be->lock);
+	/* policyd's answer, if there already is one, wins. */
+	if ((installed = !be->have_refreshed)) {
+		card_keylist_clear(&be->cache);
+		be->cache = kl;
+		kl.keys = NULL;
+		kl.nkeys = 0;
+		be->cache_file_stale = 0;
+	}
+	pthread_mutex_unlock(&be->lock);
+	if (installed)
+		log_info("key cache %s: %zu key(s), used until signet-policyd answers", path, n);
+	card_keylist_clear(&kl);
+	return 0;
+}
+
 static gpg_error_t
 do_refresh(struct backend *be, int *changed)
 {
@@ -289,7 +370,7 @@ do_refresh(struct backend *be, int *changed)
 	const struct card_key *prev;
 	size_t i, kept = 0;
 	gpg_error_t err;
-	int in_step = 0;
+	int in_step = 0, diff;
 
 	if ((err = conn_get(be, &ctx)) != 0)
 		goto out;
@@ -326,10 +407,14 @@ do_refresh(struct backend *be, int *changed)
 		kept++;
 	}
 	fresh.nkeys = kept;
+	/* Only refreshes change the key set, and they hold refresh_lock:
+	 * OLD is still the cache's key set. */
+	diff = !card_keylist_same(&old, &fresh);
+	save_cache_file(be, &fresh, diff);
 
 	pthread_mutex_lock(&be->lock);
 	if (changed != NULL)
-		*changed = !card_keylist_same(&be->cache, &fresh);
+		*changed = diff;
 	card_keylist_clear(&be->cache);
 	be->cache = fresh;
 	fresh.keys = NULL;

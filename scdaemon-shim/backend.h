@@ -12,7 +12,8 @@
  * The key cache (KEYLIST + READKEY) is shared by all connections and
  * thread-safe; it survives policyd outages so that SERIALNO, KEYINFO and
  * READKEY keep answering (scd-protocol §6.3: any failure there makes
- * gpg-agent 2.4 prompt for the card). */
+ * gpg-agent 2.4 prompt for the card).  With a cache file (keycache.h) it
+ * also survives a restart of signet-scd while policyd is down. */
 #ifndef SIGNET_SCD_BACKEND_H
 #define SIGNET_SCD_BACKEND_H
 
@@ -45,6 +46,16 @@ enum backend_refresh {
 /* SOCKET: policyd's socket path; SERIAL: this card's serial (both copied). */
 gpg_error_t backend_new(const char *socket, const char *serial, struct backend **be);
 void backend_free(struct backend *be);
+
+/* Keep the key cache in PATH (copied) as well: load it now, before any
+ * refresh, so that listings answer while policyd is unreachable; then
+ * rewrite it after each successful refresh that changed the key set (or
+ * when the file is missing, or did not hold every key).  A missing file,
+ * one for another serial or a malformed one is logged and ignored; the
+ * first successful refresh replaces what was loaded.  Call once, at
+ * start-up, before the server threads run.  Returns 0, or ENOMEM /
+ * GPG_ERR_INV_VALUE (then no file is used). */
+gpg_error_t backend_use_cache_file(struct backend *be, const char *path);
 
 /* Re-read the key list from policyd as WHEN says.  *CHANGED (may be NULL) is
  * set to 1 when the set of keys differs from before.  On failure the cache

@@ -17,6 +17,7 @@
 #include <gcrypt.h>
 
 #include "backend.h"
+#include "keycache.h"
 #include "log.h"
 #include "scdconf.h"
 #include "server.h"
@@ -168,6 +169,14 @@ main(int argc, char **argv)
 		err = backend_new(server.conf->policyd_socket, server.conf->serial, &server.be);
 		if (err != 0)
 			log_fatal("backend: %s", gpg_strerror(err));
+		/* The keys of the last run first: if policyd is down now,
+		 * KEYINFO and SERIALNO --all must still answer, or gpg-agent
+		 * 2.4 asks for the card without end (scd-protocol §6.3). */
+		n = snprintf(path, sizeof(path), "%s/%s", server.homedir, KEYCACHE_NAME);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			log_warn("home %s too long for the key cache file", server.homedir);
+		else if ((err = backend_use_cache_file(server.be, path)) != 0)
+			log_warn_e(err, "key cache %s not used", path);
 		/* Fill the key cache now, so that KEYINFO can answer even if
 		 * policyd goes away later.  Failure is logged and not fatal. */
 		backend_refresh(server.be, BACKEND_REFRESH_FORCE, NULL);

@@ -605,8 +605,116 @@ def test_with_policyd(tmp, sock):
         dt = time.monotonic() - t0
         check(st == "ERR" and code_of(err) == E_ECONNREFUSED and dt < 2.0,
               "PKSIGN with policyd unreachable: Connection refused in %.2f s (%s)" % (dt, err))
+        kill(p)
+        p = test_key_file(tmp, sock, alt, serial, grip, ref, sexp, di)
     finally:
         kill(p)
+
+
+def dead_socket(path):
+    """A Unix socket file nobody listens on: connect() gets ECONNREFUSED,
+    as after policyd died without removing its socket."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    s.close()
+
+
+def test_key_file(tmp, sock, alt, serial, grip, ref, sexp, di):
+    """$GNUPGHOME/signet-scd.keys: a signet-scd started while policyd is
+    unreachable (gpg-agent restarted) still answers SERIALNO --all, KEYINFO
+    and READKEY from the keys of its last run (scd-protocol §2.3/§6.3).
+    Returns the running process for the caller to end."""
+    print("   (key cache file: a new signet-scd while policyd is unreachable)")
+    home = os.path.join(tmp, "g6")
+    os.mkdir(home, 0o700)
+    keyfile = os.path.join(home, "signet-scd.keys")
+    logfile = os.path.join(home, "signet-scd.log")
+    with open(os.path.join(home, "signet-scd.conf"), "w") as f:
+        f.write("policyd_socket = %s\nserial = %s\n" % (alt, serial))
+    if os.path.lexists(alt):
+        os.unlink(alt)
+    os.symlink(sock, alt)
+    p, a = start_scd(home)
+    a.readline()
+    st, _, s, _ = a.transact("LEARN --force", timeout=30)
+    check(st == "OK" and any(x.startswith("KEYPAIRINFO " + grip) for x in s),
+          "LEARN with policyd reachable")
+    try:
+        mode = stat.S_IMODE(os.lstat(keyfile).st_mode)
+        with open(keyfile) as f:
+            lines = f.read().split("\n")
+    except OSError as ex:
+        mode, lines = None, ["(%s)" % ex]
+    check(mode == 0o600, "signet-scd.keys written, mode 0600 (%s)" % (oct(mode) if mode else lines[0]))
+    check(lines[0] == "# signet-scd key cache v1 serial=" + serial, "signet-scd.keys header (%s)" % lines[0][:80])
+    project = ref[len("SIGNET."):]
+    check(any(l.startswith("KEY %s %s rsa" % (project, grip)) and l.endswith(" " + sexp.hex().upper())
+              for l in lines[1:]), "signet-scd.keys lists the key with its public key")
+    check(not [n for n in os.listdir(home) if n.startswith("signet-scd.keys.")],
+          "no temporary file left beside signet-scd.keys")
+    kill(p)
+
+    # policyd unreachable: its socket path now leads to a dead socket.
+    os.unlink(alt)
+    dead_socket(alt)
+    p, a = start_scd(home)
+    a.readline()
+    st, _, s, err = a.transact("SERIALNO --all")
+    check(st == "OK" and s == ["SERIALNO " + serial], "restart, policyd down: SERIALNO --all (%s)" % err)
+    st, _, s, err = a.transact("KEYINFO " + grip)
+    check(st == "OK" and s == ["KEYINFO %s T %s %s sc" % (grip, serial, ref)],
+          "restart, policyd down: KEYINFO <grip> from signet-scd.keys (%s %s)" % (s, err))
+    st, data, s, err = a.transact("READKEY --info -- " + grip)
+    check(st == "OK" and len(s) == 1 and s[0].startswith("KEYPAIRINFO %s %s sc " % (grip, ref)) and
+          data == sexp, "restart, policyd down: READKEY --info -- <grip> from signet-scd.keys (%s)" % err)
+    st, _, s, err = a.transact("KEYINFO --list")
+    check(st == "OK" and any(x.split()[1] == grip for x in s),
+          "restart, policyd down: KEYINFO --list from signet-scd.keys (%s)" % err)
+    a.transact("SETDATA " + di.hex())
+    t0 = time.monotonic()
+    st, _, _, err = a.transact("PKSIGN --hash=sha256 " + grip, timeout=10)
+    dt = time.monotonic() - t0
+    check(st == "ERR" and code_of(err) == E_ECONNREFUSED and source_of(err) == SRC_SCD and dt < 2.0,
+          "restart, policyd down: PKSIGN Connection refused from SCD in %.2f s (%s)" % (dt, err))
+    with open(logfile) as f:
+        log = f.read()
+    check("key cache %s: " % keyfile in log and "used until signet-policyd answers" in log,
+          "signet-scd.log says the keys came from signet-scd.keys")
+    kill(p)
+
+    # A damaged file is logged with file:line and ignored, never fatal.
+    with open(keyfile) as f:
+        text = f.read()
+    with open(keyfile, "w") as f:
+        f.write(text.replace(" rsa", " dsa", 1))
+    os.chmod(keyfile, 0o600)
+    p, a = start_scd(home)
+    a.readline()
+    st, _, _, err = a.transact("KEYINFO " + grip)
+    check(st == "ERR" and code_of(err) == E_NOT_FOUND and p.poll() is None,
+          "damaged signet-scd.keys: ignored, KEYINFO Not found, no crash (%s)" % err)
+    st, _, s, _ = a.transact("SERIALNO --all")
+    check(st == "OK" and s == ["SERIALNO " + serial], "damaged signet-scd.keys: SERIALNO --all")
+    with open(logfile) as f:
+        check(keyfile + ":2: " in f.read(), "damaged signet-scd.keys: logged as file:line")
+    kill(p)
+
+    # Another card's file (another Signet installation) is ignored too.
+    with open(keyfile, "w") as f:
+        f.write(text.replace(serial, OTHER_SERIAL, 1))
+    p, a = start_scd(home)
+    a.readline()
+    st, _, _, err = a.transact("KEYINFO " + grip)
+    check(st == "ERR" and code_of(err) == E_NOT_FOUND, "signet-scd.keys of another serial: ignored (%s)" % err)
+
+    # policyd back: its answer replaces the file.
+    os.unlink(alt)
+    os.symlink(sock, alt)
+    st, _, s, _ = a.transact("LEARN --force", timeout=30)
+    check(st == "OK" and any(x.startswith("KEYPAIRINFO " + grip) for x in s), "LEARN once policyd is back")
+    with open(keyfile) as f:
+        check(f.read() == text, "signet-scd.keys rewritten from policyd's answer")
+    return p
 
 
 def main():
