@@ -90,7 +90,7 @@ note "init: modes right, PINs random and never printed, second run changes nothi
 
 # ---- status without policyd, start, start again, stop, start
 expect 1 "$SIGNET" --home "$H" status
-grep -q "signet-policyd is not running at $H/run/policyd.sock; start it with \`signet start\`" "$W/err" ||
+grep -q "signet-policyd is not running at $H/run/policyd.sock; start it with \`signet --home $H start\`" "$W/err" ||
 	fail "status without policyd: $(cat "$W/err")"
 grep -q "from $H/signet.conf" "$W/out" || fail "status does not say where the socket came from"
 expect 0 "$SIGNET" --home "$H" start
