@@ -344,6 +344,72 @@ out:
 	return leave_cmd("LEARN", err);
 }
 
+/* GETATTR names answered the same way every time: VALUE as the status
+ * line, or OK with no status line when VALUE is NULL. */
+static const struct {
+	const char *name;
+	const char *value;
+} fixed_attrs[] = {
+	{ "APPTYPE",      CARD_APPTYPE },
+	{ "EXTCAP",       CARD_EXTCAP },
+	{ "CHV-STATUS",   CARD_CHV_STATUS },
+	{ "SIG-COUNTER",  "0" },
+	{ "MANUFACTURER", CARD_MANUFACTURER },
+	{ "DISP-NAME",    NULL },   /* no cardholder: gpg shows "[not set]" */
+	/* KEY-FPR: OK with no fingerprint, never a fingerprint (scd-protocol
+	 * §11.2: it would hijack gpg's default key).  Not an error either:
+	 * gpg 2.2 looking for a default key (sign without -u) log_error()s a
+	 * failed KEY-FPR and then exits 2 even though it signed; with no
+	 * KEY-FPR line it just uses its default key, and its decryption
+	 * search skips the card (observed with 2.2.40). */
+	{ "KEY-FPR",      NULL },
+};
+
+/* GETATTR names answered from the key list. */
+static int
+is_key_attr(const char *name)
+{
+	return strcmp(name, "KEY-ATTR") == 0 || strcmp(name, "KEY-TIME") == 0 ||
+	       strcmp(name, "$SIGNKEYID") == 0 || strcmp(name, "KEY-STATUS") == 0;
+}
+
+/* KEY-STATUS lists every key; KEY-ATTR, KEY-TIME and $SIGNKEYID describe
+ * the first one (the signing slot). */
+static gpg_error_t
+write_key_attr(assuan_context_t ctx, struct scd_server *srv, const char *name)
+{
+	struct card_keylist kl = { NULL, 0 };
+	char buf[CARD_LINE_MAX];
+	size_t i;
+	gpg_error_t err;
+
+	/* From the cache: gpg asks these on every card-status and
+	 * default-key lookup (scd-protocol §11.2: keep them cheap). */
+	refresh(srv, BACKEND_REFRESH_STALE);
+	if ((err = backend_keys(srv->be, &kl)) != 0)
+		goto out;
+	if (strcmp(name, "KEY-STATUS") == 0) {
+		for (i = 0; i < kl.nkeys && err == 0; i++) {
+			snprintf(buf, sizeof(buf), "%s 1", kl.keys[i].keyref);
+			err = assuan_write_status(ctx, name, buf);
+		}
+	} else if (kl.nkeys == 0) {
+		err = strcmp(name, "$SIGNKEYID") == 0 ?
+		      set_error(ctx, GPG_ERR_NO_SECKEY, "no key on the card") : 0;
+	} else if (strcmp(name, "KEY-ATTR") == 0) {
+		if ((err = card_format_keyattr(&kl.keys[0], 1, buf, sizeof(buf))) == 0)
+			err = assuan_write_status(ctx, name, buf);
+	} else if (strcmp(name, "KEY-TIME") == 0) {
+		snprintf(buf, sizeof(buf), "1 %lu", (unsigned long)kl.keys[0].created);
+		err = assuan_write_status(ctx, name, buf);
+	} else {
+		err = assuan_write_status(ctx, name, kl.keys[0].keyref);
+	}
+out:
+	card_keylist_clear(&kl);
+	return err;
+}
+
 static const char hlp_getattr[] =
 	"GETATTR NAME [KEYGRIP]\n"
 	"\n"
@@ -357,9 +423,8 @@ cmd_getattr(assuan_context_t ctx, char *line)
 {
 	struct scd_conn *c = conn_of(ctx);
 	struct scd_server *srv = c->srv;
-	struct card_keylist kl = { NULL, 0 };
 	char *args[2];
-	char buf[CARD_LINE_MAX], disp[32], esc[64];
+	char disp[32], esc[64];
 	const char *name;
 	size_t nargs = 0, i;
 	gpg_error_t err;
@@ -373,64 +438,27 @@ cmd_getattr(assuan_context_t ctx, char *line)
 		goto out;
 	}
 	name = args[0];
+	for (i = 0; i < sizeof(fixed_attrs) / sizeof(fixed_attrs[0]); i++) {
+		if (strcmp(name, fixed_attrs[i].name) == 0) {
+			err = fixed_attrs[i].value != NULL ?
+			      assuan_write_status(ctx, name, fixed_attrs[i].value) : 0;
+			goto out;
+		}
+	}
 	if (strcmp(name, "SERIALNO") == 0) {
 		err = write_serialno(ctx, srv, 0);
 	} else if (strcmp(name, "$DISPSERIALNO") == 0) {
 		if ((err = serial_display(srv->conf->serial, disp, sizeof(disp))) == 0 &&
 		    (err = card_status_escape(disp, esc, sizeof(esc))) == 0)
 			err = assuan_write_status(ctx, name, esc);
-	} else if (strcmp(name, "APPTYPE") == 0) {
-		err = assuan_write_status(ctx, name, CARD_APPTYPE);
-	} else if (strcmp(name, "EXTCAP") == 0) {
-		err = assuan_write_status(ctx, name, CARD_EXTCAP);
-	} else if (strcmp(name, "CHV-STATUS") == 0) {
-		err = assuan_write_status(ctx, name, CARD_CHV_STATUS);
-	} else if (strcmp(name, "SIG-COUNTER") == 0) {
-		err = assuan_write_status(ctx, name, "0");
-	} else if (strcmp(name, "MANUFACTURER") == 0) {
-		err = assuan_write_status(ctx, name, CARD_MANUFACTURER);
-	} else if (strcmp(name, "DISP-NAME") == 0) {
-		err = 0;  /* no cardholder: gpg shows "[not set]" */
-	} else if (strcmp(name, "KEY-FPR") == 0) {
-		/* OK with no fingerprint, never a fingerprint (scd-protocol
-		 * §11.2: it would hijack gpg's default key).  Not an error
-		 * either: gpg 2.2 looking for a default key (sign without -u)
-		 * log_error()s a failed KEY-FPR and then exits 2 even though
-		 * it signed; with no KEY-FPR line it just uses its default
-		 * key, and its decryption search skips the card (observed
-		 * with 2.2.40). */
-		err = 0;
-	} else if (strcmp(name, "KEY-ATTR") == 0 || strcmp(name, "KEY-TIME") == 0 ||
-	           strcmp(name, "$SIGNKEYID") == 0 || strcmp(name, "KEY-STATUS") == 0) {
-		/* From the cache: gpg asks these on every card-status and
-		 * default-key lookup (scd-protocol §11.2: keep them cheap). */
-		refresh(srv, BACKEND_REFRESH_STALE);
-		if ((err = backend_keys(srv->be, &kl)) != 0)
-			goto out;
-		if (strcmp(name, "KEY-STATUS") == 0) {
-			for (i = 0; i < kl.nkeys && err == 0; i++) {
-				snprintf(buf, sizeof(buf), "%s 1", kl.keys[i].keyref);
-				err = assuan_write_status(ctx, name, buf);
-			}
-		} else if (kl.nkeys == 0) {
-			err = strcmp(name, "$SIGNKEYID") == 0 ?
-			      set_error(ctx, GPG_ERR_NO_SECKEY, "no key on the card") : 0;
-		} else if (strcmp(name, "KEY-ATTR") == 0) {
-			if ((err = card_format_keyattr(&kl.keys[0], 1, buf, sizeof(buf))) == 0)
-				err = assuan_write_status(ctx, name, buf);
-		} else if (strcmp(name, "KEY-TIME") == 0) {
-			snprintf(buf, sizeof(buf), "1 %lu", (unsigned long)kl.keys[0].created);
-			err = assuan_write_status(ctx, name, buf);
-		} else {
-			err = assuan_write_status(ctx, name, kl.keys[0].keyref);
-		}
+	} else if (is_key_attr(name)) {
+		err = write_key_attr(ctx, srv, name);
 	} else {
 		/* The encryption and authentication slots (a signing-only
 		 * card) and everything unknown. */
 		err = set_error(ctx, GPG_ERR_INV_NAME, "attribute not supported");
 	}
 out:
-	card_keylist_clear(&kl);
 	return leave_cmd("GETATTR", err);
 }
 
@@ -769,6 +797,7 @@ static const char hlp_restart[] =
 	"RESTART\n"
 	"\n"
 	"End of a gpg-agent session on the pipe: forget the SETDATA data.";
+/* Also the RESET notification: a reset forgets the data the same way. */
 static gpg_error_t
 cmd_restart(assuan_context_t ctx, char *line)
 {
@@ -873,16 +902,6 @@ option_handler(assuan_context_t ctx, const char *key, const char *value)
 	return 0;
 }
 
-static gpg_error_t
-reset_notify(assuan_context_t ctx, char *line)
-{
-	struct scd_conn *c = conn_of(ctx);
-
-	(void)line;
-	c->datalen = 0;
-	return 0;
-}
-
 /* The only list of commands. */
 static const struct cmdtable_entry commands[] = {
 	{ "GETINFO",    cmd_getinfo,    hlp_getinfo },
@@ -930,7 +949,7 @@ command_attach(assuan_context_t ctx, struct scd_server *srv, int is_pipe, struct
 	conn->is_pipe = is_pipe;
 	if ((err = cmdtable_register(ctx, commands, sizeof(commands) / sizeof(commands[0]))) != 0 ||
 	    (err = assuan_register_option_handler(ctx, option_handler)) != 0 ||
-	    (err = assuan_register_reset_notify(ctx, reset_notify)) != 0)
+	    (err = assuan_register_reset_notify(ctx, cmd_restart)) != 0)
 		goto out;
 	assuan_set_hello_line(ctx, SCD_HELLO);
 	assuan_set_pointer(ctx, conn);
