@@ -184,8 +184,24 @@ out:
 	return rc;
 }
 
+/* What `project create` makes, gathered and checked before KEYGEN. */
+struct create_req {
+	const char *name;
+	const char *uid;
+	enum key_algo algo;
+	char signers[PROJECT_SIGNERS_MAX];    /* "user:a group:b" */
+	int default_signer;                   /* no --signer: the caller */
+	char cert[PATH_MAX];
+	char head[PROJECT_SECTION_MAX];       /* "[project NAME]\n", later "key = URI\n" */
+	size_t hpos;
+	char lines[PROJECT_SECTION_MAX];      /* the section's other lines */
+	size_t lpos;
+};
+
+/* The command line of `project create` into REQ: CLI_EXIT_OK,
+ * CLI_HELP_SHOWN, or the failure's exit code (printed). */
 static int
-project_create(struct cli *cli, int argc, char **argv)
+create_parse(struct cli *cli, int argc, char **argv, struct create_req *req)
 {
 	static const struct option opts[] = {
 		{ "home", required_argument, NULL, 'H' },
@@ -195,36 +211,28 @@ project_create(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct signet_config *cfg = NULL, *newcfg = NULL;
 	struct principal *signers = NULL;
-	assuan_context_t ctx = NULL;
-	const struct project_conf *existing;
-	const char *name, *algo_s = NULL, *uid = NULL;
-	char signers_s[PROJECT_SIGNERS_MAX], user[128], cert[PATH_MAX], created_s[32];
-	char section[PROJECT_SECTION_MAX], head[PROJECT_SECTION_MAX], cmd[128], errtext[256];
-	struct keyuri key = { "" };
-	size_t nsigners = 0, spos = 0, hpos = 0, pos;
-	enum key_algo algo;
-	struct home h;
-	struct stat st;
+	const char *algo_s = NULL;
+	char user[128], errtext[256];
+	size_t nsigners = 0, spos = 0;
 	gpg_error_t err;
-	int c, rc, n, default_signer = 0;
+	int c, rc, n;
 
-	signers_s[0] = '\0';
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H': cli->home_arg = optarg; break;
 		case 'a': algo_s = optarg; break;
-		case 'u': uid = optarg; break;
+		case 'u': req->uid = optarg; break;
 		case 's':
-			n = snprintf(signers_s + spos, sizeof(signers_s) - spos, "%s%s", spos ? " " : "", optarg);
-			if (n < 0 || (size_t)n >= sizeof(signers_s) - spos)
+			n = snprintf(req->signers + spos, sizeof(req->signers) - spos, "%s%s",
+			             spos ? " " : "", optarg);
+			if (n < 0 || (size_t)n >= sizeof(req->signers) - spos)
 				return cli_usage(PROJECT_USAGE, "project create: too many --signer values");
 			spos += (size_t)n;
 			break;
-		case 'h': printf("usage: signet %s\n", PROJECT_USAGE); return CLI_EXIT_OK;
+		case 'h': printf("usage: signet %s\n", PROJECT_USAGE); return CLI_HELP_SHOWN;
 		default: return cli_bad_option(PROJECT_USAGE, argc, argv, c);
 		}
 	}
@@ -232,116 +240,150 @@ project_create(struct cli *cli, int argc, char **argv)
 		return cli_usage(PROJECT_USAGE, "project create: the project NAME is missing");
 	if (optind + 1 != argc)
 		return cli_usage(PROJECT_USAGE, "project create: unexpected argument '%s'", argv[optind + 1]);
-	name = argv[optind];
-	if (!config_project_name_ok(name))
+	req->name = argv[optind];
+	if (!config_project_name_ok(req->name))
 		return cli_fail("check project name '%s': use 1 to %d characters of A-Z a-z 0-9 . _ -; "
-		                "choose another name", name, PROJECT_NAME_MAX);
+		                "choose another name", req->name, PROJECT_NAME_MAX);
 	if (algo_s == NULL)
 		return cli_usage(PROJECT_USAGE, "project create: --algo is required (rsa2048, rsa3072 or rsa4096)");
-	if ((algo = key_algo_parse(algo_s)) == KEY_ALGO_NONE)
+	if ((req->algo = key_algo_parse(algo_s)) == KEY_ALGO_NONE)
 		return cli_fail("check --algo '%s': unknown key algorithm; use rsa2048, rsa3072 or rsa4096", algo_s);
-	if (uid == NULL)
+	if (req->uid == NULL)
 		return cli_usage(PROJECT_USAGE, "project create: --uid 'Name <mail>' is required");
-	if ((rc = check_uid(uid)) != 0)
+	if ((rc = check_uid(req->uid)) != 0)
 		return rc;
 	if (spos == 0) {
 		platform_user_name(getuid(), user, sizeof(user));
 		if (user[0] == '#')
 			return cli_fail("choose the default signer: your uid %ld has no user name; give --signer",
 			                (long)getuid());
-		snprintf(signers_s, sizeof(signers_s), "user:%s", user);
-		default_signer = 1;
+		snprintf(req->signers, sizeof(req->signers), "user:%s", user);
+		req->default_signer = 1;
 	}
 	errtext[0] = '\0';
-	if ((err = principals_parse(signers_s, &signers, &nsigners, errtext, sizeof(errtext))) != 0)
-		return cli_fail("check --signer '%s': %s; use user:NAME or group:NAME", signers_s,
+	err = principals_parse(req->signers, &signers, &nsigners, errtext, sizeof(errtext));
+	principals_free(signers, nsigners);
+	if (err != 0)
+		return cli_fail("check --signer '%s': %s; use user:NAME or group:NAME", req->signers,
 		                errtext[0] ? errtext : gpg_strerror(err));
+	return CLI_EXIT_OK;
+}
 
-	if ((rc = home_open(cli, &h, &cfg)) != 0)
-		goto out;
-	if ((existing = config_find_project(cfg, name)) != NULL) {
-		rc = cli_fail("create project %s: it already exists in %s (line %d); choose another name "
-		              "(`signet project list` shows the projects)", name, h.conf, existing->line);
-		goto out;
-	}
-	if (cfg->nprojects >= CONFIG_MAX_PROJECTS) {
-		rc = cli_fail("create project %s: %s already has %d projects, the limit; remove unused ones",
-		              name, h.conf, CONFIG_MAX_PROJECTS);
-		goto out;
-	}
-	if ((err = home_cert_path(&h, name, cert, sizeof(cert))) != 0) {
-		rc = cli_fail("create project %s: certificate path too long; choose a shorter --home", name);
-		goto out;
-	}
-	if (lstat(cert, &st) == 0) {
-		rc = cli_fail("create project %s: %s exists but no [project %s] is in %s; move that file "
-		              "away or choose another name", name, cert, name, h.conf);
-		goto out;
-	}
-	/* Everything but the key URI, checked now so that nothing fails after
-	 * KEYGEN for a reason we could have seen before. */
+/* Everything but the key URI, checked against the home now so that nothing
+ * fails after KEYGEN for a reason we could have seen before: the name is
+ * new, there is room, the certificate path is free, and the section lines
+ * fit signet.conf. */
+static int
+create_prepare(const struct home *h, const struct signet_config *cfg, struct create_req *req)
+{
+	const struct project_conf *existing;
+	char created_s[32];
+	struct stat st;
+	int n, rc;
+
+	if ((existing = config_find_project(cfg, req->name)) != NULL)
+		return cli_fail("create project %s: it already exists in %s (line %d); choose another name "
+		                "(`signet project list` shows the projects)", req->name, h->conf, existing->line);
+	if (cfg->nprojects >= CONFIG_MAX_PROJECTS)
+		return cli_fail("create project %s: %s already has %d projects, the limit; remove unused ones",
+		                req->name, h->conf, CONFIG_MAX_PROJECTS);
+	if (home_cert_path(h, req->name, req->cert, sizeof(req->cert)) != 0)
+		return cli_fail("create project %s: certificate path too long; choose a shorter --home", req->name);
+	if (lstat(req->cert, &st) == 0)
+		return cli_fail("create project %s: %s exists but no [project %s] is in %s; move that file "
+		                "away or choose another name", req->name, req->cert, req->name, h->conf);
 	snprintf(created_s, sizeof(created_s), "%lld", (long long)time(NULL));
-	n = snprintf(head, sizeof(head), "[project %s]\n", name);
-	if (n < 0 || (size_t)n >= sizeof(head)) {
-		rc = cli_fail("create project %s: name too long", name);
-		goto out;
-	}
-	hpos = (size_t)n;
-	pos = 0;
-	if ((rc = add_line(section, sizeof(section), &pos, h.conf, "algo", key_algo_name(algo))) != 0 ||
-	    (rc = add_line(section, sizeof(section), &pos, h.conf, "uid", uid)) != 0 ||
-	    (rc = add_line(section, sizeof(section), &pos, h.conf, "created", created_s)) != 0 ||
-	    (rc = add_line(section, sizeof(section), &pos, h.conf, "cert", cert)) != 0 ||
-	    (rc = add_line(section, sizeof(section), &pos, h.conf, "signers", signers_s)) != 0)
-		goto out;
+	n = snprintf(req->head, sizeof(req->head), "[project %s]\n", req->name);
+	if (n < 0 || (size_t)n >= sizeof(req->head))
+		return cli_fail("create project %s: name too long", req->name);
+	req->hpos = (size_t)n;
+	req->lpos = 0;
+	if ((rc = add_line(req->lines, sizeof(req->lines), &req->lpos, h->conf, "algo",
+	                   key_algo_name(req->algo))) != 0 ||
+	    (rc = add_line(req->lines, sizeof(req->lines), &req->lpos, h->conf, "uid", req->uid)) != 0 ||
+	    (rc = add_line(req->lines, sizeof(req->lines), &req->lpos, h->conf, "created", created_s)) != 0 ||
+	    (rc = add_line(req->lines, sizeof(req->lines), &req->lpos, h->conf, "cert", req->cert)) != 0 ||
+	    (rc = add_line(req->lines, sizeof(req->lines), &req->lpos, h->conf, "signers", req->signers)) != 0)
+		return rc;
+	return CLI_EXIT_OK;
+}
 
-	if ((rc = pd_open(cfg->socket, 0, &ctx)) != 0)
-		goto out;
-	if (default_signer)
-		printf("no --signer given: %s (you) may sign with project %s\n", signers_s, name);
-	snprintf(cmd, sizeof(cmd), "KEYGEN --algo=%s %s", key_algo_name(algo), name);
+/* KEYGEN on policyd; the new key's URI into KEY. */
+static int
+create_keygen(assuan_context_t ctx, const struct home *h, const struct signet_config *cfg,
+              const struct create_req *req, struct keyuri *key)
+{
+	char cmd[128];
+	gpg_error_t err;
+	int rc;
+
+	if (req->default_signer)
+		printf("no --signer given: %s (you) may sign with project %s\n", req->signers, req->name);
+	snprintf(cmd, sizeof(cmd), "KEYGEN --algo=%s %s", key_algo_name(req->algo), req->name);
 	printf("generating a %s key on the HSM token '%s' (this can take a while)...\n",
-	       key_algo_name(algo), cfg->token ? cfg->token : "?");
+	       key_algo_name(req->algo), cfg->token ? cfg->token : "?");
 	fflush(stdout);
-	if ((rc = pd_call(ctx, cmd, NULL, NULL, keyuri_cb, &key, "generate the key (KEYGEN)", NULL, &err)) != 0) {
+	if ((rc = pd_call(ctx, cmd, NULL, NULL, keyuri_cb, key, "generate the key (KEYGEN)", NULL, &err)) != 0) {
 		if (gpg_err_code(err) == GPG_ERR_EEXIST)
 			fprintf(stderr, "signet: a key labelled '%s' is already on the token but no project uses "
 			        "it; choose another project name, or delete that key with pkcs11-tool "
-			        "(--delete-object --label %s) if it is left over\n", name, name);
-		goto out;
+			        "(--delete-object --label %s) if it is left over\n", req->name, req->name);
+		return rc;
 	}
-	if (key.uri[0] == '\0') {
-		rc = cli_fail("generate the key (KEYGEN): signet-policyd sent no KEYURI; see its log (%s)",
-		              cfg->log ? cfg->log : h.log);
+	if (key->uri[0] == '\0')
+		return cli_fail("generate the key (KEYGEN): signet-policyd sent no KEYURI; see its log (%s)",
+		                cfg->log ? cfg->log : h->log);
+	return CLI_EXIT_OK;
+}
+
+/* The section, key line first, appended to signet.conf. */
+static int
+create_write(const struct home *h, struct create_req *req, const struct keyuri *key)
+{
+	int n;
+
+	n = snprintf(req->head + req->hpos, sizeof(req->head) - req->hpos, "key = %s\n", key->uri);
+	if (n < 0 || (size_t)n >= sizeof(req->head) - req->hpos || (size_t)n - 1 > CONFIG_MAX_LINE)
+		return cli_fail("write %s: the key URI '%s' is longer than a signet.conf line allows; the key "
+		                "is on the token but no project uses it, delete it with pkcs11-tool", h->conf,
+		                key->uri);
+	req->hpos += (size_t)n;
+	if (req->hpos + req->lpos >= sizeof(req->head))
+		return cli_fail("write %s: the project section is too long; shorten --uid or --signer", h->conf);
+	memcpy(req->head + req->hpos, req->lines, req->lpos);
+	req->hpos += req->lpos;
+	return append_section(h, req->head, req->hpos);
+}
+
+static int
+project_create(struct cli *cli, int argc, char **argv)
+{
+	struct signet_config *cfg = NULL, *newcfg = NULL;
+	assuan_context_t ctx = NULL;
+	struct create_req req;
+	struct keyuri key = { "" };
+	struct home h;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	if ((rc = create_parse(cli, argc, argv, &req)) != CLI_EXIT_OK)
+		return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
+	if ((rc = home_open(cli, &h, &cfg)) != 0 ||
+	    (rc = create_prepare(&h, cfg, &req)) != 0 ||
+	    (rc = pd_open(cfg->socket, 0, &ctx)) != 0 ||
+	    (rc = create_keygen(ctx, &h, cfg, &req, &key)) != 0 ||
+	    (rc = create_write(&h, &req, &key)) != 0)
 		goto out;
-	}
-	/* The key line goes first in the section. */
-	n = snprintf(head + hpos, sizeof(head) - hpos, "key = %s\n", key.uri);
-	if (n < 0 || (size_t)n >= sizeof(head) - hpos || (size_t)n - 1 > CONFIG_MAX_LINE) {
-		rc = cli_fail("write %s: the key URI '%s' is longer than a signet.conf line allows; the key "
-		              "is on the token but no project uses it, delete it with pkcs11-tool", h.conf, key.uri);
-		goto out;
-	}
-	hpos += (size_t)n;
-	if (hpos + pos >= sizeof(head)) {
-		rc = cli_fail("write %s: the project section is too long; shorten --uid or --signer", h.conf);
-		goto out;
-	}
-	memcpy(head + hpos, section, pos);
-	hpos += pos;
-	if ((rc = append_section(&h, head, hpos)) != 0)
-		goto out;
-	printf("added [project %s] to %s (key %s)\n", name, h.conf, key.uri);
+	printf("added [project %s] to %s (key %s)\n", req.name, h.conf, key.uri);
 	if ((rc = pd_call(ctx, "RELOAD", NULL, NULL, NULL, NULL, "make signet-policyd re-read its configuration "
 	                  "(RELOAD)", NULL, NULL)) != 0)
 		goto out;
 	if ((rc = home_load_config(&h, &newcfg)) != 0)
 		goto out;
-	rc = certify(ctx, config_find_project(newcfg, name), name);
+	rc = certify(ctx, config_find_project(newcfg, req.name), req.name);
 out:
 	if (ctx != NULL)
 		pdclient_close(ctx);
-	principals_free(signers, nsigners);
 	config_free(newcfg);
 	config_free(cfg);
 	return rc;

@@ -485,8 +485,17 @@ print_summary(const struct setup *s)
 	}
 }
 
-int
-setup_command(struct cli *cli, int argc, char **argv)
+/* The command line of `signet setup`. */
+struct setup_args {
+	const char *gnupghome;
+	char *want[CONFIG_MAX_PROJECTS];   /* --project NAME, in order */
+	size_t nwant;
+};
+
+/* Parse ARGV into A (and --socket into S): CLI_EXIT_OK, CLI_HELP_SHOWN, or
+ * the failure's exit code (printed). */
+static int
+setup_parse(struct cli *cli, int argc, char **argv, struct setup *s, struct setup_args *a)
 {
 	static const struct option opts[] = {
 		{ "home", required_argument, NULL, 'H' },
@@ -496,40 +505,74 @@ setup_command(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct signet_config *cfg = NULL;
-	assuan_context_t ctx = NULL;
-	struct setup s;
-	struct home h;
-	const char *gnupghome = NULL;
-	char *want[CONFIG_MAX_PROJECTS];
-	size_t nwant = 0;
-	gpg_error_t err;
-	int c, rc;
+	int c;
 
-	memset(&s, 0, sizeof(s));
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H': cli->home_arg = optarg; break;
-		case 'g': gnupghome = optarg; break;
-		case 'S': s.socket = optarg; break;
+		case 'g': a->gnupghome = optarg; break;
+		case 'S': s->socket = optarg; break;
 		case 'p':
-			if (nwant >= CONFIG_MAX_PROJECTS)
+			if (a->nwant >= CONFIG_MAX_PROJECTS)
 				return cli_usage(SETUP_USAGE, "setup: too many --project options");
 			if (!config_project_name_ok(optarg))
 				return cli_fail("check --project '%s': not a valid project name (A-Z a-z 0-9 . _ -, at "
 				                "most %d); see `signet status`", optarg, PROJECT_NAME_MAX);
-			want[nwant++] = optarg;
+			a->want[a->nwant++] = optarg;
 			break;
-		case 'h': printf("usage: signet %s\n", SETUP_USAGE); return CLI_EXIT_OK;
+		case 'h': printf("usage: signet %s\n", SETUP_USAGE); return CLI_HELP_SHOWN;
 		default: return cli_bad_option(SETUP_USAGE, argc, argv, c);
 		}
 	}
 	if (optind != argc)
 		return cli_usage(SETUP_USAGE, "setup: unexpected argument '%s'", argv[optind]);
-	if (gnupghome == NULL || gnupghome[0] == '\0')
+	if (a->gnupghome == NULL || a->gnupghome[0] == '\0')
 		return cli_usage(SETUP_USAGE, "setup: --gnupghome DIR is required");
+	return CLI_EXIT_OK;
+}
+
+/* Ask policyd first: the card serial, the projects the caller may sign
+ * with (WANT, or all of them) and their certificates.  Nothing in the GnuPG
+ * home changes when this fails. */
+static int
+ask_policyd(struct setup *s, char **want, size_t nwant)
+{
+	assuan_context_t ctx = NULL;
+	int rc;
+
+	if ((rc = pd_open(s->socket, 0, &ctx)) != 0)
+		return rc;
+	if ((rc = pd_getinfo(ctx, "serialno", s->serial, sizeof(s->serial))) != 0)
+		goto out;
+	if (!serial_is_valid(s->serial)) {
+		rc = cli_fail("read the card serial: '%s' is not a valid OpenPGP card serial; check that %s is a "
+		              "signet-policyd socket", s->serial, s->socket);
+		goto out;
+	}
+	if ((rc = choose_projects(s, ctx, want, nwant)) != 0)
+		goto out;
+	rc = fetch_certs(s, ctx);
+out:
+	pdclient_close(ctx);
+	return rc;
+}
+
+int
+setup_command(struct cli *cli, int argc, char **argv)
+{
+	struct signet_config *cfg = NULL;
+	struct setup_args a;
+	struct setup s;
+	struct home h;
+	gpg_error_t err;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	memset(&a, 0, sizeof(a));
+	if ((rc = setup_parse(cli, argc, argv, &s, &a)) != CLI_EXIT_OK)
+		return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
 	if (s.socket == NULL) {
 		if ((err = home_paths(cli_home(cli), &h)) != 0)
 			return cli_fail("use home %s: %s; give --socket PATH", cli_home(cli), gpg_strerror(err));
@@ -538,26 +581,9 @@ setup_command(struct cli *cli, int argc, char **argv)
 		s.socket = cfg->socket;
 	}
 	platform_user_name(getuid(), s.user, sizeof(s.user));
-	if ((rc = find_tools(cli, &s.tools)) != 0)
-		goto out;
-
-	/* Ask policyd first: nothing in the GnuPG home changes when it
-	 * cannot be reached or the caller may not sign. */
-	if ((rc = pd_open(s.socket, 0, &ctx)) != 0)
-		goto out;
-	if ((rc = pd_getinfo(ctx, "serialno", s.serial, sizeof(s.serial))) != 0)
-		goto out;
-	if (!serial_is_valid(s.serial)) {
-		rc = cli_fail("read the card serial: '%s' is not a valid OpenPGP card serial; check that %s is a "
-		              "signet-policyd socket", s.serial, s.socket);
-		goto out;
-	}
-	if ((rc = choose_projects(&s, ctx, want, nwant)) != 0 || (rc = fetch_certs(&s, ctx)) != 0)
-		goto out;
-	pdclient_close(ctx);
-	ctx = NULL;
-
-	if ((rc = prepare_gnupghome(gnupghome, s.gnupghome, sizeof(s.gnupghome))) != 0)
+	if ((rc = find_tools(cli, &s.tools)) != 0 ||
+	    (rc = ask_policyd(&s, a.want, a.nwant)) != 0 ||
+	    (rc = prepare_gnupghome(a.gnupghome, s.gnupghome, sizeof(s.gnupghome))) != 0)
 		goto out;
 	if ((err = run_env_init(&s.env)) != 0 || (err = run_env_set(&s.env, "GNUPGHOME", s.gnupghome)) != 0) {
 		rc = cli_fail("prepare the environment: %s; try again", gpg_strerror(err));
@@ -569,8 +595,6 @@ setup_command(struct cli *cli, int argc, char **argv)
 	print_summary(&s);
 	rc = CLI_EXIT_OK;
 out:
-	if (ctx != NULL)
-		pdclient_close(ctx);
 	run_env_clear(&s.env);
 	free(s.projects);
 	config_free(cfg);
