@@ -219,13 +219,52 @@ principals_free(struct principal *p, size_t n)
 	free(p);
 }
 
+/* One "user:NAME" or "group:NAME" word (WLEN bytes at WORD) into *P (a new
+ * name string).  GPG_ERR_INV_VALUE with a reason in ERR, or ENOMEM. */
+static gpg_error_t
+parse_principal(const char *word, size_t wlen, struct principal *p, char *err, size_t errlen)
+{
+	char shown[CONFIG_ERR_SHOW + 8];
+	const char *colon, *name;
+	size_t klen, nlen;
+
+	show(word, wlen, shown, sizeof(shown));
+	colon = memchr(word, ':', wlen);
+	if (colon == NULL) {
+		snprintf(err, errlen, "'%s': expected user:NAME or group:NAME", shown);
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	klen = (size_t)(colon - word);
+	if (klen == 4 && memcmp(word, "user", 4) == 0)
+		p->kind = PRINCIPAL_USER;
+	else if (klen == 5 && memcmp(word, "group", 5) == 0)
+		p->kind = PRINCIPAL_GROUP;
+	else {
+		snprintf(err, errlen, "'%s': unknown kind (expected user: or group:)", shown);
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	name = colon + 1;
+	nlen = wlen - klen - 1;
+	if (nlen == 0) {
+		snprintf(err, errlen, "'%s': empty name", shown);
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	if (nlen > PRINCIPAL_NAME_MAX || !word_ok(name, nlen)) {
+		snprintf(err, errlen, "'%s': bad name (allowed: A-Z a-z 0-9 . _ -, at most %d)",
+		         shown, PRINCIPAL_NAME_MAX);
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	if ((p->name = strndup(name, nlen)) == NULL)
+		return gpg_error_from_syserror();
+	return 0;
+}
+
 gpg_error_t
 principals_parse(const char *s, struct principal **out, size_t *n, char *err, size_t errlen)
 {
 	struct principal *list = NULL;
 	size_t count = 0;
 	const char *p = s;
-	char shown[CONFIG_ERR_SHOW + 8];
 	gpg_error_t r = gpg_error(GPG_ERR_INV_VALUE);
 
 	if (out != NULL)
@@ -245,9 +284,8 @@ principals_parse(const char *s, struct principal **out, size_t *n, char *err, si
 		goto out;
 	}
 	for (;;) {
-		const char *word, *colon, *name;
-		size_t wlen, klen, nlen;
-		enum principal_kind kind;
+		struct principal one;
+		const char *word;
 
 		while (*p == ' ' || *p == '\t')
 			p++;
@@ -256,45 +294,15 @@ principals_parse(const char *s, struct principal **out, size_t *n, char *err, si
 		word = p;
 		while (*p != '\0' && *p != ' ' && *p != '\t')
 			p++;
-		wlen = (size_t)(p - word);
-		show(word, wlen, shown, sizeof(shown));
-
-		colon = memchr(word, ':', wlen);
-		if (colon == NULL) {
-			snprintf(err, errlen, "'%s': expected user:NAME or group:NAME", shown);
+		if ((r = parse_principal(word, (size_t)(p - word), &one, err, errlen)) != 0)
 			goto out;
-		}
-		klen = (size_t)(colon - word);
-		if (klen == 4 && memcmp(word, "user", 4) == 0)
-			kind = PRINCIPAL_USER;
-		else if (klen == 5 && memcmp(word, "group", 5) == 0)
-			kind = PRINCIPAL_GROUP;
-		else {
-			snprintf(err, errlen, "'%s': unknown kind (expected user: or group:)", shown);
-			goto out;
-		}
-		name = colon + 1;
-		nlen = wlen - klen - 1;
-		if (nlen == 0) {
-			snprintf(err, errlen, "'%s': empty name", shown);
-			goto out;
-		}
-		if (nlen > PRINCIPAL_NAME_MAX || !word_ok(name, nlen)) {
-			snprintf(err, errlen, "'%s': bad name (allowed: A-Z a-z 0-9 . _ -, at most %d)",
-			         shown, PRINCIPAL_NAME_MAX);
-			goto out;
-		}
 		if (count == CONFIG_MAX_PRINCIPALS) {
+			free(one.name);
+			r = gpg_error(GPG_ERR_INV_VALUE);
 			snprintf(err, errlen, "too many principals (max %d)", CONFIG_MAX_PRINCIPALS);
 			goto out;
 		}
-		list[count].kind = kind;
-		list[count].name = strndup(name, nlen);
-		if (list[count].name == NULL) {
-			r = gpg_error_from_syserror();
-			goto out;
-		}
-		count++;
+		list[count++] = one;
 	}
 	if (count == 0) {
 		free(list);
@@ -551,7 +559,7 @@ start_project(struct parse_ctx *ctx, const char *name, int line)
 	for (i = 0; i < cfg->nprojects; i++) {
 		if (strcmp(cfg->projects[i].name, name) == 0) {
 			inibuf_fail(&ctx->in, line, "[project %s]: duplicate project (first at line %d)",
-			     name, cfg->projects[i].line);
+				    name, cfg->projects[i].line);
 			return NULL;
 		}
 	}
@@ -634,12 +642,12 @@ enter_section(struct parse_ctx *ctx, const char *start, size_t len, int line)
 			pname++;
 		if (*pname == '\0') {
 			inibuf_fail(&ctx->in, line, "[%s]: missing project name ([project NAME])",
-			     show(name, nlen, shown, sizeof(shown)));
+				    show(name, nlen, shown, sizeof(shown)));
 			return;
 		}
 		if (!config_project_name_ok(pname)) {
 			inibuf_fail(&ctx->in, line, "[%s]: bad project name (1 to %d of A-Z a-z 0-9 . _ -)",
-			     show(name, nlen, shown, sizeof(shown)), PROJECT_NAME_MAX);
+				    show(name, nlen, shown, sizeof(shown)), PROJECT_NAME_MAX);
 			return;
 		}
 		if (start_project(ctx, pname, line) == NULL)
@@ -648,7 +656,7 @@ enter_section(struct parse_ctx *ctx, const char *start, size_t len, int line)
 		return;
 	} else {
 		inibuf_fail(&ctx->in, line, "[%s]: unknown section (expected [policyd], [hsm] or [project NAME])",
-		     show(name, nlen, shown, sizeof(shown)));
+			    show(name, nlen, shown, sizeof(shown)));
 		return;
 	}
 	if (st->present) {
@@ -706,14 +714,41 @@ read_line(char *str, int num, void *stream)
 	return str;
 }
 
+/* The key table of the current section, the state of that section
+ * instance and the struct its fields live in; 0 outside any section. */
+struct section_keys {
+	const struct key_def *table;
+	size_t nkeys;
+	struct section_state *st;
+	void *base;
+};
+
+static int
+current_section(struct parse_ctx *ctx, struct section_keys *sk)
+{
+	switch (ctx->section) {
+	case SECTION_POLICYD:
+		*sk = (struct section_keys){ policyd_keys, NKEYS(policyd_keys), &ctx->policyd, ctx->cfg };
+		return 1;
+	case SECTION_HSM:
+		*sk = (struct section_keys){ hsm_keys, NKEYS(hsm_keys), &ctx->hsm, ctx->cfg };
+		return 1;
+	case SECTION_PROJECT:
+		*sk = (struct section_keys){ project_keys, NKEYS(project_keys),
+		                             &ctx->project_state[ctx->cfg->nprojects - 1], ctx->project };
+		return 1;
+	case SECTION_NONE:
+		break;
+	}
+	return 0;
+}
+
 static int
 handle_key(void *user, const char *section, const char *key, const char *value)
 {
 	struct parse_ctx *ctx = user;
-	const struct key_def *table;
-	size_t nkeys, i;
-	struct section_state *st;
-	void *base;
+	struct section_keys sk;
+	size_t i;
 	char labelbuf[PROJECT_NAME_MAX + 16];
 	const char *label;
 	char shown[CONFIG_ERR_SHOW + 8];
@@ -725,59 +760,38 @@ handle_key(void *user, const char *section, const char *key, const char *value)
 		return 0;
 	ctx->key_since_section = 1;
 	show(key, strlen(key), shown, sizeof(shown));
-
-	switch (ctx->section) {
-	case SECTION_POLICYD:
-		table = policyd_keys;
-		nkeys = NKEYS(policyd_keys);
-		st = &ctx->policyd;
-		base = ctx->cfg;
-		break;
-	case SECTION_HSM:
-		table = hsm_keys;
-		nkeys = NKEYS(hsm_keys);
-		st = &ctx->hsm;
-		base = ctx->cfg;
-		break;
-	case SECTION_PROJECT:
-		table = project_keys;
-		nkeys = NKEYS(project_keys);
-		st = &ctx->project_state[ctx->cfg->nprojects - 1];
-		base = ctx->project;
-		break;
-	case SECTION_NONE:
-	default:
-		inibuf_fail(&ctx->in, ctx->in.lineno, "%s: key outside any section (start with [policyd], [hsm] or [project NAME])",
-		     shown);
+	if (!current_section(ctx, &sk)) {
+		inibuf_fail(&ctx->in, ctx->in.lineno, "%s: key outside any section (start with [policyd], "
+			    "[hsm] or [project NAME])", shown);
 		return 0;
 	}
 	label = section_label(ctx, labelbuf, sizeof(labelbuf));
 
-	for (i = 0; i < nkeys; i++)
-		if (strcmp(table[i].name, key) == 0)
+	for (i = 0; i < sk.nkeys; i++)
+		if (strcmp(sk.table[i].name, key) == 0)
 			break;
-	if (i == nkeys) {
+	if (i == sk.nkeys) {
 		inibuf_fail(&ctx->in, ctx->in.lineno, "%s %s: unknown key", label, shown);
 		return 0;
 	}
-	if (st->seen & (1u << i)) {
+	if (sk.st->seen & (1u << i)) {
 		if (ctx->line_indented)
 			inibuf_fail(&ctx->in, ctx->in.lineno, "%s %s: duplicate key (an indented line continues the "
-			     "previous value; remove the leading blank space)", label, shown);
+				    "previous value; remove the leading blank space)", label, shown);
 		else
 			inibuf_fail(&ctx->in, ctx->in.lineno, "%s %s: duplicate key", label, shown);
 		return 0;
 	}
-	st->seen |= 1u << i;
+	sk.st->seen |= 1u << i;
 	if (value[0] == '\0') {
 		inibuf_fail(&ctx->in, ctx->in.lineno, "%s %s: empty value", label, shown);
 		return 0;
 	}
-	r = value_parsers[table[i].type](value, (char *)base + table[i].off,
-	                                 (char *)base + table[i].off_n, reason, sizeof(reason));
+	r = value_parsers[sk.table[i].type](value, (char *)sk.base + sk.table[i].off,
+	                                 (char *)sk.base + sk.table[i].off_n, reason, sizeof(reason));
 	if (r != 0) {
 		inibuf_fail(&ctx->in, ctx->in.lineno, "%s %s: %s", label, shown,
-		     reason[0] != '\0' ? reason : gpg_strerror(r));
+			    reason[0] != '\0' ? reason : gpg_strerror(r));
 		return 0;
 	}
 	return 1;

@@ -124,7 +124,7 @@ inspect_line(struct parse_ctx *ctx, const char *line, size_t len)
 			i++;
 		if (i < len && line[i] != ';' && line[i] != '#' && line[i] != '\r')
 			inibuf_fail(&ctx->in, ctx->in.lineno, "indented line (continuation lines are not "
-			     "allowed; remove the leading blank space)");
+				    "allowed; remove the leading blank space)");
 		return;
 	}
 	if (i < len && line[i] == '[')
@@ -175,7 +175,7 @@ handle_key(void *user, const char *section, const char *name, const char *value)
 			break;
 	if (i == NKEYS) {
 		inibuf_fail(&ctx->in, ctx->in.lineno, "%s: unknown key (expected policyd_socket, serial, "
-		     "log_file or debug)", show(name, shown, sizeof(shown)));
+			    "log_file or debug)", show(name, shown, sizeof(shown)));
 		return 0;
 	}
 	if (ctx->seen & (1u << i)) {
@@ -189,7 +189,7 @@ handle_key(void *user, const char *section, const char *name, const char *value)
 	}
 	if (!keys[i].parse(ctx->conf, value, reason, sizeof(reason))) {
 		inibuf_fail(&ctx->in, ctx->in.lineno, "%s: %s: '%s'", keys[i].name, reason,
-		     show(value, shown, sizeof(shown)));
+			    show(value, shown, sizeof(shown)));
 		return 0;
 	}
 	return 1;
@@ -243,7 +243,7 @@ scdconf_parse_buffer(const char *name, const char *buf, size_t len,
 	for (i = 0; i < NKEYS; i++) {
 		if (keys[i].required && !(ctx.seen & (1u << i))) {
 			inibuf_fail(&ctx.in, 0, "missing required key '%s' (run `signet setup` again)",
-			     keys[i].name);
+				    keys[i].name);
 			goto out;
 		}
 	}
