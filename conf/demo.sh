@@ -9,7 +9,11 @@ export PATH=$BIN:$PATH
 HOME_DIR=$TOP/var/demo
 T=$(mktemp -d /tmp/sgdemoXXXX)
 G=$T/gnupg
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [[ -t 1 ]]; then
+	step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+	step() { printf '\n== %s\n' "$*"; }
+fi
 cleanup() {
 	local rc=$?
 	gpgconf --homedir "$G" --kill all >/dev/null 2>&1 || true

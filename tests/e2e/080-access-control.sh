@@ -10,7 +10,7 @@ for u in sg-alice sg-bob sg-carol; do user_new "$u"; done
 getent group sg-release >/dev/null || groupadd sg-release
 usermod -a -G sg-release sg-bob
 trap 'world_cleanup; for u in sg-alice sg-bob sg-carol; do userdel "$u" 2>/dev/null; done; groupdel sg-release 2>/dev/null; true' EXIT
-world_new
+world_new --public-bin
 trap 'world_cleanup; for u in sg-alice sg-bob sg-carol; do userdel "$u" 2>/dev/null; done; groupdel sg-release 2>/dev/null; true' EXIT
 project_new acl rsa2048 user:sg-alice group:sg-release
 

@@ -1,6 +1,7 @@
 # tests/e2e/lib.sh — shared set-up for the end-to-end tests (sourced).
 #
-# world_new            a fresh temporary world: $W (short path under /tmp),
+# world_new [--public-bin]  a fresh temporary world (--public-bin: the
+#                      programs copied where other users can run them): $W (short path under /tmp),
 #                      an embedded-default Signet home in $SIGNET_HOME,
 #                      policyd started.  Everything is stopped by pid and
 #                      removed on exit.
@@ -38,9 +39,18 @@ world_cleanup() {
 	return $rc
 }
 
-world_new() {
+world_new() { # [--public-bin]
 	W=$(mktemp -d /tmp/sgXXXXXX)
 	chmod 755 "$W"
+	if [[ ${1:-} == --public-bin ]]; then
+		# Other users run our programs: the checkout may sit below a
+		# private folder (/root is 0700), so give them a copy they can reach.
+		mkdir -m 755 "$W/bin"
+		cp "$SIGNET_BIN"/signet "$SIGNET_BIN"/signet-policyd "$SIGNET_BIN"/signet-scd "$W/bin/"
+		chmod 755 "$W"/bin/*
+		SIGNET_BIN=$W/bin
+		export PATH=$SIGNET_BIN:$PATH
+	fi
 	export SIGNET_HOME=$W/h
 	trap world_cleanup EXIT
 	signet --home "$SIGNET_HOME" init >"$W/init.out" || { cat "$W/init.out"; fail "signet init"; }
