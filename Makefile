@@ -119,6 +119,7 @@ build-fuzz/%: fuzz/%.c $(COMMON_SRC) $(POLICYD_SRC) $(SCD_SRC)
 
 # Fuzz targets that exercise a program's own parser link that module too.
 FUZZ_EXTRA_scdconf := scdaemon-shim/scdconf.c
+FUZZ_EXTRA_certinfo := agent/certinfo.c
 FUZZ_EXTRA_keycache := scdaemon-shim/keycache.c scdaemon-shim/card.c
 
 bench: $(PROGS)

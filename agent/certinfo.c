@@ -10,8 +10,15 @@
 #define PKT_PUBKEY 6
 #define PKT_UID    13
 
+/* The public-key packet: version, creation time and algorithm, then two
+ * MPIs whose sizes pgpkey_from_rsa() bounds (PGPKEY_MAX_MODULUS, 16-byte
+ * exponent). */
+#define CERTINFO_PUBKEY_HEAD 6
+
 /* Read one packet header at *POS (RFC 4880 §4.2, old and new format).
- * *TAG, *BODY (offset) and *BODYLEN out; *POS moves past the packet. */
+ * *TAG, *BODY (offset) and *BODYLEN out; *POS moves past the packet.  The
+ * body must lie within LEN; partial and indeterminate lengths are refused
+ * (never used in a transferable public key). */
 static gpg_error_t
 next_packet(const uint8_t *p, size_t len, size_t *pos, int *tag, size_t *body, size_t *bodylen)
 {
@@ -64,6 +71,7 @@ next_packet(const uint8_t *p, size_t len, size_t *pos, int *tag, size_t *body, s
 	return 0;
 }
 
+/* One MPI (RFC 4880 §3.2) at *POS within LEN; *MPI points into P. */
 static gpg_error_t
 get_mpi(const uint8_t *p, size_t len, size_t *pos, const uint8_t **mpi, size_t *mpilen)
 {
@@ -82,13 +90,48 @@ get_mpi(const uint8_t *p, size_t len, size_t *pos, const uint8_t **mpi, size_t *
 	return 0;
 }
 
+/* The v4 RSA public-key packet body B (BLEN bytes), RFC 4880 §5.5.2. */
+static gpg_error_t
+parse_pubkey(const uint8_t *b, size_t blen, struct pgpkey *key)
+{
+	const uint8_t *n, *e;
+	size_t nlen, elen, bpos;
+	uint32_t created;
+	gpg_error_t err;
+
+	if (blen < CERTINFO_PUBKEY_HEAD || b[0] != 4)
+		return gpg_error(GPG_ERR_INV_DATA);
+	created = ((uint32_t)b[1] << 24) | ((uint32_t)b[2] << 16) | ((uint32_t)b[3] << 8) | b[4];
+	if (b[5] != 1 && b[5] != 3)   /* RSA (sign-only also names RSA) */
+		return gpg_error(GPG_ERR_PUBKEY_ALGO);
+	bpos = CERTINFO_PUBKEY_HEAD;
+	if ((err = get_mpi(b, blen, &bpos, &n, &nlen)) != 0 ||
+	    (err = get_mpi(b, blen, &bpos, &e, &elen)) != 0)
+		return err;
+	if (bpos != blen)
+		return gpg_error(GPG_ERR_INV_DATA);
+	return pgpkey_from_rsa(n, nlen, e, elen, created, key);
+}
+
+/* A user ID is shown on the terminal: no NUL and no control characters
+ * (the rule pgpcert_build() applies when it makes one). */
+static int
+uid_ok(const uint8_t *u, size_t len)
+{
+	size_t i;
+
+	if (len > PGPCERT_MAX_UID)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (u[i] < 0x20 || u[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
 gpg_error_t
 certinfo_parse(const uint8_t *cert, size_t len, struct certinfo *ci)
 {
-	size_t pos = 0, body, blen, bpos;
-	const uint8_t *b, *n, *e;
-	size_t nlen, elen;
-	uint32_t created;
+	size_t pos = 0, body, blen, npackets = 1;
 	int tag;
 	gpg_error_t err;
 
@@ -97,33 +140,31 @@ certinfo_parse(const uint8_t *cert, size_t len, struct certinfo *ci)
 		return gpg_error(GPG_ERR_TOO_LARGE);
 	if ((err = next_packet(cert, len, &pos, &tag, &body, &blen)) != 0)
 		return err;
-	if (tag != PKT_PUBKEY || blen < 6)
+	if (tag != PKT_PUBKEY)
 		return gpg_error(GPG_ERR_INV_DATA);
-	b = cert + body;
-	if (b[0] != 4)
-		return gpg_error(GPG_ERR_INV_DATA);
-	created = ((uint32_t)b[1] << 24) | ((uint32_t)b[2] << 16) | ((uint32_t)b[3] << 8) | b[4];
-	if (b[5] != 1 && b[5] != 3)   /* RSA (sign-only also names RSA) */
-		return gpg_error(GPG_ERR_PUBKEY_ALGO);
-	bpos = 6;
-	if ((err = get_mpi(b, blen, &bpos, &n, &nlen)) != 0 ||
-	    (err = get_mpi(b, blen, &bpos, &e, &elen)) != 0)
-		return err;
-	if (bpos != blen)
-		return gpg_error(GPG_ERR_INV_DATA);
-	if ((err = pgpkey_from_rsa(n, nlen, e, elen, created, &ci->key)) != 0)
-		return err;
+	if ((err = parse_pubkey(cert + body, blen, &ci->key)) != 0)
+		goto out;
 	while (pos < len) {
+		if (++npackets > CERTINFO_MAX_PACKETS) {
+			err = gpg_error(GPG_ERR_TOO_LARGE);
+			goto out;
+		}
 		if ((err = next_packet(cert, len, &pos, &tag, &body, &blen)) != 0)
-			return err;
+			goto out;
 		if (tag == PKT_UID && ci->uid[0] == '\0') {
-			if (blen > PGPCERT_MAX_UID || memchr(cert + body, 0, blen) != NULL)
-				return gpg_error(GPG_ERR_INV_DATA);
+			if (!uid_ok(cert + body, blen)) {
+				err = gpg_error(GPG_ERR_INV_DATA);
+				goto out;
+			}
 			memcpy(ci->uid, cert + body, blen);
 			ci->uid[blen] = '\0';
 		}
 	}
-	return 0;
+	err = 0; /* success */
+out:
+	if (err != 0)
+		memset(ci, 0, sizeof(*ci));
+	return err;
 }
 
 gpg_error_t

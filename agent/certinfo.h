@@ -10,19 +10,32 @@
 #include "pgpcert.h"
 #include "pgpkey.h"
 
+/* Limits of certinfo_parse() beside PGPCERT_MAX (the whole certificate) and
+ * PGPCERT_MAX_UID: policyd's certificates have 3 packets. */
+#define CERTINFO_MAX_PACKETS 64
+
 struct certinfo {
 	struct pgpkey key;                  /* fpr, grip, created, bits */
 	char uid[PGPCERT_MAX_UID + 1];      /* "" if none */
 };
 
-/* Parse CERT (LEN bytes, at most PGPCERT_MAX): a v4 RSA public-key packet
- * first, then the packets after it; the first user ID packet gives UID.
- * GPG_ERR_INV_DATA for anything malformed or truncated,
- * GPG_ERR_PUBKEY_ALGO for a key that is not RSA. */
+/* Parse CERT (LEN bytes, untrusted): a v4 RSA public-key packet first,
+ * then the packets after it; the first user ID packet gives UID.  Errors
+ * (CI is zeroed then):
+ *   GPG_ERR_TOO_LARGE    more than PGPCERT_MAX bytes or more than
+ *                        CERTINFO_MAX_PACKETS packets;
+ *   GPG_ERR_INV_DATA     anything malformed or truncated, and a user ID
+ *                        over PGPCERT_MAX_UID bytes or with control
+ *                        characters;
+ *   GPG_ERR_PUBKEY_ALGO  a key that is not RSA;
+ *   GPG_ERR_INV_VALUE    pgpkey_from_rsa(): modulus or exponent out of
+ *                        range.
+ * Needs libgcrypt initialised (pgpkey.h). */
 gpg_error_t certinfo_parse(const uint8_t *cert, size_t len, struct certinfo *ci);
 
 /* Read the certificate file PATH (regular file, no symlink, at most
- * PGPCERT_MAX bytes) into BUF (BUFMAX), *LEN. */
+ * PGPCERT_MAX and at most BUFMAX bytes) into BUF, *LEN: readfile_bounded()'s
+ * errors (GPG_ERR_TOO_LARGE past the limit, GPG_ERR_ENOENT if missing). */
 gpg_error_t certinfo_read_file(const char *path, uint8_t *buf, size_t bufmax, size_t *len);
 
 #endif

@@ -1,0 +1,53 @@
+/* fuzz/certinfo.c — libFuzzer target: a project certificate as `signet`
+ * reads it back from policyd or from the home (agent/certinfo.c; the
+ * Makefile needs FUZZ_EXTRA_certinfo := agent/certinfo.c).  Whatever is
+ * accepted must be a usable RSA key with a printable user ID, and parsing
+ * must not depend on anything but the input. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <gcrypt.h>
+
+#include "../agent/certinfo.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	/* pgpkey.h: the program initialises libgcrypt, once. */
+	if (!gcry_check_version(GCRYPT_VERSION))
+		__builtin_trap();
+	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct certinfo zero;
+	struct certinfo a, b;
+	size_t i, ulen;
+
+	if (certinfo_parse(data, size, &a) != 0) {
+		/* certinfo.h: refused means zeroed. */
+		if (memcmp(&a, &zero, sizeof(a)) != 0)
+			__builtin_trap();
+		return 0;
+	}
+	if (size > PGPCERT_MAX || a.key.bits < 1024 || a.key.n_len > PGPKEY_MAX_MODULUS ||
+	    strlen(a.key.fpr) != 40 || strlen(a.key.grip) != 40)
+		__builtin_trap();
+	ulen = strnlen(a.uid, sizeof(a.uid));
+	if (ulen > PGPCERT_MAX_UID)
+		__builtin_trap();
+	for (i = 0; i < ulen; i++)
+		if ((unsigned char)a.uid[i] < 0x20 || a.uid[i] == 0x7f)
+			__builtin_trap();
+	if (certinfo_parse(data, size, &b) != 0 || memcmp(&a, &b, sizeof(a)) != 0)
+		__builtin_trap();
+	return 0;
+}
