@@ -219,8 +219,17 @@ run_init_token(const struct signet_config *cfg)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* The command line. */
+struct options {
+	char *config;            /* the configuration file (allocated) */
+	int daemonize;
+	enum mode mode;
+};
+
+/* Parse ARGV into O (PD gets --pidfile).  Returns -1 to go on, or the exit
+ * status after --version, --help or a bad option. */
+static int
+parse_options(int argc, char **argv, struct policyd *pd, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "home", required_argument, NULL, 'H' },
@@ -233,36 +242,30 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct policyd *pd = &policyd;
-	pthread_rwlockattr_t rwa;
-	enum mode mode = MODE_RUN;
-	char err[MAIN_MAX_ERR];
-	char *config = NULL;
-	gpg_error_t r;
-	int opt, daemonize = 0, ready_fd = -1, status;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'H':
-			free(config);
-			if (asprintf(&config, "%s/signet.conf", optarg) < 0)
+			free(o->config);
+			if (asprintf(&o->config, "%s/signet.conf", optarg) < 0)
 				die("--home", "out of memory", NULL);
 			break;
 		case 'c':
-			free(config);
-			config = xstrdup(optarg);
+			free(o->config);
+			o->config = xstrdup(optarg);
 			break;
 		case 'd':
-			daemonize = 1;
+			o->daemonize = 1;
 			break;
 		case 'p':
 			pd->pidfile = xstrdup(optarg);
 			break;
 		case 'I':
-			mode = MODE_INIT_TOKEN;
+			o->mode = MODE_INIT_TOKEN;
 			break;
 		case 'C':
-			mode = MODE_CHECK_CONFIG;
+			o->mode = MODE_CHECK_CONFIG;
 			break;
 		case 'V':
 			printf(PROG " %s\n", SIGNET_VERSION);
@@ -277,35 +280,21 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		die("arguments", "unexpected argument", "see " PROG " --help");
-	if (config == NULL)
+	if (o->config == NULL)
 		die("configuration", "no configuration file given", "use --home DIR or --config FILE");
-	pd->config_path = config;
-	pd->self_uid = geteuid();
+	return -1;
+}
 
-	if (!gcry_check_version(GCRYPT_VERSION))
-		die("libgcrypt", "version mismatch", "reinstall libgcrypt");
-	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
-	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+/* Everything between the configuration and "ready", in the order of
+ * practice 15: log, hardening, lock, audit trail, HSM login, project keys,
+ * socket, pid file.  Dies on any failure. */
+static void
+start_up(struct policyd *pd)
+{
+	pthread_rwlockattr_t rwa;
+	char err[MAIN_MAX_ERR];
+	gpg_error_t r;
 
-	if ((r = config_load(config, &pd->cfg, err, sizeof(err))) != 0) {
-		if (mode == MODE_CHECK_CONFIG) {
-			printf("%s\n", err);
-			return 1;
-		}
-		die("configuration", err, "fix the file and start again");
-	}
-	if (mode == MODE_CHECK_CONFIG) {
-		printf("%s: ok\n", config);
-		return 0;
-	}
-	/* Before the module is loaded: SoftHSM2 reads it in C_Initialize. */
-	if (pd->cfg->softhsm2_conf != NULL && setenv("SOFTHSM2_CONF", pd->cfg->softhsm2_conf, 1) != 0)
-		die("SOFTHSM2_CONF", strerror(errno), NULL);
-	if (mode == MODE_INIT_TOKEN)
-		return run_init_token(pd->cfg);
-
-	if (daemonize)
-		ready_fd = daemon_fork();
 	if ((r = log_init(PROG, pd->cfg->log, LOG_LEVEL_INFO)) != 0)
 		die("log", gpg_strerror(r), "check [policyd] log");
 	platform_harden();
@@ -330,8 +319,49 @@ main(int argc, char **argv)
 		server_close(pd);
 		die("pidfile", gpg_strerror(r), "check --pidfile");
 	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct policyd *pd = &policyd;
+	struct options o = { NULL, 0, MODE_RUN };
+	char err[MAIN_MAX_ERR];
+	gpg_error_t r;
+	int ready_fd = -1, status;
+
+	if ((status = parse_options(argc, argv, pd, &o)) >= 0)
+		return status;
+	pd->config_path = o.config;
+	pd->self_uid = geteuid();
+
+	if (!gcry_check_version(GCRYPT_VERSION))
+		die("libgcrypt", "version mismatch", "reinstall libgcrypt");
+	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
+	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+
+	if ((r = config_load(o.config, &pd->cfg, err, sizeof(err))) != 0) {
+		if (o.mode == MODE_CHECK_CONFIG) {
+			printf("%s\n", err);
+			return 1;
+		}
+		die("configuration", err, "fix the file and start again");
+	}
+	if (o.mode == MODE_CHECK_CONFIG) {
+		printf("%s: ok\n", o.config);
+		return 0;
+	}
+	/* Before the module is loaded: SoftHSM2 reads it in C_Initialize. */
+	if (pd->cfg->softhsm2_conf != NULL && setenv("SOFTHSM2_CONF", pd->cfg->softhsm2_conf, 1) != 0)
+		die("SOFTHSM2_CONF", strerror(errno), NULL);
+	if (o.mode == MODE_INIT_TOKEN)
+		return run_init_token(pd->cfg);
+
+	if (o.daemonize)
+		ready_fd = daemon_fork();
+	start_up(pd);
 	log_info("ready: %zu project(s), socket %s", pd->projects->n, pd->socket_path);
-	if (daemonize)
+	if (o.daemonize)
 		daemon_ready(ready_fd);
 
 	status = server_run(pd);
