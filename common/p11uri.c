@@ -115,14 +115,69 @@ set_text(char *dst, const uint8_t *val, size_t len, const char **why)
 	return 0;
 }
 
+/* The table index of the attribute NAME (NAMELEN bytes), or -1. */
+static int
+find_attr(const char *name, size_t namelen)
+{
+	size_t i;
+
+	for (i = 0; i < NATTRS; i++)
+		if (strlen(attrs[i].name) == namelen && memcmp(attrs[i].name, name, namelen) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Store the decoded value VAL (VLEN bytes) of attribute DEF in URI, or
+ * give the reason in ERR and return -1. */
+static int
+set_attr(struct p11uri *uri, const struct attr_def *def, const uint8_t *val, size_t vlen,
+         char *err, size_t errlen)
+{
+	const char *why = NULL;
+
+	switch (def->kind) {
+	case ATTR_TOKEN:
+	case ATTR_OBJECT:
+		if (vlen == 0 || set_text(def->kind == ATTR_TOKEN ? uri->token : uri->object,
+		                          val, vlen, &why) != 0) {
+			set_reason(err, errlen, "%s: %s", def->name, why != NULL ? why : "empty");
+			return -1;
+		}
+		if (def->kind == ATTR_TOKEN)
+			uri->has_token = 1;
+		else
+			uri->has_object = 1;
+		break;
+	case ATTR_ID:
+		if (vlen == 0) {
+			set_reason(err, errlen, "id: empty");
+			return -1;
+		}
+		memcpy(uri->id, val, vlen);
+		uri->id_len = vlen;
+		uri->has_id = 1;
+		break;
+	case ATTR_TYPE:
+		if (!(vlen == 7 && memcmp(val, "private", 7) == 0) &&
+		    !(vlen == 6 && memcmp(val, "public", 6) == 0)) {
+			set_reason(err, errlen, "type: only private or public");
+			return -1;
+		}
+		break;
+	case ATTR_OTHER:
+		break;
+	}
+	return 0;
+}
+
 gpg_error_t
 p11uri_parse(const char *s, struct p11uri *uri, char *err, size_t errlen)
 {
 	uint8_t val[P11URI_MAX_ATTR];
-	const struct attr_def *def;
 	const char *p, *end, *eq, *why = NULL;
 	unsigned int seen = 0;
-	size_t len, namelen, vlen, i;
+	size_t len, namelen, vlen;
+	int i;
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
@@ -161,62 +216,23 @@ p11uri_parse(const char *s, struct p11uri *uri, char *err, size_t errlen)
 			goto fail;
 		}
 		namelen = (size_t)(eq - p);
-		def = NULL;
-		for (i = 0; i < NATTRS; i++) {
-			if (strlen(attrs[i].name) == namelen && memcmp(attrs[i].name, p, namelen) == 0) {
-				def = &attrs[i];
-				break;
-			}
-		}
-		if (def == NULL) {
+		if ((i = find_attr(p, namelen)) < 0) {
 			set_reason(err, errlen, "unknown attribute \"%.*s\"",
 			           namelen > 32 ? 32 : (int)namelen, p);
 			goto fail;
 		}
 		/* RFC 7512 §2.3: an attribute must not repeat. */
 		if (seen & (1u << i)) {
-			set_reason(err, errlen, "duplicate attribute \"%s\"", def->name);
+			set_reason(err, errlen, "duplicate attribute \"%s\"", attrs[i].name);
 			goto fail;
 		}
 		seen |= 1u << i;
 		if (decode_value(eq + 1, (size_t)(end - eq - 1), val, sizeof(val), &vlen, &why) != 0) {
-			set_reason(err, errlen, "%s: %s", def->name, why);
+			set_reason(err, errlen, "%s: %s", attrs[i].name, why);
 			goto fail;
 		}
-		switch (def->kind) {
-		case ATTR_TOKEN:
-			if (vlen == 0 || set_text(uri->token, val, vlen, &why) != 0) {
-				set_reason(err, errlen, "token: %s", why != NULL ? why : "empty");
-				goto fail;
-			}
-			uri->has_token = 1;
-			break;
-		case ATTR_OBJECT:
-			if (vlen == 0 || set_text(uri->object, val, vlen, &why) != 0) {
-				set_reason(err, errlen, "object: %s", why != NULL ? why : "empty");
-				goto fail;
-			}
-			uri->has_object = 1;
-			break;
-		case ATTR_ID:
-			if (vlen == 0) {
-				set_reason(err, errlen, "id: empty");
-				goto fail;
-			}
-			memcpy(uri->id, val, vlen);
-			uri->id_len = vlen;
-			uri->has_id = 1;
-			break;
-		case ATTR_TYPE:
-			if (!(vlen == 7 && memcmp(val, "private", 7) == 0) &&
-			    !(vlen == 6 && memcmp(val, "public", 6) == 0)) {
-				set_reason(err, errlen, "type: only private or public");
-				goto fail;
-			}
-			break;
-		case ATTR_OTHER:
-			break;
-		}
+		if (set_attr(uri, &attrs[i], val, vlen, err, errlen) != 0)
+			goto fail;
 		p = *end == ';' ? end + 1 : end;
 		if (*end == ';' && *p == '\0') {
 			set_reason(err, errlen, "trailing ';'");
