@@ -144,6 +144,64 @@ read_all(int fd, char **out)
 	return 0;
 }
 
+/* The child's descriptors: stdin from a new pipe INPIPE (IN given) or
+ * /dev/null, stdout and stderr into a new pipe OUTPIPE (capturing) or
+ * inherited, nothing else. */
+static gpg_error_t
+plan_fds(posix_spawn_file_actions_t *fa, int with_in, int with_out, int inpipe[2], int outpipe[2])
+{
+	int r;
+
+	if (with_in) {
+		if (pipe2(inpipe, O_CLOEXEC) != 0)
+			return gpg_error_from_syserror();
+		r = posix_spawn_file_actions_adddup2(fa, inpipe[0], 0);
+	} else {
+		r = posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
+	}
+	if (r != 0)
+		return gpg_error_from_errno(r);
+	if (with_out) {
+		if (pipe2(outpipe, O_CLOEXEC) != 0)
+			return gpg_error_from_syserror();
+		if ((r = posix_spawn_file_actions_adddup2(fa, outpipe[1], 1)) != 0 ||
+		    (r = posix_spawn_file_actions_adddup2(fa, outpipe[1], 2)) != 0)
+			return gpg_error_from_errno(r);
+	}
+	/* Our own descriptors (a policyd connection, say) stay ours. */
+	if ((r = posix_spawn_file_actions_addclosefrom_np(fa, 3)) != 0)
+		return gpg_error_from_errno(r);
+	return 0;
+}
+
+/* Write IN/INLEN (at most RUN_MAX_INPUT bytes) to FD.  That fits in the
+ * pipe buffer, so this cannot deadlock against the output pipe.  EPIPE
+ * (the child did not read) shows in its exit status, not here. */
+static void
+write_input(int fd, const void *in, size_t inlen)
+{
+	const char *p = in;
+	ssize_t w;
+
+	while (inlen > 0) {
+		w = write(fd, p, inlen);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		p += w;
+		inlen -= (size_t)w;
+	}
+}
+
+static void
+close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
 gpg_error_t
 run_program(const char *path, char *const argv[], const struct run_env *env,
             const void *in, size_t inlen, char **out, int *status)
@@ -164,35 +222,8 @@ run_program(const char *path, char *const argv[], const struct run_env *env,
 	if ((r = posix_spawn_file_actions_init(&fa)) != 0)
 		return gpg_error_from_errno(r);
 	fa_ok = 1;
-	if (in != NULL) {
-		if (pipe2(inpipe, O_CLOEXEC) != 0) {
-			err = gpg_error_from_syserror();
-			goto out;
-		}
-		r = posix_spawn_file_actions_adddup2(&fa, inpipe[0], 0);
-	} else {
-		r = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	}
-	if (r != 0) {
-		err = gpg_error_from_errno(r);
+	if ((err = plan_fds(&fa, in != NULL, out != NULL, inpipe, outpipe)) != 0)
 		goto out;
-	}
-	if (out != NULL) {
-		if (pipe2(outpipe, O_CLOEXEC) != 0) {
-			err = gpg_error_from_syserror();
-			goto out;
-		}
-		if ((r = posix_spawn_file_actions_adddup2(&fa, outpipe[1], 1)) != 0 ||
-		    (r = posix_spawn_file_actions_adddup2(&fa, outpipe[1], 2)) != 0) {
-			err = gpg_error_from_errno(r);
-			goto out;
-		}
-	}
-	/* Our own descriptors (a policyd connection, say) stay ours. */
-	if ((r = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) != 0) {
-		err = gpg_error_from_errno(r);
-		goto out;
-	}
 	fflush(stdout);
 	fflush(stderr);
 	r = posix_spawn(&pid, path, &fa, NULL, argv, env->var);
@@ -202,30 +233,12 @@ run_program(const char *path, char *const argv[], const struct run_env *env,
 		goto out;
 	}
 	if (in != NULL) {
-		const char *p = in;
-		size_t left = inlen;
-		ssize_t w;
-
-		close(inpipe[0]);
-		inpipe[0] = -1;
-		/* At most RUN_MAX_INPUT bytes: fits in the pipe buffer, so
-		 * this cannot deadlock against the output pipe.  EPIPE (the
-		 * child did not read) shows in its exit status. */
-		while (left > 0) {
-			w = write(inpipe[1], p, left);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				break;
-			p += w;
-			left -= (size_t)w;
-		}
-		close(inpipe[1]);
-		inpipe[1] = -1;
+		close_fd(&inpipe[0]);
+		write_input(inpipe[1], in, inlen);
+		close_fd(&inpipe[1]);
 	}
 	if (out != NULL) {
-		close(outpipe[1]);
-		outpipe[1] = -1;
+		close_fd(&outpipe[1]);
 		err = read_all(outpipe[0], &captured);
 	}
 	while ((r = waitpid(pid, &wst, 0)) < 0 && errno == EINTR)
@@ -247,14 +260,10 @@ out:
 	if (pid > 0)
 		while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
 			;
-	if (inpipe[0] >= 0)
-		close(inpipe[0]);
-	if (inpipe[1] >= 0)
-		close(inpipe[1]);
-	if (outpipe[0] >= 0)
-		close(outpipe[0]);
-	if (outpipe[1] >= 0)
-		close(outpipe[1]);
+	close_fd(&inpipe[0]);
+	close_fd(&inpipe[1]);
+	close_fd(&outpipe[0]);
+	close_fd(&outpipe[1]);
 	if (fa_ok)
 		posix_spawn_file_actions_destroy(&fa);
 	free(captured);
