@@ -32,8 +32,8 @@ hex_encode_lower(const uint8_t *in, size_t len, char *out, size_t outlen)
 	return encode(in, len, out, outlen, "0123456789abcdef");
 }
 
-static int
-nibble(char c)
+int
+hex_digit_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -59,8 +59,8 @@ hex_decode(const char *in, size_t inlen, uint8_t *out, size_t outmax, size_t *ou
 	if (inlen / 2 > outmax || out == NULL)
 		return gpg_error(GPG_ERR_TOO_LARGE);
 	for (i = 0; i < inlen / 2; i++) {
-		hi = nibble(in[2 * i]);
-		lo = nibble(in[2 * i + 1]);
+		hi = hex_digit_value(in[2 * i]);
+		lo = hex_digit_value(in[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return gpg_error(GPG_ERR_INV_DATA);
 		out[i] = (uint8_t)((hi << 4) | lo);

@@ -12,6 +12,9 @@ gpg_error_t hex_encode(const uint8_t *in, size_t len, char *out, size_t outlen);
 /* Same, lower case (for JSON audit records). */
 gpg_error_t hex_encode_lower(const uint8_t *in, size_t len, char *out, size_t outlen);
 
+/* The value (0-15) of the hex digit C, either case; -1 for anything else. */
+int hex_digit_value(char c);
+
 /* Decode the hex string IN (exactly INLEN characters, either case) into OUT
  * (OUTMAX bytes); *OUTLEN gets the byte count.  Errors: GPG_ERR_INV_DATA for
  * an odd length or a non-hex character, GPG_ERR_TOO_LARGE if the result would

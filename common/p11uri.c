@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hex.h"
+
 #define P11URI_SCHEME "pkcs11:"
 
 enum attr_kind { ATTR_TOKEN, ATTR_OBJECT, ATTR_ID, ATTR_TYPE, ATTR_OTHER };
@@ -58,18 +60,6 @@ is_pchar(char c)
 	return c != '\0' && strchr("-._~:[]@!$'()*+,=&", c) != NULL;
 }
 
-static int
-nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode IN (INLEN chars) into OUT (at most OUTMAX bytes). */
 static int
 decode_value(const char *in, size_t inlen, uint8_t *out, size_t outmax, size_t *outlen,
@@ -84,8 +74,8 @@ decode_value(const char *in, size_t inlen, uint8_t *out, size_t outmax, size_t *
 			return -1;
 		}
 		if (in[i] == '%') {
-			if (inlen - i < 3 || (hi = nibble(in[i + 1])) < 0 ||
-			    (lo = nibble(in[i + 2])) < 0) {
+			if (inlen - i < 3 || (hi = hex_digit_value(in[i + 1])) < 0 ||
+			    (lo = hex_digit_value(in[i + 2])) < 0) {
 				*why = "bad percent-encoding";
 				return -1;
 			}

@@ -76,6 +76,22 @@ test_decode_errors(void **state)
 }
 
 static void
+test_digit_value(void **state)
+{
+	const char *digits = "0123456789abcdef", *upper = "ABCDEF";
+	int c, i;
+
+	(void)state;
+	for (i = 0; i < 16; i++)
+		assert_int_equal(hex_digit_value(digits[i]), i);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(hex_digit_value(upper[i]), 10 + i);
+	for (c = -128; c < 128; c++)
+		if (strchr("0123456789abcdefABCDEF", c) == NULL || c == 0)
+			assert_int_equal(hex_digit_value((char)c), -1);
+}
+
+static void
 test_roundtrip(void **state)
 {
 	uint8_t in[256], back[256];
@@ -99,6 +115,7 @@ main(void)
 		cmocka_unit_test(test_encode_short),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_decode_errors),
+		cmocka_unit_test(test_digit_value),
 		cmocka_unit_test(test_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
