@@ -6,24 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <gcrypt.h>
 
 #include "../agent/certinfo.h"
+#include "gcrypt-init.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	/* pgpkey.h: the program initialises libgcrypt, once. */
-	if (!gcry_check_version(GCRYPT_VERSION))
-		__builtin_trap();
-	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
-	return 0;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -9,26 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gcrypt.h>
 
 #include "keycache.h"
+#include "gcrypt-init.h"
 
 #define FUZZ_SERIAL "D276000124010304FFFE1A2B3C4D0000"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	/* pgpkey (through card_key_set_sexp) needs an initialised libgcrypt. */
-	gcry_check_version(NULL);
-	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
-	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
-	return 0;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
