@@ -9,8 +9,6 @@
 #include <string.h>
 #include <cmocka.h>
 #include <gcrypt.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
@@ -18,6 +16,7 @@
 #include "hex.h"
 #include "pgpcert.h"
 #include "pgpkey.h"
+#include "softkey.h"
 
 /* Keys come from OpenSSL: libgcrypt's own key generation leaves its RNG
  * pool allocated, which LeakSanitizer reports. */
@@ -36,26 +35,11 @@ static int
 setup(void **state)
 {
 	struct fixture *fx;
-	BIGNUM *bn = NULL;
-	uint8_t n[PGPKEY_MAX_MODULUS], e[16];
-	size_t n_len, e_len;
 
 	if ((fx = calloc(1, sizeof(*fx))) == NULL)
 		return -1;
 	*state = fx;
-	if ((fx->pkey = EVP_RSA_gen(2048)) == NULL ||
-	    EVP_PKEY_get_bn_param(fx->pkey, OSSL_PKEY_PARAM_RSA_N, &bn) != 1)
-		return -1;
-	n_len = (size_t)BN_bn2bin(bn, n);
-	BN_free(bn);
-	bn = NULL;
-	if (EVP_PKEY_get_bn_param(fx->pkey, OSSL_PKEY_PARAM_RSA_E, &bn) != 1)
-		return -1;
-	e_len = (size_t)BN_bn2bin(bn, e);
-	BN_free(bn);
-	if (pgpkey_from_rsa(n, n_len, e, e_len, 1577836800, &fx->key) != 0)
-		return -1;
-	return 0;
+	return softkey_new(2048, 1577836800, &fx->pkey, &fx->key);
 }
 
 static int
