@@ -73,6 +73,7 @@ $(BIN)/signet: $(call obj,$(AGENT_SRC)) $(LIBCOMMON)
 # needed: each test lists its extra objects in UNIT_EXTRA_<name>).
 UNIT_EXTRA_test_policy := $(call obj,policyd/policy.c)
 UNIT_EXTRA_test_card   := $(call obj,scdaemon-shim/card.c)
+UNIT_EXTRA_test_scdconf := $(call obj,scdaemon-shim/scdconf.c)
 UNIT_EXTRA_test_certinfo := $(call obj,agent/certinfo.c)
 UNIT_EXTRA_test_keycache := $(call obj,scdaemon-shim/keycache.c) $(call obj,scdaemon-shim/card.c)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
@@ -80,6 +81,7 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
 	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(LIBCOMMON) $(LIBS) -lcmocka
 $(B)/tests/test_policy: $(UNIT_EXTRA_test_policy)
 $(B)/tests/test_card: $(UNIT_EXTRA_test_card)
+$(B)/tests/test_scdconf: $(UNIT_EXTRA_test_scdconf)
 $(B)/tests/test_certinfo: $(UNIT_EXTRA_test_certinfo)
 $(B)/tests/test_keycache: $(UNIT_EXTRA_test_keycache)
 

@@ -146,16 +146,17 @@ read_line(char *str, int num, void *stream)
 		inibuf_fail(&ctx->in, ctx->in.lineno, "NUL byte in line");
 		return NULL;
 	}
-	if (len > SCDCONF_MAX_LINE || len + 2 > (size_t)num) {
+	if (len > SCDCONF_MAX_LINE || len + 1 > (size_t)num) {
 		inibuf_fail(&ctx->in, ctx->in.lineno, "line too long (max %d characters)", SCDCONF_MAX_LINE);
 		return NULL;
 	}
 	inspect_line(ctx, start, len);
 	if (ctx->in.err_line != 0)
 		return NULL;
+	/* No newline: libinih (without INI_ALLOW_REALLOC) does not need one,
+	 * and a 199-character line fills its 200-byte buffer with the NUL. */
 	memcpy(str, start, len);
-	str[len] = '\n';
-	str[len + 1] = '\0';
+	str[len] = '\0';
 	return str;
 }
 
