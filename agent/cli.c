@@ -43,11 +43,13 @@ cli_usage(const char *usage, const char *fmt, ...)
 }
 
 int
-cli_parse_home(struct cli *cli, int argc, char **argv, const char *usage)
+cli_parse_home_socket(struct cli *cli, int argc, char **argv, const char *usage,
+                      const char **socket)
 {
 	static const struct option opts[] = {
 		{ "home", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "socket", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -58,10 +60,22 @@ cli_parse_home(struct cli *cli, int argc, char **argv, const char *usage)
 		switch (c) {
 		case 'H': cli->home_arg = optarg; break;
 		case 'h': printf("usage: signet %s\n", usage); return CLI_HELP_SHOWN;
+		case 'S':
+			/* --socket is an option of some commands only. */
+			if (socket == NULL)
+				return cli_usage(usage, "%s: unknown option --socket", argv[0]);
+			*socket = optarg;
+			break;
 		default: return cli_bad_option(usage, argc, argv, c);
 		}
 	}
 	return CLI_EXIT_OK;
+}
+
+int
+cli_parse_home(struct cli *cli, int argc, char **argv, const char *usage)
+{
+	return cli_parse_home_socket(cli, argc, argv, usage, NULL);
 }
 
 int

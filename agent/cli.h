@@ -51,6 +51,10 @@ gpg_error_t cli_init(struct cli *cli);
  * first other word, CLI_HELP_SHOWN after printing "usage: signet USAGE" on
  * stdout, or CLI_EXIT_USAGE after reporting a bad option. */
 int cli_parse_home(struct cli *cli, int argc, char **argv, const char *usage);
+/* The same for a subcommand that also takes --socket PATH (into *SOCKET,
+ * left alone when not given; with SOCKET NULL, --socket is refused). */
+int cli_parse_home_socket(struct cli *cli, int argc, char **argv, const char *usage,
+                          const char **socket);
 
 /* Report the option getopt_long just refused (C is its ':' or '?' answer;
  * the optstring must start with ':' and opterr be 0).  Returns

@@ -12,6 +12,7 @@ int daemon_command_stop(struct cli *cli, int argc, char **argv);  /* daemon.c */
 int status_command(struct cli *cli, int argc, char **argv);      /* status.c */
 int project_command(struct cli *cli, int argc, char **argv);     /* project.c */
 int setup_command(struct cli *cli, int argc, char **argv);       /* setup.c */
+int why_command(struct cli *cli, int argc, char **argv);         /* why.c */
 
 #define INIT_USAGE    "init [--home DIR]"
 #define START_USAGE   "start [--home DIR]"
@@ -22,6 +23,7 @@ int setup_command(struct cli *cli, int argc, char **argv);       /* setup.c */
                       "  signet project certify NAME\n" \
                       "  signet project export NAME\n" \
                       "  signet project list"
+#define WHY_USAGE     "why [--home DIR] [--socket PATH]"
 #define SETUP_USAGE   "setup --gnupghome DIR [--project NAME]... [--socket PATH] [--home DIR]"
 
 #endif

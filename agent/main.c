@@ -26,6 +26,8 @@ static const struct subcommand subcommands[] = {
 	  "create a project (key on the HSM + certificate), export its certificate, list projects" },
 	{ "setup", setup_command, SETUP_USAGE,
 	  "point a GnuPG home at Signet: gpg-agent.conf, certificates, card stubs" },
+	{ "why", why_command, WHY_USAGE,
+	  "the full reason of your last refused signature (gpg shows only its error code)" },
 };
 
 #define NSUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

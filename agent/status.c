@@ -1,6 +1,5 @@
 /* status.c — `signet status`: is policyd reachable, where did we look, and
  * what may the caller sign with. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +13,6 @@
 int
 status_command(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "home", required_argument, NULL, 'H' },
-		{ "socket", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct signet_config *cfg = NULL;
 	assuan_context_t ctx = NULL;
 	struct pd_key *keys = NULL;
@@ -27,18 +20,10 @@ status_command(struct cli *cli, int argc, char **argv)
 	char version[128], pid[32], serial[64], user[128];
 	struct home h;
 	size_t n = 0, i;
-	int c, rc;
+	int rc;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'H': cli->home_arg = optarg; break;
-		case 'S': socket = optarg; break;
-		case 'h': printf("usage: signet %s\n", STATUS_USAGE); return CLI_EXIT_OK;
-		default: return cli_bad_option(STATUS_USAGE, argc, argv, c);
-		}
-	}
+	if ((rc = cli_parse_home_socket(cli, argc, argv, STATUS_USAGE, &socket)) != CLI_EXIT_OK)
+		return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
 	if (optind != argc)
 		return cli_usage(STATUS_USAGE, "status: unexpected argument '%s'", argv[optind]);
 	if (socket != NULL) {

@@ -19,6 +19,7 @@
 #include "audit.h"
 #include "cmdline.h"
 #include "cmdtable.h"
+#include "denials.h"
 #include "hashalgo.h"
 #include "hex.h"
 #include "log.h"
@@ -88,9 +89,10 @@ unlock(struct policyd *pd)
 	pthread_rwlock_unlock(&pd->lock);
 }
 
-/* Record EV for connection C; fills in the requester. */
+/* Record EV for connection C; fills in the requester.  *SEQ (may be NULL)
+ * gets the record's sequence number. */
 static gpg_error_t
-audit_request(struct conn *c, struct audit_event *ev)
+audit_request(struct conn *c, struct audit_event *ev, uint64_t *seq)
 {
 	gpg_error_t r;
 
@@ -98,7 +100,7 @@ audit_request(struct conn *c, struct audit_event *ev)
 	ev->uid = c->uid;
 	ev->user = c->user;
 	ev->pid = c->pid;
-	if ((r = audit_append(c->pd->audit, ev, NULL)) != 0)
+	if ((r = audit_append(c->pd->audit, ev, seq)) != 0)
 		log_error_e(r, "audit append (%s for uid %u)", ev->event, (unsigned)c->uid);
 	return r;
 }
@@ -386,6 +388,7 @@ cmd_sign(assuan_context_t ctx, char *line)
 	struct sign_req req;
 	uint8_t sig[HSM_MAX_SIG];
 	size_t siglen = 0;
+	uint64_t seq = 0;
 	gpg_err_code_t code;
 	gpg_error_t r, ar;
 
@@ -398,11 +401,13 @@ cmd_sign(assuan_context_t ctx, char *line)
 	req.ev.event = code == 0 || code == SIGNET_ERR_HSM ? "sign" : "deny";
 	req.ev.result = code == 0 ? "granted" : code == SIGNET_ERR_HSM ? "error" : "denied";
 	req.ev.reason = req.why;
-	ar = audit_request(c, &req.ev);
+	ar = audit_request(c, &req.ev, &seq);
 	unlock(c->pd);
 	if (code != 0) {
 		log_info("deny uid %u (%s) project %s: %s", (unsigned)c->uid, c->user,
 		         req.ev.project ? req.ev.project : "-", req.why);
+		if (code != SIGNET_ERR_HSM)
+			denials_record(c->pd->denials, c->uid, ar == 0 ? seq : 0, req.ev.project, req.why);
 		r = fail(ctx, code, "%s", req.why);
 	} else if (ar != 0) {
 		/* No record, no signature. */
@@ -468,7 +473,7 @@ cmd_keygen(assuan_context_t ctx, char *line)
 	ev.project = args[0];
 	ev.result = "granted";
 	ev.reason = reason;
-	if ((r = audit_request(c, &ev)) != 0) {
+	if ((r = audit_request(c, &ev, NULL)) != 0) {
 		r = fail(ctx, SIGNET_ERR_AUDIT, "key %s was generated but the audit trail could not be "
 		         "written (%s)", uri, gpg_strerror(r));
 		goto out;
@@ -645,7 +650,7 @@ cmd_mkcert(assuan_context_t ctx, char *line)
 	ev.signature_len = ms->siglen;
 	ev.result = "granted";
 	ev.reason = p->conf->cert;
-	if ((r = audit_request(c, &ev)) != 0) {
+	if ((r = audit_request(c, &ev, NULL)) != 0) {
 		r = fail(ctx, SIGNET_ERR_AUDIT, "the audit trail could not be written (%s); no certificate "
 		         "was written", gpg_strerror(r));
 		goto out;
@@ -667,6 +672,33 @@ out:
 	return r;
 }
 
+static const char hlp_why[] =
+	"WHY\n"
+	"\n"
+	"Your own last refused SIGN since policyd started, with the full\n"
+	"reason gpg cannot show: S DENIAL <epoch> <audit-seq> <project|->,\n"
+	"then D <reason>.  GPG_ERR_NOT_FOUND if there is none.";
+static gpg_error_t
+cmd_why(assuan_context_t ctx, char *line)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+	struct denial d;
+	char st[DENIAL_PROJECT_MAX + 64];
+	char *args[1];
+	gpg_error_t r;
+
+	if ((r = get_args(ctx, line, args, 0, "WHY takes no arguments")) != 0)
+		return r;
+	if (denials_last(c->pd->denials, c->uid, &d) != 0)
+		return fail(ctx, GPG_ERR_NOT_FOUND, "no refused request of user %s since "
+		            "signet-policyd started", c->user);
+	snprintf(st, sizeof(st), "%lld %llu %s", (long long)d.when, (unsigned long long)d.seq,
+	         d.project[0] != '\0' ? d.project : "-");
+	if ((r = assuan_write_status(ctx, "DENIAL", st)) != 0)
+		return r;
+	return assuan_send_data(ctx, d.reason, strlen(d.reason));
+}
+
 /* The only list of commands. */
 static const struct cmdtable_entry commands[] = {
 	{ "GETINFO", cmd_getinfo, hlp_getinfo },
@@ -677,6 +709,7 @@ static const struct cmdtable_entry commands[] = {
 	{ "KEYGEN",  cmd_keygen,  hlp_keygen },
 	{ "RELOAD",  cmd_reload,  hlp_reload },
 	{ "MKCERT",  cmd_mkcert,  hlp_mkcert },
+	{ "WHY",     cmd_why,     hlp_why },
 };
 
 gpg_error_t

@@ -309,6 +309,8 @@ start_up(struct policyd *pd)
 		snprintf(err, sizeof(err), "%s: %s", pd->cfg->audit, gpg_strerror(r));
 		die("audit trail", err, "check [policyd] audit (a damaged last line must be repaired by hand)");
 	}
+	if ((r = denials_new(&pd->denials)) != 0)
+		die("start-up", gpg_strerror(r), NULL);
 	if ((r = hsm_open(pd->cfg->module, pd->cfg->token, pd->cfg->pin_file, &pd->hsm, err, sizeof(err))) != 0)
 		die("HSM", err, "check [hsm] in the configuration");
 	if ((r = project_table_load(pd->cfg, pd->hsm, &pd->projects, err, sizeof(err))) != 0)

@@ -17,6 +17,7 @@
 
 #include "audit.h"
 #include "config.h"
+#include "denials.h"
 #include "hsm.h"
 #include "project.h"
 
@@ -36,6 +37,7 @@ struct policyd {
 	struct project_table *projects;
 	struct hsm *hsm;               /* [hsm] as loaded at start-up */
 	struct audit_log *audit;
+	struct denials *denials;       /* last refusal per user, for WHY */
 	char *socket_path;             /* as bound at start-up */
 	int listen_fd;
 	atomic_int nconn;

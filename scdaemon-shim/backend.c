@@ -85,10 +85,10 @@ connect_policyd(const struct backend *be, assuan_context_t *ctx)
 static int
 conn_idle_ok(assuan_context_t ctx)
 {
-	assuan_fd_t fd[1];
+	assuan_fd_t fd[2];   /* libassuan wants room for at least two */
 	struct pollfd p;
 
-	if (assuan_get_active_fds(ctx, 0, fd, 1) != 1)
+	if (assuan_get_active_fds(ctx, 0, fd, 2) < 1)
 		return 0;
 	p.fd = fd[0];
 	p.events = POLLIN;

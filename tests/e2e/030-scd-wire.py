@@ -26,6 +26,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -585,14 +586,23 @@ def test_with_policyd(tmp, sock):
         print("   (cache survives a policyd outage)")
         st, _, _, _ = a.transact("KILLSCD")
         wait_exit(p)
+        # signet-scd reaches policyd through a relay; stopping the relay
+        # is a policyd outage as signet-scd sees it: its kept connections
+        # end and the socket is gone.
         alt = os.path.join(tmp, "pd-link")
-        os.symlink(sock, alt)
+        relay = Relay(alt, sock)
         with open(os.path.join(home, "signet-scd.conf"), "w") as f:
             f.write("policyd_socket = %s\nserial = %s\n" % (alt, serial))
         p, a = start_scd(home)
         a.readline()
         st, _, s1, _ = a.transact("KEYINFO --list", timeout=30)
-        os.unlink(alt)
+        n0 = relay.accepted
+        for _ in range(3):
+            a.transact("SETDATA " + di.hex())
+            st, _, _, err = a.transact("PKSIGN --hash=sha256 " + grip, timeout=30)
+        check(st == "OK" and relay.accepted - n0 <= 1,
+              "3 PKSIGN reuse one policyd connection (%d new, %s)" % (relay.accepted - n0, err))
+        relay.stop()
         st, _, s2, _ = a.transact("KEYINFO " + grip)
         check(st == "OK" and len(s2) == 1, "KEYINFO <grip> from the cache with policyd unreachable")
         st, _, s3, _ = a.transact("SERIALNO --all")
@@ -609,6 +619,56 @@ def test_with_policyd(tmp, sock):
         p = test_key_file(tmp, sock, alt, serial, grip, ref, sexp, di)
     finally:
         kill(p)
+
+
+class Relay:
+    """A Unix socket at PATH that forwards every connection to TARGET."""
+
+    def __init__(self, path, target):
+        self.path, self.target, self.conns, self.accepted = path, target, [], 0
+        self.lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.lsock.bind(path)
+        self.lsock.listen(8)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.lsock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            u.connect(self.target)
+            self.conns += [c, u]
+            for a, b in ((c, u), (u, c)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(a, b):
+        try:
+            while True:
+                d = a.recv(65536)
+                if not d:
+                    break
+                b.sendall(d)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def stop(self):
+        self.lsock.close()
+        os.unlink(self.path)
+        for c in self.conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        time.sleep(0.1)
 
 
 def dead_socket(path):

@@ -47,6 +47,13 @@ if runuser -u sg-bob -- env GNUPGHOME="$W/sg-bob/g" gpg --batch --yes --no-tty -
 fi
 grep -q 'No policy match' "$W/bob.err" || { cat "$W/bob.err"; fail "bob's gpg error is not 'No policy match'"; }
 note "bob refused: $(grep -m1 'signing failed' "$W/bob.err")"
+# gpg can only say "No policy match"; `signet why` tells bob the whole reason.
+runuser -u sg-bob -- env SIGNET_HOME="$SIGNET_HOME" "$SIGNET_BIN/signet" why >"$W/why.out" 2>&1 ||
+	{ cat "$W/why.out"; fail "signet why failed for bob"; }
+grep -q 'user sg-bob is not a signer of project acl' "$W/why.out" || { cat "$W/why.out"; fail "signet why does not give bob's reason"; }
+runuser -u sg-alice -- env SIGNET_HOME="$SIGNET_HOME" "$SIGNET_BIN/signet" why >"$W/why-alice.out" 2>&1
+grep -q 'no refused signature' "$W/why-alice.out" || { cat "$W/why-alice.out"; fail "alice sees someone else's refusal"; }
+note "signet why (bob): $(grep reason: "$W/why.out")"
 sign_detached sg-alice "$W/sg-alice/g" "$FPR" "$W/sg-alice/file" || fail "alice could not sign again"
 
 audit_check --has sign:granted:sg-alice:acl --has sign:granted:sg-bob:acl --has deny:denied:sg-bob:acl \
