@@ -29,7 +29,6 @@ loop "$H1" b & p2=$!
 wait $p1 || { cat "$W/a.err"; fail "loop a in the shared home failed"; }
 wait $p2 || { cat "$W/b.err"; fail "loop b in the shared home failed"; }
 check_loop a; check_loop b
-grep -q 'extra socket\|socket connection' "$H1/signet-scd.log" && note "scd log shows socket connections" || true
 note "2 x $N signatures in one home in parallel: all verified"
 
 loop "$H1" c & p1=$!
@@ -54,4 +53,9 @@ for s in s1 s2; do
 	((ok == 50)) || { grep -m3 ERR "$W/$s.out"; fail "session $s: $ok of 50 PKSIGN succeeded"; }
 done
 note "2 parallel Assuan sessions x 50 PKSIGN: all succeeded"
+# The second session cannot have the pipe: gpg-agent must have used the
+# extra socket signet-scd announced (GETINFO socket_name).
+grep -q 'extra socket: socket connection from pid' "$H1/signet-scd.log" ||
+	fail "gpg-agent never used signet-scd's extra socket"
+note "signet-scd served $(grep -c 'extra socket: socket connection' "$H1/signet-scd.log") connection(s) on its extra socket"
 audit_check --count sign=$((4 * N + 100))
