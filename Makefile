@@ -22,13 +22,13 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
              -Wformat=2 -Wno-format-nonliteral
-HARDEN    := -fstack-protector-strong -fPIE
+HARDEN    := -fstack-protector-strong -fPIE -ftrivial-auto-var-init=zero
 CFLAGS    ?= -O2 -g
 ifeq ($(SANITIZE),1)
 CFLAGS    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDSAN     := -fsanitize=address,undefined
 else
-HARDEN    += -D_FORTIFY_SOURCE=2
+HARDEN    += -D_FORTIFY_SOURCE=3
 endif
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) -MMD -MP \
               -Icommon -DSIGNET_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
