@@ -34,9 +34,10 @@
 struct audit_log {
 	int fd;
 	char *path;
-	pthread_mutex_t append_lock;   /* guards next_seq, written_seq, failed */
+	pthread_mutex_t append_lock;   /* guards next_seq, written_seq, size, failed */
 	uint64_t next_seq;
 	uint64_t written_seq;          /* highest seq whose line is written */
+	off_t size;                    /* end of the last whole line */
 	int failed;
 	pthread_mutex_t sync_lock;     /* guards synced_seq, sync_failed */
 	uint64_t synced_seq;           /* highest seq known to be on disk */
@@ -348,6 +349,7 @@ audit_open(const char *path, struct audit_log **logp)
 	log->next_seq = last + 1;
 	log->written_seq = last;
 	log->synced_seq = last;
+	log->size = rst.st_size;
 	if (pthread_mutex_init(&log->append_lock, NULL) != 0) {
 		r = gpg_error(GPG_ERR_ENOMEM);
 		goto out;
@@ -443,11 +445,20 @@ audit_append(struct audit_log *log, const struct audit_event *ev, uint64_t *seqp
 	line[len] = '\n';   /* replaces the NUL; the length is explicit below */
 	r = write_all(log->fd, line, len + 1);
 	if (r != 0) {
-		log->failed = 1;
+		/* A full disk or a file size limit can leave part of the line
+		 * behind.  Cut it off, so the trail stays whole lines and this
+		 * seq is used by the next record; if even that fails, stop
+		 * appending for good (audit_open will refuse the torn line). */
+		if (ftruncate(log->fd, log->size) != 0) {
+			log->failed = 1;
+			log_error("audit %s: cannot cut a partly written line (%s): refusing "
+			          "every further record", log->path, strerror(errno));
+		}
 		pthread_mutex_unlock(&log->append_lock);
-		log_error_e(r, "audit %s: write", log->path);
+		log_error_e(r, "audit %s: write of record %llu", log->path, (unsigned long long)seq);
 		goto out;
 	}
+	log->size += (off_t)(len + 1);
 	log->next_seq = seq + 1;
 	log->written_seq = seq;
 	pthread_mutex_unlock(&log->append_lock);

@@ -49,7 +49,10 @@ void audit_close(struct audit_log *log);
 gpg_error_t audit_encode(const struct audit_event *ev, uint64_t seq, int64_t time_us, char **line);
 
 /* Append EV durably; *SEQ (may be NULL) gets its sequence number.
- * Thread-safe. */
+ * Thread-safe.  A write that fails part-way (full disk, file size limit) is
+ * cut back to the last whole line and the seq is not used up, so a later
+ * append can succeed; if the cut fails, or fdatasync ever fails, every
+ * later append fails (GPG_ERR_EIO) until the daemon is restarted. */
 gpg_error_t audit_append(struct audit_log *log, const struct audit_event *ev, uint64_t *seq);
 
 /* Parse one line read back (at most AUDIT_MAX_LINE bytes) and return its

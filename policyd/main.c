@@ -198,6 +198,9 @@ block_signals(void)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A file size limit must fail the audit write (EFBIG: refused, no
+	 * signature), not kill the daemon. */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 static int

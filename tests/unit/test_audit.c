@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -380,6 +382,54 @@ test_refuse_symlink(void **state)
 	assert_null(log);
 }
 
+/* A write that stops part-way (full disk, file size limit) must not leave a
+ * torn line: it is cut off, the seq is not used up, and once there is room
+ * again the trail goes on, whole and gap-free. */
+static void
+test_partial_write_cut(void **state)
+{
+	struct tmpdir *t = *state;
+	struct audit_event ev = { .event = "sign", .reason = "a reason long enough to pass the limit" };
+	struct audit_log *log = NULL;
+	struct rlimit old, lim;
+	struct stat st;
+	uint64_t seq = 0;
+	char *text, *nl;
+	size_t len;
+	off_t one;
+
+	assert_int_equal(audit_open(t->path, &log), 0);
+	assert_int_equal(audit_append(log, &ev, &seq), 0);
+	assert_int_equal(stat(t->path, &st), 0);
+	one = st.st_size;
+	/* Room for one more line and half of the next. */
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)(2 * one + one / 2);
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(audit_append(log, &ev, &seq), 0);
+	assert_int_equal(seq, 2);
+	assert_int_not_equal(audit_append(log, &ev, &seq), 0);
+	assert_int_equal(stat(t->path, &st), 0);
+	assert_int_equal(st.st_size, 2 * one);          /* the torn part is gone */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(audit_append(log, &ev, &seq), 0);
+	assert_int_equal(seq, 3);                       /* no gap */
+	audit_close(log);
+
+	log = NULL;
+	assert_int_equal(audit_open(t->path, &log), 0);  /* reads back cleanly */
+	audit_close(log);
+	text = read_file(t->path, &len);
+	assert_int_equal(len, 3 * (size_t)one);
+	for (nl = text; (nl = strchr(nl, '\n')) != NULL; nl++)
+		assert_true(nl[1] == '\0' || nl[1] == '{');
+	assert_non_null(strstr(text, "\"seq\":3,"));
+	free(text);
+}
+
 int
 main(void)
 {
@@ -388,6 +438,7 @@ main(void)
 		cmocka_unit_test(test_encode_deny),
 		cmocka_unit_test(test_parse_seq),
 		cmocka_unit_test_setup_teardown(test_continue_seq, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_partial_write_cut, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_concurrent, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_corrupt_last_line, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_long_last_line, setup_dir, teardown_dir),
