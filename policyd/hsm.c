@@ -45,6 +45,9 @@ struct hsm {
 	size_t nidle;
 	size_t nopen;
 	CK_SESSION_HANDLE anchor;
+	/* Held from "is the label free?" to "generated", so that two KEYGENs
+	 * of one label cannot both pass the check. */
+	pthread_mutex_t keygen_lock;
 };
 
 struct hsm_key {
@@ -332,7 +335,8 @@ hsm_open(const char *module, const char *token, const char *pin_file,
 		goto out;
 	}
 	h->anchor = CK_INVALID_HANDLE;
-	if (pthread_mutex_init(&h->lock, NULL) != 0 || pthread_cond_init(&h->cond, NULL) != 0) {
+	if (pthread_mutex_init(&h->lock, NULL) != 0 || pthread_cond_init(&h->cond, NULL) != 0 ||
+	    pthread_mutex_init(&h->keygen_lock, NULL) != 0) {
 		r = gpg_error(GPG_ERR_ENOMEM);
 		snprintf(err, errlen, "cannot create the session pool lock");
 		goto out;
@@ -392,6 +396,7 @@ out:
 		if (locks) {
 			pthread_mutex_destroy(&h->lock);
 			pthread_cond_destroy(&h->cond);
+			pthread_mutex_destroy(&h->keygen_lock);
 		}
 		free(h);
 	}
@@ -417,6 +422,7 @@ hsm_close(struct hsm *h)
 		dlclose(h->dl);
 	pthread_mutex_destroy(&h->lock);
 	pthread_cond_destroy(&h->cond);
+	pthread_mutex_destroy(&h->keygen_lock);
 	free(h);
 }
 
@@ -674,25 +680,24 @@ hsm_keygen_rsa(struct hsm *h, unsigned int bits, const char *label,
 	}
 	if ((r = session_get(h, &s, err, errlen)) != 0)
 		return r;
-	/* XXX: two concurrent KEYGENs of one label could both pass this check;
-	 * KEYGEN is an admin command run by hand, and the result would be an
-	 * ambiguous label that hsm_find_key() reports, never a wrong key. */
+	/* Within this daemon the check and the generation are one step; a
+	 * second process writing the same token could still race, and then
+	 * hsm_find_key() reports the ambiguous label, never a wrong key. */
+	pthread_mutex_lock(&h->keygen_lock);
 	rv = find_private(h, s, label, NULL, 0, &obj, &count);
 	if (rv != CKR_OK) {
-		session_put(h, s, rv);
-		return fail_ckr(err, errlen, "C_FindObjects", rv);
-	}
-	if (count > 0) {
-		session_put(h, s, rv);
+		r = fail_ckr(err, errlen, "C_FindObjects", rv);
+	} else if (count > 0) {
 		snprintf(err, errlen, "a key labelled %s already exists on the token", label);
-		return gpg_error(GPG_ERR_EEXIST);
+		r = gpg_error(GPG_ERR_EEXIST);
+	} else {
+		rv = h->fn->C_GenerateKeyPair(s, &mech, pubt, sizeof(pubt) / sizeof(pubt[0]),
+		                              privt, sizeof(privt) / sizeof(privt[0]), &pub, &priv);
+		r = rv == CKR_OK ? 0 : fail_ckr(err, errlen, "C_GenerateKeyPair", rv);
 	}
-	rv = h->fn->C_GenerateKeyPair(s, &mech, pubt, sizeof(pubt) / sizeof(pubt[0]),
-	                              privt, sizeof(privt) / sizeof(privt[0]), &pub, &priv);
+	pthread_mutex_unlock(&h->keygen_lock);
 	session_put(h, s, rv);
-	if (rv != CKR_OK)
-		return fail_ckr(err, errlen, "C_GenerateKeyPair", rv);
-	return 0;
+	return r;
 }
 
 gpg_error_t

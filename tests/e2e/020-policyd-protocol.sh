@@ -93,8 +93,15 @@ out=$(ga 'KEYGEN --algo=rsa2048 acme' 'KEYGEN --algo=rsa3072 big' 'KEYGEN --algo
 expect '^S KEYURI pkcs11:token=signet-e2e;object=acme$' "$out" "keygen acme"
 expect '^S KEYURI pkcs11:token=signet-e2e;object=big$' "$out" "keygen big"
 expect '^ERR 32803 ' "$out" "keygen of an existing label refused (EEXIST)"
+# Two KEYGENs of one new label at the same moment: exactly one key.
+ga 'KEYGEN --algo=rsa2048 twin' >"$W/twin1" & t1=$!
+ga 'KEYGEN --algo=rsa2048 twin' >"$W/twin2" & t2=$!
+wait $t1; wait $t2
+[[ $(cat "$W/twin1" "$W/twin2" | grep -c '^S KEYURI') == 1 && $(cat "$W/twin1" "$W/twin2" | grep -c '^ERR 32803 ') == 1 ]] ||
+	{ cat "$W/twin1" "$W/twin2"; fail "concurrent KEYGEN of one label: not exactly one key"; }
+echo "   ok: concurrent KEYGEN of one label makes one key"
 objs=$(pkcs11-tool --module "$MODULE" --token-label signet-e2e --login --pin 112233 --list-objects --type privkey 2>/dev/null)
-[[ $(grep -c 'Access:.*sensitive, always sensitive, never extractable' <<<"$objs") == 2 ]] ||
+[[ $(grep -c 'Access:.*sensitive, always sensitive, never extractable' <<<"$objs") == 3 ]] ||
 	{ echo "$objs"; fail "private keys are not sensitive/never extractable"; }
 for p in acme:rsa2048 big:rsa3072; do
 	cat >>"$CONF" <<EOF
