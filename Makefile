@@ -16,7 +16,7 @@ B         := build-san
 endif
 BIN       := $(B)/bin
 
-PKGS      := libassuan gpg-error libgcrypt libssl libcrypto libp11 inih jansson
+PKGS      := libassuan gpg-error libgcrypt libssl libcrypto libp11 inih jansson libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -39,13 +39,14 @@ COMMON_SRC := $(wildcard common/*.c)
 POLICYD_SRC := $(wildcard policyd/*.c)
 SCD_SRC    := $(wildcard scdaemon-shim/*.c)
 AGENT_SRC  := $(wildcard agent/*.c)
+TSA_SRC    := $(wildcard tsa/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
 LIBCOMMON  := $(B)/libsignet-common.a
 
-PROGS := $(BIN)/signet-policyd $(BIN)/signet-scd $(BIN)/signet
+PROGS := $(BIN)/signet-policyd $(BIN)/signet-scd $(BIN)/signet $(if $(TSA_SRC),$(BIN)/signet-tsa)
 UNITS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
 all: $(PROGS)
@@ -65,6 +66,9 @@ $(BIN)/signet-scd: $(call obj,$(SCD_SRC)) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BIN)/signet: $(call obj,$(AGENT_SRC)) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BIN)/signet-tsa: $(call obj,$(TSA_SRC)) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -111,8 +115,8 @@ demo: deps-if-missing
 install: $(PROGS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 doc/signet.1 doc/signet-scd.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 doc/signet-policyd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 $(wildcard doc/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(wildcard doc/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
 
 FUZZ_SRC := $(wildcard fuzz/*.c)
 FUZZ_BIN := $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
@@ -128,9 +132,9 @@ fuzz-smoke: $(FUZZ_BIN)
 	    tail -n 1 $$f.log; \
 	  else cat $$f.log; echo "fuzz target $$f failed (log: $$f.log)"; exit 1; fi; \
 	done
-build-fuzz/%: fuzz/%.c $(COMMON_SRC) $(POLICYD_SRC) $(SCD_SRC)
+build-fuzz/%: fuzz/%.c $(COMMON_SRC) $(POLICYD_SRC) $(SCD_SRC) $(TSA_SRC)
 	@mkdir -p build-fuzz
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Ipolicyd -Iscdaemon-shim \
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Ipolicyd -Iscdaemon-shim -Itsa \
 	  $(PKG_CFLAGS) -o $@ $< $(COMMON_SRC) $(FUZZ_EXTRA_$*) $(PKG_LIBS) -lpthread
 
 # Fuzz targets that exercise a program's own parser link that module too.
