@@ -81,6 +81,7 @@ UNIT_EXTRA_test_scdconf := $(call obj,scdaemon-shim/scdconf.c)
 UNIT_EXTRA_test_denials := $(call obj,policyd/denials.c)
 UNIT_EXTRA_test_certinfo := $(call obj,agent/certinfo.c)
 UNIT_EXTRA_test_keycache := $(call obj,scdaemon-shim/keycache.c) $(call obj,scdaemon-shim/card.c)
+UNIT_EXTRA_test_tsaconf := $(call obj,tsa/tsaconf.c)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(LIBCOMMON) $(LIBS) -lcmocka
@@ -90,6 +91,7 @@ $(B)/tests/test_scdconf: $(UNIT_EXTRA_test_scdconf)
 $(B)/tests/test_denials: $(UNIT_EXTRA_test_denials)
 $(B)/tests/test_certinfo: $(UNIT_EXTRA_test_certinfo)
 $(B)/tests/test_keycache: $(UNIT_EXTRA_test_keycache)
+$(B)/tests/test_tsaconf: $(UNIT_EXTRA_test_tsaconf)
 
 deps:
 	@tests/deps.sh
@@ -141,6 +143,7 @@ build-fuzz/%: fuzz/%.c $(COMMON_SRC) $(POLICYD_SRC) $(SCD_SRC) $(TSA_SRC)
 FUZZ_EXTRA_scdconf := scdaemon-shim/scdconf.c
 FUZZ_EXTRA_certinfo := agent/certinfo.c
 FUZZ_EXTRA_keycache := scdaemon-shim/keycache.c scdaemon-shim/card.c
+FUZZ_EXTRA_tsa_req := tsa/resp.c tsa/serial.c tsa/clock.c
 
 bench: $(PROGS)
 	@SIGNET_BIN=$(abspath $(BIN)) bench/run.sh

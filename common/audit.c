@@ -161,7 +161,10 @@ audit_encode(const struct audit_event *ev, uint64_t seq, int64_t time_us, char *
 	    (r = set_hex(obj, "digest", ev->digest, ev->digest_len)) != 0 ||
 	    (r = set_str(obj, "result", ev->result)) != 0 ||
 	    (r = set_str(obj, "reason", ev->reason)) != 0 ||
-	    (r = set_hex(obj, "signature", ev->signature, ev->signature_len)) != 0)
+	    (r = set_hex(obj, "signature", ev->signature, ev->signature_len)) != 0 ||
+	    (r = set_str(obj, "serial", ev->serial)) != 0 ||
+	    (r = set_str(obj, "policy", ev->policy)) != 0 ||
+	    (r = set_str(obj, "gen_time", ev->gen_time)) != 0)
 		goto out;
 
 	text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);

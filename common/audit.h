@@ -5,7 +5,9 @@
  *   v (1), seq (1, 2, … without gaps, continued across restarts), time
  *   (RFC 3339 UTC with microseconds), event ("sign", "deny", "keygen",
  *   "certify", "start"), uid, user, pid, project, key_fpr, hash, digest
- *   (hex), result ("granted" | "denied" | "error"), reason, signature (hex).
+ *   (hex), result ("granted" | "denied" | "error"), reason, signature (hex);
+ *   signet-tsa's "timestamp" events add serial, policy, gen_time, with the
+ *   imprint in hash + digest.
  * Absent fields are left out.  audit_append() returns only once the line is
  * on disk (fdatasync); concurrent appenders share one sync (group commit). */
 #ifndef SIGNET_AUDIT_H
@@ -33,6 +35,10 @@ struct audit_event {
 	const char *reason;
 	const uint8_t *signature;
 	size_t signature_len;
+	/* signet-tsa "timestamp" events (absent elsewhere): */
+	const char *serial;      /* token serial number, hex */
+	const char *policy;      /* dotted OID */
+	const char *gen_time;    /* the token's genTime, as in the token */
 };
 
 struct audit_log;

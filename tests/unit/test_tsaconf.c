@@ -1,0 +1,113 @@
+/* test_tsaconf.c — signet-tsa.conf: a good file, the defaults, and every
+ * kind of bad one. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../tsa/tsa.h"
+
+#define BASE "[tsa]\npolicies = 1.3.6.1.4.1.99999.1.1 1.2.3.4\nkey = file:/k.pem\ncert = /c.pem\n" \
+             "serial_file = /s\naudit = /a.jsonl\n"
+
+static gpg_error_t
+parse(const char *text, struct tsa_config **cfg, char *err, size_t errlen)
+{
+	return tsa_config_parse("t.conf", text, strlen(text), cfg, err, errlen);
+}
+
+/* ERR for TEXT must contain EXPECT. */
+static void
+expect_error(const char *text, const char *expect)
+{
+	struct tsa_config *cfg = NULL;
+	char err[TSA_MAX_ERR];
+
+	assert_int_not_equal(parse(text, &cfg, err, sizeof(err)), 0);
+	assert_null(cfg);
+	if (strstr(err, expect) == NULL)
+		fail_msg("error \"%s\" does not contain \"%s\"", err, expect);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct tsa_config *cfg = NULL;
+	char err[TSA_MAX_ERR];
+
+	(void)state;
+	assert_int_equal(parse(BASE, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg->listen, "127.0.0.1:3161");
+	assert_int_equal(cfg->threads, 4);
+	assert_int_equal(cfg->max_body, TSA_MAX_REQ_BODY);
+	assert_int_equal(cfg->npolicies, 2);
+	assert_string_equal(cfg->policies[0], "1.3.6.1.4.1.99999.1.1");
+	assert_int_equal(cfg->digests, TSA_DIGEST_SHA256 | TSA_DIGEST_SHA384 | TSA_DIGEST_SHA512);
+	assert_string_equal(cfg->key_file, "/k.pem");
+	assert_int_equal(cfg->clock_check, TSA_CLOCK_ADJTIMEX);
+	assert_int_equal(cfg->accuracy_us, 0);
+	assert_null(cfg->chain);
+	tsa_config_free(cfg);
+}
+
+static void
+test_values(void **state)
+{
+	struct tsa_config *cfg = NULL;
+	char err[TSA_MAX_ERR];
+
+	(void)state;
+	assert_int_equal(parse(BASE "listen = [::1]:8080 ; comment\nthreads = 16\nmax_body = 4096\n"
+	                       "accuracy = 500ms\ndigests = SHA512\nclock_check = none\n"
+	                       "max_clock_error_ms = 20\n", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg->addr.ss_family, AF_INET6);
+	assert_int_equal(cfg->threads, 16);
+	assert_int_equal(cfg->max_body, 4096);
+	assert_int_equal(cfg->accuracy_us, 500000);
+	assert_int_equal(cfg->digests, TSA_DIGEST_SHA512);
+	assert_int_equal(cfg->clock_check, TSA_CLOCK_NONE);
+	assert_int_equal(cfg->max_clock_error_ms, 20);
+	tsa_config_free(cfg);
+	assert_int_equal(parse(BASE "listen = 0.0.0.0:3161\nallow_remote = yes\n", &cfg, err, sizeof(err)), 0);
+	tsa_config_free(cfg);
+}
+
+static void
+test_errors(void **state)
+{
+	(void)state;
+	expect_error(BASE "digests = sha256 sha1\n", "t.conf:7: digests: sha1 is refused");
+	expect_error(BASE "digests = md5\n", "md5 is refused");
+	expect_error(BASE "colour = red\n", "t.conf:7: colour: unknown key");
+	expect_error(BASE "threads = 2\nthreads = 3\n", "given twice (first on line 7)");
+	expect_error(BASE "threads = 0\n", "threads: expected a number");
+	expect_error(BASE "max_body = 2000000\n", "max_body");
+	expect_error(BASE "accuracy = 5\n", "accuracy: expected a duration");
+	expect_error(BASE "listen = 10.0.0.1:3161\n", "allow_remote = yes");
+	expect_error(BASE "listen = localhost:3161\n", "not an IPv4 address");
+	expect_error(BASE "listen = 127.0.0.1:0\n", "port 1-65535");
+	expect_error(BASE "cert2 = /x\n", "unknown key");
+	expect_error(BASE "log = relative\n", "absolute path");
+	expect_error(BASE "clock_check = ntp\n", "adjtimex or none");
+	expect_error(BASE "tls_cert = /t.pem\n", "tls_cert and tls_key go together");
+	expect_error("[tsa]\nkey = pkcs11:token=t;object=o\n", "not yet supported");
+	expect_error("[tsa]\nkey = /k.pem\n", "file:/abs/path.pem");
+	expect_error("[tsa]\npolicies = tsa-policy\n", "not a dotted OID");
+	expect_error("[tsa]\npolicies = 1.2.3 1.2.3\n", "listed twice");
+	expect_error("[tsa]\npolicies = 1.2.3\n", "key: missing");
+	expect_error("[other]\nx = y\n", "[tsa] section");
+	expect_error("[tsa]\nthis is not a key\n", "t.conf:2");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

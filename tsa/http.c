@@ -1,0 +1,251 @@
+/* http.c — RFC 3161 §3.4 over HTTP with libmicrohttpd: POST
+ * application/timestamp-query → application/timestamp-reply.
+ *
+ * The body limit is enforced before anything is buffered: a Content-Length
+ * over max_body gets 413 on the first call of the access handler; a body
+ * without a length (chunked) is counted as it arrives, bytes past the limit
+ * are dropped and the request is answered 413 when it ends.  A client that
+ * keeps sending far past the limit is cut off (TSA_HTTP_DRAIN_MAX). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <microhttpd.h>
+
+#include "log.h"
+#include "tsa.h"
+
+#define TSA_HTTP_DRAIN_MAX    (4 * TSA_MAX_REQ_BODY_HARD) /* dropped bytes before we hang up */
+#define TSA_HTTP_TIMEOUT_S    30
+#define TSA_HTTP_MAX_CONNS    1024
+#define TSA_CT_QUERY          "application/timestamp-query"
+#define TSA_CT_REPLY          "application/timestamp-reply"
+
+struct tsa_http {
+	struct MHD_Daemon *d;
+	const struct tsa_config *cfg;
+	struct tsa_resp *rs;
+};
+
+/* One request in progress. */
+struct req {
+	uint8_t *body;                 /* max_body bytes, allocated at the first byte */
+	size_t len;
+	size_t dropped;                /* bytes past the limit */
+	int too_large;
+};
+
+static enum MHD_Result
+answer_status(struct MHD_Connection *conn, unsigned status, const char *text, int close_conn)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "POST");
+	if (close_conn)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* "application/timestamp-query", any case, optionally followed by
+ * parameters ("; charset=binary"). */
+static int
+content_type_ok(const char *ct)
+{
+	size_t n = strlen(TSA_CT_QUERY);
+
+	if (ct == NULL)
+		return 0;
+	ct += strspn(ct, " \t");
+	if (strncasecmp(ct, TSA_CT_QUERY, n) != 0)
+		return 0;
+	ct += n;
+	ct += strspn(ct, " \t");
+	return *ct == '\0' || *ct == ';';
+}
+
+static enum MHD_Result
+answer_query(struct tsa_http *h, struct MHD_Connection *conn, struct req *rq)
+{
+	struct MHD_Response *resp;
+	uint8_t *der = NULL;
+	size_t len = 0;
+	enum MHD_Result ret;
+	gpg_error_t r;
+
+	if ((r = tsa_resp_answer(h->rs, rq->body, rq->len, &der, &len)) != 0) {
+		log_error_e(r, "reply");
+		return answer_status(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n", 1);
+	}
+	resp = MHD_create_response_from_buffer(len, der, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(der);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, TSA_CT_REPLY);
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* The first call: headers only.  Returns 1 to go on with the body. */
+static int
+check_headers(struct tsa_http *h, struct MHD_Connection *conn, const char *method, enum MHD_Result *ret)
+{
+	const char *cl;
+	char *end;
+	unsigned long long n;
+
+	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0) {
+		*ret = answer_status(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only POST\n", 0);
+		return 0;
+	}
+	if (!content_type_ok(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+		*ret = answer_status(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+		                     "Content-Type must be " TSA_CT_QUERY "\n", 1);
+		return 0;
+	}
+	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL) {
+		n = strtoull(cl, &end, 10);
+		if (end == cl || n > h->cfg->max_body) {
+			*ret = answer_status(conn, MHD_HTTP_CONTENT_TOO_LARGE, "request too large\n", 1);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static enum MHD_Result
+access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+          const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct tsa_http *h = cls;
+	struct req *rq = *con_cls;
+	enum MHD_Result ret = MHD_NO;
+	size_t n = *upload_data_size;
+
+	(void)url;
+	(void)version;
+	if (rq == NULL) {
+		if (!check_headers(h, conn, method, &ret))
+			return ret;
+		if ((rq = calloc(1, sizeof(*rq))) == NULL)
+			return MHD_NO;
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (n > 0) {
+		*upload_data_size = 0;
+		if (rq->too_large || n > h->cfg->max_body - rq->len) {
+			rq->too_large = 1;
+			rq->dropped += n;
+			/* Hang up on a client that will not stop. */
+			return rq->dropped > TSA_HTTP_DRAIN_MAX ? MHD_NO : MHD_YES;
+		}
+		if (rq->body == NULL && (rq->body = malloc(h->cfg->max_body)) == NULL)
+			return MHD_NO;
+		memcpy(rq->body + rq->len, upload_data, n);
+		rq->len += n;
+		return MHD_YES;
+	}
+	if (rq->too_large)
+		return answer_status(conn, MHD_HTTP_CONTENT_TOO_LARGE, "request too large\n", 1);
+	return answer_query(h, conn, rq);
+}
+
+static void
+completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct req *rq = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (rq != NULL) {
+		free(rq->body);
+		free(rq);
+		*con_cls = NULL;
+	}
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[TSA_MAX_ERR];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_warn("http: %s", msg);
+}
+
+gpg_error_t
+tsa_http_start(const struct tsa_config *cfg, struct tsa_resp *rs, const char *tls_cert_pem,
+               const char *tls_key_pem, struct tsa_http **hp, char *err, size_t errlen)
+{
+	struct tsa_http *h = NULL;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+
+	*hp = NULL;
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return gpg_error(GPG_ERR_ENOMEM);
+	h->cfg = cfg;
+	h->rs = rs;
+	if (cfg->addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (tls_cert_pem != NULL) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			snprintf(err, errlen, "this libmicrohttpd has no TLS support; remove tls_cert/tls_key");
+			free(h);
+			return gpg_error(GPG_ERR_NOT_SUPPORTED);
+		}
+		flags |= MHD_USE_TLS;
+		h->d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, h,
+		                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+		                        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->addr,
+		                        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
+		                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)TSA_HTTP_TIMEOUT_S,
+		                        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)TSA_HTTP_MAX_CONNS,
+		                        MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h,
+		                        MHD_OPTION_HTTPS_MEM_CERT, tls_cert_pem,
+		                        MHD_OPTION_HTTPS_MEM_KEY, tls_key_pem,
+		                        MHD_OPTION_END);
+	} else {
+		h->d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, h,
+		                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+		                        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->addr,
+		                        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
+		                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)TSA_HTTP_TIMEOUT_S,
+		                        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)TSA_HTTP_MAX_CONNS,
+		                        MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h,
+		                        MHD_OPTION_END);
+	}
+	if (h->d == NULL) {
+		snprintf(err, errlen, "cannot listen on %s (address in use, or not allowed)", cfg->listen);
+		free(h);
+		return gpg_error(GPG_ERR_EADDRINUSE);
+	}
+	*hp = h;
+	return 0;
+}
+
+void
+tsa_http_stop(struct tsa_http *h)
+{
+	if (h == NULL)
+		return;
+	MHD_stop_daemon(h->d);
+	free(h);
+}

@@ -1,0 +1,351 @@
+/* main.c — signet-tsa: options, start-up, the daemon context.
+ *
+ * Order (STYLE 15): configuration, key and certificates (all read and
+ * checked before anything starts), fork for --daemon (before any thread),
+ * log, serial store, audit trail, reply contexts, HTTP listener, pid file;
+ * only then is the daemon "ready" and the --daemon parent exits 0. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "audit.h"
+#include "log.h"
+#include "platform.h"
+#include "readfile.h"
+#include "tsa.h"
+
+#define PROG "signet-tsa"
+
+/* The daemon's only global state. */
+static struct tsa_daemon {
+	struct tsa_config *cfg;
+	EVP_PKEY *key;
+	X509 *cert;
+	STACK_OF(X509) *chain;
+	char *tls_cert_pem;
+	char *tls_key_pem;
+	struct tsa_serial *serial;
+	struct audit_log *audit;
+	struct tsa_resp *resp;
+	struct tsa_http *http;
+	char *pidfile;
+} tsa_daemon;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: " PROG " --config FILE [--daemon] [--pidfile FILE]\n"
+	        "       " PROG " --config FILE --check-config\n"
+	        "An RFC 3161 time-stamp authority over HTTP (POST application/timestamp-query).\n"
+	        "  --config FILE    the configuration ([tsa] section; see signet-tsa(8))\n"
+	        "  --daemon         detach once the listener is up\n"
+	        "  --pidfile FILE   write the daemon's pid to FILE\n"
+	        "  --check-config   check the configuration, key and certificate, then exit\n"
+	        "  --version        print the version\n"
+	        "  --help           this text\n");
+}
+
+static void
+die(const char *what, const char *why, const char *todo) __attribute__((noreturn));
+static void
+die(const char *what, const char *why, const char *todo)
+{
+	fprintf(stderr, PROG ": %s: %s%s%s\n", what, why, todo ? "; " : "", todo ? todo : "");
+	log_error("%s: %s", what, why);
+	exit(1);
+}
+
+static gpg_error_t
+write_pidfile(const char *path)
+{
+	gpg_error_t r = 0;
+	char buf[32];
+	int fd, n;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return gpg_error_from_syserror();
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n)
+		r = gpg_error_from_syserror();
+	if (close(fd) != 0 && r == 0)
+		r = gpg_error_from_syserror();
+	return r;
+}
+
+/* Read PATH (bounded, no symlink) into a memory BIO. */
+static BIO *
+pem_bio(const char *path, const char *what, char **text)
+{
+	char err[TSA_MAX_ERR];
+	char *buf = NULL;
+	size_t len = 0;
+	gpg_error_t r;
+	BIO *b;
+
+	if ((r = readfile_bounded(path, TSA_MAX_PEM, &buf, &len, err, sizeof(err))) != 0)
+		die(what, err, "check the path in the configuration");
+	if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		die(what, "out of memory", NULL);
+	*text = buf;
+	return b;
+}
+
+static void
+load_credentials(struct tsa_daemon *t)
+{
+	char why[TSA_MAX_ERR];
+	char *text = NULL;
+	BIO *b;
+	X509 *x;
+
+	b = pem_bio(t->cfg->key_file, "key", &text);
+	t->key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+	BIO_free(b);
+	explicit_bzero(text, strlen(text));
+	free(text);
+	if (t->key == NULL) {
+		snprintf(why, sizeof(why), "%s: not a PEM private key (or it is encrypted)", t->cfg->key_file);
+		die("key", why, "give an unencrypted PEM key (key = file:/abs/path.pem)");
+	}
+	b = pem_bio(t->cfg->cert, "cert", &text);
+	t->cert = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	BIO_free(b);
+	free(text);
+	if (t->cert == NULL) {
+		snprintf(why, sizeof(why), "%s: not a PEM certificate", t->cfg->cert);
+		die("cert", why, "check cert in the configuration");
+	}
+	if (X509_check_private_key(t->cert, t->key) != 1) {
+		snprintf(why, sizeof(why), "%s does not belong to the key %s", t->cfg->cert, t->cfg->key_file);
+		die("cert", why, "give the certificate of this key");
+	}
+	/* RFC 3161 §2.3: the only extended key usage, and critical. */
+	if (X509_check_purpose(t->cert, X509_PURPOSE_TIMESTAMP_SIGN, 0) != 1) {
+		snprintf(why, sizeof(why), "%s has no critical extendedKeyUsage timeStamping", t->cfg->cert);
+		die("cert", why, "issue a time-stamping certificate (RFC 3161 2.3)");
+	}
+	if (t->cfg->chain != NULL) {
+		b = pem_bio(t->cfg->chain, "chain", &text);
+		if ((t->chain = sk_X509_new_null()) == NULL)
+			die("chain", "out of memory", NULL);
+		while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+			if (!sk_X509_push(t->chain, x))
+				die("chain", "out of memory", NULL);
+		ERR_clear_error();
+		BIO_free(b);
+		free(text);
+		if (sk_X509_num(t->chain) == 0) {
+			snprintf(why, sizeof(why), "%s: no PEM certificate in it", t->cfg->chain);
+			die("chain", why, "check chain in the configuration");
+		}
+	}
+	if (t->cfg->tls_cert != NULL) {
+		size_t len;
+		char err[TSA_MAX_ERR];
+		gpg_error_t r;
+
+		if ((r = readfile_bounded(t->cfg->tls_cert, TSA_MAX_PEM, &t->tls_cert_pem, &len, err, sizeof(err))) != 0)
+			die("tls_cert", err, "check tls_cert in the configuration");
+		if ((r = readfile_bounded(t->cfg->tls_key, TSA_MAX_PEM, &t->tls_key_pem, &len, err, sizeof(err))) != 0)
+			die("tls_key", err, "check tls_key in the configuration");
+	}
+}
+
+/* --daemon: fork; the parent waits for the child's "ready" byte. */
+static int
+daemon_fork(void)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+	ssize_t n;
+	int status;
+
+	if (pipe2(pfd, O_CLOEXEC) != 0)
+		die("--daemon", strerror(errno), NULL);
+	if ((pid = fork()) < 0)
+		die("--daemon: fork", strerror(errno), NULL);
+	if (pid > 0) {
+		close(pfd[1]);
+		do
+			n = read(pfd[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n == 1 && c == 'R')
+			_exit(0);
+		waitpid(pid, &status, 0);
+		_exit(1);
+	}
+	close(pfd[0]);
+	if (setsid() < 0)
+		die("--daemon: setsid", strerror(errno), NULL);
+	return pfd[1];
+}
+
+static void
+daemon_ready(int fd)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+	if (write(fd, "R", 1) != 1)
+		log_warn("could not tell the parent that the daemon is ready");
+	close(fd);
+}
+
+static void
+block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
+}
+
+static void
+start_up(struct tsa_daemon *t)
+{
+	struct tsa_resp_params p;
+	char err[TSA_MAX_ERR];
+	gpg_error_t r;
+
+	if ((r = log_init(PROG, t->cfg->log, LOG_LEVEL_INFO)) != 0)
+		die("log", gpg_strerror(r), "check log in the configuration");
+	platform_harden();
+	if ((r = tsa_serial_open(t->cfg->serial_file, &t->serial, err, sizeof(err))) != 0)
+		die("serial_file", err, "check serial_file (it must hold the last high-water mark)");
+	if ((r = audit_open(t->cfg->audit, &t->audit)) != 0) {
+		snprintf(err, sizeof(err), "%s: %s", t->cfg->audit, gpg_strerror(r));
+		die("audit", err, "check audit (a damaged last line must be repaired by hand)");
+	}
+	memset(&p, 0, sizeof(p));
+	p.key = t->key;
+	p.cert = t->cert;
+	p.chain = t->chain;
+	p.cfg = t->cfg;
+	p.serial = t->serial;
+	p.audit = t->audit;
+	p.nctx = t->cfg->threads;
+	if ((r = tsa_resp_new(&p, &t->resp, err, sizeof(err))) != 0)
+		die("reply set-up", err, "check key, cert and policies");
+	if ((r = tsa_http_start(t->cfg, t->resp, t->tls_cert_pem, t->tls_key_pem, &t->http, err, sizeof(err))) != 0)
+		die("listen", err, "check listen, or stop what uses the port");
+	if (t->pidfile != NULL && (r = write_pidfile(t->pidfile)) != 0)
+		die("pidfile", gpg_strerror(r), "check --pidfile");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "daemon", no_argument, NULL, 'd' },
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tsa_daemon *t = &tsa_daemon;
+	const char *config = NULL;
+	char err[TSA_MAX_ERR];
+	int opt, daemonize = 0, check = 0, ready_fd = -1, sig;
+	sigset_t set;
+	gpg_error_t r;
+
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'd':
+			daemonize = 1;
+			break;
+		case 'p':
+			t->pidfile = optarg;
+			break;
+		case 'C':
+			check = 1;
+			break;
+		case 'V':
+			printf(PROG " %s\n", SIGNET_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind != argc)
+		die("arguments", "unexpected argument", "see " PROG " --help");
+	if (config == NULL)
+		die("configuration", "no configuration file given", "use --config FILE");
+	if ((r = tsa_config_load(config, &t->cfg, err, sizeof(err))) != 0) {
+		if (check) {
+			printf("%s\n", err);
+			return 1;
+		}
+		die("configuration", err, "fix the file and start again");
+	}
+	load_credentials(t);
+	if (check) {
+		printf("%s: ok\n", config);
+		return 0;
+	}
+	block_signals(&set);
+	if (daemonize)
+		ready_fd = daemon_fork();
+	start_up(t);
+	log_info("ready: listening on %s, %u threads, policy %s", t->cfg->listen, t->cfg->threads,
+	         t->cfg->policies[0]);
+	if (daemonize)
+		daemon_ready(ready_fd);
+
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_info("SIGHUP: nothing to reload (restart to apply a new configuration)");
+			continue;
+		}
+		break;
+	}
+	log_info("stopping (signal %d)", sig);
+	tsa_http_stop(t->http);
+	if (t->pidfile != NULL)
+		unlink(t->pidfile);
+	tsa_resp_free(t->resp);
+	audit_close(t->audit);
+	tsa_serial_close(t->serial);
+	sk_X509_pop_free(t->chain, X509_free);
+	X509_free(t->cert);
+	EVP_PKEY_free(t->key);
+	free(t->tls_cert_pem);
+	free(t->tls_key_pem);
+	tsa_config_free(t->cfg);
+	log_info("stopped");
+	return 0;
+}
