@@ -62,22 +62,24 @@ fail:
 	return NULL;
 }
 
-/* TS_time_cb: the clock, if the clock check allows it (returning 0 makes
- * OpenSSL answer rejection/timeNotAvailable). */
+/* TS_time_cb: the clock, if the clock check allows it.  OpenSSL 3.0 turns
+ * a failing time callback into a bare "Error during TSTInfo generation"
+ * (failInfo unspecified), so the status is set here: RFC 3161 §2.4.2
+ * timeNotAvailable (OpenSSL keeps a status already set). */
 static int
 time_cb(TS_RESP_CTX *ctx, void *data, long *sec, long *usec)
 {
 	struct tsa_resp *rs = data;
 	struct timeval tv;
-	char why[TSA_MAX_ERR];
+	char why[TSA_MAX_ERR] = "gettimeofday failed";
 
-	(void)ctx;
-	if (!tsa_clock_ok(rs->cfg->clock_check, rs->cfg->max_clock_error_ms, why, sizeof(why))) {
+	if (!tsa_clock_ok(rs->cfg->clock_check, rs->cfg->max_clock_error_ms, why, sizeof(why)) ||
+	    gettimeofday(&tv, NULL) != 0) {
 		log_warn("refusing to time-stamp: %s", why);
+		TS_RESP_CTX_set_status_info(ctx, TS_STATUS_REJECTION, "Time is not available.");
+		TS_RESP_CTX_add_failure_info(ctx, TS_INFO_TIME_NOT_AVAILABLE);
 		return 0;
 	}
-	if (gettimeofday(&tv, NULL) != 0)
-		return 0;
 	*sec = tv.tv_sec;
 	*usec = tv.tv_usec;
 	return 1;

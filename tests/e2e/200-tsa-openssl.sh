@@ -159,6 +159,26 @@ code=$(post q4.tsq r4b.tsr); [[ $code == 200 ]] || fail "server did not serve af
 kill -0 "$(cat ec.pid)" || fail "signet-tsa died"
 note "GET 405 (Allow: POST), wrong type 415, type with parameters ok, 413 with and without length, no-length POST and junk handled"
 
+# ---- Clock check: clock_check = adjtimex answers timeNotAvailable (bit 14)
+# when the kernel says the clock is unsynchronised (TIME_ERROR), else grants.
+clock_state=$(python3 -c 'import ctypes; b=ctypes.create_string_buffer(512); print(ctypes.CDLL(None).adjtimex(b))')
+PORT=$(free_port)
+conf clk "$PORT" "max_clock_error_ms = 60000"
+sed -i 's/^clock_check = none/clock_check = adjtimex/' clk.conf
+start clk
+URL=http://127.0.0.1:$PORT/
+post q2.tsq rt.tsr >/dev/null
+got=$(python3 "$CLIENT" status rt.tsr)
+if [[ $clock_state == 5 ]]; then
+	[[ $got == "2 14" ]] || fail "unsynchronised clock: got status '$got', expected rejection/timeNotAvailable"
+	grep -q "not synchronised" clk.log || fail "clock refusal not logged"
+	note "clock_check = adjtimex: unsynchronised clock → rejection/timeNotAvailable"
+else
+	[[ $got == 0* ]] || fail "synchronised clock: got status '$got'"
+	note "clock_check = adjtimex: clock synchronised here, token granted"
+fi
+kill "$(cat clk.pid)"
+
 # ---- Configuration refusals.
 conf bad 1 "digests = sha1"
 { "$TSA" --config bad.conf --check-config || true; } | grep -q "sha1 is refused" || fail "sha1 accepted in config"
@@ -183,9 +203,16 @@ start ser
 python3 "$CLIENT" serials "$URL" qs.tsq 3000 serials.txt || fail "serial run 2"
 kill -9 "$(cat ser.pid)"; sleep 0.3
 start ser
-python3 "$CLIENT" serials "$URL" qs.tsq 3000 serials.txt || fail "serial run 3"
+# Four keep-alive clients at once: the context pool and the serial store
+# under concurrency.
+cpids=()
+for c in 1 2 3 4; do
+	python3 "$CLIENT" serials "$URL" qs.tsq 750 serials-$c.txt & cpids+=($!)
+done
+for p in "${cpids[@]}"; do wait "$p" || fail "serial run 3 (concurrent)"; done
+cat serials-[1-4].txt >>serials.txt
 total=$(wc -l <serials.txt); uniq=$(sort -u serials.txt | wc -l)
 ((total == 10000 && uniq == 10000)) || fail "serials: $total issued, $uniq distinct"
 python3 "$TOOLS/audit-check.py" "$AUDITDIR/ser.jsonl" --count timestamp=10000 >/dev/null || fail "serial audit"
 [[ $AUDITDIR != "$W" ]] && rm -rf "$AUDITDIR"
-note "10000 tokens over a restart and a kill -9: all serials distinct, 10000 audit records"
+note "10000 tokens over a restart and a kill -9 (the last 3000 from 4 clients at once): all serials distinct, 10000 audit records"

@@ -36,6 +36,11 @@ def main():
                 for k in ("uid", "user", "pid", "project", "key_fpr", "hash", "result", "reason"):
                     if k not in r:
                         die("%s:%d: %s record without %s" % (path, n, r["event"], k))
+            if r["event"] == "timestamp":
+                # signet-tsa: a granted token (serial, imprint, time, policy).
+                for k in ("result", "serial", "hash", "digest", "gen_time", "policy"):
+                    if k not in r:
+                        die("%s:%d: timestamp record without %s" % (path, n, k))
             recs.append(r)
     i = 0
     while i < len(args):
