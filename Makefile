@@ -82,6 +82,7 @@ UNIT_EXTRA_test_denials := $(call obj,policyd/denials.c)
 UNIT_EXTRA_test_certinfo := $(call obj,agent/certinfo.c)
 UNIT_EXTRA_test_keycache := $(call obj,scdaemon-shim/keycache.c) $(call obj,scdaemon-shim/card.c)
 UNIT_EXTRA_test_tsaconf := $(call obj,tsa/tsaconf.c)
+UNIT_EXTRA_test_tsaserial := $(call obj,tsa/serial.c)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(LIBCOMMON) $(LIBS) -lcmocka
@@ -92,6 +93,7 @@ $(B)/tests/test_denials: $(UNIT_EXTRA_test_denials)
 $(B)/tests/test_certinfo: $(UNIT_EXTRA_test_certinfo)
 $(B)/tests/test_keycache: $(UNIT_EXTRA_test_keycache)
 $(B)/tests/test_tsaconf: $(UNIT_EXTRA_test_tsaconf)
+$(B)/tests/test_tsaserial: $(UNIT_EXTRA_test_tsaserial)
 
 deps:
 	@tests/deps.sh

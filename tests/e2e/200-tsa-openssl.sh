@@ -179,6 +179,23 @@ else
 fi
 kill "$(cat clk.pid)"
 
+# ---- TLS (tls_cert/tls_key), when curl and libmicrohttpd can.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tls.key -out tls.pem \
+	-subj /CN=127.0.0.1 -days 30 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+PORT=$(free_port)
+conf tls "$PORT" "tls_cert = $W/tls.pem" "tls_key = $W/tls.key"
+if "$TSA" --config "$W/tls.conf" --daemon --pidfile "$W/tls.pid" 2>tls.err; then
+	PIDS+=("$(cat tls.pid)")
+	URL=https://127.0.0.1:$PORT/
+	code=$(post q2.tsq rtls.tsr --cacert tls.pem); [[ $code == 200 ]] || fail "HTTPS gave $code"
+	openssl ts -verify -queryfile q2.tsq -in rtls.tsr -CAfile ca.pem >/dev/null 2>&1 || fail "HTTPS token"
+	kill "$(cat tls.pid)"
+	note "TLS: token over HTTPS verifies"
+else
+	grep -q "no TLS support" tls.err || { cat tls.err; fail "TLS instance did not start"; }
+	note "skip TLS: libmicrohttpd without TLS"
+fi
+
 # ---- Configuration refusals.
 conf bad 1 "digests = sha1"
 { "$TSA" --config bad.conf --check-config || true; } | grep -q "sha1 is refused" || fail "sha1 accepted in config"
