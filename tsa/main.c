@@ -40,6 +40,7 @@ static struct tsa_daemon {
 	struct tsa_resp *resp;
 	struct tsa_http *http;
 	char *pidfile;
+	int log_to_file;               /* die() also logs (stderr is not the log) */
 } tsa_daemon;
 
 static void
@@ -63,7 +64,8 @@ static void
 die(const char *what, const char *why, const char *todo)
 {
 	fprintf(stderr, PROG ": %s: %s%s%s\n", what, why, todo ? "; " : "", todo ? todo : "");
-	log_error("%s: %s", what, why);
+	if (tsa_daemon.log_to_file)
+		log_error("%s: %s", what, why);
 	exit(1);
 }
 
@@ -232,6 +234,7 @@ start_up(struct tsa_daemon *t)
 
 	if ((r = log_init(PROG, t->cfg->log, LOG_LEVEL_INFO)) != 0)
 		die("log", gpg_strerror(r), "check log in the configuration");
+	t->log_to_file = t->cfg->log != NULL;
 	platform_harden();
 	if ((r = tsa_serial_open(t->cfg->serial_file, &t->serial, err, sizeof(err))) != 0)
 		die("serial_file", err, "check serial_file (it must hold the last high-water mark)");
@@ -308,7 +311,7 @@ main(int argc, char **argv)
 			printf("%s\n", err);
 			return 1;
 		}
-		die("configuration", err, "fix the file and start again");
+		die("configuration", err, gpg_err_code(r) == GPG_ERR_ENOENT ? "check --config" : "fix the file and start again");
 	}
 	load_credentials(t);
 	if (check) {
