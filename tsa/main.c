@@ -20,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "audit.h"
+#include "hsmkey.h"
 #include "log.h"
 #include "platform.h"
 #include "readfile.h"
@@ -31,6 +32,7 @@
 static struct tsa_daemon {
 	struct tsa_config *cfg;
 	EVP_PKEY *key;
+	struct hsmkey *hsm;                /* key = pkcs11:…: the token behind KEY */
 	X509 *cert;
 	STACK_OF(X509) *chain;
 	char *tls_cert_pem;
@@ -113,15 +115,6 @@ load_credentials(struct tsa_daemon *t)
 	BIO *b;
 	X509 *x;
 
-	b = pem_bio(t->cfg->key_file, "key", &text);
-	t->key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
-	BIO_free(b);
-	explicit_bzero(text, strlen(text));
-	free(text);
-	if (t->key == NULL) {
-		snprintf(why, sizeof(why), "%s: not a PEM private key (or it is encrypted)", t->cfg->key_file);
-		die("key", why, "give an unencrypted PEM key (key = file:/abs/path.pem)");
-	}
 	b = pem_bio(t->cfg->cert, "cert", &text);
 	t->cert = PEM_read_bio_X509(b, NULL, NULL, NULL);
 	BIO_free(b);
@@ -130,9 +123,20 @@ load_credentials(struct tsa_daemon *t)
 		snprintf(why, sizeof(why), "%s: not a PEM certificate", t->cfg->cert);
 		die("cert", why, "check cert in the configuration");
 	}
-	if (X509_check_private_key(t->cert, t->key) != 1) {
-		snprintf(why, sizeof(why), "%s does not belong to the key %s", t->cfg->cert, t->cfg->key_file);
-		die("cert", why, "give the certificate of this key");
+	if (t->cfg->key_file != NULL) {
+		b = pem_bio(t->cfg->key_file, "key", &text);
+		t->key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+		BIO_free(b);
+		explicit_bzero(text, strlen(text));
+		free(text);
+		if (t->key == NULL) {
+			snprintf(why, sizeof(why), "%s: not a PEM private key (or it is encrypted)", t->cfg->key_file);
+			die("key", why, "give an unencrypted PEM key (key = file:/abs/path.pem)");
+		}
+		if (X509_check_private_key(t->cert, t->key) != 1) {
+			snprintf(why, sizeof(why), "%s does not belong to the key %s", t->cfg->cert, t->cfg->key_file);
+			die("cert", why, "give the certificate of this key");
+		}
 	}
 	/* RFC 3161 §2.3: the only extended key usage, and critical. */
 	if (X509_check_purpose(t->cert, X509_PURPOSE_TIMESTAMP_SIGN, 0) != 1) {
@@ -164,6 +168,36 @@ load_credentials(struct tsa_daemon *t)
 		if ((r = readfile_bounded(t->cfg->tls_key, TSA_MAX_PEM, &t->tls_key_pem, &len, err, sizeof(err))) != 0)
 			die("tls_key", err, "check tls_key in the configuration");
 	}
+}
+
+/* key = pkcs11:…: log in to the token and check its key against the
+ * certificate with one signature.  Done after the --daemon fork (a PKCS#11
+ * module must not be used across fork()). */
+static void
+open_hsm_key(struct tsa_daemon *t)
+{
+	struct hsmkey_params hp;
+	char err[TSA_MAX_ERR];
+
+	if (t->cfg->key_uri == NULL)
+		return;
+	memset(&hp, 0, sizeof(hp));
+	hp.uri = t->cfg->key_uri;
+	hp.module = t->cfg->pkcs11_module;
+	hp.pin_file = t->cfg->pin_file;
+	hp.softhsm2_conf = t->cfg->softhsm2_conf;
+	hp.cert = t->cert;
+	if (hsmkey_open(&hp, &t->hsm, &t->key, err, sizeof(err)) != 0)
+		die("key", err, "check key, pkcs11_module, pin_file and softhsm2_conf");
+}
+
+static void
+close_key(struct tsa_daemon *t)
+{
+	EVP_PKEY_free(t->key);
+	t->key = NULL;
+	hsmkey_close(t->hsm);
+	t->hsm = NULL;
 }
 
 /* --daemon: fork; the parent waits for the child's "ready" byte. */
@@ -235,6 +269,7 @@ start_up(struct tsa_daemon *t)
 	if ((r = log_init(PROG, t->cfg->log, LOG_LEVEL_INFO)) != 0)
 		die("log", gpg_strerror(r), "check log in the configuration");
 	t->log_to_file = t->cfg->log != NULL;
+	open_hsm_key(t);
 	platform_harden();
 	if ((r = tsa_serial_open(t->cfg->serial_file, &t->serial, err, sizeof(err))) != 0)
 		die("serial_file", err, "check serial_file (it must hold the last high-water mark)");
@@ -315,6 +350,8 @@ main(int argc, char **argv)
 	}
 	load_credentials(t);
 	if (check) {
+		open_hsm_key(t);
+		close_key(t);
 		printf("%s: ok\n", config);
 		return 0;
 	}
@@ -345,7 +382,7 @@ main(int argc, char **argv)
 	tsa_serial_close(t->serial);
 	sk_X509_pop_free(t->chain, X509_free);
 	X509_free(t->cert);
-	EVP_PKEY_free(t->key);
+	close_key(t);
 	free(t->tls_cert_pem);
 	free(t->tls_key_pem);
 	tsa_config_free(t->cfg);

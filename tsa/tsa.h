@@ -42,7 +42,11 @@ struct tsa_config {
 	size_t npolicies;
 	unsigned accuracy_us;              /* 0: no accuracy in the token */
 	unsigned digests;                  /* TSA_DIGEST_* */
-	char *key_file;                    /* from key = file:/abs/path */
+	char *key_file;                    /* from key = file:/abs/path, or NULL */
+	char *key_uri;                     /* from key = pkcs11:…, or NULL */
+	char *pkcs11_module;               /* with key_uri: required */
+	char *pin_file;                    /* with key_uri: required */
+	char *softhsm2_conf;               /* with key_uri: optional */
 	char *cert;
 	char *chain;                       /* may be NULL */
 	char *serial_file;

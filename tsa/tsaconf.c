@@ -15,6 +15,7 @@
 #include <openssl/objects.h>
 
 #include "inibuf.h"
+#include "p11uri.h"
 #include "readfile.h"
 #include "tsa.h"
 
@@ -54,6 +55,9 @@ static const struct key_def tsa_keys[] = {
 	{ "max_clock_error_ms", V_CLOCK_ERR, 0 },
 	{ "tls_cert", V_PATH, 0 },
 	{ "tls_key", V_PATH, 0 },
+	{ "pkcs11_module", V_PATH, 0 },
+	{ "pin_file", V_PATH, 0 },
+	{ "softhsm2_conf", V_PATH, 0 },
 };
 #define NKEYS (sizeof(tsa_keys) / sizeof(tsa_keys[0]))
 
@@ -287,6 +291,12 @@ path_field(struct tsa_config *cfg, const char *name)
 		return &cfg->log;
 	if (strcmp(name, "tls_cert") == 0)
 		return &cfg->tls_cert;
+	if (strcmp(name, "pkcs11_module") == 0)
+		return &cfg->pkcs11_module;
+	if (strcmp(name, "pin_file") == 0)
+		return &cfg->pin_file;
+	if (strcmp(name, "softhsm2_conf") == 0)
+		return &cfg->softhsm2_conf;
 	return &cfg->tls_key;
 }
 
@@ -335,11 +345,25 @@ set_value(struct tsa_config *cfg, const struct key_def *k, const char *v, char *
 		return for_words(v, add_digest, cfg, why, whylen);
 	case V_KEY:
 		if (strncmp(v, "pkcs11:", 7) == 0) {
-			snprintf(why, whylen, "PKCS#11 keys are not yet supported by this signet-tsa; use file:/abs/path.pem");
-			return -1;
+			struct p11uri u;
+			char uerr[TSACONF_MAX_REASON];
+
+			if (p11uri_parse(v, &u, uerr, sizeof(uerr)) != 0) {
+				snprintf(why, whylen, "%s", uerr);
+				return -1;
+			}
+			if (!u.has_token || !u.has_object) {
+				snprintf(why, whylen, "a pkcs11: URI must name token= and object=");
+				return -1;
+			}
+			if ((cfg->key_uri = strdup(v)) == NULL) {
+				snprintf(why, whylen, "out of memory");
+				return -1;
+			}
+			return 0;
 		}
 		if (strncmp(v, "file:", 5) != 0) {
-			snprintf(why, whylen, "expected file:/abs/path.pem");
+			snprintf(why, whylen, "expected file:/abs/path.pem or pkcs11:token=T;object=O");
 			return -1;
 		}
 		return set_path(&cfg->key_file, v + 5, why, whylen);
@@ -449,6 +473,14 @@ check_complete(struct parse_ctx *ctx)
 		            cfg->listen);
 		return gpg_error(GPG_ERR_INV_VALUE);
 	}
+	if (cfg->key_uri != NULL && (cfg->pkcs11_module == NULL || cfg->pin_file == NULL)) {
+		inibuf_fail(&ctx->in, 0, "[tsa] key = pkcs11:… needs pkcs11_module and pin_file");
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	if (cfg->key_uri == NULL && (cfg->pkcs11_module != NULL || cfg->pin_file != NULL || cfg->softhsm2_conf != NULL)) {
+		inibuf_fail(&ctx->in, 0, "[tsa] pkcs11_module, pin_file and softhsm2_conf go with key = pkcs11:…");
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
 	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
 		inibuf_fail(&ctx->in, 0, "[tsa] tls_cert and tls_key go together");
 		return gpg_error(GPG_ERR_INV_VALUE);
@@ -530,6 +562,10 @@ tsa_config_free(struct tsa_config *cfg)
 	for (i = 0; i < cfg->npolicies; i++)
 		free(cfg->policies[i]);
 	free(cfg->key_file);
+	free(cfg->key_uri);
+	free(cfg->pkcs11_module);
+	free(cfg->pin_file);
+	free(cfg->softhsm2_conf);
 	free(cfg->cert);
 	free(cfg->chain);
 	free(cfg->serial_file);

@@ -200,10 +200,10 @@ fi
 conf bad 1 "digests = sha1"
 { "$TSA" --config bad.conf --check-config || true; } | grep -q "sha1 is refused" || fail "sha1 accepted in config"
 sed -i 's|^key = .*|key = pkcs11:token=x;object=y|; /^digests/d' bad.conf
-{ "$TSA" --config bad.conf --check-config || true; } | grep -q "not yet supported" || fail "pkcs11 key not refused clearly"
+{ "$TSA" --config bad.conf --check-config || true; } | grep -q "needs pkcs11_module and pin_file" || fail "pkcs11 key without module/PIN not refused clearly"
 sed -i 's|^key = .*|key = file:'"$W"'/ec.key|; s|^listen = .*|listen = 192.0.2.1:3161|' bad.conf
 { "$TSA" --config bad.conf --check-config || true; } | grep -q "allow_remote" || fail "remote listen accepted"
-note "config: sha1, pkcs11 keys (for now) and non-loopback listen are refused"
+note "config: sha1, a pkcs11 key without pkcs11_module/pin_file and non-loopback listen are refused"
 
 # ---- Serial numbers: 10,000 requests, a restart and a kill -9 in between.
 KEY=ec

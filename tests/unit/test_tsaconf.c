@@ -74,6 +74,31 @@ test_values(void **state)
 	tsa_config_free(cfg);
 }
 
+#define P11 "[tsa]\npolicies = 1.2.3\ncert = /c.pem\nserial_file = /s\naudit = /a.jsonl\n" \
+            "key = pkcs11:token=tsa;object=tsa%20key\n"
+
+static void
+test_pkcs11(void **state)
+{
+	struct tsa_config *cfg = NULL;
+	char err[TSA_MAX_ERR];
+
+	(void)state;
+	assert_int_equal(parse(P11 "pkcs11_module = /m.so\npin_file = /p\nsofthsm2_conf = /h.conf\n", &cfg, err,
+	                       sizeof(err)), 0);
+	assert_null(cfg->key_file);
+	assert_string_equal(cfg->key_uri, "pkcs11:token=tsa;object=tsa%20key");
+	assert_string_equal(cfg->pkcs11_module, "/m.so");
+	assert_string_equal(cfg->pin_file, "/p");
+	assert_string_equal(cfg->softhsm2_conf, "/h.conf");
+	tsa_config_free(cfg);
+	expect_error(P11 "pkcs11_module = /m.so\n", "needs pkcs11_module and pin_file");
+	expect_error(P11 "pin_file = /p\n", "needs pkcs11_module and pin_file");
+	expect_error(P11 "pkcs11_module = m.so\npin_file = /p\n", "pkcs11_module: must be an absolute path");
+	expect_error(BASE "pin_file = /p\n", "go with key = pkcs11");
+	expect_error(BASE "softhsm2_conf = /h.conf\n", "go with key = pkcs11");
+}
+
 static void
 test_errors(void **state)
 {
@@ -92,7 +117,8 @@ test_errors(void **state)
 	expect_error(BASE "log = relative\n", "absolute path");
 	expect_error(BASE "clock_check = ntp\n", "adjtimex or none");
 	expect_error(BASE "tls_cert = /t.pem\n", "tls_cert and tls_key go together");
-	expect_error("[tsa]\nkey = pkcs11:token=t;object=o\n", "not yet supported");
+	expect_error("[tsa]\nkey = pkcs11:token=t\n", "token= and object=");
+	expect_error("[tsa]\nkey = pkcs11:token=t;object=o?pin-value=1\n", "key:");
 	expect_error("[tsa]\nkey = /k.pem\n", "file:/abs/path.pem");
 	expect_error("[tsa]\npolicies = tsa-policy\n", "not a dotted OID");
 	expect_error("[tsa]\npolicies = 1.2.3 1.2.3\n", "listed twice");
@@ -108,6 +134,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_pkcs11),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

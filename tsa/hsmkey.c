@@ -1,0 +1,567 @@
+/* hsmkey.c — the TSA key on a PKCS#11 token (see hsmkey.h).
+ *
+ * Plain PKCS#11 through p11-kit's pkcs11.h: dlopen the module, C_Initialize
+ * with CKF_OS_LOCKING_OK (the workers sign in parallel), find the token by
+ * label, log in once on an anchor session that stays open for the life of
+ * the key (closing an application's last session logs it out), then every
+ * thread that signs opens its own session on first use (a pthread key; the
+ * login covers all sessions of the application).  No session is shared
+ * between threads, so no lock is held while the token signs.
+ *
+ * OpenSSL 3.0 signs a "foreign" legacy key (one whose RSA_METHOD /
+ * EC_KEY_METHOD is not the default) through the legacy EVP_PKEY_METHOD,
+ * which ends in our callbacks: RSA_sign → rsa_priv_enc with the DigestInfo
+ * and PKCS#1 padding → CKM_RSA_PKCS; ECDSA_sign → ecdsa sign_sig with the
+ * hash → CKM_ECDSA, r||s turned into an ECDSA_SIG that OpenSSL encodes.
+ * These APIs are deprecated in 3.0 but present; OPENSSL_SUPPRESS_DEPRECATED
+ * keeps their declarations free of the deprecation attribute (a
+ * target-specific WARN in the Makefile would not reach ALL_CFLAGS, which is
+ * expanded once).
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/rsa.h>
+#include <p11-kit-1/p11-kit/pkcs11.h>
+
+#include "hsmkey.h"
+#include "p11uri.h"
+
+#define HSMKEY_MAX_SLOTS 64
+#define HSMKEY_MAX_SIG   1024       /* RSA-8192 and below; r||s of P-256 */
+#define HSMKEY_P256_LEN  32
+#define HSMKEY_LABEL_LEN 32         /* CK_TOKEN_INFO.label, blank-padded */
+
+struct hsmkey {
+	void *dl;
+	CK_FUNCTION_LIST_PTR fn;
+	int initialized;
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE anchor;
+	CK_OBJECT_HANDLE priv;
+	CK_KEY_TYPE type;
+	pthread_key_t tls;          /* this thread's session (CK_SESSION_HANDLE + 1) */
+	int have_tls;
+	RSA_METHOD *rsa_meth;
+	EC_KEY_METHOD *ec_meth;
+};
+
+static const char *
+ckr_text(CK_RV rv, char *buf, size_t buflen)
+{
+	switch (rv) {
+	case CKR_PIN_INCORRECT: return "CKR_PIN_INCORRECT (wrong PIN)";
+	case CKR_PIN_LOCKED: return "CKR_PIN_LOCKED";
+	case CKR_TOKEN_NOT_PRESENT: return "CKR_TOKEN_NOT_PRESENT";
+	case CKR_KEY_TYPE_INCONSISTENT: return "CKR_KEY_TYPE_INCONSISTENT";
+	case CKR_KEY_FUNCTION_NOT_PERMITTED: return "CKR_KEY_FUNCTION_NOT_PERMITTED";
+	case CKR_MECHANISM_INVALID: return "CKR_MECHANISM_INVALID";
+	case CKR_SESSION_COUNT: return "CKR_SESSION_COUNT";
+	case CKR_USER_NOT_LOGGED_IN: return "CKR_USER_NOT_LOGGED_IN";
+	case CKR_DATA_LEN_RANGE: return "CKR_DATA_LEN_RANGE";
+	case CKR_GENERAL_ERROR: return "CKR_GENERAL_ERROR";
+	case CKR_DEVICE_ERROR: return "CKR_DEVICE_ERROR";
+	default:
+		snprintf(buf, buflen, "CKR 0x%lx", (unsigned long)rv);
+		return buf;
+	}
+}
+
+static gpg_error_t
+fail_ckr(char *err, size_t errlen, const char *step, CK_RV rv)
+{
+	char tmp[32];
+
+	snprintf(err, errlen, "%s: %s", step, ckr_text(rv, tmp, sizeof(tmp)));
+	return gpg_error(GPG_ERR_CARD);
+}
+
+/* The PIN file the careful way: no symbolic link, a regular file, owned by
+ * us, no group/other bits, the PIN on one line. */
+static gpg_error_t
+read_pin(const char *path, char *pin, size_t pinmax, char *err, size_t errlen)
+{
+	gpg_error_t r;
+	struct stat st;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	pin[0] = '\0';
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) < 0) {
+		r = gpg_error_from_syserror();
+		snprintf(err, errlen, "pin_file %s: %s", path,
+		         errno == ELOOP ? "a symbolic link (refused)" : strerror(errno));
+		return r;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "pin_file %s: not a regular file", path);
+		r = gpg_error(GPG_ERR_INV_VALUE);
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		snprintf(err, errlen, "pin_file %s: mode %03o lets group or others read it (chmod 600 it)", path,
+		         (unsigned)(st.st_mode & 0777));
+		r = gpg_error(GPG_ERR_EPERM);
+		goto out;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(err, errlen, "pin_file %s: not owned by the daemon's user", path);
+		r = gpg_error(GPG_ERR_EPERM);
+		goto out;
+	}
+	if (st.st_size <= 0 || (size_t)st.st_size >= pinmax) {
+		snprintf(err, errlen, "pin_file %s: empty or too long", path);
+		r = gpg_error(GPG_ERR_INV_VALUE);
+		goto out;
+	}
+	while (len < (size_t)st.st_size) {
+		n = read(fd, pin + len, (size_t)st.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > 0 && pin[len - 1] == '\n')
+		len--;
+	if (len > 0 && pin[len - 1] == '\r')
+		len--;
+	pin[len] = '\0';
+	if (len == 0 || memchr(pin, '\n', len) != NULL || strlen(pin) != len) {
+		snprintf(err, errlen, "pin_file %s: must hold the PIN on one line", path);
+		r = gpg_error(GPG_ERR_INV_VALUE);
+		goto out;
+	}
+	r = 0; /* success */
+out:
+	if (r != 0)
+		explicit_bzero(pin, pinmax);
+	close(fd);
+	return r;
+}
+
+static void
+session_close_cb(void *v)
+{
+	(void)v; /* the session dies with C_Finalize / C_CloseAllSessions */
+}
+
+/* This thread's session, opened on first use. */
+static CK_RV
+thread_session(struct hsmkey *hk, CK_SESSION_HANDLE *s)
+{
+	uintptr_t v = (uintptr_t)pthread_getspecific(hk->tls);
+	CK_RV rv;
+
+	if (v != 0) {
+		*s = (CK_SESSION_HANDLE)(v - 1);
+		return CKR_OK;
+	}
+	rv = hk->fn->C_OpenSession(hk->slot, CKF_SERIAL_SESSION, NULL, NULL, s);
+	if (rv != CKR_OK)
+		return rv;
+	if (pthread_setspecific(hk->tls, (void *)(uintptr_t)(*s + 1)) != 0) {
+		hk->fn->C_CloseSession(*s);
+		return CKR_HOST_MEMORY;
+	}
+	return CKR_OK;
+}
+
+/* One C_Sign on this thread's session.  A session left broken is dropped
+ * so that the next request of this thread opens a fresh one. */
+static CK_RV
+token_sign(struct hsmkey *hk, CK_MECHANISM_TYPE mt, const unsigned char *in, size_t inlen,
+           unsigned char *sig, CK_ULONG *siglen)
+{
+	CK_MECHANISM mech = { mt, NULL, 0 };
+	CK_SESSION_HANDLE s;
+	CK_RV rv;
+
+	if ((rv = thread_session(hk, &s)) != CKR_OK)
+		return rv;
+	rv = hk->fn->C_SignInit(s, &mech, hk->priv);
+	if (rv == CKR_OK)
+		rv = hk->fn->C_Sign(s, (CK_BYTE_PTR)in, inlen, sig, siglen);
+	if (rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED || rv == CKR_OPERATION_ACTIVE ||
+	    rv == CKR_DEVICE_ERROR || rv == CKR_GENERAL_ERROR) {
+		hk->fn->C_CloseSession(s);
+		pthread_setspecific(hk->tls, NULL);
+	}
+	return rv;
+}
+
+/* RSA_sign hands us the DigestInfo with PKCS#1 v1.5 padding asked for. */
+static int
+rsa_priv_enc(int flen, const unsigned char *from, unsigned char *to, RSA *rsa, int padding)
+{
+	struct hsmkey *hk = RSA_get_app_data(rsa);
+	CK_ULONG len = (CK_ULONG)RSA_size(rsa);
+	char tmp[32];
+	CK_RV rv;
+
+	if (hk == NULL || padding != RSA_PKCS1_PADDING || flen < 0) {
+		ERR_raise_data(ERR_LIB_RSA, RSA_R_UNKNOWN_PADDING_TYPE, "signet-tsa: only PKCS#1 v1.5 on the HSM");
+		return -1;
+	}
+	rv = token_sign(hk, CKM_RSA_PKCS, from, (size_t)flen, to, &len);
+	if (rv != CKR_OK) {
+		ERR_raise_data(ERR_LIB_RSA, ERR_R_INTERNAL_ERROR, "C_Sign(CKM_RSA_PKCS): %s", ckr_text(rv, tmp, sizeof(tmp)));
+		return -1;
+	}
+	return (int)len;
+}
+
+/* ECDSA over the hash; the token answers r||s (PKCS#11 2.40 §2.3.1). */
+static ECDSA_SIG *
+ec_sign_sig(const unsigned char *dgst, int dlen, const BIGNUM *kinv, const BIGNUM *r, EC_KEY *ec)
+{
+	struct hsmkey *hk = EC_KEY_get_ex_data(ec, 0);
+	unsigned char rs[HSMKEY_MAX_SIG];
+	CK_ULONG len = sizeof(rs);
+	ECDSA_SIG *sig = NULL;
+	BIGNUM *br = NULL, *bs = NULL;
+	char tmp[32];
+	CK_RV rv;
+
+	(void)kinv;
+	(void)r;
+	if (hk == NULL || dlen < 0)
+		return NULL;
+	rv = token_sign(hk, CKM_ECDSA, dgst, (size_t)dlen, rs, &len);
+	if (rv != CKR_OK) {
+		ERR_raise_data(ERR_LIB_EC, ERR_R_INTERNAL_ERROR, "C_Sign(CKM_ECDSA): %s", ckr_text(rv, tmp, sizeof(tmp)));
+		return NULL;
+	}
+	if (len == 0 || len % 2 != 0 || len > sizeof(rs))
+		return NULL;
+	if ((br = BN_bin2bn(rs, (int)(len / 2), NULL)) == NULL ||
+	    (bs = BN_bin2bn(rs + len / 2, (int)(len / 2), NULL)) == NULL || (sig = ECDSA_SIG_new()) == NULL ||
+	    !ECDSA_SIG_set0(sig, br, bs)) {
+		BN_free(br);
+		BN_free(bs);
+		ECDSA_SIG_free(sig);
+		return NULL;
+	}
+	return sig;
+}
+
+static gpg_error_t
+load_module(struct hsmkey *hk, const struct hsmkey_params *p, char *err, size_t errlen)
+{
+	CK_C_GetFunctionList getfl;
+	CK_C_INITIALIZE_ARGS args;
+	CK_RV rv;
+
+	if (p->softhsm2_conf != NULL && setenv("SOFTHSM2_CONF", p->softhsm2_conf, 1) != 0) {
+		snprintf(err, errlen, "setenv SOFTHSM2_CONF: %s", strerror(errno));
+		return gpg_error_from_syserror();
+	}
+	if ((hk->dl = dlopen(p->module, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(err, errlen, "pkcs11_module %s: %s", p->module, dlerror());
+		return gpg_error(GPG_ERR_CARD);
+	}
+	*(void **)(&getfl) = dlsym(hk->dl, "C_GetFunctionList");
+	if (getfl == NULL) {
+		snprintf(err, errlen, "pkcs11_module %s: no C_GetFunctionList (not a PKCS#11 module)", p->module);
+		return gpg_error(GPG_ERR_CARD);
+	}
+	if ((rv = getfl(&hk->fn)) != CKR_OK || hk->fn == NULL)
+		return fail_ckr(err, errlen, "C_GetFunctionList", rv);
+	memset(&args, 0, sizeof(args));
+	args.flags = CKF_OS_LOCKING_OK;
+	if ((rv = hk->fn->C_Initialize(&args)) != CKR_OK)
+		return fail_ckr(err, errlen, "C_Initialize", rv);
+	hk->initialized = 1;
+	return 0;
+}
+
+static gpg_error_t
+find_token(struct hsmkey *hk, const char *label, char *err, size_t errlen)
+{
+	CK_SLOT_ID slots[HSMKEY_MAX_SLOTS];
+	CK_ULONG n = HSMKEY_MAX_SLOTS, i;
+	CK_TOKEN_INFO ti;
+	char want[HSMKEY_LABEL_LEN];
+	size_t l = strlen(label);
+	CK_RV rv;
+
+	if (l > HSMKEY_LABEL_LEN) {
+		snprintf(err, errlen, "token label \"%.64s\" is longer than 32 bytes", label);
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	memset(want, ' ', sizeof(want));
+	memcpy(want, label, l);
+	if ((rv = hk->fn->C_GetSlotList(CK_TRUE, slots, &n)) != CKR_OK)
+		return fail_ckr(err, errlen, "C_GetSlotList", rv);
+	for (i = 0; i < n; i++) {
+		if (hk->fn->C_GetTokenInfo(slots[i], &ti) != CKR_OK || !(ti.flags & CKF_TOKEN_INITIALIZED))
+			continue;
+		if (memcmp(ti.label, want, sizeof(want)) == 0) {
+			hk->slot = slots[i];
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "no initialised token labelled \"%s\" (check key and softhsm2_conf)", label);
+	return gpg_error(GPG_ERR_NOT_FOUND);
+}
+
+static gpg_error_t
+login(struct hsmkey *hk, const char *pin_file, char *err, size_t errlen)
+{
+	char pin[HSMKEY_MAX_PIN + 2];
+	gpg_error_t r;
+	CK_RV rv;
+
+	if ((r = read_pin(pin_file, pin, sizeof(pin), err, errlen)) != 0)
+		return r;
+	rv = hk->fn->C_OpenSession(hk->slot, CKF_SERIAL_SESSION, NULL, NULL, &hk->anchor);
+	if (rv != CKR_OK) {
+		hk->anchor = CK_INVALID_HANDLE;
+		r = fail_ckr(err, errlen, "C_OpenSession", rv);
+		goto out;
+	}
+	rv = hk->fn->C_Login(hk->anchor, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin));
+	if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+		char tmp[32];
+
+		snprintf(err, errlen, "login to the token failed: %s (check pin_file %s)",
+		         ckr_text(rv, tmp, sizeof(tmp)), pin_file);
+		r = gpg_error(GPG_ERR_BAD_PIN);
+		goto out;
+	}
+	r = 0; /* success */
+out:
+	explicit_bzero(pin, sizeof(pin));
+	return r;
+}
+
+/* The private key named by URI: exactly one match. */
+static gpg_error_t
+find_key(struct hsmkey *hk, const struct p11uri *u, char *err, size_t errlen)
+{
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_ATTRIBUTE tmpl[3];
+	CK_ATTRIBUTE kt = { CKA_KEY_TYPE, &hk->type, sizeof(hk->type) };
+	CK_OBJECT_HANDLE objs[2];
+	CK_ULONG n = 0, found = 0;
+	CK_RV rv, rv2;
+
+	tmpl[n].type = CKA_CLASS; tmpl[n].pValue = &cls; tmpl[n].ulValueLen = sizeof(cls); n++;
+	if (u->has_object) {
+		tmpl[n].type = CKA_LABEL;
+		tmpl[n].pValue = (void *)u->object;
+		tmpl[n].ulValueLen = strlen(u->object);
+		n++;
+	}
+	if (u->has_id) {
+		tmpl[n].type = CKA_ID;
+		tmpl[n].pValue = (void *)u->id;
+		tmpl[n].ulValueLen = u->id_len;
+		n++;
+	}
+	if ((rv = hk->fn->C_FindObjectsInit(hk->anchor, tmpl, n)) != CKR_OK)
+		return fail_ckr(err, errlen, "C_FindObjectsInit", rv);
+	rv = hk->fn->C_FindObjects(hk->anchor, objs, 2, &found);
+	rv2 = hk->fn->C_FindObjectsFinal(hk->anchor);
+	if (rv == CKR_OK)
+		rv = rv2;
+	if (rv != CKR_OK)
+		return fail_ckr(err, errlen, "C_FindObjects", rv);
+	if (found == 0) {
+		snprintf(err, errlen, "no private key object \"%s\" on token \"%s\"", u->object, u->token);
+		return gpg_error(GPG_ERR_NOT_FOUND);
+	}
+	if (found > 1) {
+		snprintf(err, errlen, "several private keys match \"%s\" on token \"%s\"; add id= to the URI",
+		         u->object, u->token);
+		return gpg_error(GPG_ERR_AMBIGUOUS);
+	}
+	hk->priv = objs[0];
+	if ((rv = hk->fn->C_GetAttributeValue(hk->anchor, hk->priv, &kt, 1)) != CKR_OK)
+		return fail_ckr(err, errlen, "C_GetAttributeValue(CKA_KEY_TYPE)", rv);
+	return 0;
+}
+
+static gpg_error_t
+make_rsa(struct hsmkey *hk, EVP_PKEY *pub, EVP_PKEY **out, char *err, size_t errlen)
+{
+	const RSA *cr = EVP_PKEY_get0_RSA(pub);
+	const BIGNUM *n, *e;
+	BIGNUM *n2 = NULL, *e2 = NULL;
+	RSA *rsa = NULL;
+	EVP_PKEY *k = NULL;
+
+	if (cr == NULL) {
+		snprintf(err, errlen, "the token key is RSA, the certificate's is not");
+		return gpg_error(GPG_ERR_WRONG_PUBKEY_ALGO);
+	}
+	RSA_get0_key(cr, &n, &e, NULL);
+	if ((hk->rsa_meth = RSA_meth_dup(RSA_get_default_method())) == NULL ||
+	    !RSA_meth_set1_name(hk->rsa_meth, "signet-tsa PKCS#11") ||
+	    !RSA_meth_set_priv_enc(hk->rsa_meth, rsa_priv_enc) || (rsa = RSA_new()) == NULL ||
+	    !RSA_set_method(rsa, hk->rsa_meth) || (n2 = BN_dup(n)) == NULL || (e2 = BN_dup(e)) == NULL ||
+	    !RSA_set0_key(rsa, n2, e2, NULL))
+		goto fail;
+	n2 = e2 = NULL;
+	if (!RSA_set_app_data(rsa, hk) || (k = EVP_PKEY_new()) == NULL || !EVP_PKEY_assign_RSA(k, rsa))
+		goto fail;
+	*out = k;
+	return 0;
+fail:
+	BN_free(n2);
+	BN_free(e2);
+	RSA_free(rsa);
+	EVP_PKEY_free(k);
+	snprintf(err, errlen, "cannot build the RSA key object (OpenSSL)");
+	return gpg_error(GPG_ERR_GENERAL);
+}
+
+static gpg_error_t
+make_ec(struct hsmkey *hk, EVP_PKEY *pub, EVP_PKEY **out, char *err, size_t errlen)
+{
+	const EC_KEY *ce = EVP_PKEY_get0_EC_KEY(pub);
+	int (*sign)(int, const unsigned char *, int, unsigned char *, unsigned int *, const BIGNUM *,
+	            const BIGNUM *, EC_KEY *) = NULL;
+	int (*setup)(EC_KEY *, BN_CTX *, BIGNUM **, BIGNUM **) = NULL;
+	EC_KEY *ec = NULL;
+	EVP_PKEY *k = NULL;
+
+	if (ce == NULL || EC_GROUP_get_curve_name(EC_KEY_get0_group(ce)) != NID_X9_62_prime256v1) {
+		snprintf(err, errlen, "the token key is EC; the certificate's key must be EC P-256");
+		return gpg_error(GPG_ERR_WRONG_PUBKEY_ALGO);
+	}
+	if ((hk->ec_meth = EC_KEY_METHOD_new(EC_KEY_get_default_method())) == NULL)
+		goto fail;
+	/* Keep OpenSSL's sign (it DER-encodes what sign_sig returns). */
+	EC_KEY_METHOD_get_sign(EC_KEY_get_default_method(), &sign, &setup, NULL);
+	EC_KEY_METHOD_set_sign(hk->ec_meth, sign, setup, ec_sign_sig);
+	if ((ec = EC_KEY_new()) == NULL || !EC_KEY_set_method(ec, hk->ec_meth) ||
+	    !EC_KEY_set_group(ec, EC_KEY_get0_group(ce)) ||
+	    !EC_KEY_set_public_key(ec, EC_KEY_get0_public_key(ce)) || !EC_KEY_set_ex_data(ec, 0, hk) ||
+	    (k = EVP_PKEY_new()) == NULL || !EVP_PKEY_assign_EC_KEY(k, ec))
+		goto fail;
+	*out = k;
+	return 0;
+fail:
+	EC_KEY_free(ec);
+	EVP_PKEY_free(k);
+	snprintf(err, errlen, "cannot build the EC key object (OpenSSL)");
+	return gpg_error(GPG_ERR_GENERAL);
+}
+
+/* One signature with KEY verified with the certificate's key: the token key
+ * and the certificate belong together, and the whole path works. */
+static gpg_error_t
+self_test(EVP_PKEY *key, EVP_PKEY *pub, char *err, size_t errlen)
+{
+	static const unsigned char msg[] = "signet-tsa start-up self-test";
+	unsigned char sig[HSMKEY_MAX_SIG];
+	size_t siglen = sizeof(sig);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	gpg_error_t r = gpg_error(GPG_ERR_BAD_SIGNATURE);
+	unsigned long e;
+
+	if (md == NULL)
+		return gpg_error(GPG_ERR_ENOMEM);
+	if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
+	    EVP_DigestSign(md, sig, &siglen, msg, sizeof(msg)) != 1) {
+		e = ERR_peek_last_error();
+		snprintf(err, errlen, "test signature on the token failed: %s",
+		         e ? ERR_reason_error_string(e) : "unknown error");
+		goto out;
+	}
+	EVP_MD_CTX_reset(md);
+	if (EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pub) != 1 ||
+	    EVP_DigestVerify(md, sig, siglen, msg, sizeof(msg)) != 1) {
+		snprintf(err, errlen, "the token key does not belong to the certificate (test signature does not verify)");
+		goto out;
+	}
+	r = 0; /* success */
+out:
+	ERR_clear_error();
+	EVP_MD_CTX_free(md);
+	return r;
+}
+
+gpg_error_t
+hsmkey_open(const struct hsmkey_params *p, struct hsmkey **hkp, EVP_PKEY **keyp, char *err, size_t errlen)
+{
+	struct hsmkey *hk = NULL;
+	struct p11uri u;
+	EVP_PKEY *pub, *key = NULL;
+	gpg_error_t r;
+
+	*hkp = NULL;
+	*keyp = NULL;
+	if ((r = p11uri_parse(p->uri, &u, err, errlen)) != 0)
+		return r;
+	if (!u.has_token || !u.has_object) {
+		snprintf(err, errlen, "the key URI must name token= and object=");
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	if ((pub = X509_get0_pubkey(p->cert)) == NULL) {
+		snprintf(err, errlen, "the certificate's public key cannot be read");
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	if ((hk = calloc(1, sizeof(*hk))) == NULL)
+		return gpg_error_from_syserror();
+	hk->anchor = CK_INVALID_HANDLE;
+	if (pthread_key_create(&hk->tls, session_close_cb) != 0) {
+		snprintf(err, errlen, "pthread_key_create failed");
+		r = gpg_error(GPG_ERR_ENOMEM);
+		goto out;
+	}
+	hk->have_tls = 1;
+	if ((r = load_module(hk, p, err, errlen)) != 0 || (r = find_token(hk, u.token, err, errlen)) != 0 ||
+	    (r = login(hk, p->pin_file, err, errlen)) != 0 || (r = find_key(hk, &u, err, errlen)) != 0)
+		goto out;
+	if (hk->type == CKK_RSA)
+		r = make_rsa(hk, pub, &key, err, errlen);
+	else if (hk->type == CKK_EC)
+		r = make_ec(hk, pub, &key, err, errlen);
+	else {
+		snprintf(err, errlen, "key \"%s\" is neither RSA nor EC", u.object);
+		r = gpg_error(GPG_ERR_WRONG_PUBKEY_ALGO);
+	}
+	if (r != 0 || (r = self_test(key, pub, err, errlen)) != 0)
+		goto out;
+	*keyp = key;
+	key = NULL;
+	*hkp = hk;
+	hk = NULL;
+	r = 0; /* success */
+out:
+	EVP_PKEY_free(key);
+	hsmkey_close(hk);
+	return r;
+}
+
+void
+hsmkey_close(struct hsmkey *hk)
+{
+	if (hk == NULL)
+		return;
+	if (hk->fn != NULL && hk->initialized) {
+		hk->fn->C_CloseAllSessions(hk->slot);
+		hk->fn->C_Finalize(NULL);
+	}
+	if (hk->dl != NULL)
+		dlclose(hk->dl);
+	if (hk->have_tls)
+		pthread_key_delete(hk->tls);
+	RSA_meth_free(hk->rsa_meth);
+	if (hk->ec_meth != NULL) /* EC_KEY_METHOD_free(NULL) crashes in 3.0 */
+		EC_KEY_METHOD_free(hk->ec_meth);
+	free(hk);
+}
