@@ -35,6 +35,7 @@
 #include <p11-kit-1/p11-kit/pkcs11.h>
 
 #include "hsmkey.h"
+#include "log.h"
 #include "p11uri.h"
 
 #define HSMKEY_MAX_SLOTS 64
@@ -175,6 +176,9 @@ thread_session(struct hsmkey *hk, CK_SESSION_HANDLE *s)
 		hk->fn->C_CloseSession(*s);
 		return CKR_HOST_MEMORY;
 	}
+	/* Once per thread (and after a broken session): shows in the log that
+	 * sessions follow threads, not requests. */
+	log_info("PKCS#11 session %lu opened for this thread", (unsigned long)*s);
 	return CKR_OK;
 }
 

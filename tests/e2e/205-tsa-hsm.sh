@@ -143,7 +143,11 @@ for e in errors: print(e, file=sys.stderr)
 sys.exit(1 if errors else 0)
 PY
 	python3 "$TOOLS/audit-check.py" "$W/$k.jsonl" --count timestamp=44 >/dev/null || fail "$k: audit trail"
-	note "$k: 4 concurrent clients × 10 requests, all 40 tokens verify; 44 audit records"
+	# One session per thread that signed (start-up self-test + at most 4
+	# workers), not one per request.
+	ns=$(grep -c "PKCS#11 session .* opened for this thread" "$k.log" || true)
+	((ns >= 2 && ns <= 5)) || fail "$k: $ns PKCS#11 sessions opened for 44 tokens (expected 2-5: one per thread)"
+	note "$k: 4 concurrent clients × 10 requests, all 40 tokens verify; 44 audit records; $ns sessions (one per thread)"
 	kill "$(cat "$k.pid")"
 done
 
