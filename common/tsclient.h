@@ -56,8 +56,9 @@ gpg_error_t tsclient_check_reply(const uint8_t *query, size_t query_len,
  * application/timestamp-reply required), tsclient_check_reply.  TLS_CA_FILE
  * (PEM) verifies an https server (NULL: the system default paths).
  * TIMEOUT_S (1..TSCLIENT_MAX_TIMEOUT) bounds the whole exchange.  Errors:
- * GPG_ERR_INV_ARG (bad URL or arguments), GPG_ERR_NETWORK (connection or
- * HTTP failure, ERR says which, with the HTTP status), and those of
+ * GPG_ERR_INV_ARG (bad URL or arguments), GPG_ERR_NETWORK (connection,
+ * TLS or HTTP failure; ERR says which, e.g. "code=415" or "Connection
+ * refused"), GPG_ERR_TIMEOUT (no connection in time), and those of
  * tsclient_check_reply. */
 gpg_error_t tsclient_request(const char *url, const char *tls_ca_file,
                              const struct hashalgo *algo, const uint8_t *digest, size_t digest_len,
@@ -72,7 +73,9 @@ gpg_error_t tsclient_request(const char *url, const char *tls_ca_file,
  * certificate and intermediates when the token does not carry them (no
  * certReq).  On success *INFO holds the token's time, serial and policy.
  * GPG_ERR_BAD_SIGNATURE when the token does not verify (ERR: OpenSSL's
- * reason), GPG_ERR_INV_ARG or GPG_ERR_INV_VALUE for unusable input. */
+ * reason), GPG_ERR_INV_ARG (bad arguments), GPG_ERR_INV_VALUE (not a token,
+ * unreadable CA file or untrusted file without certificates), GPG_ERR_ENOENT
+ * (UNTRUSTED_FILE cannot be opened). */
 gpg_error_t tsclient_verify(const uint8_t *token, size_t token_len,
                             const struct hashalgo *algo, const uint8_t *digest, size_t digest_len,
                             const char *ca_file, const char *untrusted_file,
