@@ -156,7 +156,3 @@ clean:
 .PHONY: all deps deps-if-missing unit e2e check demo install fuzz fuzz-smoke bench clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
-# libp11 0.4.12 marks the RSA calls we need (PKCS11_private_encrypt,
-# PKCS11_generate_key) deprecated for 0.5.0; they are the only way to reach
-# CKM_RSA_PKCS and key generation through it.
-$(B)/obj/policyd/hsm.o: WARN += -Wno-deprecated-declarations
