@@ -191,6 +191,10 @@ class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         self.rfile.read(int(self.headers["Content-Length"]))
         kind = self.path.strip("/")
+        if kind == "hang":
+            import time
+            time.sleep(30)
+            return
         code, ctype, body = {
             "415": (415, "text/plain", b"no"),
             "html": (200, "text/html", b"<html></html>"),
@@ -216,7 +220,13 @@ stub 415 "code=415" "HTTP 415"
 stub html "content type" "a text/html reply"
 stub big "max\\|length\\|large" "an oversized reply"
 stub junk "not a DER TimeStampResp" "a reply that is not a TimeStampResp"
-note "nothing listening → fast clear error ($(((t1 - t0) / 1000000)) ms); bad URL; HTTP 413 and 415 named; wrong reply type, oversized and non-DER replies refused"
+# A server that takes the request and never answers: the timeout holds.
+h0=$(date +%s%N)
+cli request "http://127.0.0.1:$PORT/hang" data.txt x.tok --timeout 2 >/dev/null 2>hang.err && fail "hang: success?"
+h1=$(date +%s%N)
+(((h1 - h0) / 1000000 < 5000)) || fail "a silent server held the client $(((h1 - h0) / 1000000)) ms (timeout 2 s)"
+grep -qi "timeout\|timed out" hang.err || { cat hang.err; fail "silent server: unclear error"; }
+note "nothing listening → fast clear error ($(((t1 - t0) / 1000000)) ms); bad URL; HTTP 413 and 415 named; wrong reply type, oversized and non-DER replies refused; a silent server times out"
 
 # ---- HTTPS, when libmicrohttpd has TLS.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tls.key -out tls.pem \
