@@ -118,7 +118,11 @@ check_cert rsa2047 2047 1500000000 65537 0       # no 0x00 prefix in the sexp
 # pass as a good self-signature.
 cp "$T/rsa2048.pgp" "$T/bad.pgp"
 size=$(stat -c %s "$T/bad.pgp")
-printf '\x55' | dd of="$T/bad.pgp" bs=1 seek=$((size - 5)) conv=notrunc status=none
+# flip every bit of one signature byte (a fixed value would be a no-op
+# whenever the byte already had it)
+b=$(od -An -tu1 -j $((size - 5)) -N1 "$T/bad.pgp" | tr -d ' ')
+printf "\\x$(printf %02x $((b ^ 0xff)))" | dd of="$T/bad.pgp" bs=1 seek=$((size - 5)) conv=notrunc status=none
+cmp -s "$T/rsa2048.pgp" "$T/bad.pgp" && fail "the tampered copy is unchanged"
 mkdir -m 700 "$T/g-bad"
 HOMES+=("$T/g-bad")
 gpg --homedir "$T/g-bad" --batch --import "$T/bad.pgp" >/dev/null 2>&1 || true
