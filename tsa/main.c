@@ -21,6 +21,7 @@
 
 #include "audit.h"
 #include "hsmkey.h"
+#include "daemonize.h"
 #include "log.h"
 #include "platform.h"
 #include "readfile.h"
@@ -200,51 +201,20 @@ close_key(struct tsa_daemon *t)
 	t->hsm = NULL;
 }
 
-/* --daemon: fork; the parent waits for the child's "ready" byte. */
+/* --daemon: fork; the parent exits once the child is ready. */
 static int
 daemon_fork(void)
 {
-	int pfd[2];
-	pid_t pid;
-	char c;
-	ssize_t n;
-	int status;
+	const char *what = NULL;
+	char step[32];
+	gpg_error_t r;
+	int fd;
 
-	if (pipe2(pfd, O_CLOEXEC) != 0)
-		die("--daemon", strerror(errno), NULL);
-	if ((pid = fork()) < 0)
-		die("--daemon: fork", strerror(errno), NULL);
-	if (pid > 0) {
-		close(pfd[1]);
-		do
-			n = read(pfd[0], &c, 1);
-		while (n < 0 && errno == EINTR);
-		if (n == 1 && c == 'R')
-			_exit(0);
-		waitpid(pid, &status, 0);
-		_exit(1);
+	if ((r = daemonize_fork(&fd, &what)) != 0) {
+		snprintf(step, sizeof(step), "--daemon: %s", what);
+		die(step, gpg_strerror(r), NULL);
 	}
-	close(pfd[0]);
-	if (setsid() < 0)
-		die("--daemon: setsid", strerror(errno), NULL);
-	return pfd[1];
-}
-
-static void
-daemon_ready(int fd)
-{
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		if (null > 2)
-			close(null);
-	}
-	if (write(fd, "R", 1) != 1)
-		log_warn("could not tell the parent that the daemon is ready");
-	close(fd);
+	return fd;
 }
 
 static void
@@ -362,7 +332,7 @@ main(int argc, char **argv)
 	log_info("ready: listening on %s, %u threads, policy %s", t->cfg->listen, t->cfg->threads,
 	         t->cfg->policies[0]);
 	if (daemonize)
-		daemon_ready(ready_fd);
+		daemonize_ready(ready_fd);
 
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)

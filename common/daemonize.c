@@ -1,0 +1,67 @@
+/* daemonize.c — see daemonize.h. */
+#include "daemonize.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+
+gpg_error_t
+daemonize_fork(int *ready_fd, const char **what)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+	ssize_t n;
+	int status;
+
+	*ready_fd = -1;
+	*what = "pipe";
+	if (pipe2(pfd, O_CLOEXEC) != 0)
+		return gpg_error_from_syserror();
+	*what = "fork";
+	if ((pid = fork()) < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return gpg_error_from_syserror();
+	}
+	if (pid > 0) {
+		close(pfd[1]);
+		do
+			n = read(pfd[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n == 1 && c == 'R')
+			_exit(0);
+		/* The child printed why; reap it. */
+		waitpid(pid, &status, 0);
+		_exit(1);
+	}
+	close(pfd[0]);
+	*what = "setsid";
+	if (setsid() < 0) {
+		close(pfd[1]);
+		return gpg_error_from_syserror();
+	}
+	*ready_fd = pfd[1];
+	return 0;
+}
+
+void
+daemonize_ready(int ready_fd)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+	if (write(ready_fd, "R", 1) != 1)
+		log_warn("could not tell the parent that the daemon is ready");
+	close(ready_fd);
+}

@@ -1,0 +1,20 @@
+/* daemonize.h — --daemon for Signet's daemons: the parent process returns
+ * (exit 0) only once the child says it is ready to serve, so `signet start`
+ * and systemd's Type=forking see a working daemon or a failure, never a
+ * half-started one. */
+#ifndef SIGNET_DAEMONIZE_H
+#define SIGNET_DAEMONIZE_H
+
+#include <gpg-error.h>
+
+/* Fork.  In the parent this never returns: it waits for the child's ready
+ * byte and exits 0, or reaps the child and exits 1 (the child printed why).
+ * In the child (new session) *READY_FD gets the pipe for daemonize_ready().
+ * On failure returns the error and sets *WHAT to the step ("pipe", "fork",
+ * "setsid"). */
+gpg_error_t daemonize_fork(int *ready_fd, const char **what);
+
+/* Child: stdin/out/err to /dev/null, then tell the parent to exit 0. */
+void daemonize_ready(int ready_fd);
+
+#endif
