@@ -2,6 +2,7 @@
 #include "daemonize.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -64,4 +65,22 @@ daemonize_ready(int ready_fd)
 	if (write(ready_fd, "R", 1) != 1)
 		log_warn("could not tell the parent that the daemon is ready");
 	close(ready_fd);
+}
+
+gpg_error_t
+daemonize_write_pidfile(const char *path)
+{
+	gpg_error_t r = 0;
+	char buf[32];
+	int fd, n;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return gpg_error_from_syserror();
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n)
+		r = gpg_error_from_syserror();
+	if (close(fd) != 0 && r == 0)
+		r = gpg_error_from_syserror();
+	return r;
 }

@@ -14,6 +14,9 @@
  * "setsid"). */
 gpg_error_t daemonize_fork(int *ready_fd, const char **what);
 
+/* Write our pid to PATH (0644, created or truncated, symlinks refused). */
+gpg_error_t daemonize_write_pidfile(const char *path);
+
 /* Child: stdin/out/err to /dev/null, then tell the parent to exit 0. */
 void daemonize_ready(int ready_fd);
 

@@ -72,24 +72,6 @@ xstrdup(const char *s)
 	return p;
 }
 
-static gpg_error_t
-write_pidfile(const char *path)
-{
-	gpg_error_t r = 0;
-	char buf[32];
-	int fd, n;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return gpg_error_from_syserror();
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)n) != n)
-		r = gpg_error_from_syserror();
-	if (close(fd) != 0 && r == 0)
-		r = gpg_error_from_syserror();
-	return r;
-}
-
 /* Settings that only a restart applies; a reload keeps the running ones. */
 static void
 warn_restart_only(const struct signet_config *old, const struct signet_config *cfg)
@@ -289,7 +271,7 @@ start_up(struct policyd *pd)
 		die("project keys", err, "create the key (KEYGEN) or fix the key URI");
 	if ((r = server_listen(pd, err, sizeof(err))) != 0)
 		die("socket", err, "check [policyd] socket");
-	if (pd->pidfile != NULL && (r = write_pidfile(pd->pidfile)) != 0) {
+	if (pd->pidfile != NULL && (r = daemonize_write_pidfile(pd->pidfile)) != 0) {
 		server_close(pd);
 		die("pidfile", gpg_strerror(r), "check --pidfile");
 	}

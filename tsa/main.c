@@ -72,24 +72,6 @@ die(const char *what, const char *why, const char *todo)
 	exit(1);
 }
 
-static gpg_error_t
-write_pidfile(const char *path)
-{
-	gpg_error_t r = 0;
-	char buf[32];
-	int fd, n;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return gpg_error_from_syserror();
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)n) != n)
-		r = gpg_error_from_syserror();
-	if (close(fd) != 0 && r == 0)
-		r = gpg_error_from_syserror();
-	return r;
-}
-
 /* Read PATH (bounded, no symlink) into a memory BIO. */
 static BIO *
 pem_bio(const char *path, const char *what, char **text)
@@ -259,7 +241,7 @@ start_up(struct tsa_daemon *t)
 		die("reply set-up", err, "check key, cert and policies");
 	if ((r = tsa_http_start(t->cfg, t->resp, t->tls_cert_pem, t->tls_key_pem, &t->http, err, sizeof(err))) != 0)
 		die("listen", err, "check listen, or stop what uses the port");
-	if (t->pidfile != NULL && (r = write_pidfile(t->pidfile)) != 0)
+	if (t->pidfile != NULL && (r = daemonize_write_pidfile(t->pidfile)) != 0)
 		die("pidfile", gpg_strerror(r), "check --pidfile");
 }
 
