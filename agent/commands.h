@@ -13,6 +13,7 @@ int status_command(struct cli *cli, int argc, char **argv);      /* status.c */
 int project_command(struct cli *cli, int argc, char **argv);     /* project.c */
 int setup_command(struct cli *cli, int argc, char **argv);       /* setup.c */
 int why_command(struct cli *cli, int argc, char **argv);         /* why.c */
+int tsa_command(struct cli *cli, int argc, char **argv);         /* tsa.c */
 
 #define INIT_USAGE    "init [--home DIR]"
 #define START_USAGE   "start [--home DIR]"
@@ -24,6 +25,10 @@ int why_command(struct cli *cli, int argc, char **argv);         /* why.c */
                       "  signet project export NAME\n" \
                       "  signet project list"
 #define WHY_USAGE     "why [--home DIR] [--socket PATH]"
+#define TSA_USAGE     "tsa init [--algo ecp256|rsa3072] [--port N] [--clock-check adjtimex|none] " \
+                      "[--csr FILE | --cert FILE --ca FILE]\n" \
+                      "  signet tsa url\n" \
+                      "  signet tsa ca"
 #define SETUP_USAGE   "setup --gnupghome DIR [--project NAME]... [--socket PATH] [--home DIR]"
 
 #endif

@@ -75,7 +75,15 @@ home_paths(const char *dir, struct home *h)
 	    (err = join(h->audit, sizeof(h->audit), h->audit_dir, "audit.jsonl")) != 0 ||
 	    (err = join(h->run, sizeof(h->run), h->dir, "run")) != 0 ||
 	    (err = join(h->pidfile, sizeof(h->pidfile), h->run, "policyd.pid")) != 0 ||
-	    (err = join(h->log, sizeof(h->log), h->run, "policyd.log")) != 0)
+	    (err = join(h->log, sizeof(h->log), h->run, "policyd.log")) != 0 ||
+	    (err = join(h->tsa_conf, sizeof(h->tsa_conf), h->dir, "tsa.conf")) != 0 ||
+	    (err = join(h->tsa_dir, sizeof(h->tsa_dir), h->dir, "tsa")) != 0 ||
+	    (err = join(h->tsa_cert, sizeof(h->tsa_cert), h->tsa_dir, "tsa.pem")) != 0 ||
+	    (err = join(h->tsa_ca, sizeof(h->tsa_ca), h->tsa_dir, "ca.pem")) != 0 ||
+	    (err = join(h->tsa_serial, sizeof(h->tsa_serial), h->tsa_dir, "serial")) != 0 ||
+	    (err = join(h->tsa_audit, sizeof(h->tsa_audit), h->audit_dir, "tsa.jsonl")) != 0 ||
+	    (err = join(h->tsa_log, sizeof(h->tsa_log), h->run, "tsa.log")) != 0 ||
+	    (err = join(h->tsa_pidfile, sizeof(h->tsa_pidfile), h->run, "tsa.pid")) != 0)
 		return err;
 	return 0;
 }

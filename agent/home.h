@@ -6,7 +6,12 @@
  *   DIR/secrets/            0700: user-pin, so-pin (0600)
  *   DIR/certs/NAME.pgp      project certificates
  *   DIR/audit/audit.jsonl   audit trail (folder 0750)
- *   DIR/run/                policyd.pid, policyd.log, usually policyd.sock */
+ *   DIR/run/                policyd.pid, policyd.log, usually policyd.sock;
+ *                           tsa.pid, tsa.log
+ *   DIR/tsa.conf            signet-tsa configuration (`signet tsa init`)
+ *   DIR/tsa/                tsa.pem (its certificate), ca.pem (the CA that
+ *                           verifies it), serial (serial-number store)
+ *   DIR/audit/tsa.jsonl     signet-tsa's audit trail */
 #ifndef SIGNET_AGENT_HOME_H
 #define SIGNET_AGENT_HOME_H
 
@@ -28,6 +33,14 @@ struct home {
 	char run[PATH_MAX];
 	char pidfile[PATH_MAX];
 	char log[PATH_MAX];
+	char tsa_conf[PATH_MAX];
+	char tsa_dir[PATH_MAX];
+	char tsa_cert[PATH_MAX];
+	char tsa_ca[PATH_MAX];
+	char tsa_serial[PATH_MAX];
+	char tsa_audit[PATH_MAX];
+	char tsa_log[PATH_MAX];
+	char tsa_pidfile[PATH_MAX];
 };
 
 /* Fill H for home folder DIR.  A relative DIR is taken from the current

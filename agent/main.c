@@ -18,16 +18,19 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{ "init", init_command, INIT_USAGE,
 	  "create a Signet home: SoftHSM2 token, PINs, signet.conf (idempotent)" },
-	{ "start", daemon_command_start, START_USAGE, "start signet-policyd for the home" },
-	{ "stop", daemon_command_stop, STOP_USAGE, "stop signet-policyd for the home" },
+	{ "start", daemon_command_start, START_USAGE,
+	  "start signet-policyd, and signet-tsa once `signet tsa init` has run" },
+	{ "stop", daemon_command_stop, STOP_USAGE, "stop the home's signet-policyd and signet-tsa" },
 	{ "status", status_command, STATUS_USAGE,
-	  "is signet-policyd reachable; the projects you may sign with" },
+	  "is signet-policyd reachable; the projects you may sign with; signet-tsa's state" },
 	{ "project", project_command, PROJECT_USAGE,
 	  "create a project (key on the HSM + certificate), export its certificate, list projects" },
 	{ "setup", setup_command, SETUP_USAGE,
 	  "point a GnuPG home at Signet: gpg-agent.conf, certificates, card stubs" },
 	{ "why", why_command, WHY_USAGE,
 	  "the full reason of your last refused signature (gpg shows only its error code)" },
+	{ "tsa", tsa_command, TSA_USAGE,
+	  "RFC 3161 time-stamp authority: key on the HSM + certificate (init), its URL, its CA" },
 };
 
 #define NSUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

@@ -1,5 +1,5 @@
-/* status.c — `signet status`: is policyd reachable, where did we look, and
- * what may the caller sign with. */
+/* status.c — `signet status`: is policyd reachable, where did we look, what
+ * may the caller sign with, and does the home's signet-tsa run. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,7 @@
 #include "home.h"
 #include "pd.h"
 #include "platform.h"
+#include "tsad.h"
 
 int
 status_command(struct cli *cli, int argc, char **argv)
@@ -37,6 +38,8 @@ status_command(struct cli *cli, int argc, char **argv)
 	printf("socket:   %s (from %s)\n", socket, source);
 	if (pd_open(socket, 1, &ctx) != CLI_EXIT_OK) {
 		printf("policyd:  not reachable\n");
+		if (cfg != NULL)
+			tsad_print_status(&h);
 		rc = cli_fail("signet-policyd is not running at %s; start it with `signet%s%s start`", socket,
 		              cfg != NULL ? " --home " : "", cfg != NULL ? h.dir : "");
 		goto out;
@@ -49,6 +52,8 @@ status_command(struct cli *cli, int argc, char **argv)
 		snprintf(serial, sizeof(serial), "?");
 	printf("policyd:  running, version %s, pid %s\n", version, pid);
 	printf("card:     serial %s\n", serial);
+	if (cfg != NULL)
+		tsad_print_status(&h);
 	if ((keys = calloc(PD_MAX_KEYS, sizeof(*keys))) == NULL) {
 		rc = cli_fail("list keys: out of memory; try again");
 		goto out;
