@@ -138,6 +138,25 @@ check_existing(const struct home *h, const struct init_opts *o)
 	return CLI_EXIT_OK;
 }
 
+/* The TSA's keys are token objects named "signet-tsa" and
+ * "signet-tsa-ca"; a project's key is the object of the project's name.
+ * A project with a name of that family would share a key with the TSA. */
+static int
+check_projects(const struct signet_config *cfg)
+{
+	size_t i, n = strlen(TSACONF_KEY_OBJECT);
+
+	for (i = 0; i < cfg->nprojects; i++) {
+		const char *name = cfg->projects[i].name;
+
+		if (strncmp(name, TSACONF_KEY_OBJECT, n) == 0 && (name[n] == '\0' || name[n] == '-'))
+			return cli_fail("tsa init: project '%s' has a key object name the TSA's keys use "
+			                "(%s, %s-ca); this home cannot have both", name, TSACONF_KEY_OBJECT,
+			                TSACONF_KEY_OBJECT);
+	}
+	return CLI_EXIT_OK;
+}
+
 static int
 ensure_tsa_dir(const struct home *h)
 {
@@ -216,27 +235,35 @@ out:
 	return rc;
 }
 
+/* 1 if H's certificate file is still the one BEFORE describes (a new one
+ * is renamed into place: another inode). */
+static int
+same_file(const struct home *h, const struct stat *before)
+{
+	struct stat now;
+
+	return stat(h->tsa_cert, &now) == 0 && now.st_ino == before->st_ino && now.st_dev == before->st_dev &&
+	       now.st_size == before->st_size && now.st_mtim.tv_sec == before->st_mtim.tv_sec &&
+	       now.st_mtim.tv_nsec == before->st_mtim.tv_nsec;
+}
+
 static int
 tsa_init(struct cli *cli, int argc, char **argv)
 {
 	struct signet_config *cfg = NULL;
 	struct tsaconf_new nw;
 	struct init_opts o;
-	struct stat st;
+	struct stat st, before;
 	struct home h;
 	pid_t pid = 0;
-	int rc;
+	int rc, had_cert;
 
 	if ((rc = parse_init(cli, argc, argv, &o)) != CLI_EXIT_OK)
 		return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
 	if ((rc = home_open(cli, &h, &cfg)) != CLI_EXIT_OK)
 		return rc;
-	/* A project of that name would own the key object the TSA uses. */
-	if (config_find_project(cfg, TSACONF_KEY_OBJECT) != NULL) {
-		rc = cli_fail("tsa init: the project '%s' uses the token object the TSA key needs; "
-		              "this home cannot have both", TSACONF_KEY_OBJECT);
+	if ((rc = check_projects(cfg)) != CLI_EXIT_OK)
 		goto out;
-	}
 	if ((rc = ensure_tsa_dir(&h)) != CLI_EXIT_OK)
 		goto out;
 	if (lstat(h.tsa_conf, &st) == 0) {
@@ -248,14 +275,17 @@ tsa_init(struct cli *cli, int argc, char **argv)
 		if ((rc = tsaconf_create(&h, cfg, &nw)) != CLI_EXIT_OK)
 			goto out;
 	}
+	had_cert = stat(h.tsa_cert, &before) == 0;
 	if ((rc = run_tsa_init(cli, &h, &o)) != CLI_EXIT_OK)
 		goto out;
 	if (o.csr != NULL)
 		printf("next: have a CA sign %s (extendedKeyUsage timeStamping, critical), then\n"
 		       "  signet --home %s tsa init --cert CERT.pem --ca CA.pem\n", o.csr, h.dir);
-	else if (tsad_running(&h, &pid))
+	else if (tsad_running(&h, &pid) && (!had_cert || !same_file(&h, &before)))
 		printf("signet-tsa (pid %ld) runs with the certificate it started with; "
 		       "`signet stop` and `signet start` to use the new one\n", (long)pid);
+	else if (pid != 0)
+		printf("signet-tsa runs (pid %ld)\n", (long)pid);
 	else
 		printf("next: signet --home %s start   (starts signet-tsa; `signet tsa url` is its URL)\n", h.dir);
 	rc = CLI_EXIT_OK;
