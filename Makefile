@@ -145,7 +145,7 @@ build-fuzz/%: fuzz/%.c $(COMMON_SRC) $(POLICYD_SRC) $(SCD_SRC) $(TSA_SRC)
 FUZZ_EXTRA_scdconf := scdaemon-shim/scdconf.c
 FUZZ_EXTRA_certinfo := agent/certinfo.c
 FUZZ_EXTRA_keycache := scdaemon-shim/keycache.c scdaemon-shim/card.c
-FUZZ_EXTRA_tsa_req := tsa/resp.c tsa/serial.c tsa/clock.c
+FUZZ_EXTRA_tsa_req := tsa/resp.c tsa/token.c tsa/serial.c tsa/clock.c
 
 bench: $(PROGS)
 	@SIGNET_BIN=$(abspath $(BIN)) bench/run.sh

@@ -22,6 +22,7 @@
 #include <openssl/ts.h>
 
 #include "log.h"
+#include "token.h"
 #include "tsa.h"
 
 #define TSA_MAX_SERIAL_HEX 64
@@ -37,6 +38,7 @@ struct tsa_resp {
 	const struct tsa_config *cfg;
 	struct tsa_serial *serial;
 	struct audit_log *audit;
+	struct tsa_token *fast;            /* NULL: every request through OpenSSL */
 };
 
 /* TS_serial_cb: the next number from the durable store. */
@@ -165,6 +167,8 @@ tsa_resp_new(const struct tsa_resp_params *p, struct tsa_resp **rp, char *err, s
 	for (i = 0; i < p->nctx; i++)
 		if ((r = ctx_new(p, rs, &rs->ctx[i], err, errlen)) != 0)
 			goto out;
+	if ((r = tsa_token_new(p->key, p->cert, p->chain, p->cfg, p->nctx, &rs->fast, err, errlen)) != 0)
+		goto out;
 	*rp = rs;
 	rs = NULL;
 	r = 0; /* success */
@@ -180,6 +184,7 @@ tsa_resp_free(struct tsa_resp *rs)
 
 	if (rs == NULL)
 		return;
+	tsa_token_free(rs->fast);
 	for (i = 0; rs->ctx != NULL && i < rs->nctx; i++)
 		TS_RESP_CTX_free(rs->ctx[i]);
 	free(rs->ctx);
@@ -223,8 +228,28 @@ static const uint8_t system_failure_der[] = {
 	0x30, 0x0c, 0x30, 0x0a, 0x02, 0x01, 0x02, 0x03, 0x05, 0x06, 0x00, 0x00, 0x00, 0x40,
 };
 
-/* The audit record of a granted token (STYLE: the record is durable before
- * the answer). */
+/* The audit record of a granted token: durable before the answer
+ * (DESIGN: a signature leaves only once its record is on disk). */
+static gpg_error_t
+audit_info(struct tsa_resp *rs, const struct tsa_token_info *info)
+{
+	struct audit_event ev;
+
+	if (rs->audit == NULL)
+		return 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.event = "timestamp";
+	ev.result = "granted";
+	ev.serial = info->serial;
+	ev.policy = info->policy;
+	ev.gen_time = info->gen_time;
+	ev.hash = info->hash;
+	ev.digest = info->digest;
+	ev.digest_len = info->digest_len;
+	return audit_append(rs->audit, &ev, NULL);
+}
+
+/* The same record for a token OpenSSL made. */
 static gpg_error_t
 audit_token(struct tsa_resp *rs, TS_RESP *resp)
 {
@@ -235,40 +260,29 @@ audit_token(struct tsa_resp *rs, TS_RESP *resp)
 	const ASN1_OCTET_STRING *msg;
 	X509_ALGOR *alg;
 	const ASN1_OBJECT *algobj;
-	BIGNUM *bn = NULL;
-	char *hex = NULL;
-	char policy[TSA_MAX_OID_TEXT], when[TSA_MAX_TIME_TEXT];
-	struct audit_event ev;
-	gpg_error_t r;
+	char policy[TSA_MAX_OID_TEXT];
+	struct tsa_token_info info;
+	uint64_t serial;
 
 	if (rs->audit == NULL)
 		return 0;
 	if (tst == NULL || (mi = TS_TST_INFO_get_msg_imprint(tst)) == NULL ||
 	    (ser = TS_TST_INFO_get_serial(tst)) == NULL || (gt = TS_TST_INFO_get_time(tst)) == NULL ||
-	    (alg = TS_MSG_IMPRINT_get_algo(mi)) == NULL || (msg = TS_MSG_IMPRINT_get_msg(mi)) == NULL)
+	    (alg = TS_MSG_IMPRINT_get_algo(mi)) == NULL || (msg = TS_MSG_IMPRINT_get_msg(mi)) == NULL ||
+	    !ASN1_INTEGER_get_uint64(&serial, ser))
 		return gpg_error(GPG_ERR_GENERAL);
 	X509_ALGOR_get0(&algobj, NULL, NULL, alg);
-	if ((bn = ASN1_INTEGER_to_BN(ser, NULL)) == NULL || (hex = BN_bn2hex(bn)) == NULL) {
-		r = gpg_error(GPG_ERR_ENOMEM);
-		goto out;
-	}
+	memset(&info, 0, sizeof(info));
+	tsa_token_serial_hex(serial, info.serial, sizeof(info.serial));
 	if (OBJ_obj2txt(policy, sizeof(policy), TS_TST_INFO_get_policy_id(tst), 1) <= 0)
 		snprintf(policy, sizeof(policy), "?");
-	snprintf(when, sizeof(when), "%.*s", ASN1_STRING_length(gt), (const char *)ASN1_STRING_get0_data(gt));
-	memset(&ev, 0, sizeof(ev));
-	ev.event = "timestamp";
-	ev.result = "granted";
-	ev.serial = hex;
-	ev.policy = policy;
-	ev.gen_time = when;
-	ev.hash = OBJ_nid2sn(OBJ_obj2nid(algobj));
-	ev.digest = ASN1_STRING_get0_data(msg);
-	ev.digest_len = (size_t)ASN1_STRING_length(msg);
-	r = audit_append(rs->audit, &ev, NULL);
-out:
-	OPENSSL_free(hex);
-	BN_free(bn);
-	return r;
+	info.policy = policy;
+	snprintf(info.gen_time, sizeof(info.gen_time), "%.*s", ASN1_STRING_length(gt),
+	         (const char *)ASN1_STRING_get0_data(gt));
+	info.hash = OBJ_nid2sn(OBJ_obj2nid(algobj));
+	info.digest = ASN1_STRING_get0_data(msg);
+	info.digest_len = (size_t)ASN1_STRING_length(msg);
+	return audit_info(rs, &info);
 }
 
 static gpg_error_t
@@ -289,6 +303,60 @@ encode(TS_RESP *resp, uint8_t **out, size_t *outlen)
 	return 0;
 }
 
+static gpg_error_t
+system_failure(uint8_t **out, size_t *outlen)
+{
+	if ((*out = malloc(sizeof(system_failure_der))) == NULL)
+		return gpg_error(GPG_ERR_ENOMEM);
+	memcpy(*out, system_failure_der, sizeof(system_failure_der));
+	*outlen = sizeof(system_failure_der);
+	return 0;
+}
+
+/* A plain request on a usable clock: a token of ours (token.h).  Returns
+ * GPG_ERR_NOT_SUPPORTED when OpenSSL's path must answer instead (anything
+ * to reject, or to grant in a way we do not pre-encode). */
+static gpg_error_t
+answer_fast(struct tsa_resp *rs, const uint8_t *req, size_t reqlen, uint8_t **out, size_t *outlen)
+{
+	const unsigned char *p = req;
+	TS_REQ *treq = NULL;
+	struct tsa_token_info info;
+	struct timeval now;
+	char why[TSA_MAX_ERR];
+	uint64_t serial;
+	size_t policy;
+	unsigned slot;
+	gpg_error_t r = gpg_error(GPG_ERR_NOT_SUPPORTED);
+
+	if (rs->fast == NULL || reqlen > LONG_MAX || (treq = d2i_TS_REQ(NULL, &p, (long)reqlen)) == NULL ||
+	    p != req + reqlen || !tsa_token_accepts(rs->fast, treq, &policy) ||
+	    !tsa_clock_ok(rs->cfg->clock_check, rs->cfg->max_clock_error_ms, why, sizeof(why)))
+		goto out;
+	if ((r = tsa_serial_next(rs->serial, &serial)) != 0) {
+		log_error_e(r, "serial number");
+		r = system_failure(out, outlen);
+		goto out;
+	}
+	gettimeofday(&now, NULL);
+	slot = ctx_take(rs);
+	r = tsa_token_issue(rs->fast, slot, treq, policy, serial, &now, out, outlen, &info);
+	ctx_give(rs, slot);
+	if (r == 0 && (r = audit_info(rs, &info)) != 0) {
+		log_error_e(r, "audit record of a token; the token is not handed out");
+		free(*out);
+		*out = NULL;
+	}
+	if (r != 0) {
+		log_error_e(r, "time-stamp token");
+		r = system_failure(out, outlen);
+	}
+out:
+	ERR_clear_error();
+	TS_REQ_free(treq);
+	return r;
+}
+
 gpg_error_t
 tsa_resp_answer(struct tsa_resp *rs, const uint8_t *req, size_t reqlen, uint8_t **out, size_t *outlen)
 {
@@ -302,6 +370,8 @@ tsa_resp_answer(struct tsa_resp *rs, const uint8_t *req, size_t reqlen, uint8_t 
 	*outlen = 0;
 	if (reqlen > INT_MAX)
 		return gpg_error(GPG_ERR_TOO_LARGE);
+	if ((r = answer_fast(rs, req, reqlen, out, outlen)) != gpg_error(GPG_ERR_NOT_SUPPORTED))
+		return r;
 	if ((in = BIO_new_mem_buf(req != NULL ? req : (const uint8_t *)"", (int)reqlen)) == NULL)
 		return gpg_error(GPG_ERR_ENOMEM);
 	slot = ctx_take(rs);
@@ -321,13 +391,7 @@ tsa_resp_answer(struct tsa_resp *rs, const uint8_t *req, size_t reqlen, uint8_t 
 	r = encode(resp, out, outlen);
 	goto out;
 system_failure:
-	if ((*out = malloc(sizeof(system_failure_der))) == NULL) {
-		r = gpg_error(GPG_ERR_ENOMEM);
-		goto out;
-	}
-	memcpy(*out, system_failure_der, sizeof(system_failure_der));
-	*outlen = sizeof(system_failure_der);
-	r = 0;
+	r = system_failure(out, outlen);
 out:
 	TS_RESP_free(resp);
 	BIO_free(in);
