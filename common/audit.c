@@ -7,7 +7,11 @@
  * covered return without another sync.  After any failed write or sync the
  * log refuses all further appends: a half-written line or pages the kernel
  * may have dropped (fsync error semantics on Linux) must not be followed by
- * records that look fine. */
+ * records that look fine.
+ *
+ * A deferred log (audit_set_sync_interval) skips the sync in
+ * audit_append: a background thread does it every interval, and
+ * audit_close does the last one. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -42,6 +46,11 @@ struct audit_log {
 	pthread_mutex_t sync_lock;     /* guards synced_seq, sync_failed */
 	uint64_t synced_seq;           /* highest seq known to be on disk */
 	int sync_failed;
+	unsigned sync_ms;              /* 0: every append syncs */
+	pthread_t syncer;
+	pthread_mutex_t stop_lock;     /* guards stop; syncer waits on stop_cond */
+	pthread_cond_t stop_cond;
+	int stop;
 };
 
 static gpg_error_t
@@ -362,6 +371,8 @@ audit_open(const char *path, struct audit_log **logp)
 		r = gpg_error(GPG_ERR_ENOMEM);
 		goto out;
 	}
+	pthread_mutex_init(&log->stop_lock, NULL);
+	pthread_cond_init(&log->stop_cond, NULL);
 	*logp = log;
 	log = NULL;
 	r = 0; /* success */
@@ -382,6 +393,15 @@ audit_close(struct audit_log *log)
 {
 	if (log == NULL)
 		return;
+	if (log->sync_ms != 0) {
+		pthread_mutex_lock(&log->stop_lock);
+		log->stop = 1;
+		pthread_cond_signal(&log->stop_cond);
+		pthread_mutex_unlock(&log->stop_lock);
+		pthread_join(log->syncer, NULL); /* its last round syncs the rest */
+	}
+	pthread_cond_destroy(&log->stop_cond);
+	pthread_mutex_destroy(&log->stop_lock);
 	pthread_mutex_destroy(&log->append_lock);
 	pthread_mutex_destroy(&log->sync_lock);
 	if (log->fd >= 0)
@@ -418,12 +438,94 @@ now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* Make every record up to SEQ durable, sharing the fdatasync with the
+ * other threads waiting for it (group commit). */
+static gpg_error_t
+sync_upto(struct audit_log *log, uint64_t seq)
+{
+	uint64_t target;
+	gpg_error_t r;
+
+	pthread_mutex_lock(&log->sync_lock);
+	if (log->sync_failed) {
+		/* A later fdatasync may report success for pages already lost. */
+		pthread_mutex_unlock(&log->sync_lock);
+		log_error("audit %s: not durable after an earlier fdatasync failure", log->path);
+		return gpg_error(GPG_ERR_EIO);
+	}
+	if (log->synced_seq < seq) {
+		pthread_mutex_lock(&log->append_lock);
+		target = log->written_seq;
+		pthread_mutex_unlock(&log->append_lock);
+		if (fdatasync(log->fd) != 0) {
+			r = gpg_error_from_syserror();
+			pthread_mutex_lock(&log->append_lock);
+			log->failed = 1;
+			pthread_mutex_unlock(&log->append_lock);
+			log->sync_failed = 1;
+			pthread_mutex_unlock(&log->sync_lock);
+			log_error_e(r, "audit %s: fdatasync", log->path);
+			return r;
+		}
+		log->synced_seq = target;
+	}
+	pthread_mutex_unlock(&log->sync_lock);
+	return 0;
+}
+
+static uint64_t
+written(struct audit_log *log)
+{
+	uint64_t w;
+
+	pthread_mutex_lock(&log->append_lock);
+	w = log->written_seq;
+	pthread_mutex_unlock(&log->append_lock);
+	return w;
+}
+
+static void *
+syncer_main(void *arg)
+{
+	struct audit_log *log = arg;
+	struct timespec until;
+	int stop = 0;
+
+	while (!stop) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += (long)(log->sync_ms % 1000) * 1000000L;
+		until.tv_sec += log->sync_ms / 1000 + until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_mutex_lock(&log->stop_lock);
+		while (!log->stop && pthread_cond_timedwait(&log->stop_cond, &log->stop_lock, &until) == 0)
+			;
+		stop = log->stop;
+		pthread_mutex_unlock(&log->stop_lock);
+		/* A failure is logged and stops every later append. */
+		(void)sync_upto(log, written(log));
+	}
+	return NULL;
+}
+
+gpg_error_t
+audit_set_sync_interval(struct audit_log *log, unsigned ms)
+{
+	if (log == NULL || ms == 0 || ms > AUDIT_MAX_SYNC_MS || log->sync_ms != 0)
+		return gpg_error(GPG_ERR_INV_ARG);
+	log->sync_ms = ms;
+	if (pthread_create(&log->syncer, NULL, syncer_main, log) != 0) {
+		log->sync_ms = 0;
+		return gpg_error(GPG_ERR_ENOMEM);
+	}
+	return 0;
+}
+
 gpg_error_t
 audit_append(struct audit_log *log, const struct audit_event *ev, uint64_t *seqp)
 {
 	char *line = NULL;
 	size_t len;
-	uint64_t seq = 0, target;
+	uint64_t seq = 0;
 	gpg_error_t r;
 
 	if (seqp != NULL)
@@ -466,31 +568,13 @@ audit_append(struct audit_log *log, const struct audit_event *ev, uint64_t *seqp
 	log->written_seq = seq;
 	pthread_mutex_unlock(&log->append_lock);
 
-	pthread_mutex_lock(&log->sync_lock);
-	if (log->sync_failed) {
-		/* A later fdatasync may report success for pages already lost. */
-		pthread_mutex_unlock(&log->sync_lock);
+	if (log->sync_ms == 0 && (r = sync_upto(log, seq)) != 0)
+		goto out;
+	if (log->sync_ms != 0 && log->sync_failed) {
 		r = gpg_error(GPG_ERR_EIO);
 		log_error("audit %s: not durable after an earlier fdatasync failure", log->path);
 		goto out;
 	}
-	if (log->synced_seq < seq) {
-		pthread_mutex_lock(&log->append_lock);
-		target = log->written_seq;
-		pthread_mutex_unlock(&log->append_lock);
-		if (fdatasync(log->fd) != 0) {
-			r = gpg_error_from_syserror();
-			pthread_mutex_lock(&log->append_lock);
-			log->failed = 1;
-			pthread_mutex_unlock(&log->append_lock);
-			log->sync_failed = 1;
-			pthread_mutex_unlock(&log->sync_lock);
-			log_error_e(r, "audit %s: fdatasync", log->path);
-			goto out;
-		}
-		log->synced_seq = target;
-	}
-	pthread_mutex_unlock(&log->sync_lock);
 	if (seqp != NULL)
 		*seqp = seq;
 	r = 0; /* success */

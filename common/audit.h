@@ -9,7 +9,8 @@
  *   signet-tsa's "timestamp" events add serial, policy, gen_time, with the
  *   imprint in hash + digest.
  * Absent fields are left out.  audit_append() returns only once the line is
- * on disk (fdatasync); concurrent appenders share one sync (group commit). */
+ * on disk (fdatasync); concurrent appenders share one sync (group commit),
+ * unless the log defers it (audit_set_sync_interval). */
 #ifndef SIGNET_AUDIT_H
 #define SIGNET_AUDIT_H
 
@@ -60,6 +61,15 @@ gpg_error_t audit_encode(const struct audit_event *ev, uint64_t seq, int64_t tim
  * append can succeed; if the cut fails, or fdatasync ever fails, every
  * later append fails (GPG_ERR_EIO) until the daemon is restarted. */
 gpg_error_t audit_append(struct audit_log *log, const struct audit_event *ev, uint64_t *seq);
+
+/* Defer durability (signet-tsa's audit_sync = Nms): from now on
+ * audit_append returns once the line is written (it survives a crash of
+ * the process, not of the machine) and a thread of LOG fdatasyncs the
+ * trail every MS milliseconds (1..AUDIT_MAX_SYNC_MS); audit_close syncs
+ * the rest.  A failed sync still stops every later append.  Call once,
+ * before the first append. */
+#define AUDIT_MAX_SYNC_MS 1000
+gpg_error_t audit_set_sync_interval(struct audit_log *log, unsigned ms);
 
 /* Parse one line read back (at most AUDIT_MAX_LINE bytes) and return its
  * seq; GPG_ERR_INV_DATA if it is not a valid record. */

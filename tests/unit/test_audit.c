@@ -272,10 +272,11 @@ append_many(void *arg)
 	return NULL;
 }
 
+/* NTHREADS appenders at once; with SYNC_MS the log defers its syncs.  The
+ * lines are all there, whole and in seq order, before the log is closed. */
 static void
-test_concurrent(void **state)
+run_concurrent(struct tmpdir *t, unsigned sync_ms)
 {
-	struct tmpdir *t = *state;
 	struct audit_log *log = NULL;
 	pthread_t th[NTHREADS];
 	struct worker w[NTHREADS];
@@ -285,6 +286,10 @@ test_concurrent(void **state)
 	int i;
 
 	assert_int_equal(audit_open(t->path, &log), 0);
+	if (sync_ms != 0) {
+		assert_int_equal(audit_set_sync_interval(log, sync_ms), 0);
+		assert_int_not_equal(audit_set_sync_interval(log, sync_ms), 0); /* once */
+	}
 	for (i = 0; i < NTHREADS; i++) {
 		w[i].log = log;
 		w[i].failures = 0;
@@ -294,7 +299,6 @@ test_concurrent(void **state)
 		assert_int_equal(pthread_join(th[i], NULL), 0);
 		assert_int_equal(w[i].failures, 0);
 	}
-	audit_close(log);
 
 	memset(seen, 0, sizeof(seen));
 	text = read_file(t->path, &len);
@@ -316,6 +320,27 @@ test_concurrent(void **state)
 	}
 	assert_int_equal(nlines, NTHREADS * PER_THREAD);
 	free(text);
+	audit_close(log);
+}
+
+static void
+test_concurrent(void **state)
+{
+	run_concurrent(*state, 0);
+}
+
+static void
+test_deferred_sync(void **state)
+{
+	struct audit_log *log = NULL;
+	struct tmpdir *t = *state;
+
+	run_concurrent(t, 5);
+	assert_int_equal(audit_open(t->path, &log), 0);
+	assert_int_not_equal(audit_set_sync_interval(log, 0), 0);
+	assert_int_not_equal(audit_set_sync_interval(log, AUDIT_MAX_SYNC_MS + 1), 0);
+	assert_int_not_equal(audit_set_sync_interval(NULL, 5), 0);
+	audit_close(log);
 }
 
 static void
@@ -440,6 +465,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_continue_seq, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_partial_write_cut, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_concurrent, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_deferred_sync, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_corrupt_last_line, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_long_last_line, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_refuse_symlink, setup_dir, teardown_dir),
