@@ -83,6 +83,8 @@ UNIT_EXTRA_test_certinfo := $(call obj,agent/certinfo.c)
 UNIT_EXTRA_test_keycache := $(call obj,scdaemon-shim/keycache.c) $(call obj,scdaemon-shim/card.c)
 UNIT_EXTRA_test_tsaconf := $(call obj,tsa/tsaconf.c)
 UNIT_EXTRA_test_tsaserial := $(call obj,tsa/serial.c)
+UNIT_EXTRA_test_tsclient := $(call obj,tests/unit/tsafixture.c)
+UNIT_EXTRA_test_tsatoken := $(call obj,tsa/token.c) $(call obj,tests/unit/tsafixture.c)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(LIBCOMMON) $(LIBS) -lcmocka
@@ -94,6 +96,8 @@ $(B)/tests/test_certinfo: $(UNIT_EXTRA_test_certinfo)
 $(B)/tests/test_keycache: $(UNIT_EXTRA_test_keycache)
 $(B)/tests/test_tsaconf: $(UNIT_EXTRA_test_tsaconf)
 $(B)/tests/test_tsaserial: $(UNIT_EXTRA_test_tsaserial)
+$(B)/tests/test_tsclient: $(UNIT_EXTRA_test_tsclient)
+$(B)/tests/test_tsatoken: $(UNIT_EXTRA_test_tsatoken)
 
 deps:
 	@tests/deps.sh

@@ -20,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "hashalgo.h"
+#include "tsafixture.h"
 #include "tsclient.h"
 
 #define POLICY "1.3.6.1.4.1.99999.1.7"
@@ -33,55 +34,17 @@ struct fixture {
 	char ca2_path[64];
 };
 
-static int
-add_ext(X509 *x, int nid, const char *value)
-{
-	X509V3_CTX v3;
-	X509_EXTENSION *ext;
-	int ok;
-
-	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
-	if ((ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value)) == NULL)
-		return 0;
-	ok = X509_add_ext(x, ext, -1);
-	X509_EXTENSION_free(ext);
-	return ok;
-}
-
-/* A self-signed TSA certificate for a new P-256 key, written to PATH. */
+/* A self-signed TSA (tsafixture.c) and its certificate in a PEM file. */
 static int
 make_tsa(const char *cn, EVP_PKEY **keyp, X509 **certp, char *path, size_t pathlen)
 {
-	EVP_PKEY *key = EVP_EC_gen("P-256");
-	X509 *x = X509_new();
-	X509_NAME *name = X509_NAME_new();
-	FILE *f;
-	int fd, ok;
-
-	ok = key != NULL && x != NULL && name != NULL && X509_set_version(x, 2) &&
-	     ASN1_INTEGER_set(X509_get_serialNumber(x), 7) &&
-	     X509_gmtime_adj(X509_getm_notBefore(x), -3600) != NULL &&
-	     X509_gmtime_adj(X509_getm_notAfter(x), 86400) != NULL &&
-	     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0) &&
-	     X509_set_subject_name(x, name) && X509_set_issuer_name(x, name) && X509_set_pubkey(x, key) &&
-	     add_ext(x, NID_basic_constraints, "critical,CA:FALSE") &&
-	     add_ext(x, NID_key_usage, "critical,digitalSignature") &&
-	     add_ext(x, NID_ext_key_usage, "critical,timeStamping") && X509_sign(x, key, EVP_sha256()) > 0;
-	X509_NAME_free(name);
-	snprintf(path, pathlen, "/tmp/tsclient-ca-XXXXXX");
-	if (ok && (fd = mkstemp(path)) >= 0 && (f = fdopen(fd, "w")) != NULL) {
-		ok = PEM_write_X509(f, x) == 1;
-		ok = fclose(f) == 0 && ok;
-	} else {
-		ok = 0;
-	}
-	if (!ok) {
-		EVP_PKEY_free(key);
-		X509_free(x);
+	if (tsafixture_make(cn, "P-256", keyp, certp) != 0)
+		return -1;
+	if (tsafixture_write_pem(*certp, path, pathlen) != 0) {
+		EVP_PKEY_free(*keyp);
+		X509_free(*certp);
 		return -1;
 	}
-	*keyp = key;
-	*certp = x;
 	return 0;
 }
 
