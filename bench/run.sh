@@ -7,16 +7,27 @@
 #    gpg-connect-agent sessions, git/rpm/debsign flows, raw C_Sign rate;
 # 2. policyd's own SIGN rate with 1, 2 and 8 concurrent clients
 #    (bench/policyd-load.c), against the raw C_Sign rate of the same keys;
-# 3. bench/report.sh prints the ratios.
+# 3. bench/report.sh prints the ratios;
+# 4. bench/tsa.sh: signet-tsa under the kit's TSA tools (issue 3), with
+#    the raw signing cost of the same keys (results/tsa-summary.txt).
 #   SIGNET_BENCH_KIT  the kit (default ../shared/bench)
 #   BENCH_DIR         state folder (default: a new short one under /tmp)
 #   BENCH_QUICK=1     the kit's --quick mode
+#   BENCH_PARTS       "sign tsa" (default): sign = 1-3, tsa = 4
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 KIT=${SIGNET_BENCH_KIT:-$TOP/../shared/bench}
 [[ -x $KIT/run-baseline.sh ]] || { echo "bench: the kit is not at $KIT (set SIGNET_BENCH_KIT)" >&2; exit 1; }
+export SIGNET_BENCH_KIT=$KIT
 export SIGNET_BIN=${SIGNET_BIN:-$TOP/build/bin}
 export BENCH_DIR=${BENCH_DIR:-$(mktemp -d /tmp/sgbXXXX)}
+PARTS=" ${BENCH_PARTS:-sign tsa} "
+for p in $PARTS; do
+	[[ $p == sign || $p == tsa ]] || { echo "bench: unknown part '$p' in BENCH_PARTS (sign, tsa)" >&2; exit 2; }
+done
+if [[ $PARTS == *" tsa "* && $PARTS != *" sign "* ]]; then
+	exec "$TOP/bench/tsa.sh"
+fi
 export BENCH_KEYTYPES=${BENCH_KEYTYPES:-rsa2048 rsa3072 rsa4096}
 LOADSECS=${BENCH_LOAD_SECS:-3}
 OUT=$BENCH_DIR/results
@@ -68,4 +79,8 @@ for b in soft p11scd signet; do
 	[[ -f $BENCH_DIR/$b/backend ]] && "$KIT/backend-ctl.sh" "$b" stop >/dev/null 2>&1 || true
 done
 python3 "$TOP/bench/summary.py" "$OUT" | tee "$OUT/signet-summary.md"
+if [[ $PARTS == *" tsa "* ]]; then
+	kill $WATCHDOG 2>/dev/null || true
+	"$TOP/bench/tsa.sh"
+fi
 echo "bench: results in $OUT"
