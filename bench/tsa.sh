@@ -16,10 +16,11 @@
 #    CPU per timestamp; the first round's samples are checked by verify.sh;
 # 4. bench/tsa-summary.py: the table, the targets, BASELINE.md's uts-server.
 #
-# Raw output in BENCH_DIR/results/tsa/, the summary on stdout and in
-# BENCH_DIR/results/tsa-summary.txt.  Daemons run with the default durable
-# audit trail (fdatasync per token) on disk under BENCH_DIR, and are
-# stopped by pid.
+# Run `make` first (make bench does; BENCH_PARTS=tsa make bench runs only
+# this part).  Raw output in BENCH_DIR/results/tsa/, the summary on stdout
+# and in BENCH_DIR/results/tsa-summary.txt.  Daemons run with the default
+# durable audit trail (fdatasync per token) on disk under BENCH_DIR, and
+# are stopped by pid.
 #   SIGNET_BENCH_KIT  the kit (default ../shared/bench)
 #   SIGNET_BIN        signet-tsa's folder (default build/bin)
 #   BENCH_DIR         state folder (default: a new short one under /tmp)
