@@ -8,6 +8,7 @@
 #define SIGNET_TSA_HSMKEY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <gpg-error.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -21,8 +22,11 @@ struct hsmkey_params {
 	const char *module;        /* absolute path of the PKCS#11 module */
 	const char *pin_file;      /* 0600, owned by us, the PIN on one line */
 	const char *softhsm2_conf; /* may be NULL: exported as SOFTHSM2_CONF */
-	X509 *cert;                /* the key's certificate (borrowed) */
+	X509 *cert;                /* the key's certificate (borrowed); hsmkey_open only */
 };
+
+/* Key pairs hsmkey_generate makes. */
+enum hsmkey_algo { HSMKEY_ALGO_NONE = 0, HSMKEY_ALGO_ECP256, HSMKEY_ALGO_RSA3072 };
 
 /* Load the module, find the token, log in once, find the private key (RSA
  * or EC P-256) matching the certificate's public key and check it with one
@@ -30,6 +34,28 @@ struct hsmkey_params {
  * lives.  On error ERR holds the reason (never the PIN). */
 gpg_error_t hsmkey_open(const struct hsmkey_params *p, struct hsmkey **hk, EVP_PKEY **key,
                         char *err, size_t errlen);
+
+/* Load the module, find the token named by P->uri (token=) and log in
+ * with P->pin_file; P->cert is not used.  Keys are then opened with
+ * hsmkey_load and made with hsmkey_generate.  On error ERR holds the reason
+ * (never the PIN). */
+gpg_error_t hsmkey_login(const struct hsmkey_params *p, struct hsmkey **hk, char *err, size_t errlen);
+
+/* The private key labelled LABEL (and with CKA_ID ID when IDLEN > 0) on
+ * HK's token, RSA or EC P-256: *KEY (EVP_PKEY_free, before hsmkey_close)
+ * carries the public key read from the token's public key object with the
+ * same label and CKA_ID, and signs on the token; one test signature checks
+ * that the two belong together.  GPG_ERR_NOT_FOUND (ERR "no private key
+ * object …") when there is no such private key; at most 4 keys per HK. */
+gpg_error_t hsmkey_load(struct hsmkey *hk, const char *label, const uint8_t *id, size_t idlen,
+                        EVP_PKEY **key, char *err, size_t errlen);
+
+/* Generate a key pair ALGO on HK's token (C_GenerateKeyPair): both objects
+ * token objects labelled LABEL with the CKA_ID ID (IDLEN > 0) or a new
+ * random 16-byte one; the private key private, sensitive, not extractable,
+ * for signing only.  Does not check whether LABEL exists already. */
+gpg_error_t hsmkey_generate(struct hsmkey *hk, const char *label, const uint8_t *id, size_t idlen,
+                            enum hsmkey_algo algo, char *err, size_t errlen);
 
 /* Close the sessions and unload the module; NULL is fine.  Free the
  * EVP_PKEY first. */

@@ -22,10 +22,12 @@
 #include "audit.h"
 #include "hsmkey.h"
 #include "daemonize.h"
+#include "init.h"
 #include "log.h"
 #include "platform.h"
 #include "readfile.h"
 #include "tsa.h"
+#include "tsacert.h"
 
 #define PROG "signet-tsa"
 
@@ -52,11 +54,19 @@ usage(FILE *f)
 	fprintf(f,
 	        "usage: " PROG " --config FILE [--daemon] [--pidfile FILE]\n"
 	        "       " PROG " --config FILE --check-config\n"
+	        "       " PROG " --config FILE --init [--algo ecp256|rsa3072] [--csr OUT.pem]\n"
+	        "       " PROG " --config FILE --import CERT.pem --ca CA.pem\n"
 	        "An RFC 3161 time-stamp authority over HTTP (POST application/timestamp-query).\n"
 	        "  --config FILE    the configuration ([tsa] section; see signet-tsa(8))\n"
 	        "  --daemon         detach once the listener is up\n"
 	        "  --pidfile FILE   write the daemon's pid to FILE\n"
 	        "  --check-config   check the configuration, key and certificate, then exit\n"
+	        "  --init           make the key on the token (if missing) and its certificate from\n"
+	        "                   a local test CA (written to cert and ca), then exit\n"
+	        "  --algo ALGO      --init: the key to make, ecp256 (default) or rsa3072\n"
+	        "  --csr OUT.pem    --init: write a certificate request for a real CA instead\n"
+	        "  --import CERT    install CERT (issued for the --csr request; intermediates\n"
+	        "                   after it) as cert (and chain), with --ca CA.pem as ca\n"
 	        "  --version        print the version\n"
 	        "  --help           this text\n");
 }
@@ -88,6 +98,25 @@ pem_bio(const char *path, const char *what, char **text)
 		die(what, "out of memory", NULL);
 	*text = buf;
 	return b;
+}
+
+/* ca = …: the certificate (with chain) must verify against it as a
+ * time-stamping certificate, or nothing starts: a TSA whose tokens its
+ * users cannot verify is worse than none. */
+static void
+check_ca(struct tsa_daemon *t)
+{
+	STACK_OF(X509) *cas = NULL;
+	char err[TSA_MAX_ERR], why[TSA_MAX_ERR + 64];
+
+	if (tsacert_read_pem(t->cfg->ca, &cas, err, sizeof(err)) != 0)
+		die("ca", err, "check ca in the configuration (signet-tsa --init writes it)");
+	if (tsacert_verify(t->cert, t->chain, cas, err, sizeof(err)) != 0) {
+		snprintf(why, sizeof(why), "%s does not verify against %s: %s", t->cfg->cert, t->cfg->ca, err);
+		sk_X509_pop_free(cas, X509_free);
+		die("cert", why, "give the CA that issued cert (and any intermediates in chain), or run --init / --import again");
+	}
+	sk_X509_pop_free(cas, X509_free);
 }
 
 static void
@@ -141,6 +170,8 @@ load_credentials(struct tsa_daemon *t)
 			die("chain", why, "check chain in the configuration");
 		}
 	}
+	if (t->cfg->ca != NULL)
+		check_ca(t);
 	if (t->cfg->tls_cert != NULL) {
 		size_t len;
 		char err[TSA_MAX_ERR];
@@ -245,6 +276,38 @@ start_up(struct tsa_daemon *t)
 		die("pidfile", gpg_strerror(r), "check --pidfile");
 }
 
+/* --init / --import: one job on the token, then exit (no daemon). */
+static int
+setup_mode(struct tsa_daemon *t, int init, const char *algo, const char *csr, const char *import, const char *ca,
+           int other)
+{
+	enum hsmkey_algo a = HSMKEY_ALGO_NONE;
+	char err[TSA_MAX_ERR];
+	gpg_error_t r;
+
+	if (other || (init && import != NULL))
+		die("options", "--init and --import go alone (not with each other, --daemon, --pidfile or --check-config)",
+		    "see " PROG " --help");
+	if (!init && (algo != NULL || csr != NULL))
+		die("options", "--algo and --csr go with --init", "see " PROG " --help");
+	if ((import == NULL) != (ca == NULL))
+		die("options", "--import CERT.pem needs --ca CA.pem (and --ca goes with --import)", "see " PROG " --help");
+	if (algo != NULL && (a = tsa_init_parse_algo(algo)) == HSMKEY_ALGO_NONE)
+		die("--algo", "unknown key algorithm", "use ecp256 or rsa3072");
+	/* One-shot: the per-thread session notes are not news here. */
+	if ((r = log_init(PROG, NULL, LOG_LEVEL_WARN)) != 0)
+		die("log", gpg_strerror(r), NULL);
+	if (init)
+		r = tsa_init_run(t->cfg, a, csr, err, sizeof(err));
+	else
+		r = tsa_import_run(t->cfg, import, ca, err, sizeof(err));
+	tsa_config_free(t->cfg);
+	t->cfg = NULL;
+	if (r != 0)
+		die(init ? "--init" : "--import", err, NULL);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -253,12 +316,18 @@ main(int argc, char **argv)
 		{ "daemon", no_argument, NULL, 'd' },
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "init", no_argument, NULL, 'I' },
+		{ "algo", required_argument, NULL, 'a' },
+		{ "csr", required_argument, NULL, 'r' },
+		{ "import", required_argument, NULL, 'm' },
+		{ "ca", required_argument, NULL, 'A' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tsa_daemon *t = &tsa_daemon;
-	const char *config = NULL;
+	const char *config = NULL, *algo = NULL, *csr = NULL, *import = NULL, *ca = NULL;
+	int init = 0;
 	char err[TSA_MAX_ERR];
 	int opt, daemonize = 0, check = 0, ready_fd = -1, sig;
 	sigset_t set;
@@ -277,6 +346,21 @@ main(int argc, char **argv)
 			break;
 		case 'C':
 			check = 1;
+			break;
+		case 'I':
+			init = 1;
+			break;
+		case 'a':
+			algo = optarg;
+			break;
+		case 'r':
+			csr = optarg;
+			break;
+		case 'm':
+			import = optarg;
+			break;
+		case 'A':
+			ca = optarg;
 			break;
 		case 'V':
 			printf(PROG " %s\n", SIGNET_VERSION);
@@ -300,6 +384,8 @@ main(int argc, char **argv)
 		}
 		die("configuration", err, gpg_err_code(r) == GPG_ERR_ENOENT ? "check --config" : "fix the file and start again");
 	}
+	if (init || import != NULL || algo != NULL || csr != NULL || ca != NULL)
+		return setup_mode(t, init, algo, csr, import, ca, check || daemonize || t->pidfile != NULL);
 	load_credentials(t);
 	if (check) {
 		open_hsm_key(t);

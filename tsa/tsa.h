@@ -49,6 +49,7 @@ struct tsa_config {
 	char *softhsm2_conf;               /* with key_uri: optional */
 	char *cert;
 	char *chain;                       /* may be NULL */
+	char *ca;                          /* may be NULL: CA certificate(s) that must verify cert */
 	char *serial_file;
 	char *audit;
 	char *log;                         /* may be NULL: stderr */

@@ -48,6 +48,7 @@ static const struct key_def tsa_keys[] = {
 	{ "key", V_KEY, 1 },
 	{ "cert", V_PATH, 1 },
 	{ "chain", V_PATH, 0 },
+	{ "ca", V_PATH, 0 },
 	{ "serial_file", V_PATH, 1 },
 	{ "audit", V_PATH, 1 },
 	{ "log", V_PATH, 0 },
@@ -283,6 +284,8 @@ path_field(struct tsa_config *cfg, const char *name)
 		return &cfg->cert;
 	if (strcmp(name, "chain") == 0)
 		return &cfg->chain;
+	if (strcmp(name, "ca") == 0)
+		return &cfg->ca;
 	if (strcmp(name, "serial_file") == 0)
 		return &cfg->serial_file;
 	if (strcmp(name, "audit") == 0)
@@ -568,6 +571,7 @@ tsa_config_free(struct tsa_config *cfg)
 	free(cfg->softhsm2_conf);
 	free(cfg->cert);
 	free(cfg->chain);
+	free(cfg->ca);
 	free(cfg->serial_file);
 	free(cfg->audit);
 	free(cfg->log);

@@ -49,7 +49,26 @@ test_defaults(void **state)
 	assert_int_equal(cfg->clock_check, TSA_CLOCK_ADJTIMEX);
 	assert_int_equal(cfg->accuracy_us, 0);
 	assert_null(cfg->chain);
+	assert_null(cfg->ca);
 	tsa_config_free(cfg);
+}
+
+/* ca = the CA certificate(s) that must verify cert: an absolute path, once. */
+static void
+test_ca(void **state)
+{
+	struct tsa_config *cfg = NULL;
+	char err[TSA_MAX_ERR];
+
+	(void)state;
+	assert_int_equal(parse(BASE "ca = /etc/signet/tsa-ca.pem\nchain = /ch.pem\n", &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg->ca, "/etc/signet/tsa-ca.pem");
+	assert_string_equal(cfg->chain, "/ch.pem");
+	tsa_config_free(cfg);
+	expect_error(BASE "ca = tsa-ca.pem\n", "t.conf:7: ca: must be an absolute path");
+	expect_error(BASE "ca = /a.pem\nca = /b.pem\n", "t.conf:8: ca: given twice (first on line 7)");
+	expect_error(BASE "ca =\n", "t.conf:7: ca: no value");
+	expect_error("[tsa]\nca = /a.pem\n[other]\nca = /b.pem\n", "keys belong in the [tsa] section");
 }
 
 static void
@@ -135,6 +154,7 @@ main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_pkcs11),
+		cmocka_unit_test(test_ca),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
