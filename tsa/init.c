@@ -160,21 +160,24 @@ out:
 	return r;
 }
 
-/* Whether PATH holds a certificate for KEY that verifies against CAPATH. */
+/* Whether CFG's cert is for KEY and verifies (with chain, if named)
+ * against its ca: then --init has nothing to do, whoever issued it. */
 static int
-already_done(const char *path, const char *capath, EVP_PKEY *key)
+already_done(const struct tsa_config *cfg, EVP_PKEY *key)
 {
-	STACK_OF(X509) *certs = NULL, *cas = NULL;
+	STACK_OF(X509) *certs = NULL, *cas = NULL, *chain = NULL;
 	char why[TSA_MAX_ERR];
 	int done = 0;
 
-	if (tsacert_read_pem(path, &certs, why, sizeof(why)) == 0 &&
-	    tsacert_read_pem(capath, &cas, why, sizeof(why)) == 0 &&
+	if (tsacert_read_pem(cfg->cert, &certs, why, sizeof(why)) == 0 &&
+	    tsacert_read_pem(cfg->ca, &cas, why, sizeof(why)) == 0 &&
+	    (cfg->chain == NULL || tsacert_read_pem(cfg->chain, &chain, why, sizeof(why)) == 0) &&
 	    EVP_PKEY_eq(X509_get0_pubkey(sk_X509_value(certs, 0)), key) == 1 &&
-	    tsacert_verify(sk_X509_value(certs, 0), NULL, cas, why, sizeof(why)) == 0)
+	    tsacert_verify(sk_X509_value(certs, 0), chain, cas, why, sizeof(why)) == 0)
 		done = 1;
 	sk_X509_pop_free(certs, X509_free);
 	sk_X509_pop_free(cas, X509_free);
+	sk_X509_pop_free(chain, X509_free);
 	return done;
 }
 
@@ -209,7 +212,7 @@ local_ca(struct init_ctx *c, char *err, size_t errlen)
 	int new_ca = 0;
 	gpg_error_t r;
 
-	if (already_done(cfg->cert, cfg->ca, c->key)) {
+	if (already_done(cfg, c->key)) {
 		printf("already initialised: %s is for this key and verifies against %s\n", cfg->cert, cfg->ca);
 		return 0;
 	}
