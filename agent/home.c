@@ -80,6 +80,7 @@ home_paths(const char *dir, struct home *h)
 	    (err = join(h->tsa_dir, sizeof(h->tsa_dir), h->dir, "tsa")) != 0 ||
 	    (err = join(h->tsa_cert, sizeof(h->tsa_cert), h->tsa_dir, "tsa.pem")) != 0 ||
 	    (err = join(h->tsa_ca, sizeof(h->tsa_ca), h->tsa_dir, "ca.pem")) != 0 ||
+	    (err = join(h->tsa_chain, sizeof(h->tsa_chain), h->tsa_dir, "chain.pem")) != 0 ||
 	    (err = join(h->tsa_serial, sizeof(h->tsa_serial), h->tsa_dir, "serial")) != 0 ||
 	    (err = join(h->tsa_audit, sizeof(h->tsa_audit), h->audit_dir, "tsa.jsonl")) != 0 ||
 	    (err = join(h->tsa_log, sizeof(h->tsa_log), h->run, "tsa.log")) != 0 ||

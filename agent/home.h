@@ -10,7 +10,8 @@
  *                           tsa.pid, tsa.log
  *   DIR/tsa.conf            signet-tsa configuration (`signet tsa init`)
  *   DIR/tsa/                tsa.pem (its certificate), ca.pem (the CA that
- *                           verifies it), serial (serial-number store)
+ *                           verifies it), chain.pem (intermediates, if the
+ *                           CA has any), serial (serial-number store)
  *   DIR/audit/tsa.jsonl     signet-tsa's audit trail */
 #ifndef SIGNET_AGENT_HOME_H
 #define SIGNET_AGENT_HOME_H
@@ -37,6 +38,7 @@ struct home {
 	char tsa_dir[PATH_MAX];
 	char tsa_cert[PATH_MAX];
 	char tsa_ca[PATH_MAX];
+	char tsa_chain[PATH_MAX];
 	char tsa_serial[PATH_MAX];
 	char tsa_audit[PATH_MAX];
 	char tsa_log[PATH_MAX];

@@ -20,7 +20,7 @@
 #include "tsaconf.h"
 #include "tsad.h"
 
-#define TSA_CA_MAX (256 * 1024)   /* signet-tsa's TSA_MAX_PEM */
+#define TSA_PEM_MAX (256 * 1024)  /* signet-tsa's TSA_MAX_PEM */
 
 struct init_opts {
 	const char *algo;          /* ecp256 | rsa3072, or NULL: signet-tsa's default */
@@ -235,6 +235,40 @@ out:
 	return rc;
 }
 
+/* Before --import: tsa.conf must name a chain file exactly when CERT
+ * (the CA's answer) carries intermediates after the certificate, so that
+ * signet-tsa has a place for them.  When the line had to change, the old
+ * tsa.conf is handed back in *OLD for tsaconf_restore() (else *OLD is
+ * NULL).  A CERT that cannot be read is left for signet-tsa to report. */
+static int
+match_chain(const struct home *h, const char *cert, char **old, size_t *oldlen)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	struct tsaconf tc;
+	char err[512], *pem = NULL, *p;
+	size_t len = 0, n = 0;
+	int rc = CLI_EXIT_OK;
+
+	*old = NULL;
+	*oldlen = 0;
+	if (tsaconf_read(h->tsa_conf, &tc, err, sizeof(err)) != 0 ||
+	    readfile_bounded(cert, TSA_PEM_MAX, &pem, &len, NULL, 0) != 0)
+		return CLI_EXIT_OK;
+	for (p = pem; (p = strstr(p, begin)) != NULL; p += sizeof(begin) - 1)
+		n++;
+	if (n > 1 && tc.chain[0] == '\0') {
+		if ((rc = tsaconf_set_chain(h, h->tsa_chain, old, oldlen)) == CLI_EXIT_OK)
+			printf("%s comes with %zu intermediate certificate(s): added chain = %s to %s\n",
+			       cert, n - 1, h->tsa_chain, h->tsa_conf);
+	} else if (n == 1 && tc.chain[0] != '\0') {
+		if ((rc = tsaconf_set_chain(h, NULL, old, oldlen)) == CLI_EXIT_OK)
+			printf("%s comes without intermediate certificates: removed chain = %s from %s\n",
+			       cert, tc.chain, h->tsa_conf);
+	}
+	free(pem);
+	return rc;
+}
+
 /* 1 if H's certificate file is still the one BEFORE describes (a new one
  * is renamed into place: another inode). */
 static int
@@ -255,6 +289,8 @@ tsa_init(struct cli *cli, int argc, char **argv)
 	struct init_opts o;
 	struct stat st, before;
 	struct home h;
+	char *old = NULL;
+	size_t oldlen = 0;
 	pid_t pid = 0;
 	int rc, had_cert;
 
@@ -276,8 +312,13 @@ tsa_init(struct cli *cli, int argc, char **argv)
 			goto out;
 	}
 	had_cert = stat(h.tsa_cert, &before) == 0;
-	if ((rc = run_tsa_init(cli, &h, &o)) != CLI_EXIT_OK)
+	if (o.cert != NULL && (rc = match_chain(&h, o.cert, &old, &oldlen)) != CLI_EXIT_OK)
 		goto out;
+	if ((rc = run_tsa_init(cli, &h, &o)) != CLI_EXIT_OK) {
+		if (old != NULL && tsaconf_restore(&h, old, oldlen) == CLI_EXIT_OK)
+			printf("%s put back as it was\n", h.tsa_conf);
+		goto out;
+	}
 	if (o.csr != NULL)
 		printf("next: have a CA sign %s (extendedKeyUsage timeStamping, critical), then\n"
 		       "  signet --home %s tsa init --cert CERT.pem --ca CA.pem\n", o.csr, h.dir);
@@ -290,6 +331,7 @@ tsa_init(struct cli *cli, int argc, char **argv)
 		printf("next: signet --home %s start   (starts signet-tsa; `signet tsa url` is its URL)\n", h.dir);
 	rc = CLI_EXIT_OK;
 out:
+	free(old);
 	config_free(cfg);
 	return rc;
 }
@@ -350,7 +392,7 @@ tsa_ca(struct cli *cli, int argc, char **argv)
 	if (tc.ca[0] == '\0')
 		return cli_fail("%s names no ca file; add `ca = /path/ca.pem` (the CA that verifies the TSA "
 		                "certificate) to [tsa]", h.tsa_conf);
-	e = readfile_bounded(tc.ca, TSA_CA_MAX, &pem, &len, err, sizeof(err));
+	e = readfile_bounded(tc.ca, TSA_PEM_MAX, &pem, &len, err, sizeof(err));
 	if (gpg_err_code(e) == GPG_ERR_ENOENT)
 		return cli_fail("no CA certificate at %s yet; finish `signet --home %s tsa init` (after --csr: "
 		                "tsa init --cert CERT --ca CA)", tc.ca, h.dir);

@@ -41,6 +41,8 @@ handle_key(void *user, const char *section, const char *key, const char *value)
 		return copy_value(ctx, key, value, tc->cert, sizeof(tc->cert));
 	if (strcmp(key, "ca") == 0)
 		return copy_value(ctx, key, value, tc->ca, sizeof(tc->ca));
+	if (strcmp(key, "chain") == 0)
+		return copy_value(ctx, key, value, tc->chain, sizeof(tc->chain));
 	if (strcmp(key, "log") == 0)
 		return copy_value(ctx, key, value, tc->log, sizeof(tc->log));
 	if (strcmp(key, "clock_check") == 0)

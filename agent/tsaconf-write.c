@@ -11,6 +11,7 @@
 #include "atomicfile.h"
 #include "cli.h"
 #include "p11uri.h"
+#include "readfile.h"
 #include "tsaconf.h"
 
 #define TSACONF_UUID_LEN     16
@@ -215,4 +216,81 @@ tsaconf_create(const struct home *h, const struct signet_config *cfg, const stru
 out:
 	free(ct);
 	return rc;
+}
+
+/* 1 if LINE (LEN bytes) sets the key "chain" (libinih: KEY = or KEY :). */
+static int
+is_chain_line(const char *line, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (len - i < 5 || strncmp(line + i, "chain", 5) != 0)
+		return 0;
+	for (i += 5; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
+		;
+	return i < len && (line[i] == '=' || line[i] == ':');
+}
+
+int
+tsaconf_set_chain(const struct home *h, const char *chain, char **old, size_t *oldlen)
+{
+	struct conf_text *ct = NULL;
+	char errtext[512], *buf = NULL;
+	const char *p, *end, *nl;
+	size_t len = 0;
+	gpg_error_t err;
+	int rc;
+
+	*old = NULL;
+	*oldlen = 0;
+	if ((err = readfile_bounded(h->tsa_conf, TSACONF_MAX_FILE, &buf, &len, errtext, sizeof(errtext))) != 0)
+		return cli_fail("read %s: %s; run `signet tsa init` first", h->tsa_conf, errtext);
+	if ((ct = calloc(1, sizeof(*ct))) == NULL) {
+		rc = cli_fail("rewrite %s: out of memory; try again", h->tsa_conf);
+		goto out;
+	}
+	for (p = buf, end = buf + len; p < end; p = nl) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		nl = nl != NULL ? nl + 1 : end;
+		if (is_chain_line(p, (size_t)(nl - p)))
+			continue;
+		if ((size_t)(nl - p) + 1 >= sizeof(ct->buf) - ct->pos) {
+			ct->full = 1;
+			break;
+		}
+		memcpy(ct->buf + ct->pos, p, (size_t)(nl - p));
+		ct->pos += (size_t)(nl - p);
+	}
+	if (ct->pos > 0 && ct->buf[ct->pos - 1] != '\n' && !ct->full)
+		ct->buf[ct->pos++] = '\n';
+	if (chain != NULL)
+		conf_add(ct, "chain", chain);
+	if (ct->full || ct->long_key != NULL) {
+		rc = cli_fail("rewrite %s: the chain line does not fit; choose a shorter --home", h->tsa_conf);
+		goto out;
+	}
+	if ((err = atomicfile_write(h->tsa_conf, ct->buf, ct->pos, 0644)) != 0) {
+		rc = cli_fail("rewrite %s: %s; check the folder's permissions", h->tsa_conf, gpg_strerror(err));
+		goto out;
+	}
+	*old = buf;
+	*oldlen = len;
+	buf = NULL;
+	rc = CLI_EXIT_OK;
+out:
+	free(ct);
+	free(buf);
+	return rc;
+}
+
+int
+tsaconf_restore(const struct home *h, const char *old, size_t oldlen)
+{
+	gpg_error_t err;
+
+	if ((err = atomicfile_write(h->tsa_conf, old, oldlen, 0644)) != 0)
+		return cli_fail("restore %s: %s; check its chain line by hand", h->tsa_conf, gpg_strerror(err));
+	return CLI_EXIT_OK;
 }

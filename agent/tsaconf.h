@@ -1,11 +1,12 @@
 /* tsaconf.h — the command line's side of a home's signet-tsa configuration
- * (DIR/tsa.conf, signet-tsa(8)): writing it once for `signet tsa init`, and
+ * (DIR/tsa.conf, signet-tsa(8)): writing it once for `signet tsa init`
+ * (only its chain line changes later, when a CA's answer is imported), and
  * reading back the few keys the command line needs.
  *
  * Only signet-tsa validates the file in full (strictly, at start); the
- * reader here takes listen, cert, ca, log, clock_check and tls_cert from
- * [tsa] and ignores the rest, so that a key a newer signet-tsa knows never
- * stops `signet tsa url` or `signet status`. */
+ * reader here takes listen, cert, ca, chain, log, clock_check and tls_cert
+ * from [tsa] and ignores the rest, so that a key a newer signet-tsa knows
+ * never stops `signet tsa url` or `signet status`. */
 #ifndef SIGNET_AGENT_TSACONF_H
 #define SIGNET_AGENT_TSACONF_H
 
@@ -29,6 +30,7 @@ struct tsaconf {
 	char listen[TSACONF_MAX_LISTEN];
 	char cert[PATH_MAX];
 	char ca[PATH_MAX];
+	char chain[PATH_MAX];
 	char log[PATH_MAX];
 	char clock_check[16];
 	int tls;                    /* tls_cert is set: clients use https */
@@ -61,5 +63,15 @@ struct tsaconf_new {
  * warning on stderr that says how to turn it on.  Prints what it wrote;
  * returns CLI_EXIT_OK, or CLI_EXIT_FAIL after printing why. */
 int tsaconf_create(const struct home *h, const struct signet_config *cfg, const struct tsaconf_new *nw);
+
+/* Make H's tsa.conf name CHAIN as its chain file, or none (CHAIN NULL):
+ * drop any chain line and append "chain = CHAIN".  The file is replaced
+ * atomically; its previous content goes to a new *OLD (*OLDLEN bytes;
+ * free()) for tsaconf_restore().  Prints failures; CLI_EXIT_OK or
+ * CLI_EXIT_FAIL. */
+int tsaconf_set_chain(const struct home *h, const char *chain, char **old, size_t *oldlen);
+
+/* Put OLD/OLDLEN back as H's tsa.conf.  Prints failures. */
+int tsaconf_restore(const struct home *h, const char *old, size_t oldlen);
 
 #endif

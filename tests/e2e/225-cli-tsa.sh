@@ -9,7 +9,8 @@
 # start with signet-tsa's reason; a stale pid file naming another program
 # is never signalled.  Then the real-CA path in a second home: --csr, an
 # openssl CA signs it (EKU timeStamping, critical), --cert/--ca imports it,
-# and its tokens verify against that CA.
+# and its tokens verify against that CA (with an intermediate: tsa.conf gains
+# a chain line; without: it loses it).
 . "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "   skip: curl not installed"; exit 0; }
 [[ -f /usr/lib/softhsm/libsofthsm2.so ]] || { echo "   skip: no SoftHSM2"; exit 0; }
@@ -240,28 +241,54 @@ grep -q "^tsa: *waiting for its certificate" "$W/out" || fail "status before --c
 expect 1 signet --home "$H2" tsa ca
 grep -q "no CA certificate at $H2/tsa/ca.pem yet" "$W/err" || fail "tsa ca before --cert: $(cat "$W/err")"
 
+# A real CA's shape: a root and an intermediate that issues the TSA certificate.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem \
-	-subj "/CN=Example Real CA" -days 30 -addext basicConstraints=critical,CA:TRUE \
+	-subj "/CN=Example Root CA" -days 30 -addext basicConstraints=critical,CA:TRUE \
 	-addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout int.key -subj "/CN=Example Issuing CA" \
+	-out int.csr 2>/dev/null
+printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' >int.cnf
+openssl x509 -req -in int.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile int.cnf -out int.pem 2>/dev/null
 printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n' >ext.cnf
+openssl x509 -req -in tsa.csr -CA int.pem -CAkey int.key -CAcreateserial -days 30 -extfile ext.cnf \
+	-out tsa-leaf.pem 2>/dev/null || fail "the CA does not sign the CSR"
+cat tsa-leaf.pem int.pem >tsa-chain.pem
 openssl x509 -req -in tsa.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile ext.cnf \
-	-out tsa.pem 2>/dev/null || fail "the CA does not sign the CSR"
-# A certificate for some other key is refused.
+	-out tsa-direct.pem 2>/dev/null
+# A certificate for some other key is refused, and tsa.conf stays as it was.
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout o.key -subj /CN=other -out o.csr 2>/dev/null
-openssl x509 -req -in o.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile ext.cnf -out other.pem 2>/dev/null
+openssl x509 -req -in o.csr -CA int.pem -CAkey int.key -CAcreateserial -days 30 -extfile ext.cnf -out other.pem 2>/dev/null
+cat int.pem >>other.pem
+cp "$H2/tsa.conf" tsa2.conf.before
 expect 1 signet --home "$H2" tsa init --cert other.pem --ca ca.pem
+grep -q "is not for the key" "$W/err" || fail "another key's certificate: $(cat "$W/err")"
 [[ -e $H2/tsa/tsa.pem ]] && fail "a certificate of another key was imported"
-expect 0 signet --home "$H2" tsa init --cert tsa.pem --ca ca.pem
+cmp -s tsa2.conf.before "$H2/tsa.conf" || fail "a refused import left tsa.conf changed"
+expect 0 signet --home "$H2" tsa init --cert tsa-chain.pem --ca ca.pem
+grep -qx "chain = $H2/tsa/chain.pem" "$H2/tsa.conf" || fail "no chain line after importing a certificate with an intermediate"
 cmp -s "$H2/tsa/ca.pem" ca.pem || fail "the imported CA is not ca.pem"
+cmp -s "$H2/tsa/chain.pem" int.pem || fail "chain.pem is not the intermediate"
 expect 0 signet --home "$H2" start
 grep -q "signet-tsa started (pid [0-9]*), serving http://127.0.0.1:$PORT2/" "$W/out" || fail "start after --cert: $(cat "$W/out")"
 token data.txt "$(signet --home "$H2" tsa url)" ca.pem t3
 openssl ts -reply -in t3.tsr -token_out -out t3.der 2>/dev/null
 openssl pkcs7 -inform DER -in t3.der -print >t3.txt 2>/dev/null
 grep -q 'rsaEncryption\|sha256WithRSAEncryption' t3.txt || fail "the token is not signed with the RSA key"
+grep -q 'Example Issuing CA' t3.txt || fail "the token does not carry the intermediate"
 token data.txt "$(signet --home "$H2" tsa url)" <(signet --home "$H2" tsa ca) t4
+# The same key certified straight by the root, imported while signet-tsa runs.
 TP2=$(cat "$H2/run/tsa.pid")
+expect 0 signet --home "$H2" tsa init --cert tsa-direct.pem --ca ca.pem
+grep -q "removed chain = $H2/tsa/chain.pem" "$W/out" || fail "chain line not removed: $(cat "$W/out")"
+grep -q "runs with the certificate it started with" "$W/out" || fail "no restart note: $(cat "$W/out")"
+grep -q '^chain' "$H2/tsa.conf" && fail "chain line left in tsa.conf"
 expect 0 signet --home "$H2" stop
 alive "$TP2" && fail "signet-tsa $TP2 alive after stop"
 port_open "$PORT2" && fail "port $PORT2 still open after stop"
-note "--csr (RSA-3072) → openssl CA → --cert/--ca (another key's certificate refused); tokens verify against that CA"
+expect 0 signet --home "$H2" start
+token data.txt "$(signet --home "$H2" tsa url)" ca.pem t5
+openssl ts -reply -in t5.tsr -token_out -out t5.der 2>/dev/null
+openssl pkcs7 -inform DER -in t5.der -print >t5.txt 2>/dev/null
+grep -q 'Example Issuing CA' t5.txt && fail "the token still carries the intermediate"
+expect 0 signet --home "$H2" stop
+note "--csr (RSA-3072) → root + intermediate CA → --cert/--ca adds chain to tsa.conf (another key's certificate refused, tsa.conf kept); tokens carry the intermediate and verify against the root; a direct certificate drops the chain"
