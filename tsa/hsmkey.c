@@ -676,7 +676,9 @@ read_public(struct hsmkey_obj *o, const char *label, EVP_PKEY **pub, char *err, 
 	if (found != 1) {
 		snprintf(err, errlen, "%s public key object \"%s\" with the private key's CKA_ID on token \"%s\"",
 		         found == 0 ? "no" : "more than one", label, hk->token);
-		return gpg_error(found == 0 ? GPG_ERR_NOT_FOUND : GPG_ERR_AMBIGUOUS);
+		/* Not GPG_ERR_NOT_FOUND: that means "no private key" to callers
+		 * that then generate one. */
+		return gpg_error(found == 0 ? GPG_ERR_NO_PUBKEY : GPG_ERR_AMBIGUOUS);
 	}
 	if (o->type == CKK_RSA)
 		return pub_rsa(hk, objs[0], pub, err, errlen);

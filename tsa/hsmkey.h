@@ -46,7 +46,8 @@ gpg_error_t hsmkey_login(const struct hsmkey_params *p, struct hsmkey **hk, char
  * carries the public key read from the token's public key object with the
  * same label and CKA_ID, and signs on the token; one test signature checks
  * that the two belong together.  GPG_ERR_NOT_FOUND (ERR "no private key
- * object …") when there is no such private key; at most 4 keys per HK. */
+ * object …") when there is no such private key, GPG_ERR_NO_PUBKEY when its
+ * public key object is missing; at most 4 keys per HK. */
 gpg_error_t hsmkey_load(struct hsmkey *hk, const char *label, const uint8_t *id, size_t idlen,
                         EVP_PKEY **key, char *err, size_t errlen);
 

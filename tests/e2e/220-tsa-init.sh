@@ -165,6 +165,15 @@ refused rsa "is rsa3072, not ecp256 as --algo asks" --init --algo ecp256
 refused ec "unknown key algorithm" --init --algo dsa
 note "refused: --algo rsa3072 on the P-256 key, ecp256 on the RSA key, an unknown --algo"
 
+# ---- A private key whose public key object is gone: an error, not a second key.
+p11 --keypairgen --key-type EC:prime256v1 --id 0a --label tsa-nopub --sensitive >/dev/null || fail "nopub: keypairgen"
+p11 --delete-object --type pubkey --label tsa-nopub >/dev/null || fail "nopub: delete public key"
+conf nopub tsa-nopub
+refused nopub "no public key object \"tsa-nopub\" with the private key's CKA_ID on token \"tsa\"" --init
+n=$(p11 --list-objects --type privkey | grep -c "label: *tsa-nopub$" || true)
+((n == 1)) || fail "nopub: $n private keys tsa-nopub after --init (expected 1: none generated)"
+note "refused: a private key without its public key object (no second key generated)"
+
 # ---- --init with a file: key, and without ca.
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out file.key 2>/dev/null
 cat >file.conf <<CONF
