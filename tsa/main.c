@@ -260,6 +260,8 @@ start_up(struct tsa_daemon *t)
 		snprintf(err, sizeof(err), "%s: %s", t->cfg->audit, gpg_strerror(r));
 		die("audit", err, "check audit (a damaged last line must be repaired by hand)");
 	}
+	if (t->cfg->audit_sync_ms != 0 && (r = audit_set_sync_interval(t->audit, t->cfg->audit_sync_ms)) != 0)
+		die("audit_sync", gpg_strerror(r), "check audit_sync");
 	memset(&p, 0, sizeof(p));
 	p.key = t->key;
 	p.cert = t->cert;

@@ -480,6 +480,8 @@ struct wbuf {
 static void
 put(struct wbuf *w, const void *d, size_t n)
 {
+	if (n == 0) /* an absent piece: D may be NULL */
+		return;
 	if (w->bad || n > w->cap - w->len) {
 		w->bad = 1;
 		return;

@@ -52,6 +52,7 @@ struct tsa_config {
 	char *ca;                          /* may be NULL: CA certificate(s) that must verify cert */
 	char *serial_file;
 	char *audit;
+	unsigned audit_sync_ms;            /* 0: each record durable before its reply */
 	char *log;                         /* may be NULL: stderr */
 	enum tsa_clock_check clock_check;
 	unsigned max_clock_error_ms;

@@ -29,7 +29,7 @@
 #define TSACONF_DEFAULT_LISTEN "127.0.0.1:3161"
 
 enum value_type { V_LISTEN, V_BOOL, V_THREADS, V_BODY, V_POLICIES, V_ACCURACY, V_DIGESTS, V_KEY,
-                  V_PATH, V_CLOCK, V_CLOCK_ERR };
+                  V_PATH, V_CLOCK, V_CLOCK_ERR, V_AUDIT_SYNC };
 
 struct key_def {
 	const char *name;
@@ -51,6 +51,7 @@ static const struct key_def tsa_keys[] = {
 	{ "ca", V_PATH, 0 },
 	{ "serial_file", V_PATH, 1 },
 	{ "audit", V_PATH, 1 },
+	{ "audit_sync", V_AUDIT_SYNC, 0 },
 	{ "log", V_PATH, 0 },
 	{ "clock_check", V_CLOCK, 0 },
 	{ "max_clock_error_ms", V_CLOCK_ERR, 0 },
@@ -303,6 +304,30 @@ path_field(struct tsa_config *cfg, const char *name)
 	return &cfg->tls_key;
 }
 
+
+/* "each" (every token's record on disk before its reply) or "<N>ms". */
+static int
+parse_audit_sync(struct tsa_config *cfg, const char *v, char *why, size_t whylen)
+{
+	unsigned long long n;
+	size_t len = strlen(v);
+	char num[16];
+
+	if (strcmp(v, "each") == 0) {
+		cfg->audit_sync_ms = 0;
+		return 0;
+	}
+	if (len > 2 && len - 2 < sizeof(num) && strcmp(v + len - 2, "ms") == 0) {
+		memcpy(num, v, len - 2);
+		num[len - 2] = '\0';
+		if (parse_uint(num, AUDIT_MAX_SYNC_MS, &n) == 0 && n > 0) {
+			cfg->audit_sync_ms = (unsigned)n;
+			return 0;
+		}
+	}
+	snprintf(why, whylen, "expected each, or 1ms-%ums", AUDIT_MAX_SYNC_MS);
+	return -1;
+}
 static int
 set_value(struct tsa_config *cfg, const struct key_def *k, const char *v, char *why, size_t whylen)
 {
@@ -389,6 +414,8 @@ set_value(struct tsa_config *cfg, const struct key_def *k, const char *v, char *
 		}
 		cfg->max_clock_error_ms = (unsigned)n;
 		return 0;
+	case V_AUDIT_SYNC:
+		return parse_audit_sync(cfg, v, why, whylen);
 	}
 	return -1;
 }

@@ -233,3 +233,19 @@ total=$(wc -l <serials.txt); uniq=$(sort -u serials.txt | wc -l)
 python3 "$TOOLS/audit-check.py" "$AUDITDIR/ser.jsonl" --count timestamp=10000 >/dev/null || fail "serial audit"
 [[ $AUDITDIR != "$W" ]] && rm -rf "$AUDITDIR"
 note "10000 tokens over a restart and a kill -9 (the last 3000 from 4 clients at once): all serials distinct, 10000 audit records"
+
+# ---- audit_sync = 20ms: the record is written before the reply, so a
+# kill -9 (a crash of the process, not of the machine) loses none.
+AUDITDIR=$W
+PORT=$(free_port)
+conf def "$PORT" "audit_sync = 20ms"
+URL=http://127.0.0.1:$PORT/
+start def
+: >serials-def.txt
+python3 "$CLIENT" serials "$URL" qs.tsq 300 serials-def.txt || fail "deferred-sync run 1"
+kill "$(cat def.pid)"; sleep 0.3
+start def
+python3 "$CLIENT" serials "$URL" qs.tsq 300 serials-def.txt || fail "deferred-sync run 2"
+kill -9 "$(cat def.pid)"; sleep 0.3
+python3 "$TOOLS/audit-check.py" "$W/def.jsonl" --count timestamp=600 >/dev/null || fail "deferred-sync audit"
+note "audit_sync = 20ms: 600 tokens over a stop and a kill -9, 600 audit records"

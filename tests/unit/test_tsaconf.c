@@ -90,6 +90,13 @@ test_values(void **state)
 	assert_int_equal(cfg->max_clock_error_ms, 20);
 	tsa_config_free(cfg);
 	assert_int_equal(parse(BASE "listen = 0.0.0.0:3161\nallow_remote = yes\n", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg->audit_sync_ms, 0);   /* default: each */
+	tsa_config_free(cfg);
+	assert_int_equal(parse(BASE "audit_sync = 10ms\n", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg->audit_sync_ms, 10);
+	tsa_config_free(cfg);
+	assert_int_equal(parse(BASE "audit_sync = each\n", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg->audit_sync_ms, 0);
 	tsa_config_free(cfg);
 }
 
@@ -135,6 +142,11 @@ test_errors(void **state)
 	expect_error(BASE "cert2 = /x\n", "unknown key");
 	expect_error(BASE "log = relative\n", "absolute path");
 	expect_error(BASE "clock_check = ntp\n", "adjtimex or none");
+	expect_error(BASE "audit_sync = 0ms\n", "t.conf:7: audit_sync: expected each, or 1ms-1000ms");
+	expect_error(BASE "audit_sync = 1001ms\n", "expected each, or 1ms-1000ms");
+	expect_error(BASE "audit_sync = 10\n", "expected each, or 1ms-1000ms");
+	expect_error(BASE "audit_sync = ms\n", "expected each, or 1ms-1000ms");
+	expect_error(BASE "audit_sync = 1s\n", "expected each, or 1ms-1000ms");
 	expect_error(BASE "tls_cert = /t.pem\n", "tls_cert and tls_key go together");
 	expect_error("[tsa]\nkey = pkcs11:token=t\n", "token= and object=");
 	expect_error("[tsa]\nkey = pkcs11:token=t;object=o?pin-value=1\n", "key:");
