@@ -26,6 +26,7 @@
 #include <p11-kit-1/p11-kit/pkcs11.h>
 
 #include "hsm.h"
+#include "pinfile.h"
 #include "signet-err.h"
 
 struct hsm {
@@ -124,86 +125,6 @@ static void
 set_err(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
 {
 	snprintf(err, errlen, fmt, a, b);
-}
-
-gpg_error_t
-hsm_read_pin_file(const char *path, char *pin, size_t pinmax, char *err, size_t errlen)
-{
-	gpg_error_t r = 0;
-	struct stat st;
-	ssize_t n;
-	size_t len = 0;
-	int fd = -1;
-
-	if (pinmax < 2) {
-		snprintf(err, errlen, "PIN buffer too small");
-		return gpg_error(GPG_ERR_INV_ARG);
-	}
-	pin[0] = '\0';
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = gpg_error_from_syserror();
-		if (errno == ELOOP)
-			set_err(err, errlen, "PIN file %s%s is a symlink", path, "");
-		else
-			set_err(err, errlen, "cannot open PIN file %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (fstat(fd, &st) != 0) {
-		r = gpg_error_from_syserror();
-		set_err(err, errlen, "cannot stat PIN file %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		set_err(err, errlen, "PIN file %s%s is not a regular file", path, "");
-		r = gpg_error(GPG_ERR_EPERM);
-		goto out;
-	}
-	if ((st.st_mode & 077) != 0) {
-		set_err(err, errlen, "PIN file %s%s is readable by group or others (chmod 600 it)", path, "");
-		r = gpg_error(GPG_ERR_EPERM);
-		goto out;
-	}
-	if (st.st_uid != geteuid()) {
-		set_err(err, errlen, "PIN file %s%s is not owned by the daemon's user", path, "");
-		r = gpg_error(GPG_ERR_EPERM);
-		goto out;
-	}
-	if (st.st_size <= 0 || (size_t)st.st_size > HSM_MAX_PIN + 1 || (size_t)st.st_size >= pinmax) {
-		set_err(err, errlen, "PIN file %s%s is empty or too long", path, "");
-		r = gpg_error(GPG_ERR_INV_VALUE);
-		goto out;
-	}
-	while (len < (size_t)st.st_size) {
-		n = read(fd, pin + len, (size_t)st.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = gpg_error_from_syserror();
-			set_err(err, errlen, "cannot read PIN file %s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > 0 && pin[len - 1] == '\n')
-		len--;
-	if (len > 0 && pin[len - 1] == '\r')
-		len--;
-	pin[len] = '\0';
-	if (len == 0 || len > HSM_MAX_PIN || memchr(pin, '\n', len) != NULL || strlen(pin) != len) {
-		set_err(err, errlen, "PIN file %s%s must hold the PIN on one line", path, "");
-		r = gpg_error(GPG_ERR_INV_VALUE);
-		goto out;
-	}
-	r = 0; /* success */
-out:
-	if (r != 0)
-		explicit_bzero(pin, pinmax);
-	if (fd >= 0)
-		close(fd);
-	return r;
 }
 
 gpg_error_t
@@ -320,7 +241,7 @@ hsm_open(const char *module, const char *token, const char *pin_file,
 	gpg_error_t r;
 	struct hsm *h = NULL;
 	char *real = NULL;
-	char pin[HSM_MAX_PIN + 2];
+	char pin[PINFILE_BUF];
 	CK_SESSION_INFO info;
 	CK_RV rv;
 	int locks = 0;
@@ -353,7 +274,7 @@ hsm_open(const char *module, const char *token, const char *pin_file,
 	h->slot_id = PKCS11_get_slotid_from_slot(h->slot);
 	if ((r = bind_function_list(h, real, err, errlen)) != 0)
 		goto out;
-	if ((r = hsm_read_pin_file(pin_file, pin, sizeof(pin), err, errlen)) != 0)
+	if ((r = pinfile_read(pin_file, pin, sizeof(pin), err, errlen)) != 0)
 		goto out;
 	if (PKCS11_login(h->slot, 0, pin) != 0) {
 		snprintf(err, errlen, "login to token \"%s\" failed: %s (check %s)", token,
@@ -723,7 +644,7 @@ hsm_init_token(const char *module, const char *token, const char *so_pin_file,
 	gpg_error_t r;
 	struct hsm h;
 	char *real = NULL;
-	char so_pin[HSM_MAX_PIN + 2], pin[HSM_MAX_PIN + 2];
+	char so_pin[PINFILE_BUF], pin[PINFILE_BUF];
 	char label[33];
 	PKCS11_SLOT *slot = NULL;
 	unsigned int i;
@@ -745,8 +666,8 @@ hsm_init_token(const char *module, const char *token, const char *so_pin_file,
 		r = 0; /* already there: nothing to do */
 		goto out;
 	}
-	if ((r = hsm_read_pin_file(so_pin_file, so_pin, sizeof(so_pin), err, errlen)) != 0 ||
-	    (r = hsm_read_pin_file(pin_file, pin, sizeof(pin), err, errlen)) != 0)
+	if ((r = pinfile_read(so_pin_file, so_pin, sizeof(so_pin), err, errlen)) != 0 ||
+	    (r = pinfile_read(pin_file, pin, sizeof(pin), err, errlen)) != 0)
 		goto out;
 	for (i = 0; i < h.nslots && slot == NULL; i++)
 		if (h.slots[i].token != NULL && !h.slots[i].token->initialized)

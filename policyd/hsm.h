@@ -17,7 +17,6 @@
 #include <stdint.h>
 #include <gpg-error.h>
 
-#define HSM_MAX_PIN        255   /* bytes in a PIN file (PKCS#11 has no limit; SoftHSM2 takes 255) */
 #define HSM_MAX_SESSIONS   16    /* PKCS#11 sessions kept for concurrent signers */
 #define HSM_MAX_LABEL      64    /* key labels Signet creates (project names) */
 #define HSM_MAX_ID         32    /* CKA_ID bytes looked up */
@@ -26,13 +25,6 @@
 
 struct hsm;
 struct hsm_key;
-
-/* Read a PIN file: a regular file (not a symlink), owned by the effective
- * user, not readable by group or others, at most HSM_MAX_PIN bytes; one
- * trailing newline is dropped.  PIN gets the NUL-terminated PIN (PINMAX
- * bytes).  GPG_ERR_EPERM for a bad mode/owner, GPG_ERR_INV_VALUE for bad
- * content, errno errors otherwise; ERR says which. */
-gpg_error_t hsm_read_pin_file(const char *path, char *pin, size_t pinmax, char *err, size_t errlen);
 
 /* Check that MODULE is an absolute path of a regular file; *REAL gets its
  * realpath() (free()). */

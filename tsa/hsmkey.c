@@ -36,6 +36,7 @@
 #include <p11-kit-1/p11-kit/pkcs11.h>
 
 #include "hsmkey.h"
+#include "pinfile.h"
 #include "log.h"
 #include "p11uri.h"
 
@@ -109,71 +110,6 @@ fail_ckr(char *err, size_t errlen, const char *step, CK_RV rv)
 
 	snprintf(err, errlen, "%s: %s", step, ckr_text(rv, tmp, sizeof(tmp)));
 	return gpg_error(GPG_ERR_CARD);
-}
-
-/* The PIN file the careful way: no symbolic link, a regular file, owned by
- * us, no group/other bits, the PIN on one line. */
-static gpg_error_t
-read_pin(const char *path, char *pin, size_t pinmax, char *err, size_t errlen)
-{
-	gpg_error_t r;
-	struct stat st;
-	size_t len = 0;
-	ssize_t n;
-	int fd;
-
-	pin[0] = '\0';
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) < 0) {
-		r = gpg_error_from_syserror();
-		snprintf(err, errlen, "pin_file %s: %s", path,
-		         errno == ELOOP ? "a symbolic link (refused)" : strerror(errno));
-		return r;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "pin_file %s: not a regular file", path);
-		r = gpg_error(GPG_ERR_INV_VALUE);
-		goto out;
-	}
-	if ((st.st_mode & 077) != 0) {
-		snprintf(err, errlen, "pin_file %s: mode %03o lets group or others read it (chmod 600 it)", path,
-		         (unsigned)(st.st_mode & 0777));
-		r = gpg_error(GPG_ERR_EPERM);
-		goto out;
-	}
-	if (st.st_uid != geteuid()) {
-		snprintf(err, errlen, "pin_file %s: not owned by the daemon's user", path);
-		r = gpg_error(GPG_ERR_EPERM);
-		goto out;
-	}
-	if (st.st_size <= 0 || (size_t)st.st_size >= pinmax) {
-		snprintf(err, errlen, "pin_file %s: empty or too long", path);
-		r = gpg_error(GPG_ERR_INV_VALUE);
-		goto out;
-	}
-	while (len < (size_t)st.st_size) {
-		n = read(fd, pin + len, (size_t)st.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > 0 && pin[len - 1] == '\n')
-		len--;
-	if (len > 0 && pin[len - 1] == '\r')
-		len--;
-	pin[len] = '\0';
-	if (len == 0 || memchr(pin, '\n', len) != NULL || strlen(pin) != len) {
-		snprintf(err, errlen, "pin_file %s: must hold the PIN on one line", path);
-		r = gpg_error(GPG_ERR_INV_VALUE);
-		goto out;
-	}
-	r = 0; /* success */
-out:
-	if (r != 0)
-		explicit_bzero(pin, pinmax);
-	close(fd);
-	return r;
 }
 
 static void
@@ -348,11 +284,11 @@ find_token(struct hsmkey *hk, const char *label, char *err, size_t errlen)
 static gpg_error_t
 login(struct hsmkey *hk, const char *pin_file, char *err, size_t errlen)
 {
-	char pin[HSMKEY_MAX_PIN + 2];
+	char pin[PINFILE_BUF];
 	gpg_error_t r;
 	CK_RV rv;
 
-	if ((r = read_pin(pin_file, pin, sizeof(pin), err, errlen)) != 0)
+	if ((r = pinfile_read(pin_file, pin, sizeof(pin), err, errlen)) != 0)
 		return r;
 	rv = hk->fn->C_OpenSession(hk->slot, CKF_SERIAL_SESSION, NULL, NULL, &hk->anchor);
 	if (rv != CKR_OK) {

@@ -297,7 +297,7 @@ if out=$("$PD" --config "$W/bad.conf" --check-config 2>&1); then fail "check-con
 expect "$W/bad.conf:3: " "$out" "check-config names file:line"
 chmod 644 "$W/secrets/user-pin"
 if out=$("$PD" --config "$CONF" --daemon 2>&1); then fail "started with a world-readable PIN file"; fi
-expect 'readable by group or others' "$out" "PIN file mode checked"
+expect 'PIN file .*user-pin: mode 644 lets group or others read it \(chmod 600 it\)' "$out" "PIN file mode checked"
 chmod 600 "$W/secrets/user-pin"
 [[ ! -e $S ]] || fail "a failed start left a socket"
 # a stale socket is replaced

@@ -167,7 +167,7 @@ refused() { # NAME EXPECT
 cp user-pin open-pin
 chmod 644 open-pin
 conf badmode 1 tsa-ec ec.pem open-pin
-refused badmode "pin_file $W/open-pin: mode 644 lets group or others read it (chmod 600 it)"
+refused badmode "PIN file $W/open-pin: mode 644 lets group or others read it (chmod 600 it)"
 conf badpin 1 tsa-ec ec.pem wrong-pin
 refused badpin "login to the token failed: CKR_PIN_INCORRECT (wrong PIN)"
 conf nokey 1 tsa-nosuch ec.pem user-pin
