@@ -1,8 +1,5 @@
 /* tsacert.c — TSA certificate files (see tsacert.h). */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "atomicfile.h"
 #include "readfile.h"
 #include "tsa.h"
 #include "tsacert.h"
@@ -133,65 +131,13 @@ out:
 	return r;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 gpg_error_t
 tsacert_write_file(const char *path, const char *data, size_t len, char *err, size_t errlen)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
 	gpg_error_t r;
-	int fd = -1, dfd;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp) ||
-	    snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return gpg_error(GPG_ERR_ENAMETOOLONG);
-	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, TSACERT_FILE_MODE)) < 0 ||
-	    fchmod(fd, TSACERT_FILE_MODE) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		r = gpg_error_from_syserror();
-		snprintf(err, errlen, "%s: %s", fd < 0 ? tmp : path, strerror(errno));
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		r = gpg_error_from_syserror();
-		snprintf(err, errlen, "%s: close: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		r = gpg_error_from_syserror();
-		snprintf(err, errlen, "%s: rename: %s", path, strerror(errno));
-		goto out;
-	}
-	tmp[0] = '\0';
-	/* The rename is only durable once the folder is on disk too. */
-	if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	r = 0; /* success */
-out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp[0] != '\0')
-		unlink(tmp);
+	if ((r = atomicfile_write(path, data, len, TSACERT_FILE_MODE)) != 0)
+		snprintf(err, errlen, "%s: %s", path, gpg_strerror(r));
 	return r;
 }
 

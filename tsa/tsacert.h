@@ -29,8 +29,8 @@ gpg_error_t tsacert_check_eku(X509 *cert, char *err, size_t errlen);
 gpg_error_t tsacert_verify(X509 *cert, STACK_OF(X509) *chain, STACK_OF(X509) *cas, char *err, size_t errlen);
 
 /* Replace PATH with the PEM of CERT followed by those of MORE (may be NULL)
- * the durable way: PATH.tmp written, fsynced, mode 0644, renamed over
- * PATH.  On error ERR holds "PATH: reason" and PATH is unchanged. */
+ * the durable way (common/atomicfile.h: a temporary file beside it,
+ * fsynced, mode 0644, renamed over PATH).  On error ERR holds "PATH: reason" and PATH is unchanged. */
 gpg_error_t tsacert_write_pem(const char *path, X509 *cert, STACK_OF(X509) *more, char *err, size_t errlen);
 
 /* The same for any PEM text DATA/LEN already encoded. */

@@ -14,14 +14,7 @@
 #include <cmocka.h>
 
 #include "pinfile.h"
-
-struct paths {
-	char dir[32];
-	char file[64];
-	char link[64];
-	char sub[64];
-	char missing[64];
-};
+#include "tmpdir.h"
 
 static void
 write_pin(const char *path, const char *data, size_t len, mode_t mode)
@@ -34,40 +27,9 @@ write_pin(const char *path, const char *data, size_t len, mode_t mode)
 	assert_int_equal(close(fd), 0);
 }
 
-static int
-setup(void **state)
-{
-	struct paths *p = calloc(1, sizeof(*p));
-
-	if (p == NULL)
-		return -1;
-	snprintf(p->dir, sizeof(p->dir), "/tmp/sgpfXXXXXX");
-	if (mkdtemp(p->dir) == NULL)
-		return -1;
-	snprintf(p->file, sizeof(p->file), "%s/pin", p->dir);
-	snprintf(p->link, sizeof(p->link), "%s/link", p->dir);
-	snprintf(p->sub, sizeof(p->sub), "%s/sub", p->dir);
-	snprintf(p->missing, sizeof(p->missing), "%s/missing", p->dir);
-	*state = p;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct paths *p = *state;
-
-	unlink(p->file);
-	unlink(p->link);
-	rmdir(p->sub);
-	rmdir(p->dir);
-	free(p);
-	return 0;
-}
-
 /* Read P's file written with DATA/LEN (mode 600); expect the PIN WANT. */
 static void
-expect_pin(const struct paths *p, const char *data, size_t len, const char *want)
+expect_pin(const struct tmpdir *p, const char *data, size_t len, const char *want)
 {
 	char pin[PINFILE_BUF], err[512] = "";
 
@@ -98,7 +60,7 @@ expect_refused(const char *path, gpg_err_code_t code, const char *text)
 static void
 test_good(void **state)
 {
-	struct paths *p = *state;
+	struct tmpdir *p = *state;
 	char big[PINFILE_MAX_PIN + 2], want[PINFILE_MAX_PIN + 1];
 
 	expect_pin(p, "123456", 6, "123456");
@@ -115,7 +77,7 @@ test_good(void **state)
 static void
 test_mode_owner_kind(void **state)
 {
-	struct paths *p = *state;
+	struct tmpdir *p = *state;
 
 	write_pin(p->file, "123456\n", 7, 0644);
 	expect_refused(p->file, GPG_ERR_EPERM, "mode 644 lets group or others read it (chmod 600 it)");
@@ -133,15 +95,15 @@ test_mode_owner_kind(void **state)
 		assert_int_equal(chown(p->file, 65534, 65534), 0);
 		expect_refused(p->file, GPG_ERR_EPERM, "owned by uid 65534, not by this daemon's user (uid 0; chown it)");
 	}
+	expect_refused(p->sub, GPG_ERR_ENOENT, "No such file or directory");
 	assert_int_equal(mkdir(p->sub, 0700), 0);
 	expect_refused(p->sub, GPG_ERR_EPERM, "not a regular file");
-	expect_refused(p->missing, GPG_ERR_ENOENT, "No such file or directory");
 }
 
 static void
 test_symlink(void **state)
 {
-	struct paths *p = *state;
+	struct tmpdir *p = *state;
 
 	write_pin(p->file, "123456\n", 7, 0600);
 	assert_int_equal(symlink(p->file, p->link), 0);
@@ -151,7 +113,7 @@ test_symlink(void **state)
 static void
 test_bad_content(void **state)
 {
-	struct paths *p = *state;
+	struct tmpdir *p = *state;
 	char big[PINFILE_MAX_PIN + 3];
 
 	write_pin(p->file, "", 0, 0600);
@@ -181,7 +143,7 @@ test_bad_content(void **state)
 static void
 test_small_buffer(void **state)
 {
-	struct paths *p = *state;
+	struct tmpdir *p = *state;
 	char pin[8] = "", err[256];
 
 	write_pin(p->file, "123456\n", 7, 0600);
@@ -197,11 +159,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_good, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mode_owner_kind, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_symlink, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_content, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_small_buffer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_good, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_mode_owner_kind, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_symlink, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_content, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_small_buffer, tmpdir_setup, tmpdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

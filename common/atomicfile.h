@@ -1,8 +1,8 @@
 /* atomicfile.h — state files written the durable way (STYLE §21): write a
  * temporary file beside the target, fsync it, rename it over the target,
  * fsync the folder.  A reader sees the old or the new content, never half. */
-#ifndef SIGNET_AGENT_ATOMICFILE_H
-#define SIGNET_AGENT_ATOMICFILE_H
+#ifndef SIGNET_ATOMICFILE_H
+#define SIGNET_ATOMICFILE_H
 
 #include <stddef.h>
 #include <sys/types.h>
