@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/timex.h>
 #include <unistd.h>
 
 #include <gcrypt.h>
@@ -11,6 +10,7 @@
 #include "atomicfile.h"
 #include "cli.h"
 #include "p11uri.h"
+#include "platform.h"
 #include "readfile.h"
 #include "tsaconf.h"
 
@@ -56,34 +56,6 @@ make_policy_oid(char *out, size_t outlen)
 		out[(size_t)n + i] = digits[nd - 1 - i];
 	out[(size_t)n + nd] = '\0';
 	return 0;
-}
-
-/* 1 if the kernel reports the clock synchronised, with a maximum error
- * signet-tsa's default clock check accepts; else 0 with the reason in
- * WHY.  (Linux adjtimex, read only: the same test signet-tsa's
- * clock_check = adjtimex makes for every token.) */
-static int
-clock_synchronised(char *why, size_t whylen)
-{
-	struct timex tx;
-	int state;
-
-	memset(&tx, 0, sizeof(tx));
-	state = adjtimex(&tx);
-	if (state < 0) {
-		snprintf(why, whylen, "adjtimex failed: %s", strerror(errno));
-		return 0;
-	}
-	if (state == TIME_ERROR || (tx.status & STA_UNSYNC) != 0) {
-		snprintf(why, whylen, "the kernel reports the system clock as not synchronised (no NTP)");
-		return 0;
-	}
-	if (tx.maxerror < 0 || tx.maxerror > TSACONF_CLOCK_ERR_MS * 1000L) {
-		snprintf(why, whylen, "the kernel reports a clock error of %ld us, more than %d ms",
-		         tx.maxerror, TSACONF_CLOCK_ERR_MS);
-		return 0;
-	}
-	return 1;
 }
 
 /* tsa.conf as it is built: lines are appended until one does not fit;
@@ -156,7 +128,7 @@ tsaconf_create(const struct home *h, const struct signet_config *cfg, const stru
 		                cfg->token, gpg_strerror(err), h->conf);
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", nw->port);
 	if (clock == NULL) {
-		if (clock_synchronised(why, sizeof(why))) {
+		if (platform_clock_synced(TSACONF_CLOCK_ERR_MS, why, sizeof(why))) {
 			clock = "adjtimex";
 		} else {
 			clock = "none";

@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/timex.h>
 #include <unistd.h>
 
 /* Buffer for getpw*_r/getgr*_r records; grown on ERANGE up to this. */
@@ -177,4 +178,28 @@ platform_user_uid(const char *name, uid_t *uid)
 		*uid = res->pw_uid;
 	free(buf);
 	return 0;
+}
+
+int
+platform_clock_synced(unsigned max_error_ms, char *why, size_t whylen)
+{
+	struct timex tx;
+	int state;
+
+	memset(&tx, 0, sizeof(tx));   /* modes 0: read only */
+	if ((state = adjtimex(&tx)) < 0) {
+		snprintf(why, whylen, "adjtimex: %s", strerror(errno));
+		return 0;
+	}
+	if (state == TIME_ERROR || (tx.status & STA_UNSYNC) != 0) {
+		snprintf(why, whylen, "the kernel reports the system clock as not synchronised (adjtimex)");
+		return 0;
+	}
+	/* maxerror is in microseconds. */
+	if (tx.maxerror < 0 || (unsigned long)tx.maxerror > (unsigned long)max_error_ms * 1000ul) {
+		snprintf(why, whylen, "the kernel reports a clock error of %ld us, more than %u ms", tx.maxerror,
+		         max_error_ms);
+		return 0;
+	}
+	return 1;
 }

@@ -16,5 +16,10 @@ void platform_user_name(uid_t uid, char *out, size_t outlen);
 int platform_user_in_group(uid_t uid, gid_t gid, const char *group);
 /* uid of user NAME, or -1 */
 int platform_user_uid(const char *name, uid_t *uid);
+/* 1 if the kernel reports the system clock synchronised (adjtimex, read
+ * only: no STA_UNSYNC, not TIME_ERROR) with a maximum error of at most
+ * MAX_ERROR_MS; else 0 with the reason in WHY (WHYLEN bytes), for a log
+ * line or a warning.  Does not block; cheap enough for every request. */
+int platform_clock_synced(unsigned max_error_ms, char *why, size_t whylen);
 
 #endif

@@ -1,4 +1,5 @@
-/* test_platform.c — peer credentials and user/group look-ups. */
+/* test_platform.c — peer credentials, user/group look-ups, hardening and
+ * the clock check. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/timex.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -88,6 +90,36 @@ test_harden(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* platform_clock_synced() agrees with what adjtimex says here, whatever
+ * this machine's clock state is, and names the reason when it says no. */
+static void
+test_clock_synced(void **state)
+{
+	struct timex tx;
+	char why[256] = "";
+	int state_now, synced;
+
+	(void)state;
+	memset(&tx, 0, sizeof(tx));
+	state_now = adjtimex(&tx);
+	assert_true(state_now >= 0);
+	synced = state_now != TIME_ERROR && (tx.status & STA_UNSYNC) == 0;
+	if (!synced) {
+		assert_int_equal(platform_clock_synced(1000000, why, sizeof(why)), 0);
+		assert_string_equal(why, "the kernel reports the system clock as not synchronised (adjtimex)");
+		return;
+	}
+	/* A synchronised clock: the bound decides.  maxerror only grows
+	 * between ticks of NTP, so a bound of 0 ms is exceeded unless the
+	 * kernel reports no error at all. */
+	assert_int_equal(platform_clock_synced(4000000, why, sizeof(why)), 1);
+	if (tx.maxerror > 0) {
+		assert_int_equal(platform_clock_synced(0, why, sizeof(why)), 0);
+		assert_non_null(strstr(why, "the kernel reports a clock error of "));
+		assert_non_null(strstr(why, " us, more than 0 ms"));
+	}
+}
+
 int
 main(void)
 {
@@ -95,6 +127,7 @@ main(void)
 		cmocka_unit_test(test_peercred),
 		cmocka_unit_test(test_users),
 		cmocka_unit_test(test_harden),
+		cmocka_unit_test(test_clock_synced),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
