@@ -70,10 +70,10 @@ policyd_log(const struct home *h, const struct signet_config *cfg)
 static int
 start_policyd(const struct cli *cli, const struct home *h, const struct signet_config *cfg)
 {
-	char policyd[PATH_MAX], version[128];
-	struct run_env env = { .n = 0 };
+	char *args[] = { DAEMON_PROG, "--config", (char *)h->conf, "--daemon", "--pidfile", (char *)h->pidfile,
+	                 NULL };
+	char version[128];
 	pid_t pid = 0;
-	gpg_error_t err;
 	int rc, status = -1;
 
 	if (daemonproc_running(DAEMON_PROG, h->pidfile, 1, &pid)) {
@@ -89,43 +89,20 @@ start_policyd(const struct cli *cli, const struct home *h, const struct signet_c
 		return cli_fail("start signet-policyd: another signet-policyd (%s) already answers at %s but %s does "
 		                "not name it; stop that one first", version[0] ? version : "unknown version",
 		                cfg->socket, h->pidfile);
-	if ((err = cli_sibling(cli, DAEMON_PROG, policyd, sizeof(policyd))) != 0)
-		return cli_fail("find %s in %s: %s; build it (`make`) or install signet completely",
-		                DAEMON_PROG, cli->bindir, gpg_strerror(err));
-	if ((err = run_env_init(&env)) != 0 ||
-	    (cfg->softhsm2_conf && (err = run_env_set(&env, "SOFTHSM2_CONF", cfg->softhsm2_conf)) != 0)) {
-		rc = cli_fail("prepare the environment: %s; try again", gpg_strerror(err));
-		goto out;
-	}
-	{
-		char *args[] = { DAEMON_PROG, "--config", (char *)h->conf, "--daemon", "--pidfile",
-		                 (char *)h->pidfile, NULL };
-
-		/* --daemon returns only once the socket listens. */
-		err = run_program(policyd, args, &env, NULL, 0, NULL, &status);
-	}
-	if (err != 0) {
-		rc = cli_fail("run %s: %s; check that it is executable", policyd, gpg_strerror(err));
-		goto out;
-	}
-	if (status != 0) {
-		rc = cli_fail("start signet-policyd: it exited with status %d; see the messages above and %s",
-		              status, policyd_log(h, cfg));
-		goto out;
-	}
-	if (!answers(cfg->socket, version, sizeof(version))) {
-		rc = cli_fail("start signet-policyd: it reported success but does not answer at %s; see %s",
-		              cfg->socket, policyd_log(h, cfg));
-		goto out;
-	}
+	/* --daemon returns only once the socket listens. */
+	if ((rc = run_sibling(cli, DAEMON_PROG, args, cfg->softhsm2_conf, NULL, &status)) != CLI_EXIT_OK)
+		return rc;
+	if (status != 0)
+		return cli_fail("start signet-policyd: it exited with status %d; see the messages above and %s",
+		                status, policyd_log(h, cfg));
+	if (!answers(cfg->socket, version, sizeof(version)))
+		return cli_fail("start signet-policyd: it reported success but does not answer at %s; see %s",
+		                cfg->socket, policyd_log(h, cfg));
 	if (daemonproc_read_pid(h->pidfile, &pid) == 1)
 		printf("signet-policyd %s started (pid %ld), listening on %s\n", version, (long)pid, cfg->socket);
 	else
 		printf("signet-policyd %s started, listening on %s\n", version, cfg->socket);
-	rc = CLI_EXIT_OK;
-out:
-	run_env_clear(&env);
-	return rc;
+	return CLI_EXIT_OK;
 }
 
 /* Stop H's signet-policyd if it runs. */

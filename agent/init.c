@@ -315,29 +315,16 @@ token_present(const char *tokens)
 static int
 init_token(const struct cli *cli, const struct home *h)
 {
-	char policyd[PATH_MAX];
-	struct run_env env;
-	gpg_error_t err;
 	int status = -1, rc;
 	char *argv[] = { "signet-policyd", "--config", (char *)h->conf, "--init-token", NULL };
 
-	if ((err = cli_sibling(cli, "signet-policyd", policyd, sizeof(policyd))) != 0)
-		return cli_fail("find signet-policyd in %s: %s; build it (`make`) or install signet completely",
-		                cli->bindir, gpg_strerror(err));
-	if ((err = run_env_init(&env)) != 0 ||
-	    (err = run_env_set(&env, "SOFTHSM2_CONF", h->softhsm2_conf)) != 0)
-		return cli_fail("prepare the environment: %s; try again", gpg_strerror(err));
 	/* The PINs travel in files named by the config, never in argv. */
-	err = run_program(policyd, argv, &env, NULL, 0, NULL, &status);
-	run_env_clear(&env);
-	if (err != 0)
-		return cli_fail("run %s: %s; check that it is executable", policyd, gpg_strerror(err));
-	if (status != 0) {
-		rc = cli_fail("initialise the HSM token: signet-policyd --init-token exited with status %d; "
-		              "see the messages above and %s, remove %s/* and run `signet init` again",
-		              status, h->log, h->tokens);
+	if ((rc = run_sibling(cli, "signet-policyd", argv, h->softhsm2_conf, NULL, &status)) != CLI_EXIT_OK)
 		return rc;
-	}
+	if (status != 0)
+		return cli_fail("initialise the HSM token: signet-policyd --init-token exited with status %d; "
+		                "see the messages above and %s, remove %s/* and run `signet init` again",
+		                status, h->log, h->tokens);
 	printf("initialised the SoftHSM2 token '%s' in %s\n", INIT_TOKEN_LABEL, h->tokens);
 	return CLI_EXIT_OK;
 }

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "run.h"
 
 #define RUN_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
@@ -268,4 +269,34 @@ out:
 		posix_spawn_file_actions_destroy(&fa);
 	free(captured);
 	return err;
+}
+
+int
+run_sibling(const struct cli *cli, const char *name, char *const argv[], const char *softhsm2_conf,
+            char **out, int *status)
+{
+	struct run_env env = { .n = 0 };
+	char prog[PATH_MAX];
+	gpg_error_t err;
+	int rc;
+
+	*status = -1;
+	if (out != NULL)
+		*out = NULL;
+	if ((err = cli_sibling(cli, name, prog, sizeof(prog))) != 0)
+		return cli_fail("find %s in %s: %s; build it (`make`) or install signet completely", name,
+		                cli->bindir, gpg_strerror(err));
+	if ((err = run_env_init(&env)) != 0 ||
+	    (softhsm2_conf != NULL && (err = run_env_set(&env, "SOFTHSM2_CONF", softhsm2_conf)) != 0)) {
+		rc = cli_fail("prepare the environment: %s; try again", gpg_strerror(err));
+		goto out;
+	}
+	if ((err = run_program(prog, argv, &env, NULL, 0, out, status)) != 0) {
+		rc = cli_fail("run %s: %s; check that it is executable", prog, gpg_strerror(err));
+		goto out;
+	}
+	rc = CLI_EXIT_OK;
+out:
+	run_env_clear(&env);
+	return rc;
 }

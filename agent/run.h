@@ -1,5 +1,5 @@
-/* run.h — starting helper programs (signet-policyd, gpg, gpgconf,
- * gpg-connect-agent) without a shell and with an explicit environment.
+/* run.h — starting helper programs (signet-policyd, signet-tsa, gpg,
+ * gpgconf, gpg-connect-agent) without a shell and with an explicit environment.
  *
  * Nothing the user typed is ever interpreted by a shell: argv goes straight
  * to posix_spawn().  The environment is built here, from a short list, so
@@ -14,6 +14,8 @@
 #define RUN_MAX_ENV     16
 #define RUN_MAX_OUTPUT  (1024 * 1024)   /* captured stdout+stderr */
 #define RUN_MAX_INPUT   (32 * 1024)     /* fits in a pipe: written before reading */
+
+struct cli;
 
 struct run_env {
 	char *var[RUN_MAX_ENV + 1];      /* "NAME=value", NULL-terminated */
@@ -35,6 +37,17 @@ void run_env_clear(struct run_env *env);
  * program could not be run at all. */
 gpg_error_t run_program(const char *path, char *const argv[], const struct run_env *env,
                         const void *in, size_t inlen, char **out, int *status);
+
+/* Run NAME, the Signet program next to this signet (cli_sibling()), with
+ * ARGV (ARGV[0] is NAME) and the run_env_init() environment plus
+ * SOFTHSM2_CONF=SOFTHSM2_CONF when that is not NULL, and wait for it;
+ * OUT and *STATUS as for run_program() (stdin is /dev/null).  Secrets go in
+ * files the program's config names, never in ARGV.  Returns CLI_EXIT_OK
+ * when the program ran, whatever its exit status; else CLI_EXIT_FAIL after
+ * cli_fail() said what failed and what to do (not found next to signet,
+ * no memory for the environment, not runnable). */
+int run_sibling(const struct cli *cli, const char *name, char *const argv[], const char *softhsm2_conf,
+                char **out, int *status);
 
 /* Find NAME in the caller's $PATH (or a default path) into OUT.
  * GPG_ERR_ENOENT if not found. */

@@ -179,16 +179,11 @@ ensure_tsa_dir(const struct home *h)
 static int
 run_tsa_init(const struct cli *cli, const struct home *h, const struct init_opts *o)
 {
-	char prog[PATH_MAX], csr[PATH_MAX], cert[PATH_MAX], ca[PATH_MAX];
+	char csr[PATH_MAX], cert[PATH_MAX], ca[PATH_MAX];
 	char *args[12];
-	struct run_env env = { .n = 0 };
-	gpg_error_t err;
 	size_t n = 0;
 	int rc, status = -1;
 
-	if ((err = cli_sibling(cli, TSAD_PROG, prog, sizeof(prog))) != 0)
-		return cli_fail("find %s in %s: %s; build it (`make`) or install signet completely",
-		                TSAD_PROG, cli->bindir, gpg_strerror(err));
 	args[n++] = TSAD_PROG;
 	args[n++] = "--config";
 	args[n++] = (char *)h->tsa_conf;
@@ -214,25 +209,14 @@ run_tsa_init(const struct cli *cli, const struct home *h, const struct init_opts
 		}
 	}
 	args[n] = NULL;
-	if ((err = run_env_init(&env)) != 0) {
-		rc = cli_fail("prepare the environment: %s; try again", gpg_strerror(err));
-		goto out;
-	}
 	/* The PIN travels in the file tsa.conf names, never in argv. */
-	if ((err = run_program(prog, args, &env, NULL, 0, NULL, &status)) != 0) {
-		rc = cli_fail("run %s: %s; check that it is executable", prog, gpg_strerror(err));
-		goto out;
-	}
-	if (status != 0) {
-		rc = cli_fail("%s the TSA: %s %s exited with status %d; see the messages above",
-		              o->cert != NULL ? "import the certificate of" : "initialise", TSAD_PROG,
-		              o->cert != NULL ? "--import" : "--init", status);
-		goto out;
-	}
-	rc = CLI_EXIT_OK;
-out:
-	run_env_clear(&env);
-	return rc;
+	if ((rc = run_sibling(cli, TSAD_PROG, args, NULL, NULL, &status)) != CLI_EXIT_OK)
+		return rc;
+	if (status != 0)
+		return cli_fail("%s the TSA: %s %s exited with status %d; see the messages above",
+		                o->cert != NULL ? "import the certificate of" : "initialise", TSAD_PROG,
+		                o->cert != NULL ? "--import" : "--init", status);
+	return CLI_EXIT_OK;
 }
 
 /* Before --import: tsa.conf must name a chain file exactly when CERT

@@ -76,27 +76,15 @@ load(const struct home *h, struct tsaconf *tc, int quiet)
 static int
 spawn(const struct cli *cli, const struct home *h, const struct tsaconf *tc, const char *url)
 {
-	char prog[PATH_MAX];
 	char *args[] = { TSAD_PROG, "--config", (char *)h->tsa_conf, "--daemon", "--pidfile",
 	                 (char *)h->tsa_pidfile, NULL };
-	struct run_env env = { .n = 0 };
 	char *out = NULL;
 	pid_t pid = 0;
-	gpg_error_t err;
 	int rc, status = -1;
 
-	if ((err = cli_sibling(cli, TSAD_PROG, prog, sizeof(prog))) != 0)
-		return cli_fail("find %s in %s: %s; build it (`make`) or install signet completely",
-		                TSAD_PROG, cli->bindir, gpg_strerror(err));
-	if ((err = run_env_init(&env)) != 0) {
-		rc = cli_fail("prepare the environment: %s; try again", gpg_strerror(err));
-		goto out;
-	}
 	/* --daemon returns only once the listener is up. */
-	if ((err = run_program(prog, args, &env, NULL, 0, &out, &status)) != 0) {
-		rc = cli_fail("run %s: %s; check that it is executable", prog, gpg_strerror(err));
+	if ((rc = run_sibling(cli, TSAD_PROG, args, NULL, &out, &status)) != CLI_EXIT_OK)
 		goto out;
-	}
 	if (status != 0) {
 		fflush(stdout);
 		if (out != NULL && out[0] != '\0')
@@ -114,7 +102,6 @@ spawn(const struct cli *cli, const struct home *h, const struct tsaconf *tc, con
 	rc = CLI_EXIT_OK;
 out:
 	free(out);
-	run_env_clear(&env);
 	return rc;
 }
 
