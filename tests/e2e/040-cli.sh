@@ -4,15 +4,10 @@
 # policyd, project create/export/list and their refusals, and setup of a
 # fresh GnuPG home that then signs with gpg and verifies with gpgv.
 #   SIGNET_BIN  folder with signet, signet-policyd, signet-scd (build/bin)
-set -euo pipefail
-HERE=$(cd "$(dirname "$0")" && pwd)
-SIGNET_BIN=$(cd "${SIGNET_BIN:-$HERE/../../build/bin}" && pwd)
+. "$(dirname "$0")/lib.sh"
 SIGNET=$SIGNET_BIN/signet
 MODULE=${SIGNET_PKCS11_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
 unset GNUPGHOME SIGNET_HOME
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-note() { echo "   $*"; }
 
 W=$(mktemp -d /tmp/sgXXXXXX)
 chmod 755 "$W"
@@ -38,23 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# expect RC CMD... : run CMD, require exit status RC; output in $W/out, $W/err
-expect() {
-	local want=$1 rc=0
-	shift
-	"$@" >"$W/out" 2>"$W/err" || rc=$?
-	if ((rc != want)); then
-		cat "$W/out" "$W/err" >&2
-		fail "'$*' exited $rc, expected $want"
-	fi
-}
 mode() { stat -c %a "$1"; }
-# alive PID: running and not a zombie (the reaper here may be slow)
-alive() {
-	local st
-	st=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
-	[[ -n $st && $st != Z && $st != X ]]
-}
 
 # ---- usage and exit codes
 expect 2 "$SIGNET"

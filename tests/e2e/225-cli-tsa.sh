@@ -38,22 +38,6 @@ cleanup() {
 trap cleanup EXIT
 cd "$W"
 
-# expect RC CMD...: run CMD, require exit status RC; output in $W/out, $W/err
-expect() {
-	local want=$1 rc=0
-	shift
-	"$@" >"$W/out" 2>"$W/err" || rc=$?
-	if ((rc != want)); then
-		cat "$W/out" "$W/err" >&2
-		fail "'$*' exited $rc, expected $want"
-	fi
-}
-# alive PID: running and not a zombie
-alive() {
-	local st
-	st=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
-	[[ -n $st && $st != Z && $st != X ]]
-}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port_open() { python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(2); sys.exit(s.connect_ex(("127.0.0.1",int(sys.argv[1]))))' "$1"; }
 # What signet-tsa's clock check would say now: synchronised (exit 0) or not.

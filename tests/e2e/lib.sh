@@ -10,6 +10,8 @@
 # fpr_of H UID-SUBSTRING              fingerprint of the key in H
 # sig_mpi SIGFILE                     hex of the RSA value in an OpenPGP signature
 # audit_check [args]                  tests/tools/audit-check.py on the trail
+# expect RC CMD...                    run CMD, require exit status RC; output in $W/out, $W/err
+# alive PID                           running and not a zombie
 set -euo pipefail
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOOLS=$E2E_DIR/../tools
@@ -19,6 +21,22 @@ unset GNUPGHOME
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 note() { echo "   $*"; }
+
+expect() { # RC CMD...
+	local want=$1 rc=0
+	shift
+	"$@" >"$W/out" 2>"$W/err" || rc=$?
+	if ((rc != want)); then
+		cat "$W/out" "$W/err" >&2
+		fail "'$*' exited $rc, expected $want"
+	fi
+}
+# A zombie counts as gone: the process that should reap it may be slow.
+alive() { # PID
+	local st
+	st=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
+	[[ -n $st && $st != Z && $st != X ]]
+}
 
 _HOMES=()
 _USERS=()
@@ -46,7 +64,7 @@ world_new() { # [--public-bin]
 		# Other users run our programs: the checkout may sit below a
 		# private folder (/root is 0700), so give them a copy they can reach.
 		mkdir -m 755 "$W/bin"
-		cp "$SIGNET_BIN"/signet "$SIGNET_BIN"/signet-policyd "$SIGNET_BIN"/signet-scd "$W/bin/"
+		cp "$SIGNET_BIN"/signet "$SIGNET_BIN"/signet-policyd "$SIGNET_BIN"/signet-scd "$SIGNET_BIN"/signet-tsa "$W/bin/"
 		chmod 755 "$W"/bin/*
 		SIGNET_BIN=$W/bin
 		export PATH=$SIGNET_BIN:$PATH
