@@ -22,6 +22,7 @@
 #include "pd.h"
 #include "pgpcert.h"
 #include "platform.h"
+#include "tsaconf.h"
 
 #define PROJECT_SECTION_MAX 2048
 #define PROJECT_SIGNERS_MAX 4096
@@ -244,6 +245,10 @@ create_parse(struct cli *cli, int argc, char **argv, struct create_req *req)
 	if (!config_project_name_ok(req->name))
 		return cli_fail("check project name '%s': use 1 to %d characters of A-Z a-z 0-9 . _ -; "
 		                "choose another name", req->name, PROJECT_NAME_MAX);
+	if (tsaconf_is_tsa_object(req->name))
+		return cli_fail("check project name '%s': names %s and %s-* are kept for the keys of the time-stamp "
+		                "authority (signet tsa init) on the same token; choose another name", req->name,
+		                TSACONF_KEY_OBJECT, TSACONF_KEY_OBJECT);
 	if (algo_s == NULL)
 		return cli_usage(PROJECT_USAGE, "project create: --algo is required (rsa2048, rsa3072 or rsa4096)");
 	if ((req->algo = key_algo_parse(algo_s)) == KEY_ALGO_NONE)

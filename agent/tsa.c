@@ -138,18 +138,18 @@ check_existing(const struct home *h, const struct init_opts *o)
 	return CLI_EXIT_OK;
 }
 
-/* The TSA's keys are token objects named "signet-tsa" and
- * "signet-tsa-ca"; a project's key is the object of the project's name.
- * A project with a name of that family would share a key with the TSA. */
+/* A project from before the TSA (or from editing signet.conf by hand)
+ * may have a name of the TSA's key family (tsaconf_is_tsa_object()); new
+ * ones are refused by `signet project create`. */
 static int
 check_projects(const struct signet_config *cfg)
 {
-	size_t i, n = strlen(TSACONF_KEY_OBJECT);
+	size_t i;
 
 	for (i = 0; i < cfg->nprojects; i++) {
 		const char *name = cfg->projects[i].name;
 
-		if (strncmp(name, TSACONF_KEY_OBJECT, n) == 0 && (name[n] == '\0' || name[n] == '-'))
+		if (tsaconf_is_tsa_object(name))
 			return cli_fail("tsa init: project '%s' has a key object name the TSA's keys use "
 			                "(%s, %s-ca); this home cannot have both", name, TSACONF_KEY_OBJECT,
 			                TSACONF_KEY_OBJECT);

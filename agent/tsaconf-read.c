@@ -151,3 +151,11 @@ tsaconf_url(const struct tsaconf *tc, char *out, size_t outlen)
 		return gpg_error(GPG_ERR_ENAMETOOLONG);
 	return 0;
 }
+
+int
+tsaconf_is_tsa_object(const char *name)
+{
+	size_t n = strlen(TSACONF_KEY_OBJECT);
+
+	return strncmp(name, TSACONF_KEY_OBJECT, n) == 0 && (name[n] == '\0' || name[n] == '-');
+}

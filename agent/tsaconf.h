@@ -49,6 +49,12 @@ gpg_error_t tsaconf_port(const struct tsaconf *tc, unsigned *port);
  * wildcard listen address is reached through loopback), into OUT. */
 gpg_error_t tsaconf_url(const struct tsaconf *tc, char *out, size_t outlen);
 
+/* 1 if NAME is a token object name of the TSA's family: TSACONF_KEY_OBJECT
+ * itself or TSACONF_KEY_OBJECT "-..." (signet-tsa --init makes
+ * "signet-tsa" and "signet-tsa-ca").  A project's key is the object of the
+ * project's name, so a project named so would share a key with the TSA. */
+int tsaconf_is_tsa_object(const char *name);
+
 /* Options of a new tsa.conf. */
 struct tsaconf_new {
 	unsigned port;              /* 1..65535 */

@@ -108,11 +108,17 @@ expect 1 "$SIGNET" --home "$H" project create other --algo rsa1024 --uid 'X <x@s
 grep -q "check --algo 'rsa1024': unknown key algorithm; use rsa2048, rsa3072 or rsa4096" "$W/err" ||
 	fail "unknown algo: $(cat "$W/err")"
 expect 1 "$SIGNET" --home "$H" project create 'bad/name' --algo rsa2048 --uid 'X <x@signet.test>'
+# The TSA's key objects (signet-tsa, signet-tsa-ca) share the token.
+for n in signet-tsa signet-tsa-ca signet-tsa-x; do
+	expect 1 "$SIGNET" --home "$H" project create "$n" --algo rsa2048 --uid 'X <x@signet.test>'
+	grep -q "check project name '$n': names signet-tsa and signet-tsa-\* are kept for the keys of the time-stamp authority" "$W/err" ||
+		fail "project create $n: $(cat "$W/err")"
+done
 expect 1 "$SIGNET" --home "$H" project create other --algo rsa2048 --uid "$(printf 'X\001 <x@signet.test>')"
 expect 1 "$SIGNET" --home "$H" project create other --algo rsa2048 --uid 'X <x@signet.test>' --signer nobody
 expect 2 "$SIGNET" --home "$H" project create other --algo rsa2048
 [[ $(md5sum <"$H/signet.conf") == "$conf_before" ]] || fail "a refused create changed signet.conf"
-note "project created ($FPR); duplicate, bad algo, name, uid and signer refused"
+note "project created ($FPR); duplicate, bad algo, name, the TSA's key names, uid and signer refused"
 
 # The key lives on the token, sensitive and never extractable.  (The PIN on
 # pkcs11-tool's command line is the test's shortcut, never the product's.)
