@@ -13,7 +13,6 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#define HSMKEY_MAX_PIN 256
 
 struct hsmkey;
 
