@@ -67,14 +67,14 @@ def best_threads(path):
     return max(sorted(pts), key=lambda t: pts[t])
 
 
-def speed(R, rounds=False):
+def speed(R, rounds=False, multi=False):
     """openssl speed: signs per CPU-second, median over the rounds (or
-    the list of the rounds)"""
+    the list of the rounds); multi: the -multi 2 runs (both processes)"""
     pat = {"rsa3072": r"^rsa\s+3072 bits\s+\S+\s+\S+\s+([\d.]+)",
            "ecp256": r"^\s*256 bits ecdsa \(nistp256\)\s+\S+\s+\S+\s+([\d.]+)"}
     got = {k: [] for k in pat}
     for fn in sorted(os.listdir(R)):
-        if not re.match(r"speed-\d+\.txt$", fn):
+        if not re.match(r"speed-multi-\d+\.txt$" if multi else r"speed-\d+\.txt$", fn):
             continue
         for line in open(os.path.join(R, fn)):
             for k, p in pat.items():
@@ -131,7 +131,7 @@ def main(R):
             if "=" in line:
                 k, v = line.rstrip("\n").split("=", 1)
                 meta[k] = v
-    sp, rh, ts = speed(R), rawhsm(R), tsspeed(R)
+    sp, sp2, rh, ts = speed(R), speed(R, multi=True), rawhsm(R), tsspeed(R)
     ld = loads(os.path.join(R, "load", "raw.txt"))
     th = loads(os.path.join(R, "threads", "raw.txt"))
     alg = lambda name: name.split("-", 1)[1]
@@ -157,17 +157,22 @@ def main(R):
               meta.get("dur", "?"), meta.get("threads", "?")))
 
     print("\n### Raw signing cost of the same keys (medians of the rounds)\n")
-    print("| key | openssl speed signs per CPU-s (CPU µs/sign) | raw C_Sign 1 thread: ops/s (CPU µs/sign) "
+    print("| key | openssl speed signs per CPU-s (CPU µs/sign) | openssl speed -multi 2: signs/s (÷ 1 process) "
+          "| raw C_Sign 1 thread: ops/s (CPU µs/sign) "
           "| raw C_Sign 2 threads: ops/s | ts-speed (OpenSSL TS core, 1 thread): file key /s (CPU µs) "
           "| ts-speed, token key via engine pkcs11: /s (CPU µs) |")
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for a, label in (("rsa3072", "RSA-3072"), ("ecp256", "P-256")):
-        r = sp.get(a)
+        r, m = sp.get(a), sp2.get(a)
         r1, r2 = rh.get((a, 1), (None, None)), rh.get((a, 2), (None, None))
         tf, te = ts.get("file-" + a, (None, None)), ts.get("hsm-" + a, (None, None))
-        print("| %s | %s (%s) | %s (%s) | %s | %s (%s) | %s (%s) |" % (
-            label, fmt(r), fmt(1e6 / r if r else None, "%.1f"), fmt(r1[0]), fmt(r1[1], "%.1f"), fmt(r2[0]),
+        print("| %s | %s (%s) | %s (%s) | %s (%s) | %s | %s (%s) | %s (%s) |" % (
+            label, fmt(r), fmt(1e6 / r if r else None, "%.1f"), fmt(m), fmt(m / r if m and r else None, "%.2f×"),
+            fmt(r1[0]), fmt(r1[1], "%.1f"), fmt(r2[0]),
             fmt(tf[0]), fmt(tf[1], "%.1f"), fmt(te[0]), fmt(te[1], "%.1f")))
+
+    print("\n(-multi 2 ÷ 1 process is about how many CPUs a CPU-bound job got during this run on the shared "
+          "machine: 2.0 on an idle one.)")
 
     if th:
         print("\n### Worker threads (file P-256 key, one round)\n")
@@ -181,8 +186,9 @@ def main(R):
 
     print("\n### signet-tsa over HTTP, keep-alive (kit tsa-load, medians of the rounds)\n")
     print("| key | c | ts/s | p50 ms | p99 ms | server CPU µs/ts | raw sign CPU µs | server CPU beyond the signature µs "
-          "| beyond OpenSSL's TS core (ts-speed) µs | 2 CPUs ÷ server CPU, ts/s | HSM: ts/s ÷ raw C_Sign rate | errors |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| beyond OpenSSL's TS core (ts-speed) µs | CPUs the server used | 2 CPUs ÷ server CPU, ts/s "
+          "| HSM: ts/s ÷ raw C_Sign rate | errors |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     res = {}
     for name in KEYS:
         for c in sorted(ld.get(name, {})):
@@ -195,16 +201,18 @@ def main(R):
                 ratio = p["rps"] / rr if rr and p["rps"] else None
             core = ts.get(name, (None, None))[1]
             res[(name, c)] = dict(p, beyond=beyond, ratio=ratio, raw_t=raw_t)
-            print("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |" % (
+            print("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |" % (
                 name, c, fmt(p["rps"]), fmt(p["p50"], "%.2f"), fmt(p["p99"], "%.1f"), fmt(p["cpu"], "%.1f"),
                 fmt(s, "%.1f"), fmt(beyond, "%+.1f"), fmt(p["cpu"] - core if p["cpu"] and core else None, "%+.1f"),
+                fmt(p["rps"] * p["cpu"] / 1e6 if p["rps"] and p["cpu"] else None, "%.2f"),
                 fmt(2e6 / p["cpu"] if p["cpu"] else None),
                 "–" if ratio is None else "%.2f (vs %d thread%s)" % (ratio, raw_t, "s" if raw_t > 1 else ""),
                 p["errs"]))
     print("\n(raw sign CPU: file keys from `openssl speed` per CPU-second, token keys from raw C_Sign with "
           "1 thread, process CPU ÷ signatures; OpenSSL's TS core: ts-speed's CPU per reply, in-process, same key, "
-          "1 thread.  Server CPU is signet-tsa's utime+stime over a point ÷ replies; the load generator runs on "
-          "the same CPUs.)")
+          "1 thread.  Server CPU is signet-tsa's utime+stime over a point ÷ replies; CPUs the server used = "
+          "ts/s × server CPU per timestamp, well below 2 where the wall rate is bound by something other than CPU; "
+          "the load generator runs on the same CPUs.)")
 
     ver = []
     for name in KEYS:

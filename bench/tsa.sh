@@ -8,7 +8,7 @@
 # 2. threads = 2, 4 and 8 tried once with the P-256 file key (c = 8 and
 #    32), the fastest at c = 8 is used for every key below;
 # 3. REPS interleaved rounds, each: the raw signing cost of the same keys
-#    (openssl speed per CPU-second; raw PKCS#11 C_Sign with 1 and 2
+#    (openssl speed per CPU-second, and -multi 2; raw C_Sign with 1 and 2
 #    threads, kit's raw-hsm.c; OpenSSL's TS core in-process, kit's
 #    ts-speed, file key and the token key through the pkcs11 engine), then
 #    the kit's run.sh against signet-tsa with each of the four keys (file
@@ -172,6 +172,8 @@ raw_round() {
 	local rep=$1 alg t u s
 	log "round $rep: openssl speed, raw C_Sign, ts-speed"
 	openssl speed -seconds "$RAW_SECS" rsa3072 ecdsap256 >"$OUT/speed-$rep.txt" 2>&1
+	# two processes: how much of the second CPU this shared machine gives now
+	openssl speed -seconds "$RAW_SECS" -multi 2 rsa3072 ecdsap256 >"$OUT/speed-multi-$rep.txt" 2>&1
 	TIMEFORMAT='%U %S'
 	for alg in rsa3072 ecp256; do
 		for t in 1 2; do
