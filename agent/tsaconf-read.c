@@ -155,7 +155,5 @@ tsaconf_url(const struct tsaconf *tc, char *out, size_t outlen)
 int
 tsaconf_is_tsa_object(const char *name)
 {
-	size_t n = strlen(TSACONF_KEY_OBJECT);
-
-	return strncmp(name, TSACONF_KEY_OBJECT, n) == 0 && (name[n] == '\0' || name[n] == '-');
+	return config_name_is_tsa_object(name);
 }

@@ -21,7 +21,7 @@
 #define TSACONF_MAX_LINE      198          /* longest line signet-tsa reads */
 #define TSACONF_MAX_LISTEN    64           /* "[v6 address]:port" */
 #define TSACONF_DEFAULT_PORT  3161
-#define TSACONF_KEY_OBJECT    "signet-tsa" /* label of the TSA key on the token */
+#define TSACONF_KEY_OBJECT    CONFIG_TSA_OBJECT /* label of the TSA key on the token */
 #define TSACONF_URL_MAX       (TSACONF_MAX_LISTEN + 16)
 
 /* What the command line reads back from tsa.conf.  An absent key leaves

@@ -186,6 +186,14 @@ config_project_name_ok(const char *name)
 	return len <= PROJECT_NAME_MAX && word_ok(name, len);
 }
 
+int
+config_name_is_tsa_object(const char *name)
+{
+	size_t n = strlen(CONFIG_TSA_OBJECT);
+
+	return strncmp(name, CONFIG_TSA_OBJECT, n) == 0 && (name[n] == '\0' || name[n] == '-');
+}
+
 /* Copy at most CONFIG_ERR_SHOW bytes of S into OUT with anything that is not
  * printable ASCII replaced by '?': file contents end up in log lines. */
 static const char *

@@ -97,6 +97,15 @@ const struct project_conf *config_find_project(const struct signet_config *cfg, 
 
 /* 1 if NAME is a valid project name. */
 int config_project_name_ok(const char *name);
+
+/* The token object name of signet-tsa's key; signet-tsa --init also makes
+ * CONFIG_TSA_OBJECT "-ca". */
+#define CONFIG_TSA_OBJECT "signet-tsa"
+
+/* 1 if NAME is CONFIG_TSA_OBJECT or CONFIG_TSA_OBJECT "-…": a project's key
+ * is the token object of the project's name, so a project named so would
+ * share a key with the time-stamp authority on the same token. */
+int config_name_is_tsa_object(const char *name);
 const char *key_algo_name(enum key_algo a);       /* "rsa3072" */
 enum key_algo key_algo_parse(const char *s);      /* KEY_ALGO_NONE if unknown */
 unsigned int key_algo_bits(enum key_algo a);      /* 3072 */

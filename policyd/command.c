@@ -453,6 +453,11 @@ cmd_keygen(assuan_context_t ctx, char *line)
 		r = fail(ctx, GPG_ERR_ASS_PARAMETER, "a key label is a project name ([A-Za-z0-9._-], 1-64)");
 		goto out;
 	}
+	if (config_name_is_tsa_object(args[0])) {
+		r = fail(ctx, GPG_ERR_ASS_PARAMETER, "labels " CONFIG_TSA_OBJECT " and " CONFIG_TSA_OBJECT
+		         "-* are kept for signet-tsa's keys on the token; pick another label");
+		goto out;
+	}
 	if ((r = p11uri_format(c->pd->cfg->token, args[0], uri, sizeof(uri))) != 0) {
 		r = fail(ctx, gpg_err_code(r), "cannot format the key URI");
 		goto out;

@@ -93,6 +93,9 @@ out=$(ga 'KEYGEN --algo=rsa2048 acme' 'KEYGEN --algo=rsa3072 big' 'KEYGEN --algo
 expect '^S KEYURI pkcs11:token=signet-e2e;object=acme$' "$out" "keygen acme"
 expect '^S KEYURI pkcs11:token=signet-e2e;object=big$' "$out" "keygen big"
 expect '^ERR 32803 ' "$out" "keygen of an existing label refused (EEXIST)"
+out=$(ga 'KEYGEN --algo=rsa2048 signet-tsa' 'KEYGEN --algo=rsa2048 signet-tsa-ca')
+[[ $(grep -c 'ERR .*kept for signet-tsa' <<<"$out") == 2 ]] || { echo "$out"; fail "KEYGEN of signet-tsa labels not refused"; }
+echo "   ok: KEYGEN refuses the labels of signet-tsa's keys"
 # Two KEYGENs of one new label at the same moment: exactly one key.
 ga 'KEYGEN --algo=rsa2048 twin' >"$W/twin1" & t1=$!
 ga 'KEYGEN --algo=rsa2048 twin' >"$W/twin2" & t2=$!
