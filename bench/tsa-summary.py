@@ -151,10 +151,10 @@ def main(R):
 
     print("## signet-tsa (bench/tsa.sh)\n")
     print("Run %s UTC, commit %s, %s CPUs, load average %s at the start, %s at the end; "
-          "%s round(s), %s s points (+1 s warm-up), signet-tsa threads = %s." % (
+          "%s round(s), %s s points (+1 s warm-up), signet-tsa threads = %s, audit_sync = %s." % (
               meta.get("date_utc", "?"), meta.get("commit", "?"), meta.get("cpus", "?"),
               meta.get("load_start", "?"), meta.get("load_end", "?"), meta.get("reps", "?"),
-              meta.get("dur", "?"), meta.get("threads", "?")))
+              meta.get("dur", "?"), meta.get("threads", "?"), meta.get("audit_sync", "each")))
 
     print("\n### Raw signing cost of the same keys (medians of the rounds)\n")
     print("| key | openssl speed signs per CPU-s (CPU µs/sign) | openssl speed -multi 2: signs/s (÷ 1 process) "

@@ -27,6 +27,8 @@
 #   BENCH_QUICK=1     smoke run: 1 round of 2 s points
 #   BENCH_TSA_REPS, BENCH_TSA_DUR, BENCH_TSA_RAW_SECS, BENCH_TSA_CONC
 #   BENCH_TSA_THREADS  skip the thread probe and use this many
+#   BENCH_TSA_AUDIT_SYNC  signet-tsa's audit_sync (default each: every
+#                     token's record on disk before its reply; e.g. 10ms)
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 KIT=${SIGNET_BENCH_KIT:-$TOP/../shared/bench}
@@ -138,6 +140,7 @@ tsa_conf() {
 		echo "audit = $W/$tag.audit.jsonl"
 		echo "log = $W/$tag.log"
 		echo "clock_check = none"
+		echo "audit_sync = ${BENCH_TSA_AUDIT_SYNC:-each}"
 	} >"$W/$tag.conf"
 }
 
@@ -216,6 +219,7 @@ load() {
 	echo "dur=$DUR"
 	echo "raw_secs=$RAW_SECS"
 	echo "conc=$CONC"
+	echo "audit_sync=${BENCH_TSA_AUDIT_SYNC:-each}"
 } >"$OUT/meta.txt"
 
 # ---- 2. worker threads, once, with the P-256 file key
