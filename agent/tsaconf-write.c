@@ -141,7 +141,7 @@ tsaconf_create(const struct home *h, const struct signet_config *cfg, const stru
 	                   "# `signet tsa init`; edit it here, then `signet stop` and `signet start`.");
 	conf_add(ct, NULL, "[tsa]");
 	conf_add(ct, "listen", listen);
-	conf_add(ct, "threads", "4");
+	conf_add(ct, "threads", "8");
 	conf_add(ct, "policies", oid);
 	conf_add(ct, "accuracy", "1s");
 	conf_add(ct, "key", uri);

@@ -24,7 +24,7 @@
 #define TSACONF_MAX_WORD    128    /* one word of a list value */
 #define TSACONF_MAX_ACCURACY_US (3600u * 1000000u) /* an hour is already absurd */
 #define TSACONF_MAX_CLOCK_ERR_MS 60000u
-#define TSACONF_DEFAULT_THREADS 4
+#define TSACONF_DEFAULT_THREADS 8
 #define TSACONF_DEFAULT_CLOCK_ERR_MS 1000u
 #define TSACONF_DEFAULT_LISTEN "127.0.0.1:3161"
 

@@ -96,7 +96,7 @@ grep -qx "pin_file = $H/secrets/user-pin" "$C" || fail "tsa.conf pin_file"
 grep -qx "softhsm2_conf = $H/softhsm2.conf" "$C" || fail "tsa.conf softhsm2_conf"
 grep -qx "pkcs11_module = $(sed -n 's/^module = //p' "$H/signet.conf")" "$C" || fail "tsa.conf pkcs11_module"
 for kv in "cert = $H/tsa/tsa.pem" "ca = $H/tsa/ca.pem" "serial_file = $H/tsa/serial" \
-	"audit = $H/audit/tsa.jsonl" "log = $H/run/tsa.log" "accuracy = 1s" "threads = 4"; do
+	"audit = $H/audit/tsa.jsonl" "log = $H/run/tsa.log" "accuracy = 1s" "threads = 8"; do
 	grep -qx "$kv" "$C" || fail "tsa.conf has no '$kv'"
 done
 if clock_synced; then

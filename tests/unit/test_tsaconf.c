@@ -40,7 +40,7 @@ test_defaults(void **state)
 	(void)state;
 	assert_int_equal(parse(BASE, &cfg, err, sizeof(err)), 0);
 	assert_string_equal(cfg->listen, "127.0.0.1:3161");
-	assert_int_equal(cfg->threads, 4);
+	assert_int_equal(cfg->threads, 8);
 	assert_int_equal(cfg->max_body, TSA_MAX_REQ_BODY);
 	assert_int_equal(cfg->npolicies, 2);
 	assert_string_equal(cfg->policies[0], "1.3.6.1.4.1.99999.1.1");
