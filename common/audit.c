@@ -520,8 +520,9 @@ audit_set_sync_interval(struct audit_log *log, unsigned ms)
 	return 0;
 }
 
-gpg_error_t
-audit_append(struct audit_log *log, const struct audit_event *ev, uint64_t *seqp)
+/* The record, and with SYNC (on a log that does not defer) its sync. */
+static gpg_error_t
+append(struct audit_log *log, const struct audit_event *ev, int sync, uint64_t *seqp)
 {
 	char *line = NULL;
 	size_t len;
@@ -568,9 +569,9 @@ audit_append(struct audit_log *log, const struct audit_event *ev, uint64_t *seqp
 	log->written_seq = seq;
 	pthread_mutex_unlock(&log->append_lock);
 
-	if (log->sync_ms == 0 && (r = sync_upto(log, seq)) != 0)
+	if (sync && log->sync_ms == 0 && (r = sync_upto(log, seq)) != 0)
 		goto out;
-	if (log->sync_ms != 0 && log->sync_failed) {
+	if ((!sync || log->sync_ms != 0) && log->sync_failed) {
 		r = gpg_error(GPG_ERR_EIO);
 		log_error("audit %s: not durable after an earlier fdatasync failure", log->path);
 		goto out;
@@ -581,4 +582,24 @@ audit_append(struct audit_log *log, const struct audit_event *ev, uint64_t *seqp
 out:
 	free(line);
 	return r;
+}
+
+gpg_error_t
+audit_append(struct audit_log *log, const struct audit_event *ev, uint64_t *seqp)
+{
+	return append(log, ev, 1, seqp);
+}
+
+gpg_error_t
+audit_write(struct audit_log *log, const struct audit_event *ev, uint64_t *seqp)
+{
+	return append(log, ev, 0, seqp);
+}
+
+gpg_error_t
+audit_sync(struct audit_log *log, uint64_t seq)
+{
+	if (log == NULL || seq == 0)
+		return gpg_error(GPG_ERR_INV_ARG);
+	return sync_upto(log, seq);
 }

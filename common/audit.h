@@ -62,6 +62,15 @@ gpg_error_t audit_encode(const struct audit_event *ev, uint64_t seq, int64_t tim
  * later append fails (GPG_ERR_EIO) until the daemon is restarted. */
 gpg_error_t audit_append(struct audit_log *log, const struct audit_event *ev, uint64_t *seq);
 
+/* The two halves of audit_append, for a server that does not hold a
+ * thread while the disk syncs (signet-tsa): audit_write writes the record
+ * (*SEQ gets its sequence number) and returns without syncing;
+ * audit_sync(LOG, SEQ) returns once every record up to SEQ is on disk,
+ * sharing one fdatasync with whoever else waits (group commit).  An
+ * answer that depends on the record waits for audit_sync. */
+gpg_error_t audit_write(struct audit_log *log, const struct audit_event *ev, uint64_t *seq);
+gpg_error_t audit_sync(struct audit_log *log, uint64_t seq);
+
 /* Defer durability (signet-tsa's audit_sync = Nms): from now on
  * audit_append returns once the line is written (it survives a crash of
  * the process, not of the machine) and a thread of LOG fdatasyncs the

@@ -5,7 +5,14 @@
  * over max_body gets 413 on the first call of the access handler; a body
  * without a length (chunked) is counted as it arrives, bytes past the limit
  * are dropped and the request is answered 413 when it ends.  A client that
- * keeps sending far past the limit is cut off (TSA_HTTP_DRAIN_MAX). */
+ * keeps sending far past the limit is cut off (TSA_HTTP_DRAIN_MAX).
+ *
+ * A token whose audit record must be on disk before it is sent does not
+ * hold its worker: the connection is suspended and queued for the
+ * committer thread, which makes everything queued durable with one
+ * fdatasync and resumes those connections.  So one sync covers every
+ * token issued meanwhile, however many workers there are. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,18 +29,30 @@
 #define TSA_CT_QUERY          "application/timestamp-query"
 #define TSA_CT_REPLY          "application/timestamp-reply"
 
-struct tsa_http {
-	struct MHD_Daemon *d;
-	const struct tsa_config *cfg;
-	struct tsa_resp *rs;
-};
-
 /* One request in progress. */
 struct req {
 	uint8_t *body;                 /* max_body bytes, allocated at the first byte */
 	size_t len;
 	size_t dropped;                /* bytes past the limit */
 	int too_large;
+	uint8_t *answer;               /* a token waiting for its audit record */
+	size_t answer_len;
+	uint64_t pending;              /* that record's seq */
+	int ready;                     /* answer may be sent */
+	struct MHD_Connection *conn;
+	struct req *next;              /* in the committer's queue */
+};
+
+struct tsa_http {
+	struct MHD_Daemon *d;
+	const struct tsa_config *cfg;
+	struct tsa_resp *rs;
+	pthread_t committer;
+	int have_committer;
+	pthread_mutex_t lock;          /* guards queue, stopping */
+	pthread_cond_t queued;
+	struct req *queue;
+	int stopping;
 };
 
 static enum MHD_Result
@@ -73,18 +92,11 @@ content_type_ok(const char *ct)
 }
 
 static enum MHD_Result
-answer_query(struct tsa_http *h, struct MHD_Connection *conn, struct req *rq)
+send_reply(struct MHD_Connection *conn, uint8_t *der, size_t len)
 {
 	struct MHD_Response *resp;
-	uint8_t *der = NULL;
-	size_t len = 0;
 	enum MHD_Result ret;
-	gpg_error_t r;
 
-	if ((r = tsa_resp_answer(h->rs, rq->body, rq->len, &der, &len)) != 0) {
-		log_error_e(r, "reply");
-		return answer_status(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n", 1);
-	}
 	resp = MHD_create_response_from_buffer(len, der, MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
 		free(der);
@@ -94,6 +106,96 @@ answer_query(struct tsa_http *h, struct MHD_Connection *conn, struct req *rq)
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+/* RQ's token may go once its record is on disk (R == 0); else the client
+ * gets systemFailure.  Then its connection runs again. */
+static void
+release(struct req *rq, gpg_error_t r)
+{
+	if (r != 0) {
+		free(rq->answer);
+		rq->answer = NULL;
+		if (tsa_resp_system_failure(&rq->answer, &rq->answer_len) != 0)
+			rq->answer_len = 0;
+	}
+	rq->ready = 1;
+	MHD_resume_connection(rq->conn);
+}
+
+static void *
+committer_main(void *arg)
+{
+	struct tsa_http *h = arg;
+	struct req *batch, *rq, *next;
+	uint64_t upto;
+	gpg_error_t r;
+
+	for (;;) {
+		pthread_mutex_lock(&h->lock);
+		while (h->queue == NULL && !h->stopping)
+			pthread_cond_wait(&h->queued, &h->lock);
+		batch = h->queue;
+		h->queue = NULL;
+		pthread_mutex_unlock(&h->lock);
+		if (batch == NULL)
+			return NULL; /* stopping, and nothing left */
+		for (upto = 0, rq = batch; rq != NULL; rq = rq->next)
+			if (rq->pending > upto)
+				upto = rq->pending;
+		r = tsa_resp_sync(h->rs, upto);
+		for (rq = batch; rq != NULL; rq = next) {
+			next = rq->next;
+			release(rq, r);
+		}
+	}
+}
+
+/* Suspend CONN until RQ's record is on disk (the committer resumes it);
+ * once stopping, sync here. */
+static enum MHD_Result
+wait_for_disk(struct tsa_http *h, struct MHD_Connection *conn, struct req *rq)
+{
+	int queued = 0;
+
+	rq->conn = conn;
+	MHD_suspend_connection(conn);
+	pthread_mutex_lock(&h->lock);
+	if (!h->stopping) {
+		rq->next = h->queue;
+		h->queue = rq;
+		queued = 1;
+		pthread_cond_signal(&h->queued);
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (!queued)
+		release(rq, tsa_resp_sync(h->rs, rq->pending));
+	return MHD_YES;
+}
+
+static enum MHD_Result
+answer_query(struct tsa_http *h, struct MHD_Connection *conn, struct req *rq)
+{
+	uint8_t *der = NULL;
+	size_t len = 0;
+	gpg_error_t r;
+
+	if (rq->ready) { /* resumed: the record is on disk, or the answer is systemFailure */
+		if (rq->answer_len == 0)
+			return answer_status(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n", 1);
+		der = rq->answer;
+		rq->answer = NULL;
+		return send_reply(conn, der, rq->answer_len);
+	}
+	if ((r = tsa_resp_answer_nowait(h->rs, rq->body, rq->len, &der, &len, &rq->pending)) != 0) {
+		log_error_e(r, "reply");
+		return answer_status(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n", 1);
+	}
+	if (rq->pending == 0)
+		return send_reply(conn, der, len);
+	rq->answer = der;
+	rq->answer_len = len;
+	return wait_for_disk(h, conn, rq);
 }
 
 /* The first call: headers only.  Returns 1 to go on with the body. */
@@ -172,6 +274,7 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_Re
 	(void)toe;
 	if (rq != NULL) {
 		free(rq->body);
+		free(rq->answer);
 		free(rq);
 		*con_cls = NULL;
 	}
@@ -197,19 +300,28 @@ tsa_http_start(const struct tsa_config *cfg, struct tsa_resp *rs, const char *tl
 {
 	struct tsa_http *h = NULL;
 	/* MHD_USE_AUTO: epoll on Linux (select costs a few µs per request). */
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
+	                 MHD_ALLOW_SUSPEND_RESUME;
 
 	*hp = NULL;
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return gpg_error(GPG_ERR_ENOMEM);
 	h->cfg = cfg;
 	h->rs = rs;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->queued, NULL);
+	if (pthread_create(&h->committer, NULL, committer_main, h) != 0) {
+		snprintf(err, errlen, "cannot start the audit committer thread");
+		tsa_http_stop(h);
+		return gpg_error(GPG_ERR_ENOMEM);
+	}
+	h->have_committer = 1;
 	if (cfg->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (tls_cert_pem != NULL) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			snprintf(err, errlen, "this libmicrohttpd has no TLS support; remove tls_cert/tls_key");
-			free(h);
+			tsa_http_stop(h);
 			return gpg_error(GPG_ERR_NOT_SUPPORTED);
 		}
 		flags |= MHD_USE_TLS;
@@ -235,7 +347,7 @@ tsa_http_start(const struct tsa_config *cfg, struct tsa_resp *rs, const char *tl
 	}
 	if (h->d == NULL) {
 		snprintf(err, errlen, "cannot listen on %s (address in use, or not allowed)", cfg->listen);
-		free(h);
+		tsa_http_stop(h);
 		return gpg_error(GPG_ERR_EADDRINUSE);
 	}
 	*hp = h;
@@ -247,6 +359,18 @@ tsa_http_stop(struct tsa_http *h)
 {
 	if (h == NULL)
 		return;
-	MHD_stop_daemon(h->d);
+	/* The committer answers what is queued and exits; a worker that comes
+	 * later syncs on its own (wait_for_disk), so no connection is left
+	 * suspended when the daemon stops. */
+	pthread_mutex_lock(&h->lock);
+	h->stopping = 1;
+	pthread_cond_signal(&h->queued);
+	pthread_mutex_unlock(&h->lock);
+	if (h->have_committer)
+		pthread_join(h->committer, NULL);
+	if (h->d != NULL)
+		MHD_stop_daemon(h->d);
+	pthread_cond_destroy(&h->queued);
+	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

@@ -229,9 +229,12 @@ static const uint8_t system_failure_der[] = {
 };
 
 /* The audit record of a granted token: durable before the answer
- * (DESIGN: a signature leaves only once its record is on disk). */
+ * (DESIGN: a signature leaves only once its record is on disk).  With
+ * PENDING, the record is only written and *PENDING is the seq the caller
+ * must see synced (tsa_resp_sync) before it answers; 0 when nothing is to
+ * wait for (no trail, or audit_sync = Nms). */
 static gpg_error_t
-audit_info(struct tsa_resp *rs, const struct tsa_token_info *info)
+audit_info(struct tsa_resp *rs, const struct tsa_token_info *info, uint64_t *pending)
 {
 	struct audit_event ev;
 
@@ -246,7 +249,9 @@ audit_info(struct tsa_resp *rs, const struct tsa_token_info *info)
 	ev.hash = info->hash;
 	ev.digest = info->digest;
 	ev.digest_len = info->digest_len;
-	return audit_append(rs->audit, &ev, NULL);
+	if (pending == NULL || rs->cfg->audit_sync_ms != 0)
+		return audit_append(rs->audit, &ev, NULL);
+	return audit_write(rs->audit, &ev, pending);
 }
 
 /* The same record for a token OpenSSL made. */
@@ -282,7 +287,7 @@ audit_token(struct tsa_resp *rs, TS_RESP *resp)
 	info.hash = OBJ_nid2sn(OBJ_obj2nid(algobj));
 	info.digest = ASN1_STRING_get0_data(msg);
 	info.digest_len = (size_t)ASN1_STRING_length(msg);
-	return audit_info(rs, &info);
+	return audit_info(rs, &info, NULL);
 }
 
 static gpg_error_t
@@ -303,8 +308,8 @@ encode(TS_RESP *resp, uint8_t **out, size_t *outlen)
 	return 0;
 }
 
-static gpg_error_t
-system_failure(uint8_t **out, size_t *outlen)
+gpg_error_t
+tsa_resp_system_failure(uint8_t **out, size_t *outlen)
 {
 	if ((*out = malloc(sizeof(system_failure_der))) == NULL)
 		return gpg_error(GPG_ERR_ENOMEM);
@@ -317,7 +322,8 @@ system_failure(uint8_t **out, size_t *outlen)
  * GPG_ERR_NOT_SUPPORTED when OpenSSL's path must answer instead (anything
  * to reject, or to grant in a way we do not pre-encode). */
 static gpg_error_t
-answer_fast(struct tsa_resp *rs, const uint8_t *req, size_t reqlen, uint8_t **out, size_t *outlen)
+answer_fast(struct tsa_resp *rs, const uint8_t *req, size_t reqlen, uint8_t **out, size_t *outlen,
+            uint64_t *pending)
 {
 	const unsigned char *p = req;
 	TS_REQ *treq = NULL;
@@ -335,21 +341,21 @@ answer_fast(struct tsa_resp *rs, const uint8_t *req, size_t reqlen, uint8_t **ou
 		goto out;
 	if ((r = tsa_serial_next(rs->serial, &serial)) != 0) {
 		log_error_e(r, "serial number");
-		r = system_failure(out, outlen);
+		r = tsa_resp_system_failure(out, outlen);
 		goto out;
 	}
 	gettimeofday(&now, NULL);
 	slot = ctx_take(rs);
 	r = tsa_token_issue(rs->fast, slot, treq, policy, serial, &now, out, outlen, &info);
 	ctx_give(rs, slot);
-	if (r == 0 && (r = audit_info(rs, &info)) != 0) {
+	if (r == 0 && (r = audit_info(rs, &info, pending)) != 0) {
 		log_error_e(r, "audit record of a token; the token is not handed out");
 		free(*out);
 		*out = NULL;
 	}
 	if (r != 0) {
 		log_error_e(r, "time-stamp token");
-		r = system_failure(out, outlen);
+		r = tsa_resp_system_failure(out, outlen);
 	}
 out:
 	ERR_clear_error();
@@ -358,7 +364,8 @@ out:
 }
 
 gpg_error_t
-tsa_resp_answer(struct tsa_resp *rs, const uint8_t *req, size_t reqlen, uint8_t **out, size_t *outlen)
+tsa_resp_answer_nowait(struct tsa_resp *rs, const uint8_t *req, size_t reqlen, uint8_t **out, size_t *outlen,
+                       uint64_t *pending)
 {
 	BIO *in = NULL;
 	TS_RESP *resp = NULL;
@@ -368,9 +375,10 @@ tsa_resp_answer(struct tsa_resp *rs, const uint8_t *req, size_t reqlen, uint8_t 
 
 	*out = NULL;
 	*outlen = 0;
+	*pending = 0;
 	if (reqlen > INT_MAX)
 		return gpg_error(GPG_ERR_TOO_LARGE);
-	if ((r = answer_fast(rs, req, reqlen, out, outlen)) != gpg_error(GPG_ERR_NOT_SUPPORTED))
+	if ((r = answer_fast(rs, req, reqlen, out, outlen, pending)) != gpg_error(GPG_ERR_NOT_SUPPORTED))
 		return r;
 	if ((in = BIO_new_mem_buf(req != NULL ? req : (const uint8_t *)"", (int)reqlen)) == NULL)
 		return gpg_error(GPG_ERR_ENOMEM);
@@ -391,9 +399,34 @@ tsa_resp_answer(struct tsa_resp *rs, const uint8_t *req, size_t reqlen, uint8_t 
 	r = encode(resp, out, outlen);
 	goto out;
 system_failure:
-	r = system_failure(out, outlen);
+	r = tsa_resp_system_failure(out, outlen);
 out:
 	TS_RESP_free(resp);
 	BIO_free(in);
 	return r;
+}
+
+gpg_error_t
+tsa_resp_sync(struct tsa_resp *rs, uint64_t pending)
+{
+	gpg_error_t r;
+
+	if ((r = audit_sync(rs->audit, pending)) != 0)
+		log_error_e(r, "audit trail not on disk; the tokens waiting for it are not handed out");
+	return r;
+}
+
+gpg_error_t
+tsa_resp_answer(struct tsa_resp *rs, const uint8_t *req, size_t reqlen, uint8_t **out, size_t *outlen)
+{
+	uint64_t pending = 0;
+	gpg_error_t r;
+
+	if ((r = tsa_resp_answer_nowait(rs, req, reqlen, out, outlen, &pending)) != 0 || pending == 0)
+		return r;
+	if (tsa_resp_sync(rs, pending) != 0) {
+		free(*out);
+		return tsa_resp_system_failure(out, outlen);
+	}
+	return 0;
 }

@@ -134,6 +134,18 @@ gpg_error_t tsa_resp_new(const struct tsa_resp_params *p, struct tsa_resp **rp, 
 gpg_error_t tsa_resp_answer(struct tsa_resp *rs, const uint8_t *req, size_t reqlen,
                             uint8_t **out, size_t *outlen);
 
+/* tsa_resp_answer for a server that does not hold a thread while the
+ * disk syncs: when the answer is a token whose audit record is written but
+ * not yet on disk, *PENDING is that record's seq (else 0), and the answer
+ * must not be sent before tsa_resp_sync(RS, *PENDING) returned 0; if it
+ * fails, send tsa_resp_system_failure's answer instead. */
+gpg_error_t tsa_resp_answer_nowait(struct tsa_resp *rs, const uint8_t *req, size_t reqlen,
+                                   uint8_t **out, size_t *outlen, uint64_t *pending);
+gpg_error_t tsa_resp_sync(struct tsa_resp *rs, uint64_t pending);
+
+/* A TimeStampResp rejection with failInfo systemFailure in *OUT (free()). */
+gpg_error_t tsa_resp_system_failure(uint8_t **out, size_t *outlen);
+
 /* Free RS; NULL is fine. */
 void tsa_resp_free(struct tsa_resp *rs);
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Small RFC 3161 HTTP client for the signet-tsa tests (no dependencies).
   tsa-client.py serials URL QUERY N OUT   post QUERY N times over one
-      keep-alive connection; append the token serial numbers (hex, one per
-      line) to OUT; fail on anything but HTTP 200 + a granted reply.
+      keep-alive connection; append each token's serial number (hex, one
+      per line) to OUT as it arrives; fail on anything but HTTP 200 + a
+      granted reply.
   tsa-client.py status REPLY              print PKIStatus and failInfo bits
   tsa-client.py raw PORT BODYFILE         HTTP/1.0 POST without Content-Length;
       print the status line."""
@@ -60,16 +61,15 @@ def main():
         url, q, n, out = sys.argv[2], open(sys.argv[3], "rb").read(), int(sys.argv[4]), sys.argv[5]
         u = urllib.parse.urlsplit(url)
         c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
-        got = []
-        for _ in range(n):
-            c.request("POST", u.path or "/", q, {"Content-Type": "application/timestamp-query"})
-            r = c.getresponse()
-            body = r.read()
-            if r.status != 200:
-                raise SystemExit("HTTP %d" % r.status)
-            got.append(serial(body))
         with open(out, "a") as f:
-            f.write("".join(s + "\n" for s in got))
+            for _ in range(n):
+                c.request("POST", u.path or "/", q, {"Content-Type": "application/timestamp-query"})
+                r = c.getresponse()
+                body = r.read()
+                if r.status != 200:
+                    raise SystemExit("HTTP %d" % r.status)
+                f.write(serial(body) + "\n")
+                f.flush()
     elif cmd == "status":
         st, bits, _ = status(open(sys.argv[2], "rb").read())
         print(st, " ".join(map(str, bits)))

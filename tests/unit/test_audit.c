@@ -329,6 +329,36 @@ test_concurrent(void **state)
 	run_concurrent(*state, 0);
 }
 
+/* audit_write + audit_sync: the records are there at once, numbered in
+ * order, and one sync covers all of them. */
+static void
+test_write_then_sync(void **state)
+{
+	struct tmpdir *t = *state;
+	struct audit_event ev = { .event = "timestamp", .result = "granted" };
+	struct audit_log *log = NULL;
+	uint64_t seq = 0;
+	char *text;
+	size_t len;
+	int i;
+
+	assert_int_equal(audit_open(t->path, &log), 0);
+	for (i = 1; i <= 3; i++) {
+		assert_int_equal(audit_write(log, &ev, &seq), 0);
+		assert_int_equal(seq, i);
+	}
+	text = read_file(t->path, &len);
+	assert_non_null(strstr(text, "\"seq\":3,"));
+	free(text);
+	assert_int_equal(audit_sync(log, 3), 0);
+	assert_int_equal(audit_sync(log, 2), 0);       /* already covered */
+	assert_int_not_equal(audit_sync(log, 0), 0);
+	assert_int_not_equal(audit_sync(NULL, 1), 0);
+	assert_int_equal(audit_append(log, &ev, &seq), 0);
+	assert_int_equal(seq, 4);
+	audit_close(log);
+}
+
 static void
 test_deferred_sync(void **state)
 {
@@ -466,6 +496,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_partial_write_cut, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_concurrent, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_deferred_sync, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_write_then_sync, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_corrupt_last_line, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_long_last_line, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_refuse_symlink, setup_dir, teardown_dir),
