@@ -2,6 +2,9 @@
 #include "daemonize.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <fcntl.h>
 #include <sys/types.h>
@@ -83,4 +86,30 @@ daemonize_write_pidfile(const char *path)
 	if (close(fd) != 0 && r == 0)
 		r = gpg_error_from_syserror();
 	return r;
+}
+
+int
+daemonize_start(const char *prog)
+{
+	const char *what = NULL;
+	gpg_error_t r;
+	int fd;
+
+	if ((r = daemonize_fork(&fd, &what)) != 0) {
+		fprintf(stderr, "%s: --daemon: %s: %s\n", prog, what, gpg_strerror(r));
+		exit(1);
+	}
+	return fd;
+}
+
+void
+daemonize_block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 }

@@ -122,38 +122,6 @@ policyd_reload(struct policyd *pd, char *err, size_t errlen)
 	return 0;
 }
 
-/* --daemon: fork; the parent exits once the child is ready. */
-static int
-daemon_fork(void)
-{
-	const char *what = NULL;
-	char step[32];
-	gpg_error_t r;
-	int fd;
-
-	if ((r = daemonize_fork(&fd, &what)) != 0) {
-		snprintf(step, sizeof(step), "--daemon: %s", what);
-		die(step, gpg_strerror(r), NULL);
-	}
-	return fd;
-}
-
-static void
-block_signals(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	/* A file size limit must fail the audit write (EFBIG: refused, no
-	 * signature), not kill the daemon. */
-	signal(SIGXFSZ, SIG_IGN);
-}
-
 static int
 run_init_token(const struct signet_config *cfg)
 {
@@ -246,13 +214,14 @@ static void
 start_up(struct policyd *pd)
 {
 	pthread_rwlockattr_t rwa;
+	sigset_t set; /* server.c's accept loop waits for these itself */
 	char err[MAIN_MAX_ERR];
 	gpg_error_t r;
 
 	if ((r = log_init(PROG, pd->cfg->log, LOG_LEVEL_INFO)) != 0)
 		die("log", gpg_strerror(r), "check [policyd] log");
 	platform_harden();
-	block_signals();
+	daemonize_block_signals(&set);
 	pthread_rwlockattr_init(&rwa);
 	pthread_rwlockattr_setkind_np(&rwa, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	if (pthread_rwlock_init(&pd->lock, &rwa) != 0)
@@ -314,7 +283,7 @@ main(int argc, char **argv)
 		return run_init_token(pd->cfg);
 
 	if (o.daemonize)
-		ready_fd = daemon_fork();
+		ready_fd = daemonize_start(PROG);
 	start_up(pd);
 	log_info("ready: %zu project(s), socket %s", pd->projects->n, pd->socket_path);
 	if (o.daemonize)

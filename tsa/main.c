@@ -214,34 +214,6 @@ close_key(struct tsa_daemon *t)
 	t->hsm = NULL;
 }
 
-/* --daemon: fork; the parent exits once the child is ready. */
-static int
-daemon_fork(void)
-{
-	const char *what = NULL;
-	char step[32];
-	gpg_error_t r;
-	int fd;
-
-	if ((r = daemonize_fork(&fd, &what)) != 0) {
-		snprintf(step, sizeof(step), "--daemon: %s", what);
-		die(step, gpg_strerror(r), NULL);
-	}
-	return fd;
-}
-
-static void
-block_signals(sigset_t *set)
-{
-	sigemptyset(set);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGXFSZ, SIG_IGN);
-}
-
 static void
 start_up(struct tsa_daemon *t)
 {
@@ -395,9 +367,9 @@ main(int argc, char **argv)
 		printf("%s: ok\n", config);
 		return 0;
 	}
-	block_signals(&set);
+	daemonize_block_signals(&set);
 	if (daemonize)
-		ready_fd = daemon_fork();
+		ready_fd = daemonize_start(PROG);
 	start_up(t);
 	log_info("ready: listening on %s, %u threads, policy %s", t->cfg->listen, t->cfg->threads,
 	         t->cfg->policies[0]);
