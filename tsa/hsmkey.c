@@ -38,6 +38,7 @@
 #include "hsmkey.h"
 #include "pinfile.h"
 #include "log.h"
+#include "p11err.h"
 #include "p11uri.h"
 
 #define HSMKEY_MAX_SLOTS 64
@@ -82,33 +83,12 @@ struct hsmkey {
 /* DER of the prime256v1 OID (CKA_EC_PARAMS of a P-256 key). */
 static const CK_BYTE p256_params[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
 
-static const char *
-ckr_text(CK_RV rv, char *buf, size_t buflen)
-{
-	switch (rv) {
-	case CKR_PIN_INCORRECT: return "CKR_PIN_INCORRECT (wrong PIN)";
-	case CKR_PIN_LOCKED: return "CKR_PIN_LOCKED";
-	case CKR_TOKEN_NOT_PRESENT: return "CKR_TOKEN_NOT_PRESENT";
-	case CKR_KEY_TYPE_INCONSISTENT: return "CKR_KEY_TYPE_INCONSISTENT";
-	case CKR_KEY_FUNCTION_NOT_PERMITTED: return "CKR_KEY_FUNCTION_NOT_PERMITTED";
-	case CKR_MECHANISM_INVALID: return "CKR_MECHANISM_INVALID";
-	case CKR_SESSION_COUNT: return "CKR_SESSION_COUNT";
-	case CKR_USER_NOT_LOGGED_IN: return "CKR_USER_NOT_LOGGED_IN";
-	case CKR_DATA_LEN_RANGE: return "CKR_DATA_LEN_RANGE";
-	case CKR_GENERAL_ERROR: return "CKR_GENERAL_ERROR";
-	case CKR_DEVICE_ERROR: return "CKR_DEVICE_ERROR";
-	default:
-		snprintf(buf, buflen, "CKR 0x%lx", (unsigned long)rv);
-		return buf;
-	}
-}
-
 static gpg_error_t
 fail_ckr(char *err, size_t errlen, const char *step, CK_RV rv)
 {
-	char tmp[32];
+	char tmp[P11ERR_MAX_TEXT];
 
-	snprintf(err, errlen, "%s: %s", step, ckr_text(rv, tmp, sizeof(tmp)));
+	snprintf(err, errlen, "%s: %s", step, p11err_name(rv, tmp, sizeof(tmp)));
 	return gpg_error(GPG_ERR_CARD);
 }
 
@@ -172,7 +152,7 @@ rsa_priv_enc(int flen, const unsigned char *from, unsigned char *to, RSA *rsa, i
 {
 	struct hsmkey_obj *o = RSA_get_app_data(rsa);
 	CK_ULONG len = (CK_ULONG)RSA_size(rsa);
-	char tmp[32];
+	char tmp[P11ERR_MAX_TEXT];
 	CK_RV rv;
 
 	if (o == NULL || padding != RSA_PKCS1_PADDING || flen < 0) {
@@ -181,7 +161,7 @@ rsa_priv_enc(int flen, const unsigned char *from, unsigned char *to, RSA *rsa, i
 	}
 	rv = token_sign(o, CKM_RSA_PKCS, from, (size_t)flen, to, &len);
 	if (rv != CKR_OK) {
-		ERR_raise_data(ERR_LIB_RSA, ERR_R_INTERNAL_ERROR, "C_Sign(CKM_RSA_PKCS): %s", ckr_text(rv, tmp, sizeof(tmp)));
+		ERR_raise_data(ERR_LIB_RSA, ERR_R_INTERNAL_ERROR, "C_Sign(CKM_RSA_PKCS): %s", p11err_name(rv, tmp, sizeof(tmp)));
 		return -1;
 	}
 	return (int)len;
@@ -196,7 +176,7 @@ ec_sign_sig(const unsigned char *dgst, int dlen, const BIGNUM *kinv, const BIGNU
 	CK_ULONG len = sizeof(rs);
 	ECDSA_SIG *sig = NULL;
 	BIGNUM *br = NULL, *bs = NULL;
-	char tmp[32];
+	char tmp[P11ERR_MAX_TEXT];
 	CK_RV rv;
 
 	(void)kinv;
@@ -205,7 +185,7 @@ ec_sign_sig(const unsigned char *dgst, int dlen, const BIGNUM *kinv, const BIGNU
 		return NULL;
 	rv = token_sign(o, CKM_ECDSA, dgst, (size_t)dlen, rs, &len);
 	if (rv != CKR_OK) {
-		ERR_raise_data(ERR_LIB_EC, ERR_R_INTERNAL_ERROR, "C_Sign(CKM_ECDSA): %s", ckr_text(rv, tmp, sizeof(tmp)));
+		ERR_raise_data(ERR_LIB_EC, ERR_R_INTERNAL_ERROR, "C_Sign(CKM_ECDSA): %s", p11err_name(rv, tmp, sizeof(tmp)));
 		return NULL;
 	}
 	if (len == 0 || len % 2 != 0 || len > sizeof(rs))
@@ -298,10 +278,11 @@ login(struct hsmkey *hk, const char *pin_file, char *err, size_t errlen)
 	}
 	rv = hk->fn->C_Login(hk->anchor, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin));
 	if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
-		char tmp[32];
+		char tmp[P11ERR_MAX_TEXT];
 
-		snprintf(err, errlen, "login to the token failed: %s (check pin_file %s)",
-		         ckr_text(rv, tmp, sizeof(tmp)), pin_file);
+		snprintf(err, errlen, "login to the token failed: %s%s (check pin_file %s)",
+		         p11err_name(rv, tmp, sizeof(tmp)), rv == CKR_PIN_INCORRECT ? " (wrong PIN)" : "",
+		         pin_file);
 		r = gpg_error(GPG_ERR_BAD_PIN);
 		goto out;
 	}
