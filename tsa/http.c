@@ -302,6 +302,9 @@ tsa_http_start(const struct tsa_config *cfg, struct tsa_resp *rs, const char *tl
 	/* MHD_USE_AUTO: epoll on Linux (select costs a few µs per request). */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
 	                 MHD_ALLOW_SUSPEND_RESUME;
+	/* The TLS options when there is TLS; MHD_OPTION_END-terminated. */
+	struct MHD_OptionItem tls[3] = { { MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
+	                                 { MHD_OPTION_END, 0, NULL } };
 
 	*hp = NULL;
 	if ((h = calloc(1, sizeof(*h))) == NULL)
@@ -325,26 +328,20 @@ tsa_http_start(const struct tsa_config *cfg, struct tsa_resp *rs, const char *tl
 			return gpg_error(GPG_ERR_NOT_SUPPORTED);
 		}
 		flags |= MHD_USE_TLS;
-		h->d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, h,
-		                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
-		                        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->addr,
-		                        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
-		                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)TSA_HTTP_TIMEOUT_S,
-		                        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)TSA_HTTP_MAX_CONNS,
-		                        MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h,
-		                        MHD_OPTION_HTTPS_MEM_CERT, tls_cert_pem,
-		                        MHD_OPTION_HTTPS_MEM_KEY, tls_key_pem,
-		                        MHD_OPTION_END);
-	} else {
-		h->d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, h,
-		                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
-		                        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->addr,
-		                        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
-		                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)TSA_HTTP_TIMEOUT_S,
-		                        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)TSA_HTTP_MAX_CONNS,
-		                        MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h,
-		                        MHD_OPTION_END);
+		tls[0].option = MHD_OPTION_HTTPS_MEM_CERT;
+		tls[0].ptr_value = (void *)tls_cert_pem;
+		tls[1].option = MHD_OPTION_HTTPS_MEM_KEY;
+		tls[1].ptr_value = (void *)tls_key_pem;
 	}
+	h->d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, h,
+	                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+	                        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->addr,
+	                        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
+	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)TSA_HTTP_TIMEOUT_S,
+	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)TSA_HTTP_MAX_CONNS,
+	                        MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h,
+	                        MHD_OPTION_ARRAY, tls,
+	                        MHD_OPTION_END);
 	if (h->d == NULL) {
 		snprintf(err, errlen, "cannot listen on %s (address in use, or not allowed)", cfg->listen);
 		tsa_http_stop(h);
