@@ -30,23 +30,28 @@ write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-static void
+/* fsync PATH's folder, so that a rename or a creation is on disk. */
+static gpg_error_t
 sync_parent(const char *path)
 {
 	char copy[PATH_MAX];
+	gpg_error_t err = 0;
 	int fd;
 
 	if (snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy))
-		return;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);   /* best effort: the rename is already visible */
-		close(fd);
-	}
+		return gpg_error(GPG_ERR_ENAMETOOLONG);
+	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return gpg_error_from_syserror();
+	if (fsync(fd) != 0)
+		err = gpg_error_from_syserror();
+	close(fd);
+	return err;
 }
 
-gpg_error_t
-atomicfile_write(const char *path, const void *data, size_t len, mode_t mode)
+/* With DURABLE, a failed sync of the folder is an error; else it is best
+ * effort (the rename is already visible). */
+static gpg_error_t
+write_replace(const char *path, const void *data, size_t len, mode_t mode, int durable)
 {
 	char tmp[PATH_MAX];
 	int fd = -1;
@@ -72,14 +77,27 @@ atomicfile_write(const char *path, const void *data, size_t len, mode_t mode)
 		err = gpg_error_from_syserror();
 		goto out;
 	}
-	sync_parent(path);
 	tmp[0] = '\0';
+	if ((err = sync_parent(path)) != 0 && !durable)
+		err = 0;
 out:
 	if (fd >= 0)
 		close(fd);
 	if (tmp[0] != '\0')
 		unlink(tmp);
 	return err;
+}
+
+gpg_error_t
+atomicfile_write(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_replace(path, data, len, mode, 0);
+}
+
+gpg_error_t
+atomicfile_write_durable(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_replace(path, data, len, mode, 1);
 }
 
 gpg_error_t
@@ -101,7 +119,7 @@ atomicfile_create(const char *path, const void *data, size_t len, mode_t mode)
 	}
 	if (close(fd) != 0)
 		return gpg_error_from_syserror();
-	sync_parent(path);
+	(void)sync_parent(path);   /* best effort: the file is already visible */
 	return 0;
 }
 

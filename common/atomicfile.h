@@ -11,6 +11,12 @@
 /* Replace (or create) PATH with DATA/LEN, file mode MODE. */
 gpg_error_t atomicfile_write(const char *path, const void *data, size_t len, mode_t mode);
 
+/* atomicfile_write for state whose loss on a crash would be wrong (a
+ * serial-number high-water mark): the folder's fsync must succeed too,
+ * else the error (the new content is visible, but may not survive a
+ * crash). */
+gpg_error_t atomicfile_write_durable(const char *path, const void *data, size_t len, mode_t mode);
+
 /* Read the regular file PATH (no symlink) into a new NUL-terminated *DATA
  * (free()), *LEN bytes: readfile_bounded() (common/readfile.h).
  * GPG_ERR_TOO_LARGE past MAX bytes, GPG_ERR_INV_VALUE for a file that is not

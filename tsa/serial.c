@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "tsa.h"
 
 #define TSA_SERIAL_BLOCK  1024          /* numbers reserved per write */
@@ -26,8 +26,6 @@
 struct tsa_serial {
 	pthread_mutex_t lock;
 	char *path;
-	char *tmp;
-	char *dir;
 	uint64_t next;                  /* next number to hand out */
 	uint64_t mark;                  /* first number not reserved on disk */
 	int failed;
@@ -72,41 +70,21 @@ store_read(const char *path, uint64_t *mark, char *err, size_t errlen)
 	return 0;
 }
 
-/* Temp file, fsync, rename, fsync the folder (STYLE 21). */
+/* Temp file, fsync, rename, fsync the folder (STYLE 21): a mark that is
+ * not on disk could be handed out again after a crash. */
 static gpg_error_t
 store_write(struct tsa_serial *s, uint64_t mark)
 {
-	char buf[32];
-	int fd, n, dfd;
-	gpg_error_t r = 0;
+	char buf[TSA_SERIAL_MAX_FILE];
+	int n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", mark);
 
-	n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", mark);
-	fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return gpg_error_from_syserror();
-	if (write(fd, buf, (size_t)n) != n || fsync(fd) != 0)
-		r = gpg_error_from_syserror();
-	if (close(fd) != 0 && r == 0)
-		r = gpg_error_from_syserror();
-	if (r == 0 && rename(s->tmp, s->path) != 0)
-		r = gpg_error_from_syserror();
-	if (r != 0) {
-		unlink(s->tmp);
-		return r;
-	}
-	if ((dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		if (fsync(dfd) != 0)
-			r = gpg_error_from_syserror();
-		close(dfd);
-	}
-	return r;
+	return atomicfile_write_durable(s->path, buf, (size_t)n, 0600);
 }
 
 gpg_error_t
 tsa_serial_open(const char *path, struct tsa_serial **serp, char *err, size_t errlen)
 {
 	struct tsa_serial *s = NULL;
-	char *copy = NULL;
 	uint64_t mark;
 	gpg_error_t r;
 
@@ -121,8 +99,7 @@ tsa_serial_open(const char *path, struct tsa_serial **serp, char *err, size_t er
 		return gpg_error(GPG_ERR_ENOMEM);
 	}
 	pthread_mutex_init(&s->lock, NULL);
-	if ((s->path = strdup(path)) == NULL || asprintf(&s->tmp, "%s.tmp", path) < 0 ||
-	    (copy = strdup(path)) == NULL || (s->dir = strdup(dirname(copy))) == NULL) {
+	if ((s->path = strdup(path)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		r = gpg_error(GPG_ERR_ENOMEM);
 		goto out;
@@ -137,7 +114,6 @@ tsa_serial_open(const char *path, struct tsa_serial **serp, char *err, size_t er
 	s = NULL;
 	r = 0; /* success */
 out:
-	free(copy);
 	tsa_serial_close(s);
 	return r;
 }
@@ -179,7 +155,5 @@ tsa_serial_close(struct tsa_serial *s)
 		return;
 	pthread_mutex_destroy(&s->lock);
 	free(s->path);
-	free(s->tmp);
-	free(s->dir);
 	free(s);
 }
