@@ -5,17 +5,7 @@
 # stay distinct across a restart and a kill -9; one audit line per token.
 . "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "   skip: curl not installed"; exit 0; }
-W=$(mktemp -d /tmp/sgXXXXXX)
-PIDS=()
-cleanup() {
-	local rc=$? p
-	set +e
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	if ((rc != 0)); then for l in "$W"/*.log; do echo "---- $l"; tail -n 20 "$l"; done; fi
-	[[ -n ${KEEP_WORLD:-} ]] || rm -rf "$W"
-	return $rc
-}
-trap cleanup EXIT
+scratch_new
 TSA=$SIGNET_BIN/signet-tsa
 CLIENT=$TOOLS/tsa-client.py
 POLICY=1.3.6.1.4.1.99999.1.1
@@ -37,7 +27,6 @@ mkcert rsa -newkey rsa:3072
 mkcert ec -newkey ec -pkeyopt ec_paramgen_curve:P-256
 note "PKI made (CA P-256; TSA RSA-3072 and P-256)"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # conf NAME PORT [extra lines]
 conf() {

@@ -10,17 +10,7 @@
 command -v curl >/dev/null || { echo "   skip: curl not installed"; exit 0; }
 MODULE=/usr/lib/softhsm/libsofthsm2.so
 [[ -f $MODULE ]] || { echo "   skip: no SoftHSM2"; exit 0; }
-W=$(mktemp -d /tmp/sgXXXXXX)
-PIDS=()
-cleanup() {
-	local rc=$? p
-	set +e
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	if ((rc != 0)); then for l in "$W"/*.log "$W"/*.err; do [[ -f $l ]] && { echo "---- $l"; tail -n 20 "$l"; }; done; fi
-	[[ -n ${KEEP_WORLD:-} ]] || rm -rf "$W"
-	return $rc
-}
-trap cleanup EXIT
+scratch_new
 TSA=$SIGNET_BIN/signet-tsa
 POLICY=1.3.6.1.4.1.99999.1.1
 cd "$W"
@@ -58,7 +48,6 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout othe
 openssl x509 -req -in other.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile ext.cnf -out other.pem 2>/dev/null
 note "TSA certificates issued for the token keys"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # conf NAME PORT KEYLABEL CERT PINFILE [extra lines]
 conf() {

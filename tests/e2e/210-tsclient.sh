@@ -11,17 +11,7 @@ ROOT=$(cd "$E2E_DIR/../.." && pwd)
 for tool in cc pkg-config make openssl; do
 	command -v "$tool" >/dev/null || { echo "   skip: $tool not installed"; exit 0; }
 done
-W=$(mktemp -d /tmp/sgXXXXXX)
-PIDS=()
-cleanup() {
-	local rc=$? p
-	set +e
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	if ((rc != 0)); then for l in "$W"/*.log "$W"/*.err; do [[ -f $l ]] && { echo "---- $l"; tail -n 20 "$l"; }; done; fi
-	[[ -n ${KEEP_WORLD:-} ]] || rm -rf "$W"
-	return $rc
-}
-trap cleanup EXIT
+scratch_new
 TSA=$SIGNET_BIN/signet-tsa
 POLICY=1.3.6.1.4.1.99999.1.1
 
@@ -66,7 +56,6 @@ mkcert() { # NAME KEYGEN-ARGS...
 mkcert rsa -newkey rsa:3072
 mkcert ec -newkey ec -pkeyopt ec_paramgen_curve:P-256
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 conf() { # NAME PORT KEY [extra lines]
 	local n=$1 port=$2 key=$3; shift 3

@@ -62,7 +62,7 @@ selfsigned csca "Signet Test Code-Signing CA"
 issue cs "Signet Test Code Signer" csca 5157C5 2048 \
 	"$(printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning')"
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 URL=http://127.0.0.1:$PORT/
 cat >tsa.conf <<CONF
 [tsa]

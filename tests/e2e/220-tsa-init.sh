@@ -17,17 +17,7 @@ command -v curl >/dev/null || { echo "   skip: curl not installed"; exit 0; }
 command -v pkcs11-tool >/dev/null || { echo "   skip: pkcs11-tool not installed"; exit 0; }
 MODULE=/usr/lib/softhsm/libsofthsm2.so
 [[ -f $MODULE ]] || { echo "   skip: no SoftHSM2"; exit 0; }
-W=$(mktemp -d /tmp/sgXXXXXX)
-PIDS=()
-cleanup() {
-	local rc=$? p
-	set +e
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	if ((rc != 0)); then for l in "$W"/*.log "$W"/*.err "$W"/*.out; do [[ -f $l ]] && { echo "---- $l"; tail -n 20 "$l"; }; done; fi
-	[[ -n ${KEEP_WORLD:-} ]] || rm -rf "$W"
-	return $rc
-}
-trap cleanup EXIT
+scratch_new
 TSA=$SIGNET_BIN/signet-tsa
 POLICY=1.3.6.1.4.1.99999.1.1
 PIN=48213970
@@ -43,7 +33,6 @@ chmod 600 user-pin
 softhsm2-util --init-token --free --label tsa --pin "$PIN" --so-pin 123456 >/dev/null
 p11() { pkcs11-tool --module "$MODULE" --token-label tsa --login --pin "$PIN" "$@" 2>/dev/null; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # conf NAME OBJECT [extra lines]: key on the token, cert NAME.pem, ca NAME-ca.pem.
 conf() {

@@ -38,7 +38,6 @@ cleanup() {
 trap cleanup EXIT
 cd "$W"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port_open() { python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(2); sys.exit(s.connect_ex(("127.0.0.1",int(sys.argv[1]))))' "$1"; }
 # What signet-tsa's clock check would say now: synchronised (exit 0) or not.
 clock_synced() {

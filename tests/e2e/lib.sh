@@ -12,6 +12,10 @@
 # audit_check [args]                  tests/tools/audit-check.py on the trail
 # expect RC CMD...                    run CMD, require exit status RC; output in $W/out, $W/err
 # alive PID                           running and not a zombie
+# scratch_new                         $W, a short temporary folder, and PIDS=(): on exit
+#                      the pids in PIDS are killed, on failure the tails of
+#                      $W's *.log, *.err and *.out printed, and $W removed
+# free_port                           a free TCP port on 127.0.0.1
 set -euo pipefail
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOOLS=$E2E_DIR/../tools
@@ -36,6 +40,25 @@ alive() { # PID
 	local st
 	st=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
 	[[ -n $st && $st != Z && $st != X ]]
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+scratch_cleanup() {
+	local rc=$? p l
+	set +e
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	if ((rc != 0)); then
+		for l in "$W"/*.log "$W"/*.err "$W"/*.out; do [[ -f $l ]] && { echo "---- $l"; tail -n 20 "$l"; }; done
+	fi
+	[[ -n ${KEEP_WORLD:-} ]] || rm -rf "$W"
+	return $rc
+}
+
+scratch_new() {
+	W=$(mktemp -d /tmp/sgXXXXXX)
+	PIDS=()
+	trap scratch_cleanup EXIT
 }
 
 _HOMES=()
