@@ -75,6 +75,22 @@ teardown(void **state)
 	return 0;
 }
 
+/* RESP as DER in *OUT (malloc), *OUTLEN bytes; RESP is freed. */
+static void
+resp_der(TS_RESP *resp, uint8_t **out, size_t *outlen)
+{
+	unsigned char *der = NULL;
+	int n = i2d_TS_RESP(resp, &der);
+
+	assert_true(n > 0);
+	*out = malloc((size_t)n);
+	assert_non_null(*out);
+	memcpy(*out, der, (size_t)n);
+	*outlen = (size_t)n;
+	OPENSSL_free(der);
+	TS_RESP_free(resp);
+}
+
 /* The DER TimeStampResp TS_RESP_CTX makes for QUERY, signed by KEY/CERT;
  * MD is the one imprint algorithm it accepts. */
 static void
@@ -85,8 +101,6 @@ make_reply(EVP_PKEY *key, X509 *cert, const EVP_MD *md, const uint8_t *query, si
 	ASN1_OBJECT *pol = OBJ_txt2obj(POLICY, 1);
 	BIO *in = BIO_new_mem_buf(query, (int)query_len);
 	TS_RESP *resp;
-	unsigned char *der = NULL;
-	int n;
 
 	assert_non_null(ctx);
 	assert_non_null(pol);
@@ -98,14 +112,7 @@ make_reply(EVP_PKEY *key, X509 *cert, const EVP_MD *md, const uint8_t *query, si
 	assert_int_equal(TS_RESP_CTX_set_ess_cert_id_digest(ctx, EVP_sha256()), 1);
 	resp = TS_RESP_create_response(ctx, in);
 	assert_non_null(resp);
-	n = i2d_TS_RESP(resp, &der);
-	assert_true(n > 0);
-	*out = malloc((size_t)n);
-	assert_non_null(*out);
-	memcpy(*out, der, (size_t)n);
-	*outlen = (size_t)n;
-	OPENSSL_free(der);
-	TS_RESP_free(resp);
+	resp_der(resp, out, outlen);
 	BIO_free(in);
 	ASN1_OBJECT_free(pol);
 	TS_RESP_CTX_free(ctx);
@@ -361,8 +368,6 @@ status_reply(struct fixture *fx, const struct status_spec *sp, const uint8_t *qu
 	ASN1_OBJECT *pol = OBJ_txt2obj(POLICY, 1);
 	BIO *in = BIO_new_mem_buf(query, (int)query_len);
 	TS_RESP *resp;
-	unsigned char *der = NULL;
-	int n;
 
 	assert_non_null(ctx);
 	assert_int_equal(TS_RESP_CTX_set_signer_cert(ctx, fx->cert), 1);
@@ -373,14 +378,7 @@ status_reply(struct fixture *fx, const struct status_spec *sp, const uint8_t *qu
 	resp = TS_RESP_create_response(ctx, in);
 	assert_non_null(resp);
 	assert_null(TS_RESP_get_token(resp));
-	n = i2d_TS_RESP(resp, &der);
-	assert_true(n > 0);
-	*out = malloc((size_t)n);
-	assert_non_null(*out);
-	memcpy(*out, der, (size_t)n);
-	*outlen = (size_t)n;
-	OPENSSL_free(der);
-	TS_RESP_free(resp);
+	resp_der(resp, out, outlen);
 	BIO_free(in);
 	ASN1_OBJECT_free(pol);
 	TS_RESP_CTX_free(ctx);
