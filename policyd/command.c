@@ -3,8 +3,9 @@
  * Each handler parses its line with cmdline_parse(), asks policy.c, calls
  * hsm.c through the project table and answers; reasons go out through
  * assuan_set_error() with text kept in the connection (libassuan keeps only
- * the pointer).  Handlers hold the configuration read lock for the whole
- * request, so RELOAD never pulls a project away under a signature.
+ * the pointer).  Handlers use the configuration snapshot the worker took
+ * for the request (c->snap), so RELOAD never pulls a project away under a
+ * signature, and no lock is held while a client is written to.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -77,18 +78,6 @@ get_args(assuan_context_t ctx, char *line, char **args, size_t want, const char 
 	return 0;
 }
 
-static void
-rdlock(struct policyd *pd)
-{
-	pthread_rwlock_rdlock(&pd->lock);
-}
-
-static void
-unlock(struct policyd *pd)
-{
-	pthread_rwlock_unlock(&pd->lock);
-}
-
 /* Record EV for connection C; fills in the requester.  *SEQ (may be NULL)
  * gets the record's sequence number. */
 static gpg_error_t
@@ -110,7 +99,7 @@ require_admin(assuan_context_t ctx, const char *what)
 {
 	struct conn *c = assuan_get_pointer(ctx);
 
-	if (policy_is_admin(c->pd->cfg, c->uid, c->gid, c->pd->self_uid))
+	if (policy_is_admin(c->snap->cfg, c->uid, c->gid, c->pd->self_uid))
 		return 0;
 	return fail(ctx, SIGNET_ERR_NOT_ADMIN, "%s is an admin command and user %s is not an admin "
 	            "(add it to [policyd] admins)", what, c->user);
@@ -128,7 +117,7 @@ lookup_project(assuan_context_t ctx, const char *name, gpg_error_t *r)
 		*r = fail(ctx, GPG_ERR_ASS_PARAMETER, "\"%s\" is not a project name ([A-Za-z0-9._-], 1-64)", vis);
 		return NULL;
 	}
-	if ((p = project_table_find(c->pd->projects, name)) == NULL) {
+	if ((p = project_table_find(c->snap->projects, name)) == NULL) {
 		*r = fail(ctx, SIGNET_ERR_NO_KEY, "no project %s (signet keylist shows yours)", name);
 		return NULL;
 	}
@@ -151,20 +140,17 @@ cmd_getinfo(assuan_context_t ctx, char *line)
 
 	if ((r = get_args(ctx, line, args, 1, "usage: GETINFO version|pid|serialno|instance")) != 0)
 		return r;
-	rdlock(c->pd);
 	if (strcmp(args[0], "version") == 0) {
 		snprintf(buf, sizeof(buf), "%s", SIGNET_VERSION);
 	} else if (strcmp(args[0], "pid") == 0) {
 		snprintf(buf, sizeof(buf), "%lu", (unsigned long)getpid());
 	} else if (strcmp(args[0], "serialno") == 0) {
-		r = serial_format(c->pd->cfg->instance, buf, sizeof(buf));
+		r = serial_format(c->snap->cfg->instance, buf, sizeof(buf));
 	} else if (strcmp(args[0], "instance") == 0) {
-		r = hex_encode(c->pd->cfg->instance, SERIAL_INSTANCE_LEN, buf, sizeof(buf));
+		r = hex_encode(c->snap->cfg->instance, SERIAL_INSTANCE_LEN, buf, sizeof(buf));
 	} else {
-		unlock(c->pd);
 		return fail(ctx, GPG_ERR_ASS_PARAMETER, "unknown GETINFO item; use version, pid, serialno or instance");
 	}
-	unlock(c->pd);
 	if (r != 0)
 		return fail(ctx, gpg_err_code(r), "cannot format %s", args[0]);
 	return assuan_send_data(ctx, buf, strlen(buf));
@@ -187,16 +173,14 @@ cmd_keylist(assuan_context_t ctx, char *line)
 
 	if ((r = get_args(ctx, line, args, 0, "KEYLIST takes no arguments")) != 0)
 		return r;
-	rdlock(c->pd);
-	for (i = 0; i < c->pd->projects->n && r == 0; i++) {
-		p = &c->pd->projects->v[i];
+	for (i = 0; i < c->snap->projects->n && r == 0; i++) {
+		p = &c->snap->projects->v[i];
 		if (!policy_may_sign(p->conf, c->uid, c->gid))
 			continue;
 		snprintf(buf, sizeof(buf), "%s %s %s %lld %s", p->conf->name, p->pub.grip,
 		         key_algo_name(p->conf->algo), (long long)p->conf->created, p->pub.fpr);
 		r = assuan_write_status(ctx, "KEY", buf);
 	}
-	unlock(c->pd);
 	return r;
 }
 
@@ -207,17 +191,14 @@ static const char hlp_readkey[] =
 static gpg_error_t
 cmd_readkey(assuan_context_t ctx, char *line)
 {
-	struct conn *c = assuan_get_pointer(ctx);
 	const struct project *p;
 	char *args[2];
 	gpg_error_t r;
 
 	if ((r = get_args(ctx, line, args, 1, "usage: READKEY <project>")) != 0)
 		return r;
-	rdlock(c->pd);
 	if ((p = lookup_project(ctx, args[0], &r)) != NULL)
 		r = assuan_send_data(ctx, p->pub.sexp, p->pub.sexp_len);
-	unlock(c->pd);
 	return r;
 }
 
@@ -252,7 +233,6 @@ static const char hlp_cert[] =
 static gpg_error_t
 cmd_cert(assuan_context_t ctx, char *line)
 {
-	struct conn *c = assuan_get_pointer(ctx);
 	const struct project *p;
 	char *args[2];
 	size_t len = 0;
@@ -261,7 +241,6 @@ cmd_cert(assuan_context_t ctx, char *line)
 
 	if ((r = get_args(ctx, line, args, 1, "usage: CERT <project>")) != 0)
 		return r;
-	rdlock(c->pd);
 	if ((p = lookup_project(ctx, args[0], &r)) == NULL)
 		goto out;
 	if ((r = read_cert(p->conf->cert, &data, &len)) != 0) {
@@ -275,7 +254,6 @@ cmd_cert(assuan_context_t ctx, char *line)
 	}
 	r = assuan_send_data(ctx, data, len);
 out:
-	unlock(c->pd);
 	free(data);
 	return r;
 }
@@ -321,7 +299,7 @@ sign_check(const struct conn *c, char *line, struct sign_req *req)
 	req->ev.project = args[0];
 	req->algo = hashalgo_by_name(opts[0].value);
 	req->ev.hash = req->algo ? req->algo->name : req->vis;
-	if ((req->p = project_table_find(c->pd->projects, args[0])) == NULL) {
+	if ((req->p = project_table_find(c->snap->projects, args[0])) == NULL) {
 		snprintf(req->why, sizeof(req->why), "no project %s (signet keylist shows yours)", args[0]);
 		return SIGNET_ERR_NO_KEY;
 	}
@@ -393,7 +371,6 @@ cmd_sign(assuan_context_t ctx, char *line)
 	gpg_error_t r, ar;
 
 	memset(&req, 0, sizeof(req));
-	rdlock(c->pd);
 	if ((code = sign_check(c, line, &req)) == 0)
 		code = sign_digest(c, &req, sig, sizeof(sig), &siglen);
 
@@ -402,7 +379,6 @@ cmd_sign(assuan_context_t ctx, char *line)
 	req.ev.result = code == 0 ? "granted" : code == SIGNET_ERR_HSM ? "error" : "denied";
 	req.ev.reason = req.why;
 	ar = audit_request(c, &req.ev, &seq);
-	unlock(c->pd);
 	if (code != 0) {
 		log_info("deny uid %u (%s) project %s: %s", (unsigned)c->uid, c->user,
 		         req.ev.project ? req.ev.project : "-", req.why);
@@ -442,7 +418,6 @@ cmd_keygen(assuan_context_t ctx, char *line)
 	    !opts[0].present || opts[0].value == NULL)
 		return fail_parse(ctx, r ? r : gpg_error(GPG_ERR_ASS_PARAMETER),
 		                  "KEYGEN --algo=<rsa2048|rsa3072|rsa4096> <label>");
-	rdlock(c->pd);
 	if ((r = require_admin(ctx, "KEYGEN")) != 0)
 		goto out;
 	if ((algo = key_algo_parse(opts[0].value)) == KEY_ALGO_NONE) {
@@ -458,7 +433,7 @@ cmd_keygen(assuan_context_t ctx, char *line)
 		         "-* are kept for signet-tsa's keys on the token; pick another label");
 		goto out;
 	}
-	if ((r = p11uri_format(c->pd->cfg->token, args[0], uri, sizeof(uri))) != 0) {
+	if ((r = p11uri_format(c->snap->cfg->token, args[0], uri, sizeof(uri))) != 0) {
 		r = fail(ctx, gpg_err_code(r), "cannot format the key URI");
 		goto out;
 	}
@@ -486,7 +461,6 @@ cmd_keygen(assuan_context_t ctx, char *line)
 	log_info("keygen %s by %s: %s", key_algo_name(algo), c->user, uri);
 	r = assuan_write_status(ctx, "KEYURI", uri);
 out:
-	unlock(c->pd);
 	return r;
 }
 
@@ -505,9 +479,7 @@ cmd_reload(assuan_context_t ctx, char *line)
 
 	if ((r = get_args(ctx, line, args, 0, "RELOAD takes no arguments")) != 0)
 		return r;
-	rdlock(c->pd);
 	r = require_admin(ctx, "RELOAD");
-	unlock(c->pd);
 	if (r != 0)
 		return r;
 	if ((r = policyd_reload(c->pd, err, sizeof(err))) != 0) {
@@ -621,7 +593,6 @@ cmd_mkcert(assuan_context_t ctx, char *line)
 
 	if ((r = get_args(ctx, line, args, 1, "usage: MKCERT <project>")) != 0)
 		return r;
-	rdlock(c->pd);
 	if ((r = require_admin(ctx, "MKCERT")) != 0)
 		goto out;
 	if ((p = lookup_project(ctx, args[0], &r)) == NULL)
@@ -668,7 +639,6 @@ cmd_mkcert(assuan_context_t ctx, char *line)
 	         p->conf->cert, c->user);
 	r = assuan_send_data(ctx, cert, len);
 out:
-	unlock(c->pd);
 	free(cert);
 	if (ms != NULL) {
 		explicit_bzero(ms, sizeof(*ms));

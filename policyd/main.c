@@ -93,33 +93,40 @@ gpg_error_t
 policyd_reload(struct policyd *pd, char *err, size_t errlen)
 {
 	gpg_error_t r;
-	struct signet_config *cfg = NULL, *old_cfg;
-	struct project_table *table = NULL, *old_table;
+	struct signet_config *cfg = NULL;
+	struct project_table *table = NULL;
+	struct snapshot *cur = NULL, *next = NULL;
 
+	/* One reload at a time, so that each starts from the one before. */
+	pthread_mutex_lock(&pd->reload_lock);
+	cur = snapshot_get(&pd->snap);
 	if ((r = config_load(pd->config_path, &cfg, err, errlen)) != 0)
-		return r;
+		goto out;
 	/* [hsm] token stays what the HSM session was opened with. */
-	if (strcmp(cfg->token, pd->cfg->token) != 0) {
+	if (strcmp(cfg->token, cur->cfg->token) != 0) {
 		snprintf(err, errlen, "%s: [hsm] token changed from %s to %s; restart signet-policyd for that",
-		         pd->config_path, pd->cfg->token, cfg->token);
-		config_free(cfg);
-		return gpg_error(GPG_ERR_INV_VALUE);
+		         pd->config_path, cur->cfg->token, cfg->token);
+		r = gpg_error(GPG_ERR_INV_VALUE);
+		goto out;
 	}
-	if ((r = project_table_load(cfg, pd->hsm, &table, err, errlen)) != 0) {
-		config_free(cfg);
-		return r;
+	if ((r = project_table_load(cfg, pd->hsm, &table, err, errlen)) != 0)
+		goto out;
+	if ((r = snapshot_new(cfg, table, &next)) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
 	}
-	warn_restart_only(pd->cfg, cfg);
-	/* Writer-preferring lock: waits for in-flight requests, holds off new. */
-	pthread_rwlock_wrlock(&pd->lock);
-	old_cfg = pd->cfg;
-	old_table = pd->projects;
-	pd->cfg = cfg;
-	pd->projects = table;
-	pthread_rwlock_unlock(&pd->lock);
-	project_table_free(old_table);
-	config_free(old_cfg);
-	return 0;
+	cfg = NULL;
+	table = NULL;
+	warn_restart_only(cur->cfg, next->cfg);
+	/* Requests under way keep the snapshot they hold; new ones get NEXT. */
+	snapshot_publish(&pd->snap, next);
+	r = 0; /* success */
+out:
+	snapshot_put(cur);
+	pthread_mutex_unlock(&pd->reload_lock);
+	project_table_free(table);
+	config_free(cfg);
+	return r;
 }
 
 static int
@@ -211,35 +218,38 @@ parse_options(int argc, char **argv, struct policyd *pd, struct options *o)
  * practice 15: log, hardening, lock, audit trail, HSM login, project keys,
  * socket, pid file.  Dies on any failure. */
 static void
-start_up(struct policyd *pd)
+start_up(struct policyd *pd, struct signet_config *cfg)
 {
-	pthread_rwlockattr_t rwa;
-	sigset_t set; /* server.c's accept loop waits for these itself */
+	struct project_table *projects = NULL;
+	struct snapshot *first = NULL;
+	sigset_t set; /* loop.c's event loop waits for these itself */
 	char err[MAIN_MAX_ERR];
 	gpg_error_t r;
 
-	if ((r = log_init(PROG, pd->cfg->log, LOG_LEVEL_INFO)) != 0)
+	if ((r = log_init(PROG, cfg->log, LOG_LEVEL_INFO)) != 0)
 		die("log", gpg_strerror(r), "check [policyd] log");
 	platform_harden();
 	daemonize_block_signals(&set);
-	pthread_rwlockattr_init(&rwa);
-	pthread_rwlockattr_setkind_np(&rwa, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	if (pthread_rwlock_init(&pd->lock, &rwa) != 0)
-		die("start-up", "cannot create the configuration lock", NULL);
-	pthread_rwlockattr_destroy(&rwa);
+	if (pthread_mutex_init(&pd->reload_lock, NULL) != 0)
+		die("start-up", "cannot create the reload lock", NULL);
 
-	if ((r = audit_open(pd->cfg->audit, &pd->audit)) != 0) {
-		snprintf(err, sizeof(err), "%s: %s", pd->cfg->audit, gpg_strerror(r));
+	if ((r = audit_open(cfg->audit, &pd->audit)) != 0) {
+		snprintf(err, sizeof(err), "%s: %s", cfg->audit, gpg_strerror(r));
 		die("audit trail", err, "check [policyd] audit (a damaged last line must be repaired by hand)");
 	}
 	if ((r = denials_new(&pd->denials)) != 0)
 		die("start-up", gpg_strerror(r), NULL);
-	if ((r = hsm_open(pd->cfg->module, pd->cfg->token, pd->cfg->pin_file, &pd->hsm, err, sizeof(err))) != 0)
+	if ((r = hsm_open(cfg->module, cfg->token, cfg->pin_file, &pd->hsm, err, sizeof(err))) != 0)
 		die("HSM", err, "check [hsm] in the configuration");
-	if ((r = project_table_load(pd->cfg, pd->hsm, &pd->projects, err, sizeof(err))) != 0)
+	if ((r = project_table_load(cfg, pd->hsm, &projects, err, sizeof(err))) != 0)
 		die("project keys", err, "create the key (KEYGEN) or fix the key URI");
-	if ((r = server_listen(pd, err, sizeof(err))) != 0)
+	if ((r = server_listen(pd, cfg, err, sizeof(err))) != 0)
 		die("socket", err, "check [policyd] socket");
+	if ((r = snapshot_new(cfg, projects, &first)) != 0 ||
+	    (r = snapshot_slot_init(&pd->snap, first)) != 0) {
+		server_close(pd);
+		die("start-up", gpg_strerror(r), NULL);
+	}
 	if (pd->pidfile != NULL && (r = daemonize_write_pidfile(pd->pidfile)) != 0) {
 		server_close(pd);
 		die("pidfile", gpg_strerror(r), "check --pidfile");
@@ -251,6 +261,7 @@ main(int argc, char **argv)
 {
 	struct policyd *pd = &policyd;
 	struct options o = { NULL, 0, MODE_RUN };
+	struct signet_config *cfg = NULL;
 	char err[MAIN_MAX_ERR];
 	gpg_error_t r;
 	int ready_fd = -1, status;
@@ -265,7 +276,7 @@ main(int argc, char **argv)
 	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
 	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
 
-	if ((r = config_load(o.config, &pd->cfg, err, sizeof(err))) != 0) {
+	if ((r = config_load(o.config, &cfg, err, sizeof(err))) != 0) {
 		if (o.mode == MODE_CHECK_CONFIG) {
 			printf("%s\n", err);
 			return 1;
@@ -277,15 +288,15 @@ main(int argc, char **argv)
 		return 0;
 	}
 	/* Before the module is loaded: SoftHSM2 reads it in C_Initialize. */
-	if (pd->cfg->softhsm2_conf != NULL && setenv("SOFTHSM2_CONF", pd->cfg->softhsm2_conf, 1) != 0)
+	if (cfg->softhsm2_conf != NULL && setenv("SOFTHSM2_CONF", cfg->softhsm2_conf, 1) != 0)
 		die("SOFTHSM2_CONF", strerror(errno), NULL);
 	if (o.mode == MODE_INIT_TOKEN)
-		return run_init_token(pd->cfg);
+		return run_init_token(cfg);
 
 	if (o.daemonize)
 		ready_fd = daemonize_start(PROG);
-	start_up(pd);
-	log_info("ready: %zu project(s), socket %s", pd->projects->n, pd->socket_path);
+	start_up(pd, cfg);
+	log_info("ready: %zu project(s), socket %s", pd->snap.cur->projects->n, pd->socket_path);
 	if (o.daemonize)
 		daemonize_ready(ready_fd);
 
@@ -295,7 +306,7 @@ main(int argc, char **argv)
 	if (pd->pidfile != NULL)
 		unlink(pd->pidfile);
 	log_info("stopped");
-	/* Connection threads may still be in a request: leave without tearing
+	/* Workers may still be in a request: leave without tearing
 	 * down what they use (no atexit/destructors of the module either);
 	 * every answer given was already durable. */
 	fflush(NULL);

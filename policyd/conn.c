@@ -1,0 +1,323 @@
+/* conn.c — see conn.h. */
+#include "conn.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "platform.h"
+
+/* Milliseconds from now to DL (0 if past). */
+static int
+ms_until(const struct timespec *dl)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(dl->tv_sec - now.tv_sec) * 1000 + (dl->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms > 60000 ? 60000 : (int)ms;
+}
+
+/* Write all of BUF to C's socket before the answer's deadline, which starts
+ * at the first write that has to wait.  -1 (errno ETIMEDOUT, EPIPE, …) on
+ * failure; the caller holds the writer lock. */
+static ssize_t
+write_all(struct conn *c, const char *buf, size_t size)
+{
+	struct pollfd p;
+	size_t off = 0;
+	ssize_t n;
+	int ms;
+
+	while (off < size) {
+		n = send(c->fd, buf + off, size - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+			return -1;
+		if (c->wnowait) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (c->wdeadline.tv_sec == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &c->wdeadline);
+			c->wdeadline.tv_sec += POLICYD_WRITE_TIMEOUT_SEC;
+		}
+		if ((ms = ms_until(&c->wdeadline)) == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		p.fd = c->fd;
+		p.events = POLLOUT;
+		p.revents = 0;
+		if (poll(&p, 1, ms) < 0 && errno != EINTR)
+			return -1;
+	}
+	return (ssize_t)size;
+}
+
+/* libassuan's write: the writer lock is held for one piece (libassuan
+ * writes a line as prefix, text and newline), so the heartbeat, which only
+ * writes at a line start, never lands inside a line. */
+static ssize_t
+hook_write(assuan_context_t ctx, assuan_fd_t fd, const void *buf, size_t size)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+	ssize_t n;
+
+	(void)fd;
+	if (size == 0)
+		return 0;
+	pthread_mutex_lock(&c->wlock);
+	n = write_all(c, buf, size);
+	if (n > 0)
+		c->at_line_start = ((const char *)buf)[size - 1] == '\n';
+	else
+		c->at_line_start = 0;   /* the stream is broken: no heartbeat into it */
+	pthread_mutex_unlock(&c->wlock);
+	if (n < 0 && errno == ETIMEDOUT)
+		log_info("uid %u (%s): the client did not read its answer for %d s: dropped",
+		         (unsigned)c->uid, c->user, POLICYD_WRITE_TIMEOUT_SEC);
+	return n;
+}
+
+/* libassuan's read: the rest of the one line being served, never the
+ * socket, and never past its newline (so libassuan keeps nothing back). */
+static ssize_t
+hook_read(assuan_context_t ctx, assuan_fd_t fd, void *buf, size_t size)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+	size_t n = c->linelen - c->served;
+
+	(void)fd;
+	if (n == 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (n > size)
+		n = size;
+	memcpy(buf, c->in.buf + c->served, n);
+	c->served += n;
+	return (ssize_t)n;
+}
+
+/* The socket is ours (conn_free closes it), not libassuan's. */
+static int
+hook_close(assuan_context_t ctx, assuan_fd_t fd)
+{
+	(void)ctx;
+	(void)fd;
+	return 0;
+}
+
+static struct assuan_system_hooks conn_hooks = {
+	ASSUAN_SYSTEM_HOOKS_VERSION, __assuan_usleep, __assuan_pipe, hook_close, hook_read,
+	hook_write, __assuan_recvmsg, __assuan_sendmsg, __assuan_spawn, __assuan_waitpid,
+	__assuan_socketpair, __assuan_socket, __assuan_connect,
+};
+
+/* process_next() answers libassuan's own commands itself but leaves the OK
+ * or ERR of registered ones to its caller: these two tell conn_work()
+ * whether a registered command is still unanswered. */
+static gpg_error_t
+pre_cmd(assuan_context_t ctx, const char *cmd)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+
+	(void)cmd;
+	c->in_cmd = 1;
+	return 0;
+}
+
+static void
+post_cmd(assuan_context_t ctx, gpg_error_t err)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+
+	(void)err;
+	c->in_cmd = 0;
+}
+
+gpg_error_t
+conn_new(struct policyd *pd, int fd, uid_t uid, gid_t gid, pid_t pid, struct conn **out)
+{
+	struct conn *c = NULL;
+	char hello[64];
+	gpg_error_t r;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return gpg_error(GPG_ERR_ENOMEM);
+	c->pd = pd;
+	c->fd = -1;
+	c->uid = uid;
+	c->gid = gid;
+	c->pid = pid;
+	c->at_line_start = 1;
+	linebuf_init(&c->in);
+	platform_user_name(uid, c->user, sizeof(c->user));
+	if (pthread_mutex_init(&c->wlock, NULL) != 0) {
+		free(c);
+		return gpg_error(GPG_ERR_ENOMEM);
+	}
+	if ((r = assuan_new(&c->ctx)) != 0)
+		goto fail;
+	assuan_ctx_set_system_hooks(c->ctx, &conn_hooks);
+	assuan_set_pointer(c->ctx, c);
+	if ((r = assuan_init_socket_server(c->ctx, fd, ASSUAN_SOCKET_SERVER_ACCEPTED)) != 0 ||
+	    (r = command_register(c->ctx)) != 0 ||
+	    (r = assuan_register_pre_cmd_notify(c->ctx, pre_cmd)) != 0 ||
+	    (r = assuan_register_post_cmd_notify(c->ctx, post_cmd)) != 0)
+		goto fail;
+	snprintf(hello, sizeof(hello), "signet-policyd %s ready", SIGNET_VERSION);
+	assuan_set_hello_line(c->ctx, hello);
+	c->fd = fd;
+	*out = c;
+	return 0;
+fail:
+	assuan_release(c->ctx);
+	pthread_mutex_destroy(&c->wlock);
+	free(c);
+	return r;
+}
+
+void
+conn_free(struct conn *c)
+{
+	if (c == NULL)
+		return;
+	assuan_release(c->ctx);
+	if (c->fd >= 0)
+		close(c->fd);
+	pthread_mutex_destroy(&c->wlock);
+	explicit_bzero(c, sizeof(*c));
+	free(c);
+}
+
+int
+conn_greet(struct conn *c)
+{
+	gpg_error_t r;
+
+	c->wnowait = 1;
+	r = assuan_accept(c->ctx);
+	c->wnowait = 0;
+	return r == 0 ? 0 : -1;
+}
+
+enum conn_state
+conn_pending(struct conn *c, time_t now)
+{
+	switch (linebuf_next(&c->in, &c->linelen)) {
+	case LINEBUF_LINE:
+		c->partial_since = 0;
+		return CONN_READY;
+	case LINEBUF_TOO_LONG:
+		log_info("uid %u (%s): line too long", (unsigned)c->uid, c->user);
+		c->too_long = 1;
+		return CONN_READY;
+	case LINEBUF_OVERFLOW:
+		log_info("uid %u (%s): line longer than %d bytes: hung up", (unsigned)c->uid, c->user,
+		         LINEBUF_MAX_SKIP);
+		return CONN_CLOSE;
+	case LINEBUF_MORE:
+		break;
+	}
+	if (!linebuf_partial(&c->in))
+		c->partial_since = 0;
+	else if (c->partial_since == 0)
+		c->partial_since = now;
+	return CONN_WAIT;
+}
+
+enum conn_state
+conn_read(struct conn *c, time_t now)
+{
+	size_t room;
+	ssize_t n;
+	char *p;
+
+	p = linebuf_space(&c->in, &room);
+	if (room > 0) {
+		n = recv(c->fd, p, room, MSG_DONTWAIT);
+		if (n == 0)
+			return CONN_CLOSE;
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			return CONN_CLOSE;
+		if (n > 0)
+			linebuf_added(&c->in, (size_t)n);
+	}
+	return conn_pending(c, now);
+}
+
+void
+conn_work(struct conn *c)
+{
+	char errline[128];
+	gpg_error_t rc;
+	int done = 0;
+
+	c->wdeadline.tv_sec = 0;
+	c->wdeadline.tv_nsec = 0;
+	if (c->too_long) {
+		c->too_long = 0;
+		snprintf(errline, sizeof(errline), "ERR %u Line too long - lines are at most 1000 bytes",
+		         (unsigned)gpg_error(GPG_ERR_ASS_LINE_TOO_LONG));
+		if (assuan_write_line(c->ctx, errline) != 0)
+			c->dead = 1;
+		return;
+	}
+	c->served = 0;
+	c->in_cmd = 0;
+	c->snap = snapshot_get(&c->pd->snap);
+	rc = assuan_process_next(c->ctx, &done);
+	if (c->in_cmd)
+		rc = assuan_process_done(c->ctx, rc);
+	snapshot_put(c->snap);
+	c->snap = NULL;
+	linebuf_consume(&c->in, c->linelen);
+	c->linelen = 0;
+	if (rc != 0 || done) {
+		if (rc != 0 && gpg_err_code(rc) != GPG_ERR_EOF && gpg_err_code(rc) != GPG_ERR_EPIPE)
+			log_info("uid %u (%s): connection ended: %s", (unsigned)c->uid, c->user,
+			         gpg_strerror(rc));
+		c->dead = 1;
+	}
+}
+
+void
+conn_heartbeat(struct conn *c, long seconds)
+{
+	char line[64];
+	ssize_t n;
+	int len;
+
+	if (pthread_mutex_trylock(&c->wlock) != 0)
+		return;   /* the worker is writing: the client hears from us anyway */
+	if (c->at_line_start) {
+		len = snprintf(line, sizeof(line), "S PROGRESS %ld\n", seconds);
+		n = send(c->fd, line, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0 && n < len) {
+			/* Half a line in the stream: nothing can follow it. */
+			c->at_line_start = 0;
+			shutdown(c->fd, SHUT_RDWR);
+		}
+	}
+	pthread_mutex_unlock(&c->wlock);
+}
+
+void
+conn_send_refusal(int fd, const char *line)
+{
+	(void)send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+}

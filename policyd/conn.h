@@ -1,0 +1,60 @@
+/* conn.h — one client connection of signet-policyd: its bounded input, its
+ * deadline-bound output, and libassuan running one request at a time.
+ *
+ * The event loop (server.c) reads bytes with conn_read() until a whole line
+ * is held, then hands the connection to a worker, which runs that one line
+ * with conn_work(): libassuan reads it from the buffer through per-context
+ * system hooks (never from the socket) and writes the answer through a hook
+ * that gives the whole answer POLICYD_WRITE_TIMEOUT_SEC to leave; a client
+ * that does not read is dropped then.  The next line is not read while an
+ * answer is being written, so a connection's unread output is one answer.
+ * All writes, the loop's S PROGRESS heartbeat included, go through one
+ * writer lock per connection and only between whole lines. */
+#ifndef SIGNET_POLICYD_CONN_H
+#define SIGNET_POLICYD_CONN_H
+
+#include <time.h>
+#include <gpg-error.h>
+
+#include "policyd.h"
+
+enum conn_state {
+	CONN_WAIT,     /* nothing to run yet: wait for input */
+	CONN_READY,    /* a line (or a too-long one) to hand to a worker */
+	CONN_CLOSE,    /* EOF, error, or a line past every limit */
+};
+
+/* A connection for the accepted, non-blocking FD of UID/GID/PID, with its
+ * Assuan context (the protocol's commands registered).  Takes over FD
+ * only on success. */
+gpg_error_t conn_new(struct policyd *pd, int fd, uid_t uid, gid_t gid, pid_t pid,
+                     struct conn **out);
+/* Close the socket and free C.  NULL is a no-op. */
+void conn_free(struct conn *c);
+
+/* The loop's thread: send the greeting (never waits; a fresh socket has
+ * room).  0, or -1 to drop the connection. */
+int conn_greet(struct conn *c);
+/* The loop's thread: read what the socket has (once) and say what C holds.
+ * NOW (monotonic seconds) starts the partial-line clock. */
+enum conn_state conn_read(struct conn *c, time_t now);
+/* What C holds without reading: after a request, another whole line may
+ * already be buffered (a client that pipelines). */
+enum conn_state conn_pending(struct conn *c, time_t now);
+
+/* A worker: run the line conn_read() found (or answer that it was too long).
+ * Sets c->dead when the connection must be closed (write deadline, BYE,
+ * transport error). */
+void conn_work(struct conn *c);
+
+/* The loop's thread, while a worker runs C's request: send
+ * "S PROGRESS <SECONDS>" if the connection is between two lines and the
+ * line fits into the socket now; never waits.  A line that fits only in
+ * part breaks the connection (shut down; the worker then fails). */
+void conn_heartbeat(struct conn *c, long seconds);
+
+/* Send LINE (with its newline) on a connection that has no Assuan context
+ * yet or is being refused: never waits, best effort. */
+void conn_send_refusal(int fd, const char *line);
+
+#endif
