@@ -32,6 +32,7 @@
 #include "log.h"
 #include "platform.h"
 #include "policyd.h"
+#include "signet-err.h"
 #include "workers.h"
 
 #define LOOP_MAX_EVENTS  256
@@ -284,7 +285,7 @@ static void
 refuse(struct server *srv, int fd, uid_t uid, enum connlimit_verdict why)
 {
 	char line[320], user[POLICYD_USER_MAX];
-	gpg_error_t code = gpg_error(GPG_ERR_LIMIT_REACHED);
+	gpg_error_t code = gpg_error(SIGNET_ERR_POLICYD_FULL);
 
 	platform_user_name(uid, user, sizeof(user));
 	if (why == CONNLIMIT_USER)

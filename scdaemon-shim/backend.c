@@ -61,9 +61,28 @@ as_scd(gpg_error_t err)
 	return err == 0 ? 0 : gpg_err_make(GPG_ERR_SOURCE_SCD, gpg_err_code(err));
 }
 
+static const struct pdclient_deadline request_deadline = { BACKEND_TIMEOUT_SEC, BACKEND_TIMEOUT_SEC };
+static const struct pdclient_deadline sign_deadline = { 0, BACKEND_SIGN_SILENCE_SEC };
+
+/* policyd could not be used: say which way, with what to do.  gpg shows
+ * only the code's text ("Connection refused", "Connection timed out",
+ * "Limit reached"). */
 static gpg_error_t
 no_policyd(const struct backend *be, gpg_error_t err)
 {
+	switch (gpg_err_code(err)) {
+	case SIGNET_ERR_POLICYD_FULL:
+		log_error("signet-policyd at %s refused the connection: it is full for this user "
+		          "(too many connections open; close some, or ask the Signet admin about "
+		          "[policyd] max_connections_per_user)", be->socket);
+		return gpg_error(SIGNET_ERR_POLICYD_FULL);
+	case GPG_ERR_ETIMEDOUT:
+		log_error("signet-policyd at %s did not answer in time (stopped or stuck?); "
+		          "check `signet status` and its log", be->socket);
+		return gpg_error(SIGNET_ERR_POLICYD_TIMEOUT);
+	default:
+		break;
+	}
 	log_error("cannot reach signet-policyd at %s: %s; start it (signet start) and retry",
 	          be->socket, gpg_strerror(err));
 	return gpg_error(SIGNET_ERR_NO_POLICYD);
@@ -175,6 +194,7 @@ map_transact(const struct backend *be, const char *what, gpg_error_t err, const 
 	case GPG_ERR_ECONNRESET:
 	case GPG_ERR_ASS_READ_ERROR:
 	case GPG_ERR_ASS_WRITE_ERROR:
+	case GPG_ERR_ETIMEDOUT:
 		return no_policyd(be, err);
 	default:
 		break;
@@ -273,7 +293,8 @@ fetch_sexp(const struct backend *be, assuan_context_t ctx, struct card_key *key,
 	gpg_error_t err;
 
 	snprintf(cmd, sizeof(cmd), "READKEY %s", key->project);
-	err = pdclient_transact(ctx, cmd, &data, &len, reply_status, &rs, errtext, sizeof(errtext));
+	err = pdclient_transact_deadline(ctx, cmd, &request_deadline, &data, &len, reply_status, &rs,
+	                                 errtext, sizeof(errtext));
 	*in_step = conn_in_step(err, errtext);
 	if ((err = map_transact(be, "READKEY", err, best_reason(&rs, errtext))) != 0)
 		goto out;
@@ -374,8 +395,8 @@ do_refresh(struct backend *be, int *changed)
 
 	if ((err = conn_get(be, &ctx)) != 0)
 		goto out;
-	err = pdclient_transact(ctx, "KEYLIST", NULL, NULL, reply_status, &rs,
-	                        errtext, sizeof(errtext));
+	err = pdclient_transact_deadline(ctx, "KEYLIST", &request_deadline, NULL, NULL, reply_status, &rs,
+	                                 errtext, sizeof(errtext));
 	in_step = conn_in_step(err, errtext);
 	if ((err = map_transact(be, "KEYLIST", err, best_reason(&rs, errtext))) != 0)
 		goto out;
@@ -583,7 +604,8 @@ backend_sign(struct backend *be, const char *project, const struct hashalgo *alg
 
 	if ((err = conn_get(be, &ctx)) != 0)
 		goto out;
-	err = pdclient_transact(ctx, cmd, &data, &len, reply_status, &rs, errtext, sizeof(errtext));
+	err = pdclient_transact_deadline(ctx, cmd, &sign_deadline, &data, &len, reply_status, &rs,
+	                                 errtext, sizeof(errtext));
 	in_step = conn_in_step(err, errtext);
 	if ((err = map_transact(be, "SIGN", err, best_reason(&rs, errtext))) != 0)
 		goto out;
