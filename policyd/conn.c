@@ -2,7 +2,6 @@
 #include "conn.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,83 +11,97 @@
 #include "log.h"
 #include "platform.h"
 
-/* Milliseconds from now to DL (0 if past). */
+/* Keep BUF for the loop to send: the client is not reading right now.
+ * -1 (ENOBUFS) past POLICYD_MAX_OUTPUT: the connection is dropped. */
 static int
-ms_until(const struct timespec *dl)
+out_append(struct conn *c, const char *buf, size_t size)
 {
-	struct timespec now;
-	long long ms;
+	size_t want = c->outlen + size, nsize;
+	char *tmp;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(dl->tv_sec - now.tv_sec) * 1000 + (dl->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : ms > 60000 ? 60000 : (int)ms;
-}
-
-/* Write all of BUF to C's socket before the answer's deadline, which starts
- * at the first write that has to wait.  -1 (errno ETIMEDOUT, EPIPE, …) on
- * failure; the caller holds the writer lock. */
-static ssize_t
-write_all(struct conn *c, const char *buf, size_t size)
-{
-	struct pollfd p;
-	size_t off = 0;
-	ssize_t n;
-	int ms;
-
-	while (off < size) {
-		n = send(c->fd, buf + off, size - off, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n > 0) {
-			off += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
-			return -1;
-		if (c->wnowait) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (c->wdeadline.tv_sec == 0) {
-			clock_gettime(CLOCK_MONOTONIC, &c->wdeadline);
-			c->wdeadline.tv_sec += POLICYD_WRITE_TIMEOUT_SEC;
-		}
-		if ((ms = ms_until(&c->wdeadline)) == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		p.fd = c->fd;
-		p.events = POLLOUT;
-		p.revents = 0;
-		if (poll(&p, 1, ms) < 0 && errno != EINTR)
-			return -1;
+	if (size > POLICYD_MAX_OUTPUT || want > POLICYD_MAX_OUTPUT) {
+		errno = ENOBUFS;
+		return -1;
 	}
-	return (ssize_t)size;
+	if (want > c->outsize) {
+		nsize = c->outsize == 0 ? 4096 : c->outsize;
+		while (nsize < want)
+			nsize *= 2;
+		if (nsize > POLICYD_MAX_OUTPUT)
+			nsize = POLICYD_MAX_OUTPUT;
+		if ((tmp = realloc(c->out, nsize)) == NULL)
+			return -1;
+		c->out = tmp;
+		c->outsize = nsize;
+	}
+	memcpy(c->out + c->outlen, buf, size);
+	c->outlen = want;
+	return 0;
 }
 
-/* libassuan's write: the writer lock is held for one piece (libassuan
- * writes a line as prefix, text and newline), so the heartbeat, which only
- * writes at a line start, never lands inside a line. */
+/* libassuan's write: straight to the socket while it takes it, else into
+ * the connection's output queue, which the event loop sends with a
+ * deadline once the request is done.  So a worker never waits on a client.
+ * The writer lock is held for one piece (libassuan writes a line as prefix,
+ * text and newline), and the heartbeat only writes at a line start with an
+ * empty queue, so it never lands inside a line. */
 static ssize_t
 hook_write(assuan_context_t ctx, assuan_fd_t fd, const void *buf, size_t size)
 {
 	struct conn *c = assuan_get_pointer(ctx);
-	ssize_t n;
+	ssize_t n = 0;
+	int rc = 0;
 
 	(void)fd;
 	if (size == 0)
 		return 0;
 	pthread_mutex_lock(&c->wlock);
-	n = write_all(c, buf, size);
-	if (n > 0)
-		c->at_line_start = ((const char *)buf)[size - 1] == '\n';
-	else
-		c->at_line_start = 0;   /* the stream is broken: no heartbeat into it */
+	if (c->outlen == 0) {
+		do
+			n = send(c->fd, buf, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+		while (n < 0 && errno == EINTR);
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			rc = -1;
+		else if (n < 0)
+			n = 0;
+	}
+	if (rc == 0 && (size_t)n < size)
+		rc = out_append(c, (const char *)buf + n, size - (size_t)n);
+	c->at_line_start = rc == 0 && ((const char *)buf)[size - 1] == '\n';
 	pthread_mutex_unlock(&c->wlock);
-	if (n < 0 && errno == ETIMEDOUT)
-		log_info("uid %u (%s): the client did not read its answer for %d s: dropped",
-		         (unsigned)c->uid, c->user, POLICYD_WRITE_TIMEOUT_SEC);
-	return n;
+	if (rc != 0 && errno == ENOBUFS)
+		log_info("uid %u (%s): more than %d bytes of answer unread: dropped", (unsigned)c->uid,
+		         c->user, POLICYD_MAX_OUTPUT);
+	return rc == 0 ? (ssize_t)size : -1;
+}
+
+int
+conn_has_output(const struct conn *c)
+{
+	return c->outlen > 0;
+}
+
+int
+conn_flush(struct conn *c)
+{
+	ssize_t n;
+
+	while (c->outlen > 0) {
+		n = send(c->fd, c->out, c->outlen, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n <= 0)
+			return -1;
+		memmove(c->out, c->out + n, c->outlen - (size_t)n);
+		c->outlen -= (size_t)n;
+	}
+	/* An answer that had to wait: give the memory back. */
+	free(c->out);
+	c->out = NULL;
+	c->outsize = 0;
+	return 1;
 }
 
 /* libassuan's read: the rest of the one line being served, never the
@@ -200,6 +213,7 @@ conn_free(struct conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	pthread_mutex_destroy(&c->wlock);
+	free(c->out);
 	explicit_bzero(c, sizeof(*c));
 	free(c);
 }
@@ -207,12 +221,7 @@ conn_free(struct conn *c)
 int
 conn_greet(struct conn *c)
 {
-	gpg_error_t r;
-
-	c->wnowait = 1;
-	r = assuan_accept(c->ctx);
-	c->wnowait = 0;
-	return r == 0 ? 0 : -1;
+	return assuan_accept(c->ctx) == 0 ? 0 : -1;
 }
 
 enum conn_state
@@ -267,8 +276,6 @@ conn_work(struct conn *c)
 	gpg_error_t rc;
 	int done = 0;
 
-	c->wdeadline.tv_sec = 0;
-	c->wdeadline.tv_nsec = 0;
 	if (c->too_long) {
 		c->too_long = 0;
 		snprintf(errline, sizeof(errline), "ERR %u Line too long - lines are at most 1000 bytes",
@@ -304,7 +311,7 @@ conn_heartbeat(struct conn *c, long seconds)
 
 	if (pthread_mutex_trylock(&c->wlock) != 0)
 		return;   /* the worker is writing: the client hears from us anyway */
-	if (c->at_line_start) {
+	if (c->at_line_start && c->outlen == 0) {
 		len = snprintf(line, sizeof(line), "S PROGRESS %ld\n", seconds);
 		n = send(c->fd, line, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0 && n < len) {

@@ -5,9 +5,11 @@
  * is held, then hands the connection to a worker, which runs that one line
  * with conn_work(): libassuan reads it from the buffer through per-context
  * system hooks (never from the socket) and writes the answer through a hook
- * that gives the whole answer POLICYD_WRITE_TIMEOUT_SEC to leave; a client
- * that does not read is dropped then.  The next line is not read while an
- * answer is being written, so a connection's unread output is one answer.
+ * that never waits: what the socket does not take goes to the connection's
+ * output queue (at most POLICYD_MAX_OUTPUT bytes), which the loop sends
+ * with conn_flush() within POLICYD_WRITE_TIMEOUT_SEC or drops the client.
+ * The next line is not read while an answer is unsent, so a connection's
+ * unread output is one answer, and no worker ever waits on a client.
  * All writes, the loop's S PROGRESS heartbeat included, go through one
  * writer lock per connection and only between whole lines. */
 #ifndef SIGNET_POLICYD_CONN_H
@@ -32,9 +34,13 @@ gpg_error_t conn_new(struct policyd *pd, int fd, uid_t uid, gid_t gid, pid_t pid
 /* Close the socket and free C.  NULL is a no-op. */
 void conn_free(struct conn *c);
 
-/* The loop's thread: send the greeting (never waits; a fresh socket has
- * room).  0, or -1 to drop the connection. */
+/* The loop's thread: send the greeting.  0, or -1 to drop the connection. */
 int conn_greet(struct conn *c);
+/* 1 if part of an answer waits in the output queue. */
+int conn_has_output(const struct conn *c);
+/* The loop's thread: send what the queue holds, without waiting.  1: all
+ * sent; 0: the socket is full again; -1: the connection failed. */
+int conn_flush(struct conn *c);
 /* The loop's thread: read what the socket has (once) and say what C holds.
  * NOW (monotonic seconds) starts the partial-line clock. */
 enum conn_state conn_read(struct conn *c, time_t now);
@@ -43,8 +49,8 @@ enum conn_state conn_read(struct conn *c, time_t now);
 enum conn_state conn_pending(struct conn *c, time_t now);
 
 /* A worker: run the line conn_read() found (or answer that it was too long).
- * Sets c->dead when the connection must be closed (write deadline, BYE,
- * transport error). */
+ * Sets c->dead when the connection must be closed (output over
+ * POLICYD_MAX_OUTPUT, BYE, transport error). */
 void conn_work(struct conn *c);
 
 /* The loop's thread, while a worker runs C's request: send

@@ -2,7 +2,8 @@
  * signals and every idle connection; a pool of workers runs requests.
  *
  * A connection costs a struct, its Assuan context and a 1 KiB line buffer
- * while idle, no thread; so thousands of idle (or parked) connections are
+ * while idle, no thread; no worker ever waits on a client either (an answer
+ * the socket does not take is sent from here, with a deadline); so thousands of idle (or parked) connections are
  * cheap, and what one user can hold is bounded by max_connections_per_user.
  * Idle limits count whole requests: POLICYD_IDLE_TIMEOUT_SEC after the last
  * answered request (a partial line does not reset it) and
@@ -98,7 +99,7 @@ arm(struct server *srv, struct conn *c, int op)
 {
 	struct epoll_event ev;
 
-	ev.events = EPOLLIN | EPOLLONESHOT;
+	ev.events = (c->flushing ? EPOLLOUT : EPOLLIN) | EPOLLONESHOT;
 	ev.data.ptr = c;
 	if (epoll_ctl(srv->epfd, op, c->fd, &ev) != 0) {
 		log_error("epoll_ctl: %s", strerror(errno));
@@ -163,6 +164,31 @@ after_input(struct server *srv, struct conn *c, enum conn_state st, time_t now)
 	}
 }
 
+/* After a request: send what the client did not take yet (within
+ * POLICYD_WRITE_TIMEOUT_SEC, checked by tick()), then read on. */
+static void
+after_request(struct server *srv, struct conn *c, time_t now)
+{
+	int r;
+
+	if (!c->flushing && conn_has_output(c)) {
+		c->flushing = 1;
+		c->out_deadline = now + POLICYD_WRITE_TIMEOUT_SEC;
+	}
+	if (c->flushing) {
+		if ((r = conn_flush(c)) < 0) {
+			conn_close(srv, c);
+			return;
+		}
+		if (r == 0) {
+			arm(srv, c, EPOLL_CTL_MOD);
+			return;
+		}
+		c->flushing = 0;
+	}
+	after_input(srv, c, conn_pending(c, now), now);
+}
+
 /* Requests the workers finished: close, run the next pipelined line, or
  * wait for input again. */
 static void
@@ -185,7 +211,7 @@ take_back(struct server *srv, time_t now)
 			continue;
 		}
 		c->last_request = now;
-		after_input(srv, c, conn_pending(c, now), now);
+		after_request(srv, c, now);
 	}
 }
 
@@ -260,7 +286,13 @@ tick(struct server *srv, time_t now)
 			}
 			continue;
 		}
-		if (now - c->last_request >= POLICYD_IDLE_TIMEOUT_SEC) {
+		if (c->flushing) {
+			if (now >= c->out_deadline) {
+				log_info("uid %u (%s): the client did not read its answer for %d s: dropped",
+				         (unsigned)c->uid, c->user, POLICYD_WRITE_TIMEOUT_SEC);
+				conn_close(srv, c);
+			}
+		} else if (now - c->last_request >= POLICYD_IDLE_TIMEOUT_SEC) {
 			log_debug("uid %u: no request for %d s: closed", (unsigned)c->uid,
 			          POLICYD_IDLE_TIMEOUT_SEC);
 			conn_close(srv, c);
@@ -345,7 +377,8 @@ accept_one(struct server *srv, int fd, time_t now)
 	if (srv->all != NULL)
 		srv->all->prev = c;
 	srv->all = c;
-	if (conn_greet(c) != 0) {
+	/* A fresh socket takes the greeting whole. */
+	if (conn_greet(c) != 0 || conn_has_output(c)) {
 		conn_close(srv, c);
 		return;
 	}
@@ -495,7 +528,10 @@ server_run(struct policyd *pd)
 			} else {
 				struct conn *c = evs[i].data.ptr;
 
-				after_input(srv, c, conn_read(c, now), now);
+				if (c->flushing)
+					after_request(srv, c, now);
+				else
+					after_input(srv, c, conn_read(c, now), now);
 			}
 		}
 		if (now != last_tick) {

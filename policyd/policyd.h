@@ -27,6 +27,7 @@
 #define POLICYD_IDLE_TIMEOUT_SEC 60         /* no whole request for this long: closed */
 #define POLICYD_PARTIAL_TIMEOUT_SEC 10      /* the same unfinished line this long: closed */
 #define POLICYD_WRITE_TIMEOUT_SEC 5         /* an answer the client does not take: dropped */
+#define POLICYD_MAX_OUTPUT    (256 * 1024)  /* unsent answer kept per connection */
 #define POLICYD_HEARTBEAT_SEC 5             /* S PROGRESS this often while a request works */
 #define POLICYD_WORKERS       8             /* threads that run requests */
 #define POLICYD_FD_RESERVE    64            /* descriptors kept for the audit trail, HSM, reloads */
@@ -82,11 +83,14 @@ struct conn {
 	int dead;                            /* hang up after this request */
 	int in_cmd;                          /* a registered command is running */
 
-	/* Output (conn.c): one writer at a time, every write with a deadline. */
+	/* Output (conn.c): one writer at a time; what the socket does not
+	 * take waits in OUT for the loop, which gives it a deadline. */
 	pthread_mutex_t wlock;
 	int at_line_start;                   /* the last byte written ended a line */
-	int wnowait;                         /* the loop's thread: never wait */
-	struct timespec wdeadline;           /* of this request's answer; 0: not started */
+	char *out;                           /* unsent answer (NULL: none) */
+	size_t outlen, outsize;
+	int flushing;                        /* the loop is sending OUT */
+	time_t out_deadline;                 /* monotonic: OUT must be gone by then */
 };
 
 /* main.c: re-read the configuration file and resolve its projects; on
