@@ -6,6 +6,7 @@
  * drops, and because a status callback that aborts must still leave the
  * connection in step (we read up to the final OK/ERR). */
 #include "pdclient.h"
+#include "monotime.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -297,15 +298,6 @@ pdclient_transact(assuan_context_t ctx, const char *command,
 	                                  errtext, errtextlen);
 }
 
-static time_t
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 /* Before each line of an answer: the read timeout DL leaves from START;
  * GPG_ERR_ETIMEDOUT once the whole answer is late. */
 static gpg_error_t
@@ -315,7 +307,7 @@ arm_deadline(int fd, const struct pdclient_deadline *dl, time_t start)
 	time_t left;
 
 	if (dl->total_sec != 0) {
-		left = start + (time_t)dl->total_sec - now_mono();
+		left = start + (time_t)dl->total_sec - monotime_sec();
 		if (left <= 0)
 			return gpg_error(GPG_ERR_ETIMEDOUT);
 		if (sec == 0 || (time_t)sec > left)
@@ -332,7 +324,7 @@ pdclient_transact_deadline(assuan_context_t ctx, const char *command,
                            pdclient_status_cb cb, void *opaque,
                            char *errtext, size_t errtextlen)
 {
-	time_t start = now_mono();
+	time_t start = monotime_sec();
 	int fd = -1;
 	struct reply r = { NULL, 0, 0, data != NULL, 0 };
 	struct pipe_guard guard;

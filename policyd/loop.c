@@ -31,6 +31,7 @@
 #include "conn.h"
 #include "connlimit.h"
 #include "log.h"
+#include "monotime.h"
 #include "platform.h"
 #include "policyd.h"
 #include "signet-err.h"
@@ -63,15 +64,6 @@ struct reload_task {
 	struct task task;
 	struct policyd *pd;
 };
-
-static time_t
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
 
 /* Raise the open-file limit to its hard limit: each connection is a
  * descriptor.  Returns how many connections that leaves room for. */
@@ -516,7 +508,7 @@ server_run(struct policyd *pd)
 			log_error("epoll_wait: %s", strerror(errno));
 			return 1;
 		}
-		now = now_mono();
+		now = monotime_sec();
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.ptr == &srv->sfd) {
 				if (on_signal(srv))

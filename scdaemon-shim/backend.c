@@ -13,6 +13,7 @@
 #include "hex.h"
 #include "keycache.h"
 #include "log.h"
+#include "monotime.h"
 #include "pdclient.h"
 #include "signet-err.h"
 
@@ -45,15 +46,6 @@ struct backend {
 	char *cache_file;
 	int cache_file_stale;
 };
-
-static time_t
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
 
 static gpg_error_t
 as_scd(gpg_error_t err)
@@ -136,7 +128,7 @@ conn_get(struct backend *be, assuan_context_t *ctx)
 		c = be->idle[be->nidle];
 		since = be->idle_since[be->nidle];
 		pthread_mutex_unlock(&be->lock);
-		if (now_mono() - since < BACKEND_IDLE_SEC && conn_idle_ok(c)) {
+		if (monotime_sec() - since < BACKEND_IDLE_SEC && conn_idle_ok(c)) {
 			*ctx = c;
 			return 0;
 		}
@@ -156,7 +148,7 @@ conn_put(struct backend *be, assuan_context_t ctx, int reuse)
 		pthread_mutex_lock(&be->lock);
 		if (be->nidle < BACKEND_POOL_MAX) {
 			be->idle[be->nidle] = ctx;
-			be->idle_since[be->nidle] = now_mono();
+			be->idle_since[be->nidle] = monotime_sec();
 			be->nidle++;
 			ctx = NULL;
 		}
@@ -441,7 +433,7 @@ do_refresh(struct backend *be, int *changed)
 	fresh.keys = NULL;
 	fresh.nkeys = 0;
 	be->have_refreshed = 1;
-	be->refreshed_at = now_mono();
+	be->refreshed_at = monotime_sec();
 	pthread_mutex_unlock(&be->lock);
 	log_debug("key list refreshed from signet-policyd: %zu key(s)", kept);
 	err = 0; /* success */
@@ -464,7 +456,7 @@ backend_refresh(struct backend *be, enum backend_refresh when, int *changed)
 	if (be == NULL)
 		return gpg_error(GPG_ERR_INV_VALUE);
 	pthread_mutex_lock(&be->refresh_lock);
-	now = now_mono();
+	now = monotime_sec();
 	pthread_mutex_lock(&be->lock);
 	switch (when) {
 	case BACKEND_REFRESH_FORCE:
@@ -489,7 +481,7 @@ backend_refresh(struct backend *be, enum backend_refresh when, int *changed)
 	if (due) {
 		err = do_refresh(be, changed);
 		pthread_mutex_lock(&be->lock);
-		be->failed_at = err != 0 ? now_mono() : 0;
+		be->failed_at = err != 0 ? monotime_sec() : 0;
 		be->failed_err = err;
 		pthread_mutex_unlock(&be->lock);
 	}

@@ -6,22 +6,9 @@
 # than a second; policyd drops the non-reading clients after its write
 # deadline; and SIGTERM still stops policyd promptly with clients stuck.
 . "$(dirname "$0")/lib.sh"
-[[ $(id -u) == 0 ]] || { echo "SKIP: needs root to create users"; exit 0; }
 ATK=sg-atk
 VIC=sg-vic
-for u in $ATK $VIC; do user_new "$u"; done
-cleanup_users() { for u in $ATK $VIC; do userdel "$u" 2>/dev/null; done; true; }
-trap 'world_cleanup; cleanup_users' EXIT
-world_new --public-bin
-trap 'world_cleanup; cleanup_users' EXIT
-cp "$TOOLS/pd-attack.py" "$W/pd-attack.py" && chmod 755 "$W/pd-attack.py"
-SOCK=$(sed -n 's/^socket = //p' "$SIGNET_HOME/signet.conf")
-LOG=$SIGNET_HOME/run/policyd.log
-project_new frz rsa2048 "user:$VIC"
-mkdir -p "$W/$VIC" && chown "$VIC" "$W/$VIC"
-gpghome_new "$W/$VIC/g" --as "$VIC" --project frz
-FPR=$(fpr_of "$W/$VIC/g" frz@signet.test)
-[[ -n $FPR ]] || fail "no frz key in the victim's home"
+attack_world $ATK $VIC frz
 
 n=0
 sign_ms() { # -> milliseconds of one victim signature (fails the test on error)
@@ -33,13 +20,6 @@ sign_ms() { # -> milliseconds of one victim signature (fails the test on error)
 	sign_detached "$VIC" "$W/$VIC/g" "$FPR" "$f" 2>"$W/sign$n.err" || { cat "$W/sign$n.err"; fail "victim signature $n failed"; }
 	gpgv --keyring "$W/frz.gpg" "$f.sig" "$f" 2>/dev/null || fail "victim signature $n does not verify"
 	echo $((($(date +%s%N) - t0) / 1000000))
-}
-wait_for() { # FILE PATTERN SECONDS WHAT
-	local end=$((SECONDS + $3))
-	until grep -qE "$2" "$1" 2>/dev/null; do
-		((SECONDS < end)) || { cat "$1" >&2 2>/dev/null; fail "$4 (no /$2/ in $1 after $3 s)"; }
-		sleep 0.1
-	done
 }
 reload_ms() {
 	local t0=$(date +%s%N)
@@ -79,7 +59,7 @@ note "victim's gpg signatures under the attack: at most $worst ms (baseline $bas
 wait_for "$LOG" 'did not read its answer' 30 "policyd kept the non-reading clients"
 wait_for "$W/atk.out" '^closed' 30 "the attacker's connections were not closed"
 note "policyd: $(grep -m1 'did not read its answer' "$LOG" | cut -d' ' -f3-)"
-kill "$atk" 2>/dev/null; wait "$atk" 2>/dev/null || true
+stop_tree "$atk"; wait "$atk" 2>/dev/null || true
 
 # SIGTERM with clients stuck mid-answer: policyd stops promptly.
 as_user $ATK python3 "$W/pd-attack.py" flood "$SOCK" 20000 8 >"$W/atk2.out" 2>"$W/atk2.err" &

@@ -6,34 +6,15 @@
 # refusals are logged and audited at most once per second and uid, and the
 # dribbling connection is closed by the partial-line limit.
 . "$(dirname "$0")/lib.sh"
-[[ $(id -u) == 0 ]] || { echo "SKIP: needs root to create users"; exit 0; }
 HOG=sg-hog
 SIG=sg-sig
-for u in $HOG $SIG; do user_new "$u"; done
-cleanup_users() { for u in $HOG $SIG; do userdel "$u" 2>/dev/null; done; true; }
-trap 'world_cleanup; cleanup_users' EXIT
-world_new --public-bin
-trap 'world_cleanup; cleanup_users' EXIT
-cp "$TOOLS/pd-attack.py" "$W/pd-attack.py" && chmod 755 "$W/pd-attack.py"
-SOCK=$(sed -n 's/^socket = //p' "$SIGNET_HOME/signet.conf")
-LOG=$SIGNET_HOME/run/policyd.log
-project_new lim rsa2048 "user:$SIG"
-mkdir -p "$W/$SIG" && chown "$SIG" "$W/$SIG"
-gpghome_new "$W/$SIG/g" --as "$SIG" --project lim
-FPR=$(fpr_of "$W/$SIG/g" lim@signet.test)
-[[ -n $FPR ]] || fail "no lim key in the signer's home"
-wait_for() { # FILE PATTERN SECONDS WHAT
-	local end=$((SECONDS + $3))
-	until grep -qE "$2" "$1" 2>/dev/null; do
-		((SECONDS < end)) || { cat "$1" >&2 2>/dev/null; fail "$4 (no /$2/ in $1 after $3 s)"; }
-		sleep 0.1
-	done
-}
+attack_world $HOG $SIG lim
 
 # The dribbler first (it counts against the hog's limit), then every
 # connection the hog can get.
 as_user $HOG python3 "$W/pd-attack.py" dribble "$SOCK" 2 >"$W/dribble.out" 2>&1 &
 PIDS+=($!)
+wait_for "$W/dribble.out" '^connected' 30 "the dribbler did not connect"
 as_user $HOG python3 "$W/pd-attack.py" hold "$SOCK" >"$W/hold.out" 2>&1 &
 PIDS+=($!)
 wait_for "$W/hold.out" '^refused' 60 "the hog was never refused"

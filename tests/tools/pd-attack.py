@@ -13,7 +13,8 @@
                          after the first line; prints "refused <k>" (how
                          many got ERR instead of OK) and the last ERR line.
   dribble SOCK SECS      one connection sending one byte of a never-ending
-                         line every SECS seconds; prints "dropped <secs>"
+                         line every SECS seconds; prints "connected", then
+                         "dropped <secs>"
                          when policyd hangs up.
   longline SOCK BYTES    one line of BYTES bytes, then "GETINFO version";
                          prints each answer line (an Assuan server socket).
@@ -131,6 +132,7 @@ def burst(path, n):
 def dribble(path, secs):
     s = connect(path)
     greeting(s)
+    say("connected")
     start = time.monotonic()
     s.setblocking(False)
     while True:
