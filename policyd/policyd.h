@@ -70,7 +70,7 @@ struct conn {
 	struct conn *prev, *next;            /* every connection */
 	struct task task;                    /* in the workers' queue */
 	struct conn *done_next;              /* handed back to the loop */
-	int busy;                            /* in a worker */
+	atomic_int busy;                     /* in a worker */
 	time_t last_request;                 /* monotonic: accept or end of the last request */
 	time_t partial_since;                /* monotonic: an unfinished line since; 0: none */
 	time_t busy_since, last_beat;        /* monotonic: request start, last S PROGRESS */
