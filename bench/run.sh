@@ -18,9 +18,6 @@
 #                     it, built beside), sign = 1-3, tsa = 4
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-KIT=${SIGNET_BENCH_KIT:-$TOP/../shared/bench}
-[[ -x $KIT/run-baseline.sh ]] || { echo "bench: the kit is not at $KIT (set SIGNET_BENCH_KIT)" >&2; exit 1; }
-export SIGNET_BENCH_KIT=$KIT
 export SIGNET_BIN=${SIGNET_BIN:-$TOP/build/bin}
 export BENCH_DIR=${BENCH_DIR:-$(mktemp -d /tmp/sgbXXXX)}
 PARTS=" ${BENCH_PARTS:-conn sign tsa} "
@@ -33,6 +30,9 @@ if [[ $PARTS == *" conn "* ]]; then
 	PARTS=${PARTS/ conn / }
 	[[ $PARTS == " " ]] && exit 0
 fi
+KIT=${SIGNET_BENCH_KIT:-$TOP/../shared/bench}
+[[ -x $KIT/run-baseline.sh ]] || { echo "bench: the kit is not at $KIT (set SIGNET_BENCH_KIT)" >&2; exit 1; }
+export SIGNET_BENCH_KIT=$KIT
 if [[ $PARTS == *" tsa "* && $PARTS != *" sign "* ]]; then
 	exec "$TOP/bench/tsa.sh"
 fi

@@ -7,7 +7,7 @@
  * system hooks (never from the socket) and writes the answer through a hook
  * that never waits: what the socket does not take goes to the connection's
  * output queue (at most POLICYD_MAX_OUTPUT bytes), which the loop sends
- * with conn_flush() within POLICYD_WRITE_TIMEOUT_SEC or drops the client.
+ * with connio_flush() within POLICYD_WRITE_TIMEOUT_SEC or drops the client.
  * The next line is not read while an answer is unsent, so a connection's
  * unread output is one answer, and no worker ever waits on a client.
  * All writes, the loop's S PROGRESS heartbeat included, go through one
@@ -36,11 +36,6 @@ void conn_free(struct conn *c);
 
 /* The loop's thread: send the greeting.  0, or -1 to drop the connection. */
 int conn_greet(struct conn *c);
-/* 1 if part of an answer waits in the output queue. */
-int conn_has_output(const struct conn *c);
-/* The loop's thread: send what the queue holds, without waiting.  1: all
- * sent; 0: the socket is full again; -1: the connection failed. */
-int conn_flush(struct conn *c);
 /* The loop's thread: read what the socket has (once) and say what C holds.
  * NOW (monotonic seconds) starts the partial-line clock. */
 enum conn_state conn_read(struct conn *c, time_t now);
@@ -52,15 +47,5 @@ enum conn_state conn_pending(struct conn *c, time_t now);
  * Sets c->dead when the connection must be closed (output over
  * POLICYD_MAX_OUTPUT, BYE, transport error). */
 void conn_work(struct conn *c);
-
-/* The loop's thread, while a worker runs C's request: send
- * "S PROGRESS <SECONDS>" if the connection is between two lines and the
- * line fits into the socket now; never waits.  A line that fits only in
- * part breaks the connection (shut down; the worker then fails). */
-void conn_heartbeat(struct conn *c, long seconds);
-
-/* Send LINE (with its newline) on a connection that has no Assuan context
- * yet or is being refused: never waits, best effort. */
-void conn_send_refusal(int fd, const char *line);
 
 #endif

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "connio.h"
 #include "connlimit.h"
 #include "log.h"
 #include "monotime.h"
@@ -126,7 +127,7 @@ run_conn(struct task *t)
 	 * for the next line in epoll straight away rather than through the
 	 * loop, which saves a thread wake-up per request.  Nothing here can
 	 * make the loop close C meanwhile (it was just active). */
-	if (!c->dead && !conn_has_output(c) && !linebuf_partial(&c->in)) {
+	if (!c->dead && !connio_has_output(c) && !linebuf_partial(&c->in)) {
 		c->last_request = monotime_sec();
 		c->partial_since = 0;
 		atomic_store(&c->busy, 0);
@@ -174,12 +175,12 @@ after_request(struct server *srv, struct conn *c, time_t now)
 {
 	int r;
 
-	if (!c->flushing && conn_has_output(c)) {
+	if (!c->flushing && connio_has_output(c)) {
 		c->flushing = 1;
 		c->out_deadline = now + POLICYD_WRITE_TIMEOUT_SEC;
 	}
 	if (c->flushing) {
-		if ((r = conn_flush(c)) < 0) {
+		if ((r = connio_flush(c)) < 0) {
 			conn_close(srv, c);
 			return;
 		}
@@ -284,7 +285,7 @@ tick(struct server *srv, time_t now)
 		if (c->busy) {
 			if (now - c->busy_since >= POLICYD_HEARTBEAT_SEC &&
 			    now - c->last_beat >= POLICYD_HEARTBEAT_SEC) {
-				conn_heartbeat(c, (long)(now - c->busy_since));
+				connio_heartbeat(c, (long)(now - c->busy_since));
 				c->last_beat = now;
 			}
 			continue;
@@ -332,7 +333,7 @@ refuse(struct server *srv, int fd, uid_t uid, enum connlimit_verdict why)
 		snprintf(line, sizeof(line), "ERR %u %s <%s> - signet-policyd is full (%u connections; "
 		         "max_connections)\n", (unsigned)code, gpg_strerror(code), gpg_strsource(code),
 		         connlimit_total(srv->limits));
-	conn_send_refusal(fd, line);
+	connio_send_refusal(fd, line);
 }
 
 /* The limits in force: the configuration's, within the open-file limit. */
@@ -381,7 +382,7 @@ accept_one(struct server *srv, int fd, time_t now)
 		srv->all->prev = c;
 	srv->all = c;
 	/* A fresh socket takes the greeting whole. */
-	if (conn_greet(c) != 0 || conn_has_output(c)) {
+	if (conn_greet(c) != 0 || connio_has_output(c)) {
 		conn_close(srv, c);
 		return;
 	}
