@@ -16,8 +16,12 @@
 static ssize_t
 hook_write(assuan_context_t ctx, assuan_fd_t fd, const void *buf, size_t size)
 {
+	struct conn *c = assuan_get_pointer(ctx);
+
 	(void)fd;
-	return connio_write(assuan_get_pointer(ctx), buf, size);
+	if (c->drop_output)
+		return (ssize_t)size;
+	return connio_write(c, buf, size);
 }
 
 /* libassuan's read: the rest of the one line being served, never the
@@ -81,14 +85,12 @@ gpg_error_t
 conn_new(struct policyd *pd, int fd, uid_t uid, gid_t gid, pid_t pid, struct conn **out)
 {
 	struct conn *c = NULL;
-	char hello[64];
-	gpg_error_t r;
 
 	*out = NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return gpg_error(GPG_ERR_ENOMEM);
 	c->pd = pd;
-	c->fd = -1;
+	c->fd = fd;
 	c->uid = uid;
 	c->gid = gid;
 	c->pid = pid;
@@ -99,24 +101,39 @@ conn_new(struct policyd *pd, int fd, uid_t uid, gid_t gid, pid_t pid, struct con
 		free(c);
 		return gpg_error(GPG_ERR_ENOMEM);
 	}
+	*out = c;
+	return 0;
+}
+
+/* An Assuan context for one request.  policyd keeps no Assuan state
+ * between requests (no OPTION, INPUT or OUTPUT), so a connection holds a
+ * context only while it runs one: an idle connection costs its struct and
+ * line buffer, not libassuan's three line buffers and command table.  The
+ * greeting went out at accept (conn_greet); libassuan's own, from
+ * assuan_accept(), is dropped by the write hook. */
+static gpg_error_t
+ctx_open(struct conn *c)
+{
+	gpg_error_t r;
+
 	if ((r = assuan_new(&c->ctx)) != 0)
-		goto fail;
+		return r;
 	assuan_ctx_set_system_hooks(c->ctx, &conn_hooks);
 	assuan_set_pointer(c->ctx, c);
-	if ((r = assuan_init_socket_server(c->ctx, fd, ASSUAN_SOCKET_SERVER_ACCEPTED)) != 0 ||
+	if ((r = assuan_init_socket_server(c->ctx, c->fd, ASSUAN_SOCKET_SERVER_ACCEPTED)) != 0 ||
 	    (r = command_register(c->ctx)) != 0 ||
 	    (r = assuan_register_pre_cmd_notify(c->ctx, pre_cmd)) != 0 ||
 	    (r = assuan_register_post_cmd_notify(c->ctx, post_cmd)) != 0)
 		goto fail;
-	snprintf(hello, sizeof(hello), "signet-policyd %s ready", SIGNET_VERSION);
-	assuan_set_hello_line(c->ctx, hello);
-	c->fd = fd;
-	*out = c;
+	c->drop_output = 1;
+	r = assuan_accept(c->ctx);
+	c->drop_output = 0;
+	if (r != 0)
+		goto fail;
 	return 0;
 fail:
 	assuan_release(c->ctx);
-	pthread_mutex_destroy(&c->wlock);
-	free(c);
+	c->ctx = NULL;
 	return r;
 }
 
@@ -137,7 +154,11 @@ conn_free(struct conn *c)
 int
 conn_greet(struct conn *c)
 {
-	return assuan_accept(c->ctx) == 0 ? 0 : -1;
+	char hello[64];
+	int n;
+
+	n = snprintf(hello, sizeof(hello), "OK signet-policyd %s ready\n", SIGNET_VERSION);
+	return connio_write(c, hello, (size_t)n) == n ? 0 : -1;
 }
 
 enum conn_state
@@ -192,12 +213,19 @@ conn_work(struct conn *c)
 	gpg_error_t rc;
 	int done = 0;
 
+	int n;
+
 	if (c->too_long) {
 		c->too_long = 0;
-		snprintf(errline, sizeof(errline), "ERR %u Line too long - lines are at most 1000 bytes",
-		         (unsigned)gpg_error(GPG_ERR_ASS_LINE_TOO_LONG));
-		if (assuan_write_line(c->ctx, errline) != 0)
+		n = snprintf(errline, sizeof(errline), "ERR %u Line too long - lines are at most 1000 bytes\n",
+		             (unsigned)gpg_error(GPG_ERR_ASS_LINE_TOO_LONG));
+		if (connio_write(c, errline, (size_t)n) != n)
 			c->dead = 1;
+		return;
+	}
+	if ((rc = ctx_open(c)) != 0) {
+		log_error_e(rc, "uid %u: assuan context", (unsigned)c->uid);
+		c->dead = 1;
 		return;
 	}
 	c->served = 0;
@@ -208,6 +236,8 @@ conn_work(struct conn *c)
 		rc = assuan_process_done(c->ctx, rc);
 	snapshot_put(c->snap);
 	c->snap = NULL;
+	assuan_release(c->ctx);
+	c->ctx = NULL;
 	linebuf_consume(&c->in, c->linelen);
 	c->linelen = 0;
 	if (rc != 0 || done) {

@@ -26,15 +26,16 @@ enum conn_state {
 	CONN_CLOSE,    /* EOF, error, or a line past every limit */
 };
 
-/* A connection for the accepted, non-blocking FD of UID/GID/PID, with its
- * Assuan context (the protocol's commands registered).  Takes over FD
- * only on success. */
+/* A connection for the accepted, non-blocking FD of UID/GID/PID.  It gets
+ * an Assuan context (the protocol's commands registered) only while it
+ * runs a request.  Takes over FD only on success. */
 gpg_error_t conn_new(struct policyd *pd, int fd, uid_t uid, gid_t gid, pid_t pid,
                      struct conn **out);
 /* Close the socket and free C.  NULL is a no-op. */
 void conn_free(struct conn *c);
 
-/* The loop's thread: send the greeting.  0, or -1 to drop the connection. */
+/* The loop's thread: send the greeting (never waits).  0, or -1 to drop
+ * the connection. */
 int conn_greet(struct conn *c);
 /* The loop's thread: read what the socket has (once) and say what C holds.
  * NOW (monotonic seconds) starts the partial-line clock. */

@@ -64,7 +64,7 @@ struct conn {
 	char user[POLICYD_USER_MAX];
 	char errtext[POLICYD_MAX_ERRTEXT];   /* assuan_set_error() keeps a pointer */
 	struct snapshot *snap;               /* in force for the request being run */
-	assuan_context_t ctx;
+	assuan_context_t ctx;                /* while a request runs (conn.c) */
 
 	/* The event loop's (server.c). */
 	struct conn *prev, *next;            /* every connection */
@@ -82,6 +82,7 @@ struct conn {
 	int too_long;                        /* answer "line too long" instead */
 	int dead;                            /* hang up after this request */
 	int in_cmd;                          /* a registered command is running */
+	int drop_output;                     /* libassuan's greeting: already sent */
 
 	/* Output (conn.c): one writer at a time; what the socket does not
 	 * take waits in OUT for the loop, which gives it a deadline. */
