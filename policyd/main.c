@@ -285,13 +285,17 @@ main(int argc, char **argv)
 	}
 	if (o.mode == MODE_CHECK_CONFIG) {
 		printf("%s: ok\n", o.config);
+		config_free(cfg);
 		return 0;
 	}
 	/* Before the module is loaded: SoftHSM2 reads it in C_Initialize. */
 	if (cfg->softhsm2_conf != NULL && setenv("SOFTHSM2_CONF", cfg->softhsm2_conf, 1) != 0)
 		die("SOFTHSM2_CONF", strerror(errno), NULL);
-	if (o.mode == MODE_INIT_TOKEN)
-		return run_init_token(cfg);
+	if (o.mode == MODE_INIT_TOKEN) {
+		status = run_init_token(cfg);
+		config_free(cfg);
+		return status;
+	}
 
 	if (o.daemonize)
 		ready_fd = daemonize_start(PROG);
