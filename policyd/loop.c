@@ -15,6 +15,7 @@
  * blocks them before any thread exists) and read here through a signalfd. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -114,19 +115,52 @@ conn_close(struct server *srv, struct conn *c)
 	conn_free(c);
 }
 
-/* In a worker: run C's line, then hand C back to the loop. */
+/* In a worker, after an answer: wait up to POLICYD_LINGER_MS for the
+ * client's next line, as a thread per connection would (a client that
+ * sends its next request at once is then served without two thread
+ * wake-ups through the loop).  Only while no other request waits for a
+ * worker, and for at most POLICYD_LINGER_MAX requests or a second, so one
+ * busy client cannot keep a worker from the others.  1 if a whole line
+ * (or a too-long one) is there to run. */
+static int
+linger(struct conn *c)
+{
+	struct pollfd p = { c->fd, POLLIN, 0 };
+
+	if (poll(&p, 1, POLICYD_LINGER_MS) != 1)
+		return 0;
+	switch (conn_read(c, monotime_sec())) {
+	case CONN_READY:
+		return 1;
+	case CONN_CLOSE:
+		c->dead = 1;
+		return 0;
+	case CONN_WAIT:
+		return 0;
+	}
+	return 0;
+}
+
+/* In a worker: run C's line (and, for a while, the lines that follow at
+ * once), then hand C back to the loop. */
 static void
 run_conn(struct task *t)
 {
 	struct conn *c = (struct conn *)((char *)t - offsetof(struct conn, task));
 	struct server *srv = c->pd->server;
+	time_t start = monotime_sec();
 	uint64_t one = 1;
+	int n = 0;
 
-	conn_work(c);
+	do
+		conn_work(c);
+	while (!c->dead && !connio_has_output(c) && !linebuf_partial(&c->in) &&
+	       ++n < POLICYD_LINGER_MAX && monotime_sec() - start < 1 &&
+	       !workers_waiting(srv->workers) && linger(c));
 	/* The common case, answered in full and nothing more buffered: wait
 	 * for the next line in epoll straight away rather than through the
-	 * loop, which saves a thread wake-up per request.  Nothing here can
-	 * make the loop close C meanwhile (it was just active). */
+	 * loop, which saves a thread wake-up.  Nothing here can make the loop
+	 * close C meanwhile (it was just active). */
 	if (!c->dead && !connio_has_output(c) && !linebuf_partial(&c->in)) {
 		c->last_request = monotime_sec();
 		c->partial_since = 0;

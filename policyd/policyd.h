@@ -30,6 +30,8 @@
 #define POLICYD_MAX_OUTPUT    (256 * 1024)  /* unsent answer kept per connection */
 #define POLICYD_HEARTBEAT_SEC 5             /* S PROGRESS this often while a request works */
 #define POLICYD_WORKERS       8             /* threads that run requests */
+#define POLICYD_LINGER_MS     2             /* a worker waits this long for the next line */
+#define POLICYD_LINGER_MAX    64            /* requests a worker runs in a row (and at most 1 s) */
 #define POLICYD_FD_RESERVE    64            /* descriptors kept for the audit trail, HSM, reloads */
 #define POLICYD_LISTEN_BACKLOG 1024
 #define POLICYD_MAX_ERRTEXT   512           /* reason text of one ERR line */

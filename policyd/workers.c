@@ -1,33 +1,53 @@
 /* workers.c — see workers.h.  The pool lives until the process ends (the
- * daemon leaves with _exit, as requests may be in flight). */
+ * daemon leaves with _exit, as requests may be in flight).
+ *
+ * Idle workers wait on a stack, and a task goes to the one that went idle
+ * last: under light load the same thread (and likely the same CPU, with
+ * its caches warm from the last signature) serves request after request,
+ * as a thread per connection did, instead of rotating through the pool. */
 #include "workers.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 
+struct worker {
+	struct workers *pool;
+	pthread_cond_t cond;
+	struct task *task;          /* handed over while on the idle stack */
+	struct worker *next_idle;
+};
+
 struct workers {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct task *head, *tail;
+	struct worker *idle;        /* stack: the most recently idle first */
+	struct task *head, *tail;   /* waiting while no worker is idle */
 };
 
 static void *
 worker_main(void *arg)
 {
-	struct workers *w = arg;
+	struct worker *me = arg;
+	struct workers *w = me->pool;
 	struct task *t;
 
+	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		pthread_mutex_lock(&w->lock);
-		while (w->head == NULL)
-			pthread_cond_wait(&w->cond, &w->lock);
-		t = w->head;
-		w->head = t->next;
-		if (w->head == NULL)
-			w->tail = NULL;
+		if ((t = w->head) != NULL) {
+			w->head = t->next;
+			if (w->head == NULL)
+				w->tail = NULL;
+		} else {
+			me->next_idle = w->idle;
+			w->idle = me;
+			while (me->task == NULL)
+				pthread_cond_wait(&me->cond, &w->lock);
+			t = me->task;
+			me->task = NULL;
+		}
 		pthread_mutex_unlock(&w->lock);
 		t->next = NULL;
 		t->run(t);
+		pthread_mutex_lock(&w->lock);
 	}
 	return NULL;
 }
@@ -36,6 +56,7 @@ gpg_error_t
 workers_start(size_t n, struct workers **out)
 {
 	struct workers *w;
+	struct worker *me;
 	pthread_t tid;
 	size_t i;
 
@@ -43,9 +64,12 @@ workers_start(size_t n, struct workers **out)
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return gpg_error(GPG_ERR_ENOMEM);
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->cond, NULL);
 	for (i = 0; i < n; i++) {
-		if (pthread_create(&tid, NULL, worker_main, w) != 0)
+		if ((me = calloc(1, sizeof(*me))) == NULL)
+			return gpg_error(GPG_ERR_ENOMEM);
+		me->pool = w;
+		pthread_cond_init(&me->cond, NULL);
+		if (pthread_create(&tid, NULL, worker_main, me) != 0)
 			return gpg_error(GPG_ERR_EAGAIN);   /* started ones keep waiting: harmless */
 		pthread_detach(tid);
 	}
@@ -56,13 +80,31 @@ workers_start(size_t n, struct workers **out)
 void
 workers_submit(struct workers *w, struct task *t)
 {
+	struct worker *me;
+
 	t->next = NULL;
 	pthread_mutex_lock(&w->lock);
-	if (w->tail != NULL)
-		w->tail->next = t;
-	else
-		w->head = t;
-	w->tail = t;
-	pthread_cond_signal(&w->cond);
+	if ((me = w->idle) != NULL) {
+		w->idle = me->next_idle;
+		me->task = t;
+		pthread_cond_signal(&me->cond);
+	} else {
+		if (w->tail != NULL)
+			w->tail->next = t;
+		else
+			w->head = t;
+		w->tail = t;
+	}
 	pthread_mutex_unlock(&w->lock);
+}
+
+int
+workers_waiting(struct workers *w)
+{
+	int waiting;
+
+	pthread_mutex_lock(&w->lock);
+	waiting = w->head != NULL;
+	pthread_mutex_unlock(&w->lock);
+	return waiting;
 }

@@ -22,5 +22,8 @@ struct workers;
 gpg_error_t workers_start(size_t n, struct workers **out);
 /* Queue T (FIFO); never blocks beyond the queue's mutex. */
 void workers_submit(struct workers *w, struct task *t);
+/* 1 if tasks wait for a worker: a worker must not keep serving one
+ * connection then (fairness between clients). */
+int workers_waiting(struct workers *w);
 
 #endif
