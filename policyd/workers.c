@@ -8,6 +8,7 @@
 #include "workers.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 struct worker {
@@ -21,6 +22,7 @@ struct workers {
 	pthread_mutex_t lock;
 	struct worker *idle;        /* stack: the most recently idle first */
 	struct task *head, *tail;   /* waiting while no worker is idle */
+	atomic_int queued;          /* HEAD != NULL, readable without the lock */
 };
 
 static void *
@@ -34,8 +36,10 @@ worker_main(void *arg)
 	for (;;) {
 		if ((t = w->head) != NULL) {
 			w->head = t->next;
-			if (w->head == NULL)
+			if (w->head == NULL) {
 				w->tail = NULL;
+				atomic_store(&w->queued, 0);
+			}
 		} else {
 			me->next_idle = w->idle;
 			w->idle = me;
@@ -94,6 +98,7 @@ workers_submit(struct workers *w, struct task *t)
 		else
 			w->head = t;
 		w->tail = t;
+		atomic_store(&w->queued, 1);
 	}
 	pthread_mutex_unlock(&w->lock);
 }
@@ -101,10 +106,7 @@ workers_submit(struct workers *w, struct task *t)
 int
 workers_waiting(struct workers *w)
 {
-	int waiting;
-
-	pthread_mutex_lock(&w->lock);
-	waiting = w->head != NULL;
-	pthread_mutex_unlock(&w->lock);
-	return waiting;
+	/* Asked after every request: no lock for a hint that may be stale
+	 * by the time it is used anyway. */
+	return atomic_load(&w->queued);
 }
