@@ -1,8 +1,15 @@
 #!/usr/bin/env python3
 """pd-attack.py — hostile clients of signet-policyd for the e2e tests.
 
-  flood SOCK N [CONNS]   CONNS connections (default 1) each send N
-                         "READKEY nosuch-<i>" lines and never read; prints
+  flood SOCK N [CONNS [PROJECT]]
+                         CONNS connections (default 1) each send N
+                         "READKEY <unknown 64-character name>" lines (the
+                         refusal is long enough that policyd sends it as
+                         an S REASON line from inside the command, where
+                         e0a2a87 held its configuration lock), every other
+                         one "CERT PROJECT" when given (its D lines go out
+                         from inside the command too), and never read;
+                         prints
                          "stuck <conns> <bytes>" once policyd stopped
                          taking requests, then "closed <i>" for each
                          connection policyd drops; holds until killed.
@@ -48,29 +55,24 @@ def say(*args):
 
 
 def wait_closed(socks):
-    """Report connections policyd closes; never returns."""
-    live = dict((s.fileno(), i) for i, s in enumerate(socks))
+    """Report connections policyd closes, without reading a byte (a client
+    that reads would unblock the daemon); never returns."""
+    p = select.poll()
+    live = {}
+    for i, s in enumerate(socks):
+        p.register(s.fileno(), select.POLLRDHUP)
+        live[s.fileno()] = i
     while True:
         if not live:
             time.sleep(3600)
             continue
-        r, _, _ = select.select(list(live), [], [], 3600)
-        for fd in r:
-            s = socks[live[fd]]
-            try:
-                # Drain what it sent us (not much: we never read before).
-                if s.recv(65536, socket.MSG_DONTWAIT) == b"":
-                    raise ConnectionResetError
-            except BlockingIOError:
-                continue
-            except OSError:
-                pass
-            else:
-                continue
-            say("closed", live.pop(fd))
+        for fd, ev in p.poll():
+            if ev & (select.POLLRDHUP | select.POLLHUP | select.POLLERR) and fd in live:
+                say("closed", live.pop(fd))
+                p.unregister(fd)
 
 
-def flood(path, n, conns=1):
+def flood(path, n, conns=1, project=None):
     socks = []
     total = 0
     for _ in range(conns):
@@ -78,7 +80,13 @@ def flood(path, n, conns=1):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         greeting(s)
         s.setblocking(False)
-        payload = b"".join(b"READKEY nosuch-%d\n" % i for i in range(n))
+        lines = []
+        for i in range(n):
+            if project and i % 2:
+                lines.append(b"CERT %s\n" % project.encode())
+            else:
+                lines.append(b"READKEY %s\n" % (b"nosuch-%06d-" % i).ljust(64, b"x"))
+        payload = b"".join(lines)
         off = 0
         stalled_since = None
         while off < len(payload):
@@ -168,7 +176,8 @@ def longline(path, nbytes):
 def main():
     cmd, path = sys.argv[1], sys.argv[2]
     if cmd == "flood":
-        flood(path, int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 1)
+        flood(path, int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 1,
+              sys.argv[5] if len(sys.argv) > 5 else None)
     elif cmd == "hold":
         hold(path)
     elif cmd == "burst":
