@@ -88,6 +88,7 @@ int keystate_usable(const struct keystate *ks, size_t i, int64_t now);
  * ("30m", "12h", "7d"), at most KEYSTATE_MAX_OVERLAP seconds, into *SECS.
  * GPG_ERR_INV_VALUE otherwise. */
 #define KEYSTATE_MAX_OVERLAP  (366 * 86400)
+#define KEYSTATE_MAX_OVERLAP_TEXT "31622400"
 gpg_error_t keystate_parse_duration(const char *s, uint32_t *secs);
 
 #endif

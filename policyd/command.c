@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -22,6 +24,7 @@
 #include "denials.h"
 #include "hashalgo.h"
 #include "hex.h"
+#include "keyops.h"
 #include "log.h"
 #include "p11uri.h"
 #include "pgpcert.h"
@@ -75,6 +78,17 @@ get_args(assuan_context_t ctx, char *line, char **args, size_t want, const char 
 	if (cmdline_parse(line, NULL, 0, args, want + 1, &nargs) != 0 || nargs != want)
 		return fail(ctx, GPG_ERR_ASS_PARAMETER, "%s", usage);
 	return 0;
+}
+
+static int
+is_keygrip(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < PGPKEY_GRIP_HEX - 1; i++)
+		if (hex_digit_value(s[i]) < 0)
+			return 0;
+	return s[i] == '\0';
 }
 
 static void
@@ -173,16 +187,42 @@ cmd_getinfo(assuan_context_t ctx, char *line)
 static const char hlp_keylist[] =
 	"KEYLIST\n"
 	"\n"
-	"One status line per project you may sign with:\n"
+	"One status line per signing key you may use: each project's current\n"
+	"signing subkey, then any old one still inside its rotation overlap\n"
+	"(never a primary key, which only certifies):\n"
 	"S KEY <project> <keygrip> <algo> <created> <fingerprint>";
+
+/* The KEY lines of project P: the current subkey first. */
+static gpg_error_t
+keylist_project(assuan_context_t ctx, const struct project *p, int64_t now)
+{
+	char buf[PROJECT_NAME_MAX + PGPKEY_GRIP_HEX + PGPKEY_FPR_HEX + 64];
+	const struct pgpkey *pub;
+	gpg_error_t r = 0;
+	size_t i, k;
+
+	for (k = 0; r == 0 && k < (p->model == PROJECT_SUBKEYS ? p->ks.nsubs : 1); k++) {
+		if (p->model == PROJECT_UNCERTIFIED)
+			break;
+		i = p->model == PROJECT_SUBKEYS ? p->ks.nsubs - 1 - k : 0;
+		if (p->model == PROJECT_SUBKEYS && !keystate_usable(&p->ks, i, now))
+			continue;
+		pub = p->model == PROJECT_SUBKEYS ? &p->subs[i].pub : &p->pub;
+		snprintf(buf, sizeof(buf), "%s %s %s %lu %s", p->conf->name, pub->grip,
+		         key_algo_name(p->conf->algo), (unsigned long)pub->created, pub->fpr);
+		r = assuan_write_status(ctx, "KEY", buf);
+	}
+	return r;
+}
+
 static gpg_error_t
 cmd_keylist(assuan_context_t ctx, char *line)
 {
 	struct conn *c = assuan_get_pointer(ctx);
 	const struct project *p;
 	char *args[1];
+	int64_t now = (int64_t)time(NULL);
 	size_t i;
-	char buf[PROJECT_NAME_MAX + PGPKEY_GRIP_HEX + PGPKEY_FPR_HEX + 64];
 	gpg_error_t r;
 
 	if ((r = get_args(ctx, line, args, 0, "KEYLIST takes no arguments")) != 0)
@@ -190,33 +230,44 @@ cmd_keylist(assuan_context_t ctx, char *line)
 	rdlock(c->pd);
 	for (i = 0; i < c->pd->projects->n && r == 0; i++) {
 		p = &c->pd->projects->v[i];
-		if (!policy_may_sign(p->conf, c->uid, c->gid))
-			continue;
-		snprintf(buf, sizeof(buf), "%s %s %s %lld %s", p->conf->name, p->pub.grip,
-		         key_algo_name(p->conf->algo), (long long)p->conf->created, p->pub.fpr);
-		r = assuan_write_status(ctx, "KEY", buf);
+		if (policy_may_sign(p->conf, c->uid, c->gid))
+			r = keylist_project(ctx, p, now);
 	}
 	unlock(c->pd);
 	return r;
 }
 
 static const char hlp_readkey[] =
-	"READKEY <project>\n"
+	"READKEY [--key=<keygrip>] <project>\n"
 	"\n"
-	"The project's public key as a canonical S-expression.";
+	"The public key of the project's current signing subkey (or of the\n"
+	"usable signing key named by --key) as a canonical S-expression.";
 static gpg_error_t
 cmd_readkey(assuan_context_t ctx, char *line)
 {
 	struct conn *c = assuan_get_pointer(ctx);
+	struct cmd_opt opts[] = { { "key", 1, 0, NULL } };
 	const struct project *p;
-	char *args[2];
+	const struct hsm_key *key;
+	const struct pgpkey *pub;
+	char *args[2], why[POLICYD_MAX_ERRTEXT];
+	size_t nargs = 0;
 	gpg_error_t r;
 
-	if ((r = get_args(ctx, line, args, 1, "usage: READKEY <project>")) != 0)
-		return r;
+	if ((r = cmdline_parse(line, opts, 1, args, 2, &nargs)) != 0 || nargs != 1 ||
+	    (opts[0].present && opts[0].value == NULL))
+		return fail_parse(ctx, r ? r : gpg_error(GPG_ERR_ASS_PARAMETER),
+		                  "READKEY [--key=<keygrip>] <project>");
 	rdlock(c->pd);
-	if ((p = lookup_project(ctx, args[0], &r)) != NULL)
-		r = assuan_send_data(ctx, p->pub.sexp, p->pub.sexp_len);
+	if ((p = lookup_project(ctx, args[0], &r)) == NULL)
+		goto out;
+	if ((r = project_signing_key(p, opts[0].present ? opts[0].value : NULL, (int64_t)time(NULL),
+	                             &key, &pub, why, sizeof(why))) != 0) {
+		r = fail(ctx, gpg_err_code(r), "%s", why);
+		goto out;
+	}
+	r = assuan_send_data(ctx, pub->sexp, pub->sexp_len);
+out:
 	unlock(c->pd);
 	return r;
 }
@@ -285,6 +336,8 @@ out:
 struct sign_req {
 	struct audit_event ev;
 	const struct project *p;
+	const struct hsm_key *key;         /* the signing key chosen (never a subkey project's primary) */
+	const struct pgpkey *pub;
 	const struct hashalgo *algo;
 	const struct principal *who;       /* the signer entry that matched */
 	uint8_t digest[HASHALGO_MAX_DIGEST];
@@ -294,22 +347,24 @@ struct sign_req {
 };
 
 /* The checks of SIGN, in order: arguments, project name, project, signer,
- * hash policy, digest (STYLE 12: the content, not only the peer).  Fills REQ
+ * signing key (--key: the current subkey or one in its overlap, never the
+ * primary), hash policy, digest (STYLE 12: the content, not only the peer).  Fills REQ
  * as far as it got, so that a refusal is audited with what was asked.
  * Returns 0 if the request may be signed, else the error code (REQ->why
  * says why). */
 static gpg_err_code_t
 sign_check(const struct conn *c, char *line, struct sign_req *req)
 {
-	struct cmd_opt opts[] = { { "hash", 1, 0, NULL } };
+	struct cmd_opt opts[] = { { "hash", 1, 0, NULL }, { "key", 1, 0, NULL } };
 	char *args[3];
 	char signers[POLICYD_MAX_ERRTEXT / 2];
 	size_t nargs = 0;
 	gpg_error_t r;
 
-	if ((r = cmdline_parse(line, opts, 1, args, 3, &nargs)) != 0 || nargs != 2 ||
-	    !opts[0].present || opts[0].value == NULL) {
-		snprintf(req->why, sizeof(req->why), "usage: SIGN --hash=<algo> <project> <digest-hex>");
+	if ((r = cmdline_parse(line, opts, 2, args, 3, &nargs)) != 0 || nargs != 2 ||
+	    !opts[0].present || opts[0].value == NULL || (opts[1].present && opts[1].value == NULL)) {
+		snprintf(req->why, sizeof(req->why), "usage: SIGN --hash=<algo> [--key=<keygrip>] <project> "
+		         "<digest-hex>");
 		return r && gpg_err_code(r) == GPG_ERR_UNKNOWN_OPTION ? GPG_ERR_UNKNOWN_OPTION
 		                                                      : GPG_ERR_ASS_PARAMETER;
 	}
@@ -326,6 +381,10 @@ sign_check(const struct conn *c, char *line, struct sign_req *req)
 		return SIGNET_ERR_NO_KEY;
 	}
 	req->ev.key_fpr = req->p->pub.fpr;
+	if (opts[1].present && !is_keygrip(opts[1].value)) {
+		snprintf(req->why, sizeof(req->why), "--key wants a keygrip (40 hex digits)");
+		return GPG_ERR_ASS_PARAMETER;
+	}
 	req->who = policy_find_principal(req->p->conf->signers, req->p->conf->nsigners, c->uid, c->gid);
 	if (req->who == NULL) {
 		policy_format_principals(req->p->conf->signers, req->p->conf->nsigners, signers, sizeof(signers));
@@ -333,6 +392,11 @@ sign_check(const struct conn *c, char *line, struct sign_req *req)
 		         c->user, req->p->conf->name, signers);
 		return SIGNET_ERR_DENIED;
 	}
+	if ((r = project_signing_key(req->p, opts[1].present ? opts[1].value : NULL, (int64_t)time(NULL),
+	                             &req->key, &req->pub, req->why, sizeof(req->why))) != 0) {
+		return gpg_err_code(r);   /* audited with the primary's fingerprint */
+	}
+	req->ev.key_fpr = req->pub->fpr;
 	if ((r = policy_check_hash(req->p->conf, req->algo, req->why, sizeof(req->why))) != 0) {
 		if (req->algo == NULL)
 			snprintf(req->why, sizeof(req->why), "unknown hash algorithm \"%s\"", req->vis);
@@ -358,13 +422,8 @@ sign_check(const struct conn *c, char *line, struct sign_req *req)
 static gpg_err_code_t
 sign_digest(const struct conn *c, struct sign_req *req, uint8_t *sig, size_t sigmax, size_t *siglen)
 {
-	uint8_t di[HASHALGO_MAX_DIGESTINFO];
-	size_t dilen = req->algo->prefix_len + req->digest_len;
-
-	memcpy(di, req->algo->prefix, req->algo->prefix_len);
-	memcpy(di + req->algo->prefix_len, req->digest, req->digest_len);
-	if (hsm_sign_rsa_pkcs1(c->pd->hsm, req->p->key, di, dilen, sig, sigmax, siglen,
-	                       req->why, sizeof(req->why)) != 0) {
+	if (keyops_sign_digest(c->pd->hsm, req->key, req->algo, req->digest, req->digest_len, sig, sigmax,
+	                       siglen, req->why, sizeof(req->why)) != 0) {
 		log_error("sign for project %s: %s", req->p->conf->name, req->why);
 		return SIGNET_ERR_HSM;
 	}
@@ -376,11 +435,13 @@ sign_digest(const struct conn *c, struct sign_req *req, uint8_t *sig, size_t sig
 }
 
 static const char hlp_sign[] =
-	"SIGN --hash=<algo> <project> <digest-hex>\n"
+	"SIGN --hash=<algo> [--key=<keygrip>] <project> <digest-hex>\n"
 	"\n"
-	"Sign DigestInfo(algo) || digest with the project's key (PKCS#1 v1.5)\n"
-	"if you are one of its signers and algo is allowed.  The request is\n"
-	"audited before the signature is returned.";
+	"Sign DigestInfo(algo) || digest with the project's current signing\n"
+	"subkey, or the old one --key names while its rotation overlap lasts\n"
+	"(PKCS#1 v1.5), if you are one of its signers and algo is allowed.\n"
+	"Never with the primary key.  The request is audited before the\n"
+	"signature is returned.";
 static gpg_error_t
 cmd_sign(assuan_context_t ctx, char *line)
 {
@@ -518,163 +579,162 @@ cmd_reload(assuan_context_t ctx, char *line)
 	return 0;
 }
 
-struct mkcert_sign {
-	struct hsm *hsm;
-	const struct hsm_key *key;
-	uint8_t digest[HASHALGO_MAX_DIGEST];
-	size_t digest_len;
-	uint8_t sig[HSM_MAX_SIG];
-	size_t siglen;
-	char why[POLICYD_MAX_ERRTEXT];
-};
+static const char *const keyop_names[] = { "MKCERT", "ROTATE", "UPGRADE" };
+static const char *const keyop_events[] = { "certify", "rotate", "upgrade" };
 
+/* Audit a done key operation RES on P (before its files are written). */
 static gpg_error_t
-mkcert_sign_cb(void *opaque, const struct hashalgo *algo, const uint8_t *digest, size_t digest_len,
-               uint8_t *sig, size_t sigmax, size_t *siglen)
+keyop_audit(struct conn *c, const struct project *p, const struct keyop_result *res, uint32_t overlap)
 {
-	struct mkcert_sign *ms = opaque;
-	uint8_t di[HASHALGO_MAX_DIGESTINFO];
-	gpg_error_t r;
+	struct audit_event ev;
+	char reason[POLICYD_MAX_ERRTEXT];
+	size_t cur = keystate_current(&res->ks);
 
-	if (digest_len != algo->digest_len || digest_len > sizeof(ms->digest))
-		return gpg_error(GPG_ERR_INV_LENGTH);
-	memcpy(di, algo->prefix, algo->prefix_len);
-	memcpy(di + algo->prefix_len, digest, digest_len);
-	r = hsm_sign_rsa_pkcs1(ms->hsm, ms->key, di, algo->prefix_len + digest_len, sig, sigmax, siglen,
-	                       ms->why, sizeof(ms->why));
-	if (r == 0 && *siglen <= sizeof(ms->sig)) {
-		memcpy(ms->digest, digest, digest_len);
-		ms->digest_len = digest_len;
-		memcpy(ms->sig, sig, *siglen);
-		ms->siglen = *siglen;
-	}
-	return r;
+	if (res->op == KEYOP_ROTATE)
+		snprintf(reason, sizeof(reason), "%s: new signing subkey %s; old subkey %s signs until %lu "
+		         "(overlap %lus)", p->conf->cert, res->newpub.fpr, p->subs[cur - 1].pub.fpr,
+		         (unsigned long)res->ks.subs[cur - 1].expires, (unsigned long)overlap);
+	else
+		snprintf(reason, sizeof(reason), "%s: primary %s (%s), signing subkey %s", p->conf->cert,
+		         p->pub.fpr, res->ks.legacy ? "certify+sign, 0.1 self-signature kept" : "certify only",
+		         res->newkey ? res->newpub.fpr : p->subs[cur].pub.fpr);
+	memset(&ev, 0, sizeof(ev));
+	ev.event = keyop_events[res->op];
+	ev.project = p->conf->name;
+	ev.key_fpr = p->pub.fpr;
+	ev.hash = "sha256";                    /* of the certificate written */
+	ev.digest = res->cert_sha256;
+	ev.digest_len = sizeof(res->cert_sha256);
+	ev.result = "granted";
+	ev.reason = reason;
+	return audit_request(c, &ev, NULL);
 }
 
-/* Write DATA to PATH: temporary file, fsync, then link(2) so that an
- * existing PATH is never replaced (GPG_ERR_EEXIST). */
+/* MKCERT, ROTATE and UPGRADE: admin check, the key work (keyops.c), the
+ * audit record, the files, then a reload so that SIGN and KEYLIST follow
+ * the new key state.  One key operation at a time per daemon (a second is
+ * refused, not queued).  Sends the new certificate. */
 static gpg_error_t
-write_new_file(const char *path, const uint8_t *data, size_t len)
+run_keyop(assuan_context_t ctx, enum keyop op, const char *name, uint32_t overlap)
 {
+	struct conn *c = assuan_get_pointer(ctx);
+	struct keyop_result *res = NULL;
+	const struct project *p;
+	char why[POLICYD_MAX_ERRTEXT], err[POLICYD_MAX_ERRTEXT];
+	int mine = 0, locked = 1;
 	gpg_error_t r;
-	char tmp[PATH_MAX];
-	size_t off = 0;
-	ssize_t n;
-	int fd = -1, made = 0;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)gettid()) >= sizeof(tmp))
-		return gpg_error(GPG_ERR_ENAMETOOLONG);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
-		return gpg_error_from_syserror();
-	made = 1;
-	if (fchmod(fd, 0644) != 0) {
-		r = gpg_error_from_syserror();
+	rdlock(c->pd);
+	if ((r = require_admin(ctx, keyop_names[op])) != 0 || (p = lookup_project(ctx, name, &r)) == NULL)
+		goto out;
+	if (atomic_flag_test_and_set(&c->pd->keyop_busy)) {
+		r = fail(ctx, GPG_ERR_EAGAIN, "another MKCERT/ROTATE/UPGRADE is running; try again");
 		goto out;
 	}
-	while (off < len) {
-		n = write(fd, data + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = gpg_error_from_syserror();
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		r = gpg_error_from_syserror();
+	mine = 1;
+	if ((res = calloc(1, sizeof(*res))) == NULL) {
+		r = fail(ctx, GPG_ERR_ENOMEM, "out of memory");
 		goto out;
 	}
-	fd = -1;
-	if (link(tmp, path) != 0) {
-		r = gpg_error_from_syserror();
+	why[0] = '\0';
+	if ((r = keyops_prepare(c->pd->hsm, p, op, overlap, (int64_t)time(NULL), res, why, sizeof(why))) != 0) {
+		log_error("%s %s by %s: %s", keyop_names[op], name, c->user, why);
+		r = fail(ctx, gpg_err_code(r), "%s", why);
 		goto out;
 	}
-	r = 0; /* success */
+	if ((r = keyop_audit(c, p, res, overlap)) != 0) {
+		r = fail(ctx, SIGNET_ERR_AUDIT, "the audit trail could not be written (%s); the certificate "
+		         "and key state were not changed", gpg_strerror(r));
+		goto out;
+	}
+	if ((r = keyops_commit(p, res, why, sizeof(why))) != 0) {
+		log_error("%s %s by %s: %s", keyop_names[op], name, c->user, why);
+		r = fail(ctx, gpg_err_code(r), "%s", why);
+		goto out;
+	}
+	log_info("%s %s by %s: certificate %s written", keyop_names[op], name, c->user, p->conf->cert);
+	unlock(c->pd);
+	locked = 0;
+	if ((r = policyd_reload(c->pd, err, sizeof(err))) != 0) {
+		log_error("reload after %s %s: %s", keyop_names[op], name, err);
+		r = fail(ctx, gpg_err_code(r), "the certificate was written but the reload failed: %s", err);
+		goto out;
+	}
+	r = assuan_send_data(ctx, res->cert, res->certlen);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (made)
-		unlink(tmp);
+	if (locked)
+		unlock(c->pd);
+	if (mine)
+		atomic_flag_clear(&c->pd->keyop_busy);
+	keyops_result_clear(res);
+	free(res);
 	return r;
 }
 
 static const char hlp_mkcert[] =
 	"MKCERT <project>\n"
 	"\n"
-	"Admin: make the project's OpenPGP certificate (self-signed on the\n"
-	"HSM), write it to the project's cert path (never overwriting) and\n"
-	"return it.";
+	"Admin: generate the project's first signing subkey on the HSM and\n"
+	"make its OpenPGP certificate (primary key: certify only; the subkey\n"
+	"bound by it, with its back-signature), write it to the project's\n"
+	"cert path (never overwriting) and return it.";
 static gpg_error_t
 cmd_mkcert(assuan_context_t ctx, char *line)
 {
-	struct conn *c = assuan_get_pointer(ctx);
-	const struct project *p;
-	struct mkcert_sign *ms = NULL;
-	struct audit_event ev;
-	struct stat st;
 	char *args[2];
-	size_t len = 0;
-	uint8_t *cert = NULL;
 	gpg_error_t r;
 
 	if ((r = get_args(ctx, line, args, 1, "usage: MKCERT <project>")) != 0)
 		return r;
-	rdlock(c->pd);
-	if ((r = require_admin(ctx, "MKCERT")) != 0)
-		goto out;
-	if ((p = lookup_project(ctx, args[0], &r)) == NULL)
-		goto out;
-	if (lstat(p->conf->cert, &st) == 0) {
-		r = fail(ctx, GPG_ERR_EEXIST, "%s exists; CERT returns it (remove it to make a new one)",
-		         p->conf->cert);
-		goto out;
-	}
-	if ((ms = calloc(1, sizeof(*ms))) == NULL || (cert = malloc(PGPCERT_MAX)) == NULL) {
-		r = fail(ctx, GPG_ERR_ENOMEM, "out of memory");
-		goto out;
-	}
-	ms->hsm = c->pd->hsm;
-	ms->key = p->key;
-	if ((r = pgpcert_build(&p->pub, p->conf->uid, mkcert_sign_cb, ms, cert, PGPCERT_MAX, &len)) != 0) {
-		if (ms->why[0] != '\0')
-			r = fail(ctx, SIGNET_ERR_HSM, "self-signature on the HSM failed: %s", ms->why);
-		else
-			r = fail(ctx, gpg_err_code(r), "cannot build the certificate: %s", gpg_strerror(r));
-		goto out;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.event = "certify";
-	ev.project = p->conf->name;
-	ev.key_fpr = p->pub.fpr;
-	ev.hash = "sha256";
-	ev.digest = ms->digest;
-	ev.digest_len = ms->digest_len;
-	ev.signature = ms->sig;
-	ev.signature_len = ms->siglen;
-	ev.result = "granted";
-	ev.reason = p->conf->cert;
-	if ((r = audit_request(c, &ev, NULL)) != 0) {
-		r = fail(ctx, SIGNET_ERR_AUDIT, "the audit trail could not be written (%s); no certificate "
-		         "was written", gpg_strerror(r));
-		goto out;
-	}
-	if ((r = write_new_file(p->conf->cert, cert, len)) != 0) {
-		r = fail(ctx, gpg_err_code(r), "cannot write %s: %s", p->conf->cert, gpg_strerror(r));
-		goto out;
-	}
-	log_info("certificate of %s (%s) written to %s by %s", p->conf->name, p->pub.fpr,
-	         p->conf->cert, c->user);
-	r = assuan_send_data(ctx, cert, len);
-out:
-	unlock(c->pd);
-	free(cert);
-	if (ms != NULL) {
-		explicit_bzero(ms, sizeof(*ms));
-		free(ms);
-	}
-	return r;
+	return run_keyop(ctx, KEYOP_MKCERT, args[0], 0);
+}
+
+static const char hlp_rotate[] =
+	"ROTATE --overlap=<seconds> <project>\n"
+	"\n"
+	"Admin: generate a new signing subkey on the HSM, bind it with the\n"
+	"primary key and make it the current one.  The old subkey stays in\n"
+	"the certificate (old signatures keep verifying) and keeps signing\n"
+	"for <seconds> (0 to " KEYSTATE_MAX_OVERLAP_TEXT "), then expires.  Replaces the\n"
+	"certificate file and returns it.";
+static gpg_error_t
+cmd_rotate(assuan_context_t ctx, char *line)
+{
+	struct cmd_opt opts[] = { { "overlap", 1, 0, NULL } };
+	char *args[2], *end = NULL;
+	size_t nargs = 0;
+	unsigned long v;
+	gpg_error_t r;
+
+	if ((r = cmdline_parse(line, opts, 1, args, 2, &nargs)) != 0 || nargs != 1 ||
+	    !opts[0].present || opts[0].value == NULL)
+		return fail_parse(ctx, r ? r : gpg_error(GPG_ERR_ASS_PARAMETER),
+		                  "ROTATE --overlap=<seconds> <project>");
+	errno = 0;
+	v = strtoul(opts[0].value, &end, 10);
+	if (errno != 0 || end == opts[0].value || *end != '\0' || opts[0].value[0] == '-' ||
+	    v > KEYSTATE_MAX_OVERLAP)
+		return fail(ctx, GPG_ERR_ASS_PARAMETER, "--overlap wants seconds, 0 to %d", KEYSTATE_MAX_OVERLAP);
+	return run_keyop(ctx, KEYOP_ROTATE, args[0], (uint32_t)v);
+}
+
+static const char hlp_upgrade[] =
+	"UPGRADE <project>\n"
+	"\n"
+	"Admin: a project made by Signet 0.1 (its primary key certifies and\n"
+	"signs): generate a signing subkey on the HSM and add it to the\n"
+	"certificate, keeping the primary's self-signature byte for byte so\n"
+	"that old signatures keep verifying.  From then on SIGN refuses the\n"
+	"primary key.  Replaces the certificate file and returns it.";
+static gpg_error_t
+cmd_upgrade(assuan_context_t ctx, char *line)
+{
+	char *args[2];
+	gpg_error_t r;
+
+	if ((r = get_args(ctx, line, args, 1, "usage: UPGRADE <project>")) != 0)
+		return r;
+	return run_keyop(ctx, KEYOP_UPGRADE, args[0], 0);
 }
 
 static const char hlp_why[] =
@@ -714,6 +774,8 @@ static const struct cmdtable_entry commands[] = {
 	{ "KEYGEN",  cmd_keygen,  hlp_keygen },
 	{ "RELOAD",  cmd_reload,  hlp_reload },
 	{ "MKCERT",  cmd_mkcert,  hlp_mkcert },
+	{ "ROTATE",  cmd_rotate,  hlp_rotate },
+	{ "UPGRADE", cmd_upgrade, hlp_upgrade },
 	{ "WHY",     cmd_why,     hlp_why },
 };
 

@@ -38,6 +38,7 @@ struct policyd {
 	struct hsm *hsm;               /* [hsm] as loaded at start-up */
 	struct audit_log *audit;
 	struct denials *denials;       /* last refusal per user, for WHY */
+	atomic_flag keyop_busy;        /* set while MKCERT/ROTATE/UPGRADE runs */
 	char *socket_path;             /* as bound at start-up */
 	int listen_fd;
 	atomic_int nconn;
