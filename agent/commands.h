@@ -23,7 +23,9 @@ int tsa_command(struct cli *cli, int argc, char **argv);         /* tsa.c */
                       "[--signer user:U|group:G]...\n" \
                       "  signet project certify NAME\n" \
                       "  signet project export NAME\n" \
-                      "  signet project list"
+                      "  signet project list\n" \
+                      "  signet project rotate NAME [--overlap DURATION]   (default 7d; 30m, 12h, 7d, 0)\n" \
+                      "  signet project upgrade NAME"
 #define WHY_USAGE     "why [--home DIR] [--socket PATH]"
 #define TSA_USAGE     "tsa init [--algo ecp256|rsa3072] [--port N] [--clock-check adjtimex|none] " \
                       "[--csr FILE | --cert FILE --ca FILE]\n" \

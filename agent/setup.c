@@ -2,8 +2,11 @@
  *
  * gpg-agent gets signet-scd as its scdaemon; signet-scd gets the policyd
  * socket and the virtual card's serial; gpg gets each project certificate
- * (marked ultimately trusted: the user chose it by running setup) and
- * gpg-agent the card's key stubs.  Everything is re-done on each run, so
+ * and gpg-agent the card's key stubs (one per usable signing subkey).  No
+ * ownertrust is set: signing needs none, and whom to trust for
+ * verification is the user's decision.  Signing keys are named by the
+ * primary fingerprint without '!', so gpg picks the newest signing subkey
+ * it has a stub for and keeps working across a rotation.  Everything is re-done on each run, so
  * running it again repairs a home and changes nothing in a good one. */
 #include <errno.h>
 #include <getopt.h>
@@ -30,7 +33,8 @@
 #define SETUP_LINE_MAX   199   /* libinih line limit of signet-scd.conf */
 
 struct setup_project {
-	struct pd_key key;
+	struct pd_key key;                  /* the current signing key (first KEYLIST line) */
+	char primary[PGPKEY_FPR_HEX];       /* the certificate's primary key */
 	uint8_t cert[PGPCERT_MAX];
 	size_t certlen;
 	char uid[PGPCERT_MAX_UID + 1];
@@ -243,20 +247,15 @@ stop_agent(struct setup *s)
 static int
 import_certs(struct setup *s)
 {
-	char trust[PD_MAX_KEYS * (PGPKEY_FPR_HEX + 4)];
-	size_t i, tpos = 0;
 	char *imp[] = { "gpg", "--homedir", s->gnupghome, "--batch", "--no-tty", "--import", NULL };
-	char *own[] = { "gpg", "--homedir", s->gnupghome, "--batch", "--no-tty", "--import-ownertrust", NULL };
+	size_t i;
 	int rc;
 
-	for (i = 0; i < s->nprojects; i++) {
+	for (i = 0; i < s->nprojects; i++)
 		if ((rc = gnupg_run(s, s->tools.gpg, imp, s->projects[i].cert, s->projects[i].certlen, NULL,
 		                    "import the project certificate", "see gpg's messages above")) != 0)
 			return rc;
-		tpos += (size_t)snprintf(trust + tpos, sizeof(trust) - tpos, "%s:6:\n", s->projects[i].key.fpr);
-	}
-	return gnupg_run(s, s->tools.gpg, own, trust, tpos, NULL, "mark the project certificates trusted",
-	                 "see gpg's messages above");
+	return CLI_EXIT_OK;
 }
 
 static int
@@ -351,7 +350,7 @@ choose_projects(struct setup *s, assuan_context_t ctx, char **want, size_t nwant
 	int rc;
 
 	if ((keys = calloc(PD_MAX_KEYS, sizeof(*keys))) == NULL ||
-	    (s->projects = calloc(PD_MAX_KEYS, sizeof(*s->projects))) == NULL) {
+	    (s->projects = calloc(CONFIG_MAX_PROJECTS, sizeof(*s->projects))) == NULL) {
 		rc = cli_fail("list keys: out of memory; try again");
 		goto out;
 	}
@@ -364,8 +363,12 @@ choose_projects(struct setup *s, assuan_context_t ctx, char **want, size_t nwant
 			              s->user, s->socket, s->user);
 			goto out;
 		}
+		/* KEYLIST gives each project's current key first, then old
+		 * ones still in their rotation overlap: keep the first. */
 		for (i = 0; i < n; i++)
-			s->projects[s->nprojects++].key = keys[i];
+			if ((i == 0 || strcmp(keys[i].project, keys[i - 1].project) != 0) &&
+			    s->nprojects < CONFIG_MAX_PROJECTS)
+				s->projects[s->nprojects++].key = keys[i];
 		rc = CLI_EXIT_OK;
 		goto out;
 	}
@@ -425,12 +428,15 @@ fetch_certs(struct setup *s, assuan_context_t ctx)
 			return cli_fail("read the certificate of %s: malformed; ask the Signet admin to check it "
 			                "(`signet project export %s`)", p->key.project, p->key.project);
 		}
-		if (strcmp(ci.key.fpr, p->key.fpr) != 0) {
+		/* The card's key is a subkey of the certificate (a 0.1 project
+		 * not upgraded yet: its primary). */
+		if (strcmp(ci.key.fpr, p->key.fpr) != 0 && !certinfo_has_subkey(&ci, p->key.fpr)) {
 			free(data);
-			return cli_fail("check the certificate of %s: its fingerprint %s is not the card key's %s; "
-			                "ask the Signet admin to remake the certificate", p->key.project,
-			                ci.key.fpr, p->key.fpr);
+			return cli_fail("check the certificate of %s (primary %s): the card key %s is not in it; "
+			                "ask the Signet admin to check it (`signet project export %s`)",
+			                p->key.project, ci.key.fpr, p->key.fpr, p->key.project);
 		}
+		memcpy(p->primary, ci.key.fpr, sizeof(p->primary));
 		memcpy(p->cert, data, len);
 		p->certlen = len;
 		memcpy(p->uid, ci.uid, sizeof(p->uid));
@@ -477,11 +483,11 @@ print_summary(const struct setup *s)
 	for (i = 0; i < s->nprojects; i++) {
 		const struct setup_project *p = &s->projects[i];
 
-		printf("\nproject %s: %s\n  fingerprint %s\n"
-		       "  git:  git config user.signingkey %s!\n"
+		printf("\nproject %s: %s\n  fingerprint %s (signing subkey %s)\n"
+		       "  git:  git config user.signingkey %s\n"
 		       "        git config gpg.program gpg\n"
-		       "  gpg:  gpg -u %s! --detach-sign FILE\n",
-		       p->key.project, p->uid, p->key.fpr, p->key.fpr, p->key.fpr);
+		       "  gpg:  gpg -u %s --detach-sign FILE\n",
+		       p->key.project, p->uid, p->primary, p->key.fpr, p->primary, p->primary);
 	}
 }
 
