@@ -14,7 +14,7 @@ loop() { # H TAG
 	local i
 	for ((i = 0; i < N; i++)); do
 		echo "$2 $i" >"$W/$2-$i"
-		GNUPGHOME=$1 gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/$2-$i.sig" "$W/$2-$i" 2>>"$W/$2.err" || return 1
+		GNUPGHOME=$1 gpg --batch --yes --no-tty -u "$FPR" --detach-sign -o "$W/$2-$i.sig" "$W/$2-$i" 2>>"$W/$2.err" || return 1
 	done
 }
 check_loop() { # TAG

@@ -146,5 +146,5 @@ audit_check() { python3 "$TOOLS/audit-check.py" "$AUDIT" "$@"; }
 
 # Sign FILE in home H with key FPR as USER; detached signature to FILE.sig.
 sign_detached() { # USER H FPR FILE
-	as_user "$1" env GNUPGHOME="$2" gpg --batch --yes --no-tty -u "$3!" --detach-sign -o "$4.sig" "$4"
+	as_user "$1" env GNUPGHOME="$2" gpg --batch --yes --no-tty -u "$3" --detach-sign -o "$4.sig" "$4"
 }
