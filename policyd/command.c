@@ -521,6 +521,7 @@ cmd_reload(assuan_context_t ctx, char *line)
 struct mkcert_sign {
 	struct hsm *hsm;
 	const struct hsm_key *key;
+	const struct pgpkey *pub;           /* KEY's public half */
 	uint8_t digest[HASHALGO_MAX_DIGEST];
 	size_t digest_len;
 	uint8_t sig[HSM_MAX_SIG];
@@ -529,13 +530,18 @@ struct mkcert_sign {
 };
 
 static gpg_error_t
-mkcert_sign_cb(void *opaque, const struct hashalgo *algo, const uint8_t *digest, size_t digest_len,
-               uint8_t *sig, size_t sigmax, size_t *siglen)
+mkcert_sign_cb(void *opaque, const struct pgpkey *signer, const struct hashalgo *algo,
+               const uint8_t *digest, size_t digest_len, uint8_t *sig, size_t sigmax, size_t *siglen)
 {
 	struct mkcert_sign *ms = opaque;
 	uint8_t di[HASHALGO_MAX_DIGESTINFO];
 	gpg_error_t r;
 
+	/* Only the key the certificate asks for, never another one. */
+	if (strcmp(signer->fpr, ms->pub->fpr) != 0) {
+		snprintf(ms->why, sizeof(ms->why), "no HSM key for %s", signer->fpr);
+		return gpg_error(GPG_ERR_WRONG_SECKEY);
+	}
 	if (digest_len != algo->digest_len || digest_len > sizeof(ms->digest))
 		return gpg_error(GPG_ERR_INV_LENGTH);
 	memcpy(di, algo->prefix, algo->prefix_len);
@@ -637,7 +643,9 @@ cmd_mkcert(assuan_context_t ctx, char *line)
 	}
 	ms->hsm = c->pd->hsm;
 	ms->key = p->key;
-	if ((r = pgpcert_build(&p->pub, p->conf->uid, mkcert_sign_cb, ms, cert, PGPCERT_MAX, &len)) != 0) {
+	ms->pub = &p->pub;
+	if ((r = pgpcert_build(&p->pub, PGPCERT_PRIMARY_LEGACY, p->conf->uid, NULL, 0, mkcert_sign_cb, ms,
+	                       cert, PGPCERT_MAX, &len)) != 0) {
 		if (ms->why[0] != '\0')
 			r = fail(ctx, SIGNET_ERR_HSM, "self-signature on the HSM failed: %s", ms->why);
 		else
