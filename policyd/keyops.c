@@ -14,6 +14,8 @@
 #include "log.h"
 #include "signet-err.h"
 
+_Static_assert(KEYSTATE_MAX_SUBKEYS <= PGPCERT_MAX_SUBKEYS, "a key state must fit a certificate");
+
 gpg_error_t
 keyops_sign_digest(struct hsm *hsm, const struct hsm_key *key, const struct hashalgo *algo,
                    const uint8_t *digest, size_t digest_len,
@@ -112,8 +114,8 @@ next_state(const struct project *p, enum keyop op, uint32_t overlap, int64_t now
 		ks->legacy = 1;
 		break;
 	}
-	if (now <= (int64_t)p->conf->created || now > UINT32_MAX) {
-		snprintf(why, whylen, "the clock (%lld) is not after the primary key's creation (%lld)",
+	if (now < (int64_t)p->conf->created || now > UINT32_MAX) {
+		snprintf(why, whylen, "the clock (%lld) is before the primary key's creation (%lld)",
 		         (long long)now, (long long)p->conf->created);
 		return gpg_error(GPG_ERR_INV_TIME);
 	}
