@@ -64,13 +64,13 @@ export GNUPGHOME=$G
 step "git tag -s in a throw-away repository, then git verify-tag"
 git init -q "$T/repo"
 git -C "$T/repo" -c user.name=Demo -c user.email=release@demo.signet.test commit -q --allow-empty -m "demo release"
-git -C "$T/repo" -c user.name=Demo -c user.email=release@demo.signet.test -c user.signingkey="$FPR!" \
+git -C "$T/repo" -c user.name=Demo -c user.email=release@demo.signet.test -c user.signingkey="$FPR" \
 	-c gpg.program=gpg tag -s -m "Demo release 1.0" v1.0
 git -C "$T/repo" verify-tag v1.0
 
 step "gpg --detach-sign a release tarball, then gpgv with only the exported certificate"
 tar -C "$TOP" -czf "$T/signet-demo.tar.gz" README.md Makefile
-gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$T/signet-demo.tar.gz.sig" "$T/signet-demo.tar.gz"
+gpg --batch --yes --no-tty -u "$FPR" --detach-sign -o "$T/signet-demo.tar.gz.sig" "$T/signet-demo.tar.gz"
 gpgv --keyring "$T/demo.gpg" "$T/signet-demo.tar.gz.sig" "$T/signet-demo.tar.gz"
 
 step "the audit records of those two signatures ($AUDIT)"

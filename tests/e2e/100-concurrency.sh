@@ -41,7 +41,8 @@ audit_check --count sign=$((4 * N))
 
 # Assuan level: two gpg-connect-agent sessions on one agent, each doing
 # PKSIGN in a loop, overlap for certain (gnupg-pkcs11-scd crashes here).
-GRIP=$(GNUPGHOME=$H1 gpg --batch --with-colons --with-keygrip --list-secret-keys "$FPR" | awk -F: '/^grp/{print $10; exit}')
+# The signing subkey's keygrip (the primary only certifies; no stub for it).
+GRIP=$(GNUPGHOME=$H1 gpg --batch --with-colons --with-keygrip --list-secret-keys "$FPR" | awk -F: '/^ssb/{s=1} s && /^grp/{print $10; exit}')
 [[ -n $GRIP ]] || fail "no keygrip for $FPR"
 HASH=$(printf '5a%.0s' $(seq 32))
 for ((i = 0; i < 50; i++)); do printf 'SIGKEY %s\nSETHASH --hash=sha256 %s\nPKSIGN\n' "$GRIP" "$HASH"; done >"$W/agent.txt"
