@@ -1,0 +1,118 @@
+#!/bin/bash
+# signet project upgrade: a home and project made by Signet 0.1 (commit
+# e0a2a87, built here from the repository's history), whose primary key
+# certified and signed.  After the software update the project keeps
+# working as it was; `signet project upgrade` adds a signing subkey and
+# keeps the primary self-signature byte for byte, so signatures made
+# before still verify (gpgv, git verify-tag); from then on SIGN refuses the
+# primary and new signatures come from the subkey.
+. "$(dirname "$0")/lib.sh"
+REV=e0a2a87
+git -C "$E2E_DIR" cat-file -e "$REV^{commit}" 2>/dev/null ||
+	{ echo "SKIP: Signet 0.1 ($REV) is not in this checkout's history"; exit 0; }
+W=$(mktemp -d /tmp/sgXXXXXX)
+chmod 755 "$W"
+export SIGNET_HOME=$W/h
+AUDIT=$SIGNET_HOME/audit/audit.jsonl
+trap world_cleanup EXIT
+OLD=$W/old
+mkdir "$OLD"
+git -C "$(git -C "$E2E_DIR" rev-parse --show-toplevel)" archive "$REV" | tar -x -C "$OLD"
+make -s -C "$OLD" build/bin/signet build/bin/signet-policyd build/bin/signet-scd >"$W/old-build.log" 2>&1 ||
+	{ tail -n 20 "$W/old-build.log"; fail "cannot build Signet 0.1"; }
+OS=$OLD/build/bin/signet
+issuer() { gpg --batch --list-packets "$1" 2>/dev/null | sed -n 's/.*:signature packet: algo [0-9]*, keyid \([0-9A-F]*\).*/\1/p' | head -n1; }
+
+# ---- the 0.1 world: home, project, a client that signs a file and a tag
+"$OS" --home "$SIGNET_HOME" init >"$W/init.out" || { cat "$W/init.out"; fail "0.1 init"; }
+"$OS" --home "$SIGNET_HOME" start >"$W/start.out" || { cat "$W/start.out"; fail "0.1 start"; }
+"$OS" --home "$SIGNET_HOME" project create leg --algo rsa2048 --uid 'Legacy <leg@signet.test>' \
+	--signer "user:$(id -un)" >"$W/create.out" 2>&1 || { cat "$W/create.out"; fail "0.1 project create"; }
+cp "$SIGNET_HOME/certs/leg.pgp" "$W/leg-old.pgp"
+FPR=$(gpg --batch --with-colons --show-keys "$W/leg-old.pgp" | awk -F: '/^fpr/{print $10; exit}')
+PGRIP=$(gpg --batch --with-colons --with-keygrip --show-keys "$W/leg-old.pgp" | awk -F: '/^grp/{print $10; exit}')
+gpg --batch --with-colons --show-keys "$W/leg-old.pgp" | grep -q '^sub:' && fail "0.1 made a subkey?"
+O=$W/oldclient
+mkdir -m 700 "$O"
+_HOMES+=("$O")
+"$OS" setup --gnupghome "$O" --project leg >"$W/osetup.out" 2>&1 || { cat "$W/osetup.out"; fail "0.1 setup"; }
+echo one >"$W/f1"
+GNUPGHOME=$O gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/f1.sig" "$W/f1" || fail "0.1 sign"
+[[ $(issuer "$W/f1.sig") == "${FPR:24}" ]] || fail "0.1 signature not by the primary"
+R=$W/repo
+git init -q "$R"
+git -C "$R" config user.name "Release Bot"
+git -C "$R" config user.email leg@signet.test
+git -C "$R" config user.signingkey "$FPR!"
+echo one >"$R/a.txt"
+git -C "$R" add a.txt
+git -C "$R" commit -q -m one
+GNUPGHOME=$O git -C "$R" tag -s -m "release 0.9" v0.9 || fail "0.1 git tag -s"
+"$OS" --home "$SIGNET_HOME" stop >/dev/null
+note "Signet 0.1: project leg (primary $FPR signs), a file and tag v0.9 signed"
+
+# ---- the software update: the project works as before until upgraded
+signet --home "$SIGNET_HOME" start >"$W/start2.out" || { cat "$W/start2.out"; fail "start after the update"; }
+grep -q 'project leg: its certificate predates signing subkeys' "$SIGNET_HOME/run/policyd.log" ||
+	fail "no warning about the 0.1 project in the log"
+echo two >"$W/f2"
+GNUPGHOME=$O gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/f2.sig" "$W/f2" ||
+	fail "the 0.1 client cannot sign after the update (before upgrade)"
+SOCK=$(sed -n 's/^socket = //p' "$SIGNET_HOME/signet.conf")
+gpg-connect-agent -S "$SOCK" KEYLIST /bye | grep -q "^S KEY leg $PGRIP " || fail "KEYLIST: the 0.1 project's key"
+out=$(gpg-connect-agent -S "$SOCK" 'ROTATE --overlap=60 leg' /bye 2>&1)
+grep -q '^ERR 156 .*UPGRADE it' <<<"$out" || fail "ROTATE of a 0.1 project: $out"
+note "after the update, before upgrade: the 0.1 client still signs; ROTATE says to upgrade first"
+
+# ---- upgrade
+expect 0 signet --home "$SIGNET_HOME" project upgrade leg
+grep -q "upgraded" "$W/out" || fail "upgrade output: $(cat "$W/out")"
+NEW=$SIGNET_HOME/certs/leg.pgp
+oldlen=$(stat -c %s "$W/leg-old.pgp")
+cmp -s -n "$oldlen" "$W/leg-old.pgp" "$NEW" || fail "the primary key's packets and self-signature changed"
+SUB=$(gpg --batch --with-colons --show-keys "$NEW" | awk -F: '/^sub/{s=1; next} s && /^fpr/{print $10; exit}')
+[[ -n $SUB ]] || fail "no subkey after upgrade"
+gpg --batch --with-colons --show-keys "$NEW" | grep -q "^sub:.*:s:" || fail "the new subkey does not sign"
+grep -q '^primary legacy$' "$NEW.keys" || fail "key state: $(cat "$NEW.keys")"
+for f in f1 f2; do
+	gpgv --keyring "$NEW" "$W/$f.sig" "$W/$f" 2>"$W/gpgv.out" || { cat "$W/gpgv.out"; fail "$f.sig (by the primary) no longer verifies"; }
+done
+V=$W/v
+mkdir -m 700 "$V"
+_HOMES+=("$V")
+gpg --homedir "$V" --batch --import "$NEW" 2>/dev/null
+GNUPGHOME=$V git -C "$R" verify-tag v0.9 2>"$W/vt.out" || { cat "$W/vt.out"; fail "git verify-tag v0.9 after upgrade"; }
+note "upgraded: subkey ${SUB:24}; the 0.1 certificate is a byte-for-byte prefix; old file and tag verify"
+
+# ---- SIGN refuses the primary from now on; new signatures by the subkey
+DIG=$(printf x | sha256sum | cut -c1-64)
+out=$(gpg-connect-agent -S "$SOCK" "SIGN --hash=sha256 --key=$PGRIP leg $DIG" /bye 2>&1)
+grep -q '^ERR 125 .*primary key of project leg' <<<"$out" || fail "SIGN with the primary after upgrade: $out"
+gpg-connect-agent -S "$SOCK" KEYLIST /bye | grep -q "$PGRIP" && fail "KEYLIST still lists the primary"
+echo three >"$W/f3"
+if GNUPGHOME=$O gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/f3.sig" "$W/f3" 2>"$W/f3.err" &&
+	gpgv --keyring "$NEW" "$W/f3.sig" "$W/f3" 2>/dev/null && [[ $(issuer "$W/f3.sig") == "${FPR:24}" ]]; then
+	fail "the 0.1 client made a primary-key signature after the upgrade"
+fi
+N=$W/newclient
+gpghome_new "$N" --project leg
+grep -qF "git config user.signingkey $FPR" "$N.setup.out" || fail "setup does not name the primary"
+sign_detached "$(id -un)" "$N" "$FPR" "$W/f3" || fail "signing after setup again"
+[[ $(issuer "$W/f3.sig") == "${SUB:24}" ]] || fail "new signature not by the subkey ($(issuer "$W/f3.sig"))"
+gpgv --keyring "$NEW" "$W/f3.sig" "$W/f3" 2>/dev/null || fail "new signature does not verify"
+GNUPGHOME=$N git -C "$R" -c user.signingkey="$FPR" tag -s -m "release 1.0" v1.0 || fail "git tag -s after upgrade"
+GNUPGHOME=$V git -C "$R" verify-tag v1.0 2>/dev/null || fail "git verify-tag v1.0"
+note "SIGN refuses the primary; after setup again gpg signs with the subkey; tag v1.0 verifies"
+
+# ---- upgrade once; rotation afterwards keeps the 0.1 self-signature
+out=$(gpg-connect-agent -S "$SOCK" 'UPGRADE leg' /bye 2>&1)
+grep -q '^ERR 156 ' <<<"$out" || fail "second UPGRADE: $out"
+# A rotation in the second the current subkey was made is refused (EAGAIN).
+made=$(awk '/^subkey /{print $2}' "$NEW.keys" | tail -n1)
+while (( $(date +%s) <= made )); do sleep 0.2; done
+expect 0 signet --home "$SIGNET_HOME" project rotate leg --overlap 1h
+cmp -s -n "$oldlen" "$W/leg-old.pgp" "$NEW" || fail "rotation changed the 0.1 self-signature"
+gpgv --keyring "$NEW" "$W/f1.sig" "$W/f1" 2>/dev/null || fail "f1.sig after rotation"
+note "a second UPGRADE is refused; ROTATE keeps the primary's packets"
+
+audit_check --count upgrade=1 --count rotate=1 --has "deny:denied:$(id -un):leg" --has-sig "$(sig_mpi "$W/f3.sig")"
