@@ -62,7 +62,9 @@ $(LIBCOMMON): $(COMMON_OBJ)
 $(BIN)/signet-policyd: $(call obj,$(POLICYD_SRC)) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(BIN)/signet-scd: $(call obj,$(SCD_SRC)) $(LIBCOMMON)
+# signet-scd reads a certificate's primary key (legacy keyrefs) with the
+# CLI's parser.
+$(BIN)/signet-scd: $(call obj,$(SCD_SRC)) $(call obj,agent/certinfo.c) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BIN)/signet: $(call obj,$(AGENT_SRC)) $(LIBCOMMON)
