@@ -394,7 +394,9 @@ sign_check(const struct conn *c, char *line, struct sign_req *req)
 	}
 	if ((r = project_signing_key(req->p, opts[1].present ? opts[1].value : NULL, (int64_t)time(NULL),
 	                             &req->key, &req->pub, req->why, sizeof(req->why))) != 0) {
-		return gpg_err_code(r);   /* audited with the primary's fingerprint */
+		if (req->pub != NULL)
+			req->ev.key_fpr = req->pub->fpr;   /* the expired subkey */
+		return gpg_err_code(r);   /* else audited with the primary's fingerprint */
 	}
 	req->ev.key_fpr = req->pub->fpr;
 	if ((r = policy_check_hash(req->p->conf, req->algo, req->why, sizeof(req->why))) != 0) {

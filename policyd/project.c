@@ -234,17 +234,18 @@ project_signing_key(const struct project *p, const char *grip, int64_t now,
 	}
 	if (strcasecmp(grip, p->pub.grip) == 0) {
 		snprintf(why, whylen, "key %s is the primary key of project %s, which only certifies; SIGN "
-		         "uses its signing subkey (%s)", grip, p->conf->name, p->subs[cur].pub.grip);
+		         "uses its signing subkey %s", p->pub.fpr, p->conf->name, p->subs[cur].pub.fpr);
 		return gpg_error(SIGNET_ERR_KEY_USAGE);
 	}
 	for (i = 0; i < p->ks.nsubs; i++) {
 		if (strcasecmp(grip, p->subs[i].pub.grip) != 0)
 			continue;
 		if (!keystate_usable(&p->ks, i, now)) {
+			*pub = &p->subs[i].pub;   /* named in the audit record; never signs */
 			snprintf(why, whylen, "signing subkey %s of project %s was rotated out and its overlap "
 			         "ended at %lu; gpg must use the current subkey %s (import the project's "
-			         "current certificate: `signet setup`)", grip, p->conf->name,
-			         (unsigned long)p->subs[i].expires, p->subs[cur].pub.grip);
+			         "current certificate: `signet setup`)", p->subs[i].pub.fpr, p->conf->name,
+			         (unsigned long)p->subs[i].expires, p->subs[cur].pub.fpr);
 			return gpg_error(SIGNET_ERR_KEY_EXPIRED);
 		}
 		*key = p->subs[i].key;

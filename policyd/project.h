@@ -66,8 +66,10 @@ const struct project *project_table_find(const struct project_table *table, cons
 /* The key SIGN may use for P at NOW, named by GRIP (40 hex, any case) or,
  * GRIP NULL, the current one: *KEY and *PUB (the current or an in-overlap
  * subkey; a legacy project's primary).  Never the primary of a subkey
- * project.  SIGNET_ERR_NO_KEY with a reason in WHY otherwise (the
- * primary, an expired subkey, an unknown grip, no certificate yet). */
+ * project.  Otherwise an error with a reason in WHY: SIGNET_ERR_KEY_USAGE
+ * (the primary, an unknown grip), SIGNET_ERR_KEY_EXPIRED (an old subkey
+ * past its overlap: *PUB is set to it, for the record, *KEY stays NULL),
+ * SIGNET_ERR_NO_KEY (no certificate yet). */
 gpg_error_t project_signing_key(const struct project *p, const char *grip, int64_t now,
                                 const struct hsm_key **key, const struct pgpkey **pub,
                                 char *why, size_t whylen);
