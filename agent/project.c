@@ -179,12 +179,14 @@ certify(assuan_context_t ctx, const struct project_conf *p, const char *name)
 	printf("project %s: certificate made\n"
 	       "  fingerprint  %s\n"
 	       "  user id      %s\n"
-	       "  key          %s (%u bits), created %lu\n"
+	       "  key          %s (%u bits), created %lu; certifies only\n"
+	       "  signing key  subkey %s\n"
 	       "  certificate  %s\n"
 	       "publish it with `signet project export %s > %s.asc`; signers set up gpg with\n"
 	       "`signet setup --gnupghome DIR --project %s`\n",
 	       name, ci.key.fpr, ci.uid, p ? key_algo_name(p->algo) : "rsa", ci.key.bits,
-	       (unsigned long)ci.key.created, p ? p->cert : "(see signet.conf)", name, name, name);
+	       (unsigned long)ci.key.created, ci.nsubs > 0 ? ci.subfpr[ci.nsubs - 1] : "(none)",
+	       p ? p->cert : "(see signet.conf)", name, name, name);
 	rc = CLI_EXIT_OK;
 out:
 	free(cert);

@@ -258,6 +258,43 @@ import_certs(struct setup *s)
 	return CLI_EXIT_OK;
 }
 
+/* Signet 0.1's setup made each project key ultimately trusted, which let
+ * any key it certified look valid.  Set such an entry back to "undefined"
+ * (gpg has no way to delete one), saying so; other ownertrust is the
+ * user's and is left alone. */
+static int
+drop_old_trust(struct setup *s)
+{
+	char *exp[] = { "gpg", "--homedir", s->gnupghome, "--batch", "--no-tty", "--export-ownertrust", NULL };
+	char *imp[] = { "gpg", "--homedir", s->gnupghome, "--batch", "--no-tty", "--import-ownertrust", NULL };
+	char *out = NULL, *lines = NULL, want[PGPKEY_FPR_HEX + 8], fix[PGPKEY_FPR_HEX + 8];
+	size_t i, len;
+	int rc;
+
+	if ((rc = gnupg_run(s, s->tools.gpg, exp, NULL, 0, &out, "read gpg's ownertrust",
+	                    "see gpg's messages above")) != 0)
+		return rc;
+	len = out != NULL ? strlen(out) : 0;
+	if ((lines = malloc(len + 2)) == NULL) {
+		free(out);
+		return cli_fail("read gpg's ownertrust: out of memory; try again");
+	}
+	snprintf(lines, len + 2, "\n%s", out != NULL ? out : "");
+	for (i = 0; i < s->nprojects && rc == 0; i++) {
+		snprintf(want, sizeof(want), "\n%s:6:\n", s->projects[i].primary);
+		if (strstr(lines, want) == NULL)
+			continue;
+		snprintf(fix, sizeof(fix), "%s:2:\n", s->projects[i].primary);
+		printf("removed the ultimate ownertrust an earlier signet setup gave project %s (%s); whom to "
+		       "trust when verifying is your decision\n", s->projects[i].key.project, s->projects[i].primary);
+		rc = gnupg_run(s, s->tools.gpg, imp, fix, strlen(fix), NULL, "reset the ownertrust",
+		               "see gpg's messages above");
+	}
+	free(lines);
+	free(out);
+	return rc;
+}
+
 static int
 card_status(struct setup *s)
 {
@@ -596,6 +633,7 @@ setup_command(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if ((rc = write_confs(&s)) != 0 || (rc = stop_agent(&s)) != 0 || (rc = import_certs(&s)) != 0 ||
+	    (rc = drop_old_trust(&s)) != 0 ||
 	    (rc = card_status(&s)) != 0 || (rc = check_stubs(&s)) != 0)
 		goto out;
 	print_summary(&s);

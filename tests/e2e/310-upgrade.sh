@@ -94,6 +94,17 @@ if GNUPGHOME=$O gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/f3.si
 	gpgv --keyring "$NEW" "$W/f3.sig" "$W/f3" 2>/dev/null && [[ $(issuer "$W/f3.sig") == "${FPR:24}" ]]; then
 	fail "the 0.1 client made a primary-key signature after the upgrade"
 fi
+# The 0.1 client runs setup again: the ultimate ownertrust 0.1 gave the
+# project key is taken back; it then signs with the subkey.
+GNUPGHOME=$O gpg --batch --export-ownertrust 2>/dev/null | grep -q "^$FPR:6:" ||
+	fail "0.1 setup did not set ultimate ownertrust (the test's premise)"
+signet setup --gnupghome "$O" --project leg >"$W/o2.out" 2>&1 || { cat "$W/o2.out"; fail "setup again"; }
+grep -q "removed the ultimate ownertrust" "$W/o2.out" || fail "setup does not say it removed the ownertrust"
+GNUPGHOME=$O gpg --batch --export-ownertrust 2>/dev/null | grep -q "^$FPR:6:" && fail "ultimate ownertrust left"
+GNUPGHOME=$O gpg --batch --with-colons --list-keys "$FPR" 2>/dev/null | grep -q '^pub:u:' && fail "project key still ultimately valid"
+echo 3b >"$W/f3b"
+sign_detached "$(id -un)" "$O" "$FPR" "$W/f3b" || fail "the 0.1 client cannot sign after setup again"
+[[ $(issuer "$W/f3b.sig") == "${SUB:24}" ]] || fail "the 0.1 client's new signature is not by the subkey"
 N=$W/newclient
 gpghome_new "$N" --project leg
 grep -qF "git config user.signingkey $FPR" "$N.setup.out" || fail "setup does not name the primary"
