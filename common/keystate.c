@@ -86,6 +86,10 @@ parse_subkey(struct kparse *kp, char **w, struct keystate *ks)
 		return perr(kp, "subkey: expires %" PRIu32 " not after creation %" PRIu32, s->expires, s->created);
 	if (ks->nsubs > 0 && s->created <= ks->subs[ks->nsubs - 1].created)
 		return perr(kp, "subkey: not newer than the one before (oldest first)");
+	/* A rotated-out subkey always got an expiry: one without would stay
+	 * valid for verifiers forever while policyd no longer signs with it. */
+	if (ks->nsubs > 0 && ks->subs[ks->nsubs - 1].expires == 0)
+		return perr(kp, "subkey: the one before has no expiry, but only the current (last) one may lack it");
 	ks->nsubs++;
 	return 0;
 }

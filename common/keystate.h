@@ -52,8 +52,8 @@ struct keystate {
  * "NAME:LINE: reason" in ERR for any content error: an unknown line, a
  * number out of range, no or a second version/primary line, no subkey,
  * more than KEYSTATE_MAX_SUBKEYS, subkeys not strictly oldest first, a
- * sigtime before created, an expiry not after created, or a current (last)
- * subkey that expires.  GPG_ERR_TOO_LARGE past KEYSTATE_MAX_FILE. */
+ * sigtime before created, an expiry not after created, an old subkey
+ * without expiry, or a current (last) subkey that expires.  GPG_ERR_TOO_LARGE past KEYSTATE_MAX_FILE. */
 gpg_error_t keystate_parse(const char *name, const char *buf, size_t len, struct keystate *ks,
                            char *err, size_t errlen);
 

@@ -55,7 +55,8 @@ test_parse_errors(void **state)
 		{ "version 1\nprimary certify\nsubkey -1 1 0\n", "k:3: subkey: want" },
 		{ "version 1\nprimary certify\nsubkey 5 4 0\n", "k:3: subkey: binding time" },
 		{ "version 1\nprimary certify\nsubkey 5 5 5\n", "k:3: subkey: expires" },
-		{ "version 1\nprimary certify\nsubkey 5 5 0\nsubkey 5 5 0\n", "k:4: subkey: not newer" },
+		{ "version 1\nprimary certify\nsubkey 5 5 9\nsubkey 5 5 0\n", "k:4: subkey: not newer" },
+		{ "version 1\nprimary certify\nsubkey 5 5 0\nsubkey 6 6 0\n", "k:4: subkey: the one before has no expiry" },
 		{ "version 1\nprimary certify\nsubkey 5 5 9\n", "k:4: the current (last) subkey expires" },
 		{ "version 1\nprimary certify\nkey 5 5 0\n", "k:3: unknown line" },
 		{ "version 1 \nprimary certify\n", "k:1: unknown line" },
@@ -82,7 +83,7 @@ test_limits(void **state)
 	(void)state;
 	pos = (size_t)snprintf(text, sizeof(text), "version 1\nprimary certify\n");
 	for (i = 0; i <= KEYSTATE_MAX_SUBKEYS; i++)
-		pos += (size_t)snprintf(text + pos, sizeof(text) - pos, "subkey %zu %zu 0\n", i + 1, i + 1);
+		pos += (size_t)snprintf(text + pos, sizeof(text) - pos, "subkey %zu %zu %zu\n", i + 1, i + 1, i + 2);
 	assert_int_equal(gpg_err_code(keystate_parse("k", text, pos, &ks, err, sizeof(err))), GPG_ERR_INV_VALUE);
 	assert_non_null(strstr(err, "more than 16 subkeys"));
 	memset(text, '#', sizeof(text));
