@@ -59,7 +59,9 @@ $(LIBCOMMON): $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BIN)/signet-policyd: $(call obj,$(POLICYD_SRC)) $(LIBCOMMON)
+# signet-policyd reads a 0.1 certificate's subkeys (project.c) with the
+# CLI's parser too.
+$(BIN)/signet-policyd: $(call obj,$(POLICYD_SRC)) $(call obj,agent/certinfo.c) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 # signet-scd reads a certificate's primary key (legacy keyrefs) with the

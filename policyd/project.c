@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "../agent/certinfo.h"
 #include "log.h"
 #include "p11uri.h"
 #include "project.h"
@@ -70,6 +71,36 @@ resolve_primary(const struct signet_config *cfg, const struct project_conf *pc, 
 	                   pc->algo, (uint32_t)pc->created, &p->key, &p->pub, why, whylen);
 }
 
+/* A certificate without key state is a 0.1 one, whose primary signs --
+ * unless it has subkeys: then its key state (KEYS) was lost, and letting
+ * the primary sign again would reopen what subkeys closed.  A file that
+ * does not parse is left to 0.1's rule (policyd never read it then). */
+static gpg_error_t
+check_legacy_cert(const struct project_conf *pc, const char *keys, char *err, size_t errlen)
+{
+	struct certinfo *ci = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	gpg_error_t r = 0;
+
+	if ((buf = malloc(PGPCERT_MAX)) == NULL || (ci = malloc(sizeof(*ci))) == NULL) {
+		r = gpg_error_from_syserror();
+		snprintf(err, errlen, "project %s: out of memory", pc->name);
+		goto out;
+	}
+	if (certinfo_read_file(pc->cert, buf, PGPCERT_MAX, &len) != 0 || certinfo_parse(buf, len, ci) != 0)
+		goto out;
+	if (ci->nsubs > 0) {
+		snprintf(err, errlen, "project %s: %s has %zu subkey(s) but the key state %s is missing; restore "
+		         "it (its primary key only certifies and will not sign)", pc->name, pc->cert, ci->nsubs, keys);
+		r = gpg_error(GPG_ERR_INV_STATE);
+	}
+out:
+	free(ci);
+	free(buf);
+	return r;
+}
+
 /* The key state of P: which model it follows and, for subkeys, each subkey
  * resolved on the token by its label. */
 static gpg_error_t
@@ -86,11 +117,13 @@ resolve_subkeys(const struct project_conf *pc, struct hsm *hsm, struct project *
 	}
 	r = keystate_load(path, &p->ks, err, errlen);
 	if (gpg_err_code(r) == GPG_ERR_ENOENT) {
+		err[0] = '\0';
 		p->model = lstat(pc->cert, &st) == 0 ? PROJECT_LEGACY : PROJECT_UNCERTIFIED;
+		if (p->model == PROJECT_LEGACY && (r = check_legacy_cert(pc, path, err, errlen)) != 0)
+			return r;
 		if (p->model == PROJECT_LEGACY)
 			log_warn("project %s: its certificate predates signing subkeys, so its primary key "
 			         "still signs; run `signet project upgrade %s`", pc->name, pc->name);
-		err[0] = '\0';
 		return 0;
 	}
 	if (r != 0)

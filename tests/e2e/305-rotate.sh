@@ -124,5 +124,17 @@ sign_detached "$(id -un)" "$B" "$FPR" "$W/f4" || fail "client B cannot sign afte
 [[ $(issuer "$W/f4.sig") == "${SUB3:24}" ]] || fail "f4 not by subkey 3"
 note "subkey 2 refused after its 1 s overlap (gpg and raw SIGN, audited); setup again moves B to subkey 3"
 
+# A lost key state must not turn the project back into one whose primary
+# signs: the reload is refused and names the file; the old state stays.
+mv "$SIGNET_HOME/certs/rot.pgp.keys" "$W/keys.bak"
+out=$(gpg-connect-agent -S "$SOCK" RELOAD /bye 2>&1 | tr -d '\0')
+grep -q "has 3 subkey(s) but the key state $SIGNET_HOME/certs/rot.pgp.keys is missing" <<<"$out" ||
+	fail "reload without key state: $out"
+gpg-connect-agent -S "$SOCK" KEYLIST /bye | grep -q "^S KEY rot $(subgrips "$W/rot3.asc" | tail -n1) " ||
+	fail "the refused reload changed the keys in force"
+mv "$W/keys.bak" "$SIGNET_HOME/certs/rot.pgp.keys"
+gpg-connect-agent -S "$SOCK" RELOAD /bye | grep -q '^OK' || fail "reload with the key state back"
+note "a missing key state is refused at reload (the primary never signs again)"
+
 audit_check --count rotate=2 --has "deny:denied:$(id -un):rot" --has-sig "$(sig_mpi "$W/f2.sig")" \
 	--has-sig "$(sig_mpi "$W/f3.sig")" --has-sig "$(sig_mpi "$W/f4.sig")"
