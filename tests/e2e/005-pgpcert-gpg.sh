@@ -233,4 +233,25 @@ grep -q "^\[GNUPG:\] \(GOODSIG\|VALIDSIG\|EXPKEYSIG\)" <<<"$st" &&
 gpgv_st "$T/sk.s2.sig" "$T/sk.attack.pgp"
 [[ $rc == 0 ]] || fail "attack: control: the current subkey's signature no longer verifies"
 note "attack: a subkey bound by a subkey is dropped on import and refused by gpgv"
+
+# An upgraded project: the primary keeps certify+sign (its old signatures
+# stay valid) and gains a signing subkey.  The control for the refusal
+# above: the same kind of primary signature verifies when the flag is there.
+out=$("$T/mkcert-soft" subkeys-legacy "$T0" "Signet upgraded <up@signet.test>" "$T/up" "$T/data" \
+	"$S2C:0") || fail "upgrade: mkcert-soft failed"
+pfpr=$(val fpr) s1fpr=$(val sub1-fpr)
+gpg --homedir "$T/g-sub" --batch --import "$T/up.pgp" >/dev/null 2>&1 || fail "upgrade: gpg --import"
+cols=$(gpg --homedir "$T/g-sub" --batch --with-colons --fixed-list-mode --list-keys "$pfpr") ||
+	fail "upgrade: gpg does not know $pfpr"
+caps=$(field "$(grep '^pub:' <<<"$cols")" 12)
+[[ $(tr -d 'A-Z' <<<"$caps") == sc || $(tr -d 'A-Z' <<<"$caps") == cs ]] ||
+	fail "upgrade: primary capabilities '$caps', wanted s and c"
+[[ $(field "$(grep '^sub:' <<<"$cols")" 12) == s ]] || fail "upgrade: subkey capabilities"
+gpgv_st "$T/up.p.sig" "$T/up.pgp"
+[[ $rc == 0 ]] && grep -q "^\[GNUPG:\] VALIDSIG $pfpr " <<<"$st" ||
+	{ cat "$T/gpgv.err"; fail "upgrade: gpgv refused the certify+sign primary's signature"; }
+gpgv_st "$T/up.s1.sig" "$T/up.pgp"
+[[ $rc == 0 ]] && grep -q "^\[GNUPG:\] VALIDSIG $s1fpr .* $pfpr\$" <<<"$st" ||
+	{ cat "$T/gpgv.err"; fail "upgrade: gpgv refused the subkey's signature"; }
+note "upgrade: primary [$caps] and subkey [s]; both the primary's and the subkey's signatures verify"
 echo "005-pgpcert-gpg: ok"

@@ -9,9 +9,10 @@
  * (armored) and prints "fpr <40 hex>", "grip <40 hex>", "keyid <16 hex>",
  * "bits <n>" and "topbit <0|1>" lines.
  *
- *   mkcert-soft subkeys CREATED UID OUTPREFIX DATAFILE SUBCREATED:EXPIRES...
+ *   mkcert-soft subkeys|subkeys-legacy CREATED UID OUTPREFIX DATAFILE SUBCREATED:EXPIRES...
  *
- * a certify-only RSA-2048 primary with one RSA-2048 signing subkey per
+ * a certify-only (subkeys-legacy: certify+sign, what an upgraded project
+ * keeps) RSA-2048 primary with one RSA-2048 signing subkey per
  * SUBCREATED:EXPIRES (epoch seconds; EXPIRES 0 = never; binding made at
  * SUBCREATED).  Writes OUTPREFIX.pgp, and detached binary signatures over
  * DATAFILE made at the newest subkey's creation time + 60: OUTPREFIX.p.sig
@@ -325,7 +326,7 @@ print_key(const char *label, const struct pgpkey *key)
 }
 
 static int
-subkeys_main(int argc, char **argv)
+subkeys_main(int argc, char **argv, unsigned int primary_flags)
 {
 	static uint8_t cert[PGPCERT_MAX], data[1 << 16];
 	struct pgpcert_subkey subs[MAX_SUBS];
@@ -367,7 +368,7 @@ subkeys_main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < nsubs; i++)
 		subs[i].key = &sk.key[1 + i];
-	if ((err = pgpcert_build(&sk.key[0], PGPCERT_PRIMARY_CERTIFY, argv[3], subs, nsubs, sign_soft, &sk,
+	if ((err = pgpcert_build(&sk.key[0], primary_flags, argv[3], subs, nsubs, sign_soft, &sk,
 	                         cert, sizeof(cert), &cert_len)) != 0) {
 		fprintf(stderr, "mkcert-soft: pgpcert_build: %s\n", gpg_strerror(err));
 		goto out;
@@ -401,10 +402,13 @@ main(int argc, char **argv)
 	if (!init_gcrypt())
 		return 1;
 	if (argc >= 7 && strcmp(argv[1], "subkeys") == 0)
-		return subkeys_main(argc, argv);
+		return subkeys_main(argc, argv, PGPCERT_PRIMARY_CERTIFY);
+	if (argc >= 7 && strcmp(argv[1], "subkeys-legacy") == 0)
+		return subkeys_main(argc, argv, PGPCERT_PRIMARY_LEGACY);
 	if (argc == 5 || argc == 6)
 		return legacy_main(argc, argv);
 	fprintf(stderr, "usage: mkcert-soft BITS CREATED UID OUTPREFIX [EXPONENT]\n"
-	                "       mkcert-soft subkeys CREATED UID OUTPREFIX DATAFILE SUBCREATED:EXPIRES...\n");
+	                "       mkcert-soft subkeys|subkeys-legacy CREATED UID OUTPREFIX DATAFILE "
+	                "SUBCREATED:EXPIRES...\n");
 	return 1;
 }

@@ -568,7 +568,8 @@ check_sig(EVP_PKEY *pkey, const struct sigview *v, const uint8_t *cover1, size_t
 	trailer[5] = (uint8_t)v->hashed_len;
 	assert_int_equal(gcry_md_open(&md, GCRY_MD_SHA256, 0), 0);
 	gcry_md_write(md, cover1, len1);
-	gcry_md_write(md, cover2, len2);
+	if (len2 > 0)
+		gcry_md_write(md, cover2, len2);
 	gcry_md_write(md, v->hashed, v->hashed_len);
 	gcry_md_write(md, trailer, sizeof(trailer));
 	memcpy(digest, gcry_md_read(md, GCRY_MD_SHA256), 32);
@@ -815,6 +816,62 @@ test_max_size(void **state)
 	free(cert);
 }
 
+/* pgpsig on its own: a data signature (type 0x00) over the bytes given,
+ * and its argument checks. */
+static void
+test_pgpsig(void **state)
+{
+	struct fixture *fx = *state;
+	static const char data[] = "signet release 1.0\n";
+	struct pgpsig_chunk covered = { data, sizeof(data) - 1 };
+	uint8_t out[PGPSIG_MAX], subs[PGPSIG_MAX_SUBS + 1];
+	struct pgpsig_spec spec;
+	struct sigview v;
+	size_t len = 0;
+
+	reset(fx);
+	memset(&spec, 0, sizeof(spec));
+	spec.type = PGPSIG_BINARY;
+	spec.created = T0 + 5;
+	spec.signer = &fx->key[2];
+	spec.covered = &covered;
+	spec.ncovered = 1;
+	assert_int_equal(pgpsig_make(&spec, sign_soft, fx, out, sizeof(out), &len), 0);
+	assert_int_equal(fx->calls, 1);
+	assert_int_equal(fx->signer_idx[0], 2);
+	parse_sig(out, len, &v);
+	assert_int_equal(v.type, 0x00);
+	assert_int_equal(sub_u32(&v, 2), T0 + 5);
+	expect_issuer(&v, &fx->key[2]);
+	check_sig(fx->pkey[2], &v, (const uint8_t *)data, sizeof(data) - 1, NULL, 0);
+
+	/* one byte short, a signature by another key, bad arguments */
+	assert_int_equal(gpg_err_code(pgpsig_make(&spec, sign_soft, fx, out, len - 1, &len)),
+	                 GPG_ERR_BUFFER_TOO_SHORT);
+	assert_int_equal(len, 0);
+	fx->wrong_for_sub = 1;
+	assert_int_equal(gpg_err_code(pgpsig_make(&spec, sign_soft, fx, out, sizeof(out), &len)),
+	                 GPG_ERR_BAD_SIGNATURE);
+	fx->wrong_for_sub = 0;
+	memset(subs, 0, sizeof(subs));
+	spec.subs = subs;
+	spec.subs_len = sizeof(subs);
+	assert_int_equal(gpg_err_code(pgpsig_make(&spec, sign_soft, fx, out, sizeof(out), &len)),
+	                 GPG_ERR_INV_VALUE);
+	spec.subs = NULL;
+	spec.subs_len = 1;
+	assert_int_equal(gpg_err_code(pgpsig_make(&spec, sign_soft, fx, out, sizeof(out), &len)),
+	                 GPG_ERR_INV_VALUE);
+	spec.subs_len = 0;
+	spec.ncovered = 9;
+	assert_int_equal(gpg_err_code(pgpsig_make(&spec, sign_soft, fx, out, sizeof(out), &len)),
+	                 GPG_ERR_INV_VALUE);
+	spec.ncovered = 1;
+	spec.signer = NULL;
+	assert_int_equal(gpg_err_code(pgpsig_make(&spec, sign_soft, fx, out, sizeof(out), &len)),
+	                 GPG_ERR_INV_VALUE);
+}
+
 int
 main(void)
 {
@@ -829,6 +886,7 @@ main(void)
 		cmocka_unit_test(test_subkeys),
 		cmocka_unit_test(test_subkey_errors),
 		cmocka_unit_test(test_max_size),
+		cmocka_unit_test(test_pgpsig),
 	};
 
 	/* Programs initialise libgcrypt once at start-up (pgpkey.h). */
