@@ -290,7 +290,7 @@ static int
 create_prepare(const struct home *h, const struct signet_config *cfg, struct create_req *req)
 {
 	const struct project_conf *existing;
-	char created_s[32];
+	char created_s[32], keys[PATH_MAX];
 	struct stat st;
 	int n, rc;
 
@@ -305,6 +305,12 @@ create_prepare(const struct home *h, const struct signet_config *cfg, struct cre
 	if (lstat(req->cert, &st) == 0)
 		return cli_fail("create project %s: %s exists but no [project %s] is in %s; move that file "
 		                "away or choose another name", req->name, req->cert, req->name, h->conf);
+	if (keystate_path(req->cert, keys, sizeof(keys)) != 0)
+		return cli_fail("create project %s: certificate path too long; choose a shorter --home", req->name);
+	if (lstat(keys, &st) == 0)
+		return cli_fail("create project %s: %s (the key state of an old project) exists but no [project %s] "
+		                "is in %s; move that file away or choose another name", req->name, keys, req->name,
+		                h->conf);
 	snprintf(created_s, sizeof(created_s), "%lld", (long long)time(NULL));
 	n = snprintf(req->head, sizeof(req->head), "[project %s]\n", req->name);
 	if (n < 0 || (size_t)n >= sizeof(req->head))

@@ -117,6 +117,10 @@ done
 expect 1 "$SIGNET" --home "$H" project create other --algo rsa2048 --uid "$(printf 'X\001 <x@signet.test>')"
 expect 1 "$SIGNET" --home "$H" project create other --algo rsa2048 --uid 'X <x@signet.test>' --signer nobody
 expect 2 "$SIGNET" --home "$H" project create other --algo rsa2048
+: >"$H/certs/stale.pgp.keys"
+expect 1 "$SIGNET" --home "$H" project create stale --algo rsa2048 --uid 'X <x@signet.test>'
+grep -q 'the key state of an old project' "$W/err" || fail "create over a stale key state: $(cat "$W/err")"
+rm "$H/certs/stale.pgp.keys"
 [[ $(md5sum <"$H/signet.conf") == "$conf_before" ]] || fail "a refused create changed signet.conf"
 note "project created ($FPR); duplicate, bad algo, name, the TSA's key names, uid and signer refused"
 
