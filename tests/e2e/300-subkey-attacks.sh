@@ -56,6 +56,17 @@ mg --with-colons --check-sigs "$MFPR" 2>/dev/null | grep -Eq ":(${FPR:24}|${SUBF
 	fail "mallory's key carries a signature by the project key"
 note "quick-sign-key by the primary and by the subkey refused; no certification on mallory's key"
 
+# ---- the certification trick by hand: a certification of mallory's key
+# whose signature value comes from raw SIGN (so from the signing subkey).
+# Even a keyring that trusts the project key ultimately rejects it.
+cp "$TOOLS/forge-cert.py" "$W/m/"
+mg --export "$MFPR" >"$W/m/mkey.gpg"
+as_user "$M" python3 "$W/m/forge-cert.py" "$SOCK" atk "$SUBFPR" "$W/m/mkey.gpg" "$W/m/forged.gpg" ||
+	fail "forge-cert could not get a signature"
+v=$(validity_under_trust "$W/atk.asc" "$FPR" "$W/m/forged.gpg" "$MFPR")
+[[ -n $v && $v != f && $v != u ]] || fail "a certification made through SIGN made mallory's key valid ($v)"
+note "a certification forged through raw SIGN leaves mallory's key at validity '$v' for a victim trusting the project"
+
 # ---- nothing new in any exported certificate
 mg --export "$FPR" >"$W/mallory-export.gpg"
 [[ $(subs_of "$W/mallory-export.gpg") == 1 ]] || fail "mallory's keyring export has $(subs_of "$W/mallory-export.gpg") subkeys"

@@ -64,6 +64,21 @@ out=$(gpg-connect-agent -S "$SOCK" 'ROTATE --overlap=60 leg' /bye 2>&1)
 grep -q '^ERR 156 .*UPGRADE it' <<<"$out" || fail "ROTATE of a 0.1 project: $out"
 note "after the update, before upgrade: the 0.1 client still signs; ROTATE says to upgrade first"
 
+# The certification trick against a 0.1 project (the control: the forge
+# works while the primary signs, so its failure after the upgrade means
+# something): a key of the signer's own, certified through raw SIGN.
+K=$W/mallory
+mkdir -m 700 "$K"
+_HOMES+=("$K")
+gpg --homedir "$K" --batch --passphrase '' --pinentry-mode loopback --quick-gen-key 'Mallory <m@evil.test>' \
+	rsa2048 sign,cert never 2>/dev/null || fail "cannot make mallory's key"
+MFPR=$(gpg --homedir "$K" --batch --with-colons --list-keys m@evil.test | awk -F: '/^fpr/{print $10; exit}')
+gpg --homedir "$K" --batch --export "$MFPR" >"$W/mkey.gpg"
+python3 "$TOOLS/forge-cert.py" "$SOCK" leg "$FPR" "$W/mkey.gpg" "$W/forged-old.gpg" || fail "forge (0.1)"
+v=$(validity_under_trust "$W/leg-old.pgp" "$FPR" "$W/forged-old.gpg" "$MFPR")
+[[ $v == f ]] || fail "control: the forged certification by a 0.1 primary gives validity '$v', not f"
+note "control: on a 0.1 project a certification forged through SIGN makes any key fully valid"
+
 # ---- upgrade
 expect 0 signet --home "$SIGNET_HOME" project upgrade leg
 grep -q "upgraded" "$W/out" || fail "upgrade output: $(cat "$W/out")"
@@ -114,6 +129,12 @@ gpgv --keyring "$NEW" "$W/f3.sig" "$W/f3" 2>/dev/null || fail "new signature doe
 GNUPGHOME=$N git -C "$R" -c user.signingkey="$FPR" tag -s -m "release 1.0" v1.0 || fail "git tag -s after upgrade"
 GNUPGHOME=$V git -C "$R" verify-tag v1.0 2>/dev/null || fail "git verify-tag v1.0"
 note "SIGN refuses the primary; after setup again gpg signs with the subkey; tag v1.0 verifies"
+for issuer in "$SUB" "$FPR"; do
+	python3 "$TOOLS/forge-cert.py" "$SOCK" leg "$issuer" "$W/mkey.gpg" "$W/forged.gpg" || fail "forge"
+	v=$(validity_under_trust "$NEW" "$FPR" "$W/forged.gpg" "$MFPR")
+	[[ -n $v && $v != f && $v != u ]] || fail "after upgrade a certification forged through SIGN (issuer $issuer) gives '$v'"
+done
+note "after upgrade the same forgery (in the subkey's or the primary's name) leaves the key invalid"
 
 # ---- upgrade once; rotation afterwards keeps the 0.1 self-signature
 out=$(gpg-connect-agent -S "$SOCK" 'UPGRADE leg' /bye 2>&1)

@@ -9,6 +9,8 @@
 # gpghome_new H [--as USER] [--project P]...   signet setup into GnuPG home H
 # fpr_of H UID-SUBSTRING              fingerprint of the key in H
 # sig_mpi SIGFILE                     hex of the RSA value in an OpenPGP signature
+# validity_under_trust CERT TRUSTFPR KEY KEYFPR   KEYFPR's validity in a keyring
+#                      that trusts TRUSTFPR ultimately and imported CERT and KEY
 # audit_check [args]                  tests/tools/audit-check.py on the trail
 # expect RC CMD...                    run CMD, require exit status RC; output in $W/out, $W/err
 # alive PID                           running and not a zombie
@@ -141,6 +143,22 @@ fpr_of() { # H UIDPART
 }
 
 sig_mpi() { python3 "$TOOLS/pgpsig.py" "$1"; }
+
+# The victim of the certification trick: a fresh keyring that trusts the
+# project key ultimately (as Signet 0.1's setup did) imports KEY, which
+# carries a certification made through policyd; prints KEYFPR's validity
+# there (gpg's field 2: f or u means the forged certification worked).
+validity_under_trust() { # CERT TRUSTFPR KEY KEYFPR
+	local v
+	v=$(mktemp -d "$W/victimXXXX")
+	chmod 700 "$v"
+	_HOMES+=("$v")
+	gpg --homedir "$v" --batch --quiet --import "$1" 2>/dev/null
+	echo "$2:6:" | gpg --homedir "$v" --batch --import-ownertrust 2>/dev/null
+	gpg --homedir "$v" --batch --quiet --import "$3" 2>/dev/null || true
+	gpg --homedir "$v" --batch --check-trustdb >/dev/null 2>&1 || true
+	gpg --homedir "$v" --batch --with-colons --list-keys "$4" 2>/dev/null | awk -F: '/^pub/{print $2; exit}'
+}
 
 audit_check() { python3 "$TOOLS/audit-check.py" "$AUDIT" "$@"; }
 
