@@ -348,8 +348,9 @@ struct sign_req {
 
 /* The checks of SIGN, in order: arguments, project name, project, signer,
  * signing key (--key: the current subkey or one in its overlap, never the
- * primary), hash policy, digest (STYLE 12: the content, not only the peer).  Fills REQ
- * as far as it got, so that a refusal is audited with what was asked.
+ * primary), hash policy, digest (STYLE 12: the content, not only the
+ * peer).  Fills REQ as far as it got, so that a refusal is audited with
+ * what was asked.
  * Returns 0 if the request may be signed, else the error code (REQ->why
  * says why). */
 static gpg_err_code_t
