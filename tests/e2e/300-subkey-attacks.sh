@@ -59,13 +59,27 @@ note "quick-sign-key by the primary and by the subkey refused; no certification 
 # ---- the certification trick by hand: a certification of mallory's key
 # whose signature value comes from raw SIGN (so from the signing subkey).
 # Even a keyring that trusts the project key ultimately rejects it.
-cp "$TOOLS/forge-cert.py" "$W/m/"
+cp "$TOOLS/forge.py" "$W/m/"
 mg --export "$MFPR" >"$W/m/mkey.gpg"
-as_user "$M" python3 "$W/m/forge-cert.py" "$SOCK" atk "$SUBFPR" "$W/m/mkey.gpg" "$W/m/forged.gpg" ||
-	fail "forge-cert could not get a signature"
+as_user "$M" python3 "$W/m/forge.py" certify "$SOCK" atk "$SUBFPR" "$W/m/mkey.gpg" "$W/m/forged.gpg" ||
+	fail "forge certify could not get a signature"
 v=$(validity_under_trust "$W/atk.asc" "$FPR" "$W/m/forged.gpg" "$MFPR")
 [[ -n $v && $v != f && $v != u ]] || fail "a certification made through SIGN made mallory's key valid ($v)"
 note "a certification forged through raw SIGN leaves mallory's key at validity '$v' for a victim trusting the project"
+
+# ---- the subkey trick by hand: mallory's key bound as a signing subkey
+# of the project, the binding's value from raw SIGN (so from the signing
+# subkey), the back-signature by her own key; she signs offline.
+MGRIP=$(mg --with-colons --with-keygrip --list-keys "$MFPR" 2>/dev/null | awk -F: '/^grp/{print $10; exit}')
+echo "evil release" >"$W/m/evil" && chown "$M" "$W/m/evil"
+mg --yes -u "$MFPR!" --detach-sign -o "$W/m/evil.sig" "$W/m/evil" 2>/dev/null || fail "mallory cannot sign"
+as_user "$M" env GNUPGHOME="$G" python3 "$W/m/forge.py" bind "$SOCK" atk "$SUBFPR" "$W/atk.gpg" \
+	"$W/m/mkey.gpg" "$MGRIP" "$W/m/bound.gpg" || fail "forge bind could not get its signatures"
+gpgv --keyring "$W/m/bound.gpg" "$W/m/evil.sig" "$W/m/evil" 2>/dev/null &&
+	fail "a subkey bound through raw SIGN verifies mallory's offline signature"
+gpg --batch --with-colons --show-keys "$W/m/bound.gpg" 2>/dev/null | grep -q "$MFPR" &&
+	fail "gpg accepts a subkey binding made through raw SIGN"
+note "a subkey binding forged through raw SIGN is rejected: mallory's offline signature does not verify"
 
 # ---- nothing new in any exported certificate
 mg --export "$FPR" >"$W/mallory-export.gpg"

@@ -74,10 +74,21 @@ gpg --homedir "$K" --batch --passphrase '' --pinentry-mode loopback --quick-gen-
 	rsa2048 sign,cert never 2>/dev/null || fail "cannot make mallory's key"
 MFPR=$(gpg --homedir "$K" --batch --with-colons --list-keys m@evil.test | awk -F: '/^fpr/{print $10; exit}')
 gpg --homedir "$K" --batch --export "$MFPR" >"$W/mkey.gpg"
-python3 "$TOOLS/forge-cert.py" "$SOCK" leg "$FPR" "$W/mkey.gpg" "$W/forged-old.gpg" || fail "forge (0.1)"
+python3 "$TOOLS/forge.py" certify "$SOCK" leg "$FPR" "$W/mkey.gpg" "$W/forged-old.gpg" || fail "forge (0.1)"
 v=$(validity_under_trust "$W/leg-old.pgp" "$FPR" "$W/forged-old.gpg" "$MFPR")
 [[ $v == f ]] || fail "control: the forged certification by a 0.1 primary gives validity '$v', not f"
 note "control: on a 0.1 project a certification forged through SIGN makes any key fully valid"
+# The subkey trick the same way: mallory's key bound as a signing subkey
+# of the project (the binding through SIGN, the back-signature by her own
+# key); then she signs offline, unaudited, and gpgv says "Good signature".
+MGRIP=$(gpg --homedir "$K" --batch --with-colons --with-keygrip --list-keys "$MFPR" | awk -F: '/^grp/{print $10; exit}')
+echo "evil release" >"$W/evil"
+gpg --homedir "$K" --batch --yes -u "$MFPR!" --detach-sign -o "$W/evil.sig" "$W/evil" 2>/dev/null || fail "mallory cannot sign"
+GNUPGHOME=$K python3 "$TOOLS/forge.py" bind "$SOCK" leg "$FPR" "$W/leg-old.pgp" "$W/mkey.gpg" "$MGRIP" "$W/bound-old.gpg" ||
+	fail "forge bind (0.1)"
+gpgv --keyring "$W/bound-old.gpg" "$W/evil.sig" "$W/evil" 2>/dev/null ||
+	fail "control: a subkey bound through a 0.1 primary's SIGN does not verify"
+note "control: on a 0.1 project a subkey bound through SIGN verifies mallory's offline signatures"
 
 # ---- upgrade
 expect 0 signet --home "$SIGNET_HOME" project upgrade leg
@@ -130,11 +141,20 @@ GNUPGHOME=$N git -C "$R" -c user.signingkey="$FPR" tag -s -m "release 1.0" v1.0 
 GNUPGHOME=$V git -C "$R" verify-tag v1.0 2>/dev/null || fail "git verify-tag v1.0"
 note "SIGN refuses the primary; after setup again gpg signs with the subkey; tag v1.0 verifies"
 for issuer in "$SUB" "$FPR"; do
-	python3 "$TOOLS/forge-cert.py" "$SOCK" leg "$issuer" "$W/mkey.gpg" "$W/forged.gpg" || fail "forge"
+	python3 "$TOOLS/forge.py" certify "$SOCK" leg "$issuer" "$W/mkey.gpg" "$W/forged.gpg" || fail "forge"
 	v=$(validity_under_trust "$NEW" "$FPR" "$W/forged.gpg" "$MFPR")
 	[[ -n $v && $v != f && $v != u ]] || fail "after upgrade a certification forged through SIGN (issuer $issuer) gives '$v'"
 done
 note "after upgrade the same forgery (in the subkey's or the primary's name) leaves the key invalid"
+for issuer in "$SUB" "$FPR"; do
+	GNUPGHOME=$K python3 "$TOOLS/forge.py" bind "$SOCK" leg "$issuer" "$NEW" "$W/mkey.gpg" "$MGRIP" "$W/bound.gpg" ||
+		fail "forge bind"
+	gpgv --keyring "$W/bound.gpg" "$W/evil.sig" "$W/evil" 2>/dev/null &&
+		fail "after upgrade a subkey bound through SIGN (issuer $issuer) verifies mallory's signature"
+	gpg --batch --with-colons --show-keys "$W/bound.gpg" 2>/dev/null | grep -q "${MFPR}" &&
+		fail "gpg accepts the forged subkey binding (issuer $issuer)"
+done
+note "after upgrade the subkey binding forged through SIGN is rejected (gpgv, gpg --show-keys)"
 
 # ---- upgrade once; rotation afterwards keeps the 0.1 self-signature
 out=$(gpg-connect-agent -S "$SOCK" 'UPGRADE leg' /bye 2>&1)
