@@ -615,49 +615,72 @@ keyop_audit(struct conn *c, const struct project *p, const struct keyop_result *
 
 /* MKCERT, ROTATE and UPGRADE: admin check, the key work (keyops.c), the
  * audit record, the files, then a reload so that SIGN and KEYLIST follow
- * the new key state.  One key operation at a time per daemon (a second is
- * refused, not queued).  Sends the new certificate. */
+ * the new key state.  The work (key generation can take seconds) runs on a
+ * private load of the configuration file and of the project's keys, so no
+ * lock is held meanwhile and a reload cannot pull the project away.  One
+ * key operation at a time per daemon (a second is refused, not queued).
+ * Sends the new certificate. */
 static gpg_error_t
 run_keyop(assuan_context_t ctx, enum keyop op, const char *name, uint32_t overlap)
 {
 	struct conn *c = assuan_get_pointer(ctx);
+	struct signet_config *cfg = NULL;
 	struct keyop_result *res = NULL;
-	const struct project *p;
-	char why[POLICYD_MAX_ERRTEXT], err[POLICYD_MAX_ERRTEXT];
-	int mine = 0, locked = 1;
+	struct project p;
+	char why[POLICYD_MAX_ERRTEXT], err[POLICYD_MAX_ERRTEXT], vis[PROJECT_NAME_MAX + 8];
+	char token[128];
+	int mine = 0;
 	gpg_error_t r;
 
+	memset(&p, 0, sizeof(p));
 	rdlock(c->pd);
-	if ((r = require_admin(ctx, keyop_names[op])) != 0 || (p = lookup_project(ctx, name, &r)) == NULL)
-		goto out;
-	if (atomic_flag_test_and_set(&c->pd->keyop_busy)) {
-		r = fail(ctx, GPG_ERR_EAGAIN, "another MKCERT/ROTATE/UPGRADE is running; try again");
+	r = require_admin(ctx, keyop_names[op]);
+	snprintf(token, sizeof(token), "%s", c->pd->cfg->token);
+	unlock(c->pd);
+	if (r != 0)
+		return r;
+	if (!config_project_name_ok(name)) {
+		log_vis(name, vis, sizeof(vis));
+		return fail(ctx, GPG_ERR_ASS_PARAMETER, "\"%s\" is not a project name ([A-Za-z0-9._-], 1-64)", vis);
+	}
+	if (atomic_flag_test_and_set(&c->pd->keyop_busy))
+		return fail(ctx, GPG_ERR_EAGAIN, "another MKCERT/ROTATE/UPGRADE is running; try again");
+	mine = 1;
+	err[0] = '\0';
+	if ((r = config_load(c->pd->config_path, &cfg, err, sizeof(err))) != 0) {
+		r = fail(ctx, gpg_err_code(r), "%s", err);
 		goto out;
 	}
-	mine = 1;
+	if (strcmp(cfg->token, token) != 0) {
+		r = fail(ctx, GPG_ERR_INV_VALUE, "%s: [hsm] token changed from %s to %s; restart signet-policyd "
+		         "first", c->pd->config_path, token, cfg->token);
+		goto out;
+	}
+	if ((r = project_load_one(cfg, name, c->pd->hsm, &p, err, sizeof(err))) != 0) {
+		r = fail(ctx, gpg_err_code(r) == GPG_ERR_NOT_FOUND ? SIGNET_ERR_NO_KEY : gpg_err_code(r), "%s", err);
+		goto out;
+	}
 	if ((res = calloc(1, sizeof(*res))) == NULL) {
 		r = fail(ctx, GPG_ERR_ENOMEM, "out of memory");
 		goto out;
 	}
 	why[0] = '\0';
-	if ((r = keyops_prepare(c->pd->hsm, p, op, overlap, (int64_t)time(NULL), res, why, sizeof(why))) != 0) {
+	if ((r = keyops_prepare(c->pd->hsm, &p, op, overlap, (int64_t)time(NULL), res, why, sizeof(why))) != 0) {
 		log_error("%s %s by %s: %s", keyop_names[op], name, c->user, why);
 		r = fail(ctx, gpg_err_code(r), "%s", why);
 		goto out;
 	}
-	if ((r = keyop_audit(c, p, res, overlap)) != 0) {
+	if ((r = keyop_audit(c, &p, res, overlap)) != 0) {
 		r = fail(ctx, SIGNET_ERR_AUDIT, "the audit trail could not be written (%s); the certificate "
 		         "and key state were not changed", gpg_strerror(r));
 		goto out;
 	}
-	if ((r = keyops_commit(p, res, why, sizeof(why))) != 0) {
+	if ((r = keyops_commit(&p, res, why, sizeof(why))) != 0) {
 		log_error("%s %s by %s: %s", keyop_names[op], name, c->user, why);
 		r = fail(ctx, gpg_err_code(r), "%s", why);
 		goto out;
 	}
-	log_info("%s %s by %s: certificate %s written", keyop_names[op], name, c->user, p->conf->cert);
-	unlock(c->pd);
-	locked = 0;
+	log_info("%s %s by %s: certificate %s written", keyop_names[op], name, c->user, p.conf->cert);
 	if ((r = policyd_reload(c->pd, err, sizeof(err))) != 0) {
 		log_error("reload after %s %s: %s", keyop_names[op], name, err);
 		r = fail(ctx, gpg_err_code(r), "the certificate was written but the reload failed: %s", err);
@@ -665,12 +688,12 @@ run_keyop(assuan_context_t ctx, enum keyop op, const char *name, uint32_t overla
 	}
 	r = assuan_send_data(ctx, res->cert, res->certlen);
 out:
-	if (locked)
-		unlock(c->pd);
 	if (mine)
 		atomic_flag_clear(&c->pd->keyop_busy);
 	keyops_result_clear(res);
 	free(res);
+	project_release(&p);
+	config_free(cfg);
 	return r;
 }
 

@@ -182,6 +182,27 @@ fail:
 }
 
 gpg_error_t
+project_load_one(const struct signet_config *cfg, const char *name, struct hsm *hsm, struct project *p,
+                 char *err, size_t errlen)
+{
+	const struct project_conf *pc;
+
+	memset(p, 0, sizeof(*p));
+	if ((pc = config_find_project(cfg, name)) == NULL) {
+		snprintf(err, errlen, "no project %s in %s", name, cfg->path ? cfg->path : "signet.conf");
+		return gpg_error(GPG_ERR_NOT_FOUND);
+	}
+	return project_resolve(cfg, pc, hsm, p, err, errlen);
+}
+
+void
+project_release(struct project *p)
+{
+	if (p != NULL)
+		project_clear(p);
+}
+
+gpg_error_t
 project_table_load(const struct signet_config *cfg, struct hsm *hsm,
                    struct project_table **tablep, char *err, size_t errlen)
 {

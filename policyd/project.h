@@ -60,6 +60,14 @@ gpg_error_t project_table_load(const struct signet_config *cfg, struct hsm *hsm,
                                struct project_table **table, char *err, size_t errlen);
 void project_table_free(struct project_table *table);
 
+/* Resolve only project NAME of CFG into *P, as project_table_load() does
+ * (for an admin command that must not hold the daemon's table while it
+ * works).  GPG_ERR_NOT_FOUND if CFG has no project NAME.  P->conf points
+ * into CFG; free P's keys with project_release() before CFG. */
+gpg_error_t project_load_one(const struct signet_config *cfg, const char *name, struct hsm *hsm,
+                             struct project *p, char *err, size_t errlen);
+void project_release(struct project *p);
+
 /* NULL if TABLE has no project NAME. */
 const struct project *project_table_find(const struct project_table *table, const char *name);
 
