@@ -4,17 +4,15 @@
  * hsm.c through the project table and answers; reasons go out through
  * assuan_set_error() with text kept in the connection (libassuan keeps only
  * the pointer).  Handlers hold the configuration read lock for the whole
- * request, so RELOAD never pulls a project away under a signature.
+ * request, so RELOAD never pulls a project away under a signature; the key
+ * operations (MKCERT, ROTATE, UPGRADE: keyops.c) work on a private load
+ * instead, as key generation takes seconds.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
