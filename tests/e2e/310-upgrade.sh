@@ -36,6 +36,12 @@ O=$W/oldclient
 mkdir -m 700 "$O"
 _HOMES+=("$O")
 "$OS" setup --gnupghome "$O" --project leg >"$W/osetup.out" 2>&1 || { cat "$W/osetup.out"; fail "0.1 setup"; }
+# A second 0.1 client, whose signet-scd the update will replace (as a
+# package upgrade does): its stub still names the 0.1 keyref.
+O2=$W/oldclient2
+mkdir -m 700 "$O2"
+_HOMES+=("$O2")
+"$OS" setup --gnupghome "$O2" --project leg >"$W/osetup2.out" 2>&1 || { cat "$W/osetup2.out"; fail "0.1 setup 2"; }
 echo one >"$W/f1"
 GNUPGHOME=$O gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/f1.sig" "$W/f1" || fail "0.1 sign"
 [[ $(issuer "$W/f1.sig") == "${FPR:24}" ]] || fail "0.1 signature not by the primary"
@@ -60,6 +66,11 @@ GNUPGHOME=$O gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/f2.sig" 
 	fail "the 0.1 client cannot sign after the update (before upgrade)"
 SOCK=$(sed -n 's/^socket = //p' "$SIGNET_HOME/signet.conf")
 gpg-connect-agent -S "$SOCK" KEYLIST /bye | grep -q "^S KEY leg $PGRIP " || fail "KEYLIST: the 0.1 project's key"
+sed -i "s|^scdaemon-program .*|scdaemon-program $SIGNET_BIN/signet-scd|" "$O2/gpg-agent.conf"
+gpgconf --homedir "$O2" --kill gpg-agent
+GNUPGHOME=$O2 gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/f2b.sig" "$W/f2" 2>"$W/f2b.err" ||
+	{ cat "$W/f2b.err"; fail "a 0.1 client with the new signet-scd cannot sign before upgrade"; }
+[[ $(issuer "$W/f2b.sig") == "${FPR:24}" ]] || fail "f2b not by the primary"
 out=$(gpg-connect-agent -S "$SOCK" 'ROTATE --overlap=60 leg' /bye 2>&1)
 grep -q '^ERR 156 .*UPGRADE it' <<<"$out" || fail "ROTATE of a 0.1 project: $out"
 note "after the update, before upgrade: the 0.1 client still signs; ROTATE says to upgrade first"
@@ -131,6 +142,12 @@ GNUPGHOME=$O gpg --batch --with-colons --list-keys "$FPR" 2>/dev/null | grep -q 
 echo 3b >"$W/f3b"
 sign_detached "$(id -un)" "$O" "$FPR" "$W/f3b" || fail "the 0.1 client cannot sign after setup again"
 [[ $(issuer "$W/f3b.sig") == "${SUB:24}" ]] || fail "the 0.1 client's new signature is not by the subkey"
+# The 0.1 client with the new signet-scd: its old stub reaches policyd as
+# the primary's keygrip, which is refused now.
+if GNUPGHOME=$O2 gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/f3c.sig" "$W/f3" 2>"$W/f3c.err"; then
+	fail "a 0.1 stub signed with the primary after the upgrade"
+fi
+grep -q 'Wrong key usage' "$W/f3c.err" || { cat "$W/f3c.err"; fail "the refused 0.1 stub does not say Wrong key usage"; }
 N=$W/newclient
 gpghome_new "$N" --project leg
 grep -qF "git config user.signingkey $FPR" "$N.setup.out" || fail "setup does not name the primary"
