@@ -281,7 +281,7 @@ server_start_conn(struct policyd *pd, int fd)
 	}
 	c->pd = pd;
 	c->fd = fd;
-	if ((r = platform_peercred(fd, &c->uid, &c->gid, &c->pid)) != 0) {
+	if ((r = platform_peercred(fd, &c->uid, NULL, &c->pid)) != 0) {
 		log_error_e(r, "SO_PEERCRED");
 		goto fail;
 	}
