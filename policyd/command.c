@@ -123,7 +123,7 @@ require_admin(assuan_context_t ctx, const char *what)
 		return 0;
 	snprintf(why, sizeof(why), "%s is an admin command and user %s is not an admin", what, c->user);
 	memset(&ev, 0, sizeof(ev));
-	ev.event = "deny";
+	ev.event = "admin";
 	ev.result = "denied";
 	ev.reason = why;
 	(void)audit_request(c, &ev, NULL);
