@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "abspath.h"
 #include "cli.h"
 #include "home.h"
 
@@ -19,34 +20,6 @@ join(char *out, size_t outlen, const char *a, const char *b)
 	return 0;
 }
 
-/* Make DIR absolute without touching the file system beyond getcwd(), and
- * drop trailing slashes, so that a home that does not exist yet still gets
- * a stable absolute name. */
-static gpg_error_t
-absolute(const char *dir, char *out, size_t outlen)
-{
-	char cwd[PATH_MAX];
-	size_t len;
-	int n;
-
-	if (dir[0] == '/') {
-		n = snprintf(out, outlen, "%s", dir);
-	} else {
-		if (getcwd(cwd, sizeof(cwd)) == NULL)
-			return gpg_error_from_syserror();
-		if (strcmp(dir, ".") == 0)
-			n = snprintf(out, outlen, "%s", cwd);
-		else
-			n = snprintf(out, outlen, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, dir);
-	}
-	if (n < 0 || (size_t)n >= outlen)
-		return gpg_error(GPG_ERR_ENAMETOOLONG);
-	len = strlen(out);
-	while (len > 1 && out[len - 1] == '/')
-		out[--len] = '\0';
-	return 0;
-}
-
 gpg_error_t
 home_paths(const char *dir, struct home *h)
 {
@@ -55,7 +28,7 @@ home_paths(const char *dir, struct home *h)
 	gpg_error_t err;
 
 	/* DIR may point into H (re-canonicalising a home just created). */
-	if ((err = absolute(dir, abs, sizeof(abs))) != 0)
+	if ((err = abspath_make(dir, abs, sizeof(abs))) != 0)
 		return err;
 	memset(h, 0, sizeof(*h));
 	real = realpath(abs, NULL);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "abspath.h"
 #include "platform.h"
 
 /* "name (uid N)" of UID into OUT. */
@@ -105,34 +106,16 @@ check_chain(const char *path, int nofollow, uid_t owner, char *why, size_t whyle
 	}
 }
 
-/* PATH made absolute into OUT (OUTLEN), trailing slashes dropped. */
+/* PATH made absolute into OUT, or WHY says why not. */
 static gpg_error_t
 absolute(const char *path, char *out, size_t outlen, char *why, size_t whylen)
 {
-	char cwd[PATH_MAX];
-	size_t len;
-	int n;
+	gpg_error_t r;
 
-	if (path == NULL || path[0] == '\0') {
-		snprintf(why, whylen, "empty path");
-		return gpg_error(GPG_ERR_INV_VALUE);
-	}
-	if (path[0] == '/') {
-		n = snprintf(out, outlen, "%s", path);
-	} else if (getcwd(cwd, sizeof(cwd)) == NULL) {
-		snprintf(why, whylen, "%s: cannot tell the current folder: %s", path, strerror(errno));
-		return gpg_error_from_syserror();
-	} else {
-		n = snprintf(out, outlen, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, path);
-	}
-	if (n < 0 || (size_t)n >= outlen) {
-		snprintf(why, whylen, "%.64s...: path too long", path);
-		return gpg_error(GPG_ERR_ENAMETOOLONG);
-	}
-	len = strlen(out);
-	while (len > 1 && out[len - 1] == '/')
-		out[--len] = '\0';
-	return 0;
+	if ((r = abspath_make(path, out, outlen)) != 0)
+		snprintf(why, whylen, "%.128s: %s", path != NULL && path[0] ? path : "(empty path)",
+		         gpg_err_code(r) == GPG_ERR_ENAMETOOLONG ? "path too long" : gpg_strerror(r));
+	return r;
 }
 
 gpg_error_t
