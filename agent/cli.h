@@ -19,10 +19,12 @@
 #define CLI_HELP_SHOWN (-1)
 
 #define CLI_HOME_ENV     "SIGNET_HOME"
-#define CLI_HOME_DEFAULT "var"
+/* A fixed place, never relative to the current folder: root running
+ * `cd /tmp && signet start` must not load someone's /tmp/var. */
+#define CLI_HOME_DEFAULT "/var/lib/signet"
 
 struct cli {
-	const char *home_arg;      /* --home DIR as given; NULL: $SIGNET_HOME, else ./var */
+	const char *home_arg;      /* --home DIR as given; NULL: $SIGNET_HOME, else /var/lib/signet */
 	char bindir[PATH_MAX];     /* folder holding this executable (and its siblings) */
 };
 
@@ -35,8 +37,8 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * returns CLI_EXIT_USAGE. */
 int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The Signet home named by --home, $SIGNET_HOME or ./var (not yet made
- * absolute; home_paths() does that). */
+/* The Signet home named by --home, $SIGNET_HOME or /var/lib/signet (not
+ * yet made absolute; home_paths() does that). */
 const char *cli_home(const struct cli *cli);
 
 /* Absolute path of the sibling program NAME (signet-policyd, signet-scd)

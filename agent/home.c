@@ -9,6 +9,7 @@
 #include "abspath.h"
 #include "cli.h"
 #include "home.h"
+#include "trustpath.h"
 
 static gpg_error_t
 join(char *out, size_t outlen, const char *a, const char *b)
@@ -83,20 +84,58 @@ home_cert_path(const struct home *h, const char *name, char *out, size_t outlen)
 	return 0;
 }
 
+/* Print why H (as found at PATH) is not trusted; CLI_EXIT_FAIL. */
+static int
+refuse(const struct home *h, const char *why)
+{
+	return cli_fail("refusing the Signet home %s: %s; a home, its signet.conf and every folder above "
+	                "them must be owned by root or you and writable by no one else (pick another "
+	                "--home or $SIGNET_HOME; see signet(1))", h->dir, why);
+}
+
+int
+home_check_trust(const struct home *h, int exists)
+{
+	char why[TRUSTPATH_MAX_WHY];
+	gpg_error_t r;
+
+	if (exists)
+		r = trustpath_check(h->dir, geteuid(), why, sizeof(why));
+	else
+		r = trustpath_check_dir_of(h->dir, geteuid(), why, sizeof(why));
+	return r != 0 ? refuse(h, why) : CLI_EXIT_OK;
+}
+
 int
 home_load_config(const struct home *h, struct signet_config **cfg)
 {
-	char err[512];
+	char err[512], why[TRUSTPATH_MAX_WHY];
 	struct stat st;
 	gpg_error_t rc;
 
 	*cfg = NULL;
 	if (stat(h->conf, &st) != 0 && errno == ENOENT)
 		return cli_fail("no Signet home at %s (run `signet init --home %s` first)", h->dir, h->dir);
+	/* StrictModes: whoever can change the configuration chooses the
+	 * PKCS#11 module root loads and the socket clients trust.  The home
+	 * itself as the last step, not as a folder above: sticky is no
+	 * excuse there (others could add files the home is read for). */
+	if (trustpath_check(h->dir, geteuid(), why, sizeof(why)) != 0 ||
+	    trustpath_check(h->conf, geteuid(), why, sizeof(why)) != 0)
+		return refuse(h, why);
 	err[0] = '\0';
 	rc = config_load(h->conf, cfg, err, sizeof(err));
 	if (rc != 0)
 		return cli_fail("load %s: %s; fix the file (see signet-policyd(8)) or run `signet init --home %s` "
 		                "in a fresh folder", h->conf, err[0] ? err : gpg_strerror(rc), h->dir);
+	/* The socket signet-scd will be pointed at: a folder someone else
+	 * controls could hold their own "policyd".  Not there yet is fine
+	 * (signet-policyd makes it, and checks it, when it starts). */
+	rc = trustpath_check_dir_of((*cfg)->socket, geteuid(), why, sizeof(why));
+	if (rc != 0 && gpg_err_code(rc) != GPG_ERR_ENOENT) {
+		config_free(*cfg);
+		*cfg = NULL;
+		return refuse(h, why);
+	}
 	return CLI_EXIT_OK;
 }

@@ -43,7 +43,7 @@ usage(FILE *f)
 	fprintf(f, "usage: signet [--home DIR] COMMAND [ARGS]\n\n"
 	           "Signet: sign with keys held on an HSM, under per-project policy.\n\n"
 	           "Global options:\n"
-	           "  --home DIR   the Signet home (default $SIGNET_HOME, else ./var)\n"
+	           "  --home DIR   the Signet home (default $SIGNET_HOME, else /var/lib/signet)\n"
 	           "  --help       this text\n"
 	           "  --version    the version\n\n"
 	           "Commands:\n");

@@ -162,3 +162,23 @@ trustpath_check_dir_of(const char *path, uid_t owner, char *why, size_t whylen)
 		*slash = '\0';
 	return trustpath_check(abs, owner, why, whylen);
 }
+
+gpg_error_t
+trustpath_check_items(const struct trustpath_item *items, size_t n, uid_t owner, char *why, size_t whylen)
+{
+	char reason[TRUSTPATH_MAX_WHY];
+	gpg_error_t r;
+	size_t i;
+
+	if (whylen > 0)
+		why[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (items[i].path == NULL)
+			continue;
+		if ((r = trustpath_check(items[i].path, owner, reason, sizeof(reason))) != 0) {
+			snprintf(why, whylen, "%s: %s", items[i].what, reason);
+			return r;
+		}
+	}
+	return 0;
+}

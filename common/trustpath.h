@@ -31,4 +31,16 @@ gpg_error_t trustpath_check(const char *path, uid_t owner, char *why, size_t why
  * made (a socket, a new home), or one that may be missing. */
 gpg_error_t trustpath_check_dir_of(const char *path, uid_t owner, char *why, size_t whylen);
 
+/* One file a daemon's configuration makes it trust: WHAT names it for the
+ * message ("[hsm] module"); PATH NULL means not configured (skipped). */
+struct trustpath_item {
+	const char *what;
+	const char *path;
+};
+
+/* trustpath_check() on each of the N ITEMS for OWNER; the first refusal
+ * is "WHAT: reason" in WHY. */
+gpg_error_t trustpath_check_items(const struct trustpath_item *items, size_t n, uid_t owner,
+                                  char *why, size_t whylen);
+
 #endif
