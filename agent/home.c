@@ -94,15 +94,12 @@ refuse(const struct home *h, const char *why)
 }
 
 int
-home_check_trust(const struct home *h, int exists)
+home_check_trust(const struct home *h)
 {
 	char why[TRUSTPATH_MAX_WHY];
 	gpg_error_t r;
 
-	if (exists)
-		r = trustpath_check(h->dir, geteuid(), why, sizeof(why));
-	else
-		r = trustpath_check_dir_of(h->dir, geteuid(), why, sizeof(why));
+	r = trustpath_check_new(h->dir, geteuid(), why, sizeof(why));
 	return r != 0 ? refuse(h, why) : CLI_EXIT_OK;
 }
 

@@ -347,7 +347,7 @@ init_command(struct cli *cli, int argc, char **argv)
 		return cli_fail("use home %s: %s; choose a shorter --home", cli_home(cli), gpg_strerror(err));
 
 	/* Never build a home where someone else can swap its files. */
-	if ((rc = home_check_trust(&h, lstat(h.dir, &st) == 0)) != CLI_EXIT_OK)
+	if ((rc = home_check_trust(&h)) != CLI_EXIT_OK)
 		return rc;
 	if (lstat(h.conf, &st) != 0) {
 		char buf[INIT_CONF_MAX], sock[SOCKPATH_MAX + 1], instance[9];

@@ -44,11 +44,12 @@ check_entry(const char *p, const struct stat *st, int last, uid_t owner, char *w
 
 	if (st->st_uid != 0 && st->st_uid != owner) {
 		owner_name(st->st_uid, who, sizeof(who));
-		if (owner == 0)
-			snprintf(want, sizeof(want), "root");
-		else
-			owner_name(owner, want, sizeof(want));
-		snprintf(why, whylen, "%s: owned by %s, not by root or %s (chown it, or move it out of "
+		want[0] = '\0';
+		if (owner != 0) {
+			snprintf(want, sizeof(want), " or ");
+			owner_name(owner, want + 4, sizeof(want) - 4);
+		}
+		snprintf(why, whylen, "%s: owned by %s, not by root%s (chown it, or move it out of "
 		         "a folder others control)", p, who, want);
 		return gpg_error(GPG_ERR_EPERM);
 	}
@@ -74,14 +75,15 @@ check_entry(const char *p, const struct stat *st, int last, uid_t owner, char *w
 
 /* Walk PATH (absolute) and every folder above it, bottom up.  With
  * NOFOLLOW the path's own last component is not followed (lstat), so a
- * symlink is judged by its owner and its folder. */
+ * symlink is judged by its owner and its folder.  LAST 0: PATH is itself a
+ * folder above what is checked (sticky is fine). */
 static gpg_error_t
-check_chain(const char *path, int nofollow, uid_t owner, char *why, size_t whylen)
+check_chain(const char *path, int nofollow, int last, uid_t owner, char *why, size_t whylen)
 {
 	char p[PATH_MAX];
 	struct stat st;
 	char *slash;
-	int last = 1, rc;
+	int rc;
 	gpg_error_t r;
 
 	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p)) {
@@ -106,31 +108,30 @@ check_chain(const char *path, int nofollow, uid_t owner, char *why, size_t whyle
 	}
 }
 
-/* PATH made absolute into OUT, or WHY says why not. */
+/* PATH made absolute into OUT, or WHY says why not; WHY starts empty. */
 static gpg_error_t
 absolute(const char *path, char *out, size_t outlen, char *why, size_t whylen)
 {
 	gpg_error_t r;
 
+	if (whylen > 0)
+		why[0] = '\0';
 	if ((r = abspath_make(path, out, outlen)) != 0)
 		snprintf(why, whylen, "%.128s: %s", path != NULL && path[0] ? path : "(empty path)",
 		         gpg_err_code(r) == GPG_ERR_ENAMETOOLONG ? "path too long" : gpg_strerror(r));
 	return r;
 }
 
-gpg_error_t
-trustpath_check(const char *path, uid_t owner, char *why, size_t whylen)
+/* PATH (absolute, existing) as named and as resolved; LAST as in
+ * check_chain(). */
+static gpg_error_t
+check_both(const char *abs, int last, uid_t owner, char *why, size_t whylen)
 {
-	char abs[PATH_MAX];
 	char *real = NULL;
 	gpg_error_t r;
 
-	if (whylen > 0)
-		why[0] = '\0';
-	if ((r = absolute(path, abs, sizeof(abs), why, whylen)) != 0)
-		return r;
 	/* As named: every folder on the way, and a symlink by its owner. */
-	if ((r = check_chain(abs, 1, owner, why, whylen)) != 0)
+	if ((r = check_chain(abs, 1, last, owner, why, whylen)) != 0)
 		return r;
 	/* As resolved: what is really read. */
 	if ((real = realpath(abs, NULL)) == NULL) {
@@ -139,9 +140,41 @@ trustpath_check(const char *path, uid_t owner, char *why, size_t whylen)
 		return r;
 	}
 	if (strcmp(real, abs) != 0)
-		r = check_chain(real, 0, owner, why, whylen);
+		r = check_chain(real, 0, last, owner, why, whylen);
 	free(real);
 	return r;
+}
+
+gpg_error_t
+trustpath_check(const char *path, uid_t owner, char *why, size_t whylen)
+{
+	char abs[PATH_MAX];
+	gpg_error_t r;
+
+	if ((r = absolute(path, abs, sizeof(abs), why, whylen)) != 0)
+		return r;
+	return check_both(abs, 1, owner, why, whylen);
+}
+
+gpg_error_t
+trustpath_check_new(const char *path, uid_t owner, char *why, size_t whylen)
+{
+	char abs[PATH_MAX];
+	struct stat st;
+	char *slash;
+	gpg_error_t r;
+
+	if ((r = absolute(path, abs, sizeof(abs), why, whylen)) != 0)
+		return r;
+	if (lstat(abs, &st) == 0)
+		return check_both(abs, 1, owner, why, whylen);
+	/* The nearest folder that exists: what we make in it is ours. */
+	while ((slash = strrchr(abs, '/')) != NULL && slash != abs) {
+		*slash = '\0';
+		if (lstat(abs, &st) == 0)
+			return check_both(abs, 0, owner, why, whylen);
+	}
+	return check_both("/", 0, owner, why, whylen);
 }
 
 gpg_error_t
@@ -151,8 +184,6 @@ trustpath_check_dir_of(const char *path, uid_t owner, char *why, size_t whylen)
 	char *slash;
 	gpg_error_t r;
 
-	if (whylen > 0)
-		why[0] = '\0';
 	if ((r = absolute(path, abs, sizeof(abs), why, whylen)) != 0)
 		return r;
 	slash = strrchr(abs, '/');

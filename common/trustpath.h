@@ -31,6 +31,12 @@ gpg_error_t trustpath_check(const char *path, uid_t owner, char *why, size_t why
  * made (a socket, a new home), or one that may be missing. */
 gpg_error_t trustpath_check_dir_of(const char *path, uid_t owner, char *why, size_t whylen);
 
+/* For PATH that is about to be made (a new home, with any missing folders
+ * above it): when PATH exists, trustpath_check(); else the nearest existing
+ * folder above it must pass as a folder above (a sticky /tmp is fine: what
+ * is made in it is the caller's). */
+gpg_error_t trustpath_check_new(const char *path, uid_t owner, char *why, size_t whylen);
+
 /* One file a daemon's configuration makes it trust: WHAT names it for the
  * message ("[hsm] module"); PATH NULL means not configured (skipped). */
 struct trustpath_item {

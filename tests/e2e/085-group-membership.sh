@@ -58,12 +58,14 @@ note "as members: setgid SIGN and RELOAD granted"
 # signet-scd) inside the session, after the removal.
 gpgconf --homedir "$W/sg2-dave/g" --kill all
 cat >"$W/dave-sg.sh" <<SH
+touch $W/sg2-dave/in-group
 python3 $PDCMD --want-gid $REL --wait $W/go $SOCK "SIGN --hash=sha256 rel $DIGEST" >$W/sg2-dave/dave-sg.out 2>&1
 echo \$? >$W/sg2-dave/dave-sg.rc
 GNUPGHOME=$W/sg2-dave/g gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o $W/sg2-dave/f2.sig $W/sg2-dave/f2 2>$W/sg2-dave/dave-gpg.err
 echo \$? >$W/sg2-dave/dave-gpg.rc
 SH
 cat >"$W/erin-sg.sh" <<SH
+touch $W/sg2-erin/in-group
 python3 $PDCMD --want-gid $ADM --wait $W/go $SOCK RELOAD >$W/sg2-erin/erin-sg.out 2>&1
 echo \$? >$W/sg2-erin/erin-sg.rc
 SH
@@ -71,6 +73,12 @@ chmod 644 "$W"/*-sg.sh
 runuser -u sg2-dave -- sg sg2-release -c "sh $W/dave-sg.sh" & SESS+=($!)
 runuser -u sg2-erin -- sg sg2-admins -c "sh $W/erin-sg.sh" & SESS+=($!)
 
+# sg checks membership when it starts: remove them only once both are in.
+for i in $(seq 600); do
+	[[ -e $W/sg2-dave/in-group && -e $W/sg2-erin/in-group ]] && break
+	sleep 0.05
+done
+[[ -e $W/sg2-dave/in-group && -e $W/sg2-erin/in-group ]] || fail "the sg sessions did not start"
 gpasswd -d sg2-dave sg2-release >/dev/null
 gpasswd -d sg2-erin sg2-admins >/dev/null
 touch "$W/go"

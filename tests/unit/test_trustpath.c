@@ -166,6 +166,30 @@ test_missing_and_relative(void **state)
 	assert_int_equal(check("/", getuid(), why, sizeof(why)), 0);
 }
 
+/* A home about to be made: the nearest existing folder decides. */
+static void
+test_new(void **state)
+{
+	struct tmpdir *t = *state;
+	char why[TRUSTPATH_MAX_WHY], deep[PATH_MAX];
+
+	snprintf(deep, sizeof(deep), "%s/a/b/c", t->sub);
+	assert_int_equal(trustpath_check_new(deep, getuid(), why, sizeof(why)), 0);
+	assert_int_equal(trustpath_check_new(t->sub, getuid(), why, sizeof(why)), 0);
+	/* Right in /tmp (sticky): fine, what is made there is ours. */
+	assert_int_equal(trustpath_check_new("/tmp/signet-test-no-such-home", getuid(), why, sizeof(why)), 0);
+	assert_int_equal(chmod(t->dir, 0777), 0);
+	assert_int_equal(gpg_err_code(trustpath_check_new(deep, getuid(), why, sizeof(why))), GPG_ERR_EPERM);
+	assert_int_equal(strncmp(why, t->dir, strlen(t->dir)), 0);
+	assert_int_equal(chmod(t->dir, 01777), 0);
+	assert_int_equal(trustpath_check_new(deep, getuid(), why, sizeof(why)), 0);
+	/* An existing one is checked as itself. */
+	assert_int_equal(mkdir(t->sub, 0777), 0);
+	assert_int_equal(chmod(t->sub, 0777), 0);
+	assert_int_equal(gpg_err_code(trustpath_check_new(t->sub, getuid(), why, sizeof(why))), GPG_ERR_EPERM);
+	assert_int_equal(chmod(t->dir, 0700), 0);
+}
+
 int
 main(void)
 {
@@ -176,6 +200,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_foreign_owner_refused, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_symlinks, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_missing_and_relative, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_new, tmpdir_setup, tmpdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
