@@ -102,6 +102,12 @@ else
 	! grep -q '/tmp/var' "$W/out" || { cat "$W/out"; fail "signet start looked at /tmp/var"; }
 	[[ ! -e $MARK ]] || fail "her module was loaded"
 	note "cd /tmp && signet start: $(head -n1 "$W/out")"
+	# A signer's setup there neither: /etc/signet or /var/lib/signet only.
+	rc=0
+	(cd /tmp && env -u SIGNET_HOME "$SIGNET_BIN/signet" setup --gnupghome "$W/g-tmp") >"$W/out" 2>&1 || rc=$?
+	((rc != 0)) || { cat "$W/out"; fail "signet setup in /tmp succeeded"; }
+	grep -Eq '/etc/signet|/var/lib/signet' "$W/out" || { cat "$W/out"; fail "setup did not use a fixed home"; }
+	! grep -q '/tmp/var' "$W/out" || { cat "$W/out"; fail "signet setup looked at /tmp/var"; }
 	# Even named outright, her home is refused before anything is loaded.
 	refused /tmp/var "owned by $MAL" signet --home /tmp/var start
 	note "signet --home /tmp/var start: $(head -n1 "$W/out")"
