@@ -128,7 +128,7 @@ home_load_config(const struct home *h, struct signet_config **cfg)
 	/* The socket signet-scd will be pointed at: a folder someone else
 	 * controls could hold their own "policyd".  Not there yet is fine
 	 * (signet-policyd makes it, and checks it, when it starts). */
-	rc = trustpath_check_dir_of((*cfg)->socket, geteuid(), why, sizeof(why));
+	rc = trustpath_check_socket_dir((*cfg)->socket, geteuid(), why, sizeof(why));
 	if (rc != 0 && gpg_err_code(rc) != GPG_ERR_ENOENT) {
 		config_free(*cfg);
 		*cfg = NULL;

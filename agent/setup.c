@@ -584,7 +584,7 @@ setup_command(struct cli *cli, int argc, char **argv)
 	}
 	/* The socket signet-scd will be pointed at: never one in a folder
 	 * someone else controls (they could answer as policyd). */
-	if (trustpath_check_dir_of(s.socket, geteuid(), why, sizeof(why)) != 0) {
+	if (trustpath_check_socket_dir(s.socket, geteuid(), why, sizeof(why)) != 0) {
 		rc = cli_fail("refusing the policyd socket %s: %s", s.socket, why);
 		goto out;
 	}

@@ -195,6 +195,35 @@ trustpath_check_dir_of(const char *path, uid_t owner, char *why, size_t whylen)
 }
 
 gpg_error_t
+trustpath_check_socket_dir(const char *socket_path, uid_t owner, char *why, size_t whylen)
+{
+	char dir[PATH_MAX], other[TRUSTPATH_MAX_WHY];
+	struct stat st;
+	char *slash;
+	gpg_error_t r;
+
+	if ((r = trustpath_check_dir_of(socket_path, owner, why, whylen)) == 0 ||
+	    gpg_err_code(r) != GPG_ERR_EPERM)
+		return r;
+	if (absolute(socket_path, dir, sizeof(dir), other, sizeof(other)) != 0 ||
+	    (slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return r;
+	*slash = '\0';
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return r;
+	if ((slash = strrchr(dir, '/')) == NULL)
+		return r;
+	slash[slash == dir ? 1 : 0] = '\0';
+	/* Only root can make entries in the folder above: root made DIR and
+	 * gave it to its owner.  WHY keeps the first reason otherwise. */
+	if (trustpath_check(dir, 0, other, sizeof(other)) != 0)
+		return r;
+	if (whylen > 0)
+		why[0] = '\0';
+	return 0;
+}
+
+gpg_error_t
 trustpath_check_items(const struct trustpath_item *items, size_t n, uid_t owner, char *why, size_t whylen)
 {
 	char reason[TRUSTPATH_MAX_WHY];

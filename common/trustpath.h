@@ -37,6 +37,16 @@ gpg_error_t trustpath_check_dir_of(const char *path, uid_t owner, char *why, siz
  * is made in it is the caller's). */
 gpg_error_t trustpath_check_new(const char *path, uid_t owner, char *why, size_t whylen);
 
+/* For a client about to talk to a daemon's socket SOCKET_PATH: its folder
+ * passes trustpath_check_dir_of() for OWNER, or else it is owned by
+ * someone else (the daemon's service user) but root gave it to them: the
+ * folder is not writable by group or others, and the folder above it
+ * passes trustpath_check() for root alone, so that only root could have
+ * made it (systemd's RuntimeDirectory=, /run/signet).  A folder in /tmp
+ * owned by another user is refused (anyone could have made it), WHY naming
+ * the owner. */
+gpg_error_t trustpath_check_socket_dir(const char *socket_path, uid_t owner, char *why, size_t whylen);
+
 /* One file a daemon's configuration makes it trust: WHAT names it for the
  * message ("[hsm] module"); PATH NULL means not configured (skipped). */
 struct trustpath_item {

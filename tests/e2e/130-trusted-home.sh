@@ -69,8 +69,12 @@ sed "s|^module *=.*|module = $W/mal/p11.so|" "$CONF" >"$W/evil.conf"
 refused "$W/mal/p11.so" "owned by $MAL" signet-policyd --config "$W/evil.conf" --check-config
 grep -q '\[hsm\] module' "$W/out" || { cat "$W/out"; fail "the refusal does not name [hsm] module"; }
 note "module in her folder: $(head -n1 "$W/out")"
-# A socket of hers named outright: setup will not point signet-scd at it.
-refused "$W/mal" "owned by $MAL" signet setup --socket "$W/mal/policyd.sock" --gnupghome "$W/g-sock"
+# A socket in a folder she made in /tmp: setup will not point signet-scd at
+# it, even when named outright.
+SQ=/tmp/sg3-mal-sock.$$
+PLANTED+=("$SQ")
+as_user "$MAL" mkdir -m 755 "$SQ"
+refused "$SQ" "owned by $MAL" signet setup --socket "$SQ/policyd.sock" --gnupghome "$W/g-sock"
 # A checkout in her folder, `make demo` style (--home var/demo, made new).
 mkdir -m 755 "$W/mal/checkout" && chown "$MAL" "$W/mal/checkout"
 refused "$W/mal/checkout" "owned by $MAL" sh -c "cd $W/mal/checkout && signet --home var/demo init"

@@ -190,6 +190,44 @@ test_new(void **state)
 	assert_int_equal(chmod(t->dir, 0700), 0);
 }
 
+/* A client's socket folder: the daemon's service user may own it when
+ * only root could have made it; never when anyone could (/tmp). */
+static void
+test_socket_dir(void **state)
+{
+	struct tmpdir *t = *state;
+	char why[TRUSTPATH_MAX_WHY], sock[PATH_MAX], want[TRUSTPATH_MAX_WHY];
+	char squat[] = "/tmp/sgusXXXXXX";
+
+	if (getuid() != 0)
+		skip();
+	snprintf(sock, sizeof(sock), "%s/policyd.sock", t->sub);
+	assert_int_equal(mkdir(t->sub, 0755), 0);
+	assert_int_equal(trustpath_check_socket_dir(sock, 0, why, sizeof(why)), 0);
+	/* Given by root to a service user, in a folder only root writes. */
+	assert_int_equal(chown(t->sub, OTHER_UID, OTHER_GID), 0);
+	assert_int_equal(gpg_err_code(trustpath_check_dir_of(sock, 0, why, sizeof(why))), GPG_ERR_EPERM);
+	assert_int_equal(trustpath_check_socket_dir(sock, 0, why, sizeof(why)), 0);
+	assert_string_equal(why, "");
+	/* ... but not one others can write. */
+	assert_int_equal(chmod(t->sub, 0775), 0);
+	assert_int_equal(gpg_err_code(trustpath_check_socket_dir(sock, 0, why, sizeof(why))), GPG_ERR_EPERM);
+	assert_int_equal(chmod(t->sub, 0755), 0);
+	/* ... nor one in a folder others can write to. */
+	assert_int_equal(chmod(t->dir, 01777), 0);
+	assert_int_equal(gpg_err_code(trustpath_check_socket_dir(sock, 0, why, sizeof(why))), GPG_ERR_EPERM);
+	assert_int_equal(chmod(t->dir, 0700), 0);
+	/* A squatted folder right in /tmp: the owner is named. */
+	assert_non_null(mkdtemp(squat));
+	assert_int_equal(chmod(squat, 0755), 0);
+	assert_int_equal(chown(squat, OTHER_UID, OTHER_GID), 0);
+	snprintf(sock, sizeof(sock), "%s/policyd.sock", squat);
+	assert_int_equal(gpg_err_code(trustpath_check_socket_dir(sock, 0, why, sizeof(why))), GPG_ERR_EPERM);
+	snprintf(want, sizeof(want), "%s: owned by #%u", squat, OTHER_UID);
+	assert_memory_equal(why, want, strlen(want));
+	rmdir(squat);
+}
+
 int
 main(void)
 {
@@ -201,6 +239,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_symlinks, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_missing_and_relative, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_new, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_socket_dir, tmpdir_setup, tmpdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
