@@ -235,7 +235,8 @@ trustpath_check_items(const struct trustpath_item *items, size_t n, uid_t owner,
 	for (i = 0; i < n; i++) {
 		if (items[i].path == NULL)
 			continue;
-		if ((r = trustpath_check(items[i].path, owner, reason, sizeof(reason))) != 0) {
+		r = trustpath_check(items[i].path, owner, reason, sizeof(reason));
+		if (r != 0 && !(items[i].may_be_missing && gpg_err_code(r) == GPG_ERR_ENOENT)) {
 			snprintf(why, whylen, "%s: %s", items[i].what, reason);
 			return r;
 		}

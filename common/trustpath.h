@@ -48,10 +48,13 @@ gpg_error_t trustpath_check_new(const char *path, uid_t owner, char *why, size_t
 gpg_error_t trustpath_check_socket_dir(const char *socket_path, uid_t owner, char *why, size_t whylen);
 
 /* One file a daemon's configuration makes it trust: WHAT names it for the
- * message ("[hsm] module"); PATH NULL means not configured (skipped). */
+ * message ("[hsm] module"); PATH NULL means not configured (skipped).
+ * MAY_BE_MISSING: a file only some runs need (the SO PIN, which an admin
+ * may remove once the token is made); when it exists it must pass. */
 struct trustpath_item {
 	const char *what;
 	const char *path;
+	int may_be_missing;
 };
 
 /* trustpath_check() on each of the N ITEMS for OWNER; the first refusal

@@ -98,11 +98,11 @@ static gpg_error_t
 check_trust(const char *config_path, const struct signet_config *cfg, char *err, size_t errlen)
 {
 	const struct trustpath_item items[] = {
-		{ "configuration", config_path },
-		{ "[hsm] module", cfg->module },
-		{ "[hsm] pin_file", cfg->pin_file },
-		{ "[hsm] so_pin_file", cfg->so_pin_file },
-		{ "[hsm] softhsm2_conf", cfg->softhsm2_conf },
+		{ "configuration", config_path, 0 },
+		{ "[hsm] module", cfg->module, 0 },
+		{ "[hsm] pin_file", cfg->pin_file, 0 },
+		{ "[hsm] so_pin_file", cfg->so_pin_file, 1 },
+		{ "[hsm] softhsm2_conf", cfg->softhsm2_conf, 0 },
 	};
 
 	return trustpath_check_items(items, sizeof(items) / sizeof(items[0]), geteuid(), err, errlen);

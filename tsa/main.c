@@ -291,12 +291,12 @@ static gpg_error_t
 check_trust(const char *config, const struct tsa_config *cfg, int keys, char *err, size_t errlen)
 {
 	const struct trustpath_item items[] = {
-		{ "configuration", config },
-		{ "pkcs11_module", cfg->pkcs11_module },
-		{ "pin_file", cfg->pin_file },
-		{ "softhsm2_conf", cfg->softhsm2_conf },
-		{ "key", keys ? cfg->key_file : NULL },
-		{ "tls_key", keys ? cfg->tls_key : NULL },
+		{ "configuration", config, 0 },
+		{ "pkcs11_module", cfg->pkcs11_module, 0 },
+		{ "pin_file", cfg->pin_file, 0 },
+		{ "softhsm2_conf", cfg->softhsm2_conf, 0 },
+		{ "key", keys ? cfg->key_file : NULL, 0 },
+		{ "tls_key", keys ? cfg->tls_key : NULL, 0 },
 	};
 
 	return trustpath_check_items(items, sizeof(items) / sizeof(items[0]), geteuid(), err, errlen);

@@ -83,6 +83,10 @@ note "checkout in her folder: $(head -n1 "$W/out")"
 signet --home "$SIGNET_HOME" start >"$W/start.out" || { cat "$W/start.out"; fail "start after the fix"; }
 gpghome_new "$W/bob/g" --as sg3-bob --project th
 note "fixed: start and bob's setup work again"
+# The SO PIN is needed only for --init-token: an admin may remove it.
+mv "$SIGNET_HOME/secrets/so-pin" "$W/so-pin.saved"
+expect 0 signet-policyd --config "$CONF" --check-config
+mv "$W/so-pin.saved" "$SIGNET_HOME/secrets/so-pin"
 
 note "B. root in /tmp does not load /tmp/var"
 if [[ -e /tmp/var || -e /var/lib/signet ]]; then

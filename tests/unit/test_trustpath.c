@@ -190,6 +190,35 @@ test_new(void **state)
 	assert_int_equal(chmod(t->dir, 0700), 0);
 }
 
+/* A daemon's list: the first refusal names the item; a missing optional
+ * file is fine, a missing required one is not. */
+static void
+test_items(void **state)
+{
+	struct tmpdir *t = *state;
+	char why[TRUSTPATH_MAX_WHY], want[TRUSTPATH_MAX_WHY];
+	struct trustpath_item items[] = {
+		{ "configuration", t->file, 0 },
+		{ "not set", NULL, 0 },
+		{ "so_pin_file", t->link, 1 },
+	};
+
+	touch(t->file, 0644);
+	assert_int_equal(trustpath_check_items(items, 3, getuid(), why, sizeof(why)), 0);
+	items[2].may_be_missing = 0;
+	assert_int_equal(gpg_err_code(trustpath_check_items(items, 3, getuid(), why, sizeof(why))), GPG_ERR_ENOENT);
+	assert_memory_equal(why, "so_pin_file: ", 13);
+	items[2].may_be_missing = 1;
+	assert_int_equal(chmod(t->file, 0664), 0);
+	assert_int_equal(gpg_err_code(trustpath_check_items(items, 3, getuid(), why, sizeof(why))), GPG_ERR_EPERM);
+	snprintf(want, sizeof(want), "configuration: %s: writable by group", t->file);
+	assert_memory_equal(why, want, strlen(want));
+	/* An optional file that exists must pass. */
+	assert_int_equal(chmod(t->file, 0644), 0);
+	touch(t->link, 0666);
+	assert_int_equal(gpg_err_code(trustpath_check_items(items, 3, getuid(), why, sizeof(why))), GPG_ERR_EPERM);
+}
+
 /* A client's socket folder: the daemon's service user may own it when
  * only root could have made it; never when anyone could (/tmp). */
 static void
@@ -240,6 +269,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_missing_and_relative, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_new, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_socket_dir, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_items, tmpdir_setup, tmpdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
