@@ -79,7 +79,7 @@ $(BIN)/signet-tsa: $(call obj,$(TSA_SRC)) $(LIBCOMMON)
 # A unit test links the common library plus, when it tests a program's
 # module, that module's object (tests/unit/test_<prog>_<module>.c is not
 # needed: each test lists its extra objects in UNIT_EXTRA_<name>).
-UNIT_EXTRA_test_policy := $(call obj,policyd/policy.c)
+UNIT_EXTRA_test_policy := $(call obj,policyd/policy.c) $(call obj,policyd/requester.c)
 UNIT_EXTRA_test_card   := $(call obj,scdaemon-shim/card.c)
 UNIT_EXTRA_test_scdconf := $(call obj,scdaemon-shim/scdconf.c)
 UNIT_EXTRA_test_denials := $(call obj,policyd/denials.c)

@@ -26,6 +26,7 @@
 #include "run.h"
 #include "serial.h"
 #include "signet-err.h"
+#include "trustpath.h"
 
 #define SETUP_CONF_MAX   (64 * 1024)
 #define SETUP_SCD_CONF   "signet-scd.conf"
@@ -609,6 +610,7 @@ setup_command(struct cli *cli, int argc, char **argv)
 	struct setup_args a;
 	struct setup s;
 	struct home h;
+	char why[TRUSTPATH_MAX_WHY];
 	gpg_error_t err;
 	int rc;
 
@@ -622,6 +624,12 @@ setup_command(struct cli *cli, int argc, char **argv)
 		if ((rc = home_load_config(&h, &cfg)) != 0)
 			return rc;
 		s.socket = cfg->socket;
+	}
+	/* The socket signet-scd will be pointed at: never one in a folder
+	 * someone else controls (they could answer as policyd). */
+	if (trustpath_check_socket_dir(s.socket, geteuid(), why, sizeof(why)) != 0) {
+		rc = cli_fail("refusing the policyd socket %s: %s", s.socket, why);
+		goto out;
 	}
 	platform_user_name(getuid(), s.user, sizeof(s.user));
 	if ((rc = find_tools(cli, &s.tools)) != 0 ||

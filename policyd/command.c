@@ -117,15 +117,30 @@ audit_request(struct conn *c, struct audit_event *ev, uint64_t *seq)
 	return r;
 }
 
+/* 0 if the caller may run admin command WHAT; else the refusal, audited
+ * (a removed admin trying an old group session leaves a trace). */
 static gpg_error_t
 require_admin(assuan_context_t ctx, const char *what)
 {
 	struct conn *c = assuan_get_pointer(ctx);
+	struct requester rq;
+	struct audit_event ev;
+	char why[POLICYD_MAX_ERRTEXT / 2];
+	int admin;
 
-	if (policy_is_admin(c->pd->cfg, c->uid, c->gid, c->pd->self_uid))
+	requester_init(&rq, c->uid);
+	admin = policy_is_admin(c->pd->cfg, &rq, c->pd->self_uid);
+	requester_release(&rq);
+	if (admin)
 		return 0;
-	return fail(ctx, SIGNET_ERR_NOT_ADMIN, "%s is an admin command and user %s is not an admin "
-	            "(add it to [policyd] admins)", what, c->user);
+	snprintf(why, sizeof(why), "%s is an admin command and user %s is not an admin", what, c->user);
+	memset(&ev, 0, sizeof(ev));
+	ev.event = "admin";
+	ev.result = "denied";
+	ev.reason = why;
+	(void)audit_request(c, &ev, NULL);
+	log_info("deny uid %u (%s): %s", (unsigned)c->uid, c->user, why);
+	return fail(ctx, SIGNET_ERR_NOT_ADMIN, "%s (add it to [policyd] admins)", why);
 }
 
 static const struct project *
@@ -218,6 +233,7 @@ cmd_keylist(assuan_context_t ctx, char *line)
 {
 	struct conn *c = assuan_get_pointer(ctx);
 	const struct project *p;
+	struct requester rq;
 	char *args[1];
 	int64_t now = (int64_t)time(NULL);
 	size_t i;
@@ -225,13 +241,15 @@ cmd_keylist(assuan_context_t ctx, char *line)
 
 	if ((r = get_args(ctx, line, args, 0, "KEYLIST takes no arguments")) != 0)
 		return r;
+	requester_init(&rq, c->uid);
 	rdlock(c->pd);
 	for (i = 0; i < c->pd->projects->n && r == 0; i++) {
 		p = &c->pd->projects->v[i];
-		if (policy_may_sign(p->conf, c->uid, c->gid))
+		if (policy_may_sign(p->conf, &rq))
 			r = keylist_project(ctx, p, now);
 	}
 	unlock(c->pd);
+	requester_release(&rq);
 	return r;
 }
 
@@ -355,6 +373,7 @@ static gpg_err_code_t
 sign_check(const struct conn *c, char *line, struct sign_req *req)
 {
 	struct cmd_opt opts[] = { { "hash", 1, 0, NULL }, { "key", 1, 0, NULL } };
+	struct requester rq;
 	char *args[3];
 	char signers[POLICYD_MAX_ERRTEXT / 2];
 	size_t nargs = 0;
@@ -384,7 +403,9 @@ sign_check(const struct conn *c, char *line, struct sign_req *req)
 		snprintf(req->why, sizeof(req->why), "--key wants a keygrip (40 hex digits)");
 		return GPG_ERR_ASS_PARAMETER;
 	}
-	req->who = policy_find_principal(req->p->conf->signers, req->p->conf->nsigners, c->uid, c->gid);
+	requester_init(&rq, c->uid);
+	req->who = policy_find_principal(req->p->conf->signers, req->p->conf->nsigners, &rq);
+	requester_release(&rq);
 	if (req->who == NULL) {
 		policy_format_principals(req->p->conf->signers, req->p->conf->nsigners, signers, sizeof(signers));
 		snprintf(req->why, sizeof(req->why), "user %s is not a signer of project %s (signers: %s)",

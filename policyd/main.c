@@ -27,6 +27,7 @@
 #include "platform.h"
 #include "policyd.h"
 #include "project.h"
+#include "trustpath.h"
 
 #define PROG "signet-policyd"
 #define MAIN_MAX_ERR 1024
@@ -89,6 +90,24 @@ warn_restart_only(const struct signet_config *old, const struct signet_config *c
 			log_warn("reload: %s changed; it takes effect at the next restart", what[i]);
 }
 
+/* StrictModes (common/trustpath.h): the configuration file and what it
+ * makes the daemon load or read secrets from must be owned by root or the
+ * daemon's user and writable by no one else, as must every folder above
+ * them.  The socket's folder is checked where it is made (server.c). */
+static gpg_error_t
+check_trust(const char *config_path, const struct signet_config *cfg, char *err, size_t errlen)
+{
+	const struct trustpath_item items[] = {
+		{ "configuration", config_path, 0 },
+		{ "[hsm] module", cfg->module, 0 },
+		{ "[hsm] pin_file", cfg->pin_file, 0 },
+		{ "[hsm] so_pin_file", cfg->so_pin_file, 1 },
+		{ "[hsm] softhsm2_conf", cfg->softhsm2_conf, 0 },
+	};
+
+	return trustpath_check_items(items, sizeof(items) / sizeof(items[0]), geteuid(), err, errlen);
+}
+
 gpg_error_t
 policyd_reload(struct policyd *pd, char *err, size_t errlen)
 {
@@ -98,6 +117,10 @@ policyd_reload(struct policyd *pd, char *err, size_t errlen)
 
 	if ((r = config_load(pd->config_path, &cfg, err, errlen)) != 0)
 		return r;
+	if ((r = check_trust(pd->config_path, cfg, err, errlen)) != 0) {
+		config_free(cfg);
+		return r;
+	}
 	/* [hsm] token stays what the HSM session was opened with. */
 	if (strcmp(cfg->token, pd->cfg->token) != 0) {
 		snprintf(err, errlen, "%s: [hsm] token changed from %s to %s; restart signet-policyd for that",
@@ -265,7 +288,8 @@ main(int argc, char **argv)
 	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
 	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
 
-	if ((r = config_load(o.config, &pd->cfg, err, sizeof(err))) != 0) {
+	if ((r = config_load(o.config, &pd->cfg, err, sizeof(err))) != 0 ||
+	    (r = check_trust(o.config, pd->cfg, err, sizeof(err))) != 0) {
 		if (o.mode == MODE_CHECK_CONFIG) {
 			printf("%s\n", err);
 			return 1;

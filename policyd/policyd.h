@@ -46,12 +46,13 @@ struct policyd {
 	unsigned long full_dropped;
 };
 
-/* One client connection; credentials read once, right after accept(). */
+/* One client connection; credentials read once, right after accept().  The
+ * peer's gid is not kept: group decisions use the user database
+ * (requester.h), never the gid a process happens to run with. */
 struct conn {
 	struct policyd *pd;
 	int fd;
 	uid_t uid;
-	gid_t gid;
 	pid_t pid;
 	char user[POLICYD_USER_MAX];
 	char errtext[POLICYD_MAX_ERRTEXT];   /* assuan_set_error() keeps a pointer */

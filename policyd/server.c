@@ -106,10 +106,9 @@ server_listen(struct policyd *pd, char *err, size_t errlen)
 		snprintf(err, errlen, "socket_group %s: no such group", pd->cfg->socket_group);
 		return r;
 	}
-	if ((r = sockpath_prepare_dir(path)) != 0) {
-		snprintf(err, errlen, "cannot create the folder of %s: %s", path, gpg_strerror(r));
+	/* ERR names the folder and its owner when someone else made it. */
+	if ((r = sockpath_prepare_dir(path, err, errlen)) != 0)
 		return r;
-	}
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			snprintf(err, errlen, "%s exists and is not a socket", path);
@@ -281,7 +280,7 @@ server_start_conn(struct policyd *pd, int fd)
 	}
 	c->pd = pd;
 	c->fd = fd;
-	if ((r = platform_peercred(fd, &c->uid, &c->gid, &c->pid)) != 0) {
+	if ((r = platform_peercred(fd, &c->uid, NULL, &c->pid)) != 0) {
 		log_error_e(r, "SO_PEERCRED");
 		goto fail;
 	}

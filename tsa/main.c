@@ -26,6 +26,7 @@
 #include "log.h"
 #include "platform.h"
 #include "readfile.h"
+#include "trustpath.h"
 #include "tsa.h"
 #include "tsacert.h"
 
@@ -282,6 +283,25 @@ setup_mode(struct tsa_daemon *t, int init, const char *algo, const char *csr, co
 	return 0;
 }
 
+/* StrictModes (common/trustpath.h): the configuration file, the PKCS#11
+ * module, the PIN file and the keys it names must be owned by root or the
+ * daemon's user and writable by no one else, as must every folder above.
+ * KEYS 0: --init/--import, which make the key file. */
+static gpg_error_t
+check_trust(const char *config, const struct tsa_config *cfg, int keys, char *err, size_t errlen)
+{
+	const struct trustpath_item items[] = {
+		{ "configuration", config, 0 },
+		{ "pkcs11_module", cfg->pkcs11_module, 0 },
+		{ "pin_file", cfg->pin_file, 0 },
+		{ "softhsm2_conf", cfg->softhsm2_conf, 0 },
+		{ "key", keys ? cfg->key_file : NULL, 0 },
+		{ "tls_key", keys ? cfg->tls_key : NULL, 0 },
+	};
+
+	return trustpath_check_items(items, sizeof(items) / sizeof(items[0]), geteuid(), err, errlen);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -351,7 +371,8 @@ main(int argc, char **argv)
 		die("arguments", "unexpected argument", "see " PROG " --help");
 	if (config == NULL)
 		die("configuration", "no configuration file given", "use --config FILE");
-	if ((r = tsa_config_load(config, &t->cfg, err, sizeof(err))) != 0) {
+	if ((r = tsa_config_load(config, &t->cfg, err, sizeof(err))) != 0 ||
+	    (r = check_trust(config, t->cfg, !(init || import != NULL), err, sizeof(err))) != 0) {
 		if (check) {
 			printf("%s\n", err);
 			return 1;
