@@ -4,7 +4,7 @@
  * (jansson JSON_COMPACT|JSON_SORT_KEYS|JSON_ENSURE_ASCII):
  *   v (1), seq (1, 2, … without gaps, continued across restarts), time
  *   (RFC 3339 UTC with microseconds), event ("sign", "deny", "keygen",
- *   "certify", "start"), uid, user, pid, project, key_fpr, hash, digest
+ *   "certify", "config", "start"), uid, user, pid, project, key_fpr, hash, digest
  *   (hex), result ("granted" | "denied" | "error"), reason, signature (hex);
  *   signet-tsa's "timestamp" events add serial, policy, gen_time, with the
  *   imprint in hash + digest; count (> 1: the record stands for that many

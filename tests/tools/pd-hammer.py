@@ -4,7 +4,8 @@
 
 usage: pd-hammer.py SOCKET SECONDS COMMAND
 Sends COMMAND over one connection again and again for SECONDS, reading
-each answer, and prints one JSON line: requests, ok, err (ERR answers)."""
+each answer, and prints one JSON line: requests, ok, err (ERR answers).
+SECONDS 0: send it once and print the answer's last line (OK or ERR)."""
 import json
 import socket
 import sys
@@ -20,6 +21,13 @@ def main():
     if not greeting.startswith(b"OK"):
         sys.exit("no greeting: %r" % greeting)
     line = command.encode() + b"\n"
+    if secs == 0:
+        f.write(line)
+        while True:
+            ans = f.readline()
+            if not ans or ans.startswith((b"OK", b"ERR")):
+                print(ans.decode(errors="replace").rstrip())
+                return
     stats = {"requests": 0, "ok": 0, "err": 0}
     end = time.monotonic() + secs
     while time.monotonic() < end:
