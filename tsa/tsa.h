@@ -49,6 +49,7 @@ struct tsa_config {
 	char *pkcs11_module;               /* with key_uri: required */
 	char *pin_file;                    /* with key_uri: required */
 	char *softhsm2_conf;               /* with key_uri: optional */
+	char *so_pin_file;                 /* with key_uri: optional; --init makes the token */
 	char *cert;
 	char *chain;                       /* may be NULL */
 	char *ca;                          /* may be NULL: CA certificate(s) that must verify cert */

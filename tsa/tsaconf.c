@@ -65,6 +65,7 @@ static const struct key_def tsa_keys[] = {
 	{ "pkcs11_module", V_PATH, 0 },
 	{ "pin_file", V_PATH, 0 },
 	{ "softhsm2_conf", V_PATH, 0 },
+	{ "so_pin_file", V_PATH, 0 },
 	{ "max_connections", V_CONNS, 0 },
 	{ "max_connections_per_ip", V_CONNS_PER_IP, 0 },
 	{ "connection_timeout", V_SECONDS, 0 },
@@ -330,6 +331,8 @@ path_field(struct tsa_config *cfg, const char *name)
 		return &cfg->pin_file;
 	if (strcmp(name, "softhsm2_conf") == 0)
 		return &cfg->softhsm2_conf;
+	if (strcmp(name, "so_pin_file") == 0)
+		return &cfg->so_pin_file;
 	return &cfg->tls_key;
 }
 
@@ -562,8 +565,9 @@ check_complete(struct parse_ctx *ctx)
 		inibuf_fail(&ctx->in, 0, "[tsa] key = pkcs11:… needs pkcs11_module and pin_file");
 		return gpg_error(GPG_ERR_INV_VALUE);
 	}
-	if (cfg->key_uri == NULL && (cfg->pkcs11_module != NULL || cfg->pin_file != NULL || cfg->softhsm2_conf != NULL)) {
-		inibuf_fail(&ctx->in, 0, "[tsa] pkcs11_module, pin_file and softhsm2_conf go with key = pkcs11:…");
+	if (cfg->key_uri == NULL && (cfg->pkcs11_module != NULL || cfg->pin_file != NULL || cfg->softhsm2_conf != NULL ||
+	                             cfg->so_pin_file != NULL)) {
+		inibuf_fail(&ctx->in, 0, "[tsa] pkcs11_module, pin_file, so_pin_file and softhsm2_conf go with key = pkcs11:…");
 		return gpg_error(GPG_ERR_INV_VALUE);
 	}
 	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
@@ -661,6 +665,7 @@ tsa_config_free(struct tsa_config *cfg)
 	free(cfg->pkcs11_module);
 	free(cfg->pin_file);
 	free(cfg->softhsm2_conf);
+	free(cfg->so_pin_file);
 	free(cfg->cert);
 	free(cfg->chain);
 	free(cfg->ca);

@@ -150,7 +150,13 @@ test_pkcs11(void **state)
 	assert_string_equal(cfg->pkcs11_module, "/m.so");
 	assert_string_equal(cfg->pin_file, "/p");
 	assert_string_equal(cfg->softhsm2_conf, "/h.conf");
+	assert_null(cfg->so_pin_file);
 	tsa_config_free(cfg);
+	assert_int_equal(parse(P11 "pkcs11_module = /m.so\npin_file = /p\nso_pin_file = /so\n", &cfg, err,
+	                       sizeof(err)), 0);
+	assert_string_equal(cfg->so_pin_file, "/so");
+	tsa_config_free(cfg);
+	expect_error(BASE "so_pin_file = /so\n", "go with key = pkcs11");
 	expect_error(P11 "pkcs11_module = /m.so\n", "needs pkcs11_module and pin_file");
 	expect_error(P11 "pin_file = /p\n", "needs pkcs11_module and pin_file");
 	expect_error(P11 "pkcs11_module = m.so\npin_file = /p\n", "pkcs11_module: must be an absolute path");
