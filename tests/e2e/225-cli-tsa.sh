@@ -61,22 +61,30 @@ PY
 # open policyd's token; logged in to its own token it sees only its keys
 # (no project key, whatever projects exist); policyd's token holds no TSA
 # key.  (An attacker who runs as the TSA has exactly its PIN file.)
+# The slot id of the token labelled exactly $1 (pkcs11-tool's
+# --token-label also takes a token whose label only starts so).
+slot_of() {
+	SOFTHSM2_CONF=$H/softhsm2.conf pkcs11-tool --module "$MOD" -L 2>/dev/null | awk -v want="$1" '
+		/^Slot [0-9]+ \(0x[0-9a-f]+\)/ { slot = $3; gsub(/[()]/, "", slot) }
+		/token label *:/ { l = $0; sub(/^[^:]*: /, "", l); sub(/ *$/, "", l); if (l == want) print slot }'
+}
+p11() { # SLOT PIN: list the token's objects after a login
+	SOFTHSM2_CONF=$H/softhsm2.conf pkcs11-tool --module "$MOD" --slot "$1" --login --pin "$2" --list-objects
+}
 tsa_token_separate() {
-	local mod tsapin pdpin
-	mod=$(sed -n 's/^module = //p' "$H/signet.conf")
+	local tsapin pdpin pds tss
+	MOD=$(sed -n 's/^module = //p' "$H/signet.conf")
 	tsapin=$(cat "$H/secrets/tsa-user-pin")
 	pdpin=$(cat "$H/secrets/user-pin")
-	if SOFTHSM2_CONF=$H/softhsm2.conf pkcs11-tool --module "$mod" --token-label signet --login \
-		--pin "$tsapin" --list-objects >sep1.out 2>&1; then
-		fail "the TSA's PIN opens policyd's token: $(cat sep1.out)"
-	fi
-	SOFTHSM2_CONF=$H/softhsm2.conf pkcs11-tool --module "$mod" --token-label signet-tsa --login \
-		--pin "$tsapin" --list-objects >sep2.out 2>&1 || fail "the TSA's PIN does not open its token: $(cat sep2.out)"
+	pds=$(slot_of signet)
+	tss=$(slot_of signet-tsa)
+	[[ -n $pds && -n $tss && $pds != "$tss" ]] || fail "tokens signet ($pds) and signet-tsa ($tss) not found apart"
+	p11 "$pds" "$tsapin" >sep1.out 2>&1 && fail "the TSA's PIN opens policyd's token: $(cat sep1.out)"
+	p11 "$tss" "$tsapin" >sep2.out 2>&1 || fail "the TSA's PIN does not open its token: $(cat sep2.out)"
 	grep -q 'label: *signet-tsa$' sep2.out || fail "no TSA key on the TSA's token: $(cat sep2.out)"
 	grep 'label:' sep2.out | grep -v 'label: *signet-tsa\(-ca\)\?$' &&
 		fail "the TSA's token holds other objects: $(cat sep2.out)"
-	SOFTHSM2_CONF=$H/softhsm2.conf pkcs11-tool --module "$mod" --token-label signet --login \
-		--pin "$pdpin" --list-objects >sep3.out 2>&1 || fail "policyd's PIN does not open its token: $(cat sep3.out)"
+	p11 "$pds" "$pdpin" >sep3.out 2>&1 || fail "policyd's PIN does not open its token: $(cat sep3.out)"
 	grep -q 'label: *signet-tsa' sep3.out && fail "a TSA key on policyd's token: $(cat sep3.out)"
 	return 0
 }
