@@ -104,4 +104,4 @@ step "signet stop   (signet-tsa and policyd)"
 signet --home "$HOME_DIR" stop
 echo
 echo "Demo done: git tag and tarball signed with key $FPR, which never left the HSM;"
-echo "the signature time-stamped by signet-tsa, whose key is on the same HSM."
+echo "the signature time-stamped by signet-tsa, whose key is on a token of its own in the same HSM."
