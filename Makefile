@@ -84,6 +84,7 @@ UNIT_EXTRA_test_card   := $(call obj,scdaemon-shim/card.c)
 UNIT_EXTRA_test_scdconf := $(call obj,scdaemon-shim/scdconf.c)
 UNIT_EXTRA_test_denials := $(call obj,policyd/denials.c)
 UNIT_EXTRA_test_project := $(call obj,policyd/project.c) $(call obj,policyd/hsm.c) $(call obj,agent/certinfo.c)
+UNIT_EXTRA_test_denylog := $(call obj,policyd/denylog.c)
 UNIT_EXTRA_test_certinfo := $(call obj,agent/certinfo.c)
 UNIT_EXTRA_test_keycache := $(call obj,scdaemon-shim/keycache.c) $(call obj,scdaemon-shim/card.c)
 UNIT_EXTRA_test_tsaconf := $(call obj,tsa/tsaconf.c)
@@ -98,6 +99,7 @@ $(B)/tests/test_card: $(UNIT_EXTRA_test_card)
 $(B)/tests/test_scdconf: $(UNIT_EXTRA_test_scdconf)
 $(B)/tests/test_denials: $(UNIT_EXTRA_test_denials)
 $(B)/tests/test_project: $(UNIT_EXTRA_test_project)
+$(B)/tests/test_denylog: $(UNIT_EXTRA_test_denylog)
 $(B)/tests/test_certinfo: $(UNIT_EXTRA_test_certinfo)
 $(B)/tests/test_keycache: $(UNIT_EXTRA_test_keycache)
 $(B)/tests/test_tsaconf: $(UNIT_EXTRA_test_tsaconf)
@@ -156,6 +158,8 @@ FUZZ_EXTRA_scdconf := scdaemon-shim/scdconf.c
 FUZZ_EXTRA_certinfo := agent/certinfo.c
 FUZZ_EXTRA_keycache := scdaemon-shim/keycache.c scdaemon-shim/card.c
 FUZZ_EXTRA_tsa_req := tsa/resp.c tsa/token.c tsa/serial.c tsa/clock.c
+FUZZ_EXTRA_tsaconf := tsa/tsaconf.c
+FUZZ_EXTRA_tsclient_reply := tests/unit/tsafixture.c
 
 bench: $(PROGS)
 	@SIGNET_BIN=$(abspath $(BIN)) bench/run.sh

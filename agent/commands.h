@@ -15,6 +15,10 @@ int setup_command(struct cli *cli, int argc, char **argv);       /* setup.c */
 int why_command(struct cli *cli, int argc, char **argv);         /* why.c */
 int tsa_command(struct cli *cli, int argc, char **argv);         /* tsa.c */
 
+/* init.c: make PATH hold a new random PIN (0600) unless it exists (then it
+ * must be ours and private); *CREATED says which.  WHAT names it. */
+int init_pin_file(const char *path, const char *what, int *created);
+
 #define INIT_USAGE    "init [--home DIR]"
 #define START_USAGE   "start [--home DIR]"
 #define STOP_USAGE    "stop [--home DIR]"

@@ -58,7 +58,9 @@ home_paths(const char *dir, struct home *h)
 	    (err = join(h->tsa_serial, sizeof(h->tsa_serial), h->tsa_dir, "serial")) != 0 ||
 	    (err = join(h->tsa_audit, sizeof(h->tsa_audit), h->audit_dir, "tsa.jsonl")) != 0 ||
 	    (err = join(h->tsa_log, sizeof(h->tsa_log), h->run, "tsa.log")) != 0 ||
-	    (err = join(h->tsa_pidfile, sizeof(h->tsa_pidfile), h->run, "tsa.pid")) != 0)
+	    (err = join(h->tsa_pidfile, sizeof(h->tsa_pidfile), h->run, "tsa.pid")) != 0 ||
+	    (err = join(h->tsa_user_pin, sizeof(h->tsa_user_pin), h->secrets, "tsa-user-pin")) != 0 ||
+	    (err = join(h->tsa_so_pin, sizeof(h->tsa_so_pin), h->secrets, "tsa-so-pin")) != 0)
 		return err;
 	return 0;
 }

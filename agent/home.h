@@ -43,6 +43,8 @@ struct home {
 	char tsa_audit[PATH_MAX];
 	char tsa_log[PATH_MAX];
 	char tsa_pidfile[PATH_MAX];
+	char tsa_user_pin[PATH_MAX];   /* the TSA's own token (signet tsa init) */
+	char tsa_so_pin[PATH_MAX];
 };
 
 /* Fill H for home folder DIR.  A relative DIR is taken from the current

@@ -133,8 +133,8 @@ check_private_dir(const char *dir)
 	return CLI_EXIT_OK;
 }
 
-static int
-ensure_pin_file(const char *path, const char *what, int *created)
+int
+init_pin_file(const char *path, const char *what, int *created)
 {
 	char pin[INIT_PIN_LEN + 1];
 	struct stat st;
@@ -371,10 +371,10 @@ init_command(struct cli *cli, int argc, char **argv)
 	if ((rc = ensure_dir(h.secrets, 0700, &made)) != 0 || (rc = check_private_dir(h.secrets)) != 0)
 		return rc;
 	changed |= made;
-	if ((rc = ensure_pin_file(h.user_pin, "user PIN", &made)) != 0)
+	if ((rc = init_pin_file(h.user_pin, "user PIN", &made)) != 0)
 		return rc;
 	changed |= made;
-	if ((rc = ensure_pin_file(h.so_pin, "SO PIN", &made)) != 0)
+	if ((rc = init_pin_file(h.so_pin, "SO PIN", &made)) != 0)
 		return rc;
 	changed |= made;
 	if ((rc = write_softhsm_conf(&h, &made)) != 0)

@@ -377,14 +377,38 @@ check_stubs(struct setup *s)
 	return CLI_EXIT_OK;
 }
 
+/* SETUP [PROJECT] for a project KEYLIST did not offer (NULL: KEYLIST
+ * offered none): policyd refuses and audits it, and says why.  Always
+ * CLI_EXIT_FAIL. */
+static int
+ask_setup(const struct setup *s, assuan_context_t ctx, const char *project)
+{
+	char cmd[PROJECT_NAME_MAX + 16], reason[512];
+	gpg_error_t err;
+
+	snprintf(cmd, sizeof(cmd), "SETUP%s%s", project ? " " : "", project ? project : "");
+	reason[0] = '\0';
+	err = pdclient_transact(ctx, cmd, NULL, NULL, NULL, NULL, reason, sizeof(reason));
+	if (err == 0)   /* a signer since KEYLIST: the next run picks it up */
+		return cli_fail("set up project %s: you became a signer meanwhile; run signet setup again",
+		                project ? project : "-");
+	if (project == NULL)
+		return cli_fail("set up signing: you (%s) may not sign with any project on signet-policyd at "
+		                "%s; ask the Signet admin to add user:%s to a project's signers",
+		                s->user, s->socket, s->user);
+	if (gpg_err_code(err) == SIGNET_ERR_NO_KEY)
+		return cli_fail("set up project %s: no such project on signet-policyd at %s; `signet status` "
+		                "lists the projects you may sign with", project, s->socket);
+	return cli_fail("set up project %s: %s; ask the Signet admin to add user:%s (or one of your groups) "
+	                "to its signers", project, reason[0] ? reason : gpg_strerror(err), s->user);
+}
+
 /* Which projects: KEYLIST, narrowed by --project (each must be there). */
 static int
 choose_projects(struct setup *s, assuan_context_t ctx, char **want, size_t nwant)
 {
 	struct pd_key *keys = NULL;
 	size_t n = 0, i, j;
-	gpg_error_t err;
-	char cmd[PROJECT_NAME_MAX + 16];
 	int rc;
 
 	if ((keys = calloc(PD_MAX_KEYS, sizeof(*keys))) == NULL ||
@@ -396,9 +420,8 @@ choose_projects(struct setup *s, assuan_context_t ctx, char **want, size_t nwant
 		goto out;
 	if (nwant == 0) {
 		if (n == 0) {
-			rc = cli_fail("set up signing: you (%s) may not sign with any project on signet-policyd at "
-			              "%s; ask the Signet admin to add user:%s to a project's signers",
-			              s->user, s->socket, s->user);
+			/* Asked of policyd, so that the refusal is audited. */
+			rc = ask_setup(s, ctx, NULL);
 			goto out;
 		}
 		/* KEYLIST gives each project's current key first, then old
@@ -426,16 +449,9 @@ choose_projects(struct setup *s, assuan_context_t ctx, char **want, size_t nwant
 				s->projects[s->nprojects++].key = keys[i];
 			continue;
 		}
-		/* Not in our list: unknown, or not ours to use?  READKEY
-		 * answers for any caller, so it tells the two apart. */
-		snprintf(cmd, sizeof(cmd), "READKEY %s", want[j]);
-		(void)pd_call(ctx, cmd, NULL, NULL, NULL, NULL, NULL, NULL, &err);
-		if (gpg_err_code(err) == SIGNET_ERR_NO_KEY)
-			rc = cli_fail("set up project %s: no such project on signet-policyd at %s; `signet status` "
-			              "lists the projects you may sign with", want[j], s->socket);
-		else
-			rc = cli_fail("set up project %s: you (%s) may not sign with it; ask the Signet admin to add "
-			              "user:%s (or one of your groups) to its signers", want[j], s->user, s->user);
+		/* Not in our list: unknown, or not ours to use?  policyd
+		 * says which (and audits the refusal). */
+		rc = ask_setup(s, ctx, want[j]);
 		goto out;
 	}
 	rc = CLI_EXIT_OK;

@@ -217,3 +217,29 @@ platform_clock_synced(unsigned max_error_ms, char *why, size_t whylen)
 	}
 	return 1;
 }
+
+gpg_error_t
+platform_raise_nofile(unsigned long need, char *err, size_t errlen)
+{
+	struct rlimit rl;
+	int e;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		snprintf(err, errlen, "getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+		return gpg_error_from_syserror();
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return 0;
+	rl.rlim_cur = need;
+	/* Only a privileged process may raise the hard limit. */
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+		rl.rlim_max = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		return 0;
+	e = errno;
+	(void)getrlimit(RLIMIT_NOFILE, &rl);
+	snprintf(err, errlen, "%lu open files are needed but the limit (RLIMIT_NOFILE) is %llu and cannot be "
+	         "raised (%s); raise it (ulimit -n, systemd LimitNOFILE=) or lower the connection limit",
+	         need, (unsigned long long)rl.rlim_max, strerror(e));
+	return gpg_error(GPG_ERR_TOO_LARGE);
+}

@@ -28,5 +28,9 @@ int platform_user_uid(const char *name, uid_t *uid);
  * MAX_ERROR_MS; else 0 with the reason in WHY (WHYLEN bytes), for a log
  * line or a warning.  Does not block; cheap enough for every request. */
 int platform_clock_synced(unsigned max_error_ms, char *why, size_t whylen);
+/* Make room for NEED open files: raise RLIMIT_NOFILE's soft limit (and
+ * the hard one, which needs CAP_SYS_RESOURCE) to at least NEED.  0, or
+ * GPG_ERR_TOO_LARGE with ERR naming the limits and what to change. */
+gpg_error_t platform_raise_nofile(unsigned long need, char *err, size_t errlen);
 
 #endif

@@ -77,7 +77,7 @@ step "the audit records of those two signatures ($AUDIT)"
 tail -n +"$((before + 1))" "$AUDIT" | grep '"event":"sign"' |
 	if command -v python3 >/dev/null; then python3 -m json.tool --json-lines; else cat; fi
 
-step "signet tsa init   (time-stamp authority: its key and a local test CA on the same token; tsa.conf)"
+step "signet tsa init   (time-stamp authority: its own token, its key and a local test CA on it; tsa.conf)"
 if [[ -f $HOME_DIR/tsa.conf ]]; then
 	signet --home "$HOME_DIR" tsa init
 else
@@ -104,4 +104,4 @@ step "signet stop   (signet-tsa and policyd)"
 signet --home "$HOME_DIR" stop
 echo
 echo "Demo done: git tag and tarball signed with key $FPR, which never left the HSM;"
-echo "the signature time-stamped by signet-tsa, whose key is on the same HSM."
+echo "the signature time-stamped by signet-tsa, whose key is on a token of its own in the same HSM."

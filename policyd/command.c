@@ -117,6 +117,14 @@ audit_request(struct conn *c, struct audit_event *ev, uint64_t *seq)
 	return r;
 }
 
+/* Record the refusal EV of connection C through the coalescing denylog:
+ * *WRITTEN is 0 when it was only counted (then it is not logged either). */
+static gpg_error_t
+audit_refusal(struct conn *c, struct audit_event *ev, uint64_t *seq, int *written)
+{
+	return denylog_refuse(c->pd->denylog, time(NULL), c->uid, c->user, c->pid, ev, seq, written);
+}
+
 /* 0 if the caller may run admin command WHAT; else the refusal, audited
  * (a removed admin trying an old group session leaves a trace). */
 static gpg_error_t
@@ -125,22 +133,25 @@ require_admin(assuan_context_t ctx, const char *what)
 	struct conn *c = assuan_get_pointer(ctx);
 	struct requester rq;
 	struct audit_event ev;
-	char why[POLICYD_MAX_ERRTEXT / 2];
-	int admin;
+	uint64_t seq;
+	int written, admin;
+	gpg_error_t r;
 
 	requester_init(&rq, c->uid);
 	admin = policy_is_admin(c->pd->cfg, &rq, c->pd->self_uid);
 	requester_release(&rq);
 	if (admin)
 		return 0;
-	snprintf(why, sizeof(why), "%s is an admin command and user %s is not an admin", what, c->user);
+	r = fail(ctx, SIGNET_ERR_NOT_ADMIN, "%s is an admin command and user %s is not an admin "
+	         "(add it to [policyd] admins)", what, c->user);
+	/* Audited (and coalesced like any refusal: a user may ask in a loop). */
 	memset(&ev, 0, sizeof(ev));
-	ev.event = "admin";
+	ev.event = "deny";
 	ev.result = "denied";
-	ev.reason = why;
-	(void)audit_request(c, &ev, NULL);
-	log_info("deny uid %u (%s): %s", (unsigned)c->uid, c->user, why);
-	return fail(ctx, SIGNET_ERR_NOT_ADMIN, "%s (add it to [policyd] admins)", why);
+	ev.reason = c->errtext;
+	if (audit_refusal(c, &ev, &seq, &written) == 0 && written)
+		log_info("deny uid %u (%s): %s", (unsigned)c->uid, c->user, c->errtext);
+	return r;
 }
 
 static const struct project *
@@ -474,21 +485,27 @@ cmd_sign(assuan_context_t ctx, char *line)
 	uint64_t seq = 0;
 	gpg_err_code_t code;
 	gpg_error_t r, ar;
+	int written = 1;
 
 	memset(&req, 0, sizeof(req));
 	rdlock(c->pd);
 	if ((code = sign_check(c, line, &req)) == 0)
 		code = sign_digest(c, &req, sig, sizeof(sig), &siglen);
 
-	/* Exactly one record per request, granted or not. */
+	/* One record per request, granted or not; identical refusals are
+	 * coalesced (denylog.h). */
 	req.ev.event = code == 0 || code == SIGNET_ERR_HSM ? "sign" : "deny";
 	req.ev.result = code == 0 ? "granted" : code == SIGNET_ERR_HSM ? "error" : "denied";
 	req.ev.reason = req.why;
-	ar = audit_request(c, &req.ev, &seq);
+	if (code == 0 || code == SIGNET_ERR_HSM)
+		ar = audit_request(c, &req.ev, &seq);
+	else
+		ar = audit_refusal(c, &req.ev, &seq, &written);
 	unlock(c->pd);
 	if (code != 0) {
-		log_info("deny uid %u (%s) project %s: %s", (unsigned)c->uid, c->user,
-		         req.ev.project ? req.ev.project : "-", req.why);
+		if (written)
+			log_info("deny uid %u (%s) project %s: %s", (unsigned)c->uid, c->user,
+			         req.ev.project ? req.ev.project : "-", req.why);
 		if (code != SIGNET_ERR_HSM)
 			denials_record(c->pd->denials, c->uid, ar == 0 ? seq : 0, req.ev.project, req.why);
 		r = fail(ctx, code, "%s", req.why);
@@ -588,12 +605,14 @@ cmd_reload(assuan_context_t ctx, char *line)
 
 	if ((r = get_args(ctx, line, args, 0, "RELOAD takes no arguments")) != 0)
 		return r;
+	struct configaudit_by by = { "RELOAD", 1, c->uid, c->user, c->pid };
+
 	rdlock(c->pd);
 	r = require_admin(ctx, "RELOAD");
 	unlock(c->pd);
 	if (r != 0)
 		return r;
-	if ((r = policyd_reload(c->pd, err, sizeof(err))) != 0) {
+	if ((r = policyd_reload(c->pd, &by, err, sizeof(err))) != 0) {
 		log_error("reload by %s refused: %s", c->user, err);
 		return fail(ctx, gpg_err_code(r), "%s", err);
 	}
@@ -645,6 +664,7 @@ run_keyop(assuan_context_t ctx, enum keyop op, const char *name, uint32_t overla
 	struct conn *c = assuan_get_pointer(ctx);
 	struct signet_config *cfg = NULL;
 	struct keyop_result *res = NULL;
+	struct configaudit_by by = { keyop_names[op], 1, c->uid, c->user, c->pid };
 	struct project p;
 	char why[POLICYD_MAX_ERRTEXT], err[POLICYD_MAX_ERRTEXT], vis[PROJECT_NAME_MAX + 8];
 	char token[128];
@@ -700,7 +720,7 @@ run_keyop(assuan_context_t ctx, enum keyop op, const char *name, uint32_t overla
 		goto out;
 	}
 	log_info("%s %s by %s: certificate %s written", keyop_names[op], name, c->user, p.conf->cert);
-	if ((r = policyd_reload(c->pd, err, sizeof(err))) != 0) {
+	if ((r = policyd_reload(c->pd, &by, err, sizeof(err))) != 0) {
 		log_error("reload after %s %s: %s", keyop_names[op], name, err);
 		r = fail(ctx, gpg_err_code(r), "the certificate was written but the reload failed: %s", err);
 		goto out;
@@ -809,6 +829,69 @@ cmd_why(assuan_context_t ctx, char *line)
 	return assuan_send_data(ctx, d.reason, strlen(d.reason));
 }
 
+/* Refuse a setup of C (for project NAME, or for any project when NULL)
+ * with WHY: answered, and audited like any refusal. */
+static gpg_error_t
+refuse_setup(assuan_context_t ctx, struct conn *c, const char *name, const char *why)
+{
+	struct audit_event ev;
+	uint64_t seq = 0;
+	int written;
+	gpg_error_t r;
+
+	r = fail(ctx, SIGNET_ERR_DENIED, "%s", why);
+	memset(&ev, 0, sizeof(ev));
+	ev.event = "deny";
+	ev.project = name;
+	ev.result = "denied";
+	ev.reason = c->errtext;
+	if (audit_refusal(c, &ev, &seq, &written) == 0 && written)
+		log_info("deny uid %u (%s) setup %s: %s", (unsigned)c->uid, c->user, name ? name : "-", why);
+	denials_record(c->pd->denials, c->uid, seq, name, c->errtext);
+	return r;
+}
+
+static const char hlp_setup[] =
+	"SETUP [<project>]\n"
+	"\n"
+	"`signet setup` asks before it sets up signing: OK if you may sign\n"
+	"with PROJECT (without one: with any project).  A refusal is audited\n"
+	"and names the project's signers.";
+static gpg_error_t
+cmd_setup(assuan_context_t ctx, char *line)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+	const struct project *p;
+	char *args[2];
+	char why[POLICYD_MAX_ERRTEXT], signers[POLICYD_MAX_ERRTEXT / 2];
+	struct requester rq;
+	size_t nargs = 0, i;
+	gpg_error_t r = 0;
+
+	if (cmdline_parse(line, NULL, 0, args, 2, &nargs) != 0 || nargs > 1)
+		return fail(ctx, GPG_ERR_ASS_PARAMETER, "usage: SETUP [<project>]");
+	requester_init(&rq, c->uid);
+	rdlock(c->pd);
+	if (nargs == 0) {
+		for (i = 0; i < c->pd->projects->n; i++)
+			if (policy_may_sign(c->pd->projects->v[i].conf, &rq))
+				break;
+		if (i == c->pd->projects->n) {
+			snprintf(why, sizeof(why), "setup: user %s may not sign with any project", c->user);
+			r = refuse_setup(ctx, c, NULL, why);
+		}
+	} else if ((p = lookup_project(ctx, args[0], &r)) != NULL &&
+	           !policy_may_sign(p->conf, &rq)) {
+		policy_format_principals(p->conf->signers, p->conf->nsigners, signers, sizeof(signers));
+		snprintf(why, sizeof(why), "setup: user %s is not a signer of project %s (signers: %s)", c->user,
+		         p->conf->name, signers);
+		r = refuse_setup(ctx, c, p->conf->name, why);
+	}
+	unlock(c->pd);
+	requester_release(&rq);
+	return r;
+}
+
 /* The only list of commands. */
 static const struct cmdtable_entry commands[] = {
 	{ "GETINFO", cmd_getinfo, hlp_getinfo },
@@ -822,6 +905,7 @@ static const struct cmdtable_entry commands[] = {
 	{ "ROTATE",  cmd_rotate,  hlp_rotate },
 	{ "UPGRADE", cmd_upgrade, hlp_upgrade },
 	{ "WHY",     cmd_why,     hlp_why },
+	{ "SETUP",   cmd_setup,   hlp_setup },
 };
 
 gpg_error_t

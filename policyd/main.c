@@ -109,40 +109,45 @@ check_trust(const char *config_path, const struct signet_config *cfg, char *err,
 }
 
 gpg_error_t
-policyd_reload(struct policyd *pd, char *err, size_t errlen)
+policyd_reload(struct policyd *pd, const struct configaudit_by *by, char *err, size_t errlen)
 {
 	gpg_error_t r;
 	struct signet_config *cfg = NULL, *old_cfg;
 	struct project_table *table = NULL, *old_table;
+	uint8_t sha[CONFIGAUDIT_SHA256_LEN];
+	int have_sha = 0;
 
-	if ((r = config_load(pd->config_path, &cfg, err, errlen)) != 0)
-		return r;
-	if ((r = check_trust(pd->config_path, cfg, err, errlen)) != 0) {
-		config_free(cfg);
-		return r;
-	}
+	if ((r = configaudit_load(pd->config_path, &cfg, sha, &have_sha, err, errlen)) != 0)
+		goto refused;
+	if ((r = check_trust(pd->config_path, cfg, err, errlen)) != 0)
+		goto refused;
 	/* [hsm] token stays what the HSM session was opened with. */
 	if (strcmp(cfg->token, pd->cfg->token) != 0) {
 		snprintf(err, errlen, "%s: [hsm] token changed from %s to %s; restart signet-policyd for that",
 		         pd->config_path, pd->cfg->token, cfg->token);
-		config_free(cfg);
-		return gpg_error(GPG_ERR_INV_VALUE);
+		r = gpg_error(GPG_ERR_INV_VALUE);
+		goto refused;
 	}
-	if ((r = project_table_load(cfg, pd->hsm, &table, err, errlen)) != 0) {
-		config_free(cfg);
-		return r;
-	}
+	if ((r = project_table_load(cfg, pd->hsm, &table, err, errlen)) != 0)
+		goto refused;
 	warn_restart_only(pd->cfg, cfg);
 	/* Writer-preferring lock: waits for in-flight requests, holds off new. */
 	pthread_rwlock_wrlock(&pd->lock);
 	old_cfg = pd->cfg;
 	old_table = pd->projects;
 	pd->cfg = cfg;
+	memcpy(pd->cfg_sha256, sha, sizeof(sha));
 	pd->projects = table;
 	pthread_rwlock_unlock(&pd->lock);
+	/* Only this thread frees configurations: OLD_CFG is still ours. */
+	(void)configaudit_record(pd->audit, by, sha, old_cfg, cfg);
 	project_table_free(old_table);
 	config_free(old_cfg);
 	return 0;
+refused:
+	(void)configaudit_failed(pd->audit, by, have_sha ? sha : NULL, err);
+	config_free(cfg);
+	return r;
 }
 
 static int
@@ -236,6 +241,7 @@ parse_options(int argc, char **argv, struct policyd *pd, struct options *o)
 static void
 start_up(struct policyd *pd)
 {
+	static const struct configaudit_by start_by = { "start", 0, 0, NULL, 0 };
 	pthread_rwlockattr_t rwa;
 	sigset_t set; /* server.c's accept loop waits for these itself */
 	char err[MAIN_MAX_ERR];
@@ -255,7 +261,7 @@ start_up(struct policyd *pd)
 		snprintf(err, sizeof(err), "%s: %s", pd->cfg->audit, gpg_strerror(r));
 		die("audit trail", err, "check [policyd] audit (a damaged last line must be repaired by hand)");
 	}
-	if ((r = denials_new(&pd->denials)) != 0)
+	if ((r = denials_new(&pd->denials)) != 0 || (r = denylog_new(pd->audit, 1, &pd->denylog)) != 0)
 		die("start-up", gpg_strerror(r), NULL);
 	if ((r = hsm_open(pd->cfg->module, pd->cfg->token, pd->cfg->pin_file, &pd->hsm, err, sizeof(err))) != 0)
 		die("HSM", err, "check [hsm] in the configuration");
@@ -263,6 +269,12 @@ start_up(struct policyd *pd)
 		die("project keys", err, "create the key (KEYGEN) or fix the key URI");
 	if ((r = server_listen(pd, err, sizeof(err))) != 0)
 		die("socket", err, "check [policyd] socket");
+	/* Only once the socket is ours: a second instance that fails to bind
+	 * must not have written to the trail. */
+	if ((r = configaudit_record(pd->audit, &start_by, pd->cfg_sha256, NULL, pd->cfg)) != 0) {
+		server_close(pd);
+		die("audit trail", gpg_strerror(r), "check [policyd] audit and the disk it is on");
+	}
 	if (pd->pidfile != NULL && (r = daemonize_write_pidfile(pd->pidfile)) != 0) {
 		server_close(pd);
 		die("pidfile", gpg_strerror(r), "check --pidfile");
@@ -276,7 +288,7 @@ main(int argc, char **argv)
 	struct options o = { NULL, 0, MODE_RUN };
 	char err[MAIN_MAX_ERR];
 	gpg_error_t r;
-	int ready_fd = -1, status;
+	int ready_fd = -1, status, have_sha = 0;
 
 	if ((status = parse_options(argc, argv, pd, &o)) >= 0)
 		return status;
@@ -288,7 +300,7 @@ main(int argc, char **argv)
 	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
 	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
 
-	if ((r = config_load(o.config, &pd->cfg, err, sizeof(err))) != 0 ||
+	if ((r = configaudit_load(o.config, &pd->cfg, pd->cfg_sha256, &have_sha, err, sizeof(err))) != 0 ||
 	    (r = check_trust(o.config, pd->cfg, err, sizeof(err))) != 0) {
 		if (o.mode == MODE_CHECK_CONFIG) {
 			printf("%s\n", err);
@@ -318,6 +330,9 @@ main(int argc, char **argv)
 	server_close(pd);
 	if (pd->pidfile != NULL)
 		unlink(pd->pidfile);
+	/* The counts of coalesced refusals still held go to the trail; a
+	 * refusal still in flight is written on its own. */
+	denylog_close(pd->denylog);
 	log_info("stopped");
 	/* Connection threads may still be in a request: leave without tearing
 	 * down what they use (no atexit/destructors of the module either);

@@ -17,7 +17,9 @@
 
 #include "audit.h"
 #include "config.h"
+#include "configaudit.h"
 #include "denials.h"
+#include "denylog.h"
 #include "hsm.h"
 #include "project.h"
 
@@ -34,11 +36,13 @@ struct policyd {
 	uid_t self_uid;                /* the daemon's own user: always admin */
 	pthread_rwlock_t lock;         /* guards cfg and projects */
 	struct signet_config *cfg;
+	uint8_t cfg_sha256[CONFIGAUDIT_SHA256_LEN]; /* of the file bytes CFG was parsed from */
 	struct project_table *projects;
 	struct hsm *hsm;               /* [hsm] as loaded at start-up */
 	struct audit_log *audit;
 	struct denials *denials;       /* last refusal per user, for WHY */
 	atomic_flag keyop_busy;        /* set while MKCERT/ROTATE/UPGRADE runs */
+	struct denylog *denylog;       /* refusals into the audit trail, coalesced */
 	char *socket_path;             /* as bound at start-up */
 	int listen_fd;
 	atomic_int nconn;
@@ -60,8 +64,9 @@ struct conn {
 
 /* main.c: re-read the configuration file and resolve its projects; on
  * success swap them in (the old ones are freed once no request uses them).
- * On failure nothing changes and ERR holds "FILE:LINE: reason". */
-gpg_error_t policyd_reload(struct policyd *pd, char *err, size_t errlen);
+ * On failure nothing changes and ERR holds "FILE:LINE: reason".  Either
+ * way the audit trail records it, as done BY (configaudit.h). */
+gpg_error_t policyd_reload(struct policyd *pd, const struct configaudit_by *by, char *err, size_t errlen);
 
 /* server.c: bind and listen on the configured socket (see the man page for
  * the checks); ERR names the failure. */

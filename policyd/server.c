@@ -339,7 +339,12 @@ server_run(struct policyd *pd)
 			if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 				continue;
 			if (si.ssi_signo == SIGHUP) {
-				if ((r = policyd_reload(pd, err, sizeof(err))) != 0)
+				/* The audit names who sent it (kill(2) fills these in). */
+				char user[POLICYD_USER_MAX];
+				struct configaudit_by by = { "SIGHUP", 1, (uid_t)si.ssi_uid, user, (pid_t)si.ssi_pid };
+
+				platform_user_name((uid_t)si.ssi_uid, user, sizeof(user));
+				if ((r = policyd_reload(pd, &by, err, sizeof(err))) != 0)
 					log_error("reload refused, the old configuration stays: %s", err);
 				else
 					log_info("configuration reloaded (SIGHUP)");

@@ -83,6 +83,16 @@ die(const char *what, const char *why, const char *todo)
 	exit(1);
 }
 
+/* Wipe and free a NUL-terminated secret (a PEM private key); NULL is fine. */
+static void
+free_secret(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
 /* Read PATH (bounded, no symlink) into a memory BIO. */
 static BIO *
 pem_bio(const char *path, const char *what, char **text)
@@ -140,8 +150,7 @@ load_credentials(struct tsa_daemon *t)
 		b = pem_bio(t->cfg->key_file, "key", &text);
 		t->key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
 		BIO_free(b);
-		explicit_bzero(text, strlen(text));
-		free(text);
+		free_secret(text);
 		if (t->key == NULL) {
 			snprintf(why, sizeof(why), "%s: not a PEM private key (or it is encrypted)", t->cfg->key_file);
 			die("key", why, "give an unencrypted PEM key (key = file:/abs/path.pem)");
@@ -226,7 +235,6 @@ start_up(struct tsa_daemon *t)
 		die("log", gpg_strerror(r), "check log in the configuration");
 	t->log_to_file = t->cfg->log != NULL;
 	open_hsm_key(t);
-	platform_harden();
 	if ((r = tsa_serial_open(t->cfg->serial_file, &t->serial, err, sizeof(err))) != 0)
 		die("serial_file", err, "check serial_file (it must hold the last high-water mark)");
 	if ((r = audit_open(t->cfg->audit, &t->audit)) != 0) {
@@ -371,6 +379,10 @@ main(int argc, char **argv)
 		die("arguments", "unexpected argument", "see " PROG " --help");
 	if (config == NULL)
 		die("configuration", "no configuration file given", "use --config FILE");
+	/* Before any secret is read (the PIN in every mode, the TLS or file
+	 * key): no core dump and no ptrace may ever see one.  Both settings
+	 * survive the --daemon fork. */
+	platform_harden();
 	if ((r = tsa_config_load(config, &t->cfg, err, sizeof(err))) != 0 ||
 	    (r = check_trust(config, t->cfg, !(init || import != NULL), err, sizeof(err))) != 0) {
 		if (check) {
@@ -417,7 +429,7 @@ main(int argc, char **argv)
 	X509_free(t->cert);
 	close_key(t);
 	free(t->tls_cert_pem);
-	free(t->tls_key_pem);
+	free_secret(t->tls_key_pem);
 	tsa_config_free(t->cfg);
 	log_info("stopped");
 	return 0;

@@ -18,6 +18,8 @@
 #                      the pids in PIDS are killed, on failure the tails of
 #                      $W's *.log, *.err and *.out printed, and $W removed
 # free_port                           a free TCP port on 127.0.0.1
+# tsa_conf FILE PORT THREADS [LINE...] a signet-tsa.conf for a file key $W/tsa.key with
+#                      certificate $W/tsa.pem, serial, audit and log in $W, no clock check
 set -euo pipefail
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOOLS=$E2E_DIR/../tools
@@ -45,6 +47,24 @@ alive() { # PID
 }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+tsa_conf() { # FILE PORT THREADS [LINE...]
+	local f=$1 port=$2 threads=$3
+	shift 3
+	cat >"$f" <<CONF
+[tsa]
+listen = 127.0.0.1:$port
+threads = $threads
+policies = 1.3.6.1.4.1.99999.1.1
+key = file:$W/tsa.key
+cert = $W/tsa.pem
+serial_file = $W/tsa.serial
+audit = $W/audit.jsonl
+log = $W/tsa.log
+clock_check = none
+CONF
+	printf '%s\n' "$@" >>"$f"
+}
 
 scratch_cleanup() {
 	local rc=$? p l
