@@ -59,10 +59,14 @@ $(LIBCOMMON): $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BIN)/signet-policyd: $(call obj,$(POLICYD_SRC)) $(LIBCOMMON)
+# signet-policyd reads a 0.1 certificate's subkeys (project.c) with the
+# CLI's parser too.
+$(BIN)/signet-policyd: $(call obj,$(POLICYD_SRC)) $(call obj,agent/certinfo.c) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(BIN)/signet-scd: $(call obj,$(SCD_SRC)) $(LIBCOMMON)
+# signet-scd reads a certificate's primary key (legacy keyrefs) with the
+# CLI's parser.
+$(BIN)/signet-scd: $(call obj,$(SCD_SRC)) $(call obj,agent/certinfo.c) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BIN)/signet: $(call obj,$(AGENT_SRC)) $(LIBCOMMON)
@@ -75,12 +79,14 @@ $(BIN)/signet-tsa: $(call obj,$(TSA_SRC)) $(LIBCOMMON)
 # A unit test links the common library plus, when it tests a program's
 # module, that module's object (tests/unit/test_<prog>_<module>.c is not
 # needed: each test lists its extra objects in UNIT_EXTRA_<name>).
-UNIT_EXTRA_test_policy := $(call obj,policyd/policy.c)
+UNIT_EXTRA_test_policy := $(call obj,policyd/policy.c) $(call obj,policyd/requester.c)
 UNIT_EXTRA_test_card   := $(call obj,scdaemon-shim/card.c)
 UNIT_EXTRA_test_scdconf := $(call obj,scdaemon-shim/scdconf.c)
 UNIT_EXTRA_test_denials := $(call obj,policyd/denials.c)
 UNIT_EXTRA_test_connlimit := $(call obj,policyd/connlimit.c)
 UNIT_EXTRA_test_connio := $(call obj,policyd/connio.c)
+UNIT_EXTRA_test_project := $(call obj,policyd/project.c) $(call obj,policyd/hsm.c) $(call obj,agent/certinfo.c)
+UNIT_EXTRA_test_denylog := $(call obj,policyd/denylog.c)
 UNIT_EXTRA_test_certinfo := $(call obj,agent/certinfo.c)
 UNIT_EXTRA_test_keycache := $(call obj,scdaemon-shim/keycache.c) $(call obj,scdaemon-shim/card.c)
 UNIT_EXTRA_test_tsaconf := $(call obj,tsa/tsaconf.c)
@@ -96,6 +102,8 @@ $(B)/tests/test_scdconf: $(UNIT_EXTRA_test_scdconf)
 $(B)/tests/test_denials: $(UNIT_EXTRA_test_denials)
 $(B)/tests/test_connlimit: $(UNIT_EXTRA_test_connlimit)
 $(B)/tests/test_connio: $(UNIT_EXTRA_test_connio)
+$(B)/tests/test_project: $(UNIT_EXTRA_test_project)
+$(B)/tests/test_denylog: $(UNIT_EXTRA_test_denylog)
 $(B)/tests/test_certinfo: $(UNIT_EXTRA_test_certinfo)
 $(B)/tests/test_keycache: $(UNIT_EXTRA_test_keycache)
 $(B)/tests/test_tsaconf: $(UNIT_EXTRA_test_tsaconf)
@@ -154,6 +162,8 @@ FUZZ_EXTRA_scdconf := scdaemon-shim/scdconf.c
 FUZZ_EXTRA_certinfo := agent/certinfo.c
 FUZZ_EXTRA_keycache := scdaemon-shim/keycache.c scdaemon-shim/card.c
 FUZZ_EXTRA_tsa_req := tsa/resp.c tsa/token.c tsa/serial.c tsa/clock.c
+FUZZ_EXTRA_tsaconf := tsa/tsaconf.c
+FUZZ_EXTRA_tsclient_reply := tests/unit/tsafixture.c
 
 bench: $(PROGS)
 	@SIGNET_BIN=$(abspath $(BIN)) bench/run.sh

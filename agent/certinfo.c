@@ -9,6 +9,7 @@
 
 #define PKT_PUBKEY 6
 #define PKT_UID    13
+#define PKT_SUBKEY 14
 
 /* The public-key packet: version, creation time and algorithm, then two
  * MPIs whose sizes pgpkey_from_rsa() bounds (PGPKEY_MAX_MODULUS, 16-byte
@@ -128,6 +129,31 @@ uid_ok(const uint8_t *u, size_t len)
 	return 1;
 }
 
+static gpg_error_t
+add_subkey(struct certinfo *ci, const uint8_t *b, size_t blen)
+{
+	struct pgpkey sub;
+	gpg_error_t err;
+
+	if (ci->nsubs >= CERTINFO_MAX_SUBKEYS)
+		return gpg_error(GPG_ERR_TOO_LARGE);
+	if ((err = parse_pubkey(b, blen, &sub)) != 0)
+		return err;
+	memcpy(ci->subfpr[ci->nsubs++], sub.fpr, PGPKEY_FPR_HEX);
+	return 0;
+}
+
+int
+certinfo_has_subkey(const struct certinfo *ci, const char *fpr)
+{
+	size_t i;
+
+	for (i = 0; i < ci->nsubs; i++)
+		if (strcmp(ci->subfpr[i], fpr) == 0)
+			return 1;
+	return 0;
+}
+
 gpg_error_t
 certinfo_parse(const uint8_t *cert, size_t len, struct certinfo *ci)
 {
@@ -158,6 +184,8 @@ certinfo_parse(const uint8_t *cert, size_t len, struct certinfo *ci)
 			}
 			memcpy(ci->uid, cert + body, blen);
 			ci->uid[blen] = '\0';
+		} else if (tag == PKT_SUBKEY && (err = add_subkey(ci, cert + body, blen)) != 0) {
+			goto out;
 		}
 	}
 	err = 0; /* success */

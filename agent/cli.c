@@ -100,7 +100,9 @@ cli_home(const struct cli *cli)
 	env = getenv(CLI_HOME_ENV);
 	if (env != NULL && env[0] != '\0')
 		return env;
-	return CLI_HOME_DEFAULT;
+	if (cli->client && access(CLI_HOME_CLIENT, F_OK) == 0)
+		return CLI_HOME_CLIENT;
+	return CLI_HOME_ADMIN;
 }
 
 gpg_error_t
@@ -111,6 +113,7 @@ cli_init(struct cli *cli)
 	char *slash;
 
 	cli->home_arg = NULL;
+	cli->client = 0;
 	cli->bindir[0] = '\0';
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n < 0)

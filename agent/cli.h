@@ -19,10 +19,19 @@
 #define CLI_HELP_SHOWN (-1)
 
 #define CLI_HOME_ENV     "SIGNET_HOME"
-#define CLI_HOME_DEFAULT "var"
+/* The home when neither --home nor $SIGNET_HOME names one: fixed places,
+ * never relative to the current folder (root running `cd /tmp && signet
+ * start` must not load someone's /tmp/var).  Admin commands use the state
+ * folder; signers' commands (status, setup, why) the system configuration
+ * folder when it exists (a service install keeps signet.conf there, with
+ * the state folder private to the daemon's user), else the state folder
+ * (a home made by `signet init` on the same machine). */
+#define CLI_HOME_ADMIN  "/var/lib/signet"
+#define CLI_HOME_CLIENT "/etc/signet"
 
 struct cli {
-	const char *home_arg;      /* --home DIR as given; NULL: $SIGNET_HOME, else ./var */
+	const char *home_arg;      /* --home DIR as given; NULL: $SIGNET_HOME, else the default */
+	int client;                /* the command is a signer's (status, setup, why) */
 	char bindir[PATH_MAX];     /* folder holding this executable (and its siblings) */
 };
 
@@ -35,8 +44,9 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * returns CLI_EXIT_USAGE. */
 int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The Signet home named by --home, $SIGNET_HOME or ./var (not yet made
- * absolute; home_paths() does that). */
+/* The Signet home named by --home, $SIGNET_HOME, else CLI_HOME_CLIENT for a
+ * client command when that folder exists, else CLI_HOME_ADMIN (not yet
+ * made absolute; home_paths() does that). */
 const char *cli_home(const struct cli *cli);
 
 /* Absolute path of the sibling program NAME (signet-policyd, signet-scd)

@@ -15,6 +15,10 @@ int setup_command(struct cli *cli, int argc, char **argv);       /* setup.c */
 int why_command(struct cli *cli, int argc, char **argv);         /* why.c */
 int tsa_command(struct cli *cli, int argc, char **argv);         /* tsa.c */
 
+/* init.c: make PATH hold a new random PIN (0600) unless it exists (then it
+ * must be ours and private); *CREATED says which.  WHAT names it. */
+int init_pin_file(const char *path, const char *what, int *created);
+
 #define INIT_USAGE    "init [--home DIR]"
 #define START_USAGE   "start [--home DIR]"
 #define STOP_USAGE    "stop [--home DIR]"
@@ -23,7 +27,9 @@ int tsa_command(struct cli *cli, int argc, char **argv);         /* tsa.c */
                       "[--signer user:U|group:G]...\n" \
                       "  signet project certify NAME\n" \
                       "  signet project export NAME\n" \
-                      "  signet project list"
+                      "  signet project list\n" \
+                      "  signet project rotate NAME [--overlap DURATION]   (default 7d; 30m, 12h, 7d, 0)\n" \
+                      "  signet project upgrade NAME"
 #define WHY_USAGE     "why [--home DIR] [--socket PATH]"
 #define TSA_USAGE     "tsa init [--algo ecp256|rsa3072] [--port N] [--clock-check adjtimex|none] " \
                       "[--csr FILE | --cert FILE --ca FILE]\n" \

@@ -6,8 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "abspath.h"
 #include "cli.h"
 #include "home.h"
+#include "trustpath.h"
 
 static gpg_error_t
 join(char *out, size_t outlen, const char *a, const char *b)
@@ -19,34 +21,6 @@ join(char *out, size_t outlen, const char *a, const char *b)
 	return 0;
 }
 
-/* Make DIR absolute without touching the file system beyond getcwd(), and
- * drop trailing slashes, so that a home that does not exist yet still gets
- * a stable absolute name. */
-static gpg_error_t
-absolute(const char *dir, char *out, size_t outlen)
-{
-	char cwd[PATH_MAX];
-	size_t len;
-	int n;
-
-	if (dir[0] == '/') {
-		n = snprintf(out, outlen, "%s", dir);
-	} else {
-		if (getcwd(cwd, sizeof(cwd)) == NULL)
-			return gpg_error_from_syserror();
-		if (strcmp(dir, ".") == 0)
-			n = snprintf(out, outlen, "%s", cwd);
-		else
-			n = snprintf(out, outlen, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, dir);
-	}
-	if (n < 0 || (size_t)n >= outlen)
-		return gpg_error(GPG_ERR_ENAMETOOLONG);
-	len = strlen(out);
-	while (len > 1 && out[len - 1] == '/')
-		out[--len] = '\0';
-	return 0;
-}
-
 gpg_error_t
 home_paths(const char *dir, struct home *h)
 {
@@ -55,7 +29,7 @@ home_paths(const char *dir, struct home *h)
 	gpg_error_t err;
 
 	/* DIR may point into H (re-canonicalising a home just created). */
-	if ((err = absolute(dir, abs, sizeof(abs))) != 0)
+	if ((err = abspath_make(dir, abs, sizeof(abs))) != 0)
 		return err;
 	memset(h, 0, sizeof(*h));
 	real = realpath(abs, NULL);
@@ -84,7 +58,9 @@ home_paths(const char *dir, struct home *h)
 	    (err = join(h->tsa_serial, sizeof(h->tsa_serial), h->tsa_dir, "serial")) != 0 ||
 	    (err = join(h->tsa_audit, sizeof(h->tsa_audit), h->audit_dir, "tsa.jsonl")) != 0 ||
 	    (err = join(h->tsa_log, sizeof(h->tsa_log), h->run, "tsa.log")) != 0 ||
-	    (err = join(h->tsa_pidfile, sizeof(h->tsa_pidfile), h->run, "tsa.pid")) != 0)
+	    (err = join(h->tsa_pidfile, sizeof(h->tsa_pidfile), h->run, "tsa.pid")) != 0 ||
+	    (err = join(h->tsa_user_pin, sizeof(h->tsa_user_pin), h->secrets, "tsa-user-pin")) != 0 ||
+	    (err = join(h->tsa_so_pin, sizeof(h->tsa_so_pin), h->secrets, "tsa-so-pin")) != 0)
 		return err;
 	return 0;
 }
@@ -110,20 +86,55 @@ home_cert_path(const struct home *h, const char *name, char *out, size_t outlen)
 	return 0;
 }
 
+/* Print why H (as found at PATH) is not trusted; CLI_EXIT_FAIL. */
+static int
+refuse(const struct home *h, const char *why)
+{
+	return cli_fail("refusing the Signet home %s: %s; a home, its signet.conf and every folder above "
+	                "them must be owned by root or you and writable by no one else (pick another "
+	                "--home or $SIGNET_HOME; see signet(1))", h->dir, why);
+}
+
+int
+home_check_trust(const struct home *h)
+{
+	char why[TRUSTPATH_MAX_WHY];
+	gpg_error_t r;
+
+	r = trustpath_check_new(h->dir, geteuid(), why, sizeof(why));
+	return r != 0 ? refuse(h, why) : CLI_EXIT_OK;
+}
+
 int
 home_load_config(const struct home *h, struct signet_config **cfg)
 {
-	char err[512];
+	char err[512], why[TRUSTPATH_MAX_WHY];
 	struct stat st;
 	gpg_error_t rc;
 
 	*cfg = NULL;
 	if (stat(h->conf, &st) != 0 && errno == ENOENT)
 		return cli_fail("no Signet home at %s (run `signet init --home %s` first)", h->dir, h->dir);
+	/* StrictModes: whoever can change the configuration chooses the
+	 * PKCS#11 module root loads and the socket clients trust.  The home
+	 * itself as the last step, not as a folder above: sticky is no
+	 * excuse there (others could add files the home is read for). */
+	if (trustpath_check(h->dir, geteuid(), why, sizeof(why)) != 0 ||
+	    trustpath_check(h->conf, geteuid(), why, sizeof(why)) != 0)
+		return refuse(h, why);
 	err[0] = '\0';
 	rc = config_load(h->conf, cfg, err, sizeof(err));
 	if (rc != 0)
 		return cli_fail("load %s: %s; fix the file (see signet-policyd(8)) or run `signet init --home %s` "
 		                "in a fresh folder", h->conf, err[0] ? err : gpg_strerror(rc), h->dir);
+	/* The socket signet-scd will be pointed at: a folder someone else
+	 * controls could hold their own "policyd".  Not there yet is fine
+	 * (signet-policyd makes it, and checks it, when it starts). */
+	rc = trustpath_check_socket_dir((*cfg)->socket, geteuid(), why, sizeof(why));
+	if (rc != 0 && gpg_err_code(rc) != GPG_ERR_ENOENT) {
+		config_free(*cfg);
+		*cfg = NULL;
+		return refuse(h, why);
+	}
 	return CLI_EXIT_OK;
 }

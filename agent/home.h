@@ -43,6 +43,8 @@ struct home {
 	char tsa_audit[PATH_MAX];
 	char tsa_log[PATH_MAX];
 	char tsa_pidfile[PATH_MAX];
+	char tsa_user_pin[PATH_MAX];   /* the TSA's own token (signet tsa init) */
+	char tsa_so_pin[PATH_MAX];
 };
 
 /* Fill H for home folder DIR.  A relative DIR is taken from the current
@@ -50,9 +52,16 @@ struct home {
  * GPG_ERR_ENAMETOOLONG when a path does not fit, or the getcwd() error. */
 gpg_error_t home_paths(const char *dir, struct home *h);
 
-/* Load H->conf into *CFG.  On failure prints the reason (a missing file says
- * to run `signet init --home DIR` first) and returns CLI_EXIT_FAIL; else
- * CLI_EXIT_OK. */
+/* StrictModes for the caller (common/trustpath.h): H->dir and every folder
+ * above it, or, when H->dir is still to be made, the nearest existing
+ * folder above it.  Prints the refusal naming the file and why;
+ * CLI_EXIT_OK or CLI_EXIT_FAIL. */
+int home_check_trust(const struct home *h);
+
+/* Load H->conf into *CFG.  H->dir and H->conf must pass the trust check,
+ * and so must the folder of the socket it names, if that exists.  On failure prints
+ * the reason (a missing file says to run `signet init --home DIR` first)
+ * and returns CLI_EXIT_FAIL; else CLI_EXIT_OK. */
 int home_load_config(const struct home *h, struct signet_config **cfg);
 
 /* home_paths() for the home the command line names (cli_home()) and

@@ -20,6 +20,7 @@
 #include "home.h"
 #include "run.h"
 #include "sockpath.h"
+#include "trustpath.h"
 
 #define INIT_PIN_LEN        16
 #define INIT_DEFAULT_MODULE "/usr/lib/softhsm/libsofthsm2.so"
@@ -132,8 +133,8 @@ check_private_dir(const char *dir)
 	return CLI_EXIT_OK;
 }
 
-static int
-ensure_pin_file(const char *path, const char *what, int *created)
+int
+init_pin_file(const char *path, const char *what, int *created)
 {
 	char pin[INIT_PIN_LEN + 1];
 	struct stat st;
@@ -214,10 +215,10 @@ write_softhsm_conf(const struct home *h, int *created)
  * anything is created, so that a home whose paths do not fit is refused
  * without leaving half a home behind, and again for real. */
 static int
-build_signet_conf(const struct home *h, char *buf, size_t buflen, size_t *len, char *sock, size_t socklen,
-                  char *instance, size_t instlen)
+build_signet_conf(const struct home *h, int create, char *buf, size_t buflen, size_t *len, char *sock,
+                  size_t socklen, char *instance, size_t instlen)
 {
-	char errtext[512];
+	char errtext[512], why[TRUSTPATH_MAX_WHY];
 	uint8_t rnd[4];
 	const char *module;
 	struct signet_config *cfg = NULL;
@@ -226,9 +227,9 @@ build_signet_conf(const struct home *h, char *buf, size_t buflen, size_t *len, c
 	int rc;
 
 	*len = 0;
-	if ((err = sockpath_choose(h->run, "policyd.sock", sock, socklen)) != 0)
+	if ((err = sockpath_choose(h->run, "policyd.sock", create, sock, socklen, why, sizeof(why))) != 0)
 		return cli_fail("choose the policyd socket path under %s: %s; choose a shorter --home",
-		                h->run, gpg_strerror(err));
+		                h->run, why[0] ? why : gpg_strerror(err));
 	if ((err = random_bytes(rnd, sizeof(rnd))) != 0)
 		return cli_fail("make the instance id: %s; check the kernel's random source", gpg_strerror(err));
 	snprintf(instance, instlen, "%02X%02X%02X%02X", rnd[0], rnd[1], rnd[2], rnd[3]);
@@ -281,7 +282,8 @@ write_signet_conf(const struct home *h, int *created)
 		config_free(cfg);
 		return CLI_EXIT_OK;
 	}
-	if ((rc = build_signet_conf(h, buf, sizeof(buf), &len, sock, sizeof(sock), instance, sizeof(instance))) != 0)
+	if ((rc = build_signet_conf(h, 1, buf, sizeof(buf), &len, sock, sizeof(sock), instance,
+	                            sizeof(instance))) != 0)
 		return rc;
 	if ((err = atomicfile_create(h->conf, buf, len, 0644)) != 0)
 		return cli_fail("write %s: %s; check the folder's permissions", h->conf, gpg_strerror(err));
@@ -344,13 +346,16 @@ init_command(struct cli *cli, int argc, char **argv)
 	if ((err = home_paths(cli_home(cli), &h)) != 0)
 		return cli_fail("use home %s: %s; choose a shorter --home", cli_home(cli), gpg_strerror(err));
 
+	/* Never build a home where someone else can swap its files. */
+	if ((rc = home_check_trust(&h)) != CLI_EXIT_OK)
+		return rc;
 	if (lstat(h.conf, &st) != 0) {
 		char buf[INIT_CONF_MAX], sock[SOCKPATH_MAX + 1], instance[9];
 		size_t len;
 
 		/* Dry run: refuse a home whose paths do not fit before
 		 * creating anything. */
-		if ((rc = build_signet_conf(&h, buf, sizeof(buf), &len, sock, sizeof(sock),
+		if ((rc = build_signet_conf(&h, 0, buf, sizeof(buf), &len, sock, sizeof(sock),
 		                            instance, sizeof(instance))) != 0)
 			return rc;
 	}
@@ -366,10 +371,10 @@ init_command(struct cli *cli, int argc, char **argv)
 	if ((rc = ensure_dir(h.secrets, 0700, &made)) != 0 || (rc = check_private_dir(h.secrets)) != 0)
 		return rc;
 	changed |= made;
-	if ((rc = ensure_pin_file(h.user_pin, "user PIN", &made)) != 0)
+	if ((rc = init_pin_file(h.user_pin, "user PIN", &made)) != 0)
 		return rc;
 	changed |= made;
-	if ((rc = ensure_pin_file(h.so_pin, "SO PIN", &made)) != 0)
+	if ((rc = init_pin_file(h.so_pin, "SO PIN", &made)) != 0)
 		return rc;
 	changed |= made;
 	if ((rc = write_softhsm_conf(&h, &made)) != 0)

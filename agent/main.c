@@ -13,24 +13,25 @@ struct subcommand {
 	cli_command_fn fn;
 	const char *usage;
 	const char *summary;
+	int client;   /* a signer's command: the home defaults to /etc/signet */
 };
 
 static const struct subcommand subcommands[] = {
 	{ "init", init_command, INIT_USAGE,
-	  "create a Signet home: SoftHSM2 token, PINs, signet.conf (idempotent)" },
+	  "create a Signet home: SoftHSM2 token, PINs, signet.conf (idempotent)", 0 },
 	{ "start", daemon_command_start, START_USAGE,
-	  "start signet-policyd, and signet-tsa once `signet tsa init` has run" },
-	{ "stop", daemon_command_stop, STOP_USAGE, "stop the home's signet-policyd and signet-tsa" },
+	  "start signet-policyd, and signet-tsa once `signet tsa init` has run", 0 },
+	{ "stop", daemon_command_stop, STOP_USAGE, "stop the home's signet-policyd and signet-tsa", 0 },
 	{ "status", status_command, STATUS_USAGE,
-	  "is signet-policyd reachable; the projects you may sign with; signet-tsa's state" },
+	  "is signet-policyd reachable; the projects you may sign with; signet-tsa's state", 1 },
 	{ "project", project_command, PROJECT_USAGE,
-	  "create a project (key on the HSM + certificate), export its certificate, list projects" },
+	  "create a project (key on the HSM + certificate), export its certificate, list projects", 0 },
 	{ "setup", setup_command, SETUP_USAGE,
-	  "point a GnuPG home at Signet: gpg-agent.conf, certificates, card stubs" },
+	  "point a GnuPG home at Signet: gpg-agent.conf, certificates, card stubs", 1 },
 	{ "why", why_command, WHY_USAGE,
-	  "the full reason of your last refused signature (gpg shows only its error code)" },
+	  "the full reason of your last refused signature (gpg shows only its error code)", 1 },
 	{ "tsa", tsa_command, TSA_USAGE,
-	  "RFC 3161 time-stamp authority: key on the HSM + certificate (init), its URL, its CA" },
+	  "RFC 3161 time-stamp authority: key on the HSM + certificate (init), its URL, its CA", 0 },
 };
 
 #define NSUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
@@ -43,7 +44,8 @@ usage(FILE *f)
 	fprintf(f, "usage: signet [--home DIR] COMMAND [ARGS]\n\n"
 	           "Signet: sign with keys held on an HSM, under per-project policy.\n\n"
 	           "Global options:\n"
-	           "  --home DIR   the Signet home (default $SIGNET_HOME, else ./var)\n"
+	           "  --home DIR   the Signet home (default $SIGNET_HOME, else " CLI_HOME_ADMIN ";\n"
+	           "               for status, setup and why " CLI_HOME_CLIENT " when it exists)\n"
 	           "  --help       this text\n"
 	           "  --version    the version\n\n"
 	           "Commands:\n");
@@ -107,8 +109,10 @@ main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	for (i = 0; i < NSUBCOMMANDS; i++)
-		if (strcmp(argv[optind], subcommands[i].name) == 0)
+		if (strcmp(argv[optind], subcommands[i].name) == 0) {
+			cli.client = subcommands[i].client;
 			return subcommands[i].fn(&cli, argc - optind, argv + optind);
+		}
 	if (strcmp(argv[optind], "help") == 0) {
 		usage(stdout);
 		return CLI_EXIT_OK;

@@ -11,7 +11,7 @@
 #include "pdclient.h"
 #include "pgpkey.h"
 
-#define PD_MAX_KEYS CONFIG_MAX_PROJECTS
+#define PD_MAX_KEYS (CONFIG_MAX_PROJECTS * 4)   /* KEYLIST lines: current + overlapping subkeys */
 
 /* One KEYLIST line: S KEY <project> <keygrip> <algo> <created> <fingerprint> */
 struct pd_key {

@@ -3,8 +3,13 @@
  * create: the key is generated inside the HSM by policyd (KEYGEN), the
  * project section is appended to signet.conf (temp file + fsync + rename,
  * the rest of the file kept byte for byte), policyd re-reads it (RELOAD)
- * and makes the certificate on the HSM (MKCERT).  Every check that can fail
- * is done before KEYGEN, so a refused request leaves no orphan key. */
+ * and makes the certificate on the HSM (MKCERT: the key from KEYGEN is the
+ * certify-only primary; policyd generates the signing subkey and keeps its
+ * key state).  Every check that can fail is done before KEYGEN, so a
+ * refused request leaves no orphan key.
+ *
+ * rotate / upgrade: policyd does the key work (ROTATE, UPGRADE), writes
+ * the certificate and key state and audits; the command shows the result. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -15,6 +20,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "keystate.h"
 #include "certinfo.h"
 #include "commands.h"
 #include "home.h"
@@ -173,12 +179,14 @@ certify(assuan_context_t ctx, const struct project_conf *p, const char *name)
 	printf("project %s: certificate made\n"
 	       "  fingerprint  %s\n"
 	       "  user id      %s\n"
-	       "  key          %s (%u bits), created %lu\n"
+	       "  key          %s (%u bits), created %lu; certifies only\n"
+	       "  signing key  subkey %s\n"
 	       "  certificate  %s\n"
 	       "publish it with `signet project export %s > %s.asc`; signers set up gpg with\n"
 	       "`signet setup --gnupghome DIR --project %s`\n",
 	       name, ci.key.fpr, ci.uid, p ? key_algo_name(p->algo) : "rsa", ci.key.bits,
-	       (unsigned long)ci.key.created, p ? p->cert : "(see signet.conf)", name, name, name);
+	       (unsigned long)ci.key.created, ci.nsubs > 0 ? ci.subfpr[ci.nsubs - 1] : "(none)",
+	       p ? p->cert : "(see signet.conf)", name, name, name);
 	rc = CLI_EXIT_OK;
 out:
 	free(cert);
@@ -282,7 +290,7 @@ static int
 create_prepare(const struct home *h, const struct signet_config *cfg, struct create_req *req)
 {
 	const struct project_conf *existing;
-	char created_s[32];
+	char created_s[32], keys[PATH_MAX];
 	struct stat st;
 	int n, rc;
 
@@ -297,6 +305,12 @@ create_prepare(const struct home *h, const struct signet_config *cfg, struct cre
 	if (lstat(req->cert, &st) == 0)
 		return cli_fail("create project %s: %s exists but no [project %s] is in %s; move that file "
 		                "away or choose another name", req->name, req->cert, req->name, h->conf);
+	if (keystate_path(req->cert, keys, sizeof(keys)) != 0)
+		return cli_fail("create project %s: certificate path too long; choose a shorter --home", req->name);
+	if (lstat(keys, &st) == 0)
+		return cli_fail("create project %s: %s (the key state of an old project) exists but no [project %s] "
+		                "is in %s; move that file away or choose another name", req->name, keys, req->name,
+		                h->conf);
 	snprintf(created_s, sizeof(created_s), "%lld", (long long)time(NULL));
 	n = snprintf(req->head, sizeof(req->head), "[project %s]\n", req->name);
 	if (n < 0 || (size_t)n >= sizeof(req->head))
@@ -394,20 +408,50 @@ out:
 	return rc;
 }
 
-/* The start of certify and export: the one project NAME on the command
- * line, the home's config (*CFG, to be freed) and NAME's section in it
- * (*P).  CLI_EXIT_OK, CLI_HELP_SHOWN, or the failure's exit code (printed;
- * VERB names the subcommand). */
+/* The options of certify, export, rotate and upgrade: --home, and
+ * --overlap when OVERLAP is not NULL (rotate). */
 static int
-open_project(struct cli *cli, int argc, char **argv, const char *verb, struct home *h,
-             struct signet_config **cfg, const struct project_conf **p)
+parse_project_opts(struct cli *cli, int argc, char **argv, const char **overlap)
+{
+	static const struct option opts[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "overlap", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H': cli->home_arg = optarg; break;
+		case 'o':
+			if (overlap == NULL)
+				return cli_usage(PROJECT_USAGE, "project %s: unknown option --overlap", argv[0]);
+			*overlap = optarg;
+			break;
+		case 'h': printf("usage: signet %s\n", PROJECT_USAGE); return CLI_HELP_SHOWN;
+		default: return cli_bad_option(PROJECT_USAGE, argc, argv, c);
+		}
+	}
+	return CLI_EXIT_OK;
+}
+
+/* The start of certify, export, rotate and upgrade: the one project NAME
+ * on the command line, the home's config (*CFG, to be freed) and NAME's
+ * section in it (*P).  CLI_EXIT_OK, CLI_HELP_SHOWN, or the failure's exit
+ * code (printed; VERB names the subcommand). */
+static int
+open_project(struct cli *cli, int argc, char **argv, const char *verb, const char **overlap,
+             struct home *h, struct signet_config **cfg, const struct project_conf **p)
 {
 	const char *name;
 	int rc;
 
 	*cfg = NULL;
 	*p = NULL;
-	if ((rc = cli_parse_home(cli, argc, argv, PROJECT_USAGE)) != CLI_EXIT_OK)
+	if ((rc = parse_project_opts(cli, argc, argv, overlap)) != CLI_EXIT_OK)
 		return rc;
 	if (optind >= argc)
 		return cli_usage(PROJECT_USAGE, "project %s: the project NAME is missing", argv[0]);
@@ -434,7 +478,7 @@ project_certify(struct cli *cli, int argc, char **argv)
 	struct home h;
 	int rc;
 
-	if ((rc = open_project(cli, argc, argv, "certify", &h, &cfg, &p)) != CLI_EXIT_OK) {
+	if ((rc = open_project(cli, argc, argv, "certify", NULL, &h, &cfg, &p)) != CLI_EXIT_OK) {
 		rc = rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
 		goto out;
 	}
@@ -509,7 +553,7 @@ project_export(struct cli *cli, int argc, char **argv)
 	gpg_error_t err;
 	int rc;
 
-	if ((rc = open_project(cli, argc, argv, "export", &h, &cfg, &p)) != CLI_EXIT_OK) {
+	if ((rc = open_project(cli, argc, argv, "export", NULL, &h, &cfg, &p)) != CLI_EXIT_OK) {
 		rc = rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
 		goto out;
 	}
@@ -603,11 +647,107 @@ out:
 	return rc;
 }
 
+/* Show the certificate CERT that ROTATE or UPGRADE returned for P. */
+static int
+show_new_cert(const struct project_conf *p, const uint8_t *cert, size_t len, const char *what)
+{
+	struct certinfo ci;
+	gpg_error_t err;
+
+	if ((err = certinfo_parse(cert, len, &ci)) != 0 || ci.nsubs == 0)
+		return cli_fail("read the new certificate of %s: %s; see the signet-policyd log", p->name,
+		                err ? gpg_strerror(err) : "it has no signing subkey");
+	printf("project %s: %s\n"
+	       "  primary key    %s (certifies only; keep using this fingerprint)\n"
+	       "  signing subkey %s (current)\n"
+	       "  certificate    %s\n"
+	       "publish it again (`signet project export %s > %s.asc`): verifiers need the new subkey.\n",
+	       p->name, what, ci.key.fpr, ci.subfpr[ci.nsubs - 1], p->cert, p->name, p->name);
+	return CLI_EXIT_OK;
+}
+
+/* ROTATE or UPGRADE (COMMAND, already formatted) for P, then show it. */
+static int
+keyop(const struct signet_config *cfg, const struct project_conf *p, const char *command,
+      const char *what, const char *verb)
+{
+	assuan_context_t ctx = NULL;
+	uint8_t *cert = NULL;
+	size_t len = 0;
+	char doing[128];
+	int rc;
+
+	snprintf(doing, sizeof(doing), "%s project %s (%s)", verb, p->name, command);
+	if ((rc = pd_open(cfg->socket, 0, &ctx)) != 0 ||
+	    (rc = pd_call(ctx, command, &cert, &len, NULL, NULL, doing, NULL, NULL)) != 0)
+		goto out;
+	rc = show_new_cert(p, cert, len, what);
+out:
+	free(cert);
+	if (ctx != NULL)
+		pdclient_close(ctx);
+	return rc;
+}
+
+static int
+project_rotate(struct cli *cli, int argc, char **argv)
+{
+	struct signet_config *cfg = NULL;
+	const struct project_conf *p;
+	const char *overlap_s = "7d";
+	char cmd[PROJECT_NAME_MAX + 64], what[160];
+	uint32_t overlap = 0;
+	struct home h;
+	time_t until;
+	int rc;
+
+	if ((rc = open_project(cli, argc, argv, "rotate", &overlap_s, &h, &cfg, &p)) != CLI_EXIT_OK) {
+		rc = rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
+		goto out;
+	}
+	if (strcmp(overlap_s, "0") != 0 && keystate_parse_duration(overlap_s, &overlap) != 0) {
+		rc = cli_fail("check --overlap '%s': want a number and a unit s, m, h or d (30m, 12h, 7d), at most "
+		              "366d, or 0", overlap_s);
+		goto out;
+	}
+	snprintf(cmd, sizeof(cmd), "ROTATE --overlap=%lu %s", (unsigned long)overlap, p->name);
+	until = time(NULL) + (time_t)overlap;
+	snprintf(what, sizeof(what), "new signing subkey; the old one keeps signing for clients set up "
+	         "before until %.24s UTC", asctime(gmtime(&until)));
+	rc = keyop(cfg, p, cmd, what, "rotate");
+out:
+	config_free(cfg);
+	return rc;
+}
+
+static int
+project_upgrade(struct cli *cli, int argc, char **argv)
+{
+	struct signet_config *cfg = NULL;
+	const struct project_conf *p;
+	char cmd[PROJECT_NAME_MAX + 16];
+	struct home h;
+	int rc;
+
+	if ((rc = open_project(cli, argc, argv, "upgrade", NULL, &h, &cfg, &p)) != CLI_EXIT_OK) {
+		rc = rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
+		goto out;
+	}
+	snprintf(cmd, sizeof(cmd), "UPGRADE %s", p->name);
+	rc = keyop(cfg, p, cmd, "upgraded: signing subkey added, the primary key only certifies from now "
+	           "on (old signatures stay valid); signers run `signet setup` again", "upgrade");
+out:
+	config_free(cfg);
+	return rc;
+}
+
 static const struct project_cmd project_cmds[] = {
 	{ "create", project_create },
 	{ "certify", project_certify },
 	{ "export", project_export },
 	{ "list", project_list },
+	{ "rotate", project_rotate },
+	{ "upgrade", project_upgrade },
 };
 
 int
@@ -616,7 +756,7 @@ project_command(struct cli *cli, int argc, char **argv)
 	size_t i;
 
 	if (argc < 2)
-		return cli_usage(PROJECT_USAGE, "project: which one: create, certify, export or list?");
+		return cli_usage(PROJECT_USAGE, "project: which one: create, certify, export, list, rotate or upgrade?");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		printf("usage: signet %s\n", PROJECT_USAGE);
 		return CLI_EXIT_OK;
@@ -624,5 +764,5 @@ project_command(struct cli *cli, int argc, char **argv)
 	for (i = 0; i < sizeof(project_cmds) / sizeof(project_cmds[0]); i++)
 		if (strcmp(argv[1], project_cmds[i].name) == 0)
 			return project_cmds[i].fn(cli, argc - 1, argv + 1);
-	return cli_usage(PROJECT_USAGE, "project: unknown subcommand '%s' (create, certify, export, list)", argv[1]);
+	return cli_usage(PROJECT_USAGE, "project: unknown subcommand '%s' (create, certify, export, list, rotate, upgrade)", argv[1]);
 }

@@ -2,8 +2,11 @@
  *
  * gpg-agent gets signet-scd as its scdaemon; signet-scd gets the policyd
  * socket and the virtual card's serial; gpg gets each project certificate
- * (marked ultimately trusted: the user chose it by running setup) and
- * gpg-agent the card's key stubs.  Everything is re-done on each run, so
+ * and gpg-agent the card's key stubs (one per usable signing subkey).  No
+ * ownertrust is set: signing needs none, and whom to trust for
+ * verification is the user's decision.  Signing keys are named by the
+ * primary fingerprint without '!', so gpg picks the newest signing subkey
+ * it has a stub for and keeps working across a rotation.  Everything is re-done on each run, so
  * running it again repairs a home and changes nothing in a good one. */
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +26,7 @@
 #include "run.h"
 #include "serial.h"
 #include "signet-err.h"
+#include "trustpath.h"
 
 #define SETUP_CONF_MAX   (64 * 1024)
 #define SETUP_SCD_CONF   "signet-scd.conf"
@@ -30,7 +34,8 @@
 #define SETUP_LINE_MAX   199   /* libinih line limit of signet-scd.conf */
 
 struct setup_project {
-	struct pd_key key;
+	struct pd_key key;                  /* the current signing key (first KEYLIST line) */
+	char primary[PGPKEY_FPR_HEX];       /* the certificate's primary key */
 	uint8_t cert[PGPCERT_MAX];
 	size_t certlen;
 	char uid[PGPCERT_MAX_UID + 1];
@@ -243,20 +248,52 @@ stop_agent(struct setup *s)
 static int
 import_certs(struct setup *s)
 {
-	char trust[PD_MAX_KEYS * (PGPKEY_FPR_HEX + 4)];
-	size_t i, tpos = 0;
 	char *imp[] = { "gpg", "--homedir", s->gnupghome, "--batch", "--no-tty", "--import", NULL };
-	char *own[] = { "gpg", "--homedir", s->gnupghome, "--batch", "--no-tty", "--import-ownertrust", NULL };
+	size_t i;
 	int rc;
 
-	for (i = 0; i < s->nprojects; i++) {
+	for (i = 0; i < s->nprojects; i++)
 		if ((rc = gnupg_run(s, s->tools.gpg, imp, s->projects[i].cert, s->projects[i].certlen, NULL,
 		                    "import the project certificate", "see gpg's messages above")) != 0)
 			return rc;
-		tpos += (size_t)snprintf(trust + tpos, sizeof(trust) - tpos, "%s:6:\n", s->projects[i].key.fpr);
+	return CLI_EXIT_OK;
+}
+
+/* Signet 0.1's setup made each project key ultimately trusted, which let
+ * any key it certified look valid.  Set such an entry back to "undefined"
+ * (gpg has no way to delete one), saying so; other ownertrust is the
+ * user's and is left alone. */
+static int
+drop_old_trust(struct setup *s)
+{
+	char *exp[] = { "gpg", "--homedir", s->gnupghome, "--batch", "--no-tty", "--export-ownertrust", NULL };
+	char *imp[] = { "gpg", "--homedir", s->gnupghome, "--batch", "--no-tty", "--import-ownertrust", NULL };
+	char *out = NULL, *lines = NULL, want[PGPKEY_FPR_HEX + 8], fix[PGPKEY_FPR_HEX + 8];
+	size_t i, len;
+	int rc;
+
+	if ((rc = gnupg_run(s, s->tools.gpg, exp, NULL, 0, &out, "read gpg's ownertrust",
+	                    "see gpg's messages above")) != 0)
+		return rc;
+	len = out != NULL ? strlen(out) : 0;
+	if ((lines = malloc(len + 2)) == NULL) {
+		free(out);
+		return cli_fail("read gpg's ownertrust: out of memory; try again");
 	}
-	return gnupg_run(s, s->tools.gpg, own, trust, tpos, NULL, "mark the project certificates trusted",
-	                 "see gpg's messages above");
+	snprintf(lines, len + 2, "\n%s", out != NULL ? out : "");
+	for (i = 0; i < s->nprojects && rc == 0; i++) {
+		snprintf(want, sizeof(want), "\n%s:6:\n", s->projects[i].primary);
+		if (strstr(lines, want) == NULL)
+			continue;
+		snprintf(fix, sizeof(fix), "%s:2:\n", s->projects[i].primary);
+		printf("removed the ultimate ownertrust an earlier signet setup gave project %s (%s); whom to "
+		       "trust when verifying is your decision\n", s->projects[i].key.project, s->projects[i].primary);
+		rc = gnupg_run(s, s->tools.gpg, imp, fix, strlen(fix), NULL, "reset the ownertrust",
+		               "see gpg's messages above");
+	}
+	free(lines);
+	free(out);
+	return rc;
 }
 
 static int
@@ -340,18 +377,42 @@ check_stubs(struct setup *s)
 	return CLI_EXIT_OK;
 }
 
+/* SETUP [PROJECT] for a project KEYLIST did not offer (NULL: KEYLIST
+ * offered none): policyd refuses and audits it, and says why.  Always
+ * CLI_EXIT_FAIL. */
+static int
+ask_setup(const struct setup *s, assuan_context_t ctx, const char *project)
+{
+	char cmd[PROJECT_NAME_MAX + 16], reason[512];
+	gpg_error_t err;
+
+	snprintf(cmd, sizeof(cmd), "SETUP%s%s", project ? " " : "", project ? project : "");
+	reason[0] = '\0';
+	err = pdclient_transact(ctx, cmd, NULL, NULL, NULL, NULL, reason, sizeof(reason));
+	if (err == 0)   /* a signer since KEYLIST: the next run picks it up */
+		return cli_fail("set up project %s: you became a signer meanwhile; run signet setup again",
+		                project ? project : "-");
+	if (project == NULL)
+		return cli_fail("set up signing: you (%s) may not sign with any project on signet-policyd at "
+		                "%s; ask the Signet admin to add user:%s to a project's signers",
+		                s->user, s->socket, s->user);
+	if (gpg_err_code(err) == SIGNET_ERR_NO_KEY)
+		return cli_fail("set up project %s: no such project on signet-policyd at %s; `signet status` "
+		                "lists the projects you may sign with", project, s->socket);
+	return cli_fail("set up project %s: %s; ask the Signet admin to add user:%s (or one of your groups) "
+	                "to its signers", project, reason[0] ? reason : gpg_strerror(err), s->user);
+}
+
 /* Which projects: KEYLIST, narrowed by --project (each must be there). */
 static int
 choose_projects(struct setup *s, assuan_context_t ctx, char **want, size_t nwant)
 {
 	struct pd_key *keys = NULL;
 	size_t n = 0, i, j;
-	gpg_error_t err;
-	char cmd[PROJECT_NAME_MAX + 16];
 	int rc;
 
 	if ((keys = calloc(PD_MAX_KEYS, sizeof(*keys))) == NULL ||
-	    (s->projects = calloc(PD_MAX_KEYS, sizeof(*s->projects))) == NULL) {
+	    (s->projects = calloc(CONFIG_MAX_PROJECTS, sizeof(*s->projects))) == NULL) {
 		rc = cli_fail("list keys: out of memory; try again");
 		goto out;
 	}
@@ -359,13 +420,16 @@ choose_projects(struct setup *s, assuan_context_t ctx, char **want, size_t nwant
 		goto out;
 	if (nwant == 0) {
 		if (n == 0) {
-			rc = cli_fail("set up signing: you (%s) may not sign with any project on signet-policyd at "
-			              "%s; ask the Signet admin to add user:%s to a project's signers",
-			              s->user, s->socket, s->user);
+			/* Asked of policyd, so that the refusal is audited. */
+			rc = ask_setup(s, ctx, NULL);
 			goto out;
 		}
+		/* KEYLIST gives each project's current key first, then old
+		 * ones still in their rotation overlap: keep the first. */
 		for (i = 0; i < n; i++)
-			s->projects[s->nprojects++].key = keys[i];
+			if ((i == 0 || strcmp(keys[i].project, keys[i - 1].project) != 0) &&
+			    s->nprojects < CONFIG_MAX_PROJECTS)
+				s->projects[s->nprojects++].key = keys[i];
 		rc = CLI_EXIT_OK;
 		goto out;
 	}
@@ -385,16 +449,9 @@ choose_projects(struct setup *s, assuan_context_t ctx, char **want, size_t nwant
 				s->projects[s->nprojects++].key = keys[i];
 			continue;
 		}
-		/* Not in our list: unknown, or not ours to use?  READKEY
-		 * answers for any caller, so it tells the two apart. */
-		snprintf(cmd, sizeof(cmd), "READKEY %s", want[j]);
-		(void)pd_call(ctx, cmd, NULL, NULL, NULL, NULL, NULL, NULL, &err);
-		if (gpg_err_code(err) == SIGNET_ERR_NO_KEY)
-			rc = cli_fail("set up project %s: no such project on signet-policyd at %s; `signet status` "
-			              "lists the projects you may sign with", want[j], s->socket);
-		else
-			rc = cli_fail("set up project %s: you (%s) may not sign with it; ask the Signet admin to add "
-			              "user:%s (or one of your groups) to its signers", want[j], s->user, s->user);
+		/* Not in our list: unknown, or not ours to use?  policyd
+		 * says which (and audits the refusal). */
+		rc = ask_setup(s, ctx, want[j]);
 		goto out;
 	}
 	rc = CLI_EXIT_OK;
@@ -425,12 +482,15 @@ fetch_certs(struct setup *s, assuan_context_t ctx)
 			return cli_fail("read the certificate of %s: malformed; ask the Signet admin to check it "
 			                "(`signet project export %s`)", p->key.project, p->key.project);
 		}
-		if (strcmp(ci.key.fpr, p->key.fpr) != 0) {
+		/* The card's key is a subkey of the certificate (a 0.1 project
+		 * not upgraded yet: its primary). */
+		if (strcmp(ci.key.fpr, p->key.fpr) != 0 && !certinfo_has_subkey(&ci, p->key.fpr)) {
 			free(data);
-			return cli_fail("check the certificate of %s: its fingerprint %s is not the card key's %s; "
-			                "ask the Signet admin to remake the certificate", p->key.project,
-			                ci.key.fpr, p->key.fpr);
+			return cli_fail("check the certificate of %s (primary %s): the card key %s is not in it; "
+			                "ask the Signet admin to check it (`signet project export %s`)",
+			                p->key.project, ci.key.fpr, p->key.fpr, p->key.project);
 		}
+		memcpy(p->primary, ci.key.fpr, sizeof(p->primary));
 		memcpy(p->cert, data, len);
 		p->certlen = len;
 		memcpy(p->uid, ci.uid, sizeof(p->uid));
@@ -477,11 +537,11 @@ print_summary(const struct setup *s)
 	for (i = 0; i < s->nprojects; i++) {
 		const struct setup_project *p = &s->projects[i];
 
-		printf("\nproject %s: %s\n  fingerprint %s\n"
-		       "  git:  git config user.signingkey %s!\n"
+		printf("\nproject %s: %s\n  fingerprint %s (signing subkey %s)\n"
+		       "  git:  git config user.signingkey %s\n"
 		       "        git config gpg.program gpg\n"
-		       "  gpg:  gpg -u %s! --detach-sign FILE\n",
-		       p->key.project, p->uid, p->key.fpr, p->key.fpr, p->key.fpr);
+		       "  gpg:  gpg -u %s --detach-sign FILE\n",
+		       p->key.project, p->uid, p->primary, p->key.fpr, p->primary, p->primary);
 	}
 }
 
@@ -566,6 +626,7 @@ setup_command(struct cli *cli, int argc, char **argv)
 	struct setup_args a;
 	struct setup s;
 	struct home h;
+	char why[TRUSTPATH_MAX_WHY];
 	gpg_error_t err;
 	int rc;
 
@@ -580,6 +641,12 @@ setup_command(struct cli *cli, int argc, char **argv)
 			return rc;
 		s.socket = cfg->socket;
 	}
+	/* The socket signet-scd will be pointed at: never one in a folder
+	 * someone else controls (they could answer as policyd). */
+	if (trustpath_check_socket_dir(s.socket, geteuid(), why, sizeof(why)) != 0) {
+		rc = cli_fail("refusing the policyd socket %s: %s", s.socket, why);
+		goto out;
+	}
 	platform_user_name(getuid(), s.user, sizeof(s.user));
 	if ((rc = find_tools(cli, &s.tools)) != 0 ||
 	    (rc = ask_policyd(&s, a.want, a.nwant)) != 0 ||
@@ -590,6 +657,7 @@ setup_command(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if ((rc = write_confs(&s)) != 0 || (rc = stop_agent(&s)) != 0 || (rc = import_certs(&s)) != 0 ||
+	    (rc = drop_old_trust(&s)) != 0 ||
 	    (rc = card_status(&s)) != 0 || (rc = check_stubs(&s)) != 0)
 		goto out;
 	print_summary(&s);

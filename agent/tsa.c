@@ -290,9 +290,14 @@ tsa_init(struct cli *cli, int argc, char **argv)
 		if ((rc = check_existing(&h, &o)) != CLI_EXIT_OK)
 			goto out;
 	} else {
+		int made;
+
 		nw.port = o.port != 0 ? o.port : TSACONF_DEFAULT_PORT;
 		nw.clock_check = o.clock_check;
-		if ((rc = tsaconf_create(&h, cfg, &nw)) != CLI_EXIT_OK)
+		/* The TSA's own token gets its own PINs. */
+		if ((rc = init_pin_file(h.tsa_user_pin, "TSA token user PIN", &made)) != CLI_EXIT_OK ||
+		    (rc = init_pin_file(h.tsa_so_pin, "TSA token SO PIN", &made)) != CLI_EXIT_OK ||
+		    (rc = tsaconf_create(&h, cfg, &nw)) != CLI_EXIT_OK)
 			goto out;
 	}
 	had_cert = stat(h.tsa_cert, &before) == 0;

@@ -123,9 +123,12 @@ tsaconf_create(const struct home *h, const struct signet_config *cfg, const stru
 	if ((err = make_policy_oid(oid, sizeof(oid))) != 0)
 		return cli_fail("make the TSA policy OID: %s; this is a bug in signet, please report it",
 		                gpg_strerror(err));
-	if ((err = p11uri_format(cfg->token, TSACONF_KEY_OBJECT, uri, sizeof(uri))) != 0)
-		return cli_fail("name the TSA key on token '%s': %s; check [hsm] token in %s",
-		                cfg->token, gpg_strerror(err), h->conf);
+	if (strcmp(cfg->token, TSACONF_TOKEN) == 0)
+		return cli_fail("tsa init: [hsm] token in %s is '%s', the name of the TSA's own token; name "
+		                "policyd's token otherwise", h->conf, TSACONF_TOKEN);
+	if ((err = p11uri_format(TSACONF_TOKEN, TSACONF_KEY_OBJECT, uri, sizeof(uri))) != 0)
+		return cli_fail("name the TSA key on token '%s': %s; this is a bug in signet, please report it",
+		                TSACONF_TOKEN, gpg_strerror(err));
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", nw->port);
 	if (clock == NULL) {
 		if (platform_clock_synced(TSACONF_CLOCK_ERR_MS, why, sizeof(why))) {
@@ -144,9 +147,12 @@ tsaconf_create(const struct home *h, const struct signet_config *cfg, const stru
 	conf_add(ct, "threads", "8");
 	conf_add(ct, "policies", oid);
 	conf_add(ct, "accuracy", "1s");
+	conf_add(ct, NULL, "# The TSA's own token and PINs: it cannot log in to policyd's token and use\n"
+	                   "# a project key.  signet-tsa --init makes the token (so_pin_file).");
 	conf_add(ct, "key", uri);
 	conf_add(ct, "pkcs11_module", cfg->module);
-	conf_add(ct, "pin_file", cfg->pin_file);
+	conf_add(ct, "pin_file", h->tsa_user_pin);
+	conf_add(ct, "so_pin_file", h->tsa_so_pin);
 	if (cfg->softhsm2_conf != NULL)
 		conf_add(ct, "softhsm2_conf", cfg->softhsm2_conf);
 	conf_add(ct, "cert", h->tsa_cert);

@@ -22,6 +22,7 @@
 #define TSACONF_MAX_LISTEN    64           /* "[v6 address]:port" */
 #define TSACONF_DEFAULT_PORT  3161
 #define TSACONF_KEY_OBJECT    CONFIG_TSA_OBJECT /* label of the TSA key on the token */
+#define TSACONF_TOKEN         "signet-tsa"      /* the TSA's own token (not policyd's) */
 #define TSACONF_URL_MAX       (TSACONF_MAX_LISTEN + 16)
 
 /* What the command line reads back from tsa.conf.  An absent key leaves
@@ -62,9 +63,12 @@ struct tsaconf_new {
 };
 
 /* Create H->tsa_conf (0644, exclusively: an existing file is never
- * rewritten) for the home's token (CFG's [hsm]): a fresh policy OID under
- * the UUID arc 2.25, the key TSACONF_KEY_OBJECT on the token, the home's
- * paths, and the clock check.  Without NEW->clock_check it is adjtimex if
+ * rewritten) for the TSA's own token TSACONF_TOKEN, beside policyd's in the
+ * same module (CFG's [hsm] module and softhsm2_conf) but with its own PINs
+ * (H->tsa_user_pin, H->tsa_so_pin; signet-tsa --init makes the token), so
+ * that the TSA cannot use a project key: a fresh policy OID under the UUID
+ * arc 2.25, the key TSACONF_KEY_OBJECT on that token, the home's paths,
+ * and the clock check.  Without NEW->clock_check it is adjtimex if
  * the system clock reports itself synchronised now, else none with a
  * warning on stderr that says how to turn it on.  Prints what it wrote;
  * returns CLI_EXIT_OK, or CLI_EXIT_FAIL after printing why. */

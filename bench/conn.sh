@@ -80,7 +80,7 @@ fpr_of() {
 gpg_us() { # base|new FPR
 	local t0
 	t0=$(date +%s%N)
-	GNUPGHOME=$WORK/$1/g gpg --batch --yes --no-tty -u "$2!" --detach-sign -o "$WORK/$1/file.sig" "$WORK/$1/file"
+	GNUPGHOME=$WORK/$1/g gpg --batch --yes --no-tty -u "$2" --detach-sign -o "$WORK/$1/file.sig" "$WORK/$1/file"
 	echo $((($(date +%s%N) - t0) / 1000))
 }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }

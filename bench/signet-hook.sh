@@ -40,6 +40,14 @@ hook_configure() {
 			echo "hashes = sha256 sha384 sha512"
 		done
 	} >"$h/signet.conf"
+	# The kit makes its own OpenPGP key in gpg with each token key as the
+	# signing primary (gpg --gen-key with Key-Grip:), so these are projects
+	# in the Signet 0.1 model: a certificate file without key state lets the
+	# primary sign (signet-policyd(8), KEYS).  The signing path measured is
+	# the same as for a signing subkey.
+	for kt in rsa2048 rsa3072 rsa4096; do
+		[[ -e $h/certs/$kt.pgp ]] || : >"$h/certs/$kt.pgp"
+	done
 	{
 		echo "policyd_socket = $h/run/policyd.sock"
 		echo "serial = D276000124010304FFFE${inst}0000"

@@ -175,6 +175,8 @@ audit_encode(const struct audit_event *ev, uint64_t seq, int64_t time_us, char *
 	    (r = set_str(obj, "policy", ev->policy)) != 0 ||
 	    (r = set_str(obj, "gen_time", ev->gen_time)) != 0)
 		goto out;
+	if (ev->count > 1 && (r = set_int(obj, "count", (json_int_t)ev->count)) != 0)
+		goto out;
 
 	text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	if (text == NULL) {

@@ -4,10 +4,11 @@
  * (jansson JSON_COMPACT|JSON_SORT_KEYS|JSON_ENSURE_ASCII):
  *   v (1), seq (1, 2, … without gaps, continued across restarts), time
  *   (RFC 3339 UTC with microseconds), event ("sign", "deny", "keygen",
- *   "certify", "start"), uid, user, pid, project, key_fpr, hash, digest
+ *   "certify", "config", "start"), uid, user, pid, project, key_fpr, hash, digest
  *   (hex), result ("granted" | "denied" | "error"), reason, signature (hex);
  *   signet-tsa's "timestamp" events add serial, policy, gen_time, with the
- *   imprint in hash + digest.
+ *   imprint in hash + digest; count (> 1: the record stands for that many
+ *   identical requests, policyd's coalesced refusals).
  * Absent fields are left out.  audit_append() returns only once the line is
  * on disk (fdatasync); concurrent appenders share one sync (group commit),
  * unless the log defers it (audit_set_sync_interval). */
@@ -36,6 +37,8 @@ struct audit_event {
 	const char *reason;
 	const uint8_t *signature;
 	size_t signature_len;
+	unsigned long count;     /* requests the record stands for (policyd's
+	                            coalesced refusals); 0 or 1: absent */
 	/* signet-tsa "timestamp" events (absent elsewhere): */
 	const char *serial;      /* token serial number, hex */
 	const char *policy;      /* dotted OID */

@@ -130,20 +130,35 @@ pgpkey_packet_body(const struct pgpkey *key, uint8_t *out, size_t outlen, size_t
 	return 0;
 }
 
-/* RFC 4880 §12.2: SHA-1 over 0x99, the 2-byte body length and the body. */
-static gpg_error_t
-compute_fpr(struct pgpkey *key)
+gpg_error_t
+pgpkey_hash_form(const struct pgpkey *key, uint8_t *out, size_t outlen, size_t *len)
 {
-	uint8_t buf[3 + PGPKEY_BODY_HDR_LEN + 2 + PGPKEY_MAX_MODULUS + 2 + sizeof(key->e)];
-	uint8_t fpr[PGPKEY_FPR_LEN];
 	size_t body_len;
 	gpg_error_t err;
 
-	if ((err = pgpkey_packet_body(key, buf + 3, sizeof(buf) - 3, &body_len)) != 0)
+	*len = 0;
+	if (outlen < 3)
+		return gpg_error(GPG_ERR_BUFFER_TOO_SHORT);
+	if ((err = pgpkey_packet_body(key, out + 3, outlen - 3, &body_len)) != 0)
 		return err;
-	buf[0] = 0x99;
-	put_u16(buf + 1, (unsigned int)body_len);
-	gcry_md_hash_buffer(GCRY_MD_SHA1, fpr, buf, 3 + body_len);
+	out[0] = 0x99;
+	put_u16(out + 1, (unsigned int)body_len);
+	*len = 3 + body_len;
+	return 0;
+}
+
+/* RFC 4880 §12.2: SHA-1 over the hash form. */
+static gpg_error_t
+compute_fpr(struct pgpkey *key)
+{
+	uint8_t buf[PGPKEY_MAX_HASH_FORM];
+	uint8_t fpr[PGPKEY_FPR_LEN];
+	size_t len;
+	gpg_error_t err;
+
+	if ((err = pgpkey_hash_form(key, buf, sizeof(buf), &len)) != 0)
+		return err;
+	gcry_md_hash_buffer(GCRY_MD_SHA1, fpr, buf, len);
 	memcpy(key->keyid, fpr + PGPKEY_FPR_LEN - sizeof(key->keyid), sizeof(key->keyid));
 	return hex_encode(fpr, sizeof(fpr), key->fpr, sizeof(key->fpr));
 }

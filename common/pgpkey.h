@@ -56,4 +56,19 @@ gpg_error_t pgpkey_from_sexp(const uint8_t *sexp, size_t len, uint32_t created, 
  * 10 + PGPKEY_MAX_MODULUS + 16 bytes). */
 gpg_error_t pgpkey_packet_body(const struct pgpkey *key, uint8_t *out, size_t outlen, size_t *len);
 
+/* Longest pgpkey_packet_body(), and pgpkey_hash_form() (0x99, 2-byte
+ * length, body). */
+#define PGPKEY_MAX_BODY      (10 + PGPKEY_MAX_MODULUS + 16)
+#define PGPKEY_MAX_HASH_FORM (3 + PGPKEY_MAX_BODY)
+
+/* The bytes a v4 fingerprint (RFC 4880 §12.2) and every key signature
+ * (§5.2.4: self-certification, subkey binding, primary key binding) hash for
+ * KEY: 0x99, the 2-byte body length, then pgpkey_packet_body().  The same
+ * whether KEY is a primary key or a subkey: a subkey's fingerprint and key
+ * ID are KEY->fpr and KEY->keyid as pgpkey_from_rsa() computed them with the
+ * subkey's own creation time; only the packet tag in a certificate differs
+ * (6 or 14).  Into OUT (OUTLEN bytes), *LEN; GPG_ERR_BUFFER_TOO_SHORT below
+ * PGPKEY_MAX_HASH_FORM, GPG_ERR_INV_VALUE for an empty KEY. */
+gpg_error_t pgpkey_hash_form(const struct pgpkey *key, uint8_t *out, size_t outlen, size_t *len);
+
 #endif

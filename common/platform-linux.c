@@ -17,8 +17,12 @@
 /* Buffer for getpw*_r/getgr*_r records; grown on ERANGE up to this. */
 #define PLATFORM_PWBUF_MIN 1024
 #define PLATFORM_PWBUF_MAX (1024 * 1024)
-/* More groups than this for one user is refused rather than allocated. */
+/* More groups than this for one user is refused rather than allocated
+ * (the kernel's NGROUPS_MAX); the first try has room for this many, and
+ * getgrouplist's "need more" answer is retried this often. */
 #define PLATFORM_MAX_GROUPS 65536
+#define PLATFORM_GROUPS_FIRST 64
+#define PLATFORM_GROUPS_TRIES 4
 
 gpg_error_t
 platform_peercred(int fd, uid_t *uid, gid_t *gid, pid_t *pid)
@@ -120,47 +124,57 @@ platform_user_name(uid_t uid, char *out, size_t outlen)
 }
 
 int
-platform_user_in_group(uid_t uid, gid_t gid, const char *group)
+platform_group_gid(const char *name, gid_t *gid)
+{
+	if (name == NULL || name[0] == '\0')
+		return -1;
+	return lookup_gid(name, gid);
+}
+
+gpg_error_t
+platform_user_groups(uid_t uid, gid_t **groups, size_t *ngroups)
 {
 	struct passwd pw, *res;
-	gid_t want, *groups = NULL, *tmp;
+	gid_t *v = NULL, *tmp;
 	char *buf = NULL;
-	int ngroups = 64, i, member = 0;
+	int size = PLATFORM_GROUPS_FIRST, tries, n;
+	gpg_error_t r = gpg_error(GPG_ERR_ENOMEM);
 
-	if (group == NULL || lookup_gid(group, &want) != 0)
-		goto out;
-	if (gid == want) {
-		member = 1;
+	*groups = NULL;
+	*ngroups = 0;
+	/* Groups come from NSS by user name; a uid without a passwd entry
+	 * belongs to none. */
+	if ((buf = lookup_pw(NULL, uid, &pw, &res)) == NULL) {
+		r = gpg_error(GPG_ERR_NOT_FOUND);
 		goto out;
 	}
-	/* Supplementary groups come from NSS by user name; a uid without a
-	 * passwd entry has none. */
-	if ((buf = lookup_pw(NULL, uid, &pw, &res)) == NULL)
-		goto out;
-	for (;;) {
-		int n = ngroups;
-
-		if ((tmp = reallocarray(groups, (size_t)ngroups, sizeof(*groups))) == NULL)
+	/* getgrouplist says how many it needs; the list may grow between two
+	 * calls, so try a few times, never past the bound. */
+	for (tries = 0; tries < PLATFORM_GROUPS_TRIES; tries++) {
+		if ((tmp = reallocarray(v, (size_t)size, sizeof(*v))) == NULL)
 			goto out;
-		groups = tmp;
-		if (getgrouplist(res->pw_name, res->pw_gid, groups, &n) != -1) {
-			ngroups = n;
-			break;
-		}
-		if (n <= ngroups || n > PLATFORM_MAX_GROUPS)
+		v = tmp;
+		n = size;
+		if (getgrouplist(res->pw_name, res->pw_gid, v, &n) != -1) {
+			*groups = v;
+			*ngroups = n < 0 ? 0 : (size_t)n;
+			v = NULL;
+			r = 0;
 			goto out;
-		ngroups = n;
-	}
-	for (i = 0; i < ngroups; i++) {
-		if (groups[i] == want) {
-			member = 1;
-			break;
 		}
+		if (n > PLATFORM_MAX_GROUPS) {
+			r = gpg_error(GPG_ERR_TOO_LARGE);
+			goto out;
+		}
+		size = n > size ? n : size * 2;
+		if (size > PLATFORM_MAX_GROUPS)
+			size = PLATFORM_MAX_GROUPS;
 	}
+	r = gpg_error(GPG_ERR_TOO_LARGE);
 out:
-	free(groups);
+	free(v);
 	free(buf);
-	return member;
+	return r;
 }
 
 int
@@ -202,4 +216,30 @@ platform_clock_synced(unsigned max_error_ms, char *why, size_t whylen)
 		return 0;
 	}
 	return 1;
+}
+
+gpg_error_t
+platform_raise_nofile(unsigned long need, char *err, size_t errlen)
+{
+	struct rlimit rl;
+	int e;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		snprintf(err, errlen, "getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+		return gpg_error_from_syserror();
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return 0;
+	rl.rlim_cur = need;
+	/* Only a privileged process may raise the hard limit. */
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+		rl.rlim_max = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		return 0;
+	e = errno;
+	(void)getrlimit(RLIMIT_NOFILE, &rl);
+	snprintf(err, errlen, "%lu open files are needed but the limit (RLIMIT_NOFILE) is %llu and cannot be "
+	         "raised (%s); raise it (ulimit -n, systemd LimitNOFILE=) or lower the connection limit",
+	         need, (unsigned long long)rl.rlim_max, strerror(e));
+	return gpg_error(GPG_ERR_TOO_LARGE);
 }

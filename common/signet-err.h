@@ -31,5 +31,11 @@
 #define SIGNET_ERR_AUDIT           GPG_ERR_EIO
 /* An admin-only command from a non-admin: "Operation not permitted". */
 #define SIGNET_ERR_NOT_ADMIN       GPG_ERR_EPERM
+/* SIGN named a key that only certifies (a project's primary key) or is
+ * not one of the project's signing subkeys: "Wrong key usage". */
+#define SIGNET_ERR_KEY_USAGE       GPG_ERR_WRONG_KEY_USAGE
+/* SIGN named an old signing subkey whose rotation overlap is over:
+ * "Key expired". */
+#define SIGNET_ERR_KEY_EXPIRED     GPG_ERR_KEY_EXPIRED
 
 #endif

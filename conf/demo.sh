@@ -64,20 +64,20 @@ export GNUPGHOME=$G
 step "git tag -s in a throw-away repository, then git verify-tag"
 git init -q "$T/repo"
 git -C "$T/repo" -c user.name=Demo -c user.email=release@demo.signet.test commit -q --allow-empty -m "demo release"
-git -C "$T/repo" -c user.name=Demo -c user.email=release@demo.signet.test -c user.signingkey="$FPR!" \
+git -C "$T/repo" -c user.name=Demo -c user.email=release@demo.signet.test -c user.signingkey="$FPR" \
 	-c gpg.program=gpg tag -s -m "Demo release 1.0" v1.0
 git -C "$T/repo" verify-tag v1.0
 
 step "gpg --detach-sign a release tarball, then gpgv with only the exported certificate"
 tar -C "$TOP" -czf "$T/signet-demo.tar.gz" README.md Makefile
-gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$T/signet-demo.tar.gz.sig" "$T/signet-demo.tar.gz"
+gpg --batch --yes --no-tty -u "$FPR" --detach-sign -o "$T/signet-demo.tar.gz.sig" "$T/signet-demo.tar.gz"
 gpgv --keyring "$T/demo.gpg" "$T/signet-demo.tar.gz.sig" "$T/signet-demo.tar.gz"
 
 step "the audit records of those two signatures ($AUDIT)"
 tail -n +"$((before + 1))" "$AUDIT" | grep '"event":"sign"' |
 	if command -v python3 >/dev/null; then python3 -m json.tool --json-lines; else cat; fi
 
-step "signet tsa init   (time-stamp authority: its key and a local test CA on the same token; tsa.conf)"
+step "signet tsa init   (time-stamp authority: its own token, its key and a local test CA on it; tsa.conf)"
 if [[ -f $HOME_DIR/tsa.conf ]]; then
 	signet --home "$HOME_DIR" tsa init
 else
@@ -104,4 +104,4 @@ step "signet stop   (signet-tsa and policyd)"
 signet --home "$HOME_DIR" stop
 echo
 echo "Demo done: git tag and tarball signed with key $FPR, which never left the HSM;"
-echo "the signature time-stamped by signet-tsa, whose key is on the same HSM."
+echo "the signature time-stamped by signet-tsa, whose key is on a token of its own in the same HSM."

@@ -5,16 +5,16 @@
  * assuan_set_error() with text kept in the connection (libassuan keeps only
  * the pointer).  Handlers use the configuration snapshot the worker took
  * for the request (c->snap), so RELOAD never pulls a project away under a
- * signature, and no lock is held while a client is written to.
+ * signature and no lock is held while a client is written to; the key
+ * operations (MKCERT, ROTATE, UPGRADE: keyops.c) work on a private load,
+ * as key generation takes seconds.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -23,6 +23,7 @@
 #include "denials.h"
 #include "hashalgo.h"
 #include "hex.h"
+#include "keyops.h"
 #include "log.h"
 #include "p11uri.h"
 #include "pgpcert.h"
@@ -78,6 +79,17 @@ get_args(assuan_context_t ctx, char *line, char **args, size_t want, const char 
 	return 0;
 }
 
+static int
+is_keygrip(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < PGPKEY_GRIP_HEX - 1; i++)
+		if (hex_digit_value(s[i]) < 0)
+			return 0;
+	return s[i] == '\0';
+}
+
 /* Record EV for connection C; fills in the requester.  *SEQ (may be NULL)
  * gets the record's sequence number. */
 static gpg_error_t
@@ -94,15 +106,41 @@ audit_request(struct conn *c, struct audit_event *ev, uint64_t *seq)
 	return r;
 }
 
+/* Record the refusal EV of connection C through the coalescing denylog:
+ * *WRITTEN is 0 when it was only counted (then it is not logged either). */
+static gpg_error_t
+audit_refusal(struct conn *c, struct audit_event *ev, uint64_t *seq, int *written)
+{
+	return denylog_refuse(c->pd->denylog, time(NULL), c->uid, c->user, c->pid, ev, seq, written);
+}
+
+/* 0 if the caller may run admin command WHAT; else the refusal, audited
+ * (a removed admin trying an old group session leaves a trace). */
 static gpg_error_t
 require_admin(assuan_context_t ctx, const char *what)
 {
 	struct conn *c = assuan_get_pointer(ctx);
+	struct requester rq;
+	struct audit_event ev;
+	uint64_t seq;
+	int written, admin;
+	gpg_error_t r;
 
-	if (policy_is_admin(c->snap->cfg, c->uid, c->gid, c->pd->self_uid))
+	requester_init(&rq, c->uid);
+	admin = policy_is_admin(c->snap->cfg, &rq, c->pd->self_uid);
+	requester_release(&rq);
+	if (admin)
 		return 0;
-	return fail(ctx, SIGNET_ERR_NOT_ADMIN, "%s is an admin command and user %s is not an admin "
-	            "(add it to [policyd] admins)", what, c->user);
+	r = fail(ctx, SIGNET_ERR_NOT_ADMIN, "%s is an admin command and user %s is not an admin "
+	         "(add it to [policyd] admins)", what, c->user);
+	/* Audited (and coalesced like any refusal: a user may ask in a loop). */
+	memset(&ev, 0, sizeof(ev));
+	ev.event = "deny";
+	ev.result = "denied";
+	ev.reason = c->errtext;
+	if (audit_refusal(c, &ev, &seq, &written) == 0 && written)
+		log_info("deny uid %u (%s): %s", (unsigned)c->uid, c->user, c->errtext);
+	return r;
 }
 
 static const struct project *
@@ -159,46 +197,86 @@ cmd_getinfo(assuan_context_t ctx, char *line)
 static const char hlp_keylist[] =
 	"KEYLIST\n"
 	"\n"
-	"One status line per project you may sign with:\n"
+	"One status line per signing key you may use: each project's current\n"
+	"signing subkey, then any old one still inside its rotation overlap\n"
+	"(never a primary key, which only certifies):\n"
 	"S KEY <project> <keygrip> <algo> <created> <fingerprint>";
-static gpg_error_t
-cmd_keylist(assuan_context_t ctx, char *line)
-{
-	struct conn *c = assuan_get_pointer(ctx);
-	const struct project *p;
-	char *args[1];
-	size_t i;
-	char buf[PROJECT_NAME_MAX + PGPKEY_GRIP_HEX + PGPKEY_FPR_HEX + 64];
-	gpg_error_t r;
 
-	if ((r = get_args(ctx, line, args, 0, "KEYLIST takes no arguments")) != 0)
-		return r;
-	for (i = 0; i < c->snap->projects->n && r == 0; i++) {
-		p = &c->snap->projects->v[i];
-		if (!policy_may_sign(p->conf, c->uid, c->gid))
+/* The KEY lines of project P: the current subkey first. */
+static gpg_error_t
+keylist_project(assuan_context_t ctx, const struct project *p, int64_t now)
+{
+	char buf[PROJECT_NAME_MAX + PGPKEY_GRIP_HEX + PGPKEY_FPR_HEX + 64];
+	const struct pgpkey *pub;
+	gpg_error_t r = 0;
+	size_t i, k;
+
+	for (k = 0; r == 0 && k < (p->model == PROJECT_SUBKEYS ? p->ks.nsubs : 1); k++) {
+		if (p->model == PROJECT_UNCERTIFIED)
+			break;
+		i = p->model == PROJECT_SUBKEYS ? p->ks.nsubs - 1 - k : 0;
+		if (p->model == PROJECT_SUBKEYS && !keystate_usable(&p->ks, i, now))
 			continue;
-		snprintf(buf, sizeof(buf), "%s %s %s %lld %s", p->conf->name, p->pub.grip,
-		         key_algo_name(p->conf->algo), (long long)p->conf->created, p->pub.fpr);
+		pub = p->model == PROJECT_SUBKEYS ? &p->subs[i].pub : &p->pub;
+		snprintf(buf, sizeof(buf), "%s %s %s %lu %s", p->conf->name, pub->grip,
+		         key_algo_name(p->conf->algo), (unsigned long)pub->created, pub->fpr);
 		r = assuan_write_status(ctx, "KEY", buf);
 	}
 	return r;
 }
 
+static gpg_error_t
+cmd_keylist(assuan_context_t ctx, char *line)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+	const struct project *p;
+	struct requester rq;
+	char *args[1];
+	int64_t now = (int64_t)time(NULL);
+	size_t i;
+	gpg_error_t r;
+
+	if ((r = get_args(ctx, line, args, 0, "KEYLIST takes no arguments")) != 0)
+		return r;
+	requester_init(&rq, c->uid);
+	for (i = 0; i < c->snap->projects->n && r == 0; i++) {
+		p = &c->snap->projects->v[i];
+		if (policy_may_sign(p->conf, &rq))
+			r = keylist_project(ctx, p, now);
+	}
+	requester_release(&rq);
+	return r;
+}
+
 static const char hlp_readkey[] =
-	"READKEY <project>\n"
+	"READKEY [--key=<keygrip>] <project>\n"
 	"\n"
-	"The project's public key as a canonical S-expression.";
+	"The public key of the project's current signing subkey (or of the\n"
+	"usable signing key named by --key) as a canonical S-expression.";
 static gpg_error_t
 cmd_readkey(assuan_context_t ctx, char *line)
 {
+	struct cmd_opt opts[] = { { "key", 1, 0, NULL } };
 	const struct project *p;
-	char *args[2];
+	const struct hsm_key *key;
+	const struct pgpkey *pub;
+	char *args[2], why[POLICYD_MAX_ERRTEXT];
+	size_t nargs = 0;
 	gpg_error_t r;
 
-	if ((r = get_args(ctx, line, args, 1, "usage: READKEY <project>")) != 0)
-		return r;
-	if ((p = lookup_project(ctx, args[0], &r)) != NULL)
-		r = assuan_send_data(ctx, p->pub.sexp, p->pub.sexp_len);
+	if ((r = cmdline_parse(line, opts, 1, args, 2, &nargs)) != 0 || nargs != 1 ||
+	    (opts[0].present && opts[0].value == NULL))
+		return fail_parse(ctx, r ? r : gpg_error(GPG_ERR_ASS_PARAMETER),
+		                  "READKEY [--key=<keygrip>] <project>");
+	if ((p = lookup_project(ctx, args[0], &r)) == NULL)
+		goto out;
+	if ((r = project_signing_key(p, opts[0].present ? opts[0].value : NULL, (int64_t)time(NULL),
+	                             &key, &pub, why, sizeof(why))) != 0) {
+		r = fail(ctx, gpg_err_code(r), "%s", why);
+		goto out;
+	}
+	r = assuan_send_data(ctx, pub->sexp, pub->sexp_len);
+out:
 	return r;
 }
 
@@ -263,6 +341,8 @@ out:
 struct sign_req {
 	struct audit_event ev;
 	const struct project *p;
+	const struct hsm_key *key;         /* the signing key chosen (never a subkey project's primary) */
+	const struct pgpkey *pub;
 	const struct hashalgo *algo;
 	const struct principal *who;       /* the signer entry that matched */
 	uint8_t digest[HASHALGO_MAX_DIGEST];
@@ -272,22 +352,26 @@ struct sign_req {
 };
 
 /* The checks of SIGN, in order: arguments, project name, project, signer,
- * hash policy, digest (STYLE 12: the content, not only the peer).  Fills REQ
- * as far as it got, so that a refusal is audited with what was asked.
+ * signing key (--key: the current subkey or one in its overlap, never the
+ * primary), hash policy, digest (STYLE 12: the content, not only the
+ * peer).  Fills REQ as far as it got, so that a refusal is audited with
+ * what was asked.
  * Returns 0 if the request may be signed, else the error code (REQ->why
  * says why). */
 static gpg_err_code_t
 sign_check(const struct conn *c, char *line, struct sign_req *req)
 {
-	struct cmd_opt opts[] = { { "hash", 1, 0, NULL } };
+	struct cmd_opt opts[] = { { "hash", 1, 0, NULL }, { "key", 1, 0, NULL } };
+	struct requester rq;
 	char *args[3];
 	char signers[POLICYD_MAX_ERRTEXT / 2];
 	size_t nargs = 0;
 	gpg_error_t r;
 
-	if ((r = cmdline_parse(line, opts, 1, args, 3, &nargs)) != 0 || nargs != 2 ||
-	    !opts[0].present || opts[0].value == NULL) {
-		snprintf(req->why, sizeof(req->why), "usage: SIGN --hash=<algo> <project> <digest-hex>");
+	if ((r = cmdline_parse(line, opts, 2, args, 3, &nargs)) != 0 || nargs != 2 ||
+	    !opts[0].present || opts[0].value == NULL || (opts[1].present && opts[1].value == NULL)) {
+		snprintf(req->why, sizeof(req->why), "usage: SIGN --hash=<algo> [--key=<keygrip>] <project> "
+		         "<digest-hex>");
 		return r && gpg_err_code(r) == GPG_ERR_UNKNOWN_OPTION ? GPG_ERR_UNKNOWN_OPTION
 		                                                      : GPG_ERR_ASS_PARAMETER;
 	}
@@ -304,13 +388,26 @@ sign_check(const struct conn *c, char *line, struct sign_req *req)
 		return SIGNET_ERR_NO_KEY;
 	}
 	req->ev.key_fpr = req->p->pub.fpr;
-	req->who = policy_find_principal(req->p->conf->signers, req->p->conf->nsigners, c->uid, c->gid);
+	if (opts[1].present && !is_keygrip(opts[1].value)) {
+		snprintf(req->why, sizeof(req->why), "--key wants a keygrip (40 hex digits)");
+		return GPG_ERR_ASS_PARAMETER;
+	}
+	requester_init(&rq, c->uid);
+	req->who = policy_find_principal(req->p->conf->signers, req->p->conf->nsigners, &rq);
+	requester_release(&rq);
 	if (req->who == NULL) {
 		policy_format_principals(req->p->conf->signers, req->p->conf->nsigners, signers, sizeof(signers));
 		snprintf(req->why, sizeof(req->why), "user %s is not a signer of project %s (signers: %s)",
 		         c->user, req->p->conf->name, signers);
 		return SIGNET_ERR_DENIED;
 	}
+	if ((r = project_signing_key(req->p, opts[1].present ? opts[1].value : NULL, (int64_t)time(NULL),
+	                             &req->key, &req->pub, req->why, sizeof(req->why))) != 0) {
+		if (req->pub != NULL)
+			req->ev.key_fpr = req->pub->fpr;   /* the expired subkey */
+		return gpg_err_code(r);   /* else audited with the primary's fingerprint */
+	}
+	req->ev.key_fpr = req->pub->fpr;
 	if ((r = policy_check_hash(req->p->conf, req->algo, req->why, sizeof(req->why))) != 0) {
 		if (req->algo == NULL)
 			snprintf(req->why, sizeof(req->why), "unknown hash algorithm \"%s\"", req->vis);
@@ -336,13 +433,8 @@ sign_check(const struct conn *c, char *line, struct sign_req *req)
 static gpg_err_code_t
 sign_digest(const struct conn *c, struct sign_req *req, uint8_t *sig, size_t sigmax, size_t *siglen)
 {
-	uint8_t di[HASHALGO_MAX_DIGESTINFO];
-	size_t dilen = req->algo->prefix_len + req->digest_len;
-
-	memcpy(di, req->algo->prefix, req->algo->prefix_len);
-	memcpy(di + req->algo->prefix_len, req->digest, req->digest_len);
-	if (hsm_sign_rsa_pkcs1(c->pd->hsm, req->p->key, di, dilen, sig, sigmax, siglen,
-	                       req->why, sizeof(req->why)) != 0) {
+	if (keyops_sign_digest(c->pd->hsm, req->key, req->algo, req->digest, req->digest_len, sig, sigmax,
+	                       siglen, req->why, sizeof(req->why)) != 0) {
 		log_error("sign for project %s: %s", req->p->conf->name, req->why);
 		return SIGNET_ERR_HSM;
 	}
@@ -354,11 +446,13 @@ sign_digest(const struct conn *c, struct sign_req *req, uint8_t *sig, size_t sig
 }
 
 static const char hlp_sign[] =
-	"SIGN --hash=<algo> <project> <digest-hex>\n"
+	"SIGN --hash=<algo> [--key=<keygrip>] <project> <digest-hex>\n"
 	"\n"
-	"Sign DigestInfo(algo) || digest with the project's key (PKCS#1 v1.5)\n"
-	"if you are one of its signers and algo is allowed.  The request is\n"
-	"audited before the signature is returned.";
+	"Sign DigestInfo(algo) || digest with the project's current signing\n"
+	"subkey, or the old one --key names while its rotation overlap lasts\n"
+	"(PKCS#1 v1.5), if you are one of its signers and algo is allowed.\n"
+	"Never with the primary key.  The request is audited before the\n"
+	"signature is returned.";
 static gpg_error_t
 cmd_sign(assuan_context_t ctx, char *line)
 {
@@ -369,19 +463,25 @@ cmd_sign(assuan_context_t ctx, char *line)
 	uint64_t seq = 0;
 	gpg_err_code_t code;
 	gpg_error_t r, ar;
+	int written = 1;
 
 	memset(&req, 0, sizeof(req));
 	if ((code = sign_check(c, line, &req)) == 0)
 		code = sign_digest(c, &req, sig, sizeof(sig), &siglen);
 
-	/* Exactly one record per request, granted or not. */
+	/* One record per request, granted or not; identical refusals are
+	 * coalesced (denylog.h). */
 	req.ev.event = code == 0 || code == SIGNET_ERR_HSM ? "sign" : "deny";
 	req.ev.result = code == 0 ? "granted" : code == SIGNET_ERR_HSM ? "error" : "denied";
 	req.ev.reason = req.why;
-	ar = audit_request(c, &req.ev, &seq);
+	if (code == 0 || code == SIGNET_ERR_HSM)
+		ar = audit_request(c, &req.ev, &seq);
+	else
+		ar = audit_refusal(c, &req.ev, &seq, &written);
 	if (code != 0) {
-		log_info("deny uid %u (%s) project %s: %s", (unsigned)c->uid, c->user,
-		         req.ev.project ? req.ev.project : "-", req.why);
+		if (written)
+			log_info("deny uid %u (%s) project %s: %s", (unsigned)c->uid, c->user,
+			         req.ev.project ? req.ev.project : "-", req.why);
 		if (code != SIGNET_ERR_HSM)
 			denials_record(c->pd->denials, c->uid, ar == 0 ? seq : 0, req.ev.project, req.why);
 		r = fail(ctx, code, "%s", req.why);
@@ -479,10 +579,12 @@ cmd_reload(assuan_context_t ctx, char *line)
 
 	if ((r = get_args(ctx, line, args, 0, "RELOAD takes no arguments")) != 0)
 		return r;
+	struct configaudit_by by = { "RELOAD", 1, c->uid, c->user, c->pid };
+
 	r = require_admin(ctx, "RELOAD");
 	if (r != 0)
 		return r;
-	if ((r = policyd_reload(c->pd, err, sizeof(err))) != 0) {
+	if ((r = policyd_reload(c->pd, &by, err, sizeof(err))) != 0) {
 		log_error("reload by %s refused: %s", c->user, err);
 		return fail(ctx, gpg_err_code(r), "%s", err);
 	}
@@ -490,161 +592,184 @@ cmd_reload(assuan_context_t ctx, char *line)
 	return 0;
 }
 
-struct mkcert_sign {
-	struct hsm *hsm;
-	const struct hsm_key *key;
-	uint8_t digest[HASHALGO_MAX_DIGEST];
-	size_t digest_len;
-	uint8_t sig[HSM_MAX_SIG];
-	size_t siglen;
-	char why[POLICYD_MAX_ERRTEXT];
-};
+static const char *const keyop_names[] = { "MKCERT", "ROTATE", "UPGRADE" };
+static const char *const keyop_events[] = { "certify", "rotate", "upgrade" };
 
+/* Audit a done key operation RES on P (before its files are written). */
 static gpg_error_t
-mkcert_sign_cb(void *opaque, const struct hashalgo *algo, const uint8_t *digest, size_t digest_len,
-               uint8_t *sig, size_t sigmax, size_t *siglen)
+keyop_audit(struct conn *c, const struct project *p, const struct keyop_result *res, uint32_t overlap)
 {
-	struct mkcert_sign *ms = opaque;
-	uint8_t di[HASHALGO_MAX_DIGESTINFO];
-	gpg_error_t r;
+	struct audit_event ev;
+	char reason[POLICYD_MAX_ERRTEXT];
+	size_t cur = keystate_current(&res->ks);
 
-	if (digest_len != algo->digest_len || digest_len > sizeof(ms->digest))
-		return gpg_error(GPG_ERR_INV_LENGTH);
-	memcpy(di, algo->prefix, algo->prefix_len);
-	memcpy(di + algo->prefix_len, digest, digest_len);
-	r = hsm_sign_rsa_pkcs1(ms->hsm, ms->key, di, algo->prefix_len + digest_len, sig, sigmax, siglen,
-	                       ms->why, sizeof(ms->why));
-	if (r == 0 && *siglen <= sizeof(ms->sig)) {
-		memcpy(ms->digest, digest, digest_len);
-		ms->digest_len = digest_len;
-		memcpy(ms->sig, sig, *siglen);
-		ms->siglen = *siglen;
-	}
-	return r;
+	if (res->op == KEYOP_ROTATE)
+		snprintf(reason, sizeof(reason), "%s: new signing subkey %s; old subkey %s signs until %lu "
+		         "(overlap %lus)", p->conf->cert, res->newpub.fpr, p->subs[cur - 1].pub.fpr,
+		         (unsigned long)res->ks.subs[cur - 1].expires, (unsigned long)overlap);
+	else
+		snprintf(reason, sizeof(reason), "%s: primary %s (%s), signing subkey %s", p->conf->cert,
+		         p->pub.fpr, res->ks.legacy ? "certify+sign, 0.1 self-signature kept" : "certify only",
+		         res->newkey ? res->newpub.fpr : p->subs[cur].pub.fpr);
+	memset(&ev, 0, sizeof(ev));
+	ev.event = keyop_events[res->op];
+	ev.project = p->conf->name;
+	ev.key_fpr = p->pub.fpr;
+	ev.hash = "sha256";                    /* of the certificate written */
+	ev.digest = res->cert_sha256;
+	ev.digest_len = sizeof(res->cert_sha256);
+	ev.result = "granted";
+	ev.reason = reason;
+	return audit_request(c, &ev, NULL);
 }
 
-/* Write DATA to PATH: temporary file, fsync, then link(2) so that an
- * existing PATH is never replaced (GPG_ERR_EEXIST). */
+/* MKCERT, ROTATE and UPGRADE: admin check, the key work (keyops.c), the
+ * audit record, the files, then a reload so that SIGN and KEYLIST follow
+ * the new key state.  The work (key generation can take seconds) runs on a
+ * private load of the configuration file and of the project's keys, so no
+ * lock is held meanwhile and a reload cannot pull the project away.  One
+ * key operation at a time per daemon (a second is refused, not queued).
+ * Sends the new certificate. */
 static gpg_error_t
-write_new_file(const char *path, const uint8_t *data, size_t len)
+run_keyop(assuan_context_t ctx, enum keyop op, const char *name, uint32_t overlap)
 {
+	struct conn *c = assuan_get_pointer(ctx);
+	struct signet_config *cfg = NULL;
+	struct keyop_result *res = NULL;
+	struct configaudit_by by = { keyop_names[op], 1, c->uid, c->user, c->pid };
+	struct project p;
+	char why[POLICYD_MAX_ERRTEXT], err[POLICYD_MAX_ERRTEXT], vis[PROJECT_NAME_MAX + 8];
+	char token[128];
+	int mine = 0;
 	gpg_error_t r;
-	char tmp[PATH_MAX];
-	size_t off = 0;
-	ssize_t n;
-	int fd = -1, made = 0;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)gettid()) >= sizeof(tmp))
-		return gpg_error(GPG_ERR_ENAMETOOLONG);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
-		return gpg_error_from_syserror();
-	made = 1;
-	if (fchmod(fd, 0644) != 0) {
-		r = gpg_error_from_syserror();
+	memset(&p, 0, sizeof(p));
+	r = require_admin(ctx, keyop_names[op]);
+	snprintf(token, sizeof(token), "%s", c->snap->cfg->token);
+	if (r != 0)
+		return r;
+	if (!config_project_name_ok(name)) {
+		log_vis(name, vis, sizeof(vis));
+		return fail(ctx, GPG_ERR_ASS_PARAMETER, "\"%s\" is not a project name ([A-Za-z0-9._-], 1-64)", vis);
+	}
+	if (atomic_flag_test_and_set(&c->pd->keyop_busy))
+		return fail(ctx, GPG_ERR_EAGAIN, "another MKCERT/ROTATE/UPGRADE is running; try again");
+	mine = 1;
+	err[0] = '\0';
+	if ((r = config_load(c->pd->config_path, &cfg, err, sizeof(err))) != 0) {
+		r = fail(ctx, gpg_err_code(r), "%s", err);
 		goto out;
 	}
-	while (off < len) {
-		n = write(fd, data + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = gpg_error_from_syserror();
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		r = gpg_error_from_syserror();
+	if (strcmp(cfg->token, token) != 0) {
+		r = fail(ctx, GPG_ERR_INV_VALUE, "%s: [hsm] token changed from %s to %s; restart signet-policyd "
+		         "first", c->pd->config_path, token, cfg->token);
 		goto out;
 	}
-	fd = -1;
-	if (link(tmp, path) != 0) {
-		r = gpg_error_from_syserror();
+	if ((r = project_load_one(cfg, name, c->pd->hsm, &p, err, sizeof(err))) != 0) {
+		r = fail(ctx, gpg_err_code(r) == GPG_ERR_NOT_FOUND ? SIGNET_ERR_NO_KEY : gpg_err_code(r), "%s", err);
 		goto out;
 	}
-	r = 0; /* success */
+	if ((res = calloc(1, sizeof(*res))) == NULL) {
+		r = fail(ctx, GPG_ERR_ENOMEM, "out of memory");
+		goto out;
+	}
+	why[0] = '\0';
+	if ((r = keyops_prepare(c->pd->hsm, &p, op, overlap, (int64_t)time(NULL), res, why, sizeof(why))) != 0) {
+		log_error("%s %s by %s: %s", keyop_names[op], name, c->user, why);
+		r = fail(ctx, gpg_err_code(r), "%s", why);
+		goto out;
+	}
+	if ((r = keyop_audit(c, &p, res, overlap)) != 0) {
+		r = fail(ctx, SIGNET_ERR_AUDIT, "the audit trail could not be written (%s); the certificate "
+		         "and key state were not changed", gpg_strerror(r));
+		goto out;
+	}
+	if ((r = keyops_commit(&p, res, why, sizeof(why))) != 0) {
+		log_error("%s %s by %s: %s", keyop_names[op], name, c->user, why);
+		r = fail(ctx, gpg_err_code(r), "%s", why);
+		goto out;
+	}
+	log_info("%s %s by %s: certificate %s written", keyop_names[op], name, c->user, p.conf->cert);
+	if ((r = policyd_reload(c->pd, &by, err, sizeof(err))) != 0) {
+		log_error("reload after %s %s: %s", keyop_names[op], name, err);
+		r = fail(ctx, gpg_err_code(r), "the certificate was written but the reload failed: %s", err);
+		goto out;
+	}
+	r = assuan_send_data(ctx, res->cert, res->certlen);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (made)
-		unlink(tmp);
+	if (mine)
+		atomic_flag_clear(&c->pd->keyop_busy);
+	keyops_result_clear(res);
+	free(res);
+	project_release(&p);
+	config_free(cfg);
 	return r;
 }
 
 static const char hlp_mkcert[] =
 	"MKCERT <project>\n"
 	"\n"
-	"Admin: make the project's OpenPGP certificate (self-signed on the\n"
-	"HSM), write it to the project's cert path (never overwriting) and\n"
-	"return it.";
+	"Admin: generate the project's first signing subkey on the HSM and\n"
+	"make its OpenPGP certificate (primary key: certify only; the subkey\n"
+	"bound by it, with its back-signature), write it to the project's\n"
+	"cert path (never overwriting) and return it.";
 static gpg_error_t
 cmd_mkcert(assuan_context_t ctx, char *line)
 {
-	struct conn *c = assuan_get_pointer(ctx);
-	const struct project *p;
-	struct mkcert_sign *ms = NULL;
-	struct audit_event ev;
-	struct stat st;
 	char *args[2];
-	size_t len = 0;
-	uint8_t *cert = NULL;
 	gpg_error_t r;
 
 	if ((r = get_args(ctx, line, args, 1, "usage: MKCERT <project>")) != 0)
 		return r;
-	if ((r = require_admin(ctx, "MKCERT")) != 0)
-		goto out;
-	if ((p = lookup_project(ctx, args[0], &r)) == NULL)
-		goto out;
-	if (lstat(p->conf->cert, &st) == 0) {
-		r = fail(ctx, GPG_ERR_EEXIST, "%s exists; CERT returns it (remove it to make a new one)",
-		         p->conf->cert);
-		goto out;
-	}
-	if ((ms = calloc(1, sizeof(*ms))) == NULL || (cert = malloc(PGPCERT_MAX)) == NULL) {
-		r = fail(ctx, GPG_ERR_ENOMEM, "out of memory");
-		goto out;
-	}
-	ms->hsm = c->pd->hsm;
-	ms->key = p->key;
-	if ((r = pgpcert_build(&p->pub, p->conf->uid, mkcert_sign_cb, ms, cert, PGPCERT_MAX, &len)) != 0) {
-		if (ms->why[0] != '\0')
-			r = fail(ctx, SIGNET_ERR_HSM, "self-signature on the HSM failed: %s", ms->why);
-		else
-			r = fail(ctx, gpg_err_code(r), "cannot build the certificate: %s", gpg_strerror(r));
-		goto out;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.event = "certify";
-	ev.project = p->conf->name;
-	ev.key_fpr = p->pub.fpr;
-	ev.hash = "sha256";
-	ev.digest = ms->digest;
-	ev.digest_len = ms->digest_len;
-	ev.signature = ms->sig;
-	ev.signature_len = ms->siglen;
-	ev.result = "granted";
-	ev.reason = p->conf->cert;
-	if ((r = audit_request(c, &ev, NULL)) != 0) {
-		r = fail(ctx, SIGNET_ERR_AUDIT, "the audit trail could not be written (%s); no certificate "
-		         "was written", gpg_strerror(r));
-		goto out;
-	}
-	if ((r = write_new_file(p->conf->cert, cert, len)) != 0) {
-		r = fail(ctx, gpg_err_code(r), "cannot write %s: %s", p->conf->cert, gpg_strerror(r));
-		goto out;
-	}
-	log_info("certificate of %s (%s) written to %s by %s", p->conf->name, p->pub.fpr,
-	         p->conf->cert, c->user);
-	r = assuan_send_data(ctx, cert, len);
-out:
-	free(cert);
-	if (ms != NULL) {
-		explicit_bzero(ms, sizeof(*ms));
-		free(ms);
-	}
-	return r;
+	return run_keyop(ctx, KEYOP_MKCERT, args[0], 0);
+}
+
+static const char hlp_rotate[] =
+	"ROTATE --overlap=<seconds> <project>\n"
+	"\n"
+	"Admin: generate a new signing subkey on the HSM, bind it with the\n"
+	"primary key and make it the current one.  The old subkey stays in\n"
+	"the certificate (old signatures keep verifying) and keeps signing\n"
+	"for <seconds> (0 to " KEYSTATE_MAX_OVERLAP_TEXT "), then expires.  Replaces the\n"
+	"certificate file and returns it.";
+static gpg_error_t
+cmd_rotate(assuan_context_t ctx, char *line)
+{
+	struct cmd_opt opts[] = { { "overlap", 1, 0, NULL } };
+	char *args[2], *end = NULL;
+	size_t nargs = 0;
+	unsigned long v;
+	gpg_error_t r;
+
+	if ((r = cmdline_parse(line, opts, 1, args, 2, &nargs)) != 0 || nargs != 1 ||
+	    !opts[0].present || opts[0].value == NULL)
+		return fail_parse(ctx, r ? r : gpg_error(GPG_ERR_ASS_PARAMETER),
+		                  "ROTATE --overlap=<seconds> <project>");
+	errno = 0;
+	v = strtoul(opts[0].value, &end, 10);
+	if (errno != 0 || end == opts[0].value || *end != '\0' || opts[0].value[0] == '-' ||
+	    v > KEYSTATE_MAX_OVERLAP)
+		return fail(ctx, GPG_ERR_ASS_PARAMETER, "--overlap wants seconds, 0 to %d", KEYSTATE_MAX_OVERLAP);
+	return run_keyop(ctx, KEYOP_ROTATE, args[0], (uint32_t)v);
+}
+
+static const char hlp_upgrade[] =
+	"UPGRADE <project>\n"
+	"\n"
+	"Admin: a project made by Signet 0.1 (its primary key certifies and\n"
+	"signs): generate a signing subkey on the HSM and add it to the\n"
+	"certificate, keeping the primary's self-signature byte for byte so\n"
+	"that old signatures keep verifying.  From then on SIGN refuses the\n"
+	"primary key.  Replaces the certificate file and returns it.";
+static gpg_error_t
+cmd_upgrade(assuan_context_t ctx, char *line)
+{
+	char *args[2];
+	gpg_error_t r;
+
+	if ((r = get_args(ctx, line, args, 1, "usage: UPGRADE <project>")) != 0)
+		return r;
+	return run_keyop(ctx, KEYOP_UPGRADE, args[0], 0);
 }
 
 static const char hlp_why[] =
@@ -674,6 +799,67 @@ cmd_why(assuan_context_t ctx, char *line)
 	return assuan_send_data(ctx, d.reason, strlen(d.reason));
 }
 
+/* Refuse a setup of C (for project NAME, or for any project when NULL)
+ * with WHY: answered, and audited like any refusal. */
+static gpg_error_t
+refuse_setup(assuan_context_t ctx, struct conn *c, const char *name, const char *why)
+{
+	struct audit_event ev;
+	uint64_t seq = 0;
+	int written;
+	gpg_error_t r;
+
+	r = fail(ctx, SIGNET_ERR_DENIED, "%s", why);
+	memset(&ev, 0, sizeof(ev));
+	ev.event = "deny";
+	ev.project = name;
+	ev.result = "denied";
+	ev.reason = c->errtext;
+	if (audit_refusal(c, &ev, &seq, &written) == 0 && written)
+		log_info("deny uid %u (%s) setup %s: %s", (unsigned)c->uid, c->user, name ? name : "-", why);
+	denials_record(c->pd->denials, c->uid, seq, name, c->errtext);
+	return r;
+}
+
+static const char hlp_setup[] =
+	"SETUP [<project>]\n"
+	"\n"
+	"`signet setup` asks before it sets up signing: OK if you may sign\n"
+	"with PROJECT (without one: with any project).  A refusal is audited\n"
+	"and names the project's signers.";
+static gpg_error_t
+cmd_setup(assuan_context_t ctx, char *line)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+	const struct project *p;
+	char *args[2];
+	char why[POLICYD_MAX_ERRTEXT], signers[POLICYD_MAX_ERRTEXT / 2];
+	struct requester rq;
+	size_t nargs = 0, i;
+	gpg_error_t r = 0;
+
+	if (cmdline_parse(line, NULL, 0, args, 2, &nargs) != 0 || nargs > 1)
+		return fail(ctx, GPG_ERR_ASS_PARAMETER, "usage: SETUP [<project>]");
+	requester_init(&rq, c->uid);
+	if (nargs == 0) {
+		for (i = 0; i < c->snap->projects->n; i++)
+			if (policy_may_sign(c->snap->projects->v[i].conf, &rq))
+				break;
+		if (i == c->snap->projects->n) {
+			snprintf(why, sizeof(why), "setup: user %s may not sign with any project", c->user);
+			r = refuse_setup(ctx, c, NULL, why);
+		}
+	} else if ((p = lookup_project(ctx, args[0], &r)) != NULL &&
+	           !policy_may_sign(p->conf, &rq)) {
+		policy_format_principals(p->conf->signers, p->conf->nsigners, signers, sizeof(signers));
+		snprintf(why, sizeof(why), "setup: user %s is not a signer of project %s (signers: %s)", c->user,
+		         p->conf->name, signers);
+		r = refuse_setup(ctx, c, p->conf->name, why);
+	}
+	requester_release(&rq);
+	return r;
+}
+
 /* The only list of commands. */
 static const struct cmdtable_entry commands[] = {
 	{ "GETINFO", cmd_getinfo, hlp_getinfo },
@@ -684,7 +870,10 @@ static const struct cmdtable_entry commands[] = {
 	{ "KEYGEN",  cmd_keygen,  hlp_keygen },
 	{ "RELOAD",  cmd_reload,  hlp_reload },
 	{ "MKCERT",  cmd_mkcert,  hlp_mkcert },
+	{ "ROTATE",  cmd_rotate,  hlp_rotate },
+	{ "UPGRADE", cmd_upgrade, hlp_upgrade },
 	{ "WHY",     cmd_why,     hlp_why },
+	{ "SETUP",   cmd_setup,   hlp_setup },
 };
 
 gpg_error_t

@@ -82,7 +82,7 @@ post_cmd(assuan_context_t ctx, gpg_error_t err)
 }
 
 gpg_error_t
-conn_new(struct policyd *pd, int fd, uid_t uid, gid_t gid, pid_t pid, struct conn **out)
+conn_new(struct policyd *pd, int fd, uid_t uid, pid_t pid, struct conn **out)
 {
 	struct conn *c = NULL;
 
@@ -92,7 +92,6 @@ conn_new(struct policyd *pd, int fd, uid_t uid, gid_t gid, pid_t pid, struct con
 	c->pd = pd;
 	c->fd = fd;
 	c->uid = uid;
-	c->gid = gid;
 	c->pid = pid;
 	c->at_line_start = 1;
 	linebuf_init(&c->in);

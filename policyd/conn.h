@@ -26,10 +26,10 @@ enum conn_state {
 	CONN_CLOSE,    /* EOF, error, or a line past every limit */
 };
 
-/* A connection for the accepted, non-blocking FD of UID/GID/PID.  It gets
+/* A connection for the accepted, non-blocking FD of UID/PID.  It gets
  * an Assuan context (the protocol's commands registered) only while it
  * runs a request.  Takes over FD only on success. */
-gpg_error_t conn_new(struct policyd *pd, int fd, uid_t uid, gid_t gid, pid_t pid,
+gpg_error_t conn_new(struct policyd *pd, int fd, uid_t uid, pid_t pid,
                      struct conn **out);
 /* Close the socket and free C.  NULL is a no-op. */
 void conn_free(struct conn *c);

@@ -18,7 +18,7 @@
 #include <gpg-error.h>
 
 #define HSM_MAX_SESSIONS   16    /* PKCS#11 sessions kept for concurrent signers */
-#define HSM_MAX_LABEL      64    /* key labels Signet creates (project names) */
+#define HSM_MAX_LABEL      96    /* key labels Signet creates (project names; "NAME:sign:EPOCH") */
 #define HSM_MAX_ID         32    /* CKA_ID bytes looked up */
 #define HSM_KEY_ID_LEN     8     /* CKA_ID of keys Signet generates */
 #define HSM_MAX_SIG        512   /* RSA-4096 */

@@ -65,6 +65,8 @@ struct audit_task {
 struct reload_task {
 	struct task task;
 	struct policyd *pd;
+	uid_t uid;                      /* who sent SIGHUP (kill(2) fills it in) */
+	pid_t pid;
 };
 
 /* Raise the open-file limit to its hard limit: each connection is a
@@ -389,11 +391,10 @@ accept_one(struct server *srv, int fd, time_t now)
 	enum connlimit_verdict why;
 	struct conn *c = NULL;
 	uid_t uid;
-	gid_t gid;
 	pid_t pid;
 	gpg_error_t r;
 
-	if ((r = platform_peercred(fd, &uid, &gid, &pid)) != 0) {
+	if ((r = platform_peercred(fd, &uid, NULL, &pid)) != 0) {
 		log_error_e(r, "SO_PEERCRED");
 		close(fd);
 		return;
@@ -404,7 +405,7 @@ accept_one(struct server *srv, int fd, time_t now)
 		close(fd);
 		return;
 	}
-	if ((r = conn_new(srv->pd, fd, uid, gid, pid, &c)) != 0) {
+	if ((r = conn_new(srv->pd, fd, uid, pid, &c)) != 0) {
 		log_error_e(r, "new connection of uid %u", (unsigned)uid);
 		connlimit_release(srv->limits, uid);
 		close(fd);
@@ -454,9 +455,12 @@ static void
 run_reload(struct task *t)
 {
 	struct reload_task *rt = (struct reload_task *)t;
-	char err[1024];
+	char err[1024], user[POLICYD_USER_MAX];
+	/* The audit names who sent it. */
+	struct configaudit_by by = { "SIGHUP", 1, rt->uid, user, rt->pid };
 
-	if (policyd_reload(rt->pd, err, sizeof(err)) != 0)
+	platform_user_name(rt->uid, user, sizeof(user));
+	if (policyd_reload(rt->pd, &by, err, sizeof(err)) != 0)
 		log_error("reload refused, the old configuration stays: %s", err);
 	else
 		log_info("configuration reloaded (SIGHUP)");
@@ -482,6 +486,8 @@ on_signal(struct server *srv)
 	}
 	rt->task.run = run_reload;
 	rt->pd = srv->pd;
+	rt->uid = (uid_t)si.ssi_uid;
+	rt->pid = (pid_t)si.ssi_pid;
 	workers_submit(srv->workers, &rt->task);
 	return 0;
 }

@@ -27,6 +27,8 @@
 #include "platform.h"
 #include "policyd.h"
 #include "project.h"
+#include "snapshot.h"
+#include "trustpath.h"
 
 #define PROG "signet-policyd"
 #define MAIN_MAX_ERR 1024
@@ -89,38 +91,66 @@ warn_restart_only(const struct signet_config *old, const struct signet_config *c
 			log_warn("reload: %s changed; it takes effect at the next restart", what[i]);
 }
 
+/* StrictModes (common/trustpath.h): the configuration file and what it
+ * makes the daemon load or read secrets from must be owned by root or the
+ * daemon's user and writable by no one else, as must every folder above
+ * them.  The socket's folder is checked where it is made (server.c). */
+static gpg_error_t
+check_trust(const char *config_path, const struct signet_config *cfg, char *err, size_t errlen)
+{
+	const struct trustpath_item items[] = {
+		{ "configuration", config_path, 0 },
+		{ "[hsm] module", cfg->module, 0 },
+		{ "[hsm] pin_file", cfg->pin_file, 0 },
+		{ "[hsm] so_pin_file", cfg->so_pin_file, 1 },
+		{ "[hsm] softhsm2_conf", cfg->softhsm2_conf, 0 },
+	};
+
+	return trustpath_check_items(items, sizeof(items) / sizeof(items[0]), geteuid(), err, errlen);
+}
+
 gpg_error_t
-policyd_reload(struct policyd *pd, char *err, size_t errlen)
+policyd_reload(struct policyd *pd, const struct configaudit_by *by, char *err, size_t errlen)
 {
 	gpg_error_t r;
 	struct signet_config *cfg = NULL;
 	struct project_table *table = NULL;
 	struct snapshot *cur = NULL, *next = NULL;
+	uint8_t sha[CONFIGAUDIT_SHA256_LEN];
+	int have_sha = 0;
 
 	/* One reload at a time, so that each starts from the one before. */
 	pthread_mutex_lock(&pd->reload_lock);
 	cur = snapshot_get(&pd->snap);
-	if ((r = config_load(pd->config_path, &cfg, err, errlen)) != 0)
-		goto out;
+	if ((r = configaudit_load(pd->config_path, &cfg, sha, &have_sha, err, errlen)) != 0)
+		goto refused;
+	if ((r = check_trust(pd->config_path, cfg, err, errlen)) != 0)
+		goto refused;
 	/* [hsm] token stays what the HSM session was opened with. */
 	if (strcmp(cfg->token, cur->cfg->token) != 0) {
 		snprintf(err, errlen, "%s: [hsm] token changed from %s to %s; restart signet-policyd for that",
 		         pd->config_path, cur->cfg->token, cfg->token);
 		r = gpg_error(GPG_ERR_INV_VALUE);
-		goto out;
+		goto refused;
 	}
 	if ((r = project_table_load(cfg, pd->hsm, &table, err, errlen)) != 0)
-		goto out;
+		goto refused;
 	if ((r = snapshot_new(cfg, table, &next)) != 0) {
 		snprintf(err, errlen, "out of memory");
-		goto out;
+		goto refused;
 	}
 	cfg = NULL;
 	table = NULL;
 	warn_restart_only(cur->cfg, next->cfg);
 	/* Requests under way keep the snapshot they hold; new ones get NEXT. */
+	memcpy(pd->cfg_sha256, sha, sizeof(sha));
 	snapshot_publish(&pd->snap, next);
+	/* CUR is still referenced here, so the old configuration is alive. */
+	(void)configaudit_record(pd->audit, by, sha, cur->cfg, next->cfg);
 	r = 0; /* success */
+	goto out;
+refused:
+	(void)configaudit_failed(pd->audit, by, have_sha ? sha : NULL, err);
 out:
 	snapshot_put(cur);
 	pthread_mutex_unlock(&pd->reload_lock);
@@ -220,6 +250,7 @@ parse_options(int argc, char **argv, struct policyd *pd, struct options *o)
 static void
 start_up(struct policyd *pd, struct signet_config *cfg)
 {
+	static const struct configaudit_by start_by = { "start", 0, 0, NULL, 0 };
 	struct project_table *projects = NULL;
 	struct snapshot *first = NULL;
 	sigset_t set; /* loop.c's event loop waits for these itself */
@@ -237,7 +268,7 @@ start_up(struct policyd *pd, struct signet_config *cfg)
 		snprintf(err, sizeof(err), "%s: %s", cfg->audit, gpg_strerror(r));
 		die("audit trail", err, "check [policyd] audit (a damaged last line must be repaired by hand)");
 	}
-	if ((r = denials_new(&pd->denials)) != 0)
+	if ((r = denials_new(&pd->denials)) != 0 || (r = denylog_new(pd->audit, 1, &pd->denylog)) != 0)
 		die("start-up", gpg_strerror(r), NULL);
 	if ((r = hsm_open(cfg->module, cfg->token, cfg->pin_file, &pd->hsm, err, sizeof(err))) != 0)
 		die("HSM", err, "check [hsm] in the configuration");
@@ -245,6 +276,12 @@ start_up(struct policyd *pd, struct signet_config *cfg)
 		die("project keys", err, "create the key (KEYGEN) or fix the key URI");
 	if ((r = server_listen(pd, cfg, err, sizeof(err))) != 0)
 		die("socket", err, "check [policyd] socket");
+	/* Only once the socket is ours: a second instance that fails to bind
+	 * must not have written to the trail. */
+	if ((r = configaudit_record(pd->audit, &start_by, pd->cfg_sha256, NULL, cfg)) != 0) {
+		server_close(pd);
+		die("audit trail", gpg_strerror(r), "check [policyd] audit and the disk it is on");
+	}
 	if ((r = snapshot_new(cfg, projects, &first)) != 0 ||
 	    (r = snapshot_slot_init(&pd->snap, first)) != 0) {
 		server_close(pd);
@@ -264,7 +301,7 @@ main(int argc, char **argv)
 	struct signet_config *cfg = NULL;
 	char err[MAIN_MAX_ERR];
 	gpg_error_t r;
-	int ready_fd = -1, status;
+	int ready_fd = -1, status, have_sha = 0;
 
 	if ((status = parse_options(argc, argv, pd, &o)) >= 0)
 		return status;
@@ -276,7 +313,8 @@ main(int argc, char **argv)
 	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
 	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
 
-	if ((r = config_load(o.config, &cfg, err, sizeof(err))) != 0) {
+	if ((r = configaudit_load(o.config, &cfg, pd->cfg_sha256, &have_sha, err, sizeof(err))) != 0 ||
+	    (r = check_trust(o.config, cfg, err, sizeof(err))) != 0) {
 		if (o.mode == MODE_CHECK_CONFIG) {
 			printf("%s\n", err);
 			return 1;
@@ -309,6 +347,9 @@ main(int argc, char **argv)
 	server_close(pd);
 	if (pd->pidfile != NULL)
 		unlink(pd->pidfile);
+	/* The counts of coalesced refusals still held go to the trail; a
+	 * refusal still in flight is written on its own. */
+	denylog_close(pd->denylog);
 	log_info("stopped");
 	/* Workers may still be in a request: leave without tearing
 	 * down what they use (no atexit/destructors of the module either);

@@ -8,28 +8,31 @@
 #include "signet-err.h"
 
 int
-policy_match_principals(const struct principal *p, size_t n, uid_t uid, gid_t gid)
+policy_match_principals(const struct principal *p, size_t n, const struct requester *rq)
 {
-	return policy_find_principal(p, n, uid, gid) != NULL;
+	return policy_find_principal(p, n, rq) != NULL;
 }
 
 const struct principal *
-policy_find_principal(const struct principal *p, size_t n, uid_t uid, gid_t gid)
+policy_find_principal(const struct principal *p, size_t n, const struct requester *rq)
 {
 	size_t i;
 	uid_t puid;
+	gid_t pgid;
 
+	if (rq == NULL)
+		return NULL;
 	for (i = 0; i < n; i++) {
 		if (p[i].name == NULL)
 			continue;
 		switch (p[i].kind) {
 		case PRINCIPAL_USER:
 			/* By uid, not by name: two names for one uid are one user. */
-			if (platform_user_uid(p[i].name, &puid) == 0 && puid == uid)
+			if (platform_user_uid(p[i].name, &puid) == 0 && puid == rq->uid)
 				return &p[i];
 			break;
 		case PRINCIPAL_GROUP:
-			if (platform_user_in_group(uid, gid, p[i].name))
+			if (platform_group_gid(p[i].name, &pgid) == 0 && requester_in_group(rq, pgid))
 				return &p[i];
 			break;
 		default:
@@ -40,11 +43,11 @@ policy_find_principal(const struct principal *p, size_t n, uid_t uid, gid_t gid)
 }
 
 int
-policy_may_sign(const struct project_conf *project, uid_t uid, gid_t gid)
+policy_may_sign(const struct project_conf *project, const struct requester *rq)
 {
 	if (project == NULL)
 		return 0;
-	return policy_match_principals(project->signers, project->nsigners, uid, gid);
+	return policy_match_principals(project->signers, project->nsigners, rq);
 }
 
 gpg_error_t
@@ -73,13 +76,15 @@ policy_check_hash(const struct project_conf *project, const struct hashalgo *alg
 }
 
 int
-policy_is_admin(const struct signet_config *cfg, uid_t uid, gid_t gid, uid_t self_uid)
+policy_is_admin(const struct signet_config *cfg, const struct requester *rq, uid_t self_uid)
 {
-	if (uid == 0 || uid == self_uid)
+	if (rq == NULL)
+		return 0;
+	if (rq->uid == 0 || rq->uid == self_uid)
 		return 1;
 	if (cfg == NULL)
 		return 0;
-	return policy_match_principals(cfg->admins, cfg->nadmins, uid, gid);
+	return policy_match_principals(cfg->admins, cfg->nadmins, rq);
 }
 
 /* Append S to OUT (position *POS); 0 if it did not fit. */

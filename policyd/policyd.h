@@ -17,7 +17,9 @@
 
 #include "audit.h"
 #include "config.h"
+#include "configaudit.h"
 #include "denials.h"
+#include "denylog.h"
 #include "hsm.h"
 #include "linebuf.h"
 #include "project.h"
@@ -45,23 +47,27 @@ struct policyd {
 	char *pidfile;                 /* NULL: none */
 	uid_t self_uid;                /* the daemon's own user: always admin */
 	struct snapshot_slot snap;     /* the configuration and projects in force */
-	pthread_mutex_t reload_lock;   /* one reload at a time (RELOAD, SIGHUP) */
+	pthread_mutex_t reload_lock;   /* one reload at a time (RELOAD, SIGHUP); guards cfg_sha256 */
+	uint8_t cfg_sha256[CONFIGAUDIT_SHA256_LEN]; /* of the file bytes the snapshot was parsed from */
 	struct hsm *hsm;               /* [hsm] as loaded at start-up */
 	struct audit_log *audit;
 	struct denials *denials;       /* last refusal per user, for WHY */
+	atomic_flag keyop_busy;        /* set while MKCERT/ROTATE/UPGRADE runs */
+	struct denylog *denylog;       /* refusals into the audit trail, coalesced */
 	char *socket_path;             /* as bound at start-up */
 	int listen_fd;
 	struct server *server;         /* the event loop (server.c) */
 };
 
 /* One client connection; credentials read once, right after accept().  The
- * event loop owns it while it is idle, one worker while it runs a request
+ * peer's gid is not kept: group decisions use the user database
+ * (requester.h), never the gid a process happens to run with.  The event
+ * loop owns it while it is idle, one worker while it runs a request
  * (conn.h). */
 struct conn {
 	struct policyd *pd;
 	int fd;
 	uid_t uid;
-	gid_t gid;
 	pid_t pid;
 	char user[POLICYD_USER_MAX];
 	char errtext[POLICYD_MAX_ERRTEXT];   /* assuan_set_error() keeps a pointer */
@@ -98,8 +104,9 @@ struct conn {
 
 /* main.c: re-read the configuration file and resolve its projects; on
  * success swap them in (the old ones are freed once no request uses them).
- * On failure nothing changes and ERR holds "FILE:LINE: reason". */
-gpg_error_t policyd_reload(struct policyd *pd, char *err, size_t errlen);
+ * On failure nothing changes and ERR holds "FILE:LINE: reason".  Either
+ * way the audit trail records it, as done BY (configaudit.h). */
+gpg_error_t policyd_reload(struct policyd *pd, const struct configaudit_by *by, char *err, size_t errlen);
 
 /* server.c: bind and listen on the socket of CFG (see the man page for
  * the checks); ERR names the failure. */

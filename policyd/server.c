@@ -77,10 +77,9 @@ server_listen(struct policyd *pd, const struct signet_config *cfg, char *err, si
 		snprintf(err, errlen, "socket_group %s: no such group", cfg->socket_group);
 		return r;
 	}
-	if ((r = sockpath_prepare_dir(path)) != 0) {
-		snprintf(err, errlen, "cannot create the folder of %s: %s", path, gpg_strerror(r));
+	/* ERR names the folder and its owner when someone else made it. */
+	if ((r = sockpath_prepare_dir(path, err, errlen)) != 0)
 		return r;
-	}
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			snprintf(err, errlen, "%s exists and is not a socket", path);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../agent/certinfo.h"
 #include "hex.h"
 #include "keycache.h"
 #include "log.h"
@@ -18,7 +19,8 @@
 #include "signet-err.h"
 
 #define BACKEND_ERRTEXT_MAX 512
-/* "SIGN --hash=sha512 <64-char project> <128 hex>" fits easily. */
+/* "SIGN --hash=sha512 --key=<40 hex> <64-char project> <128 hex>" fits
+ * easily. */
 #define BACKEND_CMD_MAX 512
 
 struct backend {
@@ -284,7 +286,8 @@ fetch_sexp(const struct backend *be, assuan_context_t ctx, struct card_key *key,
 	size_t len = 0;
 	gpg_error_t err;
 
-	snprintf(cmd, sizeof(cmd), "READKEY %s", key->project);
+	/* By keygrip: a project may have two signing keys (rotation). */
+	snprintf(cmd, sizeof(cmd), "READKEY --key=%s %s", key->grip, key->project);
 	err = pdclient_transact_deadline(ctx, cmd, &request_deadline, &data, &len, reply_status, &rs,
 	                                 errtext, sizeof(errtext));
 	*in_step = conn_in_step(err, errtext);
@@ -516,9 +519,63 @@ lookup(struct backend *be, const char *ref, struct card_key *key)
 	return err;
 }
 
+/* The primary key of PROJECT, from its certificate (policyd CERT): what a
+ * legacy "SIGNET.<project>" stub names.  KEY gets that key (keyref in the
+ * legacy form, public key attached), so that PKSIGN asks policyd for exactly
+ * that key: policyd signs with it only for a project made before subkeys,
+ * and refuses it otherwise.  Never another key of the project in its place:
+ * gpg hashed for this one. */
+static gpg_error_t
+fetch_primary(struct backend *be, const char *project, struct card_key *key)
+{
+	char cmd[BACKEND_CMD_MAX], errtext[BACKEND_ERRTEXT_MAX];
+	struct reply_status rs = { NULL, "" };
+	struct certinfo *ci = NULL;
+	assuan_context_t ctx = NULL;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	gpg_error_t err;
+	int in_step = 0;
+
+	memset(key, 0, sizeof(*key));
+	snprintf(cmd, sizeof(cmd), "CERT %s", project);
+	if ((err = conn_get(be, &ctx)) != 0)
+		goto out;
+	err = pdclient_transact_deadline(ctx, cmd, &request_deadline, &data, &len, reply_status, &rs,
+	                                 errtext, sizeof(errtext));
+	in_step = conn_in_step(err, errtext);
+	if ((err = map_transact(be, "CERT", err, best_reason(&rs, errtext))) != 0)
+		goto out;
+	if ((ci = calloc(1, sizeof(*ci))) == NULL) {
+		err = gpg_error_from_syserror();
+		goto out;
+	}
+	if ((err = certinfo_parse(data, len, ci)) != 0) {
+		log_error_e(err, "certificate of project %s from policyd", project);
+		err = gpg_error(GPG_ERR_INV_RESPONSE);
+		goto out;
+	}
+	snprintf(key->project, sizeof(key->project), "%s", project);
+	snprintf(key->keyref, sizeof(key->keyref), CARD_KEYREF_PREFIX "%s", project);
+	memcpy(key->grip, ci->key.grip, sizeof(key->grip));
+	memcpy(key->fpr, ci->key.fpr, sizeof(key->fpr));
+	snprintf(key->algo, sizeof(key->algo), "rsa%u", ci->key.bits);
+	key->bits = ci->key.bits;
+	key->created = ci->key.created;
+	memcpy(key->sexp, ci->key.sexp, ci->key.sexp_len);
+	key->sexp_len = ci->key.sexp_len;
+	err = 0; /* success */
+out:
+	conn_put(be, ctx, in_step);
+	free(data);
+	free(ci);
+	return as_scd(err);
+}
+
 gpg_error_t
 backend_find_key(struct backend *be, const char *ref, struct card_key *key)
 {
+	char project[PROJECT_NAME_MAX + 1];
 	gpg_error_t err, rerr;
 
 	if (be == NULL || ref == NULL || key == NULL)
@@ -533,6 +590,12 @@ backend_find_key(struct backend *be, const char *ref, struct card_key *key)
 		return 0;
 	if (gpg_err_code(rerr) == SIGNET_ERR_NO_POLICYD)
 		return rerr;
+	/* Not a listed key's keyref: a stub made before subkeys. */
+	if (card_keyref_project(ref, project, sizeof(project)) == 0) {
+		log_info("key %s: a stub from before signing subkeys; it names the primary key "
+		         "of project %s", ref, project);
+		return fetch_primary(be, project, key);
+	}
 	return err;
 }
 
@@ -569,7 +632,7 @@ out:
 }
 
 gpg_error_t
-backend_sign(struct backend *be, const char *project, const struct hashalgo *algo,
+backend_sign(struct backend *be, const struct card_key *key, const struct hashalgo *algo,
              const uint8_t *digest, size_t digest_len, uint8_t *sig, size_t *siglen)
 {
 	char hex[2 * HASHALGO_MAX_DIGEST + 1];
@@ -583,14 +646,18 @@ backend_sign(struct backend *be, const char *project, const struct hashalgo *alg
 
 	if (siglen != NULL)
 		*siglen = 0;
-	if (be == NULL || project == NULL || algo == NULL || digest == NULL ||
+	if (be == NULL || key == NULL || algo == NULL || digest == NULL ||
 	    sig == NULL || siglen == NULL)
 		return gpg_error(GPG_ERR_INV_VALUE);
 	if (digest_len > HASHALGO_MAX_DIGEST)
 		return gpg_error(GPG_ERR_ASS_PARAMETER);
 	if ((err = hex_encode(digest, digest_len, hex, sizeof(hex))) != 0)
 		return as_scd(err);
-	n = snprintf(cmd, sizeof(cmd), "SIGN --hash=%s %s %s", algo->name, project, hex);
+	/* Always the key gpg asked for: without --key policyd would take the
+	 * project's current subkey, and a signature by another key than the
+	 * one gpg hashed for is a bad signature. */
+	n = snprintf(cmd, sizeof(cmd), "SIGN --hash=%s --key=%s %s %s", algo->name, key->grip,
+	             key->project, hex);
 	if (n < 0 || (size_t)n >= sizeof(cmd))
 		return gpg_error(GPG_ERR_ASS_PARAMETER);
 
@@ -603,7 +670,7 @@ backend_sign(struct backend *be, const char *project, const struct hashalgo *alg
 		goto out;
 	if (len == 0 || len > BACKEND_MAX_SIG) {
 		log_error("signet-policyd returned a signature of %zu bytes for project %s",
-		          len, project);
+		          len, key->project);
 		err = gpg_error(GPG_ERR_INV_RESPONSE);
 		goto out;
 	}

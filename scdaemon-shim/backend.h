@@ -77,16 +77,20 @@ gpg_error_t backend_keys(struct backend *be, struct card_keylist *out);
 /* Look REF up (card_keylist_find); on a miss refresh (rate-limited) and look
  * again.  A copy goes to *KEY.  If the key is not known and policyd cannot
  * be reached, the connection error is returned: "Connection refused" says
- * more than "No secret key". */
+ * more than "No secret key".  A legacy "SIGNET.<project>" keyref (a stub
+ * made before signing subkeys) that is still not found resolves to the
+ * project's primary key, read from its certificate (policyd CERT): that is
+ * the key the stub names, whether or not policyd still signs with it. */
 gpg_error_t backend_find_key(struct backend *be, const char *ref, struct card_key *key);
 
 /* Make sure KEY carries its public key S-expression: from the cache, else
  * from policyd READKEY (then cached). */
 gpg_error_t backend_key_sexp(struct backend *be, struct card_key *key);
 
-/* Ask policyd to sign DIGEST (ALGO's length) with PROJECT's key.  The
- * signature goes to SIG (BACKEND_MAX_SIG bytes), *SIGLEN. */
-gpg_error_t backend_sign(struct backend *be, const char *project, const struct hashalgo *algo,
+/* Ask policyd to sign DIGEST (ALGO's length) with KEY, named by project and
+ * keygrip (SIGN --key=<grip>): policyd signs with exactly that key or
+ * refuses.  The signature goes to SIG (BACKEND_MAX_SIG bytes), *SIGLEN. */
+gpg_error_t backend_sign(struct backend *be, const struct card_key *key, const struct hashalgo *algo,
                          const uint8_t *digest, size_t digest_len,
                          uint8_t *sig, size_t *siglen);
 

@@ -109,7 +109,8 @@ card_key_parse(const char *args, struct card_key *key)
 		goto out;
 	/* Lengths were checked above: these cannot truncate. */
 	snprintf(key->project, sizeof(key->project), "%s", words[0]);
-	snprintf(key->keyref, sizeof(key->keyref), CARD_KEYREF_PREFIX "%s", words[0]);
+	if (card_keyref_make(words[0], words[4], key->keyref, sizeof(key->keyref)) != 0)
+		goto out;
 	memcpy(key->grip, words[1], 41);
 	snprintf(key->algo, sizeof(key->algo), "%s", words[2]);
 	memcpy(key->fpr, words[4], 41);
@@ -163,8 +164,8 @@ card_keylist_add(struct card_keylist *kl, const struct card_key *key)
 	if (kl->nkeys >= CARD_MAX_KEYS)
 		return gpg_error(GPG_ERR_TOO_MANY);
 	for (i = 0; i < kl->nkeys; i++) {
-		if (strcmp(kl->keys[i].project, key->project) == 0 ||
-		    strcmp(kl->keys[i].grip, key->grip) == 0)
+		if (strcasecmp(kl->keys[i].grip, key->grip) == 0 ||
+		    strcmp(kl->keys[i].keyref, key->keyref) == 0)
 			return gpg_error(GPG_ERR_DUP_KEY);
 	}
 	keys = reallocarray(kl->keys, kl->nkeys + 1, sizeof(*keys));
@@ -237,6 +238,29 @@ card_keylist_same(const struct card_keylist *a, const struct card_keylist *b)
 	return 1;
 }
 
+static gpg_error_t
+check_fit(int n, size_t outlen, char *out)
+{
+	if (n < 0 || (size_t)n >= outlen) {
+		if (outlen > 0)
+			out[0] = '\0';
+		return gpg_error(GPG_ERR_BUFFER_TOO_SHORT);
+	}
+	return 0;
+}
+
+gpg_error_t
+card_keyref_make(const char *project, const char *fpr, char *out, size_t outlen)
+{
+	if (out != NULL && outlen > 0)
+		out[0] = '\0';
+	if (project == NULL || fpr == NULL || out == NULL || !config_project_name_ok(project) ||
+	    strnlen(fpr, 41) != 40 || !is_hex_upper(fpr, 40))
+		return gpg_error(GPG_ERR_INV_VALUE);
+	return check_fit(snprintf(out, outlen, CARD_KEYREF_PREFIX "%s.%s", project,
+	                          fpr + 40 - CARD_KEYID_HEX), outlen, out);
+}
+
 gpg_error_t
 card_keyref_project(const char *ref, char *project, size_t projectlen)
 {
@@ -271,9 +295,11 @@ card_keylist_find(const struct card_keylist *kl, const char *serial,
 	if (kl == NULL || ref == NULL || key == NULL)
 		return gpg_error(GPG_ERR_INV_VALUE);
 
+	/* The prefix without regard to case, as before; project names and
+	 * key IDs exactly (they are written in one case). */
 	if (card_keyref_project(ref, project, sizeof(project)) == 0) {
 		for (i = 0; i < kl->nkeys; i++) {
-			if (strcmp(kl->keys[i].project, project) == 0) {
+			if (strcmp(kl->keys[i].keyref + strlen(CARD_KEYREF_PREFIX), project) == 0) {
 				*key = &kl->keys[i];
 				return 0;
 			}
@@ -344,17 +370,6 @@ card_status_escape(const char *in, char *out, size_t outlen)
 too_short:
 	out[0] = '\0';
 	return gpg_error(GPG_ERR_BUFFER_TOO_SHORT);
-}
-
-static gpg_error_t
-check_fit(int n, size_t outlen, char *out)
-{
-	if (n < 0 || (size_t)n >= outlen) {
-		if (outlen > 0)
-			out[0] = '\0';
-		return gpg_error(GPG_ERR_BUFFER_TOO_SHORT);
-	}
-	return 0;
 }
 
 gpg_error_t

@@ -1,6 +1,7 @@
 /* card.h — the virtual OpenPGP card's model: the list of keys (one per
- * project the user may sign with), how gpg-agent names them, and the status
- * lines that describe them (scd-protocol §4).
+ * signing subkey the user may use: a project's current one, and an old one
+ * during a rotation overlap), how gpg-agent names them, and the status lines
+ * that describe them (scd-protocol §4).
  *
  * Everything here is a pure function over caller-owned memory: no I/O, no
  * locks, no other signet-scd module, so tests/unit/test_card.c links card.o
@@ -16,12 +17,19 @@
 #include "pgpkey.h"
 #include "serial.h"
 
-/* Keyref of a project's key: "SIGNET.<project>".  No spaces, '%' or '+'
- * (status lines are escaped; scd-protocol §5.7). */
+/* Keyref of a key: "SIGNET.<project>.<key ID>", the key ID being the last
+ * 16 hex digits of the key's fingerprint: one per key, and stable for as
+ * long as the key exists, because gpg-agent 2.2 stores it in the stub and
+ * sends it back to PKSIGN (scd-protocol §2.2, §5.7).  No spaces, '%' or '+'
+ * (status lines are escaped).  Stubs made before subkeys hold the legacy
+ * form "SIGNET.<project>", which named the project's primary key. */
 #define CARD_KEYREF_PREFIX "SIGNET."
-#define CARD_KEYREF_MAX (sizeof(CARD_KEYREF_PREFIX) + PROJECT_NAME_MAX)
+#define CARD_KEYID_HEX 16
+#define CARD_KEYREF_MAX (sizeof(CARD_KEYREF_PREFIX) + PROJECT_NAME_MAX + 1 + CARD_KEYID_HEX)
 #define CARD_ALGO_MAX 16
-#define CARD_MAX_KEYS CONFIG_MAX_PROJECTS
+/* Two per project: the current signing subkey and the one before it during
+ * a rotation overlap. */
+#define CARD_MAX_KEYS (2 * CONFIG_MAX_PROJECTS)
 /* Longest status text we build (KEYPAIRINFO / KEYINFO lines). */
 #define CARD_LINE_MAX 256
 /* Usage letters of every Signet key: sign + certify. */
@@ -55,8 +63,9 @@ gpg_error_t card_key_parse(const char *args, struct card_key *key);
  * listed: GPG_ERR_BAD_PUBKEY on a mismatch, pgpkey errors otherwise. */
 gpg_error_t card_key_set_sexp(struct card_key *key, const uint8_t *sexp, size_t len);
 
-/* Append a copy of KEY.  GPG_ERR_TOO_MANY past CARD_MAX_KEYS,
- * GPG_ERR_DUP_KEY for a project or keygrip already present, ENOMEM. */
+/* Append a copy of KEY.  A project may have several keys.  GPG_ERR_TOO_MANY
+ * past CARD_MAX_KEYS, GPG_ERR_DUP_KEY for a keygrip or keyref already
+ * present, ENOMEM. */
 gpg_error_t card_keylist_add(struct card_keylist *kl, const struct card_key *key);
 /* Make DST an independent copy of SRC (DST's old content is freed). */
 gpg_error_t card_keylist_copy(struct card_keylist *dst, const struct card_keylist *src);
@@ -68,17 +77,27 @@ int card_keylist_same(const struct card_keylist *a, const struct card_keylist *b
 /* 1 if S is exactly 40 hex digits (either case). */
 int card_is_keygrip(const char *s);
 
-/* The project named by a "SIGNET.<project>" keyref (prefix matched without
- * regard to case, project exactly) into PROJECT (PROJECT_NAME_MAX+1 bytes).
- * GPG_ERR_INV_ID if REF is not of that form or the name is invalid. */
+/* The keyref of the key of PROJECT with fingerprint FPR (40 hex) into OUT
+ * (CARD_KEYREF_MAX bytes).  GPG_ERR_INV_VALUE for a bad name or
+ * fingerprint. */
+gpg_error_t card_keyref_make(const char *project, const char *fpr, char *out, size_t outlen);
+
+/* The project named by a legacy "SIGNET.<project>" keyref (prefix matched
+ * without regard to case, project exactly) into PROJECT (PROJECT_NAME_MAX+1
+ * bytes).  GPG_ERR_INV_ID if REF is not of that form or the name is
+ * invalid.  A current keyref "SIGNET.<project>.<key ID>" is also of that
+ * form (dots are allowed in project names): look REF up in the key list
+ * first (card_keylist_find), and only what is not there is legacy. */
 gpg_error_t card_keyref_project(const char *ref, char *project, size_t projectlen);
 
-/* Resolve a key reference as gpg-agent sends it (scd-protocol §5.7):
- * "SIGNET.<project>", a keygrip, "$SIGNKEYID" and the legacy "OPENPGP.1",
- * "<serial>" (both: the first key) and "<serial>/<fingerprint>".  SERIAL is
- * this card's serial.  On success *KEY points into KL.  Errors:
- * GPG_ERR_WRONG_CARD (another card's serial), GPG_ERR_WRONG_SECKEY (our
- * serial, unknown fingerprint), GPG_ERR_NO_SECKEY (anything else). */
+/* Resolve a key reference as gpg-agent sends it (scd-protocol §5.7): a
+ * keyref of a listed key (exact match), a keygrip, "$SIGNKEYID" and the
+ * legacy "OPENPGP.1", "<serial>" (both: the first key) and
+ * "<serial>/<fingerprint>".  SERIAL is this card's serial.  On success *KEY
+ * points into KL.  A legacy "SIGNET.<project>" is not resolved here: it
+ * names a primary key, which is never listed (backend.c looks it up).
+ * Errors: GPG_ERR_WRONG_CARD (another card's serial), GPG_ERR_WRONG_SECKEY
+ * (our serial, unknown fingerprint), GPG_ERR_NO_SECKEY (anything else). */
 gpg_error_t card_keylist_find(const struct card_keylist *kl, const char *serial,
                               const char *ref, const struct card_key **key);
 
@@ -87,10 +106,10 @@ gpg_error_t card_keylist_find(const struct card_keylist *kl, const char *serial,
  * fit (OUT is then ""). */
 gpg_error_t card_status_escape(const char *in, char *out, size_t outlen);
 
-/* "<grip> SIGNET.<project> sc <created> <algo>" (the 5-field form both 2.2
- * and 2.4 accept; scd-protocol §4.2). */
+/* "<grip> <keyref> sc <created> <algo>" (the 5-field form both 2.2 and 2.4
+ * accept; scd-protocol §4.2). */
 gpg_error_t card_format_keypairinfo(const struct card_key *key, char *out, size_t outlen);
-/* "<grip> T <serial> SIGNET.<project> sc" */
+/* "<grip> T <serial> <keyref> sc" */
 gpg_error_t card_format_keyinfo(const struct card_key *key, const char *serial,
                                 char *out, size_t outlen);
 /* KEY-ATTR of slot SLOT: "<slot> 1 rsa<bits> 32 0". */

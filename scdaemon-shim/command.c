@@ -681,39 +681,23 @@ fail:
 	return leave_cmd("SETDATA", err);
 }
 
-/* The project a PKSIGN key id names.  SIGNET.<project> needs no cache:
- * policyd decides about unknown projects, so "policyd down" is reported as
- * such even before the first key list. */
-static gpg_error_t
-pksign_project(struct scd_server *srv, const char *kid, char *project, size_t projectlen)
-{
-	struct card_key *key = NULL;
-	gpg_error_t err;
-
-	if (card_keyref_project(kid, project, projectlen) == 0)
-		return 0;
-	if ((key = calloc(1, sizeof(*key))) == NULL)
-		return gpg_error_from_syserror();
-	if ((err = backend_find_key(srv->be, kid, key)) == 0)
-		snprintf(project, projectlen, "%s", key->project);
-	free(key);
-	return err;
-}
-
 static const char hlp_pksign[] =
 	"PKSIGN [--hash=ALGO] KEYID\n"
 	"\n"
 	"Sign the SETDATA data (DigestInfo or bare digest of ALGO; default\n"
 	"sha1) through signet-policyd, which applies the project's policy and\n"
-	"audits the request.  KEYID: SIGNET.<project>, a keygrip, OPENPGP.1,\n"
-	"or SERIAL[/FINGERPRINT].  D: the PKCS#1 v1.5 signature.";
+	"audits the request.  KEYID: SIGNET.<project>.<keyid>, a keygrip,\n"
+	"OPENPGP.1, SERIAL[/FINGERPRINT], or SIGNET.<project> of stubs made\n"
+	"before signing subkeys (the project's primary key).  policyd signs\n"
+	"with exactly that key or refuses.  D: the PKCS#1 v1.5 signature.";
 static gpg_error_t
 cmd_pksign(assuan_context_t ctx, char *line)
 {
 	struct scd_conn *c = conn_of(ctx);
 	struct scd_server *srv = c->srv;
 	struct cmd_opt opts[] = { { "hash", 1, 0, NULL } };
-	char project[PROJECT_NAME_MAX + 1], vis[CARD_KEYREF_MAX + 8];
+	char vis[CARD_KEYREF_MAX + 8];
+	struct card_key *key = NULL;
 	const struct hashalgo *algo;
 	const uint8_t *digest = NULL;
 	uint8_t sig[BACKEND_MAX_SIG];
@@ -743,7 +727,12 @@ cmd_pksign(assuan_context_t ctx, char *line)
 		err = set_error(ctx, SIGNET_ERR_HASH_REFUSED, "unsupported hash algorithm");
 		goto out;
 	}
-	if ((err = pksign_project(srv, args[0], project, sizeof(project))) != 0) {
+	/* struct card_key carries a 2 KiB S-expression: heap, not stack. */
+	if ((key = calloc(1, sizeof(*key))) == NULL) {
+		err = gpg_error_from_syserror();
+		goto out;
+	}
+	if ((err = backend_find_key(srv->be, args[0], key)) != 0) {
 		log_error_e(err, "PKSIGN: key %s", log_vis(args[0], vis, sizeof(vis)));
 		goto out;
 	}
@@ -752,15 +741,16 @@ cmd_pksign(assuan_context_t ctx, char *line)
 		err = set_error(ctx, GPG_ERR_INV_VALUE, "data is not a digest of --hash");
 		goto out;
 	}
-	err = backend_sign(srv->be, project, algo, digest, algo->digest_len, sig, &siglen);
+	err = backend_sign(srv->be, key, algo, digest, algo->digest_len, sig, &siglen);
 	if (err != 0) {
-		log_info("PKSIGN project %s (%s): failed: %s", project, algo->name,
-		         gpg_strerror(err));
+		log_info("PKSIGN project %s key %s (%s): failed: %s", key->project, key->keyref,
+		         algo->name, gpg_strerror(err));
 		goto out;
 	}
-	log_info("PKSIGN project %s (%s): signed", project, algo->name);
+	log_info("PKSIGN project %s key %s (%s): signed", key->project, key->keyref, algo->name);
 	err = assuan_send_data(ctx, sig, siglen);
 out:
+	free(key);
 	return leave_cmd("PKSIGN", err);
 }
 

@@ -183,7 +183,7 @@ keycache_parse_buffer(const char *name, const char *buf, size_t len, const char 
 			if (gpg_err_code(e) == GPG_ERR_DUP_KEY || gpg_err_code(e) == GPG_ERR_TOO_MANY)
 				e = fail(GPG_ERR_INV_VALUE, err, errlen, name, lineno, "%s",
 				         gpg_err_code(e) == GPG_ERR_DUP_KEY ?
-				         "project or keygrip listed twice" : "too many keys");
+				         "keygrip or key listed twice" : "too many keys");
 			goto out;
 		}
 	}

@@ -55,6 +55,7 @@
 #define HSMKEY_NEW_ID_LEN 16
 #define HSMKEY_RSA_BITS  3072
 #define HSMKEY_MAX_TMPL  12         /* attributes of one generated object */
+#define TSA_HSMKEY_ERR   256
 
 struct hsmkey;
 
@@ -760,6 +761,97 @@ hsmkey_open(const struct hsmkey_params *p, struct hsmkey **hkp, EVP_PKEY **keyp,
 	r = 0; /* success */
 out:
 	EVP_PKEY_free(key);
+	hsmkey_close(hk);
+	return r;
+}
+
+/* The first slot whose token is not initialised into HK->slot. */
+static gpg_error_t
+free_slot(struct hsmkey *hk, char *err, size_t errlen)
+{
+	CK_SLOT_ID slots[HSMKEY_MAX_SLOTS];
+	CK_ULONG n = HSMKEY_MAX_SLOTS, i;
+	CK_TOKEN_INFO ti;
+	CK_RV rv;
+
+	if ((rv = hk->fn->C_GetSlotList(CK_TRUE, slots, &n)) != CKR_OK)
+		return fail_ckr(err, errlen, "C_GetSlotList", rv);
+	for (i = 0; i < n; i++)
+		if (hk->fn->C_GetTokenInfo(slots[i], &ti) == CKR_OK && !(ti.flags & CKF_TOKEN_INITIALIZED)) {
+			hk->slot = slots[i];
+			return 0;
+		}
+	snprintf(err, errlen, "no free slot for a new token (the module has no uninitialised token)");
+	return gpg_error(GPG_ERR_CARD);
+}
+
+/* C_InitToken on HK->slot as LABEL with SO_PIN, then, as the SO on the
+ * new token (SoftHSM2 gives it another slot id), the user PIN. */
+static gpg_error_t
+init_token(struct hsmkey *hk, const char *label, const char *so_pin, const char *pin, char *err,
+           size_t errlen)
+{
+	CK_UTF8CHAR padded[HSMKEY_LABEL_LEN];
+	CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
+	gpg_error_t r;
+	CK_RV rv;
+
+	memset(padded, ' ', sizeof(padded));
+	memcpy(padded, label, strlen(label));
+	rv = hk->fn->C_InitToken(hk->slot, (CK_UTF8CHAR_PTR)so_pin, strlen(so_pin), padded);
+	if (rv != CKR_OK)
+		return fail_ckr(err, errlen, "C_InitToken", rv);
+	if ((r = find_token(hk, label, err, errlen)) != 0)
+		return r;
+	if ((rv = hk->fn->C_OpenSession(hk->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s)) != CKR_OK)
+		return fail_ckr(err, errlen, "C_OpenSession", rv);
+	if ((rv = hk->fn->C_Login(s, CKU_SO, (CK_UTF8CHAR_PTR)so_pin, strlen(so_pin))) != CKR_OK) {
+		r = fail_ckr(err, errlen, "C_Login (SO)", rv);
+	} else {
+		rv = hk->fn->C_InitPIN(s, (CK_UTF8CHAR_PTR)pin, strlen(pin));
+		r = rv == CKR_OK ? 0 : fail_ckr(err, errlen, "C_InitPIN", rv);
+		hk->fn->C_Logout(s);
+	}
+	hk->fn->C_CloseSession(s);
+	return r;
+}
+
+gpg_error_t
+hsmkey_init_token(const struct hsmkey_params *p, const char *so_pin_file, int *created, char *err,
+                  size_t errlen)
+{
+	struct hsmkey *hk = NULL;
+	struct p11uri u;
+	char so_pin[PINFILE_BUF], pin[PINFILE_BUF], why[TSA_HSMKEY_ERR];
+	gpg_error_t r;
+
+	*created = 0;
+	memset(so_pin, 0, sizeof(so_pin));
+	memset(pin, 0, sizeof(pin));
+	if ((r = p11uri_parse(p->uri, &u, err, errlen)) != 0)
+		return r;
+	if (!u.has_token || strlen(u.token) == 0 || strlen(u.token) > HSMKEY_LABEL_LEN) {
+		snprintf(err, errlen, "the key URI must name a token= of 1 to %d bytes", HSMKEY_LABEL_LEN);
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	if ((hk = calloc(1, sizeof(*hk))) == NULL)
+		return gpg_error_from_syserror();
+	if ((r = load_module(hk, p, err, errlen)) != 0)
+		goto out;
+	if (find_token(hk, u.token, why, sizeof(why)) == 0) {
+		r = 0; /* there already */
+		goto out;
+	}
+	if ((r = free_slot(hk, err, errlen)) != 0 ||
+	    (r = pinfile_read(so_pin_file, so_pin, sizeof(so_pin), err, errlen)) != 0 ||
+	    (r = pinfile_read(p->pin_file, pin, sizeof(pin), err, errlen)) != 0 ||
+	    (r = init_token(hk, u.token, so_pin, pin, err, errlen)) != 0)
+		goto out;
+	*created = 1;
+	r = 0; /* success */
+out:
+	explicit_bzero(so_pin, sizeof(so_pin));
+	explicit_bzero(pin, sizeof(pin));
 	hsmkey_close(hk);
 	return r;
 }

@@ -57,6 +57,14 @@ gpg_error_t hsmkey_load(struct hsmkey *hk, const char *label, const uint8_t *id,
 gpg_error_t hsmkey_generate(struct hsmkey *hk, const char *label, const uint8_t *id, size_t idlen,
                             enum hsmkey_algo algo, char *err, size_t errlen);
 
+/* Make the token P->uri names (token=) when the module has none of that
+ * label: C_InitToken on a free slot with the SO PIN from SO_PIN_FILE,
+ * then the user PIN from P->pin_file (C_InitPIN).  *CREATED says whether
+ * it did; an existing token is left alone (no PIN file is read then).
+ * On error ERR holds the reason (never a PIN). */
+gpg_error_t hsmkey_init_token(const struct hsmkey_params *p, const char *so_pin_file, int *created,
+                              char *err, size_t errlen);
+
 /* Close the sessions and unload the module; NULL is fine.  Free the
  * EVP_PKEY first. */
 void hsmkey_close(struct hsmkey *hk);

@@ -11,7 +11,14 @@
  * hold its worker: the connection is suspended and queued for the
  * committer thread, which makes everything queued durable with one
  * fdatasync and resumes those connections.  So one sync covers every
- * token issued meanwhile, however many workers there are. */
+ * token issued meanwhile, however many workers there are.
+ *
+ * Slow clients (signet-tsa(8) "Connections"): at most max_connections
+ * open connections, max_connections_per_ip from one address (more are
+ * closed at once), a connection silent for connection_timeout is closed,
+ * and a request not complete request_timeout after it began is cut off
+ * (http-deadline.c), so a client that dribbles bytes cannot keep its
+ * slots.  RLIMIT_NOFILE is raised to fit max_connections. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,12 +27,15 @@
 
 #include <microhttpd.h>
 
+#include "http-deadline.h"
 #include "log.h"
+#include "platform.h"
 #include "tsa.h"
 
 #define TSA_HTTP_DRAIN_MAX    (4 * TSA_MAX_REQ_BODY_HARD) /* dropped bytes before we hang up */
-#define TSA_HTTP_TIMEOUT_S    30
-#define TSA_HTTP_MAX_CONNS    1024
+/* Files beside the connections: listen socket, epoll and wake-up fds of
+ * each worker, log, audit trail, serial store, PKCS#11 module. */
+#define TSA_HTTP_SPARE_FDS    (64 + 4 * TSA_MAX_THREADS)
 #define TSA_CT_QUERY          "application/timestamp-query"
 #define TSA_CT_REPLY          "application/timestamp-reply"
 
@@ -47,6 +57,7 @@ struct tsa_http {
 	struct MHD_Daemon *d;
 	const struct tsa_config *cfg;
 	struct tsa_resp *rs;
+	struct tsa_deadline *deadline;
 	pthread_t committer;
 	int have_committer;
 	pthread_mutex_t lock;          /* guards queue, stopping */
@@ -180,6 +191,7 @@ answer_query(struct tsa_http *h, struct MHD_Connection *conn, struct req *rq)
 	size_t len = 0;
 	gpg_error_t r;
 
+	tsa_deadline_answering(h->deadline, conn);
 	if (rq->ready) { /* resumed: the record is on disk, or the answer is systemFailure */
 		if (rq->answer_len == 0)
 			return answer_status(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n", 1);
@@ -267,11 +279,11 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 static void
 completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
+	struct tsa_http *h = cls;
 	struct req *rq = *con_cls;
 
-	(void)cls;
-	(void)conn;
 	(void)toe;
+	tsa_deadline_next(h->deadline, conn);
 	if (rq != NULL) {
 		free(rq->body);
 		free(rq->answer);
@@ -319,6 +331,11 @@ tsa_http_start(const struct tsa_config *cfg, struct tsa_resp *rs, const char *tl
 		return gpg_error(GPG_ERR_ENOMEM);
 	}
 	h->have_committer = 1;
+	if (platform_raise_nofile((unsigned long)cfg->max_conns + TSA_HTTP_SPARE_FDS, err, errlen) != 0 ||
+	    tsa_deadline_start(cfg->request_timeout_s, &h->deadline, err, errlen) != 0) {
+		tsa_http_stop(h);
+		return gpg_error(GPG_ERR_TOO_LARGE);
+	}
 	if (cfg->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (tls_cert_pem != NULL) {
@@ -337,8 +354,10 @@ tsa_http_start(const struct tsa_config *cfg, struct tsa_resp *rs, const char *tl
 	                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
 	                        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->addr,
 	                        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
-	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)TSA_HTTP_TIMEOUT_S,
-	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)TSA_HTTP_MAX_CONNS,
+	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->conn_timeout_s,
+	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_conns,
+	                        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_conns_per_ip,
+	                        MHD_OPTION_NOTIFY_CONNECTION, tsa_deadline_notify, h->deadline,
 	                        MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h,
 	                        MHD_OPTION_ARRAY, tls,
 	                        MHD_OPTION_END);
@@ -365,8 +384,10 @@ tsa_http_stop(struct tsa_http *h)
 	pthread_mutex_unlock(&h->lock);
 	if (h->have_committer)
 		pthread_join(h->committer, NULL);
+	tsa_deadline_stop(h->deadline);
 	if (h->d != NULL)
 		MHD_stop_daemon(h->d);
+	tsa_deadline_free(h->deadline);
 	pthread_cond_destroy(&h->queued);
 	pthread_mutex_destroy(&h->lock);
 	free(h);

@@ -101,6 +101,19 @@ open_token(struct init_ctx *c, const char *mode, char *err, size_t errlen)
 	p.module = cfg->pkcs11_module;
 	p.pin_file = cfg->pin_file;
 	p.softhsm2_conf = cfg->softhsm2_conf;
+	/* so_pin_file: the TSA's own token, made here the first time. */
+	if (cfg->so_pin_file != NULL) {
+		int created = 0;
+
+		if ((r = hsmkey_init_token(&p, cfg->so_pin_file, &created, why, sizeof(why))) != 0) {
+			snprintf(err, errlen, "make the token %s: %s; check key, pkcs11_module, pin_file, so_pin_file "
+			         "and softhsm2_conf", c->uri.token, why);
+			return r;
+		}
+		if (created)
+			printf("token: made \"%s\" (its own PINs: pin_file %s, so_pin_file %s)\n", c->uri.token,
+			       cfg->pin_file, cfg->so_pin_file);
+	}
 	if ((r = hsmkey_login(&p, &c->hk, why, sizeof(why))) != 0) {
 		snprintf(err, errlen, "%s; check key, pkcs11_module, pin_file and softhsm2_conf", why);
 		return r;

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "platform.h"
 #include "readfile.h"
+#include "trustpath.h"
 #include "tsa.h"
 #include "tsacert.h"
 
@@ -80,6 +81,16 @@ die(const char *what, const char *why, const char *todo)
 	if (tsa_daemon.log_to_file)
 		log_error("%s: %s", what, why);
 	exit(1);
+}
+
+/* Wipe and free a NUL-terminated secret (a PEM private key); NULL is fine. */
+static void
+free_secret(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
 }
 
 /* Read PATH (bounded, no symlink) into a memory BIO. */
@@ -139,8 +150,7 @@ load_credentials(struct tsa_daemon *t)
 		b = pem_bio(t->cfg->key_file, "key", &text);
 		t->key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
 		BIO_free(b);
-		explicit_bzero(text, strlen(text));
-		free(text);
+		free_secret(text);
 		if (t->key == NULL) {
 			snprintf(why, sizeof(why), "%s: not a PEM private key (or it is encrypted)", t->cfg->key_file);
 			die("key", why, "give an unencrypted PEM key (key = file:/abs/path.pem)");
@@ -225,7 +235,6 @@ start_up(struct tsa_daemon *t)
 		die("log", gpg_strerror(r), "check log in the configuration");
 	t->log_to_file = t->cfg->log != NULL;
 	open_hsm_key(t);
-	platform_harden();
 	if ((r = tsa_serial_open(t->cfg->serial_file, &t->serial, err, sizeof(err))) != 0)
 		die("serial_file", err, "check serial_file (it must hold the last high-water mark)");
 	if ((r = audit_open(t->cfg->audit, &t->audit)) != 0) {
@@ -280,6 +289,25 @@ setup_mode(struct tsa_daemon *t, int init, const char *algo, const char *csr, co
 	if (r != 0)
 		die(init ? "--init" : "--import", err, NULL);
 	return 0;
+}
+
+/* StrictModes (common/trustpath.h): the configuration file, the PKCS#11
+ * module, the PIN file and the keys it names must be owned by root or the
+ * daemon's user and writable by no one else, as must every folder above.
+ * KEYS 0: --init/--import, which make the key file. */
+static gpg_error_t
+check_trust(const char *config, const struct tsa_config *cfg, int keys, char *err, size_t errlen)
+{
+	const struct trustpath_item items[] = {
+		{ "configuration", config, 0 },
+		{ "pkcs11_module", cfg->pkcs11_module, 0 },
+		{ "pin_file", cfg->pin_file, 0 },
+		{ "softhsm2_conf", cfg->softhsm2_conf, 0 },
+		{ "key", keys ? cfg->key_file : NULL, 0 },
+		{ "tls_key", keys ? cfg->tls_key : NULL, 0 },
+	};
+
+	return trustpath_check_items(items, sizeof(items) / sizeof(items[0]), geteuid(), err, errlen);
 }
 
 int
@@ -351,7 +379,12 @@ main(int argc, char **argv)
 		die("arguments", "unexpected argument", "see " PROG " --help");
 	if (config == NULL)
 		die("configuration", "no configuration file given", "use --config FILE");
-	if ((r = tsa_config_load(config, &t->cfg, err, sizeof(err))) != 0) {
+	/* Before any secret is read (the PIN in every mode, the TLS or file
+	 * key): no core dump and no ptrace may ever see one.  Both settings
+	 * survive the --daemon fork. */
+	platform_harden();
+	if ((r = tsa_config_load(config, &t->cfg, err, sizeof(err))) != 0 ||
+	    (r = check_trust(config, t->cfg, !(init || import != NULL), err, sizeof(err))) != 0) {
 		if (check) {
 			printf("%s\n", err);
 			return 1;
@@ -396,7 +429,7 @@ main(int argc, char **argv)
 	X509_free(t->cert);
 	close_key(t);
 	free(t->tls_cert_pem);
-	free(t->tls_key_pem);
+	free_secret(t->tls_key_pem);
 	tsa_config_free(t->cfg);
 	log_info("stopped");
 	return 0;

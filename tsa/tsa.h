@@ -21,6 +21,8 @@
 #define TSA_MAX_POLICIES    16
 #define TSA_MAX_THREADS     256
 #define TSA_MAX_ERR         512
+#define TSA_MAX_CONNS_HARD  65536        /* max_connections may not exceed this */
+#define TSA_MAX_TIMEOUT_S   600          /* connection_timeout, request_timeout */
 
 /* Accepted message-imprint digests (bit mask). */
 #define TSA_DIGEST_SHA256   0x1u
@@ -47,6 +49,7 @@ struct tsa_config {
 	char *pkcs11_module;               /* with key_uri: required */
 	char *pin_file;                    /* with key_uri: required */
 	char *softhsm2_conf;               /* with key_uri: optional */
+	char *so_pin_file;                 /* with key_uri: optional; --init makes the token */
 	char *cert;
 	char *chain;                       /* may be NULL */
 	char *ca;                          /* may be NULL: CA certificate(s) that must verify cert */
@@ -58,6 +61,12 @@ struct tsa_config {
 	unsigned max_clock_error_ms;
 	char *tls_cert;                    /* both or neither */
 	char *tls_key;
+	/* Slow clients (signet-tsa(8) "Connections"): */
+	unsigned max_conns;                /* open connections, all clients */
+	unsigned max_conns_per_ip;         /* open connections from one address */
+	unsigned conn_timeout_s;           /* a connection silent this long is closed */
+	unsigned request_timeout_s;        /* a request not answered this long after
+	                                      it began is cut off, however it dribbles */
 };
 
 /* Read and check the configuration file PATH (strict: unknown keys,

@@ -27,9 +27,14 @@
 #define TSACONF_DEFAULT_THREADS 8
 #define TSACONF_DEFAULT_CLOCK_ERR_MS 1000u
 #define TSACONF_DEFAULT_LISTEN "127.0.0.1:3161"
+#define TSACONF_DEFAULT_CONNS   4096
+#define TSACONF_DEFAULT_CONNS_PER_IP 64
+#define TSACONF_DEFAULT_CONN_TIMEOUT_S 5
+#define TSACONF_DEFAULT_REQ_TIMEOUT_S 10
+#define TSACONF_MIN_CONNS       16
 
 enum value_type { V_LISTEN, V_BOOL, V_THREADS, V_BODY, V_POLICIES, V_ACCURACY, V_DIGESTS, V_KEY,
-                  V_PATH, V_CLOCK, V_CLOCK_ERR, V_AUDIT_SYNC };
+                  V_PATH, V_CLOCK, V_CLOCK_ERR, V_AUDIT_SYNC, V_CONNS, V_CONNS_PER_IP, V_SECONDS };
 
 struct key_def {
 	const char *name;
@@ -60,6 +65,11 @@ static const struct key_def tsa_keys[] = {
 	{ "pkcs11_module", V_PATH, 0 },
 	{ "pin_file", V_PATH, 0 },
 	{ "softhsm2_conf", V_PATH, 0 },
+	{ "so_pin_file", V_PATH, 0 },
+	{ "max_connections", V_CONNS, 0 },
+	{ "max_connections_per_ip", V_CONNS_PER_IP, 0 },
+	{ "connection_timeout", V_SECONDS, 0 },
+	{ "request_timeout", V_SECONDS, 0 },
 };
 #define NKEYS (sizeof(tsa_keys) / sizeof(tsa_keys[0]))
 
@@ -179,6 +189,26 @@ parse_accuracy(const char *v, unsigned *us)
 		return -1;
 	*us = (unsigned)(x * mult);
 	return 0;
+}
+
+/* "10s": 1 to TSA_MAX_TIMEOUT_S seconds; the unit is required. */
+static int
+parse_seconds(const char *v, unsigned *out, char *why, size_t whylen)
+{
+	char num[16];
+	size_t n = strspn(v, "0123456789");
+	unsigned long long x;
+
+	if (n > 0 && n < sizeof(num) && strcmp(v + n, "s") == 0) {
+		memcpy(num, v, n);
+		num[n] = '\0';
+		if (parse_uint(num, TSA_MAX_TIMEOUT_S, &x) == 0 && x > 0) {
+			*out = (unsigned)x;
+			return 0;
+		}
+	}
+	snprintf(why, whylen, "expected seconds like 10s (1s-%ds)", TSA_MAX_TIMEOUT_S);
+	return -1;
 }
 
 /* Split V at blanks; call EACH per word.  Returns the first failure. */
@@ -301,6 +331,8 @@ path_field(struct tsa_config *cfg, const char *name)
 		return &cfg->pin_file;
 	if (strcmp(name, "softhsm2_conf") == 0)
 		return &cfg->softhsm2_conf;
+	if (strcmp(name, "so_pin_file") == 0)
+		return &cfg->so_pin_file;
 	return &cfg->tls_key;
 }
 
@@ -416,6 +448,20 @@ set_value(struct tsa_config *cfg, const struct key_def *k, const char *v, char *
 		return 0;
 	case V_AUDIT_SYNC:
 		return parse_audit_sync(cfg, v, why, whylen);
+	case V_CONNS:
+	case V_CONNS_PER_IP:
+		if (parse_uint(v, TSA_MAX_CONNS_HARD, &n) != 0 ||
+		    n < (k->type == V_CONNS ? TSACONF_MIN_CONNS : 1)) {
+			snprintf(why, whylen, "expected a number %d-%d", k->type == V_CONNS ? TSACONF_MIN_CONNS : 1,
+			         TSA_MAX_CONNS_HARD);
+			return -1;
+		}
+		*(k->type == V_CONNS ? &cfg->max_conns : &cfg->max_conns_per_ip) = (unsigned)n;
+		return 0;
+	case V_SECONDS:
+		return parse_seconds(v, strcmp(k->name, "connection_timeout") == 0 ? &cfg->conn_timeout_s
+		                                                                    : &cfg->request_timeout_s,
+		                     why, whylen);
 	}
 	return -1;
 }
@@ -479,6 +525,18 @@ read_line(char *str, int num, void *stream)
 	return str;
 }
 
+/* The line KEY was given on (0: not given). */
+static int
+key_line(const struct parse_ctx *ctx, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(tsa_keys[i].name, key) == 0)
+			return ctx->seen[i];
+	return 0;
+}
+
 static gpg_error_t
 check_complete(struct parse_ctx *ctx)
 {
@@ -507,12 +565,19 @@ check_complete(struct parse_ctx *ctx)
 		inibuf_fail(&ctx->in, 0, "[tsa] key = pkcs11:… needs pkcs11_module and pin_file");
 		return gpg_error(GPG_ERR_INV_VALUE);
 	}
-	if (cfg->key_uri == NULL && (cfg->pkcs11_module != NULL || cfg->pin_file != NULL || cfg->softhsm2_conf != NULL)) {
-		inibuf_fail(&ctx->in, 0, "[tsa] pkcs11_module, pin_file and softhsm2_conf go with key = pkcs11:…");
+	if (cfg->key_uri == NULL && (cfg->pkcs11_module != NULL || cfg->pin_file != NULL || cfg->softhsm2_conf != NULL ||
+	                             cfg->so_pin_file != NULL)) {
+		inibuf_fail(&ctx->in, 0, "[tsa] pkcs11_module, pin_file, so_pin_file and softhsm2_conf go with key = pkcs11:…");
 		return gpg_error(GPG_ERR_INV_VALUE);
 	}
 	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
 		inibuf_fail(&ctx->in, 0, "[tsa] tls_cert and tls_key go together");
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	if (cfg->max_conns_per_ip > cfg->max_conns) {
+		inibuf_fail(&ctx->in, key_line(ctx, "max_connections_per_ip"),
+		            "max_connections_per_ip: %u is more than max_connections (%u)",
+		            cfg->max_conns_per_ip, cfg->max_conns);
 		return gpg_error(GPG_ERR_INV_VALUE);
 	}
 	return 0;
@@ -540,6 +605,10 @@ tsa_config_parse(const char *name, const char *buf, size_t len, struct tsa_confi
 	cfg->digests = TSA_DIGEST_SHA256 | TSA_DIGEST_SHA384 | TSA_DIGEST_SHA512;
 	cfg->clock_check = TSA_CLOCK_ADJTIMEX;
 	cfg->max_clock_error_ms = TSACONF_DEFAULT_CLOCK_ERR_MS;
+	cfg->max_conns = TSACONF_DEFAULT_CONNS;
+	cfg->max_conns_per_ip = TSACONF_DEFAULT_CONNS_PER_IP;
+	cfg->conn_timeout_s = TSACONF_DEFAULT_CONN_TIMEOUT_S;
+	cfg->request_timeout_s = TSACONF_DEFAULT_REQ_TIMEOUT_S;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.cfg = cfg;
@@ -596,6 +665,7 @@ tsa_config_free(struct tsa_config *cfg)
 	free(cfg->pkcs11_module);
 	free(cfg->pin_file);
 	free(cfg->softhsm2_conf);
+	free(cfg->so_pin_file);
 	free(cfg->cert);
 	free(cfg->chain);
 	free(cfg->ca);

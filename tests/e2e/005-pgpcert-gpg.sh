@@ -4,6 +4,11 @@
 # have the fingerprint, keygrip, creation time, user ID and preferences we
 # computed; the armor must round-trip through gpg --dearmor.  A tampered
 # certificate must be refused (so the checks can fail at all).
+# The project key model: a certify-only primary with signing subkeys (one
+# expired) imports with the right capabilities; gpgv with only the
+# certificate accepts data signatures by the subkeys and refuses one by the
+# primary; and a subkey bound by another subkey instead of the primary (what
+# a signer could make through policyd) is dropped by gpg.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -130,4 +135,123 @@ if gpg --homedir "$T/g-bad" --batch --with-colons --check-signatures 2>/dev/null
 	fail "tampered certificate still shows a good self-signature"
 fi
 note "tampered certificate: refused"
+
+# --- subkeys -------------------------------------------------------------
+T0=1577836800                                   # 2020-01-01
+S1C=$((T0 + 86400)) S1E=$((T0 + 30 * 86400))    # expired long ago
+S2C=$((T0 + 2 * 86400))                         # current, no expiry
+SIGT=$((S2C + 60))                              # when the data signatures were made
+echo "signet release 1.0" >"$T/data"
+out=$("$T/mkcert-soft" subkeys "$T0" "Signet subkeys <sub@signet.test>" "$T/sk" "$T/data" \
+	"$S1C:$S1E" "$S2C:0") || fail "subkeys: mkcert-soft failed"
+val() { sed -n "s/^$1 //p" <<<"$out"; }
+pfpr=$(val fpr) pkeyid=$(val keyid) s1fpr=$(val sub1-fpr) s2fpr=$(val sub2-fpr)
+s1keyid=$(val sub1-keyid) s2keyid=$(val sub2-keyid) afpr=$(val attacker-fpr)
+h=$T/g-sub
+mkdir -m 700 "$h"
+HOMES+=("$h")
+gpg --homedir "$h" --batch --import "$T/sk.pgp" >"$T/sk.import" 2>&1 ||
+	{ cat "$T/sk.import"; fail "subkeys: gpg --import refused the certificate"; }
+cols=$(gpg --homedir "$h" --batch --with-colons --fixed-list-mode --list-keys "$pfpr") ||
+	fail "subkeys: gpg does not know $pfpr"
+pub=$(grep '^pub:' <<<"$cols")
+caps=$(field "$pub" 12)
+# lower case: what the primary itself may do; upper case: the whole key
+[[ $(tr -d 'A-Z' <<<"$caps") == c ]] || fail "subkeys: primary capabilities '$caps', wanted c only"
+[[ $caps == *S* ]] || fail "subkeys: key capabilities '$caps' lack S (a usable signing subkey)"
+mapfile -t subs < <(grep '^sub:' <<<"$cols")
+mapfile -t fprs < <(awk -F: '/^fpr:/ { print $10 }' <<<"$cols")
+[[ ${#subs[@]} == 2 ]] || fail "subkeys: gpg lists ${#subs[@]} subkeys, wanted 2"
+[[ ${fprs[1]} == "$s1fpr" && ${fprs[2]} == "$s2fpr" ]] ||
+	fail "subkeys: subkey fingerprints ${fprs[1]} ${fprs[2]}, ours $s1fpr $s2fpr"
+for i in 0 1; do
+	[[ $(field "${subs[$i]}" 12) == s ]] || fail "subkeys: subkey $((i + 1)) capabilities '$(field "${subs[$i]}" 12)', wanted s"
+done
+[[ $(field "${subs[0]}" 5) == "$s1keyid" && $(field "${subs[0]}" 6) == "$S1C" ]] || fail "subkeys: subkey 1 id/time"
+[[ $(field "${subs[0]}" 2) == e && $(field "${subs[0]}" 7) == "$S1E" ]] ||
+	fail "subkeys: subkey 1 validity '$(field "${subs[0]}" 2)' expiry '$(field "${subs[0]}" 7)', wanted e $S1E"
+[[ $(field "${subs[1]}" 5) == "$s2keyid" && $(field "${subs[1]}" 6) == "$S2C" ]] || fail "subkeys: subkey 2 id/time"
+[[ $(field "${subs[1]}" 2) != [eri] && -z $(field "${subs[1]}" 7) ]] ||
+	fail "subkeys: subkey 2 validity '$(field "${subs[1]}" 2)' expiry '$(field "${subs[1]}" 7)'"
+n=$(gpg --homedir "$h" --batch --with-colons --check-signatures "$pfpr" 2>/dev/null |
+	grep -c "^sig:!::1:$pkeyid:.*:18x:") || true
+[[ $n == 2 ]] || fail "subkeys: $n good subkey binding signatures by the primary, wanted 2"
+gpg --homedir "$h" --batch --list-packets "$T/sk.pgp" >"$T/sk.packets" 2>&1 || fail "subkeys: --list-packets"
+n=$(grep -c 'hashed subpkt 32 len .* (signature: v4, class 0x19' "$T/sk.packets") || true
+[[ $n == 2 ]] || { cat "$T/sk.packets"; fail "subkeys: $n embedded back-signatures, wanted 2"; }
+grep -qF '(key flags: 01)' "$T/sk.packets" || fail "subkeys: the primary's self-signature lacks key flags 01"
+n=$(grep -cF '(key flags: 02)' "$T/sk.packets") || true
+[[ $n == 2 ]] || fail "subkeys: $n bindings with key flags 02, wanted 2"
+note "subkeys: primary [$caps], subkeys [s] (one expired), bindings and back-signatures good"
+
+# gpgv with nothing but the certificate as its keyring.
+gpgv_st() { # SIG KEYRING → status lines in $st, exit code in $rc
+	rc=0
+	st=$(gpgv --keyring "$2" --status-fd 1 "$1" "$T/data" 2>"$T/gpgv.err") || rc=$?
+}
+gpgv_st "$T/sk.s2.sig" "$T/sk.pgp"
+[[ $rc == 0 ]] && grep -q "^\[GNUPG:\] GOODSIG $s2keyid " <<<"$st" &&
+	grep -q "^\[GNUPG:\] VALIDSIG $s2fpr .* $pfpr\$" <<<"$st" ||
+	{ cat "$T/gpgv.err"; fail "subkeys: gpgv refused the current subkey's signature"; }
+# made while subkey 1 was valid: still verifies (old signatures survive a
+# rotation), flagged as by an expired key
+gpgv_st "$T/sk.s1.sig" "$T/sk.pgp"
+[[ $rc == 0 ]] && grep -q "^\[GNUPG:\] EXPKEYSIG $s1keyid " <<<"$st" &&
+	grep -q "^\[GNUPG:\] VALIDSIG $s1fpr " <<<"$st" ||
+	{ cat "$T/gpgv.err"; fail "subkeys: gpgv on the expired subkey's old signature: rc $rc"; }
+# gpg 2.2.40 refuses a data signature by a key without the sign flag:
+# "Wrong key usage" (ERRSIG code 125), exit 2
+gpgv_st "$T/sk.p.sig" "$T/sk.pgp"
+[[ $rc != 0 ]] || fail "subkeys: gpgv accepted a data signature by the certify-only primary"
+grep -q "^\[GNUPG:\] \(GOODSIG\|VALIDSIG\|EXPKEYSIG\)" <<<"$st" &&
+	fail "subkeys: gpgv reported the certify-only primary's signature as good"
+grep -q "^\[GNUPG:\] ERRSIG $pkeyid .* 125 " <<<"$st" ||
+	{ echo "$st"; fail "subkeys: no 'wrong key usage' ERRSIG for the primary's signature"; }
+note "subkeys: gpgv accepts the subkeys' signatures (expired one as EXPKEYSIG), refuses the primary's (wrong key usage)"
+
+# The attack at the format level: a key bound by subkey 1 (the one a signer
+# can have policyd sign with) instead of the primary.
+h=$T/g-attack
+mkdir -m 700 "$h"
+HOMES+=("$h")
+gpg --homedir "$h" --batch --import "$T/sk.pgp" >/dev/null 2>&1 || fail "attack: importing the certificate"
+gpg --homedir "$h" --batch --import "$T/sk.attack.pgp" >"$T/attack.import" 2>&1 || true
+for what in --list-keys --export; do
+	gpg --homedir "$h" --batch --with-colons "$what" >"$T/attack.out" 2>&1 || true
+	if [[ $what == --export ]]; then
+		gpg --homedir "$h" --batch --with-colons --list-packets "$T/attack.out" >"$T/attack.list" 2>&1 || true
+		grep -q "keyid: $s2keyid" "$T/attack.list" || fail "attack: control: the export lacks subkey 2"
+		grep -q "keyid: ${afpr: -16}" "$T/attack.list" && fail "attack: the exported certificate carries the attacker's subkey"
+	else
+		grep -q "$afpr" "$T/attack.out" && fail "attack: gpg lists the subkey bound by a subkey"
+	fi
+done
+gpgv_st "$T/sk.a.sig" "$T/sk.attack.pgp"
+[[ $rc != 0 ]] || fail "attack: gpgv accepted a signature by the subkey bound by a subkey"
+grep -q "^\[GNUPG:\] \(GOODSIG\|VALIDSIG\|EXPKEYSIG\)" <<<"$st" &&
+	fail "attack: gpgv reported the attacker's signature as good"
+gpgv_st "$T/sk.s2.sig" "$T/sk.attack.pgp"
+[[ $rc == 0 ]] || fail "attack: control: the current subkey's signature no longer verifies"
+note "attack: a subkey bound by a subkey is dropped on import and refused by gpgv"
+
+# An upgraded project: the primary keeps certify+sign (its old signatures
+# stay valid) and gains a signing subkey.  The control for the refusal
+# above: the same kind of primary signature verifies when the flag is there.
+out=$("$T/mkcert-soft" subkeys-legacy "$T0" "Signet upgraded <up@signet.test>" "$T/up" "$T/data" \
+	"$S2C:0") || fail "upgrade: mkcert-soft failed"
+pfpr=$(val fpr) s1fpr=$(val sub1-fpr)
+gpg --homedir "$T/g-sub" --batch --import "$T/up.pgp" >/dev/null 2>&1 || fail "upgrade: gpg --import"
+cols=$(gpg --homedir "$T/g-sub" --batch --with-colons --fixed-list-mode --list-keys "$pfpr") ||
+	fail "upgrade: gpg does not know $pfpr"
+caps=$(field "$(grep '^pub:' <<<"$cols")" 12)
+[[ $(tr -d 'A-Z' <<<"$caps") == sc || $(tr -d 'A-Z' <<<"$caps") == cs ]] ||
+	fail "upgrade: primary capabilities '$caps', wanted s and c"
+[[ $(field "$(grep '^sub:' <<<"$cols")" 12) == s ]] || fail "upgrade: subkey capabilities"
+gpgv_st "$T/up.p.sig" "$T/up.pgp"
+[[ $rc == 0 ]] && grep -q "^\[GNUPG:\] VALIDSIG $pfpr " <<<"$st" ||
+	{ cat "$T/gpgv.err"; fail "upgrade: gpgv refused the certify+sign primary's signature"; }
+gpgv_st "$T/up.s1.sig" "$T/up.pgp"
+[[ $rc == 0 ]] && grep -q "^\[GNUPG:\] VALIDSIG $s1fpr .* $pfpr\$" <<<"$st" ||
+	{ cat "$T/gpgv.err"; fail "upgrade: gpgv refused the subkey's signature"; }
+note "upgrade: primary [$caps] and subkey [s]; both the primary's and the subkey's signatures verify"
 echo "005-pgpcert-gpg: ok"

@@ -537,7 +537,6 @@ def test_with_policyd(tmp, sock):
         check(len(f) == 6 and f[0] == "KEYINFO" and f[2] == "T" and f[3] == serial and
               f[4].startswith("SIGNET.") and f[5] == "sc", "KEYINFO line format (%s)" % listed[0])
         grip, ref = f[1], f[4]
-        project = ref[len("SIGNET."):]
         st, _, s, _ = a.transact("KEYINFO " + grip)
         check(st == "OK" and s == [" ".join(f)], "KEYINFO <grip>")
         st, sexp, s, _ = a.transact("READKEY --info -- " + grip, timeout=30)
@@ -551,7 +550,7 @@ def test_with_policyd(tmp, sock):
             check(False, "READKEY: canonical RSA S-expression (%s)" % ex)
             return
         st, sexp2, _, _ = a.transact("READKEY " + ref)
-        check(st == "OK" and sexp2 == sexp, "READKEY SIGNET.<project> = READKEY <grip>")
+        check(st == "OK" and sexp2 == sexp, "READKEY SIGNET.<project>.<keyid> = READKEY <grip>")
         st, _, s, _ = a.transact("LEARN --keypairinfo", timeout=30)
         check(st == "OK" and any(x.startswith("KEYPAIRINFO " + grip) for x in s) and
               all(x.startswith("KEYPAIRINFO") for x in s), "LEARN --keypairinfo")
@@ -621,11 +620,12 @@ def test_with_policyd(tmp, sock):
         kill(p)
 
 
-class Relay:
-    """A Unix socket at PATH that forwards every connection to TARGET."""
+class UnixServer:
+    """A Unix socket at PATH; each connection goes to self._handle in a
+    thread of its own."""
 
-    def __init__(self, path, target):
-        self.path, self.target, self.conns, self.accepted = path, target, [], 0
+    def __init__(self, path):
+        self.path = path
         self.lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.lsock.bind(path)
         self.lsock.listen(8)
@@ -637,12 +637,26 @@ class Relay:
                 c, _ = self.lsock.accept()
             except OSError:
                 return
-            self.accepted += 1
-            u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            u.connect(self.target)
-            self.conns += [c, u]
-            for a, b in ((c, u), (u, c)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+            threading.Thread(target=self._handle, args=(c,), daemon=True).start()
+
+    def _handle(self, c):
+        raise NotImplementedError
+
+
+class Relay(UnixServer):
+    """A Unix socket at PATH that forwards every connection to TARGET."""
+
+    def __init__(self, path, target):
+        self.target, self.conns, self.accepted = target, [], 0
+        super().__init__(path)
+
+    def _handle(self, c):
+        self.accepted += 1
+        u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        u.connect(self.target)
+        self.conns += [c, u]
+        for a, b in ((c, u), (u, c)):
+            threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
 
     @staticmethod
     def _pump(a, b):
@@ -707,7 +721,7 @@ def test_key_file(tmp, sock, alt, serial, grip, ref, sexp, di):
         mode, lines = None, ["(%s)" % ex]
     check(mode == 0o600, "signet-scd.keys written, mode 0600 (%s)" % (oct(mode) if mode else lines[0]))
     check(lines[0] == "# signet-scd key cache v1 serial=" + serial, "signet-scd.keys header (%s)" % lines[0][:80])
-    project = ref[len("SIGNET."):]
+    project = ref[len("SIGNET."):].rsplit(".", 1)[0]
     check(any(l.startswith("KEY %s %s rsa" % (project, grip)) and l.endswith(" " + sexp.hex().upper())
               for l in lines[1:]), "signet-scd.keys lists the key with its public key")
     check(not [n for n in os.listdir(home) if n.startswith("signet-scd.keys.")],
@@ -777,6 +791,256 @@ def test_key_file(tmp, sock, alt, serial, grip, ref, sexp, di):
     return p
 
 
+# --------------------------------------------------------------------------
+# A fake policyd: signing subkeys and keyrefs, whatever the real one does.
+
+def _is_probable_prime(n, rnd):
+    if n < 4:
+        return n in (2, 3)
+    for q in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37):
+        if n % q == 0:
+            return n == q
+    d, r = n - 1, 0
+    while d % 2 == 0:
+        d, r = d // 2, r + 1
+    for _ in range(24):
+        x = pow(rnd.randrange(2, n - 1), d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(r - 1):
+            x = pow(x, 2, n)
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+class SoftKey:
+    """An RSA-1024 key made here (fixed seed), with what policyd lists for
+    it: keygrip, v4 fingerprint at CREATED, canonical S-expression."""
+
+    def __init__(self, seed, created):
+        rnd = random.Random(seed)
+        self.e = 65537
+        while True:
+            ps = []
+            while len(ps) < 2:
+                c = rnd.getrandbits(512) | (3 << 510) | 1
+                if _is_probable_prime(c, rnd) and (c - 1) % self.e != 0:
+                    ps.append(c)
+            self.n = ps[0] * ps[1]
+            if self.n.bit_length() == 1024:
+                break
+        self.d = pow(self.e, -1, (ps[0] - 1) * (ps[1] - 1))
+        self.created = created
+        nb = self.n.to_bytes(128, "big")
+        nstd = (b"\x00" + nb) if nb[0] & 0x80 else nb
+        self.sexp = (b"(10:public-key(3:rsa(1:n%d:" % len(nstd) + nstd + b")(1:e3:\x01\x00\x01)))")
+        self.grip = hashlib.sha1(nstd).hexdigest().upper()
+        body = (b"\x04" + created.to_bytes(4, "big") + b"\x01" + (1024).to_bytes(2, "big") + nb +
+                (17).to_bytes(2, "big") + b"\x01\x00\x01")
+        self.body = body
+        self.fpr = hashlib.sha1(b"\x99" + len(body).to_bytes(2, "big") + body).hexdigest().upper()
+        self.keyid = self.fpr[-16:]
+
+    def sign(self, digestinfo):
+        ps = 128 - 3 - len(digestinfo)
+        em = int.from_bytes(b"\x00\x01" + b"\xff" * ps + b"\x00" + digestinfo, "big")
+        return pow(em, self.d, self.n).to_bytes(128, "big")
+
+    def cert(self, uid=b"Fake <fake@signet.test>"):
+        """The start of a certificate with this key as primary: public key
+        and user ID packets (new format headers)."""
+        return bytes([0xC6]) + _pkt_len(len(self.body)) + self.body + bytes([0xCD, len(uid)]) + uid
+
+
+def _pkt_len(n):
+    if n < 192:
+        return bytes([n])
+    n -= 192
+    return bytes([(n >> 8) + 192, n & 0xFF])
+
+
+def _escape_data(b):
+    out = bytearray()
+    for c in b:
+        if c in (0x25, 0x0A, 0x0D):
+            out += b"%%%02X" % c
+        else:
+            out.append(c)
+    return bytes(out)
+
+
+class FakePolicyd(UnixServer):
+    """Answers KEYLIST, READKEY [--key=], CERT and SIGN --hash= [--key=] for
+    PROJECTS {name: (primary, [listed signing keys])}; records every line.
+    SIGN and READKEY by the primary key are refused as the real policyd
+    does (WRONG_KEY_USAGE), an unlisted key too."""
+
+    WRONG_KEY_USAGE = 125
+
+    def __init__(self, path, projects):
+        self.projects, self.lines, self.history = projects, [], []
+        super().__init__(path)
+
+    def stop(self):
+        self.lsock.close()
+        os.unlink(self.path)
+
+    def _key(self, project, opts):
+        primary, listed = self.projects[project]
+        grip = opts.get("key")
+        if grip is None:
+            return listed[0], None
+        for k in listed:            # a project made before subkeys lists its primary
+            if k.grip == grip:
+                return k, None
+        if grip == primary.grip:
+            return None, (self.WRONG_KEY_USAGE, "the primary key only certifies")
+        return None, (self.WRONG_KEY_USAGE, "no signing key of %s" % project)
+
+    def _answer(self, line):
+        words = line.split()
+        cmd, opts, args = words[0].upper(), {}, []
+        for w in words[1:]:
+            if w.startswith("--") and "=" in w:
+                k, v = w[2:].split("=", 1)
+                opts[k] = v
+            else:
+                args.append(w)
+        if cmd == "KEYLIST":
+            st = ["KEY %s %s rsa1024 %d %s" % (p, k.grip, k.created, k.fpr)
+                  for p, (_, ks) in self.projects.items() for k in ks]
+            return st, b"", None
+        if cmd in ("READKEY", "CERT", "SIGN"):
+            project = args[0] if args else ""
+            if project not in self.projects:
+                return [], b"", (E_NO_SECKEY, "no project " + project)
+            if cmd == "CERT":
+                return [], self.projects[project][0].cert(), None
+            k, err = self._key(project, opts)
+            if err:
+                return [], b"", err
+            if cmd == "READKEY":
+                return [], k.sexp, None
+            return [], k.sign(SHA256_PREFIX + bytes.fromhex(args[1])), None
+        if cmd == "BYE":
+            return [], b"", None
+        return [], b"", (E_ASS_UNKNOWN_CMD, "unknown command")
+
+    def _handle(self, c):
+        f = c.makefile("rwb", buffering=0)
+        try:
+            f.write(b"OK fake policyd\n")
+            for raw in f:
+                line = raw.rstrip(b"\n").decode()
+                self.lines.append(line)
+                self.history.append(line)
+                st, data, err = self._answer(line)
+                out = b"".join(b"S " + x.encode() + b"\n" for x in st)
+                esc = _escape_data(data)
+                for i in range(0, len(esc), 900):
+                    out += b"D " + esc[i:i + 900] + b"\n"
+                out += (b"ERR %d %s\n" % (err[0], err[1].encode())) if err else b"OK\n"
+                f.write(out)
+                if line.upper() == "BYE":
+                    break
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+
+def test_subkeys(tmp):
+    """Several keys per project, each with its own keyref; PKSIGN sends the
+    keygrip of exactly the key gpg-agent named; a legacy SIGNET.<project>
+    stub names the primary key, which policyd refuses (never another key
+    in its place); project names with dots cannot make one keyref match
+    another key."""
+    print("-- signing subkeys against a fake policyd")
+    primary, old, cur = SoftKey(1, 1700000000), SoftKey(2, 1700000100), SoftKey(3, 1700000200)
+    other_p, other = SoftKey(4, 1700000300), SoftKey(5, 1700000400)
+    legacy = SoftKey(6, 1600000000)        # a project not upgraded yet: its primary signs
+    dotted = "wire." + old.keyid           # a project named like old's keyref tail
+    projects = {"wire": (primary, [cur, old]), dotted: (other_p, [other]), "legacy": (legacy, [legacy])}
+    sock = os.path.join(tmp, "fake-pd.sock")
+    pd = FakePolicyd(sock, projects)
+    home = os.path.join(tmp, "g7")
+    os.mkdir(home, 0o700)
+    write_conf(home, sock)
+    p, a = start_scd(home)
+    try:
+        a.readline()
+        st, _, listed, _ = a.transact("KEYINFO --list", timeout=10)
+        refs = {x.split()[1]: x.split()[4] for x in listed}
+        want = {cur.grip: "SIGNET.wire." + cur.keyid, old.grip: "SIGNET.wire." + old.keyid,
+                other.grip: "SIGNET.%s.%s" % (dotted, other.keyid),
+                legacy.grip: "SIGNET.legacy." + legacy.keyid}
+        check(st == "OK" and refs == want, "KEYINFO --list: one keyref per key (%s)" % listed)
+        check(all(not any(c in r for c in " %+") for r in refs.values()), "keyrefs without space, % or +")
+        st, _, s, _ = a.transact("LEARN --keypairinfo", timeout=10)
+        check(st == "OK" and sorted(x.split()[2] for x in s) == sorted(want.values()),
+              "LEARN: a KEYPAIRINFO per key with its keyref (%s)" % s)
+
+        digest = hashlib.sha256(b"subkeys").digest()
+        di = SHA256_PREFIX + digest
+        cases = [(k, kid) for k in (cur, old, other) for kid in (k.grip, want[k.grip])]
+        for k, kid in cases:
+            del pd.lines[:]
+            a.transact("SETDATA " + di.hex().upper())
+            st, sig, _, err = a.transact("PKSIGN --hash=sha256 " + kid, timeout=10)
+            proj = dotted if k is other else "wire"
+            sent = [x for x in pd.lines if x.startswith("SIGN ")]
+            check(st == "OK" and pkcs1_ok(k.n, k.e, sig, di) and
+                  sent == ["SIGN --hash=sha256 --key=%s %s %s" % (k.grip, proj, digest.hex().upper())],
+                  "PKSIGN %s: policyd asked for exactly that key, signature by it (%s %s)" %
+                  (kid, sent, err))
+        st, sexp, _, _ = a.transact("READKEY " + want[old.grip], timeout=10)
+        check(st == "OK" and sexp == old.sexp, "READKEY <old keyref>: the old key")
+        st, sexp, _, _ = a.transact("READKEY --info -- " + cur.grip, timeout=10)
+        check(st == "OK" and sexp == cur.sexp, "READKEY <current grip>: the current key")
+        rk = [x for x in pd.history if x.startswith("READKEY")]
+        byref = ["READKEY --key=%s %s" % (k.grip, proj) for proj, (_, ks) in projects.items() for k in ks]
+        check(rk and all(x in byref for x in rk),
+              "READKEY goes to policyd by keygrip (%s)" % rk)
+
+        # A stub made before subkeys: SIGNET.wire named the primary key.
+        del pd.lines[:]
+        a.transact("SETDATA " + di.hex().upper())
+        st, _, _, err = a.transact("PKSIGN --hash=sha256 SIGNET.wire", timeout=10)
+        sent = [x for x in pd.lines if x.startswith("SIGN ")]
+        check(st == "ERR" and code_of(err) == FakePolicyd.WRONG_KEY_USAGE and source_of(err) == SRC_SCD and
+              sent == ["SIGN --hash=sha256 --key=%s wire %s" % (primary.grip, digest.hex().upper())],
+              "PKSIGN SIGNET.wire (old stub): the primary's grip goes to policyd, which refuses "
+              "(%s %s)" % (sent, err))
+        # The same old stub of a project not upgraded yet: its primary signs.
+        del pd.lines[:]
+        a.transact("SETDATA " + di.hex().upper())
+        st, sig, _, err = a.transact("PKSIGN --hash=sha256 SIGNET.legacy", timeout=10)
+        sent = [x for x in pd.lines if x.startswith("SIGN ")]
+        check(st == "OK" and pkcs1_ok(legacy.n, legacy.e, sig, di) and
+              sent == ["SIGN --hash=sha256 --key=%s legacy %s" % (legacy.grip, digest.hex().upper())],
+              "PKSIGN SIGNET.legacy (old stub, project not upgraded): signed by its primary (%s %s)" %
+              (sent, err))
+        # A key that is no longer listed: no other key signs in its place.
+        del pd.lines[:]
+        a.transact("SETDATA " + di.hex().upper())
+        st, _, _, err = a.transact("PKSIGN --hash=sha256 SIGNET.wire.0123456789ABCDEF", timeout=10)
+        check(st == "ERR" and not [x for x in pd.lines if x.startswith("SIGN ")],
+              "PKSIGN <keyref of an unlisted key>: ERR, nothing signed (%s %s)" % (err, pd.lines))
+        st, _, _, err = a.transact("PKSIGN --hash=sha256 " + primary.grip, timeout=10)
+        check(st == "ERR" and code_of(err) == E_NO_SECKEY and
+              not [x for x in pd.lines if x.startswith("SIGN ")],
+              "PKSIGN <primary grip> (2.4 stub): No secret key, nothing signed (%s)" % err)
+        with open(os.path.join(home, "signet-scd.log")) as f:
+            log = f.read()
+        check("stub from before signing subkeys" in log, "signet-scd.log explains the old stub")
+    finally:
+        kill(p)
+        pd.stop()
+
+
 def main():
     if not os.access(SCD, os.X_OK):
         print("SKIP: %s not built" % SCD)
@@ -787,6 +1051,7 @@ def main():
         test_basics(tmp)
         test_eof_and_bye(tmp)
         test_bad_config(tmp)
+        test_subkeys(tmp)
         sock = os.environ.get("SIGNET_POLICYD_SOCKET")
         if not sock:
             sock, stop = build_world(tmp)

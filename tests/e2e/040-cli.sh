@@ -117,6 +117,10 @@ done
 expect 1 "$SIGNET" --home "$H" project create other --algo rsa2048 --uid "$(printf 'X\001 <x@signet.test>')"
 expect 1 "$SIGNET" --home "$H" project create other --algo rsa2048 --uid 'X <x@signet.test>' --signer nobody
 expect 2 "$SIGNET" --home "$H" project create other --algo rsa2048
+: >"$H/certs/stale.pgp.keys"
+expect 1 "$SIGNET" --home "$H" project create stale --algo rsa2048 --uid 'X <x@signet.test>'
+grep -q 'the key state of an old project' "$W/err" || fail "create over a stale key state: $(cat "$W/err")"
+rm "$H/certs/stale.pgp.keys"
 [[ $(md5sum <"$H/signet.conf") == "$conf_before" ]] || fail "a refused create changed signet.conf"
 note "project created ($FPR); duplicate, bad algo, name, the TSA's key names, uid and signer refused"
 
@@ -125,12 +129,15 @@ note "project created ($FPR); duplicate, bad algo, name, the TSA's key names, ui
 if command -v pkcs11-tool >/dev/null; then
 	SOFTHSM2_CONF=$H/softhsm2.conf pkcs11-tool --module "$MODULE" --token-label signet --login \
 		--pin "$PIN" --list-objects --type privkey >"$W/objs" 2>&1 || { cat "$W/objs"; fail "pkcs11-tool"; }
-	grep -q 'label: *rel' "$W/objs" || { cat "$W/objs"; fail "no private key 'rel' on the token"; }
-	grep -A8 'label: *rel' "$W/objs" | grep 'Access:' | grep -q 'sensitive' ||
-		{ cat "$W/objs"; fail "key not sensitive"; }
-	grep -A8 'label: *rel' "$W/objs" | grep 'Access:' | grep -q 'never extractable' ||
-		{ cat "$W/objs"; fail "key extractable"; }
-	note "private key on the token: sensitive, never extractable"
+	# The primary (label rel) and the signing subkey (rel:sign:<created>).
+	for l in 'rel$' 'rel:sign:[0-9]+$'; do
+		grep -Eq "label: *$l" "$W/objs" || { cat "$W/objs"; fail "no private key '$l' on the token"; }
+		grep -EA8 "label: *$l" "$W/objs" | grep 'Access:' | grep -q 'sensitive' ||
+			{ cat "$W/objs"; fail "key $l not sensitive"; }
+		grep -EA8 "label: *$l" "$W/objs" | grep 'Access:' | grep -q 'never extractable' ||
+			{ cat "$W/objs"; fail "key $l extractable"; }
+	done
+	note "primary and signing subkey on the token: sensitive, never extractable"
 else
 	note "pkcs11-tool missing: token check skipped"
 fi
@@ -149,7 +156,8 @@ gpgconf --homedir "$W/imp" --kill all >/dev/null 2>&1 || true
 expect 0 "$SIGNET" --home "$H" project list
 grep -Eq "^rel +rsa2048 +$FPR +user:$(id -un)" "$W/out" || fail "project list: $(cat "$W/out")"
 expect 0 "$SIGNET" --home "$H" status
-grep -Eq "rel +rsa2048 +$FPR" "$W/out" || fail "status does not list rel: $(cat "$W/out")"
+grep -Eq "rel +rsa2048 +[0-9A-F]{40}" "$W/out" || fail "status does not list rel: $(cat "$W/out")"
+grep -q "$FPR" "$W/out" && fail "status lists the primary key as a signing key: $(cat "$W/out")"
 expect 0 "$SIGNET" --home "$H" stop
 expect 0 "$SIGNET" --home "$H" project export rel
 cmp -s "$W/out" "$W/rel.asc" || fail "export without policyd differs"
@@ -159,7 +167,7 @@ note "export imports with the right uid and fingerprint (with and without policy
 # ---- setup a fresh GnuPG home, sign, verify
 expect 0 env SIGNET_HOME="$H" "$SIGNET" setup --gnupghome "$G"
 cat "$W/out"
-grep -qF "git config user.signingkey $FPR!" "$W/out" || fail "setup: no git line"
+grep -qF "git config user.signingkey $FPR" "$W/out" || fail "setup: no git line"
 grep -qF "export GNUPGHOME=$G" "$W/out" || fail "setup: no GNUPGHOME line"
 [[ $(mode "$G") == 700 ]] || fail "GnuPG home mode $(mode "$G")"
 grep -qx "scdaemon-program $SIGNET_BIN/signet-scd" "$G/gpg-agent.conf" || fail "gpg-agent.conf"
@@ -172,11 +180,11 @@ grep -qx 'keep-me-line' "$G/gpg-agent.conf" || fail "setup dropped a line of gpg
 expect 1 env SIGNET_HOME="$H" "$SIGNET" setup --gnupghome "$G" --project nosuch
 grep -q 'nosuch: no such project' "$W/err" || fail "setup of unknown project: $(cat "$W/err")"
 head -c 10000 /dev/urandom >"$W/payload"
-GNUPGHOME=$G gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/payload.sig" "$W/payload" 2>"$W/sign.out" ||
+GNUPGHOME=$G gpg --batch --yes --no-tty -u "$FPR" --detach-sign -o "$W/payload.sig" "$W/payload" 2>"$W/sign.out" ||
 	{ cat "$W/sign.out"; fail "gpg --detach-sign through Signet"; }
 gpgv --keyring "$W/rel.gpg" "$W/payload.sig" "$W/payload" 2>"$W/gpgv.out" || { cat "$W/gpgv.out"; fail "gpgv"; }
 grep -q 'Good signature' "$W/gpgv.out" || fail "gpgv: no good signature"
-note "setup (twice, idempotent), then gpg -u FPR! --detach-sign verified by gpgv"
+note "setup (twice, idempotent), then gpg -u FPR (primary, no !) --detach-sign verified by gpgv"
 
 grep -qF -e "$PIN" -e "$SOPIN" "$H/run/policyd.log" "$H/audit/audit.jsonl" "$G/signet-scd.log" 2>/dev/null &&
 	fail "a PIN is in a log"

@@ -28,7 +28,7 @@ if gpgv --keyring "$W/rel.gpg" "$W/payload.bin.sig" "$W/payload.bin" 2>/dev/null
 fi
 
 echo "release notes" >"$W/notes.txt"
-GNUPGHOME=$H gpg --batch --yes --no-tty -u "$FPR!" --clearsign -o "$W/notes.txt.asc" "$W/notes.txt"
+GNUPGHOME=$H gpg --batch --yes --no-tty -u "$FPR" --clearsign -o "$W/notes.txt.asc" "$W/notes.txt"
 gpgv --keyring "$W/rel.gpg" "$W/notes.txt.asc" 2>"$W/gpgv2.out" || { cat "$W/gpgv2.out"; fail "clearsign did not verify"; }
 GNUPGHOME=$H gpg --batch --verify "$W/notes.txt.asc" 2>&1 | grep -q 'Good signature' || fail "gpg --verify clearsign"
 note "clearsigned message verified"

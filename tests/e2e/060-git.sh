@@ -12,7 +12,7 @@ git init -q "$R"
 cd "$R"
 git config user.name "Release Bot"
 git config user.email rel@signet.test
-git config user.signingkey "$FPR!"
+git config user.signingkey "$FPR"
 git config gpg.program gpg
 echo one >a.txt
 git add a.txt

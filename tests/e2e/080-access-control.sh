@@ -41,7 +41,7 @@ note "carol refused at setup: $(head -n1 "$W/carol.out")"
 # Bob leaves the release group; his stub still exists, policyd refuses.
 gpasswd -d sg-bob sg-release >/dev/null
 echo again >"$W/sg-bob/file2" && chown sg-bob "$W/sg-bob/file2"
-if runuser -u sg-bob -- env GNUPGHOME="$W/sg-bob/g" gpg --batch --yes --no-tty -u "$FPR!" \
+if runuser -u sg-bob -- env GNUPGHOME="$W/sg-bob/g" gpg --batch --yes --no-tty -u "$FPR" \
 	--detach-sign -o "$W/sg-bob/file2.sig" "$W/sg-bob/file2" 2>"$W/bob.err"; then
 	fail "bob signed after leaving the group"
 fi

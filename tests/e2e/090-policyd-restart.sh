@@ -21,7 +21,7 @@ kill -0 "$pid" 2>/dev/null && fail "policyd survived kill -9"
 
 echo two >"$W/f2"
 t0=$(date +%s%N)
-if GNUPGHOME=$H timeout 30 gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/f2.sig" "$W/f2" 2>"$W/down.err"; then
+if GNUPGHOME=$H timeout 30 gpg --batch --yes --no-tty -u "$FPR" --detach-sign -o "$W/f2.sig" "$W/f2" 2>"$W/down.err"; then
 	fail "signing succeeded with policyd down"
 fi
 ms=$((($(date +%s%N) - t0) / 1000000))

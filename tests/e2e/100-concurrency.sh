@@ -14,7 +14,7 @@ loop() { # H TAG
 	local i
 	for ((i = 0; i < N; i++)); do
 		echo "$2 $i" >"$W/$2-$i"
-		GNUPGHOME=$1 gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/$2-$i.sig" "$W/$2-$i" 2>>"$W/$2.err" || return 1
+		GNUPGHOME=$1 gpg --batch --yes --no-tty -u "$FPR" --detach-sign -o "$W/$2-$i.sig" "$W/$2-$i" 2>>"$W/$2.err" || return 1
 	done
 }
 check_loop() { # TAG
@@ -41,7 +41,8 @@ audit_check --count sign=$((4 * N))
 
 # Assuan level: two gpg-connect-agent sessions on one agent, each doing
 # PKSIGN in a loop, overlap for certain (gnupg-pkcs11-scd crashes here).
-GRIP=$(GNUPGHOME=$H1 gpg --batch --with-colons --with-keygrip --list-secret-keys "$FPR" | awk -F: '/^grp/{print $10; exit}')
+# The signing subkey's keygrip (the primary only certifies; no stub for it).
+GRIP=$(GNUPGHOME=$H1 gpg --batch --with-colons --with-keygrip --list-secret-keys "$FPR" | awk -F: '/^ssb/{s=1} s && /^grp/{print $10; exit}')
 [[ -n $GRIP ]] || fail "no keygrip for $FPR"
 HASH=$(printf '5a%.0s' $(seq 32))
 for ((i = 0; i < 50; i++)); do printf 'SIGKEY %s\nSETHASH --hash=sha256 %s\nPKSIGN\n' "$GRIP" "$HASH"; done >"$W/agent.txt"

@@ -37,7 +37,7 @@ rpmbuild --quiet --nodeps --define "_topdir $R" --define "_tmppath $R/tmp" \
 RPM=$R/RPMS/noarch/signet-tiny-1.0-1.noarch.rpm
 # Debian's rpm macros name /usr/bin/gpg2, which GnuPG 2.2 does not ship.
 GNUPGHOME=$H rpmsign --define "__gpg $(command -v gpg)" --define "_gpg_path $H" \
-	--define "_gpg_name $FPR!" --addsign "$RPM" </dev/null >"$W/rpmsign.log" 2>&1 ||
+	--define "_gpg_name $FPR" --addsign "$RPM" </dev/null >"$W/rpmsign.log" 2>&1 ||
 	{ cat "$W/rpmsign.log"; fail "rpmsign --addsign"; }
 rpmkeys --dbpath "$W/rpmdb" --import "$W/pkg.asc" >"$W/rpmimport.log" 2>&1 || { cat "$W/rpmimport.log"; fail "rpmkeys --import"; }
 rpmkeys --dbpath "$W/rpmdb" --checksig -v "$RPM" >"$W/checksig.log" 2>&1 || { cat "$W/checksig.log"; fail "rpmkeys --checksig"; }

@@ -23,7 +23,7 @@ limit_kb=$(((size + 2900) / 1024 + 1))
 ok=0 refused=0
 for i in $(seq 8); do
 	echo "file $i" >"$W/f$i"
-	if GNUPGHOME=$H gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/f$i.sig" "$W/f$i" 2>"$W/e$i"; then
+	if GNUPGHOME=$H gpg --batch --yes --no-tty -u "$FPR" --detach-sign -o "$W/f$i.sig" "$W/f$i" 2>"$W/e$i"; then
 		ok=$((ok + 1))
 		gpgv --keyring "$W/full.gpg" "$W/f$i.sig" "$W/f$i" 2>/dev/null || fail "signature $i does not verify"
 		audit_check --has-sig "$(sig_mpi "$W/f$i.sig")" >/dev/null

@@ -19,7 +19,7 @@ kill -STOP "$pid"
 trap 'kill -CONT '"$pid"' 2>/dev/null; world_cleanup' EXIT
 echo two >"$W/f2"
 t0=$SECONDS
-if GNUPGHOME=$H timeout 120 gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/f2.sig" "$W/f2" 2>"$W/frozen.err"; then
+if GNUPGHOME=$H timeout 120 gpg --batch --yes --no-tty -u "$FPR" --detach-sign -o "$W/f2.sig" "$W/f2" 2>"$W/frozen.err"; then
 	fail "signing succeeded with policyd stopped"
 fi
 secs=$((SECONDS - t0))

@@ -236,7 +236,12 @@ cpids=()
 for c in 1 2 3 4 5 6 7 8; do
 	python3 "$CLIENT" serials "$URL" qs.tsq 100000 stop-$c.txt 2>/dev/null & cpids+=($!)
 done
-sleep 1.5
+# Stop once tokens flow (a condition, not a fixed time: on a loaded
+# machine eight pythons take seconds just to start).
+for _ in $(seq 200); do
+	(($(cat stop-*.txt 2>/dev/null | wc -l) >= 50)) && break
+	sleep 0.1
+done
 spid=$(cat stop.pid)
 kill "$spid"
 for i in $(seq 50); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done

@@ -64,18 +64,7 @@ issue cs "Signet Test Code Signer" csca 5157C5 2048 \
 
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT/
-cat >tsa.conf <<CONF
-[tsa]
-listen = 127.0.0.1:$PORT
-threads = 2
-policies = 1.3.6.1.4.1.99999.1.1
-key = file:$W/tsa.key
-cert = $W/tsa.pem
-serial_file = $W/tsa.serial
-audit = $W/audit.jsonl
-log = $W/tsa.log
-clock_check = none
-CONF
+tsa_conf tsa.conf "$PORT" 2
 "$SIGNET_BIN/signet-tsa" --config "$W/tsa.conf" --daemon --pidfile "$W/tsa.pid" || fail "signet-tsa did not start"
 TSA_PID=$(cat tsa.pid)
 note "signet-tsa on $URL (RSA-3072 file key)"

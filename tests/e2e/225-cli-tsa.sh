@@ -1,7 +1,9 @@
 #!/bin/bash
 # `signet tsa init|url|ca` and the TSA under `signet start|stop|status` in
 # the embedded default: tsa.conf written once (policy OID under 2.25, the
-# home's token and PIN file, a clock check that matches what adjtimex says
+# TSA's own token signet-tsa with its own PIN files — the TSA's PIN opens
+# neither policyd's token nor any project key, and policyd's token holds no
+# TSA key — a clock check that matches what adjtimex says
 # now), key and local test CA made by signet-tsa on the token, a second run
 # changes nothing; signet start starts signet-tsa, a token from openssl ts
 # + curl verifies against `signet tsa ca` and is in the TSA's audit trail;
@@ -55,6 +57,38 @@ sys.exit(0 if state >= 0 and state != TIME_ERROR and not (t.status & STA_UNSYNC)
          and 0 <= t.maxerror <= 1000000 else 1)
 PY
 }
+# The TSA's token and policyd's token are apart: the TSA's PIN does not
+# open policyd's token; logged in to its own token it sees only its keys
+# (no project key, whatever projects exist); policyd's token holds no TSA
+# key.  (An attacker who runs as the TSA has exactly its PIN file.)
+# The slot id of the token labelled exactly $1 (pkcs11-tool's
+# --token-label also takes a token whose label only starts so).
+slot_of() {
+	SOFTHSM2_CONF=$H/softhsm2.conf pkcs11-tool --module "$MOD" -L 2>/dev/null | awk -v want="$1" '
+		/^Slot [0-9]+ \(0x[0-9a-f]+\)/ { slot = $3; gsub(/[()]/, "", slot) }
+		/token label *:/ { l = $0; sub(/^[^:]*: /, "", l); sub(/ *$/, "", l); if (l == want) print slot }'
+}
+p11() { # SLOT PIN: list the token's objects after a login
+	SOFTHSM2_CONF=$H/softhsm2.conf pkcs11-tool --module "$MOD" --slot "$1" --login --pin "$2" --list-objects
+}
+tsa_token_separate() {
+	local tsapin pdpin pds tss
+	MOD=$(sed -n 's/^module = //p' "$H/signet.conf")
+	tsapin=$(cat "$H/secrets/tsa-user-pin")
+	pdpin=$(cat "$H/secrets/user-pin")
+	pds=$(slot_of signet)
+	tss=$(slot_of signet-tsa)
+	[[ -n $pds && -n $tss && $pds != "$tss" ]] || fail "tokens signet ($pds) and signet-tsa ($tss) not found apart"
+	p11 "$pds" "$tsapin" >sep1.out 2>&1 && fail "the TSA's PIN opens policyd's token: $(cat sep1.out)"
+	p11 "$tss" "$tsapin" >sep2.out 2>&1 || fail "the TSA's PIN does not open its token: $(cat sep2.out)"
+	grep -q 'label: *signet-tsa$' sep2.out || fail "no TSA key on the TSA's token: $(cat sep2.out)"
+	grep 'label:' sep2.out | grep -v 'label: *signet-tsa\(-ca\)\?$' &&
+		fail "the TSA's token holds other objects: $(cat sep2.out)"
+	p11 "$pds" "$pdpin" >sep3.out 2>&1 || fail "policyd's PIN does not open its token: $(cat sep3.out)"
+	grep -q 'label: *signet-tsa' sep3.out && fail "a TSA key on policyd's token: $(cat sep3.out)"
+	return 0
+}
+
 # token DATA URL CAFILE OUT: openssl ts query → curl → openssl ts -verify
 token() {
 	openssl ts -query -data "$1" -sha256 -cert -out "$4.tsq" 2>/dev/null
@@ -90,8 +124,13 @@ C=$H/tsa.conf
 [[ $(stat -c %a "$C") == 644 ]] || fail "tsa.conf mode $(stat -c %a "$C")"
 grep -qx "listen = 127.0.0.1:$PORT" "$C" || fail "tsa.conf listen: $(cat "$C")"
 grep -Eqx 'policies = 2\.25\.[1-9][0-9]{0,38}' "$C" || fail "tsa.conf policy OID: $(grep policies "$C")"
-grep -qx "key = pkcs11:token=signet;object=signet-tsa" "$C" || fail "tsa.conf key"
-grep -qx "pin_file = $H/secrets/user-pin" "$C" || fail "tsa.conf pin_file"
+grep -qx "key = pkcs11:token=signet-tsa;object=signet-tsa" "$C" || fail "tsa.conf key"
+grep -qx "pin_file = $H/secrets/tsa-user-pin" "$C" || fail "tsa.conf pin_file"
+grep -qx "so_pin_file = $H/secrets/tsa-so-pin" "$C" || fail "tsa.conf so_pin_file"
+for f in tsa-user-pin tsa-so-pin; do
+	[[ $(stat -c %a "$H/secrets/$f") == 600 ]] || fail "$f mode $(stat -c %a "$H/secrets/$f")"
+done
+cmp -s "$H/secrets/tsa-user-pin" "$H/secrets/user-pin" && fail "the TSA's PIN is policyd's"
 grep -qx "softhsm2_conf = $H/softhsm2.conf" "$C" || fail "tsa.conf softhsm2_conf"
 grep -qx "pkcs11_module = $(sed -n 's/^module = //p' "$H/signet.conf")" "$C" || fail "tsa.conf pkcs11_module"
 for kv in "cert = $H/tsa/tsa.pem" "ca = $H/tsa/ca.pem" "serial_file = $H/tsa/serial" \
@@ -112,8 +151,11 @@ fi
 openssl x509 -in "$H/tsa/tsa.pem" -noout -ext extendedKeyUsage >eku.txt 2>&1
 grep -q 'critical' eku.txt && grep -q 'Time Stamping' eku.txt || fail "TSA certificate EKU: $(cat eku.txt)"
 openssl verify -CAfile "$H/tsa/ca.pem" "$H/tsa/tsa.pem" >/dev/null || fail "TSA certificate does not verify against ca.pem"
-PIN=$(cat "$H/secrets/user-pin")
-grep -qF "$PIN" init1.out init1.err "$C" && fail "the PIN in tsa init's output or tsa.conf"
+for PIN in "$(cat "$H/secrets/user-pin")" "$(cat "$H/secrets/tsa-user-pin")" "$(cat "$H/secrets/tsa-so-pin")"; do
+	grep -qF "$PIN" init1.out init1.err "$C" && fail "a PIN in tsa init's output or tsa.conf"
+done
+tsa_token_separate
+note "separate tokens: the TSA's PIN opens only its own token (no project key there); policyd's token has no TSA key"
 mkdir snap
 cp -p "$C" "$H/tsa/tsa.pem" "$H/tsa/ca.pem" snap/
 expect 0 signet --home "$H" tsa init --port "$PORT"
@@ -142,6 +184,13 @@ TP=$(cat "$H/run/tsa.pid")
 alive "$PD" && alive "$TP" || fail "daemons not alive after start (policyd $PD, tsa $TP)"
 [[ $(cat "/proc/$TP/comm") == signet-tsa ]] || fail "tsa.pid names $(cat "/proc/$TP/comm")"
 grep -qF "$PIN" "/proc/$TP/cmdline" && fail "the PIN on signet-tsa's command line"
+# With a project key on policyd's token, the TSA still cannot reach it.
+signet --home "$H" project create acme --algo rsa2048 --uid 'Acme <acme@signet.test>' >acme.out 2>&1 ||
+	fail "project create: $(cat acme.out)"
+tsa_token_separate
+grep -q 'label: *acme$' sep3.out || fail "no project key on policyd's token: $(cat sep3.out)"
+grep -q 'acme' sep2.out && fail "the project key is visible on the TSA's token"
+note "a project key on policyd's token is out of the TSA's reach (its PIN fails there; its token has no acme)"
 echo "release 1.0" >data.txt
 token data.txt "$(signet --home "$H" tsa url)" <(signet --home "$H" tsa ca) t1
 SERIAL=$(openssl ts -reply -in t1.tsr -text 2>/dev/null | sed -n 's/^Serial number: 0x//p')

@@ -9,6 +9,8 @@
 # gpghome_new H [--as USER] [--project P]...   signet setup into GnuPG home H
 # fpr_of H UID-SUBSTRING              fingerprint of the key in H
 # sig_mpi SIGFILE                     hex of the RSA value in an OpenPGP signature
+# validity_under_trust CERT TRUSTFPR KEY KEYFPR   KEYFPR's validity in a keyring
+#                      that trusts TRUSTFPR ultimately and imported CERT and KEY
 # audit_check [args]                  tests/tools/audit-check.py on the trail
 # expect RC CMD...                    run CMD, require exit status RC; output in $W/out, $W/err
 # alive PID                           running and not a zombie
@@ -21,6 +23,8 @@
 #                      world_new --public-bin, PROJECT signed by SIGNER with a
 #                      GnuPG home $W/SIGNER/g (key $FPR); $SOCK, $LOG (policyd's),
 #                      $W/pd-attack.py (tests/tools) for the attacker to run
+# tsa_conf FILE PORT THREADS [LINE...] a signet-tsa.conf for a file key $W/tsa.key with
+#                      certificate $W/tsa.pem, serial, audit and log in $W, no clock check
 set -euo pipefail
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOOLS=$E2E_DIR/../tools
@@ -55,6 +59,24 @@ wait_for() { # FILE PATTERN SECONDS WHAT
 		((SECONDS < end)) || { cat "$1" >&2 2>/dev/null; fail "$4 (no /$2/ in $1 after $3 s)"; }
 		sleep 0.1
 	done
+}
+
+tsa_conf() { # FILE PORT THREADS [LINE...]
+	local f=$1 port=$2 threads=$3
+	shift 3
+	cat >"$f" <<CONF
+[tsa]
+listen = 127.0.0.1:$port
+threads = $threads
+policies = 1.3.6.1.4.1.99999.1.1
+key = file:$W/tsa.key
+cert = $W/tsa.pem
+serial_file = $W/tsa.serial
+audit = $W/audit.jsonl
+log = $W/tsa.log
+clock_check = none
+CONF
+	printf '%s\n' "$@" >>"$f"
 }
 
 scratch_cleanup() {
@@ -155,11 +177,27 @@ fpr_of() { # H UIDPART
 
 sig_mpi() { python3 "$TOOLS/pgpsig.py" "$1"; }
 
+# The victim of the certification trick: a fresh keyring that trusts the
+# project key ultimately (as Signet 0.1's setup did) imports KEY, which
+# carries a certification made through policyd; prints KEYFPR's validity
+# there (gpg's field 2: f or u means the forged certification worked).
+validity_under_trust() { # CERT TRUSTFPR KEY KEYFPR
+	local v
+	v=$(mktemp -d "$W/victimXXXX")
+	chmod 700 "$v"
+	_HOMES+=("$v")
+	gpg --homedir "$v" --batch --quiet --import "$1" 2>/dev/null
+	echo "$2:6:" | gpg --homedir "$v" --batch --import-ownertrust 2>/dev/null
+	gpg --homedir "$v" --batch --quiet --import "$3" 2>/dev/null || true
+	gpg --homedir "$v" --batch --check-trustdb >/dev/null 2>&1 || true
+	gpg --homedir "$v" --batch --with-colons --list-keys "$4" 2>/dev/null | awk -F: '/^pub/{print $2; exit}'
+}
+
 audit_check() { python3 "$TOOLS/audit-check.py" "$AUDIT" "$@"; }
 
 # Sign FILE in home H with key FPR as USER; detached signature to FILE.sig.
 sign_detached() { # USER H FPR FILE
-	as_user "$1" env GNUPGHOME="$2" gpg --batch --yes --no-tty -u "$3!" --detach-sign -o "$4.sig" "$4"
+	as_user "$1" env GNUPGHOME="$2" gpg --batch --yes --no-tty -u "$3" --detach-sign -o "$4.sig" "$4"
 }
 
 # Stop PID and its children (as_user CMD & is a subshell running runuser,

@@ -20,6 +20,12 @@
 #define GRIP2 "89ABCDEF0123456789ABCDEF0123456789ABCDEF"
 #define FPR1  "AAAABBBBCCCCDDDDEEEEFFFF0000111122223333"
 #define FPR2  "1111222233334444555566667777888899990000"
+#define GRIP3 "FEDCBA9876543210FEDCBA9876543210FEDCBA98"
+#define FPR3  "9999888877776666555544443333222211110000"
+/* keyrefs: SIGNET.<project>.<last 16 hex of the fingerprint> */
+#define REF1  "SIGNET.release.0000111122223333"
+#define REF2  "SIGNET.nightly.build-2.7777888899990000"
+#define REF3  "SIGNET.release.3333222211110000"
 
 static void
 make_key(struct card_key *k, const char *project, const char *grip, const char *fpr,
@@ -51,7 +57,7 @@ test_key_parse(void **state)
 	(void)state;
 	assert_int_equal(card_key_parse("release " GRIP1 " rsa3072 1732579200 " FPR1, &k), 0);
 	assert_string_equal(k.project, "release");
-	assert_string_equal(k.keyref, "SIGNET.release");
+	assert_string_equal(k.keyref, REF1);
 	assert_string_equal(k.grip, GRIP1);
 	assert_string_equal(k.fpr, FPR1);
 	assert_string_equal(k.algo, "rsa3072");
@@ -106,6 +112,30 @@ test_keyref_project(void **state)
 }
 
 static void
+test_keyref_make(void **state)
+{
+	char r[CARD_KEYREF_MAX], name[PROJECT_NAME_MAX + 1];
+
+	(void)state;
+	assert_int_equal(card_keyref_make("release", FPR1, r, sizeof(r)), 0);
+	assert_string_equal(r, REF1);
+	/* the longest name fits, and the keyref has no space, '%' or '+' */
+	memset(name, 'n', PROJECT_NAME_MAX);
+	name[PROJECT_NAME_MAX] = '\0';
+	assert_int_equal(card_keyref_make(name, FPR2, r, sizeof(r)), 0);
+	assert_int_equal(strlen(r), sizeof(CARD_KEYREF_PREFIX) - 1 + PROJECT_NAME_MAX + 1 + 16);
+	assert_null(strpbrk(r, " %+"));
+	assert_int_equal(gpg_err_code(card_keyref_make("a b", FPR1, r, sizeof(r))), GPG_ERR_INV_VALUE);
+	assert_string_equal(r, "");
+	assert_int_equal(gpg_err_code(card_keyref_make("a%b", FPR1, r, sizeof(r))), GPG_ERR_INV_VALUE);
+	assert_int_equal(gpg_err_code(card_keyref_make("a", "aaaabbbbccccddddeeeeffff0000111122223333", r,
+	                                               sizeof(r))), GPG_ERR_INV_VALUE);
+	assert_int_equal(gpg_err_code(card_keyref_make("a", GRIP1 "0", r, sizeof(r))), GPG_ERR_INV_VALUE);
+	assert_int_equal(gpg_err_code(card_keyref_make("release", FPR1, r, 10)), GPG_ERR_BUFFER_TOO_SHORT);
+	assert_string_equal(r, "");
+}
+
+static void
 test_keygrip(void **state)
 {
 	(void)state;
@@ -125,9 +155,10 @@ test_find(void **state)
 
 	(void)state;
 	make_list(&kl);
-	assert_int_equal(card_keylist_find(&kl, SN, "SIGNET.nightly.build-2", &k), 0);
+	assert_int_equal(card_keylist_find(&kl, SN, REF2, &k), 0);
 	assert_string_equal(k->grip, GRIP2);
-	assert_int_equal(card_keylist_find(&kl, SN, "signet.release", &k), 0);
+	/* the prefix without regard to case, as gpg-agent may have stored it */
+	assert_int_equal(card_keylist_find(&kl, SN, "signet.release.0000111122223333", &k), 0);
 	assert_string_equal(k->grip, GRIP1);
 	assert_int_equal(card_keylist_find(&kl, SN, GRIP2, &k), 0);
 	assert_string_equal(k->project, "nightly.build-2");
@@ -150,7 +181,18 @@ test_find(void **state)
 	assert_int_equal(gpg_err_code(card_keylist_find(&kl, SN, SN "/" GRIP1, &k)),
 	                 GPG_ERR_WRONG_SECKEY);
 	assert_int_equal(gpg_err_code(card_keylist_find(&kl, SN, "SIGNET.other", &k)), GPG_ERR_NO_SECKEY);
-	assert_int_equal(gpg_err_code(card_keylist_find(&kl, SN, "SIGNET.RELEASE", &k)), GPG_ERR_NO_SECKEY);
+	assert_int_equal(gpg_err_code(card_keylist_find(&kl, SN, "SIGNET.RELEASE.0000111122223333", &k)),
+	                 GPG_ERR_NO_SECKEY);
+	assert_int_equal(gpg_err_code(card_keylist_find(&kl, SN, "SIGNET.release.0000111122223334", &k)),
+	                 GPG_ERR_NO_SECKEY);
+	assert_int_equal(gpg_err_code(card_keylist_find(&kl, SN, "SIGNET.release.000011112222333", &k)),
+	                 GPG_ERR_NO_SECKEY);
+	/* The legacy form names the primary key, which is never listed: not
+	 * the project's (first) subkey in its place. */
+	assert_int_equal(gpg_err_code(card_keylist_find(&kl, SN, "SIGNET.release", &k)), GPG_ERR_NO_SECKEY);
+	assert_null(k);
+	assert_int_equal(gpg_err_code(card_keylist_find(&kl, SN, "SIGNET.nightly.build-2", &k)),
+	                 GPG_ERR_NO_SECKEY);
 	assert_int_equal(gpg_err_code(card_keylist_find(&kl, SN, "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF", &k)),
 	                 GPG_ERR_NO_SECKEY);
 	assert_int_equal(gpg_err_code(card_keylist_find(&kl, SN, "OPENPGP.2", &k)), GPG_ERR_NO_SECKEY);
@@ -158,6 +200,42 @@ test_find(void **state)
 	assert_int_equal(gpg_err_code(card_keylist_find(&kl, SN, "", &k)), GPG_ERR_NO_SECKEY);
 	assert_int_equal(gpg_err_code(card_keylist_find(&empty, SN, "OPENPGP.1", &k)), GPG_ERR_NO_SECKEY);
 	assert_int_equal(gpg_err_code(card_keylist_find(&empty, SN, SN, &k)), GPG_ERR_NO_SECKEY);
+	card_keylist_clear(&kl);
+}
+
+/* A rotation overlap: two keys of one project, each by its own keyref; and
+ * project names with dots never make one key's keyref match another's. */
+static void
+test_two_keys(void **state)
+{
+	struct card_keylist kl;
+	struct card_key k;
+	const struct card_key *f;
+	char ref[CARD_KEYREF_MAX];
+
+	(void)state;
+	make_list(&kl);
+	make_key(&k, "release", GRIP3, FPR3, "rsa3072", 1732600000);
+	assert_int_equal(card_keylist_add(&kl, &k), 0);
+	assert_int_equal(card_keylist_find(&kl, SN, REF1, &f), 0);
+	assert_string_equal(f->grip, GRIP1);
+	assert_int_equal(card_keylist_find(&kl, SN, REF3, &f), 0);
+	assert_string_equal(f->grip, GRIP3);
+	assert_int_equal(card_keylist_find(&kl, SN, GRIP3, &f), 0);
+	assert_string_equal(f->keyref, REF3);
+
+	/* project "release.0000111122223333" exists too: its key has its
+	 * own keyref, and REF1 still finds release's key */
+	make_key(&k, "release.0000111122223333", "ABABABABABABABABABABABABABABABABABABABAB",
+	         "CDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCD", "rsa2048", 1);
+	assert_int_equal(card_keylist_add(&kl, &k), 0);
+	assert_int_equal(card_keylist_find(&kl, SN, REF1, &f), 0);
+	assert_string_equal(f->project, "release");
+	assert_int_equal(card_keyref_make("release.0000111122223333", "CDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCD",
+	                                  ref, sizeof(ref)), 0);
+	assert_int_equal(card_keylist_find(&kl, SN, ref, &f), 0);
+	assert_string_equal(f->project, "release.0000111122223333");
+	assert_int_equal(kl.nkeys, 4);
 	card_keylist_clear(&kl);
 }
 
@@ -169,10 +247,15 @@ test_list_ops(void **state)
 
 	(void)state;
 	make_list(&kl);
-	/* Same project or same grip twice: refused. */
+	/* The same keyref (project and fingerprint) or the same grip twice:
+	 * refused (another key of the same project is fine: test_two_keys). */
 	make_key(&k, "release", "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF", FPR1, "rsa2048", 1);
 	assert_int_equal(gpg_err_code(card_keylist_add(&kl, &k)), GPG_ERR_DUP_KEY);
-	make_key(&k, "other", GRIP1, FPR1, "rsa2048", 1);
+	make_key(&k, "other", GRIP1, FPR3, "rsa2048", 1);
+	assert_int_equal(gpg_err_code(card_keylist_add(&kl, &k)), GPG_ERR_DUP_KEY);
+	/* a grip is compared without regard to case */
+	make_key(&k, "other", GRIP1, FPR3, "rsa2048", 1);
+	k.grip[10] = (char)(k.grip[10] - 'A' + 'a');
 	assert_int_equal(gpg_err_code(card_keylist_add(&kl, &k)), GPG_ERR_DUP_KEY);
 	assert_int_equal(kl.nkeys, 2);
 
@@ -207,9 +290,9 @@ test_format(void **state)
 	(void)state;
 	make_list(&kl);
 	assert_int_equal(card_format_keypairinfo(&kl.keys[0], buf, sizeof(buf)), 0);
-	assert_string_equal(buf, GRIP1 " SIGNET.release sc 1732579200 rsa3072");
+	assert_string_equal(buf, GRIP1 " " REF1 " sc 1732579200 rsa3072");
 	assert_int_equal(card_format_keyinfo(&kl.keys[1], SN, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, GRIP2 " T " SN " SIGNET.nightly.build-2 sc");
+	assert_string_equal(buf, GRIP2 " T " SN " " REF2 " sc");
 	assert_int_equal(card_format_keyattr(&kl.keys[0], 1, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "1 1 rsa3072 32 0");
 	assert_int_equal(card_format_keyattr(&kl.keys[1], 2, buf, sizeof(buf)), 0);
@@ -289,7 +372,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_parse),
 		cmocka_unit_test(test_keyref_project),
+		cmocka_unit_test(test_keyref_make),
 		cmocka_unit_test(test_keygrip),
+		cmocka_unit_test(test_two_keys),
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_list_ops),
 		cmocka_unit_test(test_format),

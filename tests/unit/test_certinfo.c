@@ -35,23 +35,14 @@ struct fixture {
 };
 
 static gpg_error_t
-sign_soft(void *opaque, const struct hashalgo *algo, const uint8_t *digest, size_t digest_len,
-          uint8_t *sig, size_t sigmax, size_t *siglen)
+sign_soft(void *opaque, const struct pgpkey *signer, const struct hashalgo *algo,
+          const uint8_t *digest, size_t digest_len, uint8_t *sig, size_t sigmax, size_t *siglen)
 {
 	struct fixture *fx = opaque;
-	uint8_t di[HASHALGO_MAX_DIGESTINFO];
-	EVP_PKEY_CTX *ctx;
-	int ok;
 
-	memcpy(di, algo->prefix, algo->prefix_len);
-	memcpy(di + algo->prefix_len, digest, digest_len);
-	*siglen = sigmax;
-	ctx = EVP_PKEY_CTX_new(fx->pkey, NULL);
-	ok = ctx != NULL && EVP_PKEY_sign_init(ctx) > 0 &&
-	     EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
-	     EVP_PKEY_sign(ctx, sig, siglen, di, algo->prefix_len + digest_len) > 0;
-	EVP_PKEY_CTX_free(ctx);
-	return ok ? 0 : gpg_error(GPG_ERR_GENERAL);
+	assert_string_equal(signer->fpr, fx->key.fpr);
+	return softkey_pkcs1(fx->pkey, 0, algo, digest, digest_len, sig, sigmax, siglen) ? 0 :
+	       gpg_error(GPG_ERR_GENERAL);
 }
 
 /* Length of the new-format packet at OFF (header + body). */
@@ -77,7 +68,7 @@ setup(void **state)
 		return -1;
 	*state = fx;
 	if (softkey_new(2048, 1577836800, &fx->pkey, &fx->key) != 0 ||
-	    pgpcert_build(&fx->key, UID, sign_soft, fx, fx->cert, sizeof(fx->cert), &fx->len) != 0)
+	    pgpcert_build(&fx->key, PGPCERT_PRIMARY_LEGACY, UID, NULL, 0, sign_soft, fx, fx->cert, sizeof(fx->cert), &fx->len) != 0)
 		return -1;
 	fx->pub_end = packet_size(fx->cert, 0);
 	fx->uid_end = fx->pub_end + packet_size(fx->cert, fx->pub_end);

@@ -185,21 +185,25 @@ test_round_trip(void **state)
 	assert_int_equal(card_keylist_add(&kl, &k), 0);
 	make_key(&k, "nightly.build-2", 2, 0);
 	assert_int_equal(card_keylist_add(&kl, &k), 0);
+	/* A second key of one project (a rotation overlap), its own keyref. */
+	make_key(&k, "release", 4, T0 + 86400);
+	assert_int_equal(card_keylist_add(&kl, &k), 0);
+	assert_string_not_equal(k.keyref, kl.keys[0].keyref);
 	/* Without its public key a key cannot be checked on load: left out. */
 	make_key(&k, "nokey", 3, T0);
 	k.sexp_len = 0;
 	assert_int_equal(card_keylist_add(&kl, &k), 0);
 
 	assert_int_equal(keycache_save(path, SN, &kl, &n), 0);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 3);
 	assert_int_equal(lstat(path, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(count_entries(tmpdir), 1);     /* no temporary left */
 
 	assert_int_equal(keycache_load(path, SN, &back, err, sizeof(err)), 0);
-	assert_int_equal(back.nkeys, 2);
-	for (i = 0; i < 2; i++) {
+	assert_int_equal(back.nkeys, 3);
+	for (i = 0; i < 3; i++) {
 		const struct card_key *a = &kl.keys[i], *b = &back.keys[i];
 
 		assert_string_equal(a->project, b->project);
@@ -522,7 +526,13 @@ test_limits(void **state)
 	free(line);
 	assert_int_equal(gpg_err_code(keycache_load(path, SN, &out, err, sizeof(err))),
 	                 GPG_ERR_INV_VALUE);
-	assert_non_null(strstr(err, ":258: "));
+	{
+		char at[32];
+
+		/* the header, KEYCACHE_MAX_KEYS lines, then the one too many */
+		snprintf(at, sizeof(at), ":%d: ", KEYCACHE_MAX_KEYS + 2);
+		assert_non_null(strstr(err, at));
+	}
 	assert_int_equal(out.nkeys, 0);
 
 	/* Oversize in memory: refused from the length alone. */

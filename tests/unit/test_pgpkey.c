@@ -347,6 +347,50 @@ test_packet_body(void **state)
 	assert_int_equal(len, 0);
 }
 
+/* A subkey has the same kind of fingerprint as a primary key, over its own
+ * creation time (RFC 4880 §12.2): gpg --quick-gen-key 'Vec <v@example.org>'
+ * rsa1024 cert never (2020-01-01), then --quick-add-key FPR rsa1024 sign
+ * never at 2020-01-02; this is the subkey, as gpg --list-keys showed it. */
+static const char sub_n[] =
+    "D263F96AE828580DD7E2107CBFC2278B079CAA1BCB9FFE33670235F47BC9EBCC"
+    "0653AE3680039611379C4ECF9889CEB4A7222A0E7774AB5D78B385D1EB251734"
+    "6FF337BE28E211F9159D03C65357E5293D1C8BD4D8791CCC921D33C0C26DD861"
+    "DB557F6D457CA92DC5729FE784E3C67E7F14DC757F6AF2B7AA9F1CABA624124B";
+static const char sub_fpr[] = "3D947D6E63963EF536E23EC5926195BB980FEA2C";
+
+static void
+test_subkey_vector(void **state)
+{
+	uint8_t n[PGPKEY_MAX_MODULUS], hf[PGPKEY_MAX_HASH_FORM], body[PGPKEY_MAX_BODY], sha1[20];
+	char hexfpr[41];
+	size_t n_len = 0, hf_len = 0, body_len = 0;
+	struct pgpkey key;
+
+	(void)state;
+	assert_int_equal(hex_decode(sub_n, strlen(sub_n), n, sizeof(n), &n_len), 0);
+	assert_int_equal(pgpkey_from_rsa(n, n_len, vec_e, sizeof(vec_e), 1577923200, &key), 0);
+	assert_string_equal(key.fpr, sub_fpr);
+
+	/* the hash form: 0x99, length, body; its SHA-1 is the fingerprint */
+	assert_int_equal(pgpkey_hash_form(&key, hf, sizeof(hf), &hf_len), 0);
+	assert_int_equal(pgpkey_packet_body(&key, body, sizeof(body), &body_len), 0);
+	assert_int_equal(hf_len, 3 + body_len);
+	assert_int_equal(hf[0], 0x99);
+	assert_int_equal((size_t)hf[1] << 8 | hf[2], body_len);
+	assert_memory_equal(hf + 3, body, body_len);
+	gcry_md_hash_buffer(GCRY_MD_SHA1, sha1, hf, hf_len);
+	assert_int_equal(hex_encode(sha1, sizeof(sha1), hexfpr, sizeof(hexfpr)), 0);
+	assert_string_equal(hexfpr, sub_fpr);
+
+	/* too small a buffer: nothing claimed */
+	assert_int_equal(gpg_err_code(pgpkey_hash_form(&key, hf, hf_len - 1, &hf_len)),
+	                 GPG_ERR_BUFFER_TOO_SHORT);
+	assert_int_equal(hf_len, 0);
+	assert_int_equal(gpg_err_code(pgpkey_hash_form(&key, hf, 2, &hf_len)), GPG_ERR_BUFFER_TOO_SHORT);
+	memset(&key, 0, sizeof(key));
+	assert_int_equal(gpg_err_code(pgpkey_hash_form(&key, hf, sizeof(hf), &hf_len)), GPG_ERR_INV_VALUE);
+}
+
 int
 main(void)
 {
@@ -359,6 +403,7 @@ main(void)
 		cmocka_unit_test(test_sexp_roundtrip),
 		cmocka_unit_test(test_sexp_rejects),
 		cmocka_unit_test(test_packet_body),
+		cmocka_unit_test(test_subkey_vector),
 	};
 
 	/* Programs initialise libgcrypt once at start-up (pgpkey.h). */

@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -44,6 +45,7 @@ test_users(void **state)
 	struct group *gr = getgrgid(getgid());
 	char name[64];
 	uid_t uid = 12345;
+	gid_t gid = 12345;
 
 	(void)state;
 	assert_non_null(pw);
@@ -56,15 +58,45 @@ test_users(void **state)
 	assert_int_equal(platform_user_uid("no-such-user-signet", &uid), -1);
 	assert_int_equal(platform_user_uid("", &uid), -1);
 
-	if (gr != NULL)
-		assert_int_equal(platform_user_in_group(getuid(), getgid(), gr->gr_name), 1);
-	assert_int_equal(platform_user_in_group(getuid(), getgid(), "no-such-group-signet"), 0);
-	/* Primary group given by the caller counts, whatever NSS says. */
-	assert_int_equal(platform_user_in_group(3999999999u, getgid(), gr != NULL ? gr->gr_name : "root"),
-	                 gr != NULL ? 1 : 0);
-	/* Supplementary groups come from the user's NSS entry. */
-	if (getpwnam("root") != NULL && getgrnam("root") != NULL)
-		assert_int_equal(platform_user_in_group(0, 3999999999u, "root"), 1);
+	if (gr != NULL) {
+		assert_int_equal(platform_group_gid(gr->gr_name, &gid), 0);
+		assert_int_equal(gid, getgid());
+	}
+	assert_int_equal(platform_group_gid("no-such-group-signet", &gid), -1);
+	assert_int_equal(platform_group_gid("", &gid), -1);
+}
+
+static int
+has_gid(const gid_t *v, size_t n, gid_t gid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == gid)
+			return 1;
+	return 0;
+}
+
+/* Groups come from the user database (passwd primary group plus
+ * /etc/group), not from the calling process. */
+static void
+test_user_groups(void **state)
+{
+	struct passwd *pw = getpwuid(0);
+	gid_t *groups = NULL;
+	size_t n = 99;
+
+	(void)state;
+	if (pw == NULL)
+		skip();
+	assert_int_equal(platform_user_groups(0, &groups, &n), 0);
+	assert_true(n >= 1);
+	assert_true(has_gid(groups, n, pw->pw_gid));
+	free(groups);
+	groups = (gid_t *)&n;
+	assert_int_equal(gpg_err_code(platform_user_groups(3999999999u, &groups, &n)), GPG_ERR_NOT_FOUND);
+	assert_null(groups);
+	assert_int_equal(n, 0);
 }
 
 static void
@@ -126,6 +158,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_peercred),
 		cmocka_unit_test(test_users),
+		cmocka_unit_test(test_user_groups),
 		cmocka_unit_test(test_harden),
 		cmocka_unit_test(test_clock_synced),
 	};

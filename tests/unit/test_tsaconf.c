@@ -50,7 +50,40 @@ test_defaults(void **state)
 	assert_int_equal(cfg->accuracy_us, 0);
 	assert_null(cfg->chain);
 	assert_null(cfg->ca);
+	assert_int_equal(cfg->max_conns, 4096);
+	assert_int_equal(cfg->max_conns_per_ip, 64);
+	assert_int_equal(cfg->conn_timeout_s, 5);
+	assert_int_equal(cfg->request_timeout_s, 10);
 	tsa_config_free(cfg);
+}
+
+/* The slow-client limits: numbers in range, seconds with their unit, and
+ * no per-address limit above the global one. */
+static void
+test_connections(void **state)
+{
+	struct tsa_config *cfg = NULL;
+	char err[TSA_MAX_ERR];
+
+	(void)state;
+	assert_int_equal(parse(BASE "max_connections = 2000\nmax_connections_per_ip = 2000\n"
+	                       "connection_timeout = 3s\nrequest_timeout = 600s\n", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg->max_conns, 2000);
+	assert_int_equal(cfg->max_conns_per_ip, 2000);
+	assert_int_equal(cfg->conn_timeout_s, 3);
+	assert_int_equal(cfg->request_timeout_s, 600);
+	tsa_config_free(cfg);
+	expect_error(BASE "max_connections = 15\n", "t.conf:7: max_connections: expected a number 16-65536");
+	expect_error(BASE "max_connections = 65537\n", "expected a number 16-65536");
+	expect_error(BASE "max_connections_per_ip = 0\n", "max_connections_per_ip: expected a number 1-65536");
+	expect_error(BASE "max_connections = 100\nmax_connections_per_ip = 101\n",
+	             "t.conf:8: max_connections_per_ip: 101 is more than max_connections (100)");
+	expect_error(BASE "max_connections_per_ip = 5000\n", "is more than max_connections (4096)");
+	expect_error(BASE "connection_timeout = 5\n", "connection_timeout: expected seconds like 10s (1s-600s)");
+	expect_error(BASE "connection_timeout = 0s\n", "expected seconds");
+	expect_error(BASE "request_timeout = 601s\n", "request_timeout: expected seconds");
+	expect_error(BASE "request_timeout = 10ms\n", "expected seconds");
+	expect_error(BASE "request_timeout = s\n", "expected seconds");
 }
 
 /* ca = the CA certificate(s) that must verify cert: an absolute path, once. */
@@ -117,7 +150,13 @@ test_pkcs11(void **state)
 	assert_string_equal(cfg->pkcs11_module, "/m.so");
 	assert_string_equal(cfg->pin_file, "/p");
 	assert_string_equal(cfg->softhsm2_conf, "/h.conf");
+	assert_null(cfg->so_pin_file);
 	tsa_config_free(cfg);
+	assert_int_equal(parse(P11 "pkcs11_module = /m.so\npin_file = /p\nso_pin_file = /so\n", &cfg, err,
+	                       sizeof(err)), 0);
+	assert_string_equal(cfg->so_pin_file, "/so");
+	tsa_config_free(cfg);
+	expect_error(BASE "so_pin_file = /so\n", "go with key = pkcs11");
 	expect_error(P11 "pkcs11_module = /m.so\n", "needs pkcs11_module and pin_file");
 	expect_error(P11 "pin_file = /p\n", "needs pkcs11_module and pin_file");
 	expect_error(P11 "pkcs11_module = m.so\npin_file = /p\n", "pkcs11_module: must be an absolute path");
@@ -164,6 +203,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_connections),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_pkcs11),
 		cmocka_unit_test(test_ca),

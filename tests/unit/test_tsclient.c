@@ -97,25 +97,7 @@ static void
 make_reply(EVP_PKEY *key, X509 *cert, const EVP_MD *md, const uint8_t *query, size_t query_len,
            uint8_t **out, size_t *outlen)
 {
-	TS_RESP_CTX *ctx = TS_RESP_CTX_new();
-	ASN1_OBJECT *pol = OBJ_txt2obj(POLICY, 1);
-	BIO *in = BIO_new_mem_buf(query, (int)query_len);
-	TS_RESP *resp;
-
-	assert_non_null(ctx);
-	assert_non_null(pol);
-	assert_int_equal(TS_RESP_CTX_set_signer_cert(ctx, cert), 1);
-	assert_int_equal(TS_RESP_CTX_set_signer_key(ctx, key), 1);
-	assert_int_equal(TS_RESP_CTX_set_def_policy(ctx, pol), 1);
-	assert_int_equal(TS_RESP_CTX_add_md(ctx, md), 1);
-	assert_int_equal(TS_RESP_CTX_set_signer_digest(ctx, EVP_sha256()), 1);
-	assert_int_equal(TS_RESP_CTX_set_ess_cert_id_digest(ctx, EVP_sha256()), 1);
-	resp = TS_RESP_create_response(ctx, in);
-	assert_non_null(resp);
-	resp_der(resp, out, outlen);
-	BIO_free(in);
-	ASN1_OBJECT_free(pol);
-	TS_RESP_CTX_free(ctx);
+	assert_int_equal(tsafixture_reply(key, cert, md, POLICY, query, query_len, out, outlen), 0);
 }
 
 static void

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <openssl/pem.h>
+#include <openssl/ts.h>
 #include <openssl/x509v3.h>
 
 #include "tsafixture.h"
@@ -71,4 +72,36 @@ tsafixture_write_pem(X509 *cert, char *path, size_t pathlen)
 	if (!ok)
 		unlink(path);
 	return ok ? 0 : -1;
+}
+
+int
+tsafixture_reply(EVP_PKEY *key, X509 *cert, const EVP_MD *md, const char *policy,
+                 const uint8_t *query, size_t query_len, uint8_t **out, size_t *outlen)
+{
+	TS_RESP_CTX *ctx = TS_RESP_CTX_new();
+	ASN1_OBJECT *pol = OBJ_txt2obj(policy, 1);
+	BIO *in = BIO_new_mem_buf(query, (int)query_len);
+	TS_RESP *resp = NULL;
+	unsigned char *der = NULL;
+	int n = 0, rc = -1;
+
+	*out = NULL;
+	*outlen = 0;
+	if (ctx == NULL || pol == NULL || in == NULL || TS_RESP_CTX_set_signer_cert(ctx, cert) != 1 ||
+	    TS_RESP_CTX_set_signer_key(ctx, key) != 1 || TS_RESP_CTX_set_def_policy(ctx, pol) != 1 ||
+	    TS_RESP_CTX_add_md(ctx, md) != 1 || TS_RESP_CTX_set_signer_digest(ctx, EVP_sha256()) != 1 ||
+	    TS_RESP_CTX_set_ess_cert_id_digest(ctx, EVP_sha256()) != 1 ||
+	    (resp = TS_RESP_create_response(ctx, in)) == NULL || (n = i2d_TS_RESP(resp, &der)) <= 0 ||
+	    (*out = malloc((size_t)n)) == NULL)
+		goto out;
+	memcpy(*out, der, (size_t)n);
+	*outlen = (size_t)n;
+	rc = 0; /* success */
+out:
+	OPENSSL_free(der);
+	TS_RESP_free(resp);
+	BIO_free(in);
+	ASN1_OBJECT_free(pol);
+	TS_RESP_CTX_free(ctx);
+	return rc;
 }

@@ -20,7 +20,7 @@ sign_ms() { # -> milliseconds of one victim signature (fails the test on error)
 	f=$W/$VIC/file$n
 	echo "data $n" >"$f" && chown "$VIC" "$f"
 	t0=$(date +%s%N)
-	as_user "$VIC" env GNUPGHOME="$W/$VIC/g" timeout 20 gpg --batch --yes --no-tty -u "$FPR!" \
+	as_user "$VIC" env GNUPGHOME="$W/$VIC/g" timeout 20 gpg --batch --yes --no-tty -u "$FPR" \
 		--detach-sign -o "$f.sig" "$f" 2>"$W/sign$n.err" || { cat "$W/sign$n.err"; fail "victim signature $n failed (or took over 20 s)"; }
 	gpgv --keyring "$W/frz.gpg" "$f.sig" "$f" 2>/dev/null || fail "victim signature $n does not verify"
 	echo $((($(date +%s%N) - t0) / 1000000))
