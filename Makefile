@@ -159,7 +159,7 @@ fuzz-smoke: $(FUZZ_BIN)
 build-fuzz/%: fuzz/%.c $(COMMON_SRC) $(POLICYD_SRC) $(SCD_SRC) $(TSA_SRC) $(wildcard fuzz/lib/*)
 	@mkdir -p build-fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Ipolicyd -Iscdaemon-shim -Itsa \
-	  -DSIGNET_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -o $@ $< $(COMMON_SRC) $(FUZZ_EXTRA_$*) $(PKG_LIBS) -lpthread
+	  -DSIGNET_VERSION='"$(VERSION)"' $(FUZZ_CFLAGS_$*) $(PKG_CFLAGS) -o $@ $< $(COMMON_SRC) $(FUZZ_EXTRA_$*) $(PKG_LIBS) -lpthread
 
 # Fuzz targets that exercise a program's own parser link that module too.
 FUZZ_EXTRA_scdconf := scdaemon-shim/scdconf.c
@@ -173,6 +173,11 @@ FUZZ_EXTRA_tsclient_reply := tests/unit/tsafixture.c
 FUZZ_WORLD := fuzz/lib/world.c fuzz/lib/session.c
 FUZZ_EXTRA_scd_dispatch := $(filter-out scdaemon-shim/main.c,$(SCD_SRC)) agent/certinfo.c $(FUZZ_WORLD)
 build-fuzz/scd_dispatch: | $(PROGS)
+# policyd's modules with main.c for policyd_reload() (RELOAD and the key
+# operations call it); its main() renamed out of libFuzzer's way.
+FUZZ_EXTRA_policyd_dispatch := $(POLICYD_SRC) agent/certinfo.c $(FUZZ_WORLD)
+FUZZ_CFLAGS_policyd_dispatch := -Dmain=signet_policyd_main
+build-fuzz/policyd_dispatch: | $(PROGS)
 
 bench: $(PROGS)
 	@SIGNET_BIN=$(abspath $(BIN)) bench/run.sh

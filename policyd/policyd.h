@@ -76,6 +76,10 @@ gpg_error_t server_listen(struct policyd *pd, char *err, size_t errlen);
 int server_run(struct policyd *pd);
 /* Close and remove the socket. */
 void server_close(struct policyd *pd);
+/* Serve the accepted connection C (c->fd; taken over and set to -1 once
+ * libassuan owns it) until the client leaves: what each connection thread
+ * runs, and the seam fuzz/policyd_dispatch.c drives. */
+void server_serve_conn(struct conn *c);
 
 /* command.c: register the protocol's commands on CTX. */
 gpg_error_t command_register(assuan_context_t ctx);

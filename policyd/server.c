@@ -187,8 +187,8 @@ server_close(struct policyd *pd)
 	pd->socket_path = NULL;
 }
 
-static void
-conn_serve(struct conn *c)
+void
+server_serve_conn(struct conn *c)
 {
 	gpg_error_t rc;
 	assuan_context_t ctx = NULL;
@@ -242,7 +242,7 @@ conn_thread(void *arg)
 	struct conn *c = arg;
 	struct policyd *pd = c->pd;
 
-	conn_serve(c);
+	server_serve_conn(c);
 	if (c->fd >= 0)
 		close(c->fd);
 	explicit_bzero(c, sizeof(*c));

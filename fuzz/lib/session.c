@@ -148,7 +148,7 @@ client(void *opaque)
 	for (;;) {
 		left = deadline - now_ms();
 		if (left <= 0)
-			fatal(s, "no end of the session within " "10 s: the server hangs");
+			fatal(s, "no end of the session within 30 s: the server hangs");
 		p[0].fd = s->rfd;
 		p[0].events = POLLIN;
 		p[1].fd = s->wfd >= 0 && s->wfd != s->rfd ? s->wfd : -1;

@@ -15,7 +15,7 @@
 
 #define SESSION_MAX_INPUT (64 * 1024)
 #define SESSION_MAX_LINES 64
-#define SESSION_DEADLINE_MS 10000
+#define SESSION_DEADLINE_MS 30000   /* key generation on SoftHSM2 takes seconds */
 #define SESSION_LINE_MAX 1000        /* ASSUAN_LINELENGTH */
 
 struct session {
