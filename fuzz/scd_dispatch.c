@@ -11,7 +11,9 @@
  * SESSION_DEADLINE_MS.  Each session gets a fresh backend (key cache, idle
  * policyd connections), as a freshly started signet-scd would, except for
  * the key cache file, which stays in the world's folder like the real one
- * in $GNUPGHOME.
+ * in $GNUPGHOME.  An input that starts with '!' is served with policyd
+ * unreachable (a socket nobody listens on): what answers from that cache
+ * and what fails fast.
  *
  * Seeds: fuzz/corpus/scd_dispatch/ (realistic gpg-agent sessions).  The
  * world's keygrips and keyrefs are new every time, so an input may name
@@ -38,6 +40,8 @@
 static struct {
 	struct world world;
 	struct scd_server srv;
+	struct scd_conf *conf;          /* the world's policyd */
+	struct scd_conf *conf_down;     /* a socket nobody listens on */
 	char cache_path[96];
 	struct session_macros macros;   /* {grip0} {ref0} {grip1} {ref1} {legacy} */
 	uint8_t input[SESSION_MAX_INPUT];
@@ -49,9 +53,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void
 at_exit(void)
 {
-	scdconf_free(fz.srv.conf);
+	scdconf_free(fz.conf);
+	scdconf_free(fz.conf_down);
 	fz.srv.conf = NULL;
 	world_end(&fz.world);
+}
+
+/* signet-scd.conf for policyd at SOCKET, as `signet setup` writes it. */
+static void
+load_conf(struct scd_conf **conf, const char *socket)
+{
+	char text[512], err[SCDCONF_ERR_MAX];
+	int n;
+
+	n = snprintf(text, sizeof(text), "policyd_socket = %s\nserial = %s\n", socket, WORLD_SERIAL);
+	if (n < 0 || (size_t)n >= sizeof(text) ||
+	    scdconf_parse_buffer("fuzz.conf", text, (size_t)n, conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "scd_dispatch: signet-scd.conf: %s\n", err);
+		exit(1);
+	}
 }
 
 /* The world's keys, for the seeds' macros (their keygrips are new in
@@ -63,7 +83,9 @@ learn_keys(void)
 	char name[SESSION_MACRO_NAME];
 	size_t i;
 
+	/* The refresh also writes the key cache file. */
 	if (backend_new(fz.srv.conf->policyd_socket, fz.srv.conf->serial, &fz.srv.be) != 0 ||
+	    backend_use_cache_file(fz.srv.be, fz.cache_path) != 0 ||
 	    backend_refresh(fz.srv.be, BACKEND_REFRESH_FORCE, NULL) != 0 ||
 	    backend_keys(fz.srv.be, &kl) != 0 || kl.nkeys == 0) {
 		fprintf(stderr, "scd_dispatch: cannot list the world's keys from signet-policyd\n");
@@ -84,8 +106,7 @@ learn_keys(void)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char conf[512];
-	int n;
+	char down[sizeof(fz.world.dir) + 16];
 
 	(void)argc;
 	if (!gcry_check_version(GCRYPT_VERSION))
@@ -105,14 +126,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	pthread_mutex_init(&fz.srv.lock, NULL);
 	fz.srv.listen_fd = -1;
 	snprintf(fz.srv.homedir, sizeof(fz.srv.homedir), "%s", fz.world.dir);
-	n = snprintf(conf, sizeof(conf), "policyd_socket = %s\nserial = %s\n", fz.world.socket,
-	             WORLD_SERIAL);
-	if (n < 0 || (size_t)n >= sizeof(conf) ||
-	    scdconf_parse_buffer("fuzz.conf", conf, (size_t)n, &fz.srv.conf, fz.srv.conf_error,
-	                         sizeof(fz.srv.conf_error)) != 0) {
-		fprintf(stderr, "scd_dispatch: signet-scd.conf: %s\n", fz.srv.conf_error);
-		exit(1);
-	}
+	load_conf(&fz.conf, fz.world.socket);
+	snprintf(down, sizeof(down), "%s/down.sock", fz.world.dir);
+	load_conf(&fz.conf_down, down);
+	fz.srv.conf = fz.conf;
 	snprintf(fz.cache_path, sizeof(fz.cache_path), "%s/%s", fz.world.dir, KEYCACHE_NAME);
 	learn_keys();
 	return 0;
@@ -125,6 +142,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int in[2], out[2];
 	size_t len;
 
+	/* '!': policyd is down; the key cache file answers what it can. */
+	fz.srv.conf = size > 0 && data[0] == '!' ? fz.conf_down : fz.conf;
+	if (size > 0 && data[0] == '!') {
+		data++;
+		size--;
+	}
 	if (backend_new(fz.srv.conf->policyd_socket, fz.srv.conf->serial, &fz.srv.be) != 0)
 		__builtin_trap();
 	/* Fails only for a malformed file, which is then ignored. */
