@@ -1,9 +1,9 @@
 /* world.h — a real Signet world for the dispatch fuzz targets: a short
- * temporary folder holding a Signet home made by the real programs
- * (`signet init`: a SoftHSM2 token and signet.conf; `signet start`:
- * signet-policyd; `signet project create` and `rotate`: a project whose
- * signer is the fuzzing user, with two signing subkeys, and one whose
- * signer is someone else).
+ * temporary folder (in /dev/shm, else /tmp) holding a Signet home made by
+ * the real programs (`signet init`: a SoftHSM2 token and signet.conf;
+ * `signet start`: signet-policyd; `signet project create` and `rotate`: a
+ * project whose signer is the fuzzing user, with two signing subkeys, and
+ * one whose signer is someone else).
  *
  * Nothing is left behind however the fuzzer ends: a janitor process forked
  * first waits for the fuzzer's end (EOF on a pipe only the fuzzer holds),
@@ -27,7 +27,7 @@
 #define WORLD_SERIAL "D276000124010304FFFE1A2B3C4D0000"
 
 struct world {
-	char dir[32];              /* /tmp/sfzXXXXXX */
+	char dir[32];              /* /dev/shm/sfzXXXXXX or /tmp/sfzXXXXXX */
 	char home[64];             /* DIR/h: the Signet home */
 	char config[96];           /* HOME/signet.conf */
 	char socket[96];           /* policyd's socket */
