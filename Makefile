@@ -158,7 +158,7 @@ fuzz-smoke: $(FUZZ_BIN)
 	done
 build-fuzz/%: fuzz/%.c $(COMMON_SRC) $(POLICYD_SRC) $(SCD_SRC) $(TSA_SRC) $(wildcard fuzz/lib/*)
 	@mkdir -p build-fuzz
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Ipolicyd -Iscdaemon-shim -Itsa \
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icommon -Ipolicyd -Iscdaemon-shim -Itsa \
 	  -DSIGNET_VERSION='"$(VERSION)"' $(FUZZ_CFLAGS_$*) $(PKG_CFLAGS) -o $@ $< $(COMMON_SRC) $(FUZZ_EXTRA_$*) $(PKG_LIBS) -lpthread
 
 # Fuzz targets that exercise a program's own parser link that module too.
