@@ -26,6 +26,13 @@ pd_open(const char *socket, int quiet, assuan_context_t *ctx)
 	code = gpg_err_code(err);
 	if (code == GPG_ERR_ENOENT || code == GPG_ERR_ECONNREFUSED || code == GPG_ERR_ASS_CONNECT_FAILED)
 		return cli_fail("signet-policyd is not running at %s; start it with `signet start`", socket);
+	if (code == SIGNET_ERR_POLICYD_FULL)
+		return cli_fail("signet-policyd at %s refused the connection: it is full for your user (too "
+		                "many connections open); close some, or ask the Signet admin about [policyd] "
+		                "max_connections_per_user", socket);
+	if (code == GPG_ERR_ETIMEDOUT)
+		return cli_fail("signet-policyd at %s did not answer within %d s; check `signet status` and "
+		                "its log", socket, PDCLIENT_GREETING_SEC);
 	if (code == GPG_ERR_EACCES)
 		return cli_fail("connect to signet-policyd at %s: %s; ask the Signet admin to make the socket "
 		                "and its folders reachable for you", socket, gpg_strerror(err));

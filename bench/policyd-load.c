@@ -3,10 +3,17 @@
  * Prints: clients ops ops_per_s p50_us p99_us errors
  *
  *   policyd-load -s SOCKET -p PROJECT [-c CLIENTS] [-t SECS]
+ *   policyd-load -s SOCKET -i N
+ *
+ * -i: open N idle connections (each greeted), print "held N" (or how many
+ * before policyd refused or closed one) and hold them until standard input
+ * ends.
  */
 #include <assuan.h>
 #include <gpg-error.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +76,44 @@ out:
 	return NULL;
 }
 
+/* One connection that read policyd's greeting, or -1. */
+static int
+idle_connect(const char *path)
+{
+	struct sockaddr_un sa;
+	char buf[256];
+	ssize_t n;
+	int fd;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    (n = read(fd, buf, sizeof buf)) < 3 || memcmp(buf, "OK ", 3) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+idle_hold(const char *path, long n)
+{
+	char c;
+	long i;
+
+	for (i = 0; i < n; i++)
+		if (idle_connect(path) < 0)
+			break;
+	printf("held %ld\n", i);
+	fflush(stdout);
+	while (read(0, &c, 1) > 0)
+		;
+	return i == n ? 0 : 1;
+}
+
 static int
 cmp_u32(const void *a, const void *b)
 {
@@ -82,6 +127,7 @@ main(int argc, char **argv)
 {
 	const char *socket = NULL, *project = NULL;
 	int clients = 1, c, i;
+	long idle = 0;
 	double secs = 3;
 	char cmd[512];
 	struct worker w[MAX_CLIENTS];
@@ -90,8 +136,9 @@ main(int argc, char **argv)
 	size_t nall = 0;
 	long ops = 0, errors = 0;
 
-	while ((c = getopt(argc, argv, "s:p:c:t:")) != -1) {
+	while ((c = getopt(argc, argv, "s:p:c:t:i:")) != -1) {
 		switch (c) {
+		case 'i': idle = atol(optarg); break;
 		case 's': socket = optarg; break;
 		case 'p': project = optarg; break;
 		case 'c': clients = atoi(optarg); break;
@@ -99,6 +146,8 @@ main(int argc, char **argv)
 		default: goto usage;
 		}
 	}
+	if (socket && idle > 0)
+		return idle_hold(socket, idle);
 	if (!socket || !project || clients < 1 || clients > MAX_CLIENTS || secs <= 0)
 		goto usage;
 	gpgrt_check_version(NULL);
@@ -126,6 +175,7 @@ main(int argc, char **argv)
 	free(all);
 	return errors ? 1 : 0;
 usage:
-	fprintf(stderr, "usage: policyd-load -s SOCKET -p PROJECT [-c CLIENTS] [-t SECS]\n");
+	fprintf(stderr, "usage: policyd-load -s SOCKET -p PROJECT [-c CLIENTS] [-t SECS]\n"
+	                "       policyd-load -s SOCKET -i IDLE-CONNECTIONS\n");
 	return 2;
 }

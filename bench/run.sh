@@ -13,18 +13,26 @@
 #   SIGNET_BENCH_KIT  the kit (default ../shared/bench)
 #   BENCH_DIR         state folder (default: a new short one under /tmp)
 #   BENCH_QUICK=1     the kit's --quick mode
-#   BENCH_PARTS       "sign tsa" (default): sign = 1-3, tsa = 4
+#   BENCH_PARTS       "conn sign tsa" (default): conn = bench/conn.sh (issue 7:
+#                     policyd's connection handling against the commit before
+#                     it, built beside), sign = 1-3, tsa = 4
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+export SIGNET_BIN=${SIGNET_BIN:-$TOP/build/bin}
+export BENCH_DIR=${BENCH_DIR:-$(mktemp -d /tmp/sgbXXXX)}
+PARTS=" ${BENCH_PARTS:-conn sign tsa} "
+for p in $PARTS; do
+	[[ $p == conn || $p == sign || $p == tsa ]] ||
+		{ echo "bench: unknown part '$p' in BENCH_PARTS (conn, sign, tsa)" >&2; exit 2; }
+done
+if [[ $PARTS == *" conn "* ]]; then
+	"$TOP/bench/conn.sh"
+	PARTS=${PARTS/ conn / }
+	[[ $PARTS == " " ]] && exit 0
+fi
 KIT=${SIGNET_BENCH_KIT:-$TOP/../shared/bench}
 [[ -x $KIT/run-baseline.sh ]] || { echo "bench: the kit is not at $KIT (set SIGNET_BENCH_KIT)" >&2; exit 1; }
 export SIGNET_BENCH_KIT=$KIT
-export SIGNET_BIN=${SIGNET_BIN:-$TOP/build/bin}
-export BENCH_DIR=${BENCH_DIR:-$(mktemp -d /tmp/sgbXXXX)}
-PARTS=" ${BENCH_PARTS:-sign tsa} "
-for p in $PARTS; do
-	[[ $p == sign || $p == tsa ]] || { echo "bench: unknown part '$p' in BENCH_PARTS (sign, tsa)" >&2; exit 2; }
-done
 if [[ $PARTS == *" tsa "* && $PARTS != *" sign "* ]]; then
 	exec "$TOP/bench/tsa.sh"
 fi

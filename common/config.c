@@ -39,6 +39,7 @@ enum value_type {
 	VALUE_ALGO,
 	VALUE_CREATED,
 	VALUE_HASHES,
+	VALUE_COUNT,         /* 1..CONFIG_MAX_CONN */
 };
 
 /* One key of a section.  OFF is the field's offset in struct signet_config
@@ -63,6 +64,8 @@ static const struct key_def policyd_keys[] = {
 	CFG_KEY("log", VALUE_PATH, 0, log),
 	{ "admins", VALUE_PRINCIPALS, 0, offsetof(struct signet_config, admins),
 	  offsetof(struct signet_config, nadmins) },
+	CFG_KEY("max_connections_per_user", VALUE_COUNT, 0, max_connections_per_user),
+	CFG_KEY("max_connections", VALUE_COUNT, 0, max_connections),
 };
 
 static const struct key_def hsm_keys[] = {
@@ -526,6 +529,28 @@ parse_hashes(const char *value, void *target, void *target_n, char *reason, size
 	return 0;
 }
 
+static gpg_error_t
+parse_count(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	unsigned *field = target;
+	unsigned long v = 0;
+	const char *p;
+
+	(void)target_n;
+	for (p = value; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || p - value >= 7)
+			goto bad;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (p == value || v < 1 || v > CONFIG_MAX_CONN)
+		goto bad;
+	*field = (unsigned)v;
+	return 0;
+bad:
+	snprintf(reason, rlen, "expected a number from 1 to %d", CONFIG_MAX_CONN);
+	return gpg_error(GPG_ERR_INV_VALUE);
+}
+
 static const value_parser value_parsers[] = {
 	[VALUE_PATH] = parse_path,
 	[VALUE_WORD] = parse_word,
@@ -536,6 +561,7 @@ static const value_parser value_parsers[] = {
 	[VALUE_ALGO] = parse_algo,
 	[VALUE_CREATED] = parse_created,
 	[VALUE_HASHES] = parse_hashes,
+	[VALUE_COUNT] = parse_count,
 };
 
 /* "[policyd]", "[project foo]" for messages. */
@@ -930,6 +956,10 @@ config_parse_buffer(const char *name, const char *buf, size_t len,
 	}
 	if (ctx.in.err_line != 0)
 		goto out;
+	if (cfg->max_connections_per_user == 0)
+		cfg->max_connections_per_user = CONFIG_DEFAULT_MAX_CONN_PER_USER;
+	if (cfg->max_connections == 0)
+		cfg->max_connections = CONFIG_DEFAULT_MAX_CONN;
 
 	*cfgp = cfg;
 	cfg = NULL;

@@ -63,6 +63,14 @@ struct project_conf {
 	int line;                  /* line of the [project] header */
 };
 
+/* [policyd] connection limits: every local user may hold a few
+ * connections (signet-scd keeps up to 4 per gpg-agent, the CLI one), and
+ * the daemon holds at most max_connections (further bounded by its open
+ * file limit). */
+#define CONFIG_DEFAULT_MAX_CONN_PER_USER 32
+#define CONFIG_DEFAULT_MAX_CONN          4096
+#define CONFIG_MAX_CONN                  1000000
+
 struct signet_config {
 	char *path;
 	/* [policyd] */
@@ -73,6 +81,8 @@ struct signet_config {
 	uint8_t instance[4];
 	struct principal *admins;
 	size_t nadmins;
+	unsigned max_connections_per_user;   /* 0 in the file: CONFIG_DEFAULT_… */
+	unsigned max_connections;
 	/* [hsm] */
 	char *module;
 	char *token;

@@ -6,8 +6,10 @@
  * drops, and because a status callback that aborts must still leave the
  * connection in step (we read up to the final OK/ERR). */
 #include "pdclient.h"
+#include "monotime.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +61,72 @@ pipe_guard_end(struct pipe_guard *g)
 	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 }
 
+static gpg_error_t parse_err(const char *line, size_t len, char *errtext, size_t errtextlen);
+
+/* The socket under CTX, or -1. */
+static int
+active_fd(assuan_context_t ctx)
+{
+	assuan_fd_t fd[2];   /* libassuan wants room for at least two */
+
+	if (assuan_get_active_fds(ctx, 0, fd, 2) < 1)
+		return -1;
+	return fd[0];
+}
+
+/* libassuan retries a read that fails with EAGAIN for ever, which is what
+ * a socket read timeout (SO_RCVTIMEO) gives: make it ETIMEDOUT, which ends
+ * the read with that error. */
+static ssize_t
+hook_read(assuan_context_t ctx, assuan_fd_t fd, void *buf, size_t size)
+{
+	ssize_t n = __assuan_read(ctx, fd, buf, size);
+
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		errno = ETIMEDOUT;
+	return n;
+}
+
+static struct assuan_system_hooks pdclient_hooks = {
+	ASSUAN_SYSTEM_HOOKS_VERSION, __assuan_usleep, __assuan_pipe, __assuan_close, hook_read,
+	__assuan_write, __assuan_recvmsg, __assuan_sendmsg, __assuan_spawn, __assuan_waitpid,
+	__assuan_socketpair, __assuan_socket, __assuan_connect,
+};
+
+/* Reads on FD give up after SEC seconds (0: never). */
+static void
+set_read_timeout(int fd, unsigned sec)
+{
+	struct timeval tv = { (time_t)sec, 0 };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+/* Before libassuan reads the greeting: wait for policyd's first line, and
+ * take an ERR line (a refused connection: policyd is full) for what it
+ * says rather than libassuan's "connect failed". */
+static gpg_error_t
+check_greeting(int fd)
+{
+	char line[ASSUAN_LINELENGTH + 1];
+	struct pollfd p = { fd, POLLIN, 0 };
+	ssize_t n;
+	int rc;
+
+	while ((rc = poll(&p, 1, PDCLIENT_GREETING_SEC * 1000)) < 0 && errno == EINTR)
+		;
+	if (rc == 0)
+		return gpg_error(GPG_ERR_ETIMEDOUT);
+	if (rc < 0)
+		return gpg_error_from_syserror();
+	n = recv(fd, line, sizeof(line) - 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 4 || memcmp(line, "ERR ", 4) != 0)
+		return 0;   /* libassuan reads and judges it */
+	line[n] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	return parse_err(line + 4, strlen(line + 4), NULL, 0);
+}
+
 gpg_error_t
 pdclient_connect(const char *socket_path, assuan_context_t *ctxp)
 {
@@ -93,8 +161,12 @@ pdclient_connect(const char *socket_path, assuan_context_t *ctxp)
 		err = gpg_error_from_syserror();
 		goto out;
 	}
+	if ((err = check_greeting(fd)) != 0)
+		goto out;
 	if ((err = assuan_new(&ctx)) != 0)
 		goto out;
+	assuan_ctx_set_system_hooks(ctx, &pdclient_hooks);
+	set_read_timeout(fd, PDCLIENT_GREETING_SEC);
 	/* Takes over FD (also on error) and reads the greeting. */
 	pipe_guard_begin(&guard);
 	err = assuan_socket_connect_fd(ctx, fd, 0);
@@ -106,6 +178,7 @@ pdclient_connect(const char *socket_path, assuan_context_t *ctxp)
 	pipe_guard_end(&guard);
 	if (err != 0)
 		goto out;
+	set_read_timeout(active_fd(ctx), 0);
 	*ctxp = ctx;
 	ctx = NULL;
 	err = 0; /* success */
@@ -221,6 +294,38 @@ pdclient_transact(assuan_context_t ctx, const char *command,
                   pdclient_status_cb cb, void *opaque,
                   char *errtext, size_t errtextlen)
 {
+	return pdclient_transact_deadline(ctx, command, NULL, data, datalen, cb, opaque,
+	                                  errtext, errtextlen);
+}
+
+/* Before each line of an answer: the read timeout DL leaves from START;
+ * GPG_ERR_ETIMEDOUT once the whole answer is late. */
+static gpg_error_t
+arm_deadline(int fd, const struct pdclient_deadline *dl, time_t start)
+{
+	unsigned sec = dl->line_sec;
+	time_t left;
+
+	if (dl->total_sec != 0) {
+		left = start + (time_t)dl->total_sec - monotime_sec();
+		if (left <= 0)
+			return gpg_error(GPG_ERR_ETIMEDOUT);
+		if (sec == 0 || (time_t)sec > left)
+			sec = (unsigned)left;
+	}
+	set_read_timeout(fd, sec);
+	return 0;
+}
+
+gpg_error_t
+pdclient_transact_deadline(assuan_context_t ctx, const char *command,
+                           const struct pdclient_deadline *dl,
+                           uint8_t **data, size_t *datalen,
+                           pdclient_status_cb cb, void *opaque,
+                           char *errtext, size_t errtextlen)
+{
+	time_t start = monotime_sec();
+	int fd = -1;
 	struct reply r = { NULL, 0, 0, data != NULL, 0 };
 	struct pipe_guard guard;
 	assuan_response_t resp = -1;
@@ -236,10 +341,15 @@ pdclient_transact(assuan_context_t ctx, const char *command,
 		errtext[0] = '\0';
 	if (ctx == NULL || command == NULL || strpbrk(command, "\r\n") != NULL)
 		return gpg_error(GPG_ERR_INV_VALUE);
+	if (dl != NULL && (fd = active_fd(ctx)) < 0)
+		return gpg_error(GPG_ERR_INV_VALUE);
 	pipe_guard_begin(&guard);
 	if ((err = assuan_write_line(ctx, command)) != 0)
 		goto out;
 	for (;;) {
+		if (dl != NULL && (err = arm_deadline(fd, dl, start)) != 0)
+			goto out;
+		/* A read timeout (policyd stopped or stuck) is ETIMEDOUT. */
 		if ((err = assuan_client_read_response(ctx, &line, &linelen)) != 0)
 			goto out;
 		if ((err = assuan_client_parse_response(ctx, line, linelen, &resp, &off)) != 0)
@@ -278,6 +388,8 @@ pdclient_transact(assuan_context_t ctx, const char *command,
 	}
 out:
 	pipe_guard_end(&guard);
+	if (fd >= 0)
+		set_read_timeout(fd, 0);
 	/* A local failure (callback abort, too much data) wins over the
 	 * server's OK, but not over a transport error. */
 	if (r.pending != 0 && (err == 0 || resp == ASSUAN_RESPONSE_ERROR))

@@ -16,6 +16,14 @@
 #define SIGNET_ERR_NO_KEY          GPG_ERR_NO_SECKEY
 /* signet-policyd is not running / not reachable: "Connection refused". */
 #define SIGNET_ERR_NO_POLICYD      GPG_ERR_ECONNREFUSED
+/* signet-policyd did not answer in time (stopped, or stuck): "Connection
+ * timed out".  Not CARD_NOT_PRESENT/ENODEV: gpg 2.2 turns those into an
+ * endless "insert card" prompt. */
+#define SIGNET_ERR_POLICYD_TIMEOUT GPG_ERR_ETIMEDOUT
+/* signet-policyd refused the connection: the user holds
+ * max_connections_per_user connections, or policyd holds max_connections:
+ * "Limit reached". */
+#define SIGNET_ERR_POLICYD_FULL    GPG_ERR_LIMIT_REACHED
 /* The HSM failed (login, signing, key generation): "Hardware problem". */
 #define SIGNET_ERR_HSM             GPG_ERR_HARDWARE
 /* The audit record could not be made durable; nothing is returned:

@@ -6,11 +6,13 @@
  * LLVMFuzzerInitialize makes the world with the real programs, stops the
  * world's signet-policyd and builds a struct policyd on the same home as
  * policyd/main.c does (configuration, audit trail, refusals, HSM session,
- * project table; no socket).  Each input is then one client connection:
- * its lines (at most SESSION_MAX_LINES, 64 KiB) go over a socketpair to
- * server_serve_conn(), the function every connection of the daemon runs,
- * and every answer is read until policyd hangs up; answer lines must be
- * valid Assuan lines and the session must end within SESSION_DEADLINE_MS.
+ * project snapshot; no socket, no event loop).  Each input is then one
+ * client connection: its lines (at most SESSION_MAX_LINES, 64 KiB) go over
+ * a socketpair to the daemon's per-connection code (conn.h: greeting,
+ * bounded line reader, a worker's run of each line, the never-waiting
+ * output queue) driven as the event loop drives it, and every answer is
+ * read until policyd hangs up; answer lines must be valid Assuan lines and
+ * the session must end within SESSION_DEADLINE_MS.
  *
  * An input that starts with '!' is served as another user (WORLD_OTHER_
  * SIGNER: not an admin, not a signer of the fuzzing user's project), so
@@ -26,6 +28,7 @@
  * on SoftHSM2), so an input runs at most FUZZ_MAX_KEYOPS of those; the
  * rest of it is cut. */
 #include <ctype.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,11 +41,14 @@
 #include <gcrypt.h>
 
 #include "configaudit.h"
+#include "conn.h"
+#include "connio.h"
 #include "lib/session.h"
 #include "lib/world.h"
 #include "log.h"
-#include "platform.h"
+#include "monotime.h"
 #include "policyd.h"
+#include "snapshot.h"
 
 #define FUZZ_MAX_KEYOPS 2
 #define FUZZ_ERR_MAX 1024
@@ -73,12 +79,14 @@ at_exit(void)
 	world_end(&fz.world);
 }
 
-/* policyd/main.c's start_up() without the socket, the pid file and the
- * hardening (a fuzzer must stay debuggable). */
+/* policyd/main.c's start_up() without the socket, the event loop, the pid
+ * file and the hardening (a fuzzer must stay debuggable). */
 static void
 start_policyd(struct policyd *pd, const char *config)
 {
-	pthread_rwlockattr_t rwa;
+	struct signet_config *cfg = NULL;
+	struct project_table *projects = NULL;
+	struct snapshot *first = NULL;
 	char err[FUZZ_ERR_MAX];
 	int have_sha = 0;
 	gpg_error_t r;
@@ -87,29 +95,67 @@ start_policyd(struct policyd *pd, const char *config)
 	pd->self_uid = geteuid();
 	if ((pd->config_path = strdup(config)) == NULL)
 		die("start-up", "out of memory");
-	if (configaudit_load(config, &pd->cfg, pd->cfg_sha256, &have_sha, err, sizeof(err)) != 0)
+	if (configaudit_load(config, &cfg, pd->cfg_sha256, &have_sha, err, sizeof(err)) != 0)
 		die("configuration", err);
-	if (pd->cfg->softhsm2_conf != NULL && setenv("SOFTHSM2_CONF", pd->cfg->softhsm2_conf, 1) != 0)
+	if (cfg->softhsm2_conf != NULL && setenv("SOFTHSM2_CONF", cfg->softhsm2_conf, 1) != 0)
 		die("SOFTHSM2_CONF", "setenv");
-	pthread_rwlockattr_init(&rwa);
-	pthread_rwlockattr_setkind_np(&rwa, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&pd->lock, &rwa);
-	pthread_rwlockattr_destroy(&rwa);
-	if ((r = audit_open(pd->cfg->audit, &pd->audit)) != 0)
+	if (pthread_mutex_init(&pd->reload_lock, NULL) != 0)
+		die("start-up", "reload lock");
+	if ((r = audit_open(cfg->audit, &pd->audit)) != 0)
 		die("audit trail", gpg_strerror(r));
 	if ((r = denials_new(&pd->denials)) != 0 || (r = denylog_new(pd->audit, 1, &pd->denylog)) != 0)
 		die("start-up", gpg_strerror(r));
-	if (hsm_open(pd->cfg->module, pd->cfg->token, pd->cfg->pin_file, &pd->hsm, err, sizeof(err)) != 0)
+	if (hsm_open(cfg->module, cfg->token, cfg->pin_file, &pd->hsm, err, sizeof(err)) != 0)
 		die("HSM", err);
-	if (project_table_load(pd->cfg, pd->hsm, &pd->projects, err, sizeof(err)) != 0)
+	if (project_table_load(cfg, pd->hsm, &projects, err, sizeof(err)) != 0)
 		die("project keys", err);
+	if ((r = snapshot_new(cfg, projects, &first)) != 0 || (r = snapshot_slot_init(&pd->snap, first)) != 0)
+		die("start-up", gpg_strerror(r));
+}
+
+/* One connection through the daemon's per-connection machinery (conn.h,
+ * connio.h) in the order the event loop (loop.c) drives it: greeting;
+ * then, until the client leaves or the connection is dead, send what is
+ * queued, read until a whole line is held, and run it as a worker does.
+ * The waits the loop does in epoll are poll()s on the one socket here. */
+static void
+serve_conn(struct conn *c)
+{
+	struct pollfd p = { c->fd, 0, 0 };
+	enum conn_state st;
+	int r;
+
+	if (conn_greet(c) != 0)
+		return;
+	for (;;) {
+		while (connio_has_output(c)) {
+			if ((r = connio_flush(c)) < 0)
+				return;
+			p.events = POLLOUT;
+			if (r == 0 && poll(&p, 1, -1) < 0)
+				return;
+		}
+		if (c->dead)
+			return;
+		st = conn_pending(c, monotime_sec());
+		while (st == CONN_WAIT) {
+			p.events = POLLIN;
+			if (poll(&p, 1, -1) < 0)
+				return;
+			st = conn_read(c, monotime_sec());
+		}
+		if (st == CONN_CLOSE)
+			return;
+		conn_work(c);
+	}
 }
 
 /* The macros of the seeds: the world's keygrips. */
 static void
 learn_keys(void)
 {
-	const struct project *p = project_table_find(fz.pd.projects, WORLD_PROJECT);
+	struct snapshot *snap = snapshot_get(&fz.pd.snap);
+	const struct project *p = project_table_find(snap->projects, WORLD_PROJECT);
 	char name[SESSION_MACRO_NAME];
 	size_t i, k = 0;
 
@@ -121,6 +167,7 @@ learn_keys(void)
 		session_macro_add(&fz.macros, name, p->subs[i].pub.grip);
 	}
 	session_macro_add(&fz.macros, "{primary}", p->pub.grip);
+	snapshot_put(snap);
 }
 
 int
@@ -202,20 +249,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	len = session_expand(&fz.macros, data, size, fz.input, sizeof(fz.input));
 	len = bound_keyops(fz.input, session_bound(fz.input, len));
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return 0;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) != 0)
 		__builtin_trap();
-	c->pd = &fz.pd;
-	c->fd = sv[0];
-	c->uid = uid;
-	c->pid = getpid();
-	platform_user_name(uid, c->user, sizeof(c->user));
+	if (conn_new(&fz.pd, sv[0], uid, getpid(), &c) != 0)
+		__builtin_trap();
 	session_start(&s, "signet-policyd", fz.input, len, sv[1], sv[1]);
-	server_serve_conn(c);
-	if (c->fd >= 0)
-		close(c->fd);
+	serve_conn(c);
+	conn_free(c);   /* closes sv[0]: the client sees EOF */
 	session_finish(&s);
-	free(c);
 	return 0;
 }

@@ -3,10 +3,11 @@
  * Each handler parses its line with cmdline_parse(), asks policy.c, calls
  * hsm.c through the project table and answers; reasons go out through
  * assuan_set_error() with text kept in the connection (libassuan keeps only
- * the pointer).  Handlers hold the configuration read lock for the whole
- * request, so RELOAD never pulls a project away under a signature; the key
- * operations (MKCERT, ROTATE, UPGRADE: keyops.c) work on a private load
- * instead, as key generation takes seconds.
+ * the pointer).  Handlers use the configuration snapshot the worker took
+ * for the request (c->snap), so RELOAD never pulls a project away under a
+ * signature and no lock is held while a client is written to; the key
+ * operations (MKCERT, ROTATE, UPGRADE: keyops.c) work on a private load,
+ * as key generation takes seconds.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -89,18 +90,6 @@ is_keygrip(const char *s)
 	return s[i] == '\0';
 }
 
-static void
-rdlock(struct policyd *pd)
-{
-	pthread_rwlock_rdlock(&pd->lock);
-}
-
-static void
-unlock(struct policyd *pd)
-{
-	pthread_rwlock_unlock(&pd->lock);
-}
-
 /* Record EV for connection C; fills in the requester.  *SEQ (may be NULL)
  * gets the record's sequence number. */
 static gpg_error_t
@@ -138,7 +127,7 @@ require_admin(assuan_context_t ctx, const char *what)
 	gpg_error_t r;
 
 	requester_init(&rq, c->uid);
-	admin = policy_is_admin(c->pd->cfg, &rq, c->pd->self_uid);
+	admin = policy_is_admin(c->snap->cfg, &rq, c->pd->self_uid);
 	requester_release(&rq);
 	if (admin)
 		return 0;
@@ -166,7 +155,7 @@ lookup_project(assuan_context_t ctx, const char *name, gpg_error_t *r)
 		*r = fail(ctx, GPG_ERR_ASS_PARAMETER, "\"%s\" is not a project name ([A-Za-z0-9._-], 1-64)", vis);
 		return NULL;
 	}
-	if ((p = project_table_find(c->pd->projects, name)) == NULL) {
+	if ((p = project_table_find(c->snap->projects, name)) == NULL) {
 		*r = fail(ctx, SIGNET_ERR_NO_KEY, "no project %s (signet keylist shows yours)", name);
 		return NULL;
 	}
@@ -189,20 +178,17 @@ cmd_getinfo(assuan_context_t ctx, char *line)
 
 	if ((r = get_args(ctx, line, args, 1, "usage: GETINFO version|pid|serialno|instance")) != 0)
 		return r;
-	rdlock(c->pd);
 	if (strcmp(args[0], "version") == 0) {
 		snprintf(buf, sizeof(buf), "%s", SIGNET_VERSION);
 	} else if (strcmp(args[0], "pid") == 0) {
 		snprintf(buf, sizeof(buf), "%lu", (unsigned long)getpid());
 	} else if (strcmp(args[0], "serialno") == 0) {
-		r = serial_format(c->pd->cfg->instance, buf, sizeof(buf));
+		r = serial_format(c->snap->cfg->instance, buf, sizeof(buf));
 	} else if (strcmp(args[0], "instance") == 0) {
-		r = hex_encode(c->pd->cfg->instance, SERIAL_INSTANCE_LEN, buf, sizeof(buf));
+		r = hex_encode(c->snap->cfg->instance, SERIAL_INSTANCE_LEN, buf, sizeof(buf));
 	} else {
-		unlock(c->pd);
 		return fail(ctx, GPG_ERR_ASS_PARAMETER, "unknown GETINFO item; use version, pid, serialno or instance");
 	}
-	unlock(c->pd);
 	if (r != 0)
 		return fail(ctx, gpg_err_code(r), "cannot format %s", args[0]);
 	return assuan_send_data(ctx, buf, strlen(buf));
@@ -253,13 +239,11 @@ cmd_keylist(assuan_context_t ctx, char *line)
 	if ((r = get_args(ctx, line, args, 0, "KEYLIST takes no arguments")) != 0)
 		return r;
 	requester_init(&rq, c->uid);
-	rdlock(c->pd);
-	for (i = 0; i < c->pd->projects->n && r == 0; i++) {
-		p = &c->pd->projects->v[i];
+	for (i = 0; i < c->snap->projects->n && r == 0; i++) {
+		p = &c->snap->projects->v[i];
 		if (policy_may_sign(p->conf, &rq))
 			r = keylist_project(ctx, p, now);
 	}
-	unlock(c->pd);
 	requester_release(&rq);
 	return r;
 }
@@ -272,7 +256,6 @@ static const char hlp_readkey[] =
 static gpg_error_t
 cmd_readkey(assuan_context_t ctx, char *line)
 {
-	struct conn *c = assuan_get_pointer(ctx);
 	struct cmd_opt opts[] = { { "key", 1, 0, NULL } };
 	const struct project *p;
 	const struct hsm_key *key;
@@ -285,7 +268,6 @@ cmd_readkey(assuan_context_t ctx, char *line)
 	    (opts[0].present && opts[0].value == NULL))
 		return fail_parse(ctx, r ? r : gpg_error(GPG_ERR_ASS_PARAMETER),
 		                  "READKEY [--key=<keygrip>] <project>");
-	rdlock(c->pd);
 	if ((p = lookup_project(ctx, args[0], &r)) == NULL)
 		goto out;
 	if ((r = project_signing_key(p, opts[0].present ? opts[0].value : NULL, (int64_t)time(NULL),
@@ -295,7 +277,6 @@ cmd_readkey(assuan_context_t ctx, char *line)
 	}
 	r = assuan_send_data(ctx, pub->sexp, pub->sexp_len);
 out:
-	unlock(c->pd);
 	return r;
 }
 
@@ -330,7 +311,6 @@ static const char hlp_cert[] =
 static gpg_error_t
 cmd_cert(assuan_context_t ctx, char *line)
 {
-	struct conn *c = assuan_get_pointer(ctx);
 	const struct project *p;
 	char *args[2];
 	size_t len = 0;
@@ -339,7 +319,6 @@ cmd_cert(assuan_context_t ctx, char *line)
 
 	if ((r = get_args(ctx, line, args, 1, "usage: CERT <project>")) != 0)
 		return r;
-	rdlock(c->pd);
 	if ((p = lookup_project(ctx, args[0], &r)) == NULL)
 		goto out;
 	if ((r = read_cert(p->conf->cert, &data, &len)) != 0) {
@@ -353,7 +332,6 @@ cmd_cert(assuan_context_t ctx, char *line)
 	}
 	r = assuan_send_data(ctx, data, len);
 out:
-	unlock(c->pd);
 	free(data);
 	return r;
 }
@@ -405,7 +383,7 @@ sign_check(const struct conn *c, char *line, struct sign_req *req)
 	req->ev.project = args[0];
 	req->algo = hashalgo_by_name(opts[0].value);
 	req->ev.hash = req->algo ? req->algo->name : req->vis;
-	if ((req->p = project_table_find(c->pd->projects, args[0])) == NULL) {
+	if ((req->p = project_table_find(c->snap->projects, args[0])) == NULL) {
 		snprintf(req->why, sizeof(req->why), "no project %s (signet keylist shows yours)", args[0]);
 		return SIGNET_ERR_NO_KEY;
 	}
@@ -488,7 +466,6 @@ cmd_sign(assuan_context_t ctx, char *line)
 	int written = 1;
 
 	memset(&req, 0, sizeof(req));
-	rdlock(c->pd);
 	if ((code = sign_check(c, line, &req)) == 0)
 		code = sign_digest(c, &req, sig, sizeof(sig), &siglen);
 
@@ -501,7 +478,6 @@ cmd_sign(assuan_context_t ctx, char *line)
 		ar = audit_request(c, &req.ev, &seq);
 	else
 		ar = audit_refusal(c, &req.ev, &seq, &written);
-	unlock(c->pd);
 	if (code != 0) {
 		if (written)
 			log_info("deny uid %u (%s) project %s: %s", (unsigned)c->uid, c->user,
@@ -542,7 +518,6 @@ cmd_keygen(assuan_context_t ctx, char *line)
 	    !opts[0].present || opts[0].value == NULL)
 		return fail_parse(ctx, r ? r : gpg_error(GPG_ERR_ASS_PARAMETER),
 		                  "KEYGEN --algo=<rsa2048|rsa3072|rsa4096> <label>");
-	rdlock(c->pd);
 	if ((r = require_admin(ctx, "KEYGEN")) != 0)
 		goto out;
 	if ((algo = key_algo_parse(opts[0].value)) == KEY_ALGO_NONE) {
@@ -558,7 +533,7 @@ cmd_keygen(assuan_context_t ctx, char *line)
 		         "-* are kept for signet-tsa's keys on the token; pick another label");
 		goto out;
 	}
-	if ((r = p11uri_format(c->pd->cfg->token, args[0], uri, sizeof(uri))) != 0) {
+	if ((r = p11uri_format(c->snap->cfg->token, args[0], uri, sizeof(uri))) != 0) {
 		r = fail(ctx, gpg_err_code(r), "cannot format the key URI");
 		goto out;
 	}
@@ -586,7 +561,6 @@ cmd_keygen(assuan_context_t ctx, char *line)
 	log_info("keygen %s by %s: %s", key_algo_name(algo), c->user, uri);
 	r = assuan_write_status(ctx, "KEYURI", uri);
 out:
-	unlock(c->pd);
 	return r;
 }
 
@@ -607,9 +581,7 @@ cmd_reload(assuan_context_t ctx, char *line)
 		return r;
 	struct configaudit_by by = { "RELOAD", 1, c->uid, c->user, c->pid };
 
-	rdlock(c->pd);
 	r = require_admin(ctx, "RELOAD");
-	unlock(c->pd);
 	if (r != 0)
 		return r;
 	if ((r = policyd_reload(c->pd, &by, err, sizeof(err))) != 0) {
@@ -672,10 +644,8 @@ run_keyop(assuan_context_t ctx, enum keyop op, const char *name, uint32_t overla
 	gpg_error_t r;
 
 	memset(&p, 0, sizeof(p));
-	rdlock(c->pd);
 	r = require_admin(ctx, keyop_names[op]);
-	snprintf(token, sizeof(token), "%s", c->pd->cfg->token);
-	unlock(c->pd);
+	snprintf(token, sizeof(token), "%s", c->snap->cfg->token);
 	if (r != 0)
 		return r;
 	if (!config_project_name_ok(name)) {
@@ -871,12 +841,11 @@ cmd_setup(assuan_context_t ctx, char *line)
 	if (cmdline_parse(line, NULL, 0, args, 2, &nargs) != 0 || nargs > 1)
 		return fail(ctx, GPG_ERR_ASS_PARAMETER, "usage: SETUP [<project>]");
 	requester_init(&rq, c->uid);
-	rdlock(c->pd);
 	if (nargs == 0) {
-		for (i = 0; i < c->pd->projects->n; i++)
-			if (policy_may_sign(c->pd->projects->v[i].conf, &rq))
+		for (i = 0; i < c->snap->projects->n; i++)
+			if (policy_may_sign(c->snap->projects->v[i].conf, &rq))
 				break;
-		if (i == c->pd->projects->n) {
+		if (i == c->snap->projects->n) {
 			snprintf(why, sizeof(why), "setup: user %s may not sign with any project", c->user);
 			r = refuse_setup(ctx, c, NULL, why);
 		}
@@ -887,7 +856,6 @@ cmd_setup(assuan_context_t ctx, char *line)
 		         p->conf->name, signers);
 		r = refuse_setup(ctx, c, p->conf->name, why);
 	}
-	unlock(c->pd);
 	requester_release(&rq);
 	return r;
 }

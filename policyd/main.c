@@ -27,6 +27,7 @@
 #include "platform.h"
 #include "policyd.h"
 #include "project.h"
+#include "snapshot.h"
 #include "trustpath.h"
 
 #define PROG "signet-policyd"
@@ -112,40 +113,48 @@ gpg_error_t
 policyd_reload(struct policyd *pd, const struct configaudit_by *by, char *err, size_t errlen)
 {
 	gpg_error_t r;
-	struct signet_config *cfg = NULL, *old_cfg;
-	struct project_table *table = NULL, *old_table;
+	struct signet_config *cfg = NULL;
+	struct project_table *table = NULL;
+	struct snapshot *cur = NULL, *next = NULL;
 	uint8_t sha[CONFIGAUDIT_SHA256_LEN];
 	int have_sha = 0;
 
+	/* One reload at a time, so that each starts from the one before. */
+	pthread_mutex_lock(&pd->reload_lock);
+	cur = snapshot_get(&pd->snap);
 	if ((r = configaudit_load(pd->config_path, &cfg, sha, &have_sha, err, errlen)) != 0)
 		goto refused;
 	if ((r = check_trust(pd->config_path, cfg, err, errlen)) != 0)
 		goto refused;
 	/* [hsm] token stays what the HSM session was opened with. */
-	if (strcmp(cfg->token, pd->cfg->token) != 0) {
+	if (strcmp(cfg->token, cur->cfg->token) != 0) {
 		snprintf(err, errlen, "%s: [hsm] token changed from %s to %s; restart signet-policyd for that",
-		         pd->config_path, pd->cfg->token, cfg->token);
+		         pd->config_path, cur->cfg->token, cfg->token);
 		r = gpg_error(GPG_ERR_INV_VALUE);
 		goto refused;
 	}
 	if ((r = project_table_load(cfg, pd->hsm, &table, err, errlen)) != 0)
 		goto refused;
-	warn_restart_only(pd->cfg, cfg);
-	/* Writer-preferring lock: waits for in-flight requests, holds off new. */
-	pthread_rwlock_wrlock(&pd->lock);
-	old_cfg = pd->cfg;
-	old_table = pd->projects;
-	pd->cfg = cfg;
+	if ((r = snapshot_new(cfg, table, &next)) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto refused;
+	}
+	cfg = NULL;
+	table = NULL;
+	warn_restart_only(cur->cfg, next->cfg);
+	/* Requests under way keep the snapshot they hold; new ones get NEXT. */
 	memcpy(pd->cfg_sha256, sha, sizeof(sha));
-	pd->projects = table;
-	pthread_rwlock_unlock(&pd->lock);
-	/* Only this thread frees configurations: OLD_CFG is still ours. */
-	(void)configaudit_record(pd->audit, by, sha, old_cfg, cfg);
-	project_table_free(old_table);
-	config_free(old_cfg);
-	return 0;
+	snapshot_publish(&pd->snap, next);
+	/* CUR is still referenced here, so the old configuration is alive. */
+	(void)configaudit_record(pd->audit, by, sha, cur->cfg, next->cfg);
+	r = 0; /* success */
+	goto out;
 refused:
 	(void)configaudit_failed(pd->audit, by, have_sha ? sha : NULL, err);
+out:
+	snapshot_put(cur);
+	pthread_mutex_unlock(&pd->reload_lock);
+	project_table_free(table);
 	config_free(cfg);
 	return r;
 }
@@ -239,41 +248,44 @@ parse_options(int argc, char **argv, struct policyd *pd, struct options *o)
  * practice 15: log, hardening, lock, audit trail, HSM login, project keys,
  * socket, pid file.  Dies on any failure. */
 static void
-start_up(struct policyd *pd)
+start_up(struct policyd *pd, struct signet_config *cfg)
 {
 	static const struct configaudit_by start_by = { "start", 0, 0, NULL, 0 };
-	pthread_rwlockattr_t rwa;
-	sigset_t set; /* server.c's accept loop waits for these itself */
+	struct project_table *projects = NULL;
+	struct snapshot *first = NULL;
+	sigset_t set; /* loop.c's event loop waits for these itself */
 	char err[MAIN_MAX_ERR];
 	gpg_error_t r;
 
-	if ((r = log_init(PROG, pd->cfg->log, LOG_LEVEL_INFO)) != 0)
+	if ((r = log_init(PROG, cfg->log, LOG_LEVEL_INFO)) != 0)
 		die("log", gpg_strerror(r), "check [policyd] log");
 	platform_harden();
 	daemonize_block_signals(&set);
-	pthread_rwlockattr_init(&rwa);
-	pthread_rwlockattr_setkind_np(&rwa, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	if (pthread_rwlock_init(&pd->lock, &rwa) != 0)
-		die("start-up", "cannot create the configuration lock", NULL);
-	pthread_rwlockattr_destroy(&rwa);
+	if (pthread_mutex_init(&pd->reload_lock, NULL) != 0)
+		die("start-up", "cannot create the reload lock", NULL);
 
-	if ((r = audit_open(pd->cfg->audit, &pd->audit)) != 0) {
-		snprintf(err, sizeof(err), "%s: %s", pd->cfg->audit, gpg_strerror(r));
+	if ((r = audit_open(cfg->audit, &pd->audit)) != 0) {
+		snprintf(err, sizeof(err), "%s: %s", cfg->audit, gpg_strerror(r));
 		die("audit trail", err, "check [policyd] audit (a damaged last line must be repaired by hand)");
 	}
 	if ((r = denials_new(&pd->denials)) != 0 || (r = denylog_new(pd->audit, 1, &pd->denylog)) != 0)
 		die("start-up", gpg_strerror(r), NULL);
-	if ((r = hsm_open(pd->cfg->module, pd->cfg->token, pd->cfg->pin_file, &pd->hsm, err, sizeof(err))) != 0)
+	if ((r = hsm_open(cfg->module, cfg->token, cfg->pin_file, &pd->hsm, err, sizeof(err))) != 0)
 		die("HSM", err, "check [hsm] in the configuration");
-	if ((r = project_table_load(pd->cfg, pd->hsm, &pd->projects, err, sizeof(err))) != 0)
+	if ((r = project_table_load(cfg, pd->hsm, &projects, err, sizeof(err))) != 0)
 		die("project keys", err, "create the key (KEYGEN) or fix the key URI");
-	if ((r = server_listen(pd, err, sizeof(err))) != 0)
+	if ((r = server_listen(pd, cfg, err, sizeof(err))) != 0)
 		die("socket", err, "check [policyd] socket");
 	/* Only once the socket is ours: a second instance that fails to bind
 	 * must not have written to the trail. */
-	if ((r = configaudit_record(pd->audit, &start_by, pd->cfg_sha256, NULL, pd->cfg)) != 0) {
+	if ((r = configaudit_record(pd->audit, &start_by, pd->cfg_sha256, NULL, cfg)) != 0) {
 		server_close(pd);
 		die("audit trail", gpg_strerror(r), "check [policyd] audit and the disk it is on");
+	}
+	if ((r = snapshot_new(cfg, projects, &first)) != 0 ||
+	    (r = snapshot_slot_init(&pd->snap, first)) != 0) {
+		server_close(pd);
+		die("start-up", gpg_strerror(r), NULL);
 	}
 	if (pd->pidfile != NULL && (r = daemonize_write_pidfile(pd->pidfile)) != 0) {
 		server_close(pd);
@@ -286,6 +298,7 @@ main(int argc, char **argv)
 {
 	struct policyd *pd = &policyd;
 	struct options o = { NULL, 0, MODE_RUN };
+	struct signet_config *cfg = NULL;
 	char err[MAIN_MAX_ERR];
 	gpg_error_t r;
 	int ready_fd = -1, status, have_sha = 0;
@@ -300,8 +313,8 @@ main(int argc, char **argv)
 	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
 	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
 
-	if ((r = configaudit_load(o.config, &pd->cfg, pd->cfg_sha256, &have_sha, err, sizeof(err))) != 0 ||
-	    (r = check_trust(o.config, pd->cfg, err, sizeof(err))) != 0) {
+	if ((r = configaudit_load(o.config, &cfg, pd->cfg_sha256, &have_sha, err, sizeof(err))) != 0 ||
+	    (r = check_trust(o.config, cfg, err, sizeof(err))) != 0) {
 		if (o.mode == MODE_CHECK_CONFIG) {
 			printf("%s\n", err);
 			return 1;
@@ -310,18 +323,22 @@ main(int argc, char **argv)
 	}
 	if (o.mode == MODE_CHECK_CONFIG) {
 		printf("%s: ok\n", o.config);
+		config_free(cfg);
 		return 0;
 	}
 	/* Before the module is loaded: SoftHSM2 reads it in C_Initialize. */
-	if (pd->cfg->softhsm2_conf != NULL && setenv("SOFTHSM2_CONF", pd->cfg->softhsm2_conf, 1) != 0)
+	if (cfg->softhsm2_conf != NULL && setenv("SOFTHSM2_CONF", cfg->softhsm2_conf, 1) != 0)
 		die("SOFTHSM2_CONF", strerror(errno), NULL);
-	if (o.mode == MODE_INIT_TOKEN)
-		return run_init_token(pd->cfg);
+	if (o.mode == MODE_INIT_TOKEN) {
+		status = run_init_token(cfg);
+		config_free(cfg);
+		return status;
+	}
 
 	if (o.daemonize)
 		ready_fd = daemonize_start(PROG);
-	start_up(pd);
-	log_info("ready: %zu project(s), socket %s", pd->projects->n, pd->socket_path);
+	start_up(pd, cfg);
+	log_info("ready: %zu project(s), socket %s", pd->snap.cur->projects->n, pd->socket_path);
 	if (o.daemonize)
 		daemonize_ready(ready_fd);
 
@@ -334,7 +351,7 @@ main(int argc, char **argv)
 	 * refusal still in flight is written on its own. */
 	denylog_close(pd->denylog);
 	log_info("stopped");
-	/* Connection threads may still be in a request: leave without tearing
+	/* Workers may still be in a request: leave without tearing
 	 * down what they use (no atexit/destructors of the module either);
 	 * every answer given was already durable. */
 	fflush(NULL);

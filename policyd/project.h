@@ -9,7 +9,8 @@
  * UPGRADE (policyd warns at every load).
  *
  * Built from a loaded configuration at start-up and on RELOAD; immutable
- * afterwards (readers hold the daemon's config read lock while using it). */
+ * afterwards (it is part of a configuration snapshot, snapshot.h, which
+ * readers hold a reference to while using it). */
 #ifndef SIGNET_POLICYD_PROJECT_H
 #define SIGNET_POLICYD_PROJECT_H
 

@@ -14,6 +14,7 @@
 #include "hex.h"
 #include "keycache.h"
 #include "log.h"
+#include "monotime.h"
 #include "pdclient.h"
 #include "signet-err.h"
 
@@ -48,24 +49,34 @@ struct backend {
 	int cache_file_stale;
 };
 
-static time_t
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 static gpg_error_t
 as_scd(gpg_error_t err)
 {
 	return err == 0 ? 0 : gpg_err_make(GPG_ERR_SOURCE_SCD, gpg_err_code(err));
 }
 
+static const struct pdclient_deadline request_deadline = { BACKEND_TIMEOUT_SEC, BACKEND_TIMEOUT_SEC };
+static const struct pdclient_deadline sign_deadline = { 0, BACKEND_SIGN_SILENCE_SEC };
+
+/* policyd could not be used: say which way, with what to do.  gpg shows
+ * only the code's text ("Connection refused", "Connection timed out",
+ * "Limit reached"). */
 static gpg_error_t
 no_policyd(const struct backend *be, gpg_error_t err)
 {
+	switch (gpg_err_code(err)) {
+	case SIGNET_ERR_POLICYD_FULL:
+		log_error("signet-policyd at %s refused the connection: it is full for this user "
+		          "(too many connections open; close some, or ask the Signet admin about "
+		          "[policyd] max_connections_per_user)", be->socket);
+		return gpg_error(SIGNET_ERR_POLICYD_FULL);
+	case GPG_ERR_ETIMEDOUT:
+		log_error("signet-policyd at %s did not answer in time (stopped or stuck?); "
+		          "check `signet status` and its log", be->socket);
+		return gpg_error(SIGNET_ERR_POLICYD_TIMEOUT);
+	default:
+		break;
+	}
 	log_error("cannot reach signet-policyd at %s: %s; start it (signet start) and retry",
 	          be->socket, gpg_strerror(err));
 	return gpg_error(SIGNET_ERR_NO_POLICYD);
@@ -119,7 +130,7 @@ conn_get(struct backend *be, assuan_context_t *ctx)
 		c = be->idle[be->nidle];
 		since = be->idle_since[be->nidle];
 		pthread_mutex_unlock(&be->lock);
-		if (now_mono() - since < BACKEND_IDLE_SEC && conn_idle_ok(c)) {
+		if (monotime_sec() - since < BACKEND_IDLE_SEC && conn_idle_ok(c)) {
 			*ctx = c;
 			return 0;
 		}
@@ -139,7 +150,7 @@ conn_put(struct backend *be, assuan_context_t ctx, int reuse)
 		pthread_mutex_lock(&be->lock);
 		if (be->nidle < BACKEND_POOL_MAX) {
 			be->idle[be->nidle] = ctx;
-			be->idle_since[be->nidle] = now_mono();
+			be->idle_since[be->nidle] = monotime_sec();
 			be->nidle++;
 			ctx = NULL;
 		}
@@ -177,6 +188,7 @@ map_transact(const struct backend *be, const char *what, gpg_error_t err, const 
 	case GPG_ERR_ECONNRESET:
 	case GPG_ERR_ASS_READ_ERROR:
 	case GPG_ERR_ASS_WRITE_ERROR:
+	case GPG_ERR_ETIMEDOUT:
 		return no_policyd(be, err);
 	default:
 		break;
@@ -276,7 +288,8 @@ fetch_sexp(const struct backend *be, assuan_context_t ctx, struct card_key *key,
 
 	/* By keygrip: a project may have two signing keys (rotation). */
 	snprintf(cmd, sizeof(cmd), "READKEY --key=%s %s", key->grip, key->project);
-	err = pdclient_transact(ctx, cmd, &data, &len, reply_status, &rs, errtext, sizeof(errtext));
+	err = pdclient_transact_deadline(ctx, cmd, &request_deadline, &data, &len, reply_status, &rs,
+	                                 errtext, sizeof(errtext));
 	*in_step = conn_in_step(err, errtext);
 	if ((err = map_transact(be, "READKEY", err, best_reason(&rs, errtext))) != 0)
 		goto out;
@@ -377,8 +390,8 @@ do_refresh(struct backend *be, int *changed)
 
 	if ((err = conn_get(be, &ctx)) != 0)
 		goto out;
-	err = pdclient_transact(ctx, "KEYLIST", NULL, NULL, reply_status, &rs,
-	                        errtext, sizeof(errtext));
+	err = pdclient_transact_deadline(ctx, "KEYLIST", &request_deadline, NULL, NULL, reply_status, &rs,
+	                                 errtext, sizeof(errtext));
 	in_step = conn_in_step(err, errtext);
 	if ((err = map_transact(be, "KEYLIST", err, best_reason(&rs, errtext))) != 0)
 		goto out;
@@ -423,7 +436,7 @@ do_refresh(struct backend *be, int *changed)
 	fresh.keys = NULL;
 	fresh.nkeys = 0;
 	be->have_refreshed = 1;
-	be->refreshed_at = now_mono();
+	be->refreshed_at = monotime_sec();
 	pthread_mutex_unlock(&be->lock);
 	log_debug("key list refreshed from signet-policyd: %zu key(s)", kept);
 	err = 0; /* success */
@@ -446,7 +459,7 @@ backend_refresh(struct backend *be, enum backend_refresh when, int *changed)
 	if (be == NULL)
 		return gpg_error(GPG_ERR_INV_VALUE);
 	pthread_mutex_lock(&be->refresh_lock);
-	now = now_mono();
+	now = monotime_sec();
 	pthread_mutex_lock(&be->lock);
 	switch (when) {
 	case BACKEND_REFRESH_FORCE:
@@ -471,7 +484,7 @@ backend_refresh(struct backend *be, enum backend_refresh when, int *changed)
 	if (due) {
 		err = do_refresh(be, changed);
 		pthread_mutex_lock(&be->lock);
-		be->failed_at = err != 0 ? now_mono() : 0;
+		be->failed_at = err != 0 ? monotime_sec() : 0;
 		be->failed_err = err;
 		pthread_mutex_unlock(&be->lock);
 	}
@@ -528,7 +541,8 @@ fetch_primary(struct backend *be, const char *project, struct card_key *key)
 	snprintf(cmd, sizeof(cmd), "CERT %s", project);
 	if ((err = conn_get(be, &ctx)) != 0)
 		goto out;
-	err = pdclient_transact(ctx, cmd, &data, &len, reply_status, &rs, errtext, sizeof(errtext));
+	err = pdclient_transact_deadline(ctx, cmd, &request_deadline, &data, &len, reply_status, &rs,
+	                                 errtext, sizeof(errtext));
 	in_step = conn_in_step(err, errtext);
 	if ((err = map_transact(be, "CERT", err, best_reason(&rs, errtext))) != 0)
 		goto out;
@@ -649,7 +663,8 @@ backend_sign(struct backend *be, const struct card_key *key, const struct hashal
 
 	if ((err = conn_get(be, &ctx)) != 0)
 		goto out;
-	err = pdclient_transact(ctx, cmd, &data, &len, reply_status, &rs, errtext, sizeof(errtext));
+	err = pdclient_transact_deadline(ctx, cmd, &sign_deadline, &data, &len, reply_status, &rs,
+	                                 errtext, sizeof(errtext));
 	in_step = conn_in_step(err, errtext);
 	if ((err = map_transact(be, "SIGN", err, best_reason(&rs, errtext))) != 0)
 		goto out;

@@ -33,6 +33,13 @@
  * connections itself after POLICYD_IDLE_TIMEOUT_SEC). */
 #define BACKEND_POOL_MAX 2
 #define BACKEND_IDLE_SEC 20
+/* A policyd that stops answering must give gpg an error, not a hang:
+ * every request but SIGN gets BACKEND_TIMEOUT_SEC for its whole answer;
+ * SIGN may take as long as policyd keeps sending its heartbeat (S PROGRESS
+ * every 5 s while a request works), and fails once BACKEND_SIGN_SILENCE_SEC
+ * pass without a line. */
+#define BACKEND_TIMEOUT_SEC 10
+#define BACKEND_SIGN_SILENCE_SEC 15
 #define BACKEND_MAX_SIG 1024           /* RSA-8192 would fit */
 
 struct backend;

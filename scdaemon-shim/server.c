@@ -13,6 +13,7 @@
 #include <assuan.h>
 
 #include "command.h"
+#include "linebuf.h"
 #include "log.h"
 #include "platform.h"
 
@@ -38,24 +39,17 @@ new_context(assuan_context_t *ctx)
 /* libassuan answers a line over ASSUAN_LINELENGTH with nothing but an
  * error from assuan_process(), after dropping the first 1002 bytes; the
  * rest of that line is still unread in the kernel (libassuan keeps no
- * bytes past a too-long line).  Drop it up to its newline, so that the tail
- * is not taken for a command, then send the ERR the client waits for.
- * Returns 0, or -1 at EOF/read error. */
+ * bytes past a too-long line).  Drop it up to its newline through the
+ * bounded reader policyd uses too, so that the tail is not taken for a
+ * command, then send the ERR the client waits for.  Returns 0, or -1 at
+ * EOF, a read error or a line past LINEBUF_MAX_SKIP (hang up). */
 static int
 skip_long_line(assuan_context_t ctx, int fd)
 {
-	char c, line[128];
-	ssize_t n;
+	char line[128];
 
-	for (;;) {
-		n = read(fd, &c, 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		if (c == '\n')
-			break;
-	}
+	if (linebuf_skip_fd(fd) != 0)
+		return -1;
 	snprintf(line, sizeof(line), "ERR %u Line passed to IPC too long <SCD>",
 	         (unsigned int)gpg_err_make(GPG_ERR_SOURCE_SCD, GPG_ERR_ASS_LINE_TOO_LONG));
 	return assuan_write_line(ctx, line) == 0 ? 0 : -1;

@@ -18,6 +18,11 @@
 #                      the pids in PIDS are killed, on failure the tails of
 #                      $W's *.log, *.err and *.out printed, and $W removed
 # free_port                           a free TCP port on 127.0.0.1
+# wait_for FILE PATTERN SECS WHAT     until FILE has a line matching PATTERN (ERE), or fail
+# attack_world ATTACKER SIGNER PROJECT  users ATTACKER and SIGNER (removed at exit),
+#                      world_new --public-bin, PROJECT signed by SIGNER with a
+#                      GnuPG home $W/SIGNER/g (key $FPR); $SOCK, $LOG (policyd's),
+#                      $W/pd-attack.py (tests/tools) for the attacker to run
 # tsa_conf FILE PORT THREADS [LINE...] a signet-tsa.conf for a file key $W/tsa.key with
 #                      certificate $W/tsa.pem, serial, audit and log in $W, no clock check
 set -euo pipefail
@@ -47,6 +52,14 @@ alive() { # PID
 }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_for() { # FILE PATTERN SECONDS WHAT
+	local end=$((SECONDS + $3))
+	until grep -qE "$2" "$1" 2>/dev/null; do
+		((SECONDS < end)) || { cat "$1" >&2 2>/dev/null; fail "$4 (no /$2/ in $1 after $3 s)"; }
+		sleep 0.1
+	done
+}
 
 tsa_conf() { # FILE PORT THREADS [LINE...]
 	local f=$1 port=$2 threads=$3
@@ -185,4 +198,44 @@ audit_check() { python3 "$TOOLS/audit-check.py" "$AUDIT" "$@"; }
 # Sign FILE in home H with key FPR as USER; detached signature to FILE.sig.
 sign_detached() { # USER H FPR FILE
 	as_user "$1" env GNUPGHOME="$2" gpg --batch --yes --no-tty -u "$3" --detach-sign -o "$4.sig" "$4"
+}
+
+# Stop PID and its children (as_user CMD & is a subshell running runuser,
+# which runs CMD): by pid, children by parent pid.
+stop_tree() { # PID
+	local c
+	for c in $(pgrep -P "$1" 2>/dev/null); do stop_tree "$c"; done
+	kill "$1" 2>/dev/null || true
+}
+
+# The attack clients in PIDS run under runuser: stop them (by pid, and
+# their children by parent pid) before the world and the users go.
+attack_cleanup() {
+	local rc=$? p u
+	set +e
+	for p in "${PIDS[@]}"; do stop_tree "$p"; done
+	(exit $rc)
+	world_cleanup
+	for u in $_ATTACK_USERS; do userdel "$u" 2>/dev/null; done
+	return $rc
+}
+
+attack_world() { # ATTACKER SIGNER PROJECT
+	local atk=$1 sig=$2 prj=$3
+	[[ $(id -u) == 0 ]] || { echo "SKIP: needs root to create users"; exit 0; }
+	user_new "$atk"
+	user_new "$sig"
+	_ATTACK_USERS="$atk $sig"
+	PIDS=()
+	trap attack_cleanup EXIT
+	world_new --public-bin
+	trap attack_cleanup EXIT
+	cp "$TOOLS/pd-attack.py" "$W/pd-attack.py" && chmod 755 "$W/pd-attack.py"
+	SOCK=$(sed -n 's/^socket = //p' "$SIGNET_HOME/signet.conf")
+	LOG=$SIGNET_HOME/run/policyd.log
+	project_new "$prj" rsa2048 "user:$sig"
+	mkdir -p "$W/$sig" && chown "$sig" "$W/$sig"
+	gpghome_new "$W/$sig/g" --as "$sig" --project "$prj"
+	FPR=$(fpr_of "$W/$sig/g" "$prj@signet.test")
+	[[ -n $FPR ]] || fail "no $prj key in $sig's home"
 }

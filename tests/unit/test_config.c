@@ -170,7 +170,21 @@ test_no_projects(void **state)
 	assert_null(cfg->socket_group);
 	assert_null(cfg->log);
 	assert_int_equal(cfg->nadmins, 0);
+	assert_int_equal(cfg->max_connections_per_user, CONFIG_DEFAULT_MAX_CONN_PER_USER);
+	assert_int_equal(cfg->max_connections, CONFIG_DEFAULT_MAX_CONN);
 	config_free(cfg);
+
+	{
+		static const char limits[] = "[policyd]\nmax_connections_per_user = 10000\n"
+		                             "max_connections = 20000\n"
+		                             "socket = /s\naudit = /a\ninstance = 1a2b3c4d\n"
+		                             "[hsm]\nmodule = /m\ntoken = t\npin_file = /p\n";
+
+		assert_int_equal(config_parse_buffer("t.conf", limits, strlen(limits), &cfg, err, sizeof(err)), 0);
+		assert_int_equal(cfg->max_connections_per_user, 10000);
+		assert_int_equal(cfg->max_connections, 20000);
+		config_free(cfg);
+	}
 
 	assert_int_equal(config_parse_buffer("t.conf", BASE PROJECT_APP, strlen(BASE PROJECT_APP),
 	                                     &cfg, err, sizeof(err)), 0);
@@ -249,6 +263,12 @@ test_bad_values(void **state)
 	expect_error("[policyd]\nsocket_group = sig net\n",
 	             "t.conf:2: [policyd] socket_group: bad name (allowed: A-Z a-z 0-9 . _ -)");
 	expect_error("[policyd]\naudit =\n", "t.conf:2: [policyd] audit: empty value");
+	expect_error("[policyd]\nmax_connections_per_user = 0\n",
+	             "t.conf:2: [policyd] max_connections_per_user: expected a number from 1 to 1000000");
+	expect_error("[policyd]\nmax_connections = 1000001\n",
+	             "t.conf:2: [policyd] max_connections: expected a number from 1 to 1000000");
+	expect_error("[policyd]\nmax_connections = 12x\n",
+	             "t.conf:2: [policyd] max_connections: expected a number from 1 to 1000000");
 	expect_error(BASE "[project x]\nalgo = dsa1024\n",
 	             "t.conf:10: [project x] algo: unknown algorithm (expected rsa2048, rsa3072 or rsa4096)");
 	expect_error(BASE "[project x]\ncreated = -1\n",

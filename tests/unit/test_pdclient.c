@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -85,12 +86,39 @@ cmd_inq(assuan_context_t ctx, char *line)
 	return err;
 }
 
+/* A frozen server: no answer for 3 s. */
+static gpg_error_t
+cmd_slow(assuan_context_t ctx, char *line)
+{
+	(void)ctx;
+	(void)line;
+	sleep(3);
+	return 0;
+}
+
+/* A long request with policyd's heartbeat every 0.4 s for 2 s. */
+static gpg_error_t
+cmd_beat(assuan_context_t ctx, char *line)
+{
+	char n[16];
+	int i;
+
+	(void)line;
+	for (i = 1; i <= 5; i++) {
+		usleep(400000);
+		snprintf(n, sizeof(n), "%d", i);
+		assuan_write_status(ctx, "PROGRESS", n);
+	}
+	return assuan_send_data(ctx, "ok", 2);
+}
+
 static void
 serve(int lfd)
 {
 	static const struct { const char *name; assuan_handler_t fn; } cmds[] = {
 		{ "DATA", cmd_data }, { "FAIL", cmd_fail }, { "BARE", cmd_bare },
 		{ "BIG", cmd_big }, { "STAT", cmd_stat }, { "INQ", cmd_inq },
+		{ "SLOW", cmd_slow }, { "BEAT", cmd_beat },
 	};
 	assuan_context_t ctx;
 	size_t i;
@@ -180,6 +208,82 @@ test_not_running(void **state)
 	longp[0] = '/';
 	longp[sizeof(longp) - 1] = '\0';
 	assert_int_equal(gpg_err_code(pdclient_connect(longp, &ctx)), GPG_ERR_ENAMETOOLONG);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Deadlines: a heartbeat keeps a long request alive between lines, a
+ * silent server times out, and the whole-answer bound holds even with
+ * heartbeats. */
+static void
+test_deadline(void **state)
+{
+	struct fixture *f = *state;
+	const struct pdclient_deadline lines = { 0, 1 }, total = { 1, 1 };
+	assuan_context_t ctx = NULL;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	double t0;
+
+	assert_int_equal(pdclient_connect(f->sock, &ctx), 0);
+	assert_int_equal(pdclient_transact_deadline(ctx, "BEAT", &lines, &data, &len, NULL, NULL, NULL, 0), 0);
+	assert_int_equal(len, 2);
+	assert_memory_equal(data, "ok", 2);
+	free(data);
+	t0 = now_s();
+	assert_int_equal(gpg_err_code(pdclient_transact_deadline(ctx, "SLOW", &lines, NULL, NULL, NULL, NULL,
+	                                                         NULL, 0)), GPG_ERR_ETIMEDOUT);
+	assert_true(now_s() - t0 < 2.5);
+	pdclient_close(ctx);
+
+	ctx = NULL;
+	assert_int_equal(pdclient_connect(f->sock, &ctx), 0);
+	t0 = now_s();
+	assert_int_equal(gpg_err_code(pdclient_transact_deadline(ctx, "BEAT", &total, NULL, NULL, NULL, NULL,
+	                                                         NULL, 0)), GPG_ERR_ETIMEDOUT);
+	assert_true(now_s() - t0 < 1.8);
+	pdclient_close(ctx);
+}
+
+/* A server that refuses the connection with an ERR line instead of the
+ * greeting (policyd full): its code, not "connect failed". */
+static void
+test_refused_greeting(void **state)
+{
+	struct fixture *f = *state;
+	struct sockaddr_un sun;
+	assuan_context_t ctx = NULL;
+	char path[160];
+	pid_t pid;
+	int lfd, fd;
+
+	snprintf(path, sizeof(path), "%s/full", f->dir);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	if ((pid = fork()) == 0) {
+		static const char line[] = "ERR 183 Limit reached <Unspecified source> - signet-policyd "
+		                           "is full for user x (32 connections; max_connections_per_user = 32)\n";
+
+		if ((fd = accept(lfd, NULL, NULL)) >= 0 && write(fd, line, sizeof(line) - 1) > 0)
+			close(fd);
+		_exit(0);
+	}
+	close(lfd);
+	assert_int_equal(gpg_err_code(pdclient_connect(path, &ctx)), GPG_ERR_LIMIT_REACHED);
+	assert_null(ctx);
+	waitpid(pid, NULL, 0);
+	unlink(path);
 }
 
 struct seen {
@@ -313,6 +417,8 @@ main(void)
 		cmocka_unit_test(test_not_running),
 		cmocka_unit_test(test_transact),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_refused_greeting),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
