@@ -142,20 +142,28 @@ FUZZ_SRC := $(wildcard fuzz/*.c)
 FUZZ_BIN := $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
 fuzz: $(FUZZ_BIN)
 
-# Every fuzz target, briefly, from an empty corpus: keeps the targets
-# building and catches the shallow crashes (make check runs it).
+# Every fuzz target, briefly, from an empty corpus plus its seeds in
+# fuzz/corpus/<target>/ if it has some (new inputs go to a scratch folder,
+# never into the seeds): keeps the targets building and catches the shallow
+# crashes (make check runs it).  The dispatch targets build a real world
+# (fuzz/lib/world.h) with the programs in SIGNET_BIN.  Longer runs, e.g.:
+#   build-fuzz/scd_dispatch -max_total_time=3600 -rss_limit_mb=1024 \
+#     build-fuzz/scd_dispatch.corpus fuzz/corpus/scd_dispatch
+# (fuzz/README.md).
 FUZZ_SECS ?= 3
 fuzz-smoke: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do \
 	  printf '== %s: ' "$$f"; \
-	  if $$f -max_total_time=$(FUZZ_SECS) -rss_limit_mb=1024 >$$f.log 2>&1; then \
+	  n=$${f#build-fuzz/}; dirs=; \
+	  if [ -d fuzz/corpus/$$n ]; then rm -rf $$f.corpus; mkdir -p $$f.corpus; dirs="$$f.corpus fuzz/corpus/$$n"; fi; \
+	  if SIGNET_BIN=$(abspath $(BIN)) $$f -max_total_time=$(FUZZ_SECS) -rss_limit_mb=1024 $$dirs >$$f.log 2>&1; then \
 	    tail -n 1 $$f.log; \
 	  else cat $$f.log; echo "fuzz target $$f failed (log: $$f.log)"; exit 1; fi; \
 	done
-build-fuzz/%: fuzz/%.c $(COMMON_SRC) $(POLICYD_SRC) $(SCD_SRC) $(TSA_SRC)
+build-fuzz/%: fuzz/%.c $(COMMON_SRC) $(POLICYD_SRC) $(SCD_SRC) $(TSA_SRC) $(wildcard fuzz/lib/*)
 	@mkdir -p build-fuzz
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Ipolicyd -Iscdaemon-shim -Itsa \
-	  $(PKG_CFLAGS) -o $@ $< $(COMMON_SRC) $(FUZZ_EXTRA_$*) $(PKG_LIBS) -lpthread
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icommon -Ipolicyd -Iscdaemon-shim -Itsa \
+	  -DSIGNET_VERSION='"$(VERSION)"' $(FUZZ_CFLAGS_$*) $(PKG_CFLAGS) -o $@ $< $(COMMON_SRC) $(FUZZ_EXTRA_$*) $(PKG_LIBS) -lpthread
 
 # Fuzz targets that exercise a program's own parser link that module too.
 FUZZ_EXTRA_scdconf := scdaemon-shim/scdconf.c
@@ -164,6 +172,16 @@ FUZZ_EXTRA_keycache := scdaemon-shim/keycache.c scdaemon-shim/card.c
 FUZZ_EXTRA_tsa_req := tsa/resp.c tsa/token.c tsa/serial.c tsa/clock.c
 FUZZ_EXTRA_tsaconf := tsa/tsaconf.c
 FUZZ_EXTRA_tsclient_reply := tests/unit/tsafixture.c
+# The dispatch targets: a program's modules but its main.c, and the world
+# (the programs themselves run it, so they are built first).
+FUZZ_WORLD := fuzz/lib/world.c fuzz/lib/session.c
+FUZZ_EXTRA_scd_dispatch := $(filter-out scdaemon-shim/main.c,$(SCD_SRC)) agent/certinfo.c $(FUZZ_WORLD)
+build-fuzz/scd_dispatch: | $(PROGS)
+# policyd's modules with main.c for policyd_reload() (RELOAD and the key
+# operations call it); its main() renamed out of libFuzzer's way.
+FUZZ_EXTRA_policyd_dispatch := $(POLICYD_SRC) agent/certinfo.c $(FUZZ_WORLD)
+FUZZ_CFLAGS_policyd_dispatch := -Dmain=signet_policyd_main
+build-fuzz/policyd_dispatch: | $(PROGS)
 
 bench: $(PROGS)
 	@SIGNET_BIN=$(abspath $(BIN)) bench/run.sh

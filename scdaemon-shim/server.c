@@ -289,13 +289,13 @@ server_shutdown(struct scd_server *srv, int status)
 }
 
 int
-server_run_pipe(struct scd_server *srv)
+server_serve_pipe(struct scd_server *srv, int infd, int outfd)
 {
 	assuan_context_t ctx = NULL;
 	struct scd_conn *conn = NULL;
-	assuan_fd_t filedes[2] = { 0, 1 };
+	assuan_fd_t filedes[2] = { infd, outfd };
 	gpg_error_t err;
-	int stop = 0, status = 1;
+	int ret = -1, given = 0;
 
 	if ((err = new_context(&ctx)) != 0) {
 		log_error_e(err, "pipe: assuan_new");
@@ -305,6 +305,7 @@ server_run_pipe(struct scd_server *srv)
 		log_error_e(err, "pipe: init");
 		goto out;
 	}
+	given = 1;
 	if ((err = command_attach(ctx, srv, 1, &conn)) != 0) {
 		log_error_e(err, "pipe: register commands");
 		goto out;
@@ -315,11 +316,24 @@ server_run_pipe(struct scd_server *srv)
 	if (srv->agent_pid == ASSUAN_INVALID_PID)
 		srv->agent_pid = 0;
 	pthread_mutex_unlock(&srv->lock);
-	stop = serve(ctx, filedes[0], conn, "pipe");
-	log_info(stop ? "pipe: KILLSCD" : "pipe: gpg-agent closed the connection");
-	status = 0;
+	ret = serve(ctx, infd, conn, "pipe");
 out:
 	command_detach(conn);
 	assuan_release(ctx);
-	return status;
+	if (!given) {
+		close(infd);
+		if (outfd != infd)
+			close(outfd);
+	}
+	return ret;
+}
+
+int
+server_run_pipe(struct scd_server *srv)
+{
+	int r = server_serve_pipe(srv, 0, 1);
+
+	if (r >= 0)
+		log_info(r ? "pipe: KILLSCD" : "pipe: gpg-agent closed the connection");
+	return r < 0 ? 1 : 0;
 }

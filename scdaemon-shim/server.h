@@ -49,6 +49,11 @@ void server_socket_remove(struct scd_server *srv);
 /* Serve the pipe on fds 0/1 until EOF, BYE or KILLSCD.  Returns the exit
  * status for main(). */
 int server_run_pipe(struct scd_server *srv);
+/* The same for a pipe connection reading INFD and writing OUTFD (the seam
+ * fuzz/scd_dispatch.c drives): 1 after KILLSCD (the caller decides to
+ * exit), 0 when the peer left, -1 if the connection could not be set up.
+ * Both descriptors are closed on return. */
+int server_serve_pipe(struct scd_server *srv, int infd, int outfd);
 
 /* KILLSCD or a fatal signal: remove the socket and exit the process. */
 void server_shutdown(struct scd_server *srv, int status) __attribute__((noreturn));
