@@ -9,6 +9,9 @@
 #  - only admins rotate; bad durations are refused.
 . "$(dirname "$0")/lib.sh"
 world_new
+# A subkey's creation time is its identity (OpenPGP, the token label):
+# policyd refuses a second one in the same second, so wait for the next.
+next_second() { local t; t=$(date +%s); while (($(date +%s) <= t)); do sleep 0.05; done; }
 project_new rot rsa2048 "user:$(id -un)"
 SOCK=$(sed -n 's/^socket = //p' "$SIGNET_HOME/signet.conf")
 FPR=$(gpg --batch --with-colons --show-keys "$W/rot.asc" | awk -F: '/^fpr/{print $10; exit}')
@@ -54,6 +57,7 @@ cmp -s "$W/rot.gpg" "$SIGNET_HOME/certs/rot.pgp" || fail "a refused rotation cha
 note "non-admins, bad overlaps and UPGRADE of a subkey project refused; certificate unchanged"
 
 # ---- rotation 1, overlap 30 minutes
+next_second
 expect 0 signet --home "$SIGNET_HOME" project rotate rot --overlap 30m
 grep -q "signing subkey" "$W/out" || fail "rotate output: $(cat "$W/out")"
 signet --home "$SIGNET_HOME" project export rot >"$W/rot2.asc"
@@ -98,6 +102,7 @@ note "client B signs with subkey 2; old and new tags verify (git verify-tag)"
 
 # ---- rotation 2 with a 1 s overlap: subkey 2 expires
 G2=$(subgrips "$W/rot2.asc" | tail -n1)
+next_second
 expect 0 signet --home "$SIGNET_HOME" project rotate rot --overlap 1s
 signet --home "$SIGNET_HOME" project export rot >"$W/rot3.asc"
 gpg --dearmor <"$W/rot3.asc" >"$W/rot3.gpg"
