@@ -8,6 +8,19 @@
 
 #include <gcrypt.h>
 
+/* What every program does once before any thread; targets with an
+ * initialisation of their own (the dispatch targets) call it first and
+ * define FUZZ_OWN_INITIALIZE before including this header. */
+static void
+fuzz_gcrypt_init(void)
+{
+	if (!gcry_check_version(GCRYPT_VERSION))
+		__builtin_trap();
+	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
+	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+}
+
+#ifndef FUZZ_OWN_INITIALIZE
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 int
@@ -15,11 +28,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	if (!gcry_check_version(GCRYPT_VERSION))
-		__builtin_trap();
-	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
-	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+	fuzz_gcrypt_init();
 	return 0;
 }
+#endif
 
 #endif

@@ -49,6 +49,8 @@
 #include "monotime.h"
 #include "policyd.h"
 #include "snapshot.h"
+#define FUZZ_OWN_INITIALIZE
+#include "gcrypt-init.h"
 
 #define FUZZ_MAX_KEYOPS 2
 #define FUZZ_ERR_MAX 1024
@@ -176,10 +178,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct passwd *pw;
 
 	(void)argc;
-	if (!gcry_check_version(GCRYPT_VERSION))
-		__builtin_trap();
-	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
-	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+	fuzz_gcrypt_init();
 	signal(SIGPIPE, SIG_IGN);
 	/* Every log line formatted, none kept. */
 	log_init("signet-policyd", "/dev/null", LOG_LEVEL_DEBUG);

@@ -35,6 +35,8 @@
 #include "log.h"
 #include "scdconf.h"
 #include "server.h"
+#define FUZZ_OWN_INITIALIZE
+#include "gcrypt-init.h"
 
 /* The harness's only state. */
 static struct {
@@ -109,10 +111,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	char down[sizeof(fz.world.dir) + 16];
 
 	(void)argc;
-	if (!gcry_check_version(GCRYPT_VERSION))
-		__builtin_trap();
-	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
-	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+	fuzz_gcrypt_init();
 	/* As signet-scd's main(): a closed pipe is EOF, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 	/* No agent pid: OPTION event-signal must never signal anyone here. */

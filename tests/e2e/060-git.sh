@@ -8,11 +8,8 @@ gpghome_new "$H"
 FPR=$(fpr_of "$H" gitproj@signet.test)
 export GNUPGHOME=$H
 R=$W/repo
-git init -q "$R"
+repo_new "$R" rel@signet.test "$FPR" --empty
 cd "$R"
-git config user.name "Release Bot"
-git config user.email rel@signet.test
-git config user.signingkey "$FPR"
 git config gpg.program gpg
 echo one >a.txt
 git add a.txt

@@ -28,13 +28,7 @@ echo one >"$W/f1"
 sign_detached "$(id -un)" "$A" "$FPR" "$W/f1"
 [[ $(issuer "$W/f1.sig") == "${SUB1:24}" ]] || fail "first signature not by subkey 1"
 R=$W/repo
-git init -q "$R"
-git -C "$R" config user.name "Release Bot"
-git -C "$R" config user.email rel@signet.test
-git -C "$R" config user.signingkey "$FPR"
-echo one >"$R/a.txt"
-git -C "$R" add a.txt
-git -C "$R" commit -q -m one
+repo_new "$R" rel@signet.test "$FPR"
 GNUPGHOME=$A git -C "$R" tag -s -m "release 1.0" v1.0 || fail "git tag -s before the rotation"
 note "client A signs with subkey 1 (${SUB1:24})"
 

@@ -46,13 +46,7 @@ echo one >"$W/f1"
 GNUPGHOME=$O gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/f1.sig" "$W/f1" || fail "0.1 sign"
 [[ $(issuer "$W/f1.sig") == "${FPR:24}" ]] || fail "0.1 signature not by the primary"
 R=$W/repo
-git init -q "$R"
-git -C "$R" config user.name "Release Bot"
-git -C "$R" config user.email leg@signet.test
-git -C "$R" config user.signingkey "$FPR!"
-echo one >"$R/a.txt"
-git -C "$R" add a.txt
-git -C "$R" commit -q -m one
+repo_new "$R" leg@signet.test "$FPR!"
 GNUPGHOME=$O git -C "$R" tag -s -m "release 0.9" v0.9 || fail "0.1 git tag -s"
 "$OS" --home "$SIGNET_HOME" stop >/dev/null
 note "Signet 0.1: project leg (primary $FPR signs), a file and tag v0.9 signed"

@@ -196,6 +196,20 @@ validity_under_trust() { # CERT TRUSTFPR KEY KEYFPR
 audit_check() { python3 "$TOOLS/audit-check.py" "$AUDIT" "$@"; }
 
 # Sign FILE in home H with key FPR as USER; detached signature to FILE.sig.
+# A git repository DIR whose commits are by "Release Bot <EMAIL>" and
+# whose tags and signed commits use SIGNINGKEY; one commit of a.txt unless
+# --empty.
+repo_new() { # DIR EMAIL SIGNINGKEY [--empty]
+	git init -q "$1"
+	git -C "$1" config user.name "Release Bot"
+	git -C "$1" config user.email "$2"
+	git -C "$1" config user.signingkey "$3"
+	[[ ${4:-} == --empty ]] && return 0
+	echo one >"$1/a.txt"
+	git -C "$1" add a.txt
+	git -C "$1" commit -q -m one
+}
+
 sign_detached() { # USER H FPR FILE
 	as_user "$1" env GNUPGHOME="$2" gpg --batch --yes --no-tty -u "$3" --detach-sign -o "$4.sig" "$4"
 }
