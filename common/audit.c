@@ -173,7 +173,12 @@ audit_encode(const struct audit_event *ev, uint64_t seq, int64_t time_us, char *
 	    (r = set_hex(obj, "signature", ev->signature, ev->signature_len)) != 0 ||
 	    (r = set_str(obj, "serial", ev->serial)) != 0 ||
 	    (r = set_str(obj, "policy", ev->policy)) != 0 ||
-	    (r = set_str(obj, "gen_time", ev->gen_time)) != 0)
+	    (r = set_str(obj, "gen_time", ev->gen_time)) != 0 ||
+	    (r = set_str(obj, "code", ev->code)) != 0 ||
+	    (r = set_str(obj, "by", ev->by)) != 0)
+		goto out;
+	if ((ev->request > 0 && (r = set_int(obj, "request", (json_int_t)ev->request)) != 0) ||
+	    (ev->grant > 0 && (r = set_int(obj, "grant", (json_int_t)ev->grant)) != 0))
 		goto out;
 	if (ev->count > 1 && (r = set_int(obj, "count", (json_int_t)ev->count)) != 0)
 		goto out;

@@ -4,7 +4,10 @@
  * (jansson JSON_COMPACT|JSON_SORT_KEYS|JSON_ENSURE_ASCII):
  *   v (1), seq (1, 2, … without gaps, continued across restarts), time
  *   (RFC 3339 UTC with microseconds), event ("sign", "deny", "keygen",
- *   "certify", "config", "start"), uid, user, pid, project, key_fpr, hash, digest
+ *   "certify", "config", "start", "request", "approve", "reject", "expire",
+ *   "cancel", "totp_enroll", "totp_fail", "totp_reset", "notify", "policy"),
+ *   code (a refusal's reason code), request and grant (request ids), by
+ *   (who approved, denied or reset), uid, user, pid, project, key_fpr, hash, digest
  *   (hex), result ("granted" | "denied" | "error"), reason, signature (hex);
  *   signet-tsa's "timestamp" events add serial, policy, gen_time, with the
  *   imprint in hash + digest; count (> 1: the record stands for that many
@@ -37,6 +40,10 @@ struct audit_event {
 	const char *reason;
 	const uint8_t *signature;
 	size_t signature_len;
+	const char *code;        /* refusal reason code ("outside_hours"); NULL: absent */
+	int64_t request;         /* approval request id; 0: absent */
+	int64_t grant;           /* the grant (request id) a signature used; 0: absent */
+	const char *by;          /* approve/deny/reset: the principal who acted */
 	unsigned long count;     /* requests the record stands for (policyd's
 	                            coalesced refusals); 0 or 1: absent */
 	/* signet-tsa "timestamp" events (absent elsewhere): */

@@ -26,6 +26,16 @@
  *   cert = /path/certs/NAME.pgp
  *   signers = user:alice group:release
  *   hashes = sha256 sha384 sha512      (optional; sha1 and md5 refused)
+ *   approvers = user:bob group:leads   (optional; who may approve)
+ *   approvals = 2                      (optional; distinct approvers needed, 0 = none)
+ *   approval_wait = 15m                (optional; how long SIGN may wait; 0 = never)
+ *   hours = Mon-Fri 06:00-20:00, Sat 09:00-12:00 Europe/Berlin   (optional)
+ *   rate = 100/hour                    (optional; per requester and project)
+ *   second_factor = none | totp        (optional)
+ * and in [policyd]:
+ *   state = /path/state                (optional folder of policyd.db; default:
+ *                                       the audit file's folder)
+ *   notify = /path/to/program          (optional; run on approval events)
  */
 #ifndef SIGNET_CONFIG_H
 #define SIGNET_CONFIG_H
@@ -48,6 +58,35 @@ struct principal {
 	char *name;
 };
 
+/* hours = …: signing is allowed while the local time in TZ falls in one
+ * of the windows.  A window is a set of days and [start, end) in minutes
+ * after local midnight; end may be 1440 (24:00).  A window whose end is
+ * not after its start (22:00-06:00) runs past midnight: it starts on
+ * each of its days and ends on the next day. */
+#define CONFIG_MAX_WINDOWS 16
+#define CONFIG_MAX_TZ      64
+struct hours_window {
+	uint8_t days;              /* bit 0 = Monday … bit 6 = Sunday */
+	uint16_t start_min, end_min;
+};
+struct hours {
+	size_t nwindows;           /* 0: no restriction (no hours key) */
+	struct hours_window w[CONFIG_MAX_WINDOWS];
+	char tz[CONFIG_MAX_TZ];    /* IANA name, e.g. "Europe/Berlin"; "UTC" */
+};
+
+/* rate = N/second|minute|hour|day: at most COUNT signatures per requester
+ * and project in any sliding window of PERIOD_SEC. */
+struct rate {
+	unsigned count;            /* 0: no limit */
+	unsigned period_sec;       /* 1, 60, 3600, 86400 */
+};
+
+enum second_factor { SECOND_FACTOR_NONE = 0, SECOND_FACTOR_TOTP = 1 };
+
+#define CONFIG_MAX_APPROVALS     16          /* approvals = N */
+#define CONFIG_MAX_APPROVAL_WAIT (24 * 3600) /* approval_wait, seconds */
+
 enum key_algo { KEY_ALGO_NONE = 0, KEY_ALGO_RSA2048, KEY_ALGO_RSA3072, KEY_ALGO_RSA4096 };
 
 struct project_conf {
@@ -60,6 +99,13 @@ struct project_conf {
 	struct principal *signers;
 	size_t nsigners;
 	unsigned int hash_mask;    /* hashalgo bits; default sha256|sha384|sha512 */
+	struct principal *approvers;
+	size_t napprovers;
+	unsigned approvals;        /* distinct approvers needed; 0: none */
+	unsigned approval_wait;    /* seconds SIGN may wait for them; 0: refuse at once */
+	struct hours hours;
+	struct rate rate;
+	enum second_factor second_factor;
 	int line;                  /* line of the [project] header */
 };
 
@@ -83,6 +129,8 @@ struct signet_config {
 	size_t nadmins;
 	unsigned max_connections_per_user;   /* 0 in the file: CONFIG_DEFAULT_… */
 	unsigned max_connections;
+	char *state;               /* folder of policyd's state (policyd.db) */
+	char *notify;              /* NULL: none */
 	/* [hsm] */
 	char *module;
 	char *token;

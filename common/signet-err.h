@@ -38,4 +38,32 @@
  * "Key expired". */
 #define SIGNET_ERR_KEY_EXPIRED     GPG_ERR_KEY_EXPIRED
 
+/* Approval and policy refusals (issue 8; the table in signet-policyd(8)).
+ * Outside the project's hours: "Not enabled". */
+#define SIGNET_ERR_HOURS           GPG_ERR_NOT_ENABLED
+/* The requester's rate limit for the project is used up: "Resource
+ * temporarily unavailable". */
+#define SIGNET_ERR_RATE            GPG_ERR_EAGAIN
+/* The project needs approvals, the caller has no grant and the project
+ * does not let SIGN wait (approval_wait = 0): "Not confirmed". */
+#define SIGNET_ERR_APPROVAL_REQUIRED GPG_ERR_NOT_CONFIRMED
+/* An approver denied the request: "Permission denied". */
+#define SIGNET_ERR_APPROVAL_DENIED GPG_ERR_EACCES
+/* Nobody approved within approval_wait: "Timeout". */
+#define SIGNET_ERR_APPROVAL_TIMEOUT GPG_ERR_TIMEOUT
+/* The caller's grant on the project has no uses left: "Conditions of use
+ * not satisfied". */
+#define SIGNET_ERR_GRANT_USED_UP   GPG_ERR_USE_CONDITIONS
+/* The caller's grant on the project has ended: "Expired". */
+#define SIGNET_ERR_GRANT_EXPIRED   GPG_ERR_EXPIRED
+/* second_factor = totp and SIGN carried no code: "No PIN given" (signet-scd
+ * then asks gpg-agent for the code and retries). */
+#define SIGNET_ERR_OTP_NEEDED      GPG_ERR_NO_PIN
+/* The code is wrong or was used already: "Bad PIN". */
+#define SIGNET_ERR_OTP_WRONG       GPG_ERR_BAD_PIN
+/* 5 wrong codes in a row: "PIN blocked" until `signet totp reset`. */
+#define SIGNET_ERR_OTP_LOCKED      GPG_ERR_PIN_BLOCKED
+/* second_factor = totp and the caller has not enrolled: "Not initialized". */
+#define SIGNET_ERR_OTP_NOT_ENROLLED GPG_ERR_NOT_INITIALIZED
+
 #endif

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "cmdutil.h"
 #include "cmdline.h"
 #include "cmdtable.h"
 #include "denials.h"
@@ -33,136 +34,6 @@
 #include "serial.h"
 #include "signet-err.h"
 
-#define CMD_ERR_TEXT_SHOWN 100   /* libassuan cuts the text of an ERR line here */
-
-static gpg_error_t
-fail(assuan_context_t ctx, gpg_err_code_t code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Answer CODE with a reason for humans.  libassuan keeps only the first
- * CMD_ERR_TEXT_SHOWN bytes of the text on the ERR line, so a longer reason
- * goes out whole in an "S REASON" status line first (protocol doc). */
-static gpg_error_t
-fail(assuan_context_t ctx, gpg_err_code_t code, const char *fmt, ...)
-{
-	struct conn *c = assuan_get_pointer(ctx);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(c->errtext, sizeof(c->errtext), fmt, ap);
-	va_end(ap);
-	if (strlen(c->errtext) > CMD_ERR_TEXT_SHOWN)
-		assuan_write_status(ctx, "REASON", c->errtext);
-	return assuan_set_error(ctx, gpg_error(code), c->errtext);
-}
-
-static gpg_error_t
-fail_parse(assuan_context_t ctx, gpg_error_t r, const char *usage)
-{
-	switch (gpg_err_code(r)) {
-	case GPG_ERR_UNKNOWN_OPTION:
-		return fail(ctx, GPG_ERR_UNKNOWN_OPTION, "unknown option; usage: %s", usage);
-	default:
-		return fail(ctx, GPG_ERR_ASS_PARAMETER, "bad arguments; usage: %s", usage);
-	}
-}
-
-/* Split LINE (no options) into exactly WANT arguments (ARGS holds WANT + 1
- * pointers), or answer GPG_ERR_ASS_PARAMETER with USAGE. */
-static gpg_error_t
-get_args(assuan_context_t ctx, char *line, char **args, size_t want, const char *usage)
-{
-	size_t nargs = 0;
-
-	if (cmdline_parse(line, NULL, 0, args, want + 1, &nargs) != 0 || nargs != want)
-		return fail(ctx, GPG_ERR_ASS_PARAMETER, "%s", usage);
-	return 0;
-}
-
-static int
-is_keygrip(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < PGPKEY_GRIP_HEX - 1; i++)
-		if (hex_digit_value(s[i]) < 0)
-			return 0;
-	return s[i] == '\0';
-}
-
-/* Record EV for connection C; fills in the requester.  *SEQ (may be NULL)
- * gets the record's sequence number. */
-static gpg_error_t
-audit_request(struct conn *c, struct audit_event *ev, uint64_t *seq)
-{
-	gpg_error_t r;
-
-	ev->has_requester = 1;
-	ev->uid = c->uid;
-	ev->user = c->user;
-	ev->pid = c->pid;
-	if ((r = audit_append(c->pd->audit, ev, seq)) != 0)
-		log_error_e(r, "audit append (%s for uid %u)", ev->event, (unsigned)c->uid);
-	return r;
-}
-
-/* Record the refusal EV of connection C through the coalescing denylog:
- * *WRITTEN is 0 when it was only counted (then it is not logged either). */
-static gpg_error_t
-audit_refusal(struct conn *c, struct audit_event *ev, uint64_t *seq, int *written)
-{
-	return denylog_refuse(c->pd->denylog, time(NULL), c->uid, c->user, c->pid, ev, seq, written);
-}
-
-/* 0 if the caller may run admin command WHAT; else the refusal, audited
- * (a removed admin trying an old group session leaves a trace). */
-static gpg_error_t
-require_admin(assuan_context_t ctx, const char *what)
-{
-	struct conn *c = assuan_get_pointer(ctx);
-	struct requester rq;
-	struct audit_event ev;
-	uint64_t seq;
-	int written, admin;
-	gpg_error_t r;
-
-	requester_init(&rq, c->uid);
-	admin = policy_is_admin(c->snap->cfg, &rq, c->pd->self_uid);
-	requester_release(&rq);
-	if (admin)
-		return 0;
-	r = fail(ctx, SIGNET_ERR_NOT_ADMIN, "%s is an admin command and user %s is not an admin "
-	         "(add it to [policyd] admins)", what, c->user);
-	/* Audited (and coalesced like any refusal: a user may ask in a loop). */
-	memset(&ev, 0, sizeof(ev));
-	ev.event = "deny";
-	ev.result = "denied";
-	ev.reason = c->errtext;
-	if (audit_refusal(c, &ev, &seq, &written) == 0 && written)
-		log_info("deny uid %u (%s): %s", (unsigned)c->uid, c->user, c->errtext);
-	return r;
-}
-
-static const struct project *
-lookup_project(assuan_context_t ctx, const char *name, gpg_error_t *r)
-{
-	struct conn *c = assuan_get_pointer(ctx);
-	const struct project *p;
-	char vis[PROJECT_NAME_MAX + 8];
-
-	if (!config_project_name_ok(name)) {
-		log_vis(name, vis, sizeof(vis));
-		*r = fail(ctx, GPG_ERR_ASS_PARAMETER, "\"%s\" is not a project name ([A-Za-z0-9._-], 1-64)", vis);
-		return NULL;
-	}
-	if ((p = project_table_find(c->snap->projects, name)) == NULL) {
-		*r = fail(ctx, SIGNET_ERR_NO_KEY, "no project %s (signet keylist shows yours)", name);
-		return NULL;
-	}
-	*r = 0;
-	return p;
-}
-
 static const char hlp_getinfo[] =
 	"GETINFO version | pid | serialno | instance\n"
 	"\n"
@@ -176,7 +47,7 @@ cmd_getinfo(assuan_context_t ctx, char *line)
 	char buf[SERIAL_HEX_LEN + 16];
 	gpg_error_t r;
 
-	if ((r = get_args(ctx, line, args, 1, "usage: GETINFO version|pid|serialno|instance")) != 0)
+	if ((r = cmd_get_args(ctx, line, args, 1, "usage: GETINFO version|pid|serialno|instance")) != 0)
 		return r;
 	if (strcmp(args[0], "version") == 0) {
 		snprintf(buf, sizeof(buf), "%s", SIGNET_VERSION);
@@ -187,10 +58,10 @@ cmd_getinfo(assuan_context_t ctx, char *line)
 	} else if (strcmp(args[0], "instance") == 0) {
 		r = hex_encode(c->snap->cfg->instance, SERIAL_INSTANCE_LEN, buf, sizeof(buf));
 	} else {
-		return fail(ctx, GPG_ERR_ASS_PARAMETER, "unknown GETINFO item; use version, pid, serialno or instance");
+		return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "unknown GETINFO item; use version, pid, serialno or instance");
 	}
 	if (r != 0)
-		return fail(ctx, gpg_err_code(r), "cannot format %s", args[0]);
+		return cmd_fail(ctx, gpg_err_code(r), "cannot format %s", args[0]);
 	return assuan_send_data(ctx, buf, strlen(buf));
 }
 
@@ -236,7 +107,7 @@ cmd_keylist(assuan_context_t ctx, char *line)
 	size_t i;
 	gpg_error_t r;
 
-	if ((r = get_args(ctx, line, args, 0, "KEYLIST takes no arguments")) != 0)
+	if ((r = cmd_get_args(ctx, line, args, 0, "KEYLIST takes no arguments")) != 0)
 		return r;
 	requester_init(&rq, c->uid);
 	for (i = 0; i < c->snap->projects->n && r == 0; i++) {
@@ -266,13 +137,13 @@ cmd_readkey(assuan_context_t ctx, char *line)
 
 	if ((r = cmdline_parse(line, opts, 1, args, 2, &nargs)) != 0 || nargs != 1 ||
 	    (opts[0].present && opts[0].value == NULL))
-		return fail_parse(ctx, r ? r : gpg_error(GPG_ERR_ASS_PARAMETER),
+		return cmd_fail_parse(ctx, r ? r : gpg_error(GPG_ERR_ASS_PARAMETER),
 		                  "READKEY [--key=<keygrip>] <project>");
-	if ((p = lookup_project(ctx, args[0], &r)) == NULL)
+	if ((p = cmd_lookup_project(ctx, args[0], &r)) == NULL)
 		goto out;
 	if ((r = project_signing_key(p, opts[0].present ? opts[0].value : NULL, (int64_t)time(NULL),
 	                             &key, &pub, why, sizeof(why))) != 0) {
-		r = fail(ctx, gpg_err_code(r), "%s", why);
+		r = cmd_fail(ctx, gpg_err_code(r), "%s", why);
 		goto out;
 	}
 	r = assuan_send_data(ctx, pub->sexp, pub->sexp_len);
@@ -317,16 +188,16 @@ cmd_cert(assuan_context_t ctx, char *line)
 	uint8_t *data = NULL;
 	gpg_error_t r;
 
-	if ((r = get_args(ctx, line, args, 1, "usage: CERT <project>")) != 0)
+	if ((r = cmd_get_args(ctx, line, args, 1, "usage: CERT <project>")) != 0)
 		return r;
-	if ((p = lookup_project(ctx, args[0], &r)) == NULL)
+	if ((p = cmd_lookup_project(ctx, args[0], &r)) == NULL)
 		goto out;
 	if ((r = read_cert(p->conf->cert, &data, &len)) != 0) {
 		if (gpg_err_code(r) == GPG_ERR_ENOENT)
-			r = fail(ctx, GPG_ERR_NOT_FOUND, "project %s has no certificate yet "
+			r = cmd_fail(ctx, GPG_ERR_NOT_FOUND, "project %s has no certificate yet "
 			         "(an admin makes it with MKCERT / signet cert)", p->conf->name);
 		else
-			r = fail(ctx, gpg_err_code(r), "cannot read the certificate %s: %s",
+			r = cmd_fail(ctx, gpg_err_code(r), "cannot read the certificate %s: %s",
 			         p->conf->cert, gpg_strerror(r));
 		goto out;
 	}
@@ -388,7 +259,7 @@ sign_check(const struct conn *c, char *line, struct sign_req *req)
 		return SIGNET_ERR_NO_KEY;
 	}
 	req->ev.key_fpr = req->p->pub.fpr;
-	if (opts[1].present && !is_keygrip(opts[1].value)) {
+	if (opts[1].present && !cmd_is_keygrip(opts[1].value)) {
 		snprintf(req->why, sizeof(req->why), "--key wants a keygrip (40 hex digits)");
 		return GPG_ERR_ASS_PARAMETER;
 	}
@@ -475,19 +346,19 @@ cmd_sign(assuan_context_t ctx, char *line)
 	req.ev.result = code == 0 ? "granted" : code == SIGNET_ERR_HSM ? "error" : "denied";
 	req.ev.reason = req.why;
 	if (code == 0 || code == SIGNET_ERR_HSM)
-		ar = audit_request(c, &req.ev, &seq);
+		ar = cmd_audit_request(c, &req.ev, &seq);
 	else
-		ar = audit_refusal(c, &req.ev, &seq, &written);
+		ar = cmd_audit_refusal(c, &req.ev, &seq, &written);
 	if (code != 0) {
 		if (written)
 			log_info("deny uid %u (%s) project %s: %s", (unsigned)c->uid, c->user,
 			         req.ev.project ? req.ev.project : "-", req.why);
 		if (code != SIGNET_ERR_HSM)
 			denials_record(c->pd->denials, c->uid, ar == 0 ? seq : 0, req.ev.project, req.why);
-		r = fail(ctx, code, "%s", req.why);
+		r = cmd_fail(ctx, code, "%s", req.why);
 	} else if (ar != 0) {
 		/* No record, no signature. */
-		r = fail(ctx, SIGNET_ERR_AUDIT, "the audit trail could not be written (%s); "
+		r = cmd_fail(ctx, SIGNET_ERR_AUDIT, "the audit trail could not be written (%s); "
 		         "nothing was signed — tell the signet admin", gpg_strerror(ar));
 	} else {
 		r = assuan_send_data(ctx, sig, siglen);
@@ -516,25 +387,25 @@ cmd_keygen(assuan_context_t ctx, char *line)
 
 	if ((r = cmdline_parse(line, opts, 1, args, 2, &nargs)) != 0 || nargs != 1 ||
 	    !opts[0].present || opts[0].value == NULL)
-		return fail_parse(ctx, r ? r : gpg_error(GPG_ERR_ASS_PARAMETER),
+		return cmd_fail_parse(ctx, r ? r : gpg_error(GPG_ERR_ASS_PARAMETER),
 		                  "KEYGEN --algo=<rsa2048|rsa3072|rsa4096> <label>");
-	if ((r = require_admin(ctx, "KEYGEN")) != 0)
+	if ((r = cmd_require_admin(ctx, "KEYGEN")) != 0)
 		goto out;
 	if ((algo = key_algo_parse(opts[0].value)) == KEY_ALGO_NONE) {
-		r = fail(ctx, GPG_ERR_ASS_PARAMETER, "--algo must be rsa2048, rsa3072 or rsa4096");
+		r = cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "--algo must be rsa2048, rsa3072 or rsa4096");
 		goto out;
 	}
 	if (!config_project_name_ok(args[0])) {
-		r = fail(ctx, GPG_ERR_ASS_PARAMETER, "a key label is a project name ([A-Za-z0-9._-], 1-64)");
+		r = cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "a key label is a project name ([A-Za-z0-9._-], 1-64)");
 		goto out;
 	}
 	if (config_name_is_tsa_object(args[0])) {
-		r = fail(ctx, GPG_ERR_ASS_PARAMETER, "labels " CONFIG_TSA_OBJECT " and " CONFIG_TSA_OBJECT
+		r = cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "labels " CONFIG_TSA_OBJECT " and " CONFIG_TSA_OBJECT
 		         "-* are kept for signet-tsa's keys on the token; pick another label");
 		goto out;
 	}
 	if ((r = p11uri_format(c->snap->cfg->token, args[0], uri, sizeof(uri))) != 0) {
-		r = fail(ctx, gpg_err_code(r), "cannot format the key URI");
+		r = cmd_fail(ctx, gpg_err_code(r), "cannot format the key URI");
 		goto out;
 	}
 	if ((r = hsm_random(c->pd->hsm, id, sizeof(id), why, sizeof(why))) != 0 ||
@@ -542,9 +413,9 @@ cmd_keygen(assuan_context_t ctx, char *line)
 	                        why, sizeof(why))) != 0) {
 		log_error("keygen %s: %s", args[0], why);
 		if (gpg_err_code(r) == GPG_ERR_EEXIST)
-			r = fail(ctx, GPG_ERR_EEXIST, "%s; pick another label", why);
+			r = cmd_fail(ctx, GPG_ERR_EEXIST, "%s; pick another label", why);
 		else
-			r = fail(ctx, SIGNET_ERR_HSM, "key generation failed: %s", why);
+			r = cmd_fail(ctx, SIGNET_ERR_HSM, "key generation failed: %s", why);
 		goto out;
 	}
 	memset(&ev, 0, sizeof(ev));
@@ -553,8 +424,8 @@ cmd_keygen(assuan_context_t ctx, char *line)
 	ev.project = args[0];
 	ev.result = "granted";
 	ev.reason = reason;
-	if ((r = audit_request(c, &ev, NULL)) != 0) {
-		r = fail(ctx, SIGNET_ERR_AUDIT, "key %s was generated but the audit trail could not be "
+	if ((r = cmd_audit_request(c, &ev, NULL)) != 0) {
+		r = cmd_fail(ctx, SIGNET_ERR_AUDIT, "key %s was generated but the audit trail could not be "
 		         "written (%s)", uri, gpg_strerror(r));
 		goto out;
 	}
@@ -577,16 +448,16 @@ cmd_reload(assuan_context_t ctx, char *line)
 	char err[POLICYD_MAX_ERRTEXT];
 	gpg_error_t r;
 
-	if ((r = get_args(ctx, line, args, 0, "RELOAD takes no arguments")) != 0)
+	if ((r = cmd_get_args(ctx, line, args, 0, "RELOAD takes no arguments")) != 0)
 		return r;
 	struct configaudit_by by = { "RELOAD", 1, c->uid, c->user, c->pid };
 
-	r = require_admin(ctx, "RELOAD");
+	r = cmd_require_admin(ctx, "RELOAD");
 	if (r != 0)
 		return r;
 	if ((r = policyd_reload(c->pd, &by, err, sizeof(err))) != 0) {
 		log_error("reload by %s refused: %s", c->user, err);
-		return fail(ctx, gpg_err_code(r), "%s", err);
+		return cmd_fail(ctx, gpg_err_code(r), "%s", err);
 	}
 	log_info("configuration reloaded by %s", c->user);
 	return 0;
@@ -620,7 +491,7 @@ keyop_audit(struct conn *c, const struct project *p, const struct keyop_result *
 	ev.digest_len = sizeof(res->cert_sha256);
 	ev.result = "granted";
 	ev.reason = reason;
-	return audit_request(c, &ev, NULL);
+	return cmd_audit_request(c, &ev, NULL);
 }
 
 /* MKCERT, ROTATE and UPGRADE: admin check, the key work (keyops.c), the
@@ -644,55 +515,55 @@ run_keyop(assuan_context_t ctx, enum keyop op, const char *name, uint32_t overla
 	gpg_error_t r;
 
 	memset(&p, 0, sizeof(p));
-	r = require_admin(ctx, keyop_names[op]);
+	r = cmd_require_admin(ctx, keyop_names[op]);
 	snprintf(token, sizeof(token), "%s", c->snap->cfg->token);
 	if (r != 0)
 		return r;
 	if (!config_project_name_ok(name)) {
 		log_vis(name, vis, sizeof(vis));
-		return fail(ctx, GPG_ERR_ASS_PARAMETER, "\"%s\" is not a project name ([A-Za-z0-9._-], 1-64)", vis);
+		return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "\"%s\" is not a project name ([A-Za-z0-9._-], 1-64)", vis);
 	}
 	if (atomic_flag_test_and_set(&c->pd->keyop_busy))
-		return fail(ctx, GPG_ERR_EAGAIN, "another MKCERT/ROTATE/UPGRADE is running; try again");
+		return cmd_fail(ctx, GPG_ERR_EAGAIN, "another MKCERT/ROTATE/UPGRADE is running; try again");
 	mine = 1;
 	err[0] = '\0';
 	if ((r = config_load(c->pd->config_path, &cfg, err, sizeof(err))) != 0) {
-		r = fail(ctx, gpg_err_code(r), "%s", err);
+		r = cmd_fail(ctx, gpg_err_code(r), "%s", err);
 		goto out;
 	}
 	if (strcmp(cfg->token, token) != 0) {
-		r = fail(ctx, GPG_ERR_INV_VALUE, "%s: [hsm] token changed from %s to %s; restart signet-policyd "
+		r = cmd_fail(ctx, GPG_ERR_INV_VALUE, "%s: [hsm] token changed from %s to %s; restart signet-policyd "
 		         "first", c->pd->config_path, token, cfg->token);
 		goto out;
 	}
 	if ((r = project_load_one(cfg, name, c->pd->hsm, &p, err, sizeof(err))) != 0) {
-		r = fail(ctx, gpg_err_code(r) == GPG_ERR_NOT_FOUND ? SIGNET_ERR_NO_KEY : gpg_err_code(r), "%s", err);
+		r = cmd_fail(ctx, gpg_err_code(r) == GPG_ERR_NOT_FOUND ? SIGNET_ERR_NO_KEY : gpg_err_code(r), "%s", err);
 		goto out;
 	}
 	if ((res = calloc(1, sizeof(*res))) == NULL) {
-		r = fail(ctx, GPG_ERR_ENOMEM, "out of memory");
+		r = cmd_fail(ctx, GPG_ERR_ENOMEM, "out of memory");
 		goto out;
 	}
 	why[0] = '\0';
 	if ((r = keyops_prepare(c->pd->hsm, &p, op, overlap, (int64_t)time(NULL), res, why, sizeof(why))) != 0) {
 		log_error("%s %s by %s: %s", keyop_names[op], name, c->user, why);
-		r = fail(ctx, gpg_err_code(r), "%s", why);
+		r = cmd_fail(ctx, gpg_err_code(r), "%s", why);
 		goto out;
 	}
 	if ((r = keyop_audit(c, &p, res, overlap)) != 0) {
-		r = fail(ctx, SIGNET_ERR_AUDIT, "the audit trail could not be written (%s); the certificate "
+		r = cmd_fail(ctx, SIGNET_ERR_AUDIT, "the audit trail could not be written (%s); the certificate "
 		         "and key state were not changed", gpg_strerror(r));
 		goto out;
 	}
 	if ((r = keyops_commit(&p, res, why, sizeof(why))) != 0) {
 		log_error("%s %s by %s: %s", keyop_names[op], name, c->user, why);
-		r = fail(ctx, gpg_err_code(r), "%s", why);
+		r = cmd_fail(ctx, gpg_err_code(r), "%s", why);
 		goto out;
 	}
 	log_info("%s %s by %s: certificate %s written", keyop_names[op], name, c->user, p.conf->cert);
 	if ((r = policyd_reload(c->pd, &by, err, sizeof(err))) != 0) {
 		log_error("reload after %s %s: %s", keyop_names[op], name, err);
-		r = fail(ctx, gpg_err_code(r), "the certificate was written but the reload failed: %s", err);
+		r = cmd_fail(ctx, gpg_err_code(r), "the certificate was written but the reload failed: %s", err);
 		goto out;
 	}
 	r = assuan_send_data(ctx, res->cert, res->certlen);
@@ -719,7 +590,7 @@ cmd_mkcert(assuan_context_t ctx, char *line)
 	char *args[2];
 	gpg_error_t r;
 
-	if ((r = get_args(ctx, line, args, 1, "usage: MKCERT <project>")) != 0)
+	if ((r = cmd_get_args(ctx, line, args, 1, "usage: MKCERT <project>")) != 0)
 		return r;
 	return run_keyop(ctx, KEYOP_MKCERT, args[0], 0);
 }
@@ -743,13 +614,13 @@ cmd_rotate(assuan_context_t ctx, char *line)
 
 	if ((r = cmdline_parse(line, opts, 1, args, 2, &nargs)) != 0 || nargs != 1 ||
 	    !opts[0].present || opts[0].value == NULL)
-		return fail_parse(ctx, r ? r : gpg_error(GPG_ERR_ASS_PARAMETER),
+		return cmd_fail_parse(ctx, r ? r : gpg_error(GPG_ERR_ASS_PARAMETER),
 		                  "ROTATE --overlap=<seconds> <project>");
 	errno = 0;
 	v = strtoul(opts[0].value, &end, 10);
 	if (errno != 0 || end == opts[0].value || *end != '\0' || opts[0].value[0] == '-' ||
 	    v > KEYSTATE_MAX_OVERLAP)
-		return fail(ctx, GPG_ERR_ASS_PARAMETER, "--overlap wants seconds, 0 to %d", KEYSTATE_MAX_OVERLAP);
+		return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "--overlap wants seconds, 0 to %d", KEYSTATE_MAX_OVERLAP);
 	return run_keyop(ctx, KEYOP_ROTATE, args[0], (uint32_t)v);
 }
 
@@ -767,7 +638,7 @@ cmd_upgrade(assuan_context_t ctx, char *line)
 	char *args[2];
 	gpg_error_t r;
 
-	if ((r = get_args(ctx, line, args, 1, "usage: UPGRADE <project>")) != 0)
+	if ((r = cmd_get_args(ctx, line, args, 1, "usage: UPGRADE <project>")) != 0)
 		return r;
 	return run_keyop(ctx, KEYOP_UPGRADE, args[0], 0);
 }
@@ -787,10 +658,10 @@ cmd_why(assuan_context_t ctx, char *line)
 	char *args[1];
 	gpg_error_t r;
 
-	if ((r = get_args(ctx, line, args, 0, "WHY takes no arguments")) != 0)
+	if ((r = cmd_get_args(ctx, line, args, 0, "WHY takes no arguments")) != 0)
 		return r;
 	if (denials_last(c->pd->denials, c->uid, &d) != 0)
-		return fail(ctx, GPG_ERR_NOT_FOUND, "no refused request of user %s since "
+		return cmd_fail(ctx, GPG_ERR_NOT_FOUND, "no refused request of user %s since "
 		            "signet-policyd started", c->user);
 	snprintf(st, sizeof(st), "%lld %llu %s", (long long)d.when, (unsigned long long)d.seq,
 	         d.project[0] != '\0' ? d.project : "-");
@@ -809,13 +680,13 @@ refuse_setup(assuan_context_t ctx, struct conn *c, const char *name, const char 
 	int written;
 	gpg_error_t r;
 
-	r = fail(ctx, SIGNET_ERR_DENIED, "%s", why);
+	r = cmd_fail(ctx, SIGNET_ERR_DENIED, "%s", why);
 	memset(&ev, 0, sizeof(ev));
 	ev.event = "deny";
 	ev.project = name;
 	ev.result = "denied";
 	ev.reason = c->errtext;
-	if (audit_refusal(c, &ev, &seq, &written) == 0 && written)
+	if (cmd_audit_refusal(c, &ev, &seq, &written) == 0 && written)
 		log_info("deny uid %u (%s) setup %s: %s", (unsigned)c->uid, c->user, name ? name : "-", why);
 	denials_record(c->pd->denials, c->uid, seq, name, c->errtext);
 	return r;
@@ -839,7 +710,7 @@ cmd_setup(assuan_context_t ctx, char *line)
 	gpg_error_t r = 0;
 
 	if (cmdline_parse(line, NULL, 0, args, 2, &nargs) != 0 || nargs > 1)
-		return fail(ctx, GPG_ERR_ASS_PARAMETER, "usage: SETUP [<project>]");
+		return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "usage: SETUP [<project>]");
 	requester_init(&rq, c->uid);
 	if (nargs == 0) {
 		for (i = 0; i < c->snap->projects->n; i++)
@@ -849,7 +720,7 @@ cmd_setup(assuan_context_t ctx, char *line)
 			snprintf(why, sizeof(why), "setup: user %s may not sign with any project", c->user);
 			r = refuse_setup(ctx, c, NULL, why);
 		}
-	} else if ((p = lookup_project(ctx, args[0], &r)) != NULL &&
+	} else if ((p = cmd_lookup_project(ctx, args[0], &r)) != NULL &&
 	           !policy_may_sign(p->conf, &rq)) {
 		policy_format_principals(p->conf->signers, p->conf->nsigners, signers, sizeof(signers));
 		snprintf(why, sizeof(why), "setup: user %s is not a signer of project %s (signers: %s)", c->user,
@@ -876,8 +747,26 @@ static const struct cmdtable_entry commands[] = {
 	{ "SETUP",   cmd_setup,   hlp_setup },
 };
 
+/* The other files' tables (cmdutil.h), registered after this one. */
+static const struct cmdtable_set {
+	const struct cmdtable_entry *table;
+	const size_t *n;
+} more[] = {
+	{ cmd_approval_table, &cmd_approval_ntable },
+	{ cmd_project_table,  &cmd_project_ntable },
+	{ cmd_totp_table,     &cmd_totp_ntable },
+};
+
 gpg_error_t
 command_register(assuan_context_t ctx)
 {
-	return cmdtable_register(ctx, commands, sizeof(commands) / sizeof(commands[0]));
+	gpg_error_t r;
+	size_t i;
+
+	if ((r = cmdtable_register(ctx, commands, sizeof(commands) / sizeof(commands[0]))) != 0)
+		return r;
+	for (i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+		if (*more[i].n > 0 && (r = cmdtable_register(ctx, more[i].table, *more[i].n)) != 0)
+			return r;
+	return 0;
 }

@@ -41,6 +41,10 @@
 #define POLICYD_USER_MAX      64            /* user name kept per connection */
 
 struct server;
+struct store;
+struct notify;
+struct totp_keys;
+struct park;
 
 struct policyd {
 	char *config_path;
@@ -54,6 +58,9 @@ struct policyd {
 	struct denials *denials;       /* last refusal per user, for WHY */
 	atomic_flag keyop_busy;        /* set while MKCERT/ROTATE/UPGRADE runs */
 	struct denylog *denylog;       /* refusals into the audit trail, coalesced */
+	struct store *store;           /* requests, approvals, grants, rates, TOTP (store.h) */
+	struct notify *notify;         /* [policyd] notify program; NULL: none (notify.h) */
+	struct totp_keys *totp;        /* the HSM key that seals TOTP secrets (totp.h) */
 	char *socket_path;             /* as bound at start-up */
 	int listen_fd;
 	struct server *server;         /* the event loop (server.c) */
@@ -91,6 +98,7 @@ struct conn {
 	int dead;                            /* hang up after this request */
 	int in_cmd;                          /* a registered command is running */
 	int drop_output;                     /* libassuan's greeting: already sent */
+	struct park *park;                   /* a parked request (park.h); NULL: none */
 
 	/* Output (conn.c): one writer at a time; what the socket does not
 	 * take waits in OUT for the loop, which gives it a deadline. */
