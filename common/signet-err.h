@@ -54,8 +54,8 @@
 /* The caller's grant on the project has no uses left: "Conditions of use
  * not satisfied". */
 #define SIGNET_ERR_GRANT_USED_UP   GPG_ERR_USE_CONDITIONS
-/* The caller's grant on the project has ended: "Expired". */
-#define SIGNET_ERR_GRANT_EXPIRED   GPG_ERR_EXPIRED
+/* The caller's grant on the project has ended: "Ticket expired". */
+#define SIGNET_ERR_GRANT_EXPIRED   GPG_ERR_TICKET_EXPIRED
 /* second_factor = totp and SIGN carried no code: "No PIN given" (signet-scd
  * then asks gpg-agent for the code and retries). */
 #define SIGNET_ERR_OTP_NEEDED      GPG_ERR_NO_PIN

@@ -22,6 +22,7 @@
 #include "cmdline.h"
 #include "cmdtable.h"
 #include "denials.h"
+#include "engine.h"
 #include "hashalgo.h"
 #include "hex.h"
 #include "keyops.h"
@@ -31,7 +32,9 @@
 #include "policy.h"
 #include "policyd.h"
 #include "readfile.h"
+#include "reqjson.h"
 #include "serial.h"
+#include "signreq.h"
 #include "signet-err.h"
 
 static const char hlp_getinfo[] =
@@ -207,123 +210,16 @@ out:
 	return r;
 }
 
-/* One SIGN request as it is checked, signed and audited.  EV points into
- * the request line and into this struct, so both outlive the audit record. */
-struct sign_req {
-	struct audit_event ev;
-	const struct project *p;
-	const struct hsm_key *key;         /* the signing key chosen (never a subkey project's primary) */
-	const struct pgpkey *pub;
-	const struct hashalgo *algo;
-	const struct principal *who;       /* the signer entry that matched */
-	uint8_t digest[HASHALGO_MAX_DIGEST];
-	size_t digest_len;
-	char vis[80];                      /* --hash as given, made printable */
-	char why[POLICYD_MAX_ERRTEXT];     /* the reason, for the answer and the record */
-};
-
-/* The checks of SIGN, in order: arguments, project name, project, signer,
- * signing key (--key: the current subkey or one in its overlap, never the
- * primary), hash policy, digest (STYLE 12: the content, not only the
- * peer).  Fills REQ as far as it got, so that a refusal is audited with
- * what was asked.
- * Returns 0 if the request may be signed, else the error code (REQ->why
- * says why). */
-static gpg_err_code_t
-sign_check(const struct conn *c, char *line, struct sign_req *req)
-{
-	struct cmd_opt opts[] = { { "hash", 1, 0, NULL }, { "key", 1, 0, NULL } };
-	struct requester rq;
-	char *args[3];
-	char signers[POLICYD_MAX_ERRTEXT / 2];
-	size_t nargs = 0;
-	gpg_error_t r;
-
-	if ((r = cmdline_parse(line, opts, 2, args, 3, &nargs)) != 0 || nargs != 2 ||
-	    !opts[0].present || opts[0].value == NULL || (opts[1].present && opts[1].value == NULL)) {
-		snprintf(req->why, sizeof(req->why), "usage: SIGN --hash=<algo> [--key=<keygrip>] <project> "
-		         "<digest-hex>");
-		return r && gpg_err_code(r) == GPG_ERR_UNKNOWN_OPTION ? GPG_ERR_UNKNOWN_OPTION
-		                                                      : GPG_ERR_ASS_PARAMETER;
-	}
-	log_vis(opts[0].value, req->vis, sizeof(req->vis));
-	if (!config_project_name_ok(args[0])) {
-		snprintf(req->why, sizeof(req->why), "not a project name ([A-Za-z0-9._-], 1-64 characters)");
-		return GPG_ERR_ASS_PARAMETER;
-	}
-	req->ev.project = args[0];
-	req->algo = hashalgo_by_name(opts[0].value);
-	req->ev.hash = req->algo ? req->algo->name : req->vis;
-	if ((req->p = project_table_find(c->snap->projects, args[0])) == NULL) {
-		snprintf(req->why, sizeof(req->why), "no project %s (signet keylist shows yours)", args[0]);
-		return SIGNET_ERR_NO_KEY;
-	}
-	req->ev.key_fpr = req->p->pub.fpr;
-	if (opts[1].present && !cmd_is_keygrip(opts[1].value)) {
-		snprintf(req->why, sizeof(req->why), "--key wants a keygrip (40 hex digits)");
-		return GPG_ERR_ASS_PARAMETER;
-	}
-	requester_init(&rq, c->uid);
-	req->who = policy_find_principal(req->p->conf->signers, req->p->conf->nsigners, &rq);
-	requester_release(&rq);
-	if (req->who == NULL) {
-		policy_format_principals(req->p->conf->signers, req->p->conf->nsigners, signers, sizeof(signers));
-		snprintf(req->why, sizeof(req->why), "user %s is not a signer of project %s (signers: %s)",
-		         c->user, req->p->conf->name, signers);
-		return SIGNET_ERR_DENIED;
-	}
-	if ((r = project_signing_key(req->p, opts[1].present ? opts[1].value : NULL, (int64_t)time(NULL),
-	                             &req->key, &req->pub, req->why, sizeof(req->why))) != 0) {
-		if (req->pub != NULL)
-			req->ev.key_fpr = req->pub->fpr;   /* the expired subkey */
-		return gpg_err_code(r);   /* else audited with the primary's fingerprint */
-	}
-	req->ev.key_fpr = req->pub->fpr;
-	if ((r = policy_check_hash(req->p->conf, req->algo, req->why, sizeof(req->why))) != 0) {
-		if (req->algo == NULL)
-			snprintf(req->why, sizeof(req->why), "unknown hash algorithm \"%s\"", req->vis);
-		return gpg_err_code(r);
-	}
-	if (hex_decode(args[1], strlen(args[1]), req->digest, sizeof(req->digest), &req->digest_len) != 0) {
-		snprintf(req->why, sizeof(req->why), "the digest is not hex of at most %d bytes",
-		         HASHALGO_MAX_DIGEST);
-		return GPG_ERR_ASS_PARAMETER;
-	}
-	req->ev.digest = req->digest;
-	req->ev.digest_len = req->digest_len;
-	if (req->digest_len != req->algo->digest_len) {
-		snprintf(req->why, sizeof(req->why), "a %s digest is %zu bytes, got %zu", req->algo->name,
-		         req->algo->digest_len, req->digest_len);
-		return GPG_ERR_ASS_PARAMETER;
-	}
-	return 0;
-}
-
-/* Sign DigestInfo || digest of a checked REQ on the HSM into SIG (SIGMAX
- * bytes), *SIGLEN.  0, or SIGNET_ERR_HSM with REQ->why set. */
-static gpg_err_code_t
-sign_digest(const struct conn *c, struct sign_req *req, uint8_t *sig, size_t sigmax, size_t *siglen)
-{
-	if (keyops_sign_digest(c->pd->hsm, req->key, req->algo, req->digest, req->digest_len, sig, sigmax,
-	                       siglen, req->why, sizeof(req->why)) != 0) {
-		log_error("sign for project %s: %s", req->p->conf->name, req->why);
-		return SIGNET_ERR_HSM;
-	}
-	req->ev.signature = sig;
-	req->ev.signature_len = *siglen;
-	snprintf(req->why, sizeof(req->why), "signer %s:%s",
-	         req->who->kind == PRINCIPAL_GROUP ? "group" : "user", req->who->name);
-	return 0;
-}
-
 static const char hlp_sign[] =
-	"SIGN --hash=<algo> [--key=<keygrip>] <project> <digest-hex>\n"
+	"SIGN --hash=<algo> [--key=<keygrip>] [--otp=<code>] <project> <digest-hex>\n"
 	"\n"
 	"Sign DigestInfo(algo) || digest with the project's current signing\n"
 	"subkey, or the old one --key names while its rotation overlap lasts\n"
 	"(PKCS#1 v1.5), if you are one of its signers and algo is allowed.\n"
-	"Never with the primary key.  The request is audited before the\n"
-	"signature is returned.";
+	"Never with the primary key.  Then the project's policy: hours, second\n"
+	"factor (--otp), rate, and approvals (a grant, or the request waits:\n"
+	"S REQUEST <id> <needed> <approvers>).  The request is audited before\n"
+	"the signature is returned.";
 static gpg_error_t
 cmd_sign(assuan_context_t ctx, char *line)
 {
@@ -331,39 +227,20 @@ cmd_sign(assuan_context_t ctx, char *line)
 	struct sign_req req;
 	uint8_t sig[HSM_MAX_SIG];
 	size_t siglen = 0;
-	uint64_t seq = 0;
 	gpg_err_code_t code;
-	gpg_error_t r, ar;
-	int written = 1;
+	gpg_error_t r;
+	int wait = 0;
 
 	memset(&req, 0, sizeof(req));
-	if ((code = sign_check(c, line, &req)) == 0)
-		code = sign_digest(c, &req, sig, sizeof(sig), &siglen);
-
-	/* One record per request, granted or not; identical refusals are
-	 * coalesced (denylog.h). */
-	req.ev.event = code == 0 || code == SIGNET_ERR_HSM ? "sign" : "deny";
-	req.ev.result = code == 0 ? "granted" : code == SIGNET_ERR_HSM ? "error" : "denied";
-	req.ev.reason = req.why;
-	if (code == 0 || code == SIGNET_ERR_HSM)
-		ar = cmd_audit_request(c, &req.ev, &seq);
-	else
-		ar = cmd_audit_refusal(c, &req.ev, &seq, &written);
-	if (code != 0) {
-		if (written)
-			log_info("deny uid %u (%s) project %s: %s", (unsigned)c->uid, c->user,
-			         req.ev.project ? req.ev.project : "-", req.why);
-		if (code != SIGNET_ERR_HSM)
-			denials_record(c->pd->denials, c->uid, ar == 0 ? seq : 0, req.ev.project, req.why);
-		r = cmd_fail(ctx, code, "%s", req.why);
-	} else if (ar != 0) {
-		/* No record, no signature. */
-		r = cmd_fail(ctx, SIGNET_ERR_AUDIT, "the audit trail could not be written (%s); "
-		         "nothing was signed — tell the signet admin", gpg_strerror(ar));
-	} else {
-		r = assuan_send_data(ctx, sig, siglen);
+	if ((code = signreq_parse(c, line, &req)) == 0 && (code = signreq_check(c, &req)) == 0 &&
+	    (code = engine_admit(c, &req, 0, &wait)) == 0) {
+		if (wait)
+			return engine_wait(ctx, c, &req);
+		code = signreq_sign(c, &req, sig, sizeof(sig), &siglen);
 	}
+	r = signreq_finish(ctx, c, &req, code, sig, siglen);
 	explicit_bzero(sig, sizeof(sig));
+	explicit_bzero(&req, sizeof(req));
 	return r;
 }
 
@@ -644,30 +521,36 @@ cmd_upgrade(assuan_context_t ctx, char *line)
 }
 
 static const char hlp_why[] =
-	"WHY\n"
+	"WHY [--json]\n"
 	"\n"
-	"Your own last refused SIGN since policyd started, with the full\n"
+	"Your own last refused request since policyd started, with the full\n"
 	"reason gpg cannot show: S DENIAL <epoch> <audit-seq> <project|->,\n"
-	"then D <reason>.  GPG_ERR_NOT_FOUND if there is none.";
+	"then D <reason>.  With --json: D [ {time, seq, project, code, reason,\n"
+	"next}, … ] of your recent refusals, newest first.  GPG_ERR_NOT_FOUND\n"
+	"if there is none.";
 static gpg_error_t
 cmd_why(assuan_context_t ctx, char *line)
 {
+	struct cmd_opt opts[] = { { "json", 0, 0, NULL } };
 	struct conn *c = assuan_get_pointer(ctx);
-	struct denial d;
+	struct denial d[DENIALS_PER_USER];
 	char st[DENIAL_PROJECT_MAX + 64];
 	char *args[1];
+	size_t nargs = 0, n;
 	gpg_error_t r;
 
-	if ((r = cmd_get_args(ctx, line, args, 0, "WHY takes no arguments")) != 0)
-		return r;
-	if (denials_last(c->pd->denials, c->uid, &d) != 0)
+	if ((r = cmdline_parse(line, opts, 1, args, 1, &nargs)) != 0 || nargs != 0)
+		return cmd_fail_parse(ctx, r ? r : gpg_error(GPG_ERR_ASS_PARAMETER), "WHY [--json]");
+	if ((n = denials_recent(c->pd->denials, c->uid, d, DENIALS_PER_USER)) == 0)
 		return cmd_fail(ctx, GPG_ERR_NOT_FOUND, "no refused request of user %s since "
 		            "signet-policyd started", c->user);
-	snprintf(st, sizeof(st), "%lld %llu %s", (long long)d.when, (unsigned long long)d.seq,
-	         d.project[0] != '\0' ? d.project : "-");
+	if (opts[0].present)
+		return reqjson_send_denials(ctx, d, n);
+	snprintf(st, sizeof(st), "%lld %llu %s", (long long)d[0].when, (unsigned long long)d[0].seq,
+	         d[0].project[0] != '\0' ? d[0].project : "-");
 	if ((r = assuan_write_status(ctx, "DENIAL", st)) != 0)
 		return r;
-	return assuan_send_data(ctx, d.reason, strlen(d.reason));
+	return assuan_send_data(ctx, d[0].reason, strlen(d[0].reason));
 }
 
 /* Refuse a setup of C (for project NAME, or for any project when NULL)
@@ -686,9 +569,11 @@ refuse_setup(assuan_context_t ctx, struct conn *c, const char *name, const char 
 	ev.project = name;
 	ev.result = "denied";
 	ev.reason = c->errtext;
+	ev.code = "not_signer";
 	if (cmd_audit_refusal(c, &ev, &seq, &written) == 0 && written)
 		log_info("deny uid %u (%s) setup %s: %s", (unsigned)c->uid, c->user, name ? name : "-", why);
-	denials_record(c->pd->denials, c->uid, seq, name, c->errtext);
+	denials_record(c->pd->denials, c->uid, seq, name, ev.code, c->errtext,
+	               "ask an admin to add you to the project's signers");
 	return r;
 }
 

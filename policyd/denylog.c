@@ -14,6 +14,7 @@
 #define DL_HASH     80
 #define DL_RESULT   16
 #define DL_REASON   512
+#define DL_CODE     24
 #define DL_USER     64
 #define DL_BATCH    64        /* records the flusher writes per lock taken */
 
@@ -21,7 +22,7 @@
 struct dl_kind {
 	int used;
 	char event[DL_EVENT], project[DL_PROJECT], key_fpr[DL_FPR], hash[DL_HASH];
-	char result[DL_RESULT], reason[DL_REASON];
+	char result[DL_RESULT], reason[DL_REASON], code[DL_CODE];
 	time_t second;             /* of its last record */
 	unsigned long pending;     /* refusals counted since that record */
 	pid_t pid;                 /* of the latest of them */
@@ -75,6 +76,7 @@ kind_set(struct dl_kind *k, const struct audit_event *ev)
 	copy(k->hash, sizeof(k->hash), ev->hash);
 	copy(k->result, sizeof(k->result), ev->result);
 	copy(k->reason, sizeof(k->reason), ev->reason);
+	copy(k->code, sizeof(k->code), ev->code);
 }
 
 static int
@@ -85,7 +87,8 @@ kind_is(const struct dl_kind *k, const struct audit_event *ev)
 	kind_set(&e, ev);
 	return k->used && strcmp(k->event, e.event) == 0 && strcmp(k->project, e.project) == 0 &&
 	       strcmp(k->key_fpr, e.key_fpr) == 0 && strcmp(k->hash, e.hash) == 0 &&
-	       strcmp(k->result, e.result) == 0 && strcmp(k->reason, e.reason) == 0;
+	       strcmp(k->result, e.result) == 0 && strcmp(k->reason, e.reason) == 0 &&
+	       strcmp(k->code, e.code) == 0;
 }
 
 static const char *
@@ -112,6 +115,7 @@ write_one(struct denylog *dl, const struct dl_write *w, uint64_t *seq)
 	ev.hash = opt(w->k.hash);
 	ev.result = opt(w->k.result);
 	ev.reason = opt(w->k.reason);
+	ev.code = opt(w->k.code);
 	ev.count = w->count;
 	if ((r = audit_append(dl->audit, &ev, seq)) != 0)
 		log_error_e(r, "audit append (%lu coalesced %s of uid %u)", w->count, w->k.event, (unsigned)w->uid);

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,8 @@
 #include "config.h"
 #include "hsm.h"
 #include "daemonize.h"
+#include "engine.h"
+#include "store.h"
 #include "log.h"
 #include "platform.h"
 #include "policyd.h"
@@ -244,6 +247,26 @@ parse_options(int argc, char **argv, struct policyd *pd, struct options *o)
 	return -1;
 }
 
+/* The state store in [policyd] state, by default the audit trail's folder. */
+static gpg_error_t
+open_store(struct policyd *pd, const struct signet_config *cfg, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	const char *slash;
+
+	if (cfg->state != NULL) {
+		snprintf(dir, sizeof(dir), "%s", cfg->state);
+	} else {
+		slash = strrchr(cfg->audit, '/');
+		if (slash == NULL)
+			snprintf(dir, sizeof(dir), ".");
+		else
+			snprintf(dir, sizeof(dir), "%.*s", (int)(slash == cfg->audit ? 1 : slash - cfg->audit),
+			         cfg->audit);
+	}
+	return store_open(dir, &pd->store, err, errlen);
+}
+
 /* Everything between the configuration and "ready", in the order of
  * practice 15: log, hardening, lock, audit trail, HSM login, project keys,
  * socket, pid file.  Dies on any failure. */
@@ -270,6 +293,8 @@ start_up(struct policyd *pd, struct signet_config *cfg)
 	}
 	if ((r = denials_new(&pd->denials)) != 0 || (r = denylog_new(pd->audit, 1, &pd->denylog)) != 0)
 		die("start-up", gpg_strerror(r), NULL);
+	if ((r = open_store(pd, cfg, err, sizeof(err))) != 0)
+		die("state store", err, "check [policyd] state (a folder of the daemon's user)");
 	if ((r = hsm_open(cfg->module, cfg->token, cfg->pin_file, &pd->hsm, err, sizeof(err))) != 0)
 		die("HSM", err, "check [hsm] in the configuration");
 	if ((r = project_table_load(cfg, pd->hsm, &projects, err, sizeof(err))) != 0)
@@ -286,6 +311,10 @@ start_up(struct policyd *pd, struct signet_config *cfg)
 	    (r = snapshot_slot_init(&pd->snap, first)) != 0) {
 		server_close(pd);
 		die("start-up", gpg_strerror(r), NULL);
+	}
+	if ((r = engine_start(pd)) != 0) {
+		server_close(pd);
+		die("start-up", gpg_strerror(r), "check [policyd] state");
 	}
 	if (pd->pidfile != NULL && (r = daemonize_write_pidfile(pd->pidfile)) != 0) {
 		server_close(pd);
@@ -345,6 +374,7 @@ main(int argc, char **argv)
 	status = server_run(pd);
 
 	server_close(pd);
+	engine_stop(pd);
 	if (pd->pidfile != NULL)
 		unlink(pd->pidfile);
 	/* The counts of coalesced refusals still held go to the trail; a

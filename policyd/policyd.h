@@ -44,6 +44,7 @@ struct server;
 struct store;
 struct notify;
 struct totp_keys;
+struct sweeper;
 struct park;
 
 struct policyd {
@@ -61,6 +62,7 @@ struct policyd {
 	struct store *store;           /* requests, approvals, grants, rates, TOTP (store.h) */
 	struct notify *notify;         /* [policyd] notify program; NULL: none (notify.h) */
 	struct totp_keys *totp;        /* the HSM key that seals TOTP secrets (totp.h) */
+	struct sweeper *sweeper;       /* expires requests (engine.h) */
 	char *socket_path;             /* as bound at start-up */
 	int listen_fd;
 	struct server *server;         /* the event loop (server.c) */
