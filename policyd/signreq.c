@@ -154,6 +154,10 @@ signreq_finish(assuan_context_t ctx, struct conn *c, struct sign_req *req, gpg_e
 	gpg_error_t ar;
 	int written = 1;
 
+	/* Not a refusal but the question for the code: signet-scd asks
+	 * gpg-agent for it and signs again. */
+	if (code == SIGNET_ERR_OTP_NEEDED)
+		return cmd_fail(ctx, code, "%s", req->why);
 	/* One record per request, granted or not; identical refusals are
 	 * coalesced (denylog.h). */
 	req->ev.event = code == 0 || code == SIGNET_ERR_HSM ? "sign" : "deny";
