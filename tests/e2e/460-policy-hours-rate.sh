@@ -31,11 +31,12 @@ why_has() { # CODE
 # --- rate: 2 per minute for each requester; started first, checked last,
 # so that its window slides while the hours are tested.
 set_policy rt rate=2/minute
+t_before=$(date +%s)
 for i in 1 2; do
 	echo "r$i" >"$W/r$i"
 	try_sign "$RT" "$W/r$i" || { cat "$W/r$i.err"; fail "signature $i of 2/minute refused"; }
 done
-t_first=$(date +%s)
+t_after=$(date +%s)
 echo r3 >"$W/r3"
 try_sign "$RT" "$W/r3" && fail "a third signature within the minute was made"
 grep -q 'Resource temporarily unavailable' "$W/r3.err" || { cat "$W/r3.err"; fail "rate refusal is not EAGAIN"; }
@@ -87,10 +88,13 @@ note "hashes: sha256 refused, sha512 signed"
 
 # --- back to the rate: once a minute has passed since the first two, one
 # more fits (the window slides, nothing resets it).
-until (($(date +%s) >= t_first + 61)); do
+# Both were made at or after T_BEFORE (whole seconds) and at or before
+# T_AFTER + 1.
+while (($(date +%s) < t_before + 59)); do
 	try_sign "$RT" "$W/r3" 2>/dev/null && fail "the rate window let a signature through early"
 	sleep 1
 done
+until (($(date +%s) >= t_after + 61)); do sleep 0.5; done
 try_sign "$RT" "$W/r3" || { cat "$W/r3.err"; fail "the rate window did not slide"; }
 note "rate: a minute later the window slid and one more was signed"
 
