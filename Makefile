@@ -16,7 +16,7 @@ B         := build-san
 endif
 BIN       := $(B)/bin
 
-PKGS      := libassuan gpg-error libgcrypt libssl libcrypto libp11 inih jansson libmicrohttpd
+PKGS      := libassuan gpg-error libgcrypt libssl libcrypto libp11 inih jansson libmicrohttpd sqlite3
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

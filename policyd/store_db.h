@@ -1,0 +1,93 @@
+/* store_db.h — what the SQLite store's files share (store_sqlite.c opens
+ * the database and runs transactions; store_requests.c, store_take.c and
+ * store_totp.c hold the calls of store.h).  Not for the engine: it sees
+ * store.h only. */
+#ifndef SIGNET_POLICYD_STORE_DB_H
+#define SIGNET_POLICYD_STORE_DB_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* The prepared statements, one per query (store_sqlite.c: stmt_sql[]). */
+enum stmt_id {
+	Q_BEGIN_READ,
+	Q_BEGIN_WRITE,
+	Q_COMMIT,
+	Q_ROLLBACK,
+	Q_REQ_INSERT,
+	Q_REQ_GET,
+	Q_REQ_OPEN_COUNT,
+	Q_REQ_SET_STATE,
+	Q_REQ_DENY,
+	Q_REQ_LIST,
+	Q_REQ_EXPIRE,
+	Q_REQ_CANCEL_WAITING,
+	Q_APPR_INSERT,
+	Q_APPR_LIST,
+	Q_APPR_HAS,
+	Q_APPR_COUNT,
+	Q_REQ_APPROVED,
+	Q_GRANT_USABLE,
+	Q_GRANT_NEWEST,
+	Q_GRANT_USE,
+	Q_RATE_PRUNE,
+	Q_RATE_PRUNE_ALL,
+	Q_RATE_COUNT,
+	Q_RATE_NTH,
+	Q_RATE_INSERT,
+	Q_TOTP_PUT,
+	Q_TOTP_GET,
+	Q_TOTP_STEP,
+	Q_TOTP_SET_STEP,
+	Q_TOTP_DELETE,
+	Q_FAIL_GET,
+	Q_FAIL_ADD,
+	Q_FAIL_CLEAR,
+	Q_FAIL_CLEAR_ALL,
+	Q_COUNT
+};
+
+/* One connection under one mutex (store_sqlite.c says why). */
+struct store {
+	pthread_mutex_t lock;      /* guards everything below; held only across SQLite calls */
+	sqlite3 *db;
+	sqlite3_stmt *q[Q_COUNT];
+	char why[256];             /* the last SQLite failure, logged once the lock is released */
+};
+
+/* Lock ST for one call.  store_unlock() releases it and then logs what
+ * failed (ST->why), returning R unchanged. */
+void store_lock(struct store *st);
+gpg_error_t store_unlock(struct store *st, gpg_error_t r);
+
+/* Statement ID, reset and with no bindings, ready to bind and step. */
+sqlite3_stmt *store_q(struct store *st, enum stmt_id id);
+/* Step S once: 0 (a row: *ROW = 1; done: *ROW = 0) or a gpg error, with
+ * ST->why naming WHAT. */
+gpg_error_t store_step(struct store *st, sqlite3_stmt *s, int *row, const char *what);
+/* Step S to its end (no row expected). */
+gpg_error_t store_exec(struct store *st, sqlite3_stmt *s, const char *what);
+/* Run the single-integer query S: *V its value, or DFLT if no row. */
+gpg_error_t store_int(struct store *st, sqlite3_stmt *s, int64_t dflt, int64_t *v, const char *what);
+/* Begin a transaction (WRITE: BEGIN IMMEDIATE, so the write lock is taken
+ * up front and no later statement can fail with SQLITE_BUSY mid-way). */
+gpg_error_t store_begin(struct store *st, int write);
+/* Commit when R is 0, else roll back; R, or the commit's failure. */
+gpg_error_t store_end(struct store *st, gpg_error_t r);
+
+/* Bind a text (NULL: ""). */
+void store_bind_text(sqlite3_stmt *s, int i, const char *v);
+/* 0 when V (NULL: "") fits a field of MAX bytes with its NUL, else
+ * GPG_ERR_TOO_LARGE; EMPTY_OK 0 also refuses "" (GPG_ERR_INV_VALUE). */
+gpg_error_t store_check_text(const char *v, size_t max, int empty_ok);
+
+/* Request ID into *OUT with its approvals: 0 or GPG_ERR_NOT_FOUND (under the lock). */
+gpg_error_t store_req_load(struct store *st, int64_t id, struct store_request *out);
+
+/* Remove every rate entry older than the longest rate period at NOW_MS
+ * (store_take.c). */
+gpg_error_t store_rate_prune(struct store *st, int64_t now_ms);
+
+#endif

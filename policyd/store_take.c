@@ -1,0 +1,211 @@
+/* store_take.c — see store.h: store_take, the rate window and the grant
+ * use a signature takes, in one write transaction. */
+#include "store_db.h"
+
+#include <string.h>
+
+/* The longest period a project's rate may have (config: N/day): entries
+ * older than this can never count again. */
+#define RATE_KEEP_MS (86400 * (int64_t)1000)
+
+static void
+bind_key(sqlite3_stmt *s, const struct store_take *t)
+{
+	store_bind_text(s, 1, t->project);
+	store_bind_text(s, 2, t->requester);
+}
+
+/* Is there room in T's window?  Fills OUT's rate fields; *FULL set when
+ * not.  Prunes T's requester's entries that no window can reach. */
+static gpg_error_t
+rate_check(struct store *st, const struct store_take *t, struct store_taken *out, int *full)
+{
+	int64_t period_ms = (int64_t)t->rate_period * 1000, since = t->now_ms - period_ms, n, first;
+	sqlite3_stmt *s;
+	gpg_error_t r;
+
+	*full = 0;
+	s = store_q(st, Q_RATE_PRUNE);
+	bind_key(s, t);
+	sqlite3_bind_int64(s, 3, t->now_ms - RATE_KEEP_MS);
+	if ((r = store_exec(st, s, "prune rate")) != 0)
+		return r;
+	s = store_q(st, Q_RATE_COUNT);
+	bind_key(s, t);
+	sqlite3_bind_int64(s, 3, since);
+	if ((r = store_int(st, s, 0, &n, "count rate")) != 0)
+		return r;
+	out->in_window = (unsigned)n + 1;
+	if (n < t->rate_count)
+		return 0;
+	/* Full: one more fits once the (N - RATE_COUNT)th oldest entry (from 0)
+	 * leaves the window, leaving RATE_COUNT - 1 in it. */
+	*full = 1;
+	out->in_window = (unsigned)n;
+	s = store_q(st, Q_RATE_NTH);
+	bind_key(s, t);
+	sqlite3_bind_int64(s, 3, since);
+	sqlite3_bind_int64(s, 4, n - t->rate_count);
+	if ((r = store_int(st, s, t->now_ms, &first, "rate window")) != 0)
+		return r;
+	out->retry_at_ms = first + period_ms;
+	return 0;
+}
+
+/* Why the requester has no usable grant: what their newest grant (ever
+ * approved) became. */
+static gpg_error_t
+grant_miss(struct store *st, const struct store_take *t, struct store_taken *out)
+{
+	sqlite3_stmt *s = store_q(st, Q_GRANT_NEWEST);
+	gpg_error_t r;
+	int row;
+
+	bind_key(s, t);
+	sqlite3_bind_int(s, 3, STORE_KIND_GRANT);
+	if ((r = store_step(st, s, &row, "newest grant")) != 0)
+		return r;
+	out->miss = STORE_NO_GRANT;
+	if (row) {
+		int state = sqlite3_column_int(s, 0);
+		int64_t used = sqlite3_column_int64(s, 1), count = sqlite3_column_int64(s, 2);
+
+		out->miss = state == STORE_USED || used >= count ? STORE_GRANT_USED_UP
+		                                                 : STORE_GRANT_EXPIRED;
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+/* The request T names (a resumed waiting SIGN): *ID, or a miss. */
+static gpg_error_t
+pick_request(struct store *st, const struct store_take *t, struct store_taken *out, int64_t *id)
+{
+	struct store_request *o = &(struct store_request){ 0 };
+	gpg_error_t r;
+
+	r = store_req_load(st, t->request, o);
+	if (gpg_err_code(r) == GPG_ERR_NOT_FOUND) {
+		out->miss = STORE_NO_GRANT;
+		return 0;
+	}
+	if (r != 0)
+		return r;
+	if (o->kind != STORE_KIND_SIGN || strcmp(o->project, t->project) != 0 ||
+	    strcmp(o->requester, t->requester) != 0 ||
+	    (o->state != STORE_APPROVED && o->state != STORE_USED && o->state != STORE_EXPIRED))
+		out->miss = STORE_NO_GRANT;
+	else if (o->state == STORE_USED || o->used >= o->count)
+		out->miss = STORE_GRANT_USED_UP;
+	else if (o->state == STORE_EXPIRED || o->expires * 1000 <= t->now_ms)
+		out->miss = STORE_GRANT_EXPIRED;
+	else
+		*id = o->id;
+	return 0;
+}
+
+/* The usable grant that ends first: *ID, or a miss. */
+static gpg_error_t
+pick_grant(struct store *st, const struct store_take *t, struct store_taken *out, int64_t *id)
+{
+	sqlite3_stmt *s;
+	gpg_error_t r;
+
+	if (t->request > 0)
+		return pick_request(st, t, out, id);
+	s = store_q(st, Q_GRANT_USABLE);
+	bind_key(s, t);
+	sqlite3_bind_int64(s, 3, t->now_ms);
+	if ((r = store_int(st, s, 0, id, "find grant")) != 0)
+		return r;
+	return *id != 0 ? 0 : grant_miss(st, t, out);
+}
+
+static gpg_error_t
+use_grant(struct store *st, const struct store_take *t, int64_t id, struct store_taken *out)
+{
+	sqlite3_stmt *s = store_q(st, Q_GRANT_USE);
+	int64_t left = -1;
+	gpg_error_t r;
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, t->now_ms / 1000);
+	if ((r = store_int(st, s, -1, &left, "use grant")) != 0)
+		return r;
+	if (left < 0) /* picked in this transaction: cannot happen */
+		return gpg_error(GPG_ERR_INTERNAL);
+	out->grant = id;
+	out->left = (unsigned)left;
+	return 0;
+}
+
+static gpg_error_t
+take(struct store *st, const struct store_take *t, struct store_taken *out)
+{
+	sqlite3_stmt *s;
+	int64_t id = 0;
+	gpg_error_t r;
+	int full = 0;
+
+	if (t->rate_count > 0) {
+		if ((r = rate_check(st, t, out, &full)) != 0)
+			return r;
+		if (full) {
+			out->miss = STORE_RATE_LIMITED;
+			return 0;
+		}
+	}
+	if (t->use_grant || t->request > 0) {
+		if ((r = pick_grant(st, t, out, &id)) != 0 || out->miss != STORE_TAKEN)
+			return r;
+		if ((r = use_grant(st, t, id, out)) != 0)
+			return r;
+	}
+	if (t->rate_count > 0) {
+		s = store_q(st, Q_RATE_INSERT);
+		bind_key(s, t);
+		sqlite3_bind_int64(s, 3, t->now_ms);
+		if ((r = store_exec(st, s, "record rate")) != 0)
+			return r;
+	}
+	return 0;
+}
+
+gpg_error_t
+store_take(struct store *st, const struct store_take *t, struct store_taken *out)
+{
+	gpg_error_t r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = store_check_text(t->project, STORE_PROJECT_MAX, 0)) != 0 ||
+	    (r = store_check_text(t->requester, STORE_PRINCIPAL_MAX, 0)) != 0)
+		return r;
+	/* The longest period is a day (config: N/day), which is also how long
+	 * store_rate_prune keeps entries. */
+	if (t->rate_count > STORE_MAX_RATE ||
+	    (t->rate_count > 0 && (t->rate_period == 0 || t->rate_period * (int64_t)1000 > RATE_KEEP_MS)))
+		return gpg_error(GPG_ERR_INV_VALUE);
+	store_lock(st);
+	if ((r = store_begin(st, 1)) == 0)
+		r = store_end(st, take(st, t, out));
+	/* A miss commits nothing but the prune: that is fine (store.h: nothing
+	 * is taken), and the miss itself is an answer, not a failure. */
+	if (r != 0)
+		memset(out, 0, sizeof(*out));
+	return store_unlock(st, r);
+}
+
+gpg_error_t
+store_rate_prune(struct store *st, int64_t now_ms)
+{
+	sqlite3_stmt *s;
+	gpg_error_t r;
+
+	store_lock(st);
+	if ((r = store_begin(st, 1)) == 0) {
+		s = store_q(st, Q_RATE_PRUNE_ALL);
+		sqlite3_bind_int64(s, 1, now_ms - RATE_KEEP_MS);
+		r = store_end(st, store_exec(st, s, "prune rates"));
+	}
+	return store_unlock(st, r);
+}
