@@ -23,6 +23,7 @@
 #include "keystate.h"
 #include "certinfo.h"
 #include "commands.h"
+#include "duration.h"
 #include "home.h"
 #include "p11uri.h"
 #include "pd.h"
@@ -705,7 +706,7 @@ project_rotate(struct cli *cli, int argc, char **argv)
 		rc = rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
 		goto out;
 	}
-	if (strcmp(overlap_s, "0") != 0 && keystate_parse_duration(overlap_s, &overlap) != 0) {
+	if (duration_parse(overlap_s, KEYSTATE_MAX_OVERLAP, &overlap) != 0) {
 		rc = cli_fail("check --overlap '%s': want a number and a unit s, m, h or d (30m, 12h, 7d), at most "
 		              "366d, or 0", overlap_s);
 		goto out;

@@ -17,6 +17,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "config-policy.h"
 #include "hashalgo.h"
 #include "hex.h"
 #include "inibuf.h"
@@ -40,6 +41,11 @@ enum value_type {
 	VALUE_CREATED,
 	VALUE_HASHES,
 	VALUE_COUNT,         /* 1..CONFIG_MAX_CONN */
+	VALUE_APPROVALS,     /* 0..CONFIG_MAX_APPROVALS */
+	VALUE_WAIT,          /* a duration, 0..CONFIG_MAX_APPROVAL_WAIT */
+	VALUE_HOURS,
+	VALUE_RATE,
+	VALUE_SECOND_FACTOR,
 };
 
 /* One key of a section.  OFF is the field's offset in struct signet_config
@@ -66,6 +72,8 @@ static const struct key_def policyd_keys[] = {
 	  offsetof(struct signet_config, nadmins) },
 	CFG_KEY("max_connections_per_user", VALUE_COUNT, 0, max_connections_per_user),
 	CFG_KEY("max_connections", VALUE_COUNT, 0, max_connections),
+	CFG_KEY("state", VALUE_PATH, 0, state),
+	CFG_KEY("notify", VALUE_PATH, 0, notify),
 };
 
 static const struct key_def hsm_keys[] = {
@@ -85,15 +93,27 @@ static const struct key_def project_keys[] = {
 	{ "signers", VALUE_PRINCIPALS, 1, offsetof(struct project_conf, signers),
 	  offsetof(struct project_conf, nsigners) },
 	PRJ_KEY("hashes", VALUE_HASHES, 0, hash_mask),
+	{ "approvers", VALUE_PRINCIPALS, 0, offsetof(struct project_conf, approvers),
+	  offsetof(struct project_conf, napprovers) },
+	PRJ_KEY("approvals", VALUE_APPROVALS, 0, approvals),
+	PRJ_KEY("approval_wait", VALUE_WAIT, 0, approval_wait),
+	PRJ_KEY("hours", VALUE_HOURS, 0, hours),
+	PRJ_KEY("rate", VALUE_RATE, 0, rate),
+	PRJ_KEY("second_factor", VALUE_SECOND_FACTOR, 0, second_factor),
 };
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
+_Static_assert(NKEYS(policyd_keys) <= 32 && NKEYS(project_keys) <= 32, "seen is a 32-bit mask");
 
-/* Per section instance: which keys were seen (bit I = table entry I). */
+#define SECTION_MAX_KEYS 32
+
+/* Per section instance: which keys were seen (bit I = table entry I) and
+ * on which line. */
 struct section_state {
 	int present;
 	int line;
 	unsigned int seen;
+	int key_line[SECTION_MAX_KEYS];
 };
 
 struct parse_ctx {
@@ -551,6 +571,41 @@ bad:
 	return gpg_error(GPG_ERR_INV_VALUE);
 }
 
+static gpg_error_t
+parse_approvals(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	(void)target_n;
+	return config_parse_approvals(value, target, reason, rlen);
+}
+
+static gpg_error_t
+parse_wait(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	(void)target_n;
+	return config_parse_wait(value, target, reason, rlen);
+}
+
+static gpg_error_t
+parse_hours(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	(void)target_n;
+	return config_parse_hours(value, target, reason, rlen);
+}
+
+static gpg_error_t
+parse_rate(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	(void)target_n;
+	return config_parse_rate(value, target, reason, rlen);
+}
+
+static gpg_error_t
+parse_second_factor(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	(void)target_n;
+	return config_parse_second_factor(value, target, reason, rlen);
+}
+
 static const value_parser value_parsers[] = {
 	[VALUE_PATH] = parse_path,
 	[VALUE_WORD] = parse_word,
@@ -562,6 +617,11 @@ static const value_parser value_parsers[] = {
 	[VALUE_CREATED] = parse_created,
 	[VALUE_HASHES] = parse_hashes,
 	[VALUE_COUNT] = parse_count,
+	[VALUE_APPROVALS] = parse_approvals,
+	[VALUE_WAIT] = parse_wait,
+	[VALUE_HOURS] = parse_hours,
+	[VALUE_RATE] = parse_rate,
+	[VALUE_SECOND_FACTOR] = parse_second_factor,
 };
 
 /* "[policyd]", "[project foo]" for messages. */
@@ -817,6 +877,7 @@ handle_key(void *user, const char *section, const char *key, const char *value)
 		return 0;
 	}
 	sk.st->seen |= 1u << i;
+	sk.st->key_line[i] = ctx->in.lineno;
 	if (value[0] == '\0') {
 		inibuf_fail(&ctx->in, ctx->in.lineno, "%s %s: empty value", label, shown);
 		return 0;
@@ -870,6 +931,41 @@ check_lines(struct parse_ctx *ctx)
 	inibuf_rewind(&ctx->in);
 }
 
+/* Checks across the keys of each project, reported at the line of the
+ * approvals key (or the section header). */
+static void
+check_policies(struct parse_ctx *ctx)
+{
+	char reason[CONFIG_MAX_REASON];
+	size_t i, k;
+
+	for (k = 0; k < NKEYS(project_keys); k++)
+		if (strcmp(project_keys[k].name, "approvals") == 0)
+			break;
+	for (i = 0; i < ctx->cfg->nprojects; i++) {
+		const struct project_conf *p = &ctx->cfg->projects[i];
+		const struct section_state *st = &ctx->project_state[i];
+
+		if (config_check_policy(p, reason, sizeof(reason)) != 0) {
+			inibuf_fail(&ctx->in, (st->seen & (1u << k)) ? st->key_line[k] : st->line,
+			            "[project %s] approvals: %s", p->name, reason);
+			return;
+		}
+	}
+}
+
+/* [policyd] state defaults to the audit file's folder. */
+static int
+set_default_state(struct signet_config *cfg)
+{
+	const char *slash = strrchr(cfg->audit, '/');
+	size_t len = (size_t)(slash - cfg->audit);
+
+	/* audit is an absolute path: SLASH is there; "/audit.jsonl" → "/". */
+	cfg->state = strndup(cfg->audit, len > 0 ? len : 1);
+	return cfg->state == NULL ? -1 : 0;
+}
+
 void
 config_free(struct signet_config *cfg)
 {
@@ -882,6 +978,8 @@ config_free(struct signet_config *cfg)
 	free(cfg->socket_group);
 	free(cfg->audit);
 	free(cfg->log);
+	free(cfg->state);
+	free(cfg->notify);
 	principals_free(cfg->admins, cfg->nadmins);
 	free(cfg->module);
 	free(cfg->token);
@@ -896,6 +994,7 @@ config_free(struct signet_config *cfg)
 		free(p->uid);
 		free(p->cert);
 		principals_free(p->signers, p->nsigners);
+		principals_free(p->approvers, p->napprovers);
 	}
 	free(cfg->projects);
 	free(cfg);
@@ -956,6 +1055,14 @@ config_parse_buffer(const char *name, const char *buf, size_t len,
 	}
 	if (ctx.in.err_line != 0)
 		goto out;
+	check_policies(&ctx);
+	if (ctx.in.err_line != 0)
+		goto out;
+	if (cfg->state == NULL && set_default_state(cfg) != 0) {
+		r = gpg_error_from_syserror();
+		inibuf_fail(&ctx.in, 0, "out of memory");
+		goto out;
+	}
 	if (cfg->max_connections_per_user == 0)
 		cfg->max_connections_per_user = CONFIG_DEFAULT_MAX_CONN_PER_USER;
 	if (cfg->max_connections == 0)

@@ -77,6 +77,7 @@ struct hours {
 
 /* rate = N/second|minute|hour|day: at most COUNT signatures per requester
  * and project in any sliding window of PERIOD_SEC. */
+#define CONFIG_MAX_RATE 100000     /* N of rate = N/…; policyd/store.h STORE_MAX_RATE */
 struct rate {
 	unsigned count;            /* 0: no limit */
 	unsigned period_sec;       /* 1, 60, 3600, 86400 */

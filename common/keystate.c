@@ -237,31 +237,3 @@ keystate_usable(const struct keystate *ks, size_t i, int64_t now)
 		return 1;
 	return ks->subs[i].expires != 0 && now < (int64_t)ks->subs[i].expires;
 }
-
-gpg_error_t
-keystate_parse_duration(const char *s, uint32_t *secs)
-{
-	static const struct { char unit; uint32_t mul; } units[] = {
-		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
-	};
-	char num[12];
-	size_t n = strlen(s), i;
-	uint32_t v;
-
-	*secs = 0;
-	if (n < 2 || n - 1 >= sizeof(num))
-		return gpg_error(GPG_ERR_INV_VALUE);
-	memcpy(num, s, n - 1);
-	num[n - 1] = '\0';
-	if (parse_u32(num, &v) != 0 || v == 0)
-		return gpg_error(GPG_ERR_INV_VALUE);
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (s[n - 1] != units[i].unit)
-			continue;
-		if (v > KEYSTATE_MAX_OVERLAP / units[i].mul)
-			return gpg_error(GPG_ERR_INV_VALUE);
-		*secs = v * units[i].mul;
-		return 0;
-	}
-	return gpg_error(GPG_ERR_INV_VALUE);
-}

@@ -84,11 +84,8 @@ size_t keystate_current(const struct keystate *ks);
  * its expiry. */
 int keystate_usable(const struct keystate *ks, size_t i, int64_t now);
 
-/* Parse an overlap duration: a positive number with one unit s, m, h or d
- * ("30m", "12h", "7d"), at most KEYSTATE_MAX_OVERLAP seconds, into *SECS.
- * GPG_ERR_INV_VALUE otherwise. */
+/* The longest overlap of a rotation (duration.h parses "7d"). */
 #define KEYSTATE_MAX_OVERLAP  (366 * 86400)
 #define KEYSTATE_MAX_OVERLAP_TEXT "31622400"
-gpg_error_t keystate_parse_duration(const char *s, uint32_t *secs);
 
 #endif

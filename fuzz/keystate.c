@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "duration.h"
 #include "keystate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -19,7 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < sizeof(dur)) {
 		memcpy(dur, data, size);
 		dur[size] = '\0';
-		(void)keystate_parse_duration(dur, &secs);
+		(void)duration_parse(dur, KEYSTATE_MAX_OVERLAP, &secs);
 	}
 	if (keystate_parse("fuzz", (const char *)data, size, &ks, err, sizeof(err)) != 0)
 		return 0;

@@ -479,6 +479,126 @@ test_load(void **state)
 	rmdir(dir);
 }
 
+/* The policy keys of issue 8: good values and their fields. */
+static void
+test_policy_keys(void **state)
+{
+	static const char text[] = BASE
+		"state = /var/lib/signet/state\n"       /* 9: still in [hsm]: refused */;
+	static const char good[] = BASE PROJECT_APP
+		"approvers = user:bob group:leads\n"
+		"approvals = 2\n"
+		"approval_wait = 15m\n"
+		"hours = Mon-Fri 06:00-20:00, Sat,Sun 09:00-12:00, Fri 22:00-02:00 Europe/Berlin\n"
+		"rate = 100/hour\n"
+		"second_factor = totp\n";
+	struct signet_config *cfg = NULL;
+	const struct project_conf *p;
+	char err[512];
+
+	(void)state;
+	expect_error(text, "t.conf:9: [hsm] state: unknown key");
+	assert_int_equal(config_parse_buffer("t.conf", good, strlen(good), &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg->state, "/var/lib/signet");    /* default: the audit file's folder */
+	assert_null(cfg->notify);
+	p = config_find_project(cfg, "app");
+	assert_non_null(p);
+	assert_int_equal(p->napprovers, 2);
+	assert_string_equal(p->approvers[1].name, "leads");
+	assert_int_equal(p->approvals, 2);
+	assert_int_equal(p->approval_wait, 900);
+	assert_int_equal(p->hours.nwindows, 3);
+	assert_int_equal(p->hours.w[0].days, 0x1f);
+	assert_int_equal(p->hours.w[0].start_min, 360);
+	assert_int_equal(p->hours.w[0].end_min, 1200);
+	assert_int_equal(p->hours.w[1].days, 0x60);
+	assert_int_equal(p->hours.w[2].days, 0x10);
+	assert_int_equal(p->hours.w[2].start_min, 1320);
+	assert_int_equal(p->hours.w[2].end_min, 120);
+	assert_string_equal(p->hours.tz, "Europe/Berlin");
+	assert_int_equal(p->rate.count, 100);
+	assert_int_equal(p->rate.period_sec, 3600);
+	assert_int_equal(p->second_factor, SECOND_FACTOR_TOTP);
+	config_free(cfg);
+	cfg = NULL;
+
+	/* Defaults, and [policyd] state/notify. */
+	{
+		static const char t2[] =
+			"[policyd]\nsocket = /s\naudit = /audit.jsonl\ninstance = 1a2b3c4d\n"
+			"notify = /usr/local/bin/notify\n"
+			"[hsm]\nmodule = /m\ntoken = t\npin_file = /p\n" PROJECT_APP
+			"hours = Mon-Sun 00:00-24:00 UTC\n";
+		assert_int_equal(config_parse_buffer("t.conf", t2, strlen(t2), &cfg, err, sizeof(err)), 0);
+		assert_string_equal(cfg->state, "/");
+		assert_string_equal(cfg->notify, "/usr/local/bin/notify");
+		p = config_find_project(cfg, "app");
+		assert_int_equal(p->approvals, 0);
+		assert_int_equal(p->rate.count, 0);
+		assert_int_equal(p->second_factor, SECOND_FACTOR_NONE);
+		assert_int_equal(p->hours.w[0].days, 0x7f);
+		assert_int_equal(p->hours.w[0].end_min, 1440);
+		config_free(cfg);
+	}
+}
+
+static void
+test_policy_bad(void **state)
+{
+	(void)state;
+	/* PROJECT_APP is lines 9-15: the new key is line 16. */
+	expect_error(BASE PROJECT_APP "approvals = 17\n", "t.conf:16: [project app] approvals: expected a number "
+	             "from 0 to 16 (distinct approvers needed; 0: none)");
+	expect_error(BASE PROJECT_APP "approvals = -1\n", "t.conf:16: [project app] approvals: expected a number "
+	             "from 0 to 16 (distinct approvers needed; 0: none)");
+	expect_error(BASE PROJECT_APP "approvals = 2\n", "t.conf:16: [project app] approvals: approvals = 2 but "
+	             "no approvers; add approvers = user:NAME group:NAME or set approvals = 0");
+	expect_error(BASE PROJECT_APP "approvals = 2\napprovers = user:bob\n", "t.conf:16: [project app] "
+	             "approvals: approvals = 2 but approvers names only 1 user(s); add approvers or lower approvals");
+	expect_error(BASE PROJECT_APP "approvers = bob\n", "t.conf:16: [project app] approvers: 'bob': expected "
+	             "user:NAME or group:NAME");
+	expect_error(BASE PROJECT_APP "approval_wait = 25h\n", "t.conf:16: [project app] approval_wait: expected 0 "
+	             "or a number with a unit s, m, h or d (30s, 15m, 2h, 1d), at most 24h");
+	expect_error(BASE PROJECT_APP "approval_wait = 15\n", "t.conf:16: [project app] approval_wait: expected 0 "
+	             "or a number with a unit s, m, h or d (30s, 15m, 2h, 1d), at most 24h");
+	expect_error(BASE PROJECT_APP "rate = 0/hour\n", "t.conf:16: [project app] rate: expected N/second, "
+	             "N/minute, N/hour or N/day with N from 1 to 100000 (100/hour); remove the key for no limit");
+	expect_error(BASE PROJECT_APP "rate = 100/week\n", "t.conf:16: [project app] rate: expected N/second, "
+	             "N/minute, N/hour or N/day with N from 1 to 100000 (100/hour); remove the key for no limit");
+	expect_error(BASE PROJECT_APP "rate = 100001/day\n", "t.conf:16: [project app] rate: expected N/second, "
+	             "N/minute, N/hour or N/day with N from 1 to 100000 (100/hour); remove the key for no limit");
+	expect_error(BASE PROJECT_APP "second_factor = sms\n", "t.conf:16: [project app] second_factor: "
+	             "expected none or totp");
+	expect_error(BASE PROJECT_APP "hours = Mon-Fri 06:00-20:00\n", "t.conf:16: [project app] hours: "
+	             "the time zone is missing at the end (UTC, or a name such as Europe/Berlin)");
+	expect_error(BASE PROJECT_APP "hours = Mon-Fri 06:00-20:00 Mars/Olympus\n", "t.conf:16: [project app] "
+	             "hours: 'Mars/Olympus': unknown time zone (UTC, or a name under /usr/share/zoneinfo such "
+	             "as Europe/Berlin)");
+	expect_error(BASE PROJECT_APP "hours = Mon-Fri 06:00-20:00 ../../etc/passwd\n", "t.conf:16: [project app] "
+	             "hours: '../../etc/passwd': unknown time zone (UTC, or a name under /usr/share/zoneinfo such "
+	             "as Europe/Berlin)");
+	expect_error(BASE PROJECT_APP "hours = Mon-Fri 06:00-20:00 /etc/localtime\n", "t.conf:16: [project app] "
+	             "hours: '/etc/localtime': unknown time zone (UTC, or a name under /usr/share/zoneinfo such "
+	             "as Europe/Berlin)");
+	expect_error(BASE PROJECT_APP "hours = Mon-Fri 6:00-20:00 UTC\n", "t.conf:16: [project app] hours: "
+	             "'6:00-20:00': expected a time range HH:MM-HH:MM (06:00-20:00; 22:00-06:00 runs past "
+	             "midnight; 00:00-24:00 is the whole day)");
+	expect_error(BASE PROJECT_APP "hours = Mon-Fri 24:00-20:00 UTC\n", "t.conf:16: [project app] hours: "
+	             "'24:00-20:00': expected a time range HH:MM-HH:MM (06:00-20:00; 22:00-06:00 runs past "
+	             "midnight; 00:00-24:00 is the whole day)");
+	expect_error(BASE PROJECT_APP "hours = Mon 08:00-08:00 UTC\n", "t.conf:16: [project app] hours: "
+	             "'08:00-08:00': empty time range (for the whole day write 00:00-24:00)");
+	expect_error(BASE PROJECT_APP "hours = Monday 08:00-09:00 UTC\n", "t.conf:16: [project app] hours: "
+	             "'Monday': expected days (Mon-Fri, Sat, Mon,Wed,Fri or Mon-Sun)");
+	expect_error(BASE PROJECT_APP "hours = Mon 08:00-09:00 UTC Sat\n", "t.conf:16: [project app] hours: "
+	             "'Sat' after the time zone 'UTC' (the zone comes last; separate windows with ',')");
+	expect_error(BASE PROJECT_APP "hours = Mon 08:00-09:00, UTC\n", "t.conf:16: [project app] hours: "
+	             "'UTC': expected days (Mon-Fri, Sat, Mon,Wed,Fri or Mon-Sun)");
+	expect_error(BASE "state = relative/dir\n[project x]\n", "t.conf:9: [hsm] state: unknown key");
+	expect_error("[policyd]\nnotify = notify.sh\n", "t.conf:2: [policyd] notify: relative path (all paths "
+	             "must be absolute)");
+}
+
 int
 main(void)
 {
@@ -498,6 +618,8 @@ main(void)
 		cmocka_unit_test(test_nul_in_buffer_len),
 		cmocka_unit_test(test_algo_helpers),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_policy_keys),
+		cmocka_unit_test(test_policy_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -148,31 +148,6 @@ test_label_path(void **state)
 	assert_string_equal(out, "/h/certs/acme.pgp.keys");
 }
 
-static void
-test_duration(void **state)
-{
-	uint32_t s;
-
-	(void)state;
-	assert_int_equal(keystate_parse_duration("30m", &s), 0);
-	assert_int_equal(s, 1800);
-	assert_int_equal(keystate_parse_duration("12h", &s), 0);
-	assert_int_equal(s, 43200);
-	assert_int_equal(keystate_parse_duration("7d", &s), 0);
-	assert_int_equal(s, 604800);
-	assert_int_equal(keystate_parse_duration("90s", &s), 0);
-	assert_int_equal(s, 90);
-	assert_int_equal(keystate_parse_duration("366d", &s), 0);
-	assert_int_not_equal(keystate_parse_duration("367d", &s), 0);
-	assert_int_not_equal(keystate_parse_duration("0d", &s), 0);
-	assert_int_not_equal(keystate_parse_duration("7", &s), 0);
-	assert_int_not_equal(keystate_parse_duration("d", &s), 0);
-	assert_int_not_equal(keystate_parse_duration("7w", &s), 0);
-	assert_int_not_equal(keystate_parse_duration("-7d", &s), 0);
-	assert_int_not_equal(keystate_parse_duration("99999999999d", &s), 0);
-	assert_int_not_equal(keystate_parse_duration("", &s), 0);
-}
-
 int
 main(void)
 {
@@ -183,7 +158,6 @@ main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_usable),
 		cmocka_unit_test(test_label_path),
-		cmocka_unit_test(test_duration),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
