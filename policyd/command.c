@@ -28,6 +28,7 @@
 #include "keyops.h"
 #include "log.h"
 #include "p11uri.h"
+#include "park.h"
 #include "pgpcert.h"
 #include "policy.h"
 #include "policyd.h"
@@ -38,10 +39,11 @@
 #include "signet-err.h"
 
 static const char hlp_getinfo[] =
-	"GETINFO version | pid | serialno | instance\n"
+	"GETINFO version | pid | serialno | instance | parked\n"
 	"\n"
 	"version: the daemon's version; pid: its process id; serialno: the\n"
-	"virtual card serial (32 hex); instance: the installation id (8 hex).";
+	"virtual card serial (32 hex); instance: the installation id (8 hex);\n"
+	"parked: how many requests wait for approvers now.";
 static gpg_error_t
 cmd_getinfo(assuan_context_t ctx, char *line)
 {
@@ -50,7 +52,7 @@ cmd_getinfo(assuan_context_t ctx, char *line)
 	char buf[SERIAL_HEX_LEN + 16];
 	gpg_error_t r;
 
-	if ((r = cmd_get_args(ctx, line, args, 1, "usage: GETINFO version|pid|serialno|instance")) != 0)
+	if ((r = cmd_get_args(ctx, line, args, 1, "usage: GETINFO version|pid|serialno|instance|parked")) != 0)
 		return r;
 	if (strcmp(args[0], "version") == 0) {
 		snprintf(buf, sizeof(buf), "%s", SIGNET_VERSION);
@@ -60,8 +62,10 @@ cmd_getinfo(assuan_context_t ctx, char *line)
 		r = serial_format(c->snap->cfg->instance, buf, sizeof(buf));
 	} else if (strcmp(args[0], "instance") == 0) {
 		r = hex_encode(c->snap->cfg->instance, SERIAL_INSTANCE_LEN, buf, sizeof(buf));
+	} else if (strcmp(args[0], "parked") == 0) {
+		snprintf(buf, sizeof(buf), "%u", server_parked(c->pd->server));
 	} else {
-		return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "unknown GETINFO item; use version, pid, serialno or instance");
+		return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "unknown GETINFO item; use version, pid, serialno, instance or parked");
 	}
 	if (r != 0)
 		return cmd_fail(ctx, gpg_err_code(r), "cannot format %s", args[0]);

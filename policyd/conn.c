@@ -205,6 +205,21 @@ conn_read(struct conn *c, time_t now)
 	return conn_pending(c, now);
 }
 
+/* The end of a request's run in a worker: its snapshot, its line and (with
+ * CLOSE_CTX) its Assuan context go. */
+static void
+put_request(struct conn *c, int close_ctx)
+{
+	snapshot_put(c->snap);
+	c->snap = NULL;
+	if (close_ctx) {
+		assuan_release(c->ctx);
+		c->ctx = NULL;
+	}
+	linebuf_consume(&c->in, c->linelen);
+	c->linelen = 0;
+}
+
 void
 conn_work(struct conn *c)
 {
@@ -231,14 +246,15 @@ conn_work(struct conn *c)
 	c->in_cmd = 0;
 	c->snap = snapshot_get(&c->pd->snap);
 	rc = assuan_process_next(c->ctx, &done);
+	if (c->park != NULL) {
+		/* Parked (conn_park): no answer now.  The command stays open
+		 * in this context until conn_resume() (see there). */
+		put_request(c, 0);
+		return;
+	}
 	if (c->in_cmd)
 		rc = assuan_process_done(c->ctx, rc);
-	snapshot_put(c->snap);
-	c->snap = NULL;
-	assuan_release(c->ctx);
-	c->ctx = NULL;
-	linebuf_consume(&c->in, c->linelen);
-	c->linelen = 0;
+	put_request(c, 1);
 	if (rc != 0 || done) {
 		if (rc != 0 && gpg_err_code(rc) != GPG_ERR_EOF && gpg_err_code(rc) != GPG_ERR_EPIPE)
 			log_info("uid %u (%s): connection ended: %s", (unsigned)c->uid, c->user,
@@ -247,3 +263,40 @@ conn_work(struct conn *c)
 	}
 }
 
+
+/* libassuan answers a command only in the context that dispatched it:
+ * assuan_process_done() refuses (GPG_ERR_ASS_GENERAL, nothing written)
+ * unless the context's in_command flag is set, and only process_next()
+ * sets it (libassuan 2.5, assuan-handler.c).  So a parked command keeps
+ * its context: about 7 KiB per parked connection (libassuan's line buffers
+ * and the command table), 7 MiB for a thousand, rather than a second
+ * writer of OK/ERR lines beside libassuan. */
+void
+conn_resume(struct conn *c, enum park_wake why)
+{
+	struct park *p = c->park;
+	gpg_error_t rc;
+
+	c->snap = snapshot_get(&c->pd->snap);
+	if (why == PARK_HANGUP) {
+		/* Nobody is left to answer. */
+		assuan_release(c->ctx);
+		c->ctx = NULL;
+		(void)p->resume(c, p, why);
+		c->dead = 1;
+	} else {
+		rc = p->resume(c, p, why);
+		if ((rc = assuan_process_done(c->ctx, rc)) != 0) {
+			if (gpg_err_code(rc) != GPG_ERR_EPIPE)
+				log_info("uid %u (%s): answer after a wait: %s", (unsigned)c->uid, c->user,
+				         gpg_strerror(rc));
+			c->dead = 1;
+		}
+		assuan_release(c->ctx);
+		c->ctx = NULL;
+	}
+	snapshot_put(c->snap);
+	c->snap = NULL;
+	c->park = NULL;
+	p->release(p);
+}

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <gpg-error.h>
 
+#include "park.h"
 #include "policyd.h"
 
 enum conn_state {
@@ -48,5 +49,10 @@ enum conn_state conn_pending(struct conn *c, time_t now);
  * Sets c->dead when the connection must be closed (output over
  * POLICYD_MAX_OUTPUT, BYE, transport error). */
 void conn_work(struct conn *c);
+
+/* A worker: answer C's parked command (park.h) — P->resume with an Assuan
+ * context and a snapshot, then its OK or ERR — and release the park.  For
+ * PARK_HANGUP nothing is written and c->dead is set. */
+void conn_resume(struct conn *c, enum park_wake why);
 
 #endif

@@ -34,6 +34,8 @@
 #include "connlimit.h"
 #include "log.h"
 #include "monotime.h"
+#include "park.h"
+#include "parking.h"
 #include "platform.h"
 #include "policyd.h"
 #include "signet-err.h"
@@ -53,6 +55,11 @@ struct server {
 	struct conn *all;               /* every connection */
 	pthread_mutex_t done_lock;      /* guards DONE only */
 	struct conn *done;              /* handed back by workers */
+	struct parking parking;         /* parked connections (park.h) */
+	unsigned nparked;               /* held parked by the loop */
+	unsigned nresuming;             /* resume tasks not handed back yet */
+	int stopping;                   /* SIGTERM: parked requests are being answered */
+	time_t stop_deadline;           /* monotonic: leave then in any case */
 };
 
 struct audit_task {
@@ -95,12 +102,37 @@ arm(struct server *srv, struct conn *c, int op)
 {
 	struct epoll_event ev;
 
-	ev.events = (c->flushing ? EPOLLOUT : EPOLLIN) | EPOLLONESHOT;
+	if (c->parked)
+		ev.events = EPOLLRDHUP | (c->flushing ? EPOLLOUT : 0) | EPOLLONESHOT;
+	else
+		ev.events = (c->flushing ? EPOLLOUT : EPOLLIN) | EPOLLONESHOT;
 	ev.data.ptr = c;
 	if (epoll_ctl(srv->epfd, op, c->fd, &ev) != 0) {
 		log_error("epoll_ctl: %s", strerror(errno));
 		shutdown(c->fd, SHUT_RDWR);   /* never silently forgotten: EOF next */
 	}
+}
+
+/* No events for C while a worker has it (EPOLLONESHOT with nothing asked
+ * for reports nothing, not even a hang-up). */
+static void
+disarm(struct server *srv, struct conn *c)
+{
+	struct epoll_event ev;
+
+	ev.events = EPOLLONESHOT;
+	ev.data.ptr = c;
+	(void)epoll_ctl(srv->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* Wake the loop: workers handed something back, or a key was woken. */
+static void
+poke(struct server *srv)
+{
+	uint64_t one = 1;
+
+	if (write(srv->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_error("eventfd: %s", strerror(errno));
 }
 
 static void
@@ -143,39 +175,56 @@ linger(struct conn *c)
 	return 0;
 }
 
+/* In a worker: C goes back to the loop (take_back). */
+static void
+hand_back(struct server *srv, struct conn *c)
+{
+	pthread_mutex_lock(&srv->done_lock);
+	c->done_next = srv->done;
+	srv->done = c;
+	pthread_mutex_unlock(&srv->done_lock);
+	poke(srv);
+}
+
 /* In a worker: run C's line (and, for a while, the lines that follow at
- * once), then hand C back to the loop. */
+ * once), then hand C back to the loop.  A parked command ends the run: the
+ * loop holds C until it resumes. */
 static void
 run_conn(struct task *t)
 {
 	struct conn *c = (struct conn *)((char *)t - offsetof(struct conn, task));
 	struct server *srv = c->pd->server;
 	time_t start = monotime_sec();
-	uint64_t one = 1;
 	int n = 0;
 
 	do
 		conn_work(c);
-	while (!c->dead && !connio_has_output(c) && !linebuf_partial(&c->in) &&
+	while (!c->dead && c->park == NULL && !connio_has_output(c) && !linebuf_partial(&c->in) &&
 	       ++n < POLICYD_LINGER_MAX && monotime_sec() - start < 1 &&
 	       !workers_waiting(srv->workers) && linger(c));
 	/* The common case, answered in full and nothing more buffered: wait
 	 * for the next line in epoll straight away rather than through the
 	 * loop, which saves a thread wake-up.  Nothing here can make the loop
 	 * close C meanwhile (it was just active). */
-	if (!c->dead && !connio_has_output(c) && !linebuf_partial(&c->in)) {
+	if (!c->dead && c->park == NULL && !connio_has_output(c) && !linebuf_partial(&c->in)) {
 		c->last_request = monotime_sec();
 		c->partial_since = 0;
 		atomic_store(&c->busy, 0);
 		arm(srv, c, EPOLL_CTL_MOD);
 		return;
 	}
-	pthread_mutex_lock(&srv->done_lock);
-	c->done_next = srv->done;
-	srv->done = c;
-	pthread_mutex_unlock(&srv->done_lock);
-	if (write(srv->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_error("eventfd: %s", strerror(errno));
+	hand_back(srv, c);
+}
+
+/* In a worker: answer C's parked command (conn_resume), then hand C back
+ * like after any request (it may hold lines sent meanwhile). */
+static void
+run_resume(struct task *t)
+{
+	struct conn *c = (struct conn *)((char *)t - offsetof(struct conn, task));
+
+	conn_resume(c, (enum park_wake)c->park_why);
+	hand_back(c->pd->server, c);
 }
 
 static void
@@ -186,6 +235,95 @@ dispatch(struct server *srv, struct conn *c, time_t now)
 	c->last_beat = now;
 	c->task.run = run_conn;
 	workers_submit(srv->workers, &c->task);
+}
+
+/* The one place that resumes a parked request: in the loop's thread, and
+ * only for a connection still in the registry or just handed back parked,
+ * so whatever comes first (a wake, the deadline, a hang-up, SIGTERM)
+ * resumes it, once. */
+static void
+unpark(struct server *srv, struct conn *c, enum park_wake why, time_t now)
+{
+	(void)parking_remove(&srv->parking, c);
+	if (c->parked) {
+		c->parked = 0;
+		srv->nparked--;
+		atomic_fetch_sub(&srv->parking.held, 1);
+	}
+	disarm(srv, c);
+	c->flushing = 0;     /* what is unsent goes out after the answer, with a new deadline */
+	c->resuming = 1;
+	srv->nresuming++;
+	c->park_why = why;
+	c->busy = 1;
+	c->busy_since = c->park_since;
+	c->last_beat = now;
+	c->task.run = run_resume;
+	workers_submit(srv->workers, &c->task);
+}
+
+/* A worker handed C back with its command parked: hold it (no worker, no
+ * idle limit), sending what the command wrote before it parked; or resume
+ * it at once when its key was woken meanwhile or policyd is stopping. */
+static void
+park_arrived(struct server *srv, struct conn *c, time_t now)
+{
+	int r;
+
+	if (srv->stopping) {
+		unpark(srv, c, PARK_SHUTDOWN, now);
+		return;
+	}
+	c->parked = 1;
+	srv->nparked++;
+	atomic_fetch_add(&srv->parking.held, 1);
+	c->last_beat = now;
+	if (connio_has_output(c)) {
+		c->out_deadline = now + POLICYD_WRITE_TIMEOUT_SEC;
+		if ((r = connio_flush(c)) < 0) {
+			unpark(srv, c, PARK_HANGUP, now);
+			return;
+		}
+		c->flushing = r == 0;
+	}
+	/* A wake that came while the worker still had C is taken by
+	 * take_wakes(), at the end of take_back(). */
+	arm(srv, c, EPOLL_CTL_MOD);
+}
+
+/* An event on parked C: its hang-up resumes it; the rest of what it wrote
+ * before parking goes out.  What the client sends meanwhile is not read:
+ * it waits in the socket for after the answer, and EPOLLRDHUP reports the
+ * hang-up even with unread bytes, so nothing is spent on them. */
+static void
+parked_event(struct server *srv, struct conn *c, uint32_t events, time_t now)
+{
+	int r;
+
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+		unpark(srv, c, PARK_HANGUP, now);
+		return;
+	}
+	if (c->flushing) {
+		if ((r = connio_flush(c)) < 0) {
+			unpark(srv, c, PARK_HANGUP, now);
+			return;
+		}
+		c->flushing = r == 0;
+	}
+	arm(srv, c, EPOLL_CTL_MOD);
+}
+
+/* Keys woken by server_wake(): resume the connections parked on them. */
+static void
+take_wakes(struct server *srv, time_t now)
+{
+	struct conn *c, *next;
+
+	for (c = parking_take_woken(&srv->parking); c != NULL; c = next) {
+		next = c->wake_next;
+		unpark(srv, c, PARK_WOKEN, now);
+	}
 }
 
 static void
@@ -246,13 +384,28 @@ take_back(struct server *srv, time_t now)
 	for (; c != NULL; c = next) {
 		next = c->done_next;
 		c->busy = 0;
+		if (c->resuming) {
+			c->resuming = 0;
+			srv->nresuming--;
+		}
+		if (c->park != NULL) {
+			park_arrived(srv, c, now);
+			continue;
+		}
 		if (c->dead) {
+			conn_close(srv, c);
+			continue;
+		}
+		if (srv->stopping) {
+			/* Its answer, if the socket takes it; then no more. */
+			(void)connio_flush(c);
 			conn_close(srv, c);
 			continue;
 		}
 		c->last_request = now;
 		after_request(srv, c, now);
 	}
+	take_wakes(srv, now);
 }
 
 static void
@@ -309,7 +462,25 @@ report_refusals(struct server *srv, time_t now)
 	} while (n == LOOP_MAX_DUE);
 }
 
-/* Once a second: idle limits, heartbeats, refusal reports. */
+/* Once a second for parked C: its deadline, its output's deadline, its
+ * heartbeat (the loop is its only writer while it is parked). */
+static void
+tick_parked(struct server *srv, struct conn *c, time_t now)
+{
+	if (c->flushing && now >= c->out_deadline) {
+		log_info("uid %u (%s): a waiting client did not read for %d s: dropped", (unsigned)c->uid,
+		         c->user, POLICYD_WRITE_TIMEOUT_SEC);
+		unpark(srv, c, PARK_HANGUP, now);
+	} else if (now >= c->park->deadline) {
+		unpark(srv, c, PARK_TIMEOUT, now);
+	} else if (now - c->last_beat >= POLICYD_HEARTBEAT_SEC) {
+		connio_heartbeat(c, (long)(now - c->park_since));
+		c->last_beat = now;
+	}
+}
+
+/* Once a second: idle limits, heartbeats, parked deadlines, refusal
+ * reports.  The only walk over every connection. */
 static void
 tick(struct server *srv, time_t now)
 {
@@ -318,6 +489,10 @@ tick(struct server *srv, time_t now)
 
 	for (c = srv->all; c != NULL; c = next) {
 		next = c->next;
+		if (c->parked) {
+			tick_parked(srv, c, now);
+			continue;
+		}
 		if (c->busy) {
 			if (now - c->busy_since >= POLICYD_HEARTBEAT_SEC &&
 			    now - c->last_beat >= POLICYD_HEARTBEAT_SEC) {
@@ -517,6 +692,7 @@ server_setup(struct policyd *pd, struct server *srv)
 		return gpg_error_from_syserror();
 	}
 	pthread_mutex_init(&srv->done_lock, NULL);
+	parking_init(&srv->parking);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -541,6 +717,59 @@ server_setup(struct policyd *pd, struct server *srv)
 	return 0;
 }
 
+/* SIGTERM: accept no more, and answer every parked request (PARK_SHUTDOWN)
+ * while the workers still run; server_run() returns once they are
+ * answered, or after POLICYD_STOP_WAIT_SEC.  Requests in a worker finish
+ * or are cut off by the exit as before; one that parks meanwhile is
+ * resumed as it arrives (park_arrived). */
+static void
+begin_stop(struct server *srv, time_t now)
+{
+	struct conn *c, *next;
+
+	srv->stopping = 1;
+	srv->stop_deadline = now + POLICYD_STOP_WAIT_SEC;
+	(void)epoll_ctl(srv->epfd, EPOLL_CTL_DEL, srv->pd->listen_fd, NULL);
+	for (c = srv->all; c != NULL; c = next) {
+		next = c->next;
+		if (c->parked)
+			unpark(srv, c, PARK_SHUTDOWN, now);
+	}
+	if (srv->nresuming > 0)
+		log_info("answering %u waiting request(s) before stopping", srv->nresuming);
+}
+
+/* 1 when server_run() may return. */
+static int
+stopped(struct server *srv, time_t now)
+{
+	if (!srv->stopping)
+		return 0;
+	if (srv->nparked == 0 && srv->nresuming == 0)
+		return 1;
+	if (now < srv->stop_deadline)
+		return 0;
+	log_warn("%u waiting request(s) not answered within %d s: stopping anyway",
+	         srv->nparked + srv->nresuming, POLICYD_STOP_WAIT_SEC);
+	return 1;
+}
+
+static void
+conn_event(struct server *srv, struct conn *c, uint32_t events, time_t now)
+{
+	/* Unparked earlier in this batch: a worker has it now. */
+	if (atomic_load(&c->busy))
+		return;
+	if (c->parked)
+		parked_event(srv, c, events, now);
+	else if (srv->stopping)
+		return;   /* no new requests; closed by the exit */
+	else if (c->flushing)
+		after_request(srv, c, now);
+	else
+		after_input(srv, c, conn_read(c, now), now);
+}
+
 int
 server_run(struct policyd *pd)
 {
@@ -563,24 +792,52 @@ server_run(struct policyd *pd)
 		now = monotime_sec();
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.ptr == &srv->sfd) {
-				if (on_signal(srv))
-					return 0;
+				if (on_signal(srv)) {
+					if (srv->stopping)
+						return 0;   /* a second SIGTERM: no more waiting */
+					begin_stop(srv, now);
+				}
 			} else if (evs[i].data.ptr == &srv->evfd) {
 				take_back(srv, now);
 			} else if (evs[i].data.ptr == srv) {
 				accept_batch(srv, now);
 			} else {
-				struct conn *c = evs[i].data.ptr;
-
-				if (c->flushing)
-					after_request(srv, c, now);
-				else
-					after_input(srv, c, conn_read(c, now), now);
+				conn_event(srv, evs[i].data.ptr, evs[i].events, now);
 			}
 		}
 		if (now != last_tick) {
 			tick(srv, now);
 			last_tick = now;
 		}
+		if (stopped(srv, now))
+			return 0;
 	}
+}
+
+gpg_error_t
+conn_park(struct conn *c, struct park *p)
+{
+	/* Only inside a registered command, once. */
+	if (c->park != NULL || c->ctx == NULL || !c->in_cmd || c->pd->server == NULL) {
+		log_error("uid %u: a command parked outside its request", (unsigned)c->uid);
+		p->release(p);
+		return gpg_error(GPG_ERR_INTERNAL);
+	}
+	c->park = p;
+	c->park_since = monotime_sec();
+	parking_add(&c->pd->server->parking, c);
+	return 0;
+}
+
+void
+server_wake(struct server *srv, int64_t key)
+{
+	if (srv != NULL && parking_wake(&srv->parking, key))
+		poke(srv);
+}
+
+unsigned
+server_parked(struct server *srv)
+{
+	return srv == NULL ? 0 : atomic_load(&srv->parking.held);
 }

@@ -30,7 +30,8 @@
 #define POLICYD_PARTIAL_TIMEOUT_SEC 10      /* the same unfinished line this long: closed */
 #define POLICYD_WRITE_TIMEOUT_SEC 5         /* an answer the client does not take: dropped */
 #define POLICYD_MAX_OUTPUT    (256 * 1024)  /* unsent answer kept per connection */
-#define POLICYD_HEARTBEAT_SEC 5             /* S PROGRESS this often while a request works */
+#define POLICYD_HEARTBEAT_SEC 5             /* S PROGRESS this often while a request works or waits */
+#define POLICYD_STOP_WAIT_SEC 5             /* SIGTERM: how long parked requests get to answer */
 #define POLICYD_WORKERS       8             /* threads that run requests */
 #define POLICYD_LINGER_MS     2             /* a worker waits this long for the next line */
 #define POLICYD_LINGER_MAX    64            /* requests a worker runs in a row (and at most 1 s) */
@@ -101,6 +102,17 @@ struct conn {
 	int in_cmd;                          /* a registered command is running */
 	int drop_output;                     /* libassuan's greeting: already sent */
 	struct park *park;                   /* a parked request (park.h); NULL: none */
+	time_t park_since;                   /* monotonic: when it parked (S PROGRESS counts from it) */
+
+	/* Parking (parking.h): the registry's links and mark, under its lock. */
+	struct conn *park_prev, *park_next;
+	int park_listed;                     /* in the registry */
+	int park_woken;                      /* server_wake() named its key */
+	/* The loop's: it holds C parked; C is being resumed, and why. */
+	int parked;
+	int resuming;
+	int park_why;                        /* enum park_wake, for the resume task */
+	struct conn *wake_next;              /* woken, taken by the loop */
 
 	/* Output (conn.c): one writer at a time; what the socket does not
 	 * take waits in OUT for the loop, which gives it a deadline. */
