@@ -565,6 +565,159 @@ hsm_keygen_rsa(struct hsm *h, unsigned int bits, const char *label,
 	return r;
 }
 
+/* Find (up to 2) AES secret keys labelled LABEL; *FIRST gets one. */
+static CK_RV
+find_secret(struct hsm *h, CK_SESSION_HANDLE s, const char *label, CK_OBJECT_HANDLE *first,
+            CK_ULONG *count)
+{
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_AES;
+	CK_ATTRIBUTE tmpl[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_LABEL, (void *)label, strlen(label) },
+	};
+	CK_OBJECT_HANDLE objs[2];
+	CK_RV rv, rv2;
+
+	*count = 0;
+	rv = h->fn->C_FindObjectsInit(s, tmpl, sizeof(tmpl) / sizeof(tmpl[0]));
+	if (rv != CKR_OK)
+		return rv;
+	rv = h->fn->C_FindObjects(s, objs, 2, count);
+	rv2 = h->fn->C_FindObjectsFinal(s);
+	if (rv == CKR_OK)
+		rv = rv2;
+	if (rv == CKR_OK && *count > 0)
+		*first = objs[0];
+	return rv;
+}
+
+/* Generate the AES-256 key LABEL: it can encrypt and decrypt on the
+ * token, and nothing can ever read it out. */
+static CK_RV
+gen_secret(struct hsm *h, CK_SESSION_HANDLE s, const char *label, CK_OBJECT_HANDLE *obj)
+{
+	CK_MECHANISM mech = { CKM_AES_KEY_GEN, NULL, 0 };
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_AES;
+	CK_ULONG len = 32;
+	CK_ATTRIBUTE tmpl[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_VALUE_LEN, &len, sizeof(len) },
+		{ CKA_TOKEN, &yes, sizeof(yes) },
+		{ CKA_PRIVATE, &yes, sizeof(yes) },
+		{ CKA_SENSITIVE, &yes, sizeof(yes) },
+		{ CKA_EXTRACTABLE, &no, sizeof(no) },
+		{ CKA_ENCRYPT, &yes, sizeof(yes) },
+		{ CKA_DECRYPT, &yes, sizeof(yes) },
+		{ CKA_WRAP, &no, sizeof(no) },
+		{ CKA_UNWRAP, &no, sizeof(no) },
+		{ CKA_SIGN, &no, sizeof(no) },
+		{ CKA_VERIFY, &no, sizeof(no) },
+		{ CKA_DERIVE, &no, sizeof(no) },
+		{ CKA_LABEL, (void *)label, strlen(label) },
+	};
+
+	return h->fn->C_GenerateKey(s, &mech, tmpl, sizeof(tmpl) / sizeof(tmpl[0]), obj);
+}
+
+gpg_error_t
+hsm_secret_key(struct hsm *h, const char *label, struct hsm_key **keyp, char *err, size_t errlen)
+{
+	gpg_error_t r;
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE obj = CK_INVALID_HANDLE;
+	CK_ULONG count = 0;
+	CK_RV rv;
+	const char *step = "C_FindObjects";
+
+	*keyp = NULL;
+	if (strlen(label) == 0 || strlen(label) > HSM_MAX_LABEL) {
+		snprintf(err, errlen, "bad key label length");
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	if ((r = session_get(h, &s, err, errlen)) != 0)
+		return r;
+	/* The same lock as key pairs: two first uses make one key. */
+	pthread_mutex_lock(&h->keygen_lock);
+	rv = find_secret(h, s, label, &obj, &count);
+	if (rv == CKR_OK && count == 0) {
+		step = "C_GenerateKey(CKM_AES_KEY_GEN)";
+		rv = gen_secret(h, s, label, &obj);
+	}
+	pthread_mutex_unlock(&h->keygen_lock);
+	session_put(h, s, rv);
+	if (rv != CKR_OK)
+		return fail_ckr(err, errlen, step, rv);
+	if (count > 1) {
+		snprintf(err, errlen, "several AES keys labelled %s on the token; remove all but the first made",
+		         label);
+		return gpg_error(GPG_ERR_AMBIGUOUS);
+	}
+	if ((*keyp = calloc(1, sizeof(**keyp))) == NULL)
+		return gpg_error_from_syserror();
+	(*keyp)->priv = obj;
+	return 0;
+}
+
+/* One CKM_AES_GCM operation (ENCRYPT 1: C_Encrypt, else C_Decrypt). */
+static gpg_error_t
+gcm_run(struct hsm *h, const struct hsm_key *key, int encrypt, const uint8_t *iv, const uint8_t *aad,
+        size_t aadlen, const uint8_t *in, size_t inlen, uint8_t *out, size_t outmax, size_t *outlen,
+        char *err, size_t errlen)
+{
+	gpg_error_t r;
+	CK_SESSION_HANDLE s;
+	/* ulIvBits: PKCS#11 2.40 errata added it; SoftHSM2 2.6 reads ulIvLen,
+	 * others the bits: give both. */
+	CK_GCM_PARAMS gp = { (CK_BYTE_PTR)iv, HSM_GCM_IV_LEN, HSM_GCM_IV_LEN * 8, (CK_BYTE_PTR)aad,
+	                     aadlen, HSM_GCM_TAG_LEN * 8 };
+	CK_MECHANISM mech = { CKM_AES_GCM, &gp, sizeof(gp) };
+	CK_ULONG len = outmax;
+	CK_RV rv;
+
+	*outlen = 0;
+	if ((r = session_get(h, &s, err, errlen)) != 0)
+		return r;
+	if (encrypt) {
+		rv = h->fn->C_EncryptInit(s, &mech, key->priv);
+		if (rv == CKR_OK)
+			rv = h->fn->C_Encrypt(s, (CK_BYTE_PTR)in, inlen, out, &len);
+	} else {
+		rv = h->fn->C_DecryptInit(s, &mech, key->priv);
+		if (rv == CKR_OK)
+			rv = h->fn->C_Decrypt(s, (CK_BYTE_PTR)in, inlen, out, &len);
+	}
+	session_put(h, s, rv);
+	if (!encrypt && (rv == CKR_ENCRYPTED_DATA_INVALID || rv == CKR_ENCRYPTED_DATA_LEN_RANGE)) {
+		snprintf(err, errlen, "sealed data does not open (changed, or sealed for another principal)");
+		return gpg_error(GPG_ERR_BAD_DATA);
+	}
+	if (rv != CKR_OK)
+		return fail_ckr(err, errlen, encrypt ? "C_Encrypt(CKM_AES_GCM)" : "C_Decrypt(CKM_AES_GCM)", rv);
+	*outlen = len;
+	return 0;
+}
+
+gpg_error_t
+hsm_gcm_encrypt(struct hsm *h, const struct hsm_key *key, const uint8_t *iv, const uint8_t *aad,
+                size_t aadlen, const uint8_t *in, size_t inlen, uint8_t *out, size_t outmax,
+                size_t *outlen, char *err, size_t errlen)
+{
+	return gcm_run(h, key, 1, iv, aad, aadlen, in, inlen, out, outmax, outlen, err, errlen);
+}
+
+gpg_error_t
+hsm_gcm_decrypt(struct hsm *h, const struct hsm_key *key, const uint8_t *iv, const uint8_t *aad,
+                size_t aadlen, const uint8_t *in, size_t inlen, uint8_t *out, size_t outmax,
+                size_t *outlen, char *err, size_t errlen)
+{
+	return gcm_run(h, key, 0, iv, aad, aadlen, in, inlen, out, outmax, outlen, err, errlen);
+}
+
 gpg_error_t
 hsm_random(struct hsm *h, uint8_t *out, size_t len, char *err, size_t errlen)
 {

@@ -64,6 +64,29 @@ gpg_error_t hsm_sign_rsa_pkcs1(struct hsm *hsm, const struct hsm_key *key,
 gpg_error_t hsm_keygen_rsa(struct hsm *hsm, unsigned int bits, const char *label,
                            const uint8_t *id, size_t id_len, char *err, size_t errlen);
 
+/* AES-256 secret keys that seal data for policyd (TOTP secrets): the key
+ * never leaves the token. */
+#define HSM_GCM_IV_LEN  12
+#define HSM_GCM_TAG_LEN 16
+
+/* Find the AES secret key LABEL, generating it on the token when there is
+ * none (CKA_TOKEN, sensitive, never extractable, encrypt and decrypt
+ * only).  *KEY is freed with hsm_key_free(). */
+gpg_error_t hsm_secret_key(struct hsm *hsm, const char *label, struct hsm_key **key,
+                           char *err, size_t errlen);
+
+/* AES-GCM (CKM_AES_GCM, 128-bit tag) of IN under KEY with IV
+ * (HSM_GCM_IV_LEN bytes, never used twice with KEY) and AAD: OUT (OUTMAX
+ * bytes) gets the ciphertext then the tag, *OUTLEN = INLEN +
+ * HSM_GCM_TAG_LEN.  Decryption reverses it; a wrong tag (another AAD, a
+ * changed byte) is GPG_ERR_BAD_DATA. */
+gpg_error_t hsm_gcm_encrypt(struct hsm *hsm, const struct hsm_key *key, const uint8_t *iv,
+                            const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t inlen,
+                            uint8_t *out, size_t outmax, size_t *outlen, char *err, size_t errlen);
+gpg_error_t hsm_gcm_decrypt(struct hsm *hsm, const struct hsm_key *key, const uint8_t *iv,
+                            const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t inlen,
+                            uint8_t *out, size_t outmax, size_t *outlen, char *err, size_t errlen);
+
 /* Random bytes from the token's generator. */
 gpg_error_t hsm_random(struct hsm *hsm, uint8_t *out, size_t len, char *err, size_t errlen);
 

@@ -31,6 +31,7 @@
 #include "policyd.h"
 #include "project.h"
 #include "snapshot.h"
+#include "totp.h"
 #include "trustpath.h"
 
 #define PROG "signet-policyd"
@@ -297,6 +298,8 @@ start_up(struct policyd *pd, struct signet_config *cfg)
 		die("state store", err, "check [policyd] state (a folder of the daemon's user)");
 	if ((r = hsm_open(cfg->module, cfg->token, cfg->pin_file, &pd->hsm, err, sizeof(err))) != 0)
 		die("HSM", err, "check [hsm] in the configuration");
+	if ((r = totp_keys_open(pd->hsm, &pd->totp)) != 0)
+		die("start-up", gpg_strerror(r), NULL);
 	if ((r = project_table_load(cfg, pd->hsm, &projects, err, sizeof(err))) != 0)
 		die("project keys", err, "create the key (KEYGEN) or fix the key URI");
 	if ((r = server_listen(pd, cfg, err, sizeof(err))) != 0)
