@@ -14,6 +14,13 @@ int project_command(struct cli *cli, int argc, char **argv);     /* project.c */
 int setup_command(struct cli *cli, int argc, char **argv);       /* setup.c */
 int why_command(struct cli *cli, int argc, char **argv);         /* why.c */
 int tsa_command(struct cli *cli, int argc, char **argv);         /* tsa.c */
+int request_command(struct cli *cli, int argc, char **argv);     /* request.c */
+int cancel_command(struct cli *cli, int argc, char **argv);      /* request.c */
+int pending_command(struct cli *cli, int argc, char **argv);     /* approve.c */
+int show_command(struct cli *cli, int argc, char **argv);        /* approve.c */
+int approve_command(struct cli *cli, int argc, char **argv);     /* approve.c */
+int deny_command(struct cli *cli, int argc, char **argv);        /* approve.c */
+int grants_command(struct cli *cli, int argc, char **argv);      /* grants.c */
 
 /* init.c: make PATH hold a new random PIN (0600) unless it exists (then it
  * must be ours and private); *CREATED says which.  WHAT names it. */
@@ -30,7 +37,15 @@ int init_pin_file(const char *path, const char *what, int *created);
                       "  signet project list\n" \
                       "  signet project rotate NAME [--overlap DURATION]   (default 7d; 30m, 12h, 7d, 0)\n" \
                       "  signet project upgrade NAME"
-#define WHY_USAGE     "why [--home DIR] [--socket PATH]"
+#define WHY_USAGE     "why [--json] [--home DIR] [--socket PATH]"
+#define REQUEST_USAGE "request --project NAME [--count N] [--ttl DURATION] --reason TEXT " \
+                      "[--home DIR] [--socket PATH]   (DURATION: 30m, 12h, 7d; default 24h)"
+#define CANCEL_USAGE  "cancel ID [--home DIR] [--socket PATH]"
+#define PENDING_USAGE "pending [--json] [--home DIR] [--socket PATH]"
+#define SHOW_USAGE    "show ID [--json] [--home DIR] [--socket PATH]"
+#define APPROVE_USAGE "approve ID [--comment TEXT] [--home DIR] [--socket PATH]"
+#define DENY_USAGE    "deny ID --reason TEXT [--home DIR] [--socket PATH]"
+#define GRANTS_USAGE  "grants [--json] [--home DIR] [--socket PATH]"
 #define TSA_USAGE     "tsa init [--algo ecp256|rsa3072] [--port N] [--clock-check adjtimex|none] " \
                       "[--csr FILE | --cert FILE --ca FILE]\n" \
                       "  signet tsa url\n" \

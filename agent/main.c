@@ -30,6 +30,14 @@ static const struct subcommand subcommands[] = {
 	  "point a GnuPG home at Signet: gpg-agent.conf, certificates, card stubs", 1 },
 	{ "why", why_command, WHY_USAGE,
 	  "the full reason of your last refused signature (gpg shows only its error code)", 1 },
+	{ "request", request_command, REQUEST_USAGE,
+	  "ask the project's approvers for a grant of N signatures (prints the request id)", 1 },
+	{ "cancel", cancel_command, CANCEL_USAGE, "withdraw a request of yours", 1 },
+	{ "pending", pending_command, PENDING_USAGE, "the requests waiting for your approval", 1 },
+	{ "show", show_command, SHOW_USAGE, "one request in full: who asked, why, who approved, its state", 1 },
+	{ "approve", approve_command, APPROVE_USAGE, "approve a request (each approver counts once)", 1 },
+	{ "deny", deny_command, DENY_USAGE, "deny a request (final; the requester sees your reason)", 1 },
+	{ "grants", grants_command, GRANTS_USAGE, "your approved grants: signatures left, until when", 1 },
 	{ "tsa", tsa_command, TSA_USAGE,
 	  "RFC 3161 time-stamp authority: key on the HSM + certificate (init), its URL, its CA", 0 },
 };
@@ -45,7 +53,7 @@ usage(FILE *f)
 	           "Signet: sign with keys held on an HSM, under per-project policy.\n\n"
 	           "Global options:\n"
 	           "  --home DIR   the Signet home (default $SIGNET_HOME, else " CLI_HOME_ADMIN ";\n"
-	           "               for status, setup and why " CLI_HOME_CLIENT " when it exists)\n"
+	           "               for the signers' and approvers' commands " CLI_HOME_CLIENT " when it exists)\n"
 	           "  --help       this text\n"
 	           "  --version    the version\n\n"
 	           "Commands:\n");

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "hex.h"
+#include "home.h"
 #include "pd.h"
 #include "signet-err.h"
 
@@ -172,5 +173,101 @@ pd_getinfo(assuan_context_t ctx, const char *what, char *out, size_t outlen)
 	rc = CLI_EXIT_OK;
 out:
 	free(data);
+	return rc;
+}
+
+int
+pd_line_add_text(char *line, const char *text, const char *what)
+{
+	size_t len = strlen(line), i;
+
+	if (text[0] == '\0')
+		return cli_fail("%s: the text is empty; say in a few words why", what);
+	if (len + 1 > PD_LINE_MAX)
+		goto toolong;
+	line[len++] = ' ';
+	for (i = 0; text[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c == '%' || c == '\r' || c == '\n') {
+			if (len + 3 > PD_LINE_MAX)
+				goto toolong;
+			snprintf(line + len, 4, "%%%02X", c);
+			len += 3;
+		} else {
+			if (len + 1 > PD_LINE_MAX)
+				goto toolong;
+			line[len++] = (char)c;
+		}
+	}
+	line[len] = '\0';
+	return CLI_EXIT_OK;
+toolong:
+	return cli_fail("%s: the text is too long (%zu bytes; a request line to signet-policyd holds at "
+	                "most %d bytes, '%%' and line ends count three); shorten it", what, strlen(text),
+	                PD_LINE_MAX);
+}
+
+int
+pd_connect(const struct cli *cli, const char *socket, struct signet_config **cfg, assuan_context_t *ctx)
+{
+	struct home h;
+	int rc;
+
+	*cfg = NULL;
+	*ctx = NULL;
+	if (socket == NULL) {
+		if ((rc = home_open(cli, &h, cfg)) != CLI_EXIT_OK)
+			return rc;
+		socket = (*cfg)->socket;
+	}
+	return pd_open(socket, 0, ctx);
+}
+
+int
+pd_call_json(assuan_context_t ctx, const char *command, json_type type, json_t **json,
+             pdclient_status_cb cb, void *opaque, const char *what, const char *todo,
+             gpg_error_t *errp)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	json_error_t jerr;
+	json_t *j = NULL;
+	int rc;
+
+	*json = NULL;
+	rc = pd_call(ctx, command, &data, &len, cb, opaque, what, todo, errp);
+	if (rc != CLI_EXIT_OK)
+		goto out;
+	j = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (j == NULL || json_typeof(j) != type) {
+		rc = cli_fail("%s: signet-policyd sent %s where a JSON %s belongs (%s); is it older or newer "
+		              "than this signet?", what != NULL ? what : command, j == NULL ? "no JSON" : "other JSON",
+		              type == JSON_ARRAY ? "array" : "object", j == NULL ? jerr.text : "wrong type");
+		goto out;
+	}
+	*json = j;
+	j = NULL;
+	rc = CLI_EXIT_OK;
+out:
+	json_decref(j);
+	free(data);
+	return rc;
+}
+
+int
+pd_query_json(const struct cli *cli, const char *socket, const char *command, json_type type,
+              json_t **json, pdclient_status_cb cb, void *opaque, const char *what, const char *todo)
+{
+	struct signet_config *cfg = NULL;
+	assuan_context_t ctx = NULL;
+	int rc;
+
+	*json = NULL;
+	if ((rc = pd_connect(cli, socket, &cfg, &ctx)) == CLI_EXIT_OK)
+		rc = pd_call_json(ctx, command, type, json, cb, opaque, what, todo, NULL);
+	if (ctx != NULL)
+		pdclient_close(ctx);
+	config_free(cfg);
 	return rc;
 }

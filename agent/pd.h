@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <assuan.h>
+#include <jansson.h>
+#include "cli.h"
 #include "config.h"
 #include "pdclient.h"
 #include "pgpkey.h"
@@ -38,6 +40,40 @@ int pd_call(assuan_context_t ctx, const char *command, uint8_t **data, size_t *d
 /* KEYLIST into KEYS (at most MAX), *N their count.  Prints and returns
  * CLI_EXIT_FAIL on failure. */
 int pd_keylist(assuan_context_t ctx, struct pd_key *keys, size_t max, size_t *n);
+
+/* The longest command line policyd reads (Assuan: 1000 bytes before the
+ * line end). */
+#define PD_LINE_MAX 1000
+
+/* Append " " and TEXT to the command LINE (NUL-terminated, at most
+ * PD_LINE_MAX bytes), escaped as Assuan requires ('%', CR and LF become
+ * %25, %0D, %0A), so that text a person typed stays one argument on one
+ * line.  Empty TEXT, or a line that would grow past PD_LINE_MAX, is
+ * refused: prints "signet: WHAT ..." naming the limit and returns
+ * CLI_EXIT_FAIL (CLI_EXIT_OK otherwise). */
+int pd_line_add_text(char *line, const char *text, const char *what);
+
+/* Connect to the policyd of the home the command line names, or to SOCKET
+ * when not NULL.  *CFG (NULL with SOCKET) is the loaded configuration for
+ * the caller to config_free().  Prints and returns CLI_EXIT_FAIL on failure,
+ * with *CTX NULL. */
+int pd_connect(const struct cli *cli, const char *socket, struct signet_config **cfg,
+               assuan_context_t *ctx);
+
+/* pd_call() whose answer is one JSON value of TYPE (JSON_OBJECT or
+ * JSON_ARRAY) in D lines, into a new *JSON (json_decref it).  An answer
+ * that is not such JSON prints "WHAT: signet-policyd sent ..." and returns
+ * CLI_EXIT_FAIL.  With WHAT NULL a refusal by policyd prints nothing
+ * (the caller looks at *ERRP). */
+int pd_call_json(assuan_context_t ctx, const char *command, json_type type, json_t **json,
+                 pdclient_status_cb cb, void *opaque, const char *what, const char *todo,
+                 gpg_error_t *errp);
+
+/* pd_connect(), pd_call_json() and close: one command, one JSON answer.
+ * The command line's approval commands are each one such call. */
+int pd_query_json(const struct cli *cli, const char *socket, const char *command, json_type type,
+                  json_t **json, pdclient_status_cb cb, void *opaque, const char *what,
+                  const char *todo);
 
 /* GETINFO WHAT into OUT (NUL-terminated).  CLI_EXIT_FAIL after printing. */
 int pd_getinfo(assuan_context_t ctx, const char *what, char *out, size_t outlen);

@@ -1,5 +1,7 @@
 /* status.c — `signet status`: is policyd reachable, where did we look, what
- * may the caller sign with, and does the home's signet-tsa run. */
+ * may the caller sign with, which of the caller's requests are open (a
+ * signature waiting for approvers among them), and does the home's
+ * signet-tsa run. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +11,34 @@
 #include "home.h"
 #include "pd.h"
 #include "platform.h"
+#include "reqview.h"
 #include "tsad.h"
+
+/* The caller's open requests (REQUESTS): waiting signatures, pending grant
+ * requests, approved grants.  A policyd from before approvals does not
+ * know REQUESTS: then there is nothing to show. */
+static void
+print_requests(assuan_context_t ctx)
+{
+	json_t *a = NULL;
+	gpg_error_t err = 0;
+	size_t i;
+
+	if (pd_call_json(ctx, "REQUESTS", JSON_ARRAY, &a, NULL, NULL, NULL, NULL, &err) != CLI_EXIT_OK) {
+		if (err != 0 && gpg_err_code(err) != GPG_ERR_ASS_UNKNOWN_CMD && gpg_err_code(err) != GPG_ERR_UNKNOWN_COMMAND)
+			printf("requests: could not list them (%s)\n", gpg_strerror(err));
+		goto out;
+	}
+	if (json_array_size(a) == 0) {
+		printf("requests: none open\n");
+		goto out;
+	}
+	printf("your open requests and grants:\n");
+	for (i = 0; i < json_array_size(a); i++)
+		reqview_open(json_array_get(a, i));
+out:
+	json_decref(a);
+}
 
 int
 status_command(struct cli *cli, int argc, char **argv)
@@ -68,6 +97,7 @@ status_command(struct cli *cli, int argc, char **argv)
 		for (i = 0; i < n; i++)
 			printf("  %-24s %-8s %s\n", keys[i].project, keys[i].algo, keys[i].fpr);
 	}
+	print_requests(ctx);
 	rc = CLI_EXIT_OK;
 out:
 	free(keys);

@@ -1,14 +1,17 @@
-/* why.c — `signet why`: the full reason of the caller's last refused
- * signature.  gpg can only print "No policy match"; policyd remembers the
- * reason for the requesting user (WHY, doc/policyd-protocol.md). */
+/* why.c — `signet why`: the caller's recent refused signatures, each with
+ * its reason code, the full reason and what to do next.  gpg can only
+ * print "No policy match"; policyd remembers the reasons for the
+ * requesting user (WHY --json, doc/policyd-protocol.md).  A policyd from
+ * before WHY --json knows only the last one (plain WHY). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "commands.h"
-#include "home.h"
 #include "pd.h"
+#include "reqcmd.h"
+#include "reqview.h"
 
 struct why_state {
 	long long when;
@@ -44,31 +47,17 @@ print_denial(const struct why_state *st, const uint8_t *reason, size_t len)
 	printf("\nreason: %.*s\n", (int)len, (const char *)reason);
 }
 
-int
-why_command(struct cli *cli, int argc, char **argv)
+/* The old WHY: the last refusal only (a policyd from before WHY --json). */
+static int
+why_last(assuan_context_t ctx)
 {
-	struct signet_config *cfg = NULL;
 	struct why_state st;
-	assuan_context_t ctx = NULL;
-	const char *socket = NULL;
 	uint8_t *reason = NULL;
 	size_t len = 0;
 	gpg_error_t err = 0;
-	struct home h;
 	int rc;
 
 	memset(&st, 0, sizeof(st));
-	if ((rc = cli_parse_home_socket(cli, argc, argv, WHY_USAGE, &socket)) != CLI_EXIT_OK)
-		return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
-	if (optind != argc)
-		return cli_usage(WHY_USAGE, "why: unexpected argument '%s'", argv[optind]);
-	if (socket == NULL) {
-		if ((rc = home_open(cli, &h, &cfg)) != 0)
-			return rc;
-		socket = cfg->socket;
-	}
-	if ((rc = pd_open(socket, 0, &ctx)) != CLI_EXIT_OK)
-		goto out;
 	rc = pd_call(ctx, "WHY", &reason, &len, why_status, &st, NULL, NULL, &err);
 	if (rc != CLI_EXIT_OK && gpg_err_code(err) == GPG_ERR_NOT_FOUND) {
 		printf("no refused signature of yours since signet-policyd started\n");
@@ -88,6 +77,55 @@ why_command(struct cli *cli, int argc, char **argv)
 	rc = CLI_EXIT_OK;
 out:
 	free(reason);
+	return rc;
+}
+
+int
+why_command(struct cli *cli, int argc, char **argv)
+{
+	struct signet_config *cfg = NULL;
+	assuan_context_t ctx = NULL;
+	json_t *a = NULL;
+	gpg_error_t err = 0;
+	struct reqopt o;
+	int rc;
+
+	if ((rc = reqcmd_parse(cli, argc, argv, WHY_USAGE, REQCMD_JSON, 0, &o)) != CLI_EXIT_OK)
+		return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
+	if ((rc = pd_connect(cli, o.socket, &cfg, &ctx)) != CLI_EXIT_OK)
+		goto out;
+	rc = pd_call_json(ctx, "WHY --json", JSON_ARRAY, &a, NULL, NULL, NULL, NULL, &err);
+	if (rc != CLI_EXIT_OK && err != 0 &&
+	    (gpg_err_code(err) == GPG_ERR_UNKNOWN_OPTION || gpg_err_code(err) == GPG_ERR_ASS_PARAMETER)) {
+		if (o.json) {
+			rc = cli_fail("why --json: this signet-policyd is older than WHY --json; run `signet why` "
+			              "without --json, or update signet-policyd");
+			goto out;
+		}
+		rc = why_last(ctx);
+		goto out;
+	}
+	if (rc != CLI_EXIT_OK && err != 0 && gpg_err_code(err) != GPG_ERR_NOT_FOUND) {
+		rc = cli_fail("why: %s; check that signet-policyd is as new as this signet", gpg_strerror(err));
+		goto out;
+	}
+	if (rc != CLI_EXIT_OK && err == 0)
+		goto out;   /* the answer was no JSON array: pd_call_json said so */
+	if (a == NULL && (a = json_array()) == NULL) {
+		rc = cli_fail("why: out of memory; try again");
+		goto out;
+	}
+	if (o.json) {
+		reqview_json(a);
+	} else if (json_array_size(a) == 0) {
+		printf("no refused signature of yours since signet-policyd started\n");
+	} else {
+		printf("your refused signatures, newest first:\n\n");
+		reqview_refusals(a);
+	}
+	rc = CLI_EXIT_OK;
+out:
+	json_decref(a);
 	if (ctx != NULL)
 		pdclient_close(ctx);
 	config_free(cfg);
