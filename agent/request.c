@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "keystate.h"
+#include "duration.h"
 #include "pd.h"
 #include "reqcmd.h"
 #include "reqview.h"
@@ -46,10 +46,9 @@ request_line(const struct reqopt *o, char *line)
 	if (o->count != NULL && parse_count(o->count, &count) != 0)
 		return cli_usage(REQUEST_USAGE, "request: --count '%s' is not a positive number of signatures",
 		                 o->count);
-	/* XXX replace with common/duration.h at merge (the same syntax). */
-	if (keystate_parse_duration(o->ttl != NULL ? o->ttl : REQUEST_DEFAULT_TTL, &ttl) != 0)
+	if (duration_parse(o->ttl != NULL ? o->ttl : REQUEST_DEFAULT_TTL, 30 * 86400, &ttl) != 0 || ttl == 0)   /* store.h STORE_MAX_TTL */
 		return cli_usage(REQUEST_USAGE, "request: --ttl '%s': want a number and a unit s, m, h or d "
-		                 "(30m, 12h, 7d)", o->ttl);
+		                 "(30m, 12h, 7d; at most 30d)", o->ttl);
 	snprintf(line, PD_LINE_MAX + 1, "REQUEST --count=%lu --ttl=%" PRIu32 " %s", count, ttl, o->project);
 	return pd_line_add_text(line, o->reason, "request: --reason");
 }

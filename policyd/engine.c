@@ -66,19 +66,20 @@ static gpg_err_code_t
 check_hours(struct sign_req *req, int64_t now)
 {
 	const struct hours *h = &req->p->conf->hours;
-	char when[32], next[DENIAL_NEXT_MAX];
+	char when[HOURS_MAX_WHEN], text[HOURS_MAX_TEXT], next[DENIAL_NEXT_MAX];
 	time_t open = 0;
 
 	if (h->nwindows == 0 || hours_allow(h, (time_t)now, &open))
 		return 0;
 	if (open != 0) {
-		reqjson_time(open, when, sizeof(when));
-		snprintf(next, sizeof(next), "sign again once the window opens at %s (UTC)", when);
+		hours_format_time(h, open, when, sizeof(when));
+		snprintf(next, sizeof(next), "sign again once the next window opens: %s", when);
 	} else {
 		snprintf(next, sizeof(next), "ask an admin to check the hours of project %s", req->project);
 	}
-	return refuse(req, SIGNET_ERR_HOURS, "outside_hours", next, "project %s may sign only during its "
-	              "hours (%s); it is outside them now", req->project, h->tz);
+	hours_format(h, text, sizeof(text));
+	return refuse(req, SIGNET_ERR_HOURS, "outside_hours", next, "project %s signs only %.300s; "
+	              "it is outside them now", req->project, text);
 }
 
 static gpg_err_code_t
@@ -131,7 +132,7 @@ grant_missing(struct sign_req *req, enum store_miss miss, int *wait)
 	}
 	policy_format_principals(pc->approvers, pc->napprovers, approvers, sizeof(approvers));
 	snprintf(next, sizeof(next), "ask for a grant: signet request --project %s --count N --reason TEXT; "
-	         "%u of %s must approve it", req->project, pc->approvals, approvers);
+	         "%u of %.100s must approve it", req->project, pc->approvals, approvers);
 	if (miss == STORE_GRANT_USED_UP)
 		return refuse(req, SIGNET_ERR_GRANT_USED_UP, "grant_used_up", next, "your grant for project %s "
 		              "is used up", req->project);
