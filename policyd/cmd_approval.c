@@ -560,7 +560,7 @@ cmd_approve(assuan_context_t ctx, char *line)
 		return refuse_verdict(ctx, v, &after, "approve");
 	if (v == STORE_V_OK) {
 		if ((r = audit_event(c, "approve", &after, after.state == STORE_APPROVED ? "approved" : "counted",
-		                     comment)) != 0)
+		                     comment[0] != '\0' ? comment : NULL)) != 0)
 			log_error("approval of request %lld is recorded in the store but not in the audit trail",
 			          (long long)id);
 		engine_notify(c->pd, c->snap->cfg, after.state == STORE_APPROVED ? "approved" : "approval", &after);
