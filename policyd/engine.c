@@ -177,6 +177,7 @@ engine_admit(struct conn *c, struct sign_req *req, int64_t request, int *wait)
 		return refuse(req, SIGNET_ERR_AUDIT, "store", "tell the signet admin", "policyd's state store "
 		              "failed (%s); nothing was signed", gpg_strerror(r));
 	}
+	req->sync_ticket = got.sync_ticket;   /* a miss may have pruned: harmless to wait for */
 	switch (got.miss) {
 	case STORE_TAKEN:
 		req->ev.grant = got.grant;

@@ -6,7 +6,8 @@
  * transaction per call), PostgreSQL may later.  Principals are strings
  * ("user:alice"; later "cert:SUBJECT"): nothing here knows a uid.
  *
- * Every call is one transaction and returns only once it is committed, so
+ * Every call is one transaction and returns only once it is durable (but
+ * store_take: see there), so
  * no approval, grant use, rate count or TOTP step is lost or used twice
  * when policyd is killed at any moment.  Thread-safe; no call waits on a
  * client.  Times are seconds since the epoch (rate windows: milliseconds). */
@@ -164,6 +165,7 @@ struct store_taken {
 	unsigned left;             /* its uses left after this one */
 	int64_t retry_at_ms;       /* STORE_RATE_LIMITED */
 	unsigned in_window;        /* rate: signatures in the window, this one included */
+	uint64_t sync_ticket;      /* store_sync() this before anything names what was taken */
 };
 
 /* Take what T asks for, or nothing: if the rate window is full, nothing is
@@ -173,8 +175,16 @@ struct store_taken {
  * returns (a crash after it costs the requester that use: fail closed).
  * A grant whose last use this was becomes STORE_USED.  Rate entries older
  * than the longest period are pruned as it goes.  0 (see OUT->miss) or a
- * store error. */
+ * store error.
+ * Unlike every other call, store_take returns once its transaction is
+ * committed but before it is durable, so that the disk syncs while the
+ * HSM signs: the caller calls store_sync(OUT->sync_ticket) before it
+ * records or returns anything that depends on the take.  Concurrent takes
+ * share one transaction and one sync (group commit). */
 gpg_error_t store_take(struct store *st, const struct store_take *t, struct store_taken *out);
+/* Return once the commit TICKET stands for is on disk: 0, or the error of
+ * a failed sync (then every later call fails too). */
+gpg_error_t store_sync(struct store *st, uint64_t ticket);
 
 /* TOTP.  The secret is stored sealed (policyd encrypts it with a key that
  * never leaves the HSM); the store never sees it in the clear. */

@@ -49,8 +49,29 @@ enum stmt_id {
 	Q_COUNT
 };
 
+/* A store_take waiting for its batch (store_take.c: group commit). */
+struct take_slot;
+
 /* One connection under one mutex (store_sqlite.c says why). */
 struct store {
+	/* store_take's group commit: concurrent takes wait in QUEUE while one
+	 * of them (the leader) runs a batch in one transaction, so that
+	 * they share one fsync. */
+	pthread_mutex_t batch_lock;   /* guards queue and leading */
+	pthread_cond_t batch_done;
+	struct take_slot *queue, **queue_tail;
+	int leading;
+	/* Durability (store_sync.c): commits are synced by a thread. */
+	pthread_mutex_t sync_lock; /* guards the four below */
+	pthread_cond_t sync_cond, sync_done;
+	uint64_t want_gen, synced_gen;
+	gpg_error_t sync_err;      /* a failed fdatasync: sticky */
+	int sync_stop, sync_inited, have_syncer;
+	pthread_t syncer;
+	int wal_fd;
+	int writing;               /* the open transaction writes */
+	int defer_sync;            /* store_end leaves the sync to the caller (store_take) */
+	uint64_t last_ticket;      /* what store_end asked the syncer for */
 	pthread_mutex_t lock;      /* guards everything below; held only across SQLite calls */
 	sqlite3 *db;
 	sqlite3_stmt *q[Q_COUNT];
@@ -89,5 +110,11 @@ gpg_error_t store_req_load(struct store *st, int64_t id, struct store_request *o
 /* Remove every rate entry older than the longest rate period at NOW_MS
  * (store_take.c). */
 gpg_error_t store_rate_prune(struct store *st, int64_t now_ms);
+
+/* store_sync.c: the write-ahead log of DB_PATH, synced by a thread. */
+gpg_error_t store_sync_open(struct store *st, const char *db_path, char *err, size_t errlen);
+void store_sync_close(struct store *st);
+/* Ask for every commit so far to be made durable: the ticket to wait for. */
+uint64_t store_sync_request(struct store *st);
 
 #endif

@@ -2,6 +2,7 @@
  * use a signature takes, in one write transaction. */
 #include "store_db.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* The longest period a project's rate may have (config: N/day): entries
@@ -171,9 +172,67 @@ take(struct store *st, const struct store_take *t, struct store_taken *out)
 	return 0;
 }
 
+struct take_slot {
+	struct take_slot *next;
+	const struct store_take *t;
+	struct store_taken *out;
+	gpg_error_t r;
+	int done;
+};
+
+/* One take of a batch, inside the batch's transaction: a savepoint, so
+ * that a take that fails undoes only itself. */
+static void
+run_one(struct store *st, struct take_slot *k)
+{
+	memset(k->out, 0, sizeof(*k->out));
+	if (sqlite3_exec(st->db, "SAVEPOINT take", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(st->why, sizeof(st->why), "savepoint: %s", sqlite3_errmsg(st->db));
+		k->r = gpg_error(GPG_ERR_GENERAL);
+		return;
+	}
+	if ((k->r = take(st, k->t, k->out)) != 0) {
+		(void)sqlite3_exec(st->db, "ROLLBACK TO take", NULL, NULL, NULL);
+		memset(k->out, 0, sizeof(*k->out));
+	}
+	(void)sqlite3_exec(st->db, "RELEASE take", NULL, NULL, NULL);
+}
+
+/* The leader: every take of BATCH in one transaction, one commit (one
+ * fsync) for all.  A failed commit fails them all: nothing was taken. */
+static void
+run_batch(struct store *st, struct take_slot *batch)
+{
+	struct take_slot *k;
+	gpg_error_t r;
+
+	store_lock(st);
+	st->defer_sync = 1;
+	if ((r = store_begin(st, 1)) == 0) {
+		for (k = batch; k != NULL; k = k->next)
+			run_one(st, k);
+		r = store_end(st, 0);
+	}
+	st->defer_sync = 0;
+	for (k = batch; k != NULL; k = k->next) {
+		if (r != 0) {
+			k->r = r;
+			memset(k->out, 0, sizeof(*k->out));
+		} else {
+			k->out->sync_ticket = st->last_ticket;
+		}
+	}
+	(void)store_unlock(st, r);
+}
+
+/* Group commit: a take queues itself; whoever finds no batch running
+ * leads the next one with every take queued by then, the others wait.
+ * With one client this is one transaction per take as before; with
+ * several, the takes that arrive during a commit share the next one. */
 gpg_error_t
 store_take(struct store *st, const struct store_take *t, struct store_taken *out)
 {
+	struct take_slot me = { NULL, t, out, 0, 0 }, *batch, *k;
 	gpg_error_t r;
 
 	memset(out, 0, sizeof(*out));
@@ -185,14 +244,30 @@ store_take(struct store *st, const struct store_take *t, struct store_taken *out
 	if (t->rate_count > STORE_MAX_RATE ||
 	    (t->rate_count > 0 && (t->rate_period == 0 || t->rate_period * (int64_t)1000 > RATE_KEEP_MS)))
 		return gpg_error(GPG_ERR_INV_VALUE);
-	store_lock(st);
-	if ((r = store_begin(st, 1)) == 0)
-		r = store_end(st, take(st, t, out));
+	pthread_mutex_lock(&st->batch_lock);
+	*st->queue_tail = &me;
+	st->queue_tail = &me.next;
+	while (!me.done) {
+		if (st->leading) {
+			pthread_cond_wait(&st->batch_done, &st->batch_lock);
+			continue;
+		}
+		st->leading = 1;
+		batch = st->queue;
+		st->queue = NULL;
+		st->queue_tail = &st->queue;
+		pthread_mutex_unlock(&st->batch_lock);
+		run_batch(st, batch);
+		pthread_mutex_lock(&st->batch_lock);
+		for (k = batch; k != NULL; k = k->next)
+			k->done = 1;
+		st->leading = 0;
+		pthread_cond_broadcast(&st->batch_done);
+	}
+	pthread_mutex_unlock(&st->batch_lock);
 	/* A miss commits nothing but the prune: that is fine (store.h: nothing
 	 * is taken), and the miss itself is an answer, not a failure. */
-	if (r != 0)
-		memset(out, 0, sizeof(*out));
-	return store_unlock(st, r);
+	return me.r;
 }
 
 gpg_error_t
