@@ -124,5 +124,5 @@ expect 0 signet_as $C approve "$ID3"
 grep -q '^approved:' "$W/out" || fail "the 5 s grant was not approved in time (a slow machine?): $(cat "$W/out")"
 ttl_over() { [[ $(field "$ID3" state) == expired ]]; }
 wait_until 30 "request $ID3 (--ttl 5s) shows expired" ttl_over
-refused "$TTL" 'Expired' grant_expired
+refused "$TTL" 'Ticket expired' grant_expired
 note "expired grant: $(grep -m1 'signing failed' "$W/sign.err")"
