@@ -31,6 +31,7 @@ project_new rel rsa2048 "user:$A"
 project_new other rsa2048 "user:$D"
 policy_set rel "approvers=user:$B user:$C" approvals=2 approval_wait=2m
 for u in $A $D; do mkdir -p "$W/$u" && chown "$u" "$W/$u"; done
+touch "$W/$A/gpg.err" && chown $A "$W/$A/gpg.err"
 gpghome_new "$W/$A/g" --as "$A" --project rel
 gpghome_new "$W/$D/g" --as "$D" --project other
 REL=$(fpr_of "$W/$A/g" rel@signet.test)
@@ -38,14 +39,27 @@ OTHER=$(fpr_of "$W/$D/g" other@signet.test)
 [[ -n $REL && -n $OTHER ]] || fail "no rel key for alice or other key for dave"
 as_user $A bash -c "$(declare -f repo_new); repo_new $W/$A/repo rel@signet.test $REL"
 
+# git keeps gpg's stderr to itself (--status-fd=2): gpg-tee passes it on
+# and keeps a copy in $W/$A/gpg.err, where the test reads gpg's own words.
+cat >"$W/gpg-tee" <<SH
+#!/bin/bash
+gpg "\$@" 2> >(tee -a "$W/$A/gpg.err" >&2)
+SH
+chmod 755 "$W/gpg-tee"
+as_user $A git -C "$W/$A/repo" config gpg.program "$W/gpg-tee"
+
 # tag_bg NAME: `git tag -s NAME` as alice in the background; pid in $TAG,
-# exit status to $W/NAME.rc, stderr to $W/NAME.err.
+# exit status to $W/NAME.rc once it ends, stderr to $W/NAME.err (gpg's
+# part of it in $W/$A/gpg.err).
 tag_bg() {
-	(as_user $A env GNUPGHOME="$W/$A/g" git -C "$W/$A/repo" tag -s "$1" -m "$1" 2>"$W/$1.err"
-	 echo $? >"$W/$1.rc") &
+	: >"$W/$A/gpg.err"
+	(rc=0
+	 as_user $A env GNUPGHOME="$W/$A/g" git -C "$W/$A/repo" tag -s "$1" -m "$1" 2>"$W/$1.err" || rc=$?
+	 echo $rc >"$W/$1.rc.new" && mv "$W/$1.rc.new" "$W/$1.rc") &
 	TAG=$!
 	TAGS+=("$TAG")
 }
+ended() { [[ -s $W/$1.rc ]]; }
 # pending_sign USER: the id of alice's waiting signature in USER's `signet
 # pending --json` (none: fails).
 pending_sign() {
@@ -82,12 +96,12 @@ grep -q "waiting for 2 more approvals from user:$B user:$C — request $ID" "$W/
 during=$(dave_signs)
 ((during < 3 * base + 2000)) || fail "dave's signature took $during ms while alice waits ($base ms before)"
 note "waiting: request $ID; dave signed in $during ms (before: $base ms); $(grep -m1 'waiting for' "$W/status.out" | sed 's/^ *//')"
-alive "$TAG" || fail "git tag -s ended before any approval: $(cat "$W/v1.err")"
+! ended v1 || fail "git tag -s ended before any approval: $(cat "$W/v1.err")"
 expect 0 signet_as $B approve "$ID"
-sleep_check() { alive "$TAG"; }
-sleep_check || fail "git tag -s ended after one approval of two: $(cat "$W/v1.err")"
+[[ $(field "$ID" state) == pending ]] || fail "request $ID is $(field "$ID" state) after one approval of two"
+! ended v1 || fail "git tag -s ended after one approval of two: $(cat "$W/v1.err")"
 expect 0 signet_as $C approve "$ID" --comment "tag it"
-wait_until 60 "git tag -s v1 finished after the second approval" eval "! alive $TAG"
+wait_until 60 "git tag -s v1 finished after the second approval" ended v1
 [[ $(cat "$W/v1.rc") == 0 ]] || { cat "$W/v1.err"; fail "git tag -s v1 failed after two approvals"; }
 as_user $A env GNUPGHOME="$W/$A/g" git -C "$W/$A/repo" verify-tag v1 2>"$W/verify.err" || { cat "$W/verify.err"; fail "tag v1 does not verify"; }
 [[ $(field "$ID" state) =~ ^(approved|used)$ ]] || fail "request $ID is $(field "$ID" state) after the signature"
@@ -98,14 +112,14 @@ policy_set rel approval_wait=5s
 t0=$SECONDS
 tag_bg v2
 wait_id $B
-wait_until 60 "git tag -s v2 ended after approval_wait = 5s" eval "! alive $TAG"
+wait_until 60 "git tag -s v2 ended after approval_wait = 5s" ended v2
 [[ $(cat "$W/v2.rc") != 0 ]] || fail "git tag -s v2 succeeded without approvals"
-grep -q 'Timeout' "$W/v2.err" || { cat "$W/v2.err"; fail "git tag -s v2 does not say 'Timeout'"; }
+grep -q 'signing failed: Timeout' "$W/$A/gpg.err" || { cat "$W/v2.err" "$W/$A/gpg.err"; fail "gpg (under git tag -s v2) does not say 'Timeout'"; }
 ((SECONDS - t0 >= 5)) || fail "git tag -s v2 failed before approval_wait ended ($((SECONDS - t0)) s)"
 [[ $(field "$ID" state) == expired ]] || fail "request $ID is $(field "$ID" state) after approval_wait, not expired"
 signet_as $A why --json | python3 -c 'import json,sys; assert json.load(sys.stdin)[0]["code"] == "approval_timeout"' ||
 	fail "signet why does not say approval_timeout"
-note "nobody approved: $(grep -m1 'signing failed' "$W/v2.err")"
+note "nobody approved: $(grep -m1 'signing failed' "$W/$A/gpg.err")"
 
 # ---- a deny ends the wait at once
 policy_set rel approval_wait=2m
@@ -113,12 +127,12 @@ tag_bg v3
 wait_id $C
 t0=$(date +%s%N)
 expect 0 signet_as $C deny "$ID" --reason "not this release"
-wait_until 10 "git tag -s v3 ended after the deny" eval "! alive $TAG"
+wait_until 10 "git tag -s v3 ended after the deny" ended v3
 ms=$((($(date +%s%N) - t0) / 1000000))
 ((ms < 1000)) || fail "git tag -s v3 took $ms ms to fail after the deny"
 [[ $(cat "$W/v3.rc") != 0 ]] || fail "git tag -s v3 succeeded after a deny"
-grep -q 'Permission denied' "$W/v3.err" || { cat "$W/v3.err"; fail "git tag -s v3 does not say 'Permission denied'"; }
+grep -q 'signing failed: Permission denied' "$W/$A/gpg.err" || { cat "$W/v3.err" "$W/$A/gpg.err"; fail "gpg (under git tag -s v3) does not say 'Permission denied'"; }
 [[ $(field "$ID" state) == denied ]] || fail "request $ID is $(field "$ID" state) after the deny"
-note "denied: git failed ${ms} ms after the deny: $(grep -m1 'signing failed' "$W/v3.err")"
+note "denied: git failed ${ms} ms after the deny: $(grep -m1 'signing failed' "$W/$A/gpg.err")"
 ! as_user $A git -C "$W/$A/repo" rev-parse -q --verify refs/tags/v2 >/dev/null || fail "tag v2 exists"
 ! as_user $A git -C "$W/$A/repo" rev-parse -q --verify refs/tags/v3 >/dev/null || fail "tag v3 exists"
