@@ -9,12 +9,39 @@
 #include <string.h>
 
 #include "commands.h"
-#include "keystate.h"
 #include "pd.h"
 #include "reqcmd.h"
 #include "reqview.h"
 
 #define REQUEST_DEFAULT_TTL "24h"
+#define REQUEST_MAX_TTL     (30 * 86400)   /* policyd's limit (STORE_MAX_TTL) */
+
+/* XXX replace with common/duration.h at merge (duration_parse, the same
+ * syntax: a positive number and one unit s, m, h or d).  Seconds into
+ * *SECS; -1 for anything else or more than REQUEST_MAX_TTL. */
+static int
+parse_ttl(const char *s, uint32_t *secs)
+{
+	static const struct { char unit; unsigned long mult; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+	};
+	unsigned long v;
+	char *end;
+	size_t i;
+
+	if (s[0] < '1' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end[0] == '\0' || end[1] != '\0' || v > REQUEST_MAX_TTL)
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (end[0] == units[i].unit && v <= REQUEST_MAX_TTL / units[i].mult) {
+			*secs = (uint32_t)(v * units[i].mult);
+			return 0;
+		}
+	return -1;
+}
 
 /* --count: a positive number (policyd enforces the upper limit). */
 static int
@@ -46,10 +73,9 @@ request_line(const struct reqopt *o, char *line)
 	if (o->count != NULL && parse_count(o->count, &count) != 0)
 		return cli_usage(REQUEST_USAGE, "request: --count '%s' is not a positive number of signatures",
 		                 o->count);
-	/* XXX replace with common/duration.h at merge (the same syntax). */
-	if (keystate_parse_duration(o->ttl != NULL ? o->ttl : REQUEST_DEFAULT_TTL, &ttl) != 0)
+	if (parse_ttl(o->ttl != NULL ? o->ttl : REQUEST_DEFAULT_TTL, &ttl) != 0)
 		return cli_usage(REQUEST_USAGE, "request: --ttl '%s': want a number and a unit s, m, h or d "
-		                 "(30m, 12h, 7d)", o->ttl);
+		                 "(30m, 12h, 7d), at most 30d", o->ttl);
 	snprintf(line, PD_LINE_MAX + 1, "REQUEST --count=%lu --ttl=%" PRIu32 " %s", count, ttl, o->project);
 	return pd_line_add_text(line, o->reason, "request: --reason");
 }

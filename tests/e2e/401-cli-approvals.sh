@@ -38,6 +38,7 @@ expect 2 sg request --reason x;                           grep -q 'which project
 expect 2 sg request --project rel;                        grep -q -- '--reason TEXT' "$W/err" || fail "no --reason: $(cat "$W/err")"
 expect 2 sg request --project rel --reason x --count 0;   grep -q 'positive' "$W/err" || fail "--count 0: $(cat "$W/err")"
 expect 2 sg request --project rel --reason x --count -1
+expect 2 sg request --project rel --reason x --ttl 31d;   grep -q 'at most 30d' "$W/err" || fail "--ttl 31d: $(cat "$W/err")"
 expect 2 sg request --project rel --reason x --ttl 5y;    grep -q '30m, 12h, 7d' "$W/err" || fail "--ttl 5y: $(cat "$W/err")"
 expect 2 sg request --project 'a b' --reason x
 expect 2 sg request --project rel --reason x --comment y; grep -q 'unknown option --comment' "$W/err" || fail "--comment on request"
