@@ -17,16 +17,14 @@
 command -v git >/dev/null || { echo "SKIP: git not installed"; exit 0; }
 A=sg5-alice B=sg5-bob C=sg5-carol D=sg5-dave
 TAGS=()
-gone() {
-	local p u
-	for p in "${TAGS[@]}"; do stop_tree "$p"; done
-	for u in $A $B $C $D; do userdel "$u" 2>/dev/null; done
-	true
-}
+# At exit: the waiting tags first, then the world (its gpg-agents), then
+# the users (userdel refuses a user who still runs something).
+stop_tags() { local p; for p in "${TAGS[@]}"; do stop_tree "$p"; done; }
+gone() { local u; for u in $A $B $C $D; do userdel "$u" 2>/dev/null || true; done; }
 for u in $A $B $C $D; do user_new "$u"; done
-trap 'gone; world_cleanup' EXIT
+trap 'stop_tags; world_cleanup; gone' EXIT
 world_new --public-bin
-trap 'gone; world_cleanup' EXIT
+trap 'stop_tags; world_cleanup; gone' EXIT
 project_new rel rsa2048 "user:$A"
 project_new other rsa2048 "user:$D"
 policy_set rel "approvers=user:$B user:$C" approvals=2 approval_wait=2m
