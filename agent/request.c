@@ -85,6 +85,7 @@ request_command(struct cli *cli, int argc, char **argv)
 {
 	char line[PD_LINE_MAX + 1];
 	json_t *r = NULL;
+	json_int_t id;
 	struct reqopt o;
 	int rc;
 
@@ -97,14 +98,18 @@ request_command(struct cli *cli, int argc, char **argv)
 	rc = pd_query_json(cli, o.socket, line, JSON_OBJECT, &r, NULL, NULL, "request: open the request", NULL);
 	if (rc != CLI_EXIT_OK)
 		goto out;
-	printf("%" JSON_INTEGER_FORMAT "\n", json_integer_value(json_object_get(r, "id")));
+	id = json_integer_value(json_object_get(r, "id"));
+	if (id <= 0) {
+		rc = cli_fail("request: signet-policyd's answer names no request id; is it older or newer than "
+		              "this signet? (`signet status` shows your open requests)");
+		goto out;
+	}
+	printf("%" JSON_INTEGER_FORMAT "\n", id);
 	fflush(stdout);
-	fprintf(stderr, "request %" JSON_INTEGER_FORMAT " on project %s opened: ",
-	        json_integer_value(json_object_get(r, "id")), o.project);
+	fprintf(stderr, "request %" JSON_INTEGER_FORMAT " on project %s opened: ", id, o.project);
 	reqview_state(r, stderr);
 	fprintf(stderr, "approvers see it with `signet pending`; you follow it with `signet show %"
-	        JSON_INTEGER_FORMAT "` or `signet status`, and sign as usual once it is approved\n",
-	        json_integer_value(json_object_get(r, "id")));
+	        JSON_INTEGER_FORMAT "` or `signet status`, and sign as usual once it is approved\n", id);
 	rc = CLI_EXIT_OK;
 out:
 	json_decref(r);
