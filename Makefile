@@ -170,6 +170,7 @@ build-fuzz/%: fuzz/%.c $(COMMON_SRC) $(POLICYD_SRC) $(SCD_SRC) $(TSA_SRC) $(wild
 # Fuzz targets that exercise a program's own parser link that module too.
 FUZZ_EXTRA_scdconf := scdaemon-shim/scdconf.c
 FUZZ_EXTRA_certinfo := agent/certinfo.c
+FUZZ_EXTRA_reqview := agent/reqview.c
 FUZZ_EXTRA_keycache := scdaemon-shim/keycache.c scdaemon-shim/card.c
 FUZZ_EXTRA_tsa_req := tsa/resp.c tsa/token.c tsa/serial.c tsa/clock.c
 FUZZ_EXTRA_tsaconf := tsa/tsaconf.c

@@ -22,7 +22,7 @@
 /* The home when neither --home nor $SIGNET_HOME names one: fixed places,
  * never relative to the current folder (root running `cd /tmp && signet
  * start` must not load someone's /tmp/var).  Admin commands use the state
- * folder; signers' commands (status, setup, why) the system configuration
+ * folder; signers' and approvers' commands (status, setup, why, request, …) the system configuration
  * folder when it exists (a service install keeps signet.conf there, with
  * the state folder private to the daemon's user), else the state folder
  * (a home made by `signet init` on the same machine). */
@@ -31,7 +31,7 @@
 
 struct cli {
 	const char *home_arg;      /* --home DIR as given; NULL: $SIGNET_HOME, else the default */
-	int client;                /* the command is a signer's (status, setup, why) */
+	int client;                /* the command is a signer's or an approver's (main.c) */
 	char bindir[PATH_MAX];     /* folder holding this executable (and its siblings) */
 };
 

@@ -179,33 +179,38 @@ out:
 int
 pd_line_add_text(char *line, const char *text, const char *what)
 {
-	size_t len = strlen(line), i;
+	size_t len = strlen(line), tlen = strlen(text), i;
 
-	if (text[0] == '\0')
+	if (tlen == 0)
 		return cli_fail("%s: the text is empty; say in a few words why", what);
+	if (tlen > PD_TEXT_MAX)
+		return cli_fail("%s: the text is too long (%zu bytes; signet-policyd takes at most %d); "
+		                "shorten it", what, tlen, PD_TEXT_MAX);
+	for (i = 0; i < tlen; i++)
+		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+			return cli_fail("%s: the text holds a control character (byte %zu: a line end, a tab or "
+			                "an escape); write it as one line of plain text", what, i + 1);
 	if (len + 1 > PD_LINE_MAX)
 		goto toolong;
 	line[len++] = ' ';
-	for (i = 0; text[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		if (c == '%' || c == '\r' || c == '\n') {
+	for (i = 0; i < tlen; i++) {
+		/* Assuan: '%' (and CR, LF, refused above) must be escaped. */
+		if (text[i] == '%') {
 			if (len + 3 > PD_LINE_MAX)
 				goto toolong;
-			snprintf(line + len, 4, "%%%02X", c);
+			memcpy(line + len, "%25", 3);
 			len += 3;
 		} else {
 			if (len + 1 > PD_LINE_MAX)
 				goto toolong;
-			line[len++] = (char)c;
+			line[len++] = text[i];
 		}
 	}
 	line[len] = '\0';
 	return CLI_EXIT_OK;
 toolong:
-	return cli_fail("%s: the text is too long (%zu bytes; a request line to signet-policyd holds at "
-	                "most %d bytes, '%%' and line ends count three); shorten it", what, strlen(text),
-	                PD_LINE_MAX);
+	return cli_fail("%s: the text is too long for one request line to signet-policyd (%d bytes, "
+	                "where '%%' counts three); shorten it", what, PD_LINE_MAX);
 }
 
 int

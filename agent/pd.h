@@ -45,12 +45,17 @@ int pd_keylist(assuan_context_t ctx, struct pd_key *keys, size_t max, size_t *n)
  * line end). */
 #define PD_LINE_MAX 1000
 
+/* Reasons and comments policyd takes: printable text under 256 bytes
+ * (doc/policyd-protocol.md, "Requests, approvals and grants"). */
+#define PD_TEXT_MAX 255
+
 /* Append " " and TEXT to the command LINE (NUL-terminated, at most
- * PD_LINE_MAX bytes), escaped as Assuan requires ('%', CR and LF become
- * %25, %0D, %0A), so that text a person typed stays one argument on one
- * line.  Empty TEXT, or a line that would grow past PD_LINE_MAX, is
- * refused: prints "signet: WHAT ..." naming the limit and returns
- * CLI_EXIT_FAIL (CLI_EXIT_OK otherwise). */
+ * PD_LINE_MAX bytes), '%' escaped as Assuan requires, so that text a
+ * person typed stays one argument on one line.  TEXT that is empty, longer
+ * than PD_TEXT_MAX, holds a control character (a line end, a tab, an
+ * escape) or would make the line longer than PD_LINE_MAX is refused
+ * before anything is sent: prints "signet: WHAT: ..." saying what to
+ * change and returns CLI_EXIT_FAIL (CLI_EXIT_OK otherwise). */
 int pd_line_add_text(char *line, const char *text, const char *what);
 
 /* Connect to the policyd of the home the command line names, or to SOCKET

@@ -15,6 +15,7 @@
 #include "reqview.h"
 
 #define REQUEST_DEFAULT_TTL "24h"
+#define REQUEST_MAX_TTL     (30 * 86400)   /* policyd's limit (STORE_MAX_TTL) */
 
 /* --count: a positive number (policyd enforces the upper limit). */
 static int
@@ -46,9 +47,9 @@ request_line(const struct reqopt *o, char *line)
 	if (o->count != NULL && parse_count(o->count, &count) != 0)
 		return cli_usage(REQUEST_USAGE, "request: --count '%s' is not a positive number of signatures",
 		                 o->count);
-	if (duration_parse(o->ttl != NULL ? o->ttl : REQUEST_DEFAULT_TTL, 30 * 86400, &ttl) != 0 || ttl == 0)   /* store.h STORE_MAX_TTL */
+	if (duration_parse(o->ttl != NULL ? o->ttl : REQUEST_DEFAULT_TTL, REQUEST_MAX_TTL, &ttl) != 0 || ttl == 0)
 		return cli_usage(REQUEST_USAGE, "request: --ttl '%s': want a number and a unit s, m, h or d "
-		                 "(30m, 12h, 7d; at most 30d)", o->ttl);
+		                 "(30m, 12h, 7d), at most 30d", o->ttl);
 	snprintf(line, PD_LINE_MAX + 1, "REQUEST --count=%lu --ttl=%" PRIu32 " %s", count, ttl, o->project);
 	return pd_line_add_text(line, o->reason, "request: --reason");
 }
@@ -58,6 +59,7 @@ request_command(struct cli *cli, int argc, char **argv)
 {
 	char line[PD_LINE_MAX + 1];
 	json_t *r = NULL;
+	json_int_t id;
 	struct reqopt o;
 	int rc;
 
@@ -70,14 +72,18 @@ request_command(struct cli *cli, int argc, char **argv)
 	rc = pd_query_json(cli, o.socket, line, JSON_OBJECT, &r, NULL, NULL, "request: open the request", NULL);
 	if (rc != CLI_EXIT_OK)
 		goto out;
-	printf("%" JSON_INTEGER_FORMAT "\n", json_integer_value(json_object_get(r, "id")));
+	id = json_integer_value(json_object_get(r, "id"));
+	if (id <= 0) {
+		rc = cli_fail("request: signet-policyd's answer names no request id; is it older or newer than "
+		              "this signet? (`signet status` shows your open requests)");
+		goto out;
+	}
+	printf("%" JSON_INTEGER_FORMAT "\n", id);
 	fflush(stdout);
-	fprintf(stderr, "request %" JSON_INTEGER_FORMAT " on project %s opened: ",
-	        json_integer_value(json_object_get(r, "id")), o.project);
+	fprintf(stderr, "request %" JSON_INTEGER_FORMAT " on project %s opened: ", id, o.project);
 	reqview_state(r, stderr);
 	fprintf(stderr, "approvers see it with `signet pending`; you follow it with `signet show %"
-	        JSON_INTEGER_FORMAT "` or `signet status`, and sign as usual once it is approved\n",
-	        json_integer_value(json_object_get(r, "id")));
+	        JSON_INTEGER_FORMAT "` or `signet status`, and sign as usual once it is approved\n", id);
 	rc = CLI_EXIT_OK;
 out:
 	json_decref(r);

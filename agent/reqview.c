@@ -208,7 +208,8 @@ reqview_detail(const json_t *r)
 	char buf[TEXT_MAX], t[64], by[CELL_MAX];
 	size_t i;
 
-	printf("request %lld (%s)\n", num(r, "id"), str(r, "kind"));
+	safe_copy(str(r, "kind"), by, sizeof(by));
+	printf("request %lld (%s)\n", num(r, "id"), by);
 	field("project:", str(r, "project"));
 	field("requester:", str(r, "requester"));
 	field("reason:", str(r, "reason"));
@@ -289,10 +290,11 @@ reqview_state(const json_t *r, FILE *f)
 void
 reqview_open(const json_t *r)
 {
-	char project[CELL_MAX], program[CELL_MAX], t[64], more[TEXT_MAX];
+	char project[CELL_MAX], program[CELL_MAX], state[CELL_MAX], t[64], more[TEXT_MAX];
 	long long id = num(r, "id");
 
 	safe_copy(str(r, "project"), project, sizeof(project));
+	safe_copy(str(r, "state"), state, sizeof(state));
 	reqview_time(str(r, "expires"), t, sizeof(t));
 	more_needed(r, more, sizeof(more));
 	if (strcmp(str(r, "kind"), "sign") == 0) {
@@ -301,7 +303,7 @@ reqview_open(const json_t *r)
 			printf("  signature on %s: waiting for %s — request %lld, program %s\n", project, more, id,
 			       program);
 		else
-			printf("  signature on %s: %s — request %lld, program %s\n", project, str(r, "state"), id,
+			printf("  signature on %s: %s — request %lld, program %s\n", project, state, id,
 			       program);
 	} else if (strcmp(str(r, "state"), "approved") == 0) {
 		printf("  grant %lld on %s: %lld of %lld signatures left, until %s\n", id, project,

@@ -23,12 +23,12 @@ lastcmd() { grep -v '^BYE$' "$LOG" | tail -n 1; }
 start_fake
 
 # ---- request: the id alone on the first line, text escaped on the wire
-expect 0 sg request --project rel --count 3 --ttl 12h --reason $'100% sure\r\nreally'
+expect 0 sg request --project rel --count 3 --ttl 12h --reason '100% sure, really'
 [[ $(head -n 1 "$W/out") == 42 ]] || fail "request: stdout's first line is not the id: $(cat "$W/out")"
 [[ $(wc -l <"$W/out") == 1 ]] || fail "request: more than the id on stdout: $(cat "$W/out")"
 grep -q 'waiting for 2 more approvals from user:bob' "$W/err" || fail "request: no summary on stderr: $(cat "$W/err")"
-[[ $(lastcmd) == 'REQUEST --count=3 --ttl=43200 rel 100%25 sure%0D%0Areally' ]] || fail "request line: $(lastcmd)"
-note "request: id alone on stdout, '%' CR LF escaped: $(lastcmd)"
+[[ $(lastcmd) == 'REQUEST --count=3 --ttl=43200 rel 100%25 sure, really' ]] || fail "request line: $(lastcmd)"
+note "request: id alone on stdout, '%' escaped: $(lastcmd)"
 expect 0 sg request --project rel --reason x
 [[ $(lastcmd) == 'REQUEST --count=1 --ttl=86400 rel x' ]] || fail "request defaults: $(lastcmd)"
 
@@ -38,14 +38,20 @@ expect 2 sg request --reason x;                           grep -q 'which project
 expect 2 sg request --project rel;                        grep -q -- '--reason TEXT' "$W/err" || fail "no --reason: $(cat "$W/err")"
 expect 2 sg request --project rel --reason x --count 0;   grep -q 'positive' "$W/err" || fail "--count 0: $(cat "$W/err")"
 expect 2 sg request --project rel --reason x --count -1
+expect 2 sg request --project rel --reason x --ttl 31d;   grep -q 'at most 30d' "$W/err" || fail "--ttl 31d: $(cat "$W/err")"
 expect 2 sg request --project rel --reason x --ttl 5y;    grep -q '30m, 12h, 7d' "$W/err" || fail "--ttl 5y: $(cat "$W/err")"
 expect 2 sg request --project 'a b' --reason x
 expect 2 sg request --project rel --reason x --comment y; grep -q 'unknown option --comment' "$W/err" || fail "--comment on request"
 expect 1 sg request --project rel --reason ''
-expect 1 sg request --project rel --reason "$(printf 'x%.0s' {1..1001})"
-grep -q 'too long (1001 bytes' "$W/err" || fail "long reason: $(cat "$W/err")"
-expect 1 sg approve 42 --comment "$(printf '%%%.0s' {1..400})"
-grep -q 'too long' "$W/err" || fail "a comment that escapes past 1000 bytes: $(cat "$W/err")"
+expect 1 sg request --project rel --reason "$(printf 'x%.0s' {1..256})"
+grep -q 'too long (256 bytes; signet-policyd takes at most 255)' "$W/err" || fail "long reason: $(cat "$W/err")"
+expect 0 sg approve 42 --comment "$(printf '%%%.0s' {1..255})"
+[[ $(lastcmd) == "APPROVE 42 $(printf '%%25%.0s' {1..255})" ]] || fail "255 '%' are not escaped on the wire: $(lastcmd)"
+n=$(wc -l <"$LOG")
+for t in $'two\nlines' $'cr\rhere' $'tab\there' $'esc\e[31m' $'del\x7f'; do
+	expect 1 sg deny 42 --reason "$t"
+	grep -q 'control character' "$W/err" || fail "reason $(printf %q "$t") not refused: $(cat "$W/err")"
+done
 expect 2 sg deny 42;                                      grep -q -- '--reason TEXT' "$W/err" || fail "deny without reason"
 expect 2 sg approve;                                      grep -q 'which request' "$W/err" || fail "approve without id"
 expect 2 sg approve 4x2;                                  grep -q 'not a request id' "$W/err" || fail "approve 4x2"
@@ -53,7 +59,7 @@ expect 2 sg approve -- -1
 expect 2 sg show 42 43
 expect 2 sg pending extra
 [[ $(wc -l <"$LOG") == "$n" ]] || fail "a usage error reached policyd: $(tail -n 3 "$LOG")"
-note "usage errors exit 2 and send nothing; text over 1000 bytes (escaped) is refused"
+note "usage errors exit 2 and send nothing; text over 255 bytes or with control characters is refused"
 
 # ---- pending, show, grants: JSON as policyd sent it, tables otherwise
 expect 0 sg pending --json
