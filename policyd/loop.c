@@ -107,22 +107,25 @@ arm(struct server *srv, struct conn *c, int op)
 	else
 		ev.events = (c->flushing ? EPOLLOUT : EPOLLIN) | EPOLLONESHOT;
 	ev.data.ptr = c;
+	if (c->unwatched) {
+		op = EPOLL_CTL_ADD;
+		c->unwatched = 0;
+	}
 	if (epoll_ctl(srv->epfd, op, c->fd, &ev) != 0) {
 		log_error("epoll_ctl: %s", strerror(errno));
 		shutdown(c->fd, SHUT_RDWR);   /* never silently forgotten: EOF next */
 	}
 }
 
-/* No events for C while a worker has it (EPOLLONESHOT with nothing asked
- * for reports nothing, not even a hang-up). */
+/* No events for C while a worker has it.  Out of the set, not re-armed
+ * with no events: EPOLL_CTL_MOD always adds EPOLLHUP, which a client that
+ * left would raise at once, and the worker may hand C back (to be freed)
+ * before the loop sees that event.  arm() adds it again. */
 static void
 disarm(struct server *srv, struct conn *c)
 {
-	struct epoll_event ev;
-
-	ev.events = EPOLLONESHOT;
-	ev.data.ptr = c;
-	(void)epoll_ctl(srv->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	(void)epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	c->unwatched = 1;
 }
 
 /* Wake the loop: workers handed something back, or a key was woken. */
