@@ -11,7 +11,12 @@
  * The next line is not read while an answer is unsent, so a connection's
  * unread output is one answer, and no worker ever waits on a client.
  * All writes, the loop's S PROGRESS heartbeat included, go through one
- * writer lock per connection and only between whole lines. */
+ * writer lock per connection and only between whole lines.
+ *
+ * A command may park instead of answering (park.h): conn_work() then keeps
+ * the request's Assuan context with the command open and returns; the loop
+ * holds the connection (its only writer meanwhile) until a worker runs
+ * conn_resume(), which answers the command in that context. */
 #ifndef SIGNET_POLICYD_CONN_H
 #define SIGNET_POLICYD_CONN_H
 

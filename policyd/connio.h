@@ -25,7 +25,7 @@ int connio_has_output(const struct conn *c);
  * connection failed. */
 int connio_flush(struct conn *c);
 
-/* The loop's thread, while a worker runs C's request: send
+/* The loop's thread, while a worker runs C's request or C is parked: send
  * "S PROGRESS <SECONDS>" if the output is between two lines, the queue is
  * empty and the line fits into the socket now; never waits.  A line that
  * fits only in part breaks the connection (shut down; the worker then

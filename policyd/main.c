@@ -27,6 +27,7 @@
 #include "engine.h"
 #include "store.h"
 #include "log.h"
+#include "notify.h"
 #include "platform.h"
 #include "policyd.h"
 #include "project.h"
@@ -292,7 +293,8 @@ start_up(struct policyd *pd, struct signet_config *cfg)
 		snprintf(err, sizeof(err), "%s: %s", cfg->audit, gpg_strerror(r));
 		die("audit trail", err, "check [policyd] audit (a damaged last line must be repaired by hand)");
 	}
-	if ((r = denials_new(&pd->denials)) != 0 || (r = denylog_new(pd->audit, 1, &pd->denylog)) != 0)
+	if ((r = denials_new(&pd->denials)) != 0 || (r = denylog_new(pd->audit, 1, &pd->denylog)) != 0 ||
+	    (r = notify_new(pd->audit, &pd->notify)) != 0)
 		die("start-up", gpg_strerror(r), NULL);
 	if ((r = open_store(pd, cfg, err, sizeof(err))) != 0)
 		die("state store", err, "check [policyd] state (a folder of the daemon's user)");

@@ -111,6 +111,7 @@ struct conn {
 	/* The loop's: it holds C parked; C is being resumed, and why. */
 	int parked;
 	int resuming;
+	int unwatched;                       /* out of the epoll set (disarm) */
 	int park_why;                        /* enum park_wake, for the resume task */
 	struct conn *wake_next;              /* woken, taken by the loop */
 
