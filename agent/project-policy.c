@@ -97,8 +97,8 @@ project_set_command(struct cli *cli, int argc, char **argv)
 		return rc;
 	snprintf(doing, sizeof(doing), "change the policy of %s (PROJECT SET)", name);
 	if ((rc = home_open(cli, &h, &cfg)) != 0 || (rc = pd_open(cfg->socket, 0, &ctx)) != 0 ||
-	    (rc = pd_call(ctx, cmd, NULL, NULL, NULL, NULL, doing, "fix the value and run it again; "
-	                  "nothing was changed", NULL)) != 0)
+	    (rc = pd_call(ctx, cmd, NULL, NULL, NULL, NULL, doing, "fix the value and run it again",
+	                  NULL)) != 0)
 		goto out;
 	for (i = optind + 1; i < argc; i++)
 		printf("project %s: %s\n", name, argv[i]);

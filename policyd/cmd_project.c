@@ -517,19 +517,19 @@ project_create(assuan_context_t ctx, char *line)
 	static const char usage[] = "PROJECT CREATE --algo=<rsa2048|rsa3072|rsa4096> --uid=<uid> "
 	                            "--signers=<principals> --cert=<path> <name>";
 	struct create_req req;
-	char *args[3], reason[P11URI_MAX_LEN + 64];
+	char *args[2], reason[P11URI_MAX_LEN + 64];
 	size_t nargs = 0, i;
 	gpg_error_t r;
 
 	memset(&req, 0, sizeof(req));
-	if ((r = cmdline_parse(line, opts, 4, args, 3, &nargs)) != 0 || nargs != 2)
+	if ((r = cmdline_parse(line, opts, 4, args, 2, &nargs)) != 0 || nargs != 1)
 		return cmd_fail_parse(ctx, r ? r : gpg_error(GPG_ERR_ASS_PARAMETER), usage);
 	for (i = 0; i < 4; i++)
 		if (!opts[i].present)
 			return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "--%s is missing; usage: %s", opts[i].name, usage);
 	if ((r = cmd_require_admin(ctx, "PROJECT CREATE")) != 0)
 		return r;
-	req.name = args[1];
+	req.name = args[0];
 	req.uid = (char *)opts[1].value;
 	req.signers = (char *)opts[2].value;
 	req.cert = (char *)opts[3].value;
