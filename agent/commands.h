@@ -11,6 +11,8 @@ int daemon_command_start(struct cli *cli, int argc, char **argv); /* daemon.c */
 int daemon_command_stop(struct cli *cli, int argc, char **argv);  /* daemon.c */
 int status_command(struct cli *cli, int argc, char **argv);      /* status.c */
 int project_command(struct cli *cli, int argc, char **argv);     /* project.c */
+int project_set_command(struct cli *cli, int argc, char **argv); /* project-policy.c */
+int project_show_command(struct cli *cli, int argc, char **argv); /* project-policy.c */
 int setup_command(struct cli *cli, int argc, char **argv);       /* setup.c */
 int why_command(struct cli *cli, int argc, char **argv);         /* why.c */
 int tsa_command(struct cli *cli, int argc, char **argv);         /* tsa.c */
@@ -35,6 +37,10 @@ int init_pin_file(const char *path, const char *what, int *created);
                       "  signet project certify NAME\n" \
                       "  signet project export NAME\n" \
                       "  signet project list\n" \
+                      "  signet project set NAME KEY=VALUE...   (signers, hashes, approvers, approvals,\n" \
+                      "      approval_wait, hours, rate, second_factor; KEY= removes; signers+=user:U,\n" \
+                      "      signers-=user:U; admins only)\n" \
+                      "  signet project show NAME [--json]\n" \
                       "  signet project rotate NAME [--overlap DURATION]   (default 7d; 30m, 12h, 7d, 0)\n" \
                       "  signet project upgrade NAME"
 #define WHY_USAGE     "why [--json] [--home DIR] [--socket PATH]"

@@ -1,12 +1,12 @@
-/* project.c — `signet project create|certify|export|list`.
+/* project.c — `signet project create|certify|export|list|rotate|upgrade`
+ * (set and show: project-policy.c).
  *
- * create: the key is generated inside the HSM by policyd (KEYGEN), the
- * project section is appended to signet.conf (temp file + fsync + rename,
- * the rest of the file kept byte for byte), policyd re-reads it (RELOAD)
- * and makes the certificate on the HSM (MKCERT: the key from KEYGEN is the
- * certify-only primary; policyd generates the signing subkey and keeps its
- * key state).  Every check that can fail is done before KEYGEN, so a
- * refused request leaves no orphan key.
+ * create: policyd generates the key inside the HSM and adds the project's
+ * section to its own signet.conf (PROJECT CREATE: checks first, then the
+ * key, then the edit, validated, written atomically and reloaded), then
+ * makes the certificate on the HSM (MKCERT: the key is the certify-only
+ * primary; policyd generates the signing subkey and keeps its key state).
+ * The checks this command can make are made before, for clear messages.
  *
  * rotate / upgrade: policyd does the key work (ROTATE, UPGRADE), writes
  * the certificate and key state and audits; the command shows the result. */
@@ -26,12 +26,12 @@
 #include "duration.h"
 #include "home.h"
 #include "p11uri.h"
+#include "percent.h"
 #include "pd.h"
 #include "pgpcert.h"
 #include "platform.h"
 #include "tsaconf.h"
 
-#define PROJECT_SECTION_MAX 2048
 #define PROJECT_SIGNERS_MAX 4096
 
 struct project_cmd {
@@ -65,20 +65,6 @@ check_uid(const char *uid)
 	return CLI_EXIT_OK;
 }
 
-/* Append "KEY = VALUE\n" to the section buffer, checking the line limit. */
-static int
-add_line(char *buf, size_t buflen, size_t *pos, const char *conf, const char *key, const char *value)
-{
-	int n = snprintf(buf + *pos, buflen - *pos, "%s = %s\n", key, value);
-
-	if (n < 0 || (size_t)n >= buflen - *pos || (size_t)n - 1 > CONFIG_MAX_LINE)
-		return cli_fail("write %s: the line '%s = …' would be %d characters, more than the %d "
-		                "signet.conf allows; shorten the value (or the home path)",
-		                conf, key, n - 1, CONFIG_MAX_LINE);
-	*pos += (size_t)n;
-	return CLI_EXIT_OK;
-}
-
 struct keyuri {
 	char uri[P11URI_MAX_LEN + 1];
 };
@@ -91,61 +77,6 @@ keyuri_cb(void *opaque, const char *keyword, const char *args)
 	if (strcmp(keyword, "KEYURI") == 0 && strlen(args) <= P11URI_MAX_LEN)
 		memcpy(k->uri, args, strlen(args) + 1);
 	return 0;
-}
-
-/* Append SECTION to the config file, keeping what is there byte for byte;
- * the result must load before it replaces the file. */
-static int
-append_section(const struct home *h, const char *section, size_t seclen)
-{
-	char *old = NULL, *new = NULL, errtext[512];
-	struct signet_config *check = NULL;
-	struct stat st;
-	size_t oldlen = 0, newlen;
-	gpg_error_t err;
-	int rc;
-
-	if ((err = atomicfile_read(h->conf, CONFIG_MAX_FILE, &old, &oldlen)) != 0) {
-		rc = cli_fail("read %s: %s; check the file", h->conf, gpg_strerror(err));
-		goto out;
-	}
-	if (stat(h->conf, &st) != 0) {
-		rc = cli_fail("stat %s: %s; check the file", h->conf, strerror(errno));
-		goto out;
-	}
-	newlen = oldlen + 2 + seclen;
-	if (newlen > CONFIG_MAX_FILE) {
-		rc = cli_fail("write %s: it would exceed %d bytes; remove unused projects", h->conf, CONFIG_MAX_FILE);
-		goto out;
-	}
-	if ((new = malloc(newlen + 1)) == NULL) {
-		rc = cli_fail("write %s: out of memory; try again", h->conf);
-		goto out;
-	}
-	memcpy(new, old, oldlen);
-	newlen = oldlen;
-	if (oldlen > 0 && old[oldlen - 1] != '\n')
-		new[newlen++] = '\n';
-	new[newlen++] = '\n';
-	memcpy(new + newlen, section, seclen);
-	newlen += seclen;
-	new[newlen] = '\0';
-	errtext[0] = '\0';
-	if ((err = config_parse_buffer(h->conf, new, newlen, &check, errtext, sizeof(errtext))) != 0) {
-		rc = cli_fail("update %s: the result would not load (%s); fix the file by hand",
-		              h->conf, errtext[0] ? errtext : gpg_strerror(err));
-		goto out;
-	}
-	if ((err = atomicfile_write(h->conf, new, newlen, st.st_mode & 07777)) != 0) {
-		rc = cli_fail("write %s: %s; check the folder's permissions and free space", h->conf, gpg_strerror(err));
-		goto out;
-	}
-	rc = CLI_EXIT_OK;
-out:
-	config_free(check);
-	free(old);
-	free(new);
-	return rc;
 }
 
 /* MKCERT NAME, then show what was made.  Shared by create and certify. */
@@ -202,10 +133,6 @@ struct create_req {
 	char signers[PROJECT_SIGNERS_MAX];    /* "user:a group:b" */
 	int default_signer;                   /* no --signer: the caller */
 	char cert[PATH_MAX];
-	char head[PROJECT_SECTION_MAX];       /* "[project NAME]\n", later "key = URI\n" */
-	size_t hpos;
-	char lines[PROJECT_SECTION_MAX];      /* the section's other lines */
-	size_t lpos;
 };
 
 /* The command line of `project create` into REQ: CLI_EXIT_OK,
@@ -283,17 +210,14 @@ create_parse(struct cli *cli, int argc, char **argv, struct create_req *req)
 	return CLI_EXIT_OK;
 }
 
-/* Everything but the key URI, checked against the home now so that nothing
- * fails after KEYGEN for a reason we could have seen before: the name is
- * new, there is room, the certificate path is free, and the section lines
- * fit signet.conf. */
+/* Checked against the home now for clear messages: the name is new,
+ * there is room, the certificate path is free (policyd checks again). */
 static int
 create_prepare(const struct home *h, const struct signet_config *cfg, struct create_req *req)
 {
 	const struct project_conf *existing;
-	char created_s[32], keys[PATH_MAX];
+	char keys[PATH_MAX];
 	struct stat st;
-	int n, rc;
 
 	if ((existing = config_find_project(cfg, req->name)) != NULL)
 		return cli_fail("create project %s: it already exists in %s (line %d); choose another name "
@@ -312,67 +236,49 @@ create_prepare(const struct home *h, const struct signet_config *cfg, struct cre
 		return cli_fail("create project %s: %s (the key state of an old project) exists but no [project %s] "
 		                "is in %s; move that file away or choose another name", req->name, keys, req->name,
 		                h->conf);
-	snprintf(created_s, sizeof(created_s), "%lld", (long long)time(NULL));
-	n = snprintf(req->head, sizeof(req->head), "[project %s]\n", req->name);
-	if (n < 0 || (size_t)n >= sizeof(req->head))
-		return cli_fail("create project %s: name too long", req->name);
-	req->hpos = (size_t)n;
-	req->lpos = 0;
-	if ((rc = add_line(req->lines, sizeof(req->lines), &req->lpos, h->conf, "algo",
-	                   key_algo_name(req->algo))) != 0 ||
-	    (rc = add_line(req->lines, sizeof(req->lines), &req->lpos, h->conf, "uid", req->uid)) != 0 ||
-	    (rc = add_line(req->lines, sizeof(req->lines), &req->lpos, h->conf, "created", created_s)) != 0 ||
-	    (rc = add_line(req->lines, sizeof(req->lines), &req->lpos, h->conf, "cert", req->cert)) != 0 ||
-	    (rc = add_line(req->lines, sizeof(req->lines), &req->lpos, h->conf, "signers", req->signers)) != 0)
-		return rc;
 	return CLI_EXIT_OK;
 }
 
-/* KEYGEN on policyd; the new key's URI into KEY. */
+/* PROJECT CREATE on policyd: it makes the key on the token and adds the
+ * section to its configuration (policyd writes its own files); the new
+ * key's URI into KEY, the file policyd wrote into CONF. */
 static int
-create_keygen(assuan_context_t ctx, const struct home *h, const struct signet_config *cfg,
-              const struct create_req *req, struct keyuri *key)
+create_on_policyd(assuan_context_t ctx, const struct signet_config *cfg, const struct create_req *req,
+                  struct keyuri *key)
 {
-	char cmd[128];
+	char uid[3 * PGPCERT_MAX_UID + 1], signers[3 * PROJECT_SIGNERS_MAX + 1], cert[3 * PATH_MAX + 1];
+	char *cmd = NULL;
 	gpg_error_t err;
 	int rc;
 
 	if (req->default_signer)
 		printf("no --signer given: %s (you) may sign with project %s\n", req->signers, req->name);
-	snprintf(cmd, sizeof(cmd), "KEYGEN --algo=%s %s", key_algo_name(req->algo), req->name);
+	if (percent_encode(req->uid, uid, sizeof(uid)) != 0 || percent_encode(req->signers, signers, sizeof(signers)) != 0 ||
+	    percent_encode(req->cert, cert, sizeof(cert)) != 0 ||
+	    asprintf(&cmd, "PROJECT CREATE --algo=%s --uid=%s --signers=%s --cert=%s %s", key_algo_name(req->algo),
+	             uid, signers, cert, req->name) < 0)
+		return cli_fail("create project %s: out of memory; try again", req->name);
+	if (strlen(cmd) >= ASSUAN_LINELENGTH) {
+		free(cmd);
+		return cli_fail("create project %s: --uid, --signer and the home path make a request longer than "
+		                "signet-policyd takes; shorten them", req->name);
+	}
 	printf("generating a %s key on the HSM token '%s' (this can take a while)...\n",
 	       key_algo_name(req->algo), cfg->token ? cfg->token : "?");
 	fflush(stdout);
-	if ((rc = pd_call(ctx, cmd, NULL, NULL, keyuri_cb, key, "generate the key (KEYGEN)", NULL, &err)) != 0) {
+	rc = pd_call(ctx, cmd, NULL, NULL, keyuri_cb, key, "create the project (PROJECT CREATE)", NULL, &err);
+	free(cmd);
+	if (rc != 0) {
 		if (gpg_err_code(err) == GPG_ERR_EEXIST)
-			fprintf(stderr, "signet: a key labelled '%s' is already on the token but no project uses "
-			        "it; choose another project name, or delete that key with pkcs11-tool "
+			fprintf(stderr, "signet: if a key labelled '%s' is already on the token but no project uses "
+			        "it, choose another project name, or delete that key with pkcs11-tool "
 			        "(--delete-object --label %s) if it is left over\n", req->name, req->name);
 		return rc;
 	}
 	if (key->uri[0] == '\0')
-		return cli_fail("generate the key (KEYGEN): signet-policyd sent no KEYURI; see its log (%s)",
-		                cfg->log ? cfg->log : h->log);
+		return cli_fail("create the project (PROJECT CREATE): signet-policyd sent no KEYURI; see its log (%s)",
+		                cfg->log ? cfg->log : "its log file");
 	return CLI_EXIT_OK;
-}
-
-/* The section, key line first, appended to signet.conf. */
-static int
-create_write(const struct home *h, struct create_req *req, const struct keyuri *key)
-{
-	int n;
-
-	n = snprintf(req->head + req->hpos, sizeof(req->head) - req->hpos, "key = %s\n", key->uri);
-	if (n < 0 || (size_t)n >= sizeof(req->head) - req->hpos || (size_t)n - 1 > CONFIG_MAX_LINE)
-		return cli_fail("write %s: the key URI '%s' is longer than a signet.conf line allows; the key "
-		                "is on the token but no project uses it, delete it with pkcs11-tool", h->conf,
-		                key->uri);
-	req->hpos += (size_t)n;
-	if (req->hpos + req->lpos >= sizeof(req->head))
-		return cli_fail("write %s: the project section is too long; shorten --uid or --signer", h->conf);
-	memcpy(req->head + req->hpos, req->lines, req->lpos);
-	req->hpos += req->lpos;
-	return append_section(h, req->head, req->hpos);
 }
 
 static int
@@ -391,13 +297,9 @@ project_create(struct cli *cli, int argc, char **argv)
 	if ((rc = home_open(cli, &h, &cfg)) != 0 ||
 	    (rc = create_prepare(&h, cfg, &req)) != 0 ||
 	    (rc = pd_open(cfg->socket, 0, &ctx)) != 0 ||
-	    (rc = create_keygen(ctx, &h, cfg, &req, &key)) != 0 ||
-	    (rc = create_write(&h, &req, &key)) != 0)
+	    (rc = create_on_policyd(ctx, cfg, &req, &key)) != 0)
 		goto out;
 	printf("added [project %s] to %s (key %s)\n", req.name, h.conf, key.uri);
-	if ((rc = pd_call(ctx, "RELOAD", NULL, NULL, NULL, NULL, "make signet-policyd re-read its configuration "
-	                  "(RELOAD)", NULL, NULL)) != 0)
-		goto out;
 	if ((rc = home_load_config(&h, &newcfg)) != 0)
 		goto out;
 	rc = certify(ctx, config_find_project(newcfg, req.name), req.name);
@@ -749,6 +651,8 @@ static const struct project_cmd project_cmds[] = {
 	{ "list", project_list },
 	{ "rotate", project_rotate },
 	{ "upgrade", project_upgrade },
+	{ "set", project_set_command },
+	{ "show", project_show_command },
 };
 
 int
@@ -757,7 +661,7 @@ project_command(struct cli *cli, int argc, char **argv)
 	size_t i;
 
 	if (argc < 2)
-		return cli_usage(PROJECT_USAGE, "project: which one: create, certify, export, list, rotate or upgrade?");
+		return cli_usage(PROJECT_USAGE, "project: which one: create, certify, export, list, rotate, upgrade, set or show?");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		printf("usage: signet %s\n", PROJECT_USAGE);
 		return CLI_EXIT_OK;
@@ -765,5 +669,5 @@ project_command(struct cli *cli, int argc, char **argv)
 	for (i = 0; i < sizeof(project_cmds) / sizeof(project_cmds[0]); i++)
 		if (strcmp(argv[1], project_cmds[i].name) == 0)
 			return project_cmds[i].fn(cli, argc - 1, argv + 1);
-	return cli_usage(PROJECT_USAGE, "project: unknown subcommand '%s' (create, certify, export, list, rotate, upgrade)", argv[1]);
+	return cli_usage(PROJECT_USAGE, "project: unknown subcommand '%s' (create, certify, export, list, rotate, upgrade, set, show)", argv[1]);
 }

@@ -179,6 +179,9 @@ confedit_new(const char *text, size_t len, struct confedit **cep)
 	*cep = NULL;
 	if (len > CONFIG_MAX_FILE || (text == NULL && len > 0))
 		return gpg_error(GPG_ERR_TOO_LARGE);
+	/* signet.conf never holds one (config.c refuses it); keys are C strings. */
+	if (len > 0 && memchr(text, '\0', len) != NULL)
+		return gpg_error(GPG_ERR_INV_VALUE);
 	if ((ce = calloc(1, sizeof(*ce))) == NULL || (ce->buf = malloc(len + 1)) == NULL) {
 		free(ce);
 		return gpg_error_from_syserror();

@@ -17,7 +17,8 @@
 
 struct confedit;
 
-/* A copy of TEXT/LEN (at most CONFIG_MAX_FILE bytes) to edit. */
+/* A copy of TEXT/LEN (at most CONFIG_MAX_FILE bytes, no NUL: else
+ * GPG_ERR_TOO_LARGE / GPG_ERR_INV_VALUE) to edit. */
 gpg_error_t confedit_new(const char *text, size_t len, struct confedit **ce);
 void confedit_free(struct confedit *ce);
 

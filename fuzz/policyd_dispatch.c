@@ -21,12 +21,14 @@
  * WORLD_PROJECT) and {primary} (its primary key's keygrip).
  *
  * Everything the daemon can be made to write stays in the world's folder:
- * RELOAD re-reads the world's signet.conf, which no command writes;
+ * RELOAD re-reads the world's signet.conf, which only PROJECT SET and
+ * PROJECT CREATE write (validated first, so it always loads again);
  * KEYGEN labels are objects on the world's token; MKCERT, ROTATE and
  * UPGRADE write the certificates and key states the configuration names,
  * in the world's certs/.  Key generation takes a while (RSA-4096: seconds
- * on SoftHSM2), so an input runs at most FUZZ_MAX_KEYOPS of those; the
- * rest of it is cut. */
+ * on SoftHSM2), so an input runs at most FUZZ_MAX_KEYOPS of those (PROJECT
+ * counts: CREATE makes a key, SET rewrites the file); the rest of it is
+ * cut. */
 #include <ctype.h>
 #include <poll.h>
 #include <pwd.h>
@@ -101,7 +103,7 @@ start_policyd(struct policyd *pd, const char *config)
 		die("configuration", err);
 	if (cfg->softhsm2_conf != NULL && setenv("SOFTHSM2_CONF", cfg->softhsm2_conf, 1) != 0)
 		die("SOFTHSM2_CONF", "setenv");
-	if (pthread_mutex_init(&pd->reload_lock, NULL) != 0)
+	if (pthread_mutex_init(&pd->reload_lock, NULL) != 0 || pthread_mutex_init(&pd->edit_lock, NULL) != 0)
 		die("start-up", "reload lock");
 	if ((r = audit_open(cfg->audit, &pd->audit)) != 0)
 		die("audit trail", gpg_strerror(r));
@@ -198,7 +200,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static int
 is_keyop(const uint8_t *line, size_t len)
 {
-	static const char *const ops[] = { "KEYGEN", "MKCERT", "ROTATE", "UPGRADE" };
+	static const char *const ops[] = { "KEYGEN", "MKCERT", "ROTATE", "UPGRADE", "PROJECT" };
 	size_t i, n;
 
 	while (len > 0 && (*line == ' ' || *line == '\t')) {

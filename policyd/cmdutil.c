@@ -9,6 +9,8 @@
 #include "cmdline.h"
 #include "denylog.h"
 #include "hex.h"
+#include "hsm.h"
+#include "p11uri.h"
 #include "log.h"
 #include "pgpkey.h"
 #include "policy.h"
@@ -144,3 +146,41 @@ cmd_lookup_project(assuan_context_t ctx, const char *name, gpg_error_t *r)
 	return p;
 }
 
+
+/* Checks of the label, the key pair on the token, its audit record. */
+gpg_error_t
+cmd_keygen_token(assuan_context_t ctx, enum key_algo algo, const char *label, char *uri, size_t urilen)
+{
+	struct conn *c = assuan_get_pointer(ctx);
+	struct audit_event ev;
+	uint8_t id[HSM_KEY_ID_LEN];
+	char why[POLICYD_MAX_ERRTEXT], reason[P11URI_MAX_LEN + 32];
+	gpg_error_t r;
+
+	if (!config_project_name_ok(label))
+		return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "a key label is a project name ([A-Za-z0-9._-], 1-64)");
+	if (config_name_is_tsa_object(label))
+		return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "labels " CONFIG_TSA_OBJECT " and " CONFIG_TSA_OBJECT
+		            "-* are kept for signet-tsa's keys on the token; pick another label");
+	if ((r = p11uri_format(c->snap->cfg->token, label, uri, urilen)) != 0)
+		return cmd_fail(ctx, gpg_err_code(r), "cannot format the key URI");
+	if ((r = hsm_random(c->pd->hsm, id, sizeof(id), why, sizeof(why))) != 0 ||
+	    (r = hsm_keygen_rsa(c->pd->hsm, key_algo_bits(algo), label, id, sizeof(id),
+	                        why, sizeof(why))) != 0) {
+		log_error("keygen %s: %s", label, why);
+		if (gpg_err_code(r) == GPG_ERR_EEXIST)
+			return cmd_fail(ctx, GPG_ERR_EEXIST, "%s; pick another label", why);
+		return cmd_fail(ctx, SIGNET_ERR_HSM, "key generation failed: %s", why);
+	}
+	memset(&ev, 0, sizeof(ev));
+	snprintf(reason, sizeof(reason), "%s %s", key_algo_name(algo), uri);
+	ev.event = "keygen";
+	ev.project = label;
+	ev.result = "granted";
+	ev.reason = reason;
+	if ((r = cmd_audit_request(c, &ev, NULL)) != 0)
+		return cmd_fail(ctx, SIGNET_ERR_AUDIT, "key %s was generated but the audit trail could not be "
+		            "written (%s)", uri, gpg_strerror(r));
+	log_info("keygen %s by %s: %s", key_algo_name(algo), c->user, uri);
+	return 0;
+}

@@ -41,6 +41,14 @@ gpg_error_t cmd_require_admin(assuan_context_t ctx, const char *what);
 /* The project NAME of the request's snapshot, or NULL with *R the refusal. */
 const struct project *cmd_lookup_project(assuan_context_t ctx, const char *name, gpg_error_t *r);
 
+/* Admin work of KEYGEN and PROJECT CREATE: check LABEL (a project name,
+ * not signet-tsa's), generate an ALGO key pair labelled LABEL on the
+ * token, audit it ("keygen") and put its URI into URI (URILEN bytes,
+ * P11URI_MAX_LEN).  The caller checked that the caller is an admin.
+ * Answers the refusal itself. */
+gpg_error_t cmd_keygen_token(assuan_context_t ctx, enum key_algo algo, const char *label, char *uri,
+                             size_t urilen);
+
 /* Each command file's one table (N entries). */
 extern const struct cmdtable_entry cmd_approval_table[];
 extern const size_t cmd_approval_ntable;

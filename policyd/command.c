@@ -256,14 +256,11 @@ static const char hlp_keygen[] =
 static gpg_error_t
 cmd_keygen(assuan_context_t ctx, char *line)
 {
-	struct conn *c = assuan_get_pointer(ctx);
 	struct cmd_opt opts[] = { { "algo", 1, 0, NULL } };
-	struct audit_event ev;
 	enum key_algo algo;
 	char *args[2];
 	size_t nargs = 0;
-	uint8_t id[HSM_KEY_ID_LEN];
-	char uri[P11URI_MAX_LEN], why[POLICYD_MAX_ERRTEXT], reason[P11URI_MAX_LEN + 32];
+	char uri[P11URI_MAX_LEN];
 	gpg_error_t r;
 
 	if ((r = cmdline_parse(line, opts, 1, args, 2, &nargs)) != 0 || nargs != 1 ||
@@ -271,49 +268,12 @@ cmd_keygen(assuan_context_t ctx, char *line)
 		return cmd_fail_parse(ctx, r ? r : gpg_error(GPG_ERR_ASS_PARAMETER),
 		                  "KEYGEN --algo=<rsa2048|rsa3072|rsa4096> <label>");
 	if ((r = cmd_require_admin(ctx, "KEYGEN")) != 0)
-		goto out;
-	if ((algo = key_algo_parse(opts[0].value)) == KEY_ALGO_NONE) {
-		r = cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "--algo must be rsa2048, rsa3072 or rsa4096");
-		goto out;
-	}
-	if (!config_project_name_ok(args[0])) {
-		r = cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "a key label is a project name ([A-Za-z0-9._-], 1-64)");
-		goto out;
-	}
-	if (config_name_is_tsa_object(args[0])) {
-		r = cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "labels " CONFIG_TSA_OBJECT " and " CONFIG_TSA_OBJECT
-		         "-* are kept for signet-tsa's keys on the token; pick another label");
-		goto out;
-	}
-	if ((r = p11uri_format(c->snap->cfg->token, args[0], uri, sizeof(uri))) != 0) {
-		r = cmd_fail(ctx, gpg_err_code(r), "cannot format the key URI");
-		goto out;
-	}
-	if ((r = hsm_random(c->pd->hsm, id, sizeof(id), why, sizeof(why))) != 0 ||
-	    (r = hsm_keygen_rsa(c->pd->hsm, key_algo_bits(algo), args[0], id, sizeof(id),
-	                        why, sizeof(why))) != 0) {
-		log_error("keygen %s: %s", args[0], why);
-		if (gpg_err_code(r) == GPG_ERR_EEXIST)
-			r = cmd_fail(ctx, GPG_ERR_EEXIST, "%s; pick another label", why);
-		else
-			r = cmd_fail(ctx, SIGNET_ERR_HSM, "key generation failed: %s", why);
-		goto out;
-	}
-	memset(&ev, 0, sizeof(ev));
-	snprintf(reason, sizeof(reason), "%s %s", key_algo_name(algo), uri);
-	ev.event = "keygen";
-	ev.project = args[0];
-	ev.result = "granted";
-	ev.reason = reason;
-	if ((r = cmd_audit_request(c, &ev, NULL)) != 0) {
-		r = cmd_fail(ctx, SIGNET_ERR_AUDIT, "key %s was generated but the audit trail could not be "
-		         "written (%s)", uri, gpg_strerror(r));
-		goto out;
-	}
-	log_info("keygen %s by %s: %s", key_algo_name(algo), c->user, uri);
-	r = assuan_write_status(ctx, "KEYURI", uri);
-out:
-	return r;
+		return r;
+	if ((algo = key_algo_parse(opts[0].value)) == KEY_ALGO_NONE)
+		return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "--algo must be rsa2048, rsa3072 or rsa4096");
+	if ((r = cmd_keygen_token(ctx, algo, args[0], uri, sizeof(uri))) != 0)
+		return r;
+	return assuan_write_status(ctx, "KEYURI", uri);
 }
 
 static const char hlp_reload[] =

@@ -206,13 +206,14 @@ hours_allow(const struct hours *h, time_t now, time_t *next_open)
 		*next_open = 0;
 	if (h == NULL || h->nwindows == 0)
 		return 1;
+	/* Fail closed: a time that cannot be converted is outside. */
 	if (tz_enter(h->tz, &saved) != 0)
-		return -1;
+		return 0;
 	in = inside_at(h, now);
 	if (in == 0 && next_open != NULL && search_next(h, now, next_open) != 0)
-		in = -1;
+		*next_open = 0;
 	tz_leave(&saved);
-	return in;
+	return in == 1;
 }
 
 /* "Mon-Fri", "Sat", "Mon,Wed,Fri", "Mon-Sun" for a day mask. */

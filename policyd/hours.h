@@ -20,8 +20,8 @@
  * window opens, searched HOURS_SEARCH_DAYS ahead; 0 if none opens in that
  * time (a window on no day cannot happen: the parser refuses it).  A
  * window start that does not exist on a day (02:30 when the clocks jump
- * from 02:00 to 03:00) opens at the jump.  -1 if the time zone cannot be
- * used (then refuse). */
+ * from 02:00 to 03:00) opens at the jump.  Fails closed: if the time
+ * cannot be converted, 0 with *NEXT_OPEN 0. */
 int hours_allow(const struct hours *h, time_t now, time_t *next_open);
 
 /* H as written in signet.conf, normalised ("Mon-Fri 06:00-20:00, Sat

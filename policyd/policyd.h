@@ -54,6 +54,8 @@ struct policyd {
 	uid_t self_uid;                /* the daemon's own user: always admin */
 	struct snapshot_slot snap;     /* the configuration and projects in force */
 	pthread_mutex_t reload_lock;   /* one reload at a time (RELOAD, SIGHUP); guards cfg_sha256 */
+	pthread_mutex_t edit_lock;     /* one edit of the configuration file at a time
+	                                * (cmd_project.c); taken before reload_lock */
 	uint8_t cfg_sha256[CONFIGAUDIT_SHA256_LEN]; /* of the file bytes the snapshot was parsed from */
 	struct hsm *hsm;               /* [hsm] as loaded at start-up */
 	struct audit_log *audit;
