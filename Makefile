@@ -92,6 +92,8 @@ UNIT_EXTRA_test_keycache := $(call obj,scdaemon-shim/keycache.c) $(call obj,scda
 UNIT_EXTRA_test_tsaconf := $(call obj,tsa/tsaconf.c)
 UNIT_EXTRA_test_tsaserial := $(call obj,tsa/serial.c)
 UNIT_EXTRA_test_tsclient := $(call obj,tests/unit/tsafixture.c)
+STORE_OBJ := $(call obj,$(wildcard policyd/store_*.c))
+UNIT_EXTRA_test_store := $(STORE_OBJ)
 UNIT_EXTRA_test_tsatoken := $(call obj,tsa/token.c) $(call obj,tests/unit/tsafixture.c)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
@@ -110,6 +112,7 @@ $(B)/tests/test_tsaconf: $(UNIT_EXTRA_test_tsaconf)
 $(B)/tests/test_tsaserial: $(UNIT_EXTRA_test_tsaserial)
 $(B)/tests/test_tsclient: $(UNIT_EXTRA_test_tsclient)
 $(B)/tests/test_tsatoken: $(UNIT_EXTRA_test_tsatoken)
+$(B)/tests/test_store: $(UNIT_EXTRA_test_store)
 
 deps:
 	@tests/deps.sh

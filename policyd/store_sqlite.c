@@ -90,11 +90,11 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_APPR_COUNT] = "SELECT count(*) FROM approvals WHERE request = ?1",
 	[Q_REQ_APPROVED] = "UPDATE requests SET state = 2, closed = ?2, approved = ?2"
 		" WHERE id = ?1 AND state = 1",
-	[Q_GRANT_USABLE] = "SELECT id FROM requests WHERE requester = ?1 AND project = ?2"
+	[Q_GRANT_USABLE] = "SELECT id FROM requests WHERE project = ?1 AND requester = ?2"
 		" AND kind = 1 AND state = 2 AND used < count AND expires * 1000 > ?3"
 		" ORDER BY expires, id LIMIT 1",
 	[Q_GRANT_NEWEST] = "SELECT state, used, count, expires FROM requests"
-		" WHERE requester = ?1 AND project = ?2 AND kind = ?3 AND approved > 0"
+		" WHERE project = ?1 AND requester = ?2 AND kind = ?3 AND approved > 0"
 		" AND state IN (2, 4, 6) ORDER BY approved DESC, id DESC LIMIT 1",
 	[Q_GRANT_USE] = "UPDATE requests SET used = used + 1,"
 		" state = CASE WHEN used + 1 >= count THEN 6 ELSE state END,"
