@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "trustpath.h"
 
 #define STORE_FILE          "policyd.db"
 #define STORE_SCHEMA        1           /* PRAGMA user_version this program writes */
@@ -256,7 +257,10 @@ store_check_text(const char *v, size_t max, int empty_ok)
 }
 
 /* DIR/policyd.db: created 0600 if missing; a symlink, another owner's file
- * or one others may read is refused before SQLite sees it.  FD stays open
+ * or one others may read is refused before SQLite sees it.  Its folder must
+ * be writable by policyd's uid alone (trustpath): SQLite's -wal and -shm
+ * files beside it are opened by name, and whoever may write the folder
+ * could plant them.  FD stays open
  * so that the caller can check SQLite opened this very file. */
 static gpg_error_t
 open_file(const char *path, int *fdp, char *err, size_t errlen)
@@ -264,6 +268,8 @@ open_file(const char *path, int *fdp, char *err, size_t errlen)
 	struct stat sb;
 	int fd;
 
+	if (trustpath_check_dir_of(path, geteuid(), err, errlen) != 0)
+		return gpg_error(GPG_ERR_EPERM);
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		int e = errno;

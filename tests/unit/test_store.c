@@ -114,6 +114,12 @@ test_open_file(void **state)
 	assert_int_equal(symlink(t->file, path), 0);
 	assert_int_not_equal(store_open(t->dir, &st, err, sizeof(err)), 0);
 	assert_non_null(strstr(err, "symbolic link"));
+	/* A folder others may write (they could plant the -wal file). */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(chmod(t->dir, 0777), 0);
+	assert_int_not_equal(store_open(t->dir, &st, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "writable"));
+	assert_int_equal(chmod(t->dir, 0700), 0);
 	/* A missing folder: an error naming it. */
 	assert_int_not_equal(store_open(t->sub, &st, err, sizeof(err)), 0);
 	assert_non_null(strstr(err, t->sub));
