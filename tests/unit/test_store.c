@@ -422,6 +422,15 @@ test_rate_window(void **state)
 	assert_int_equal(take(st, ALICE, "p", 1, 10, 0, 0, base + 86400000LL * 2, &out),
 	                 STORE_TAKEN);
 	assert_int_equal(out.in_window, 1);
+	/* The clock stepped back: what was taken still counts, and leaves the
+	 * window no earlier than it would have. */
+	base += 86400000LL * 3;
+	assert_int_equal(take(st, CAROL, "p", 2, 10, 0, 0, base + 5000, &out), STORE_TAKEN);
+	assert_int_equal(take(st, CAROL, "p", 2, 10, 0, 0, base + 1000, &out), STORE_TAKEN);
+	assert_int_equal(out.in_window, 2);
+	assert_int_equal(take(st, CAROL, "p", 2, 10, 0, 0, base + 2000, &out), STORE_RATE_LIMITED);
+	assert_int_equal(out.retry_at_ms, base + 15000);
+	assert_int_equal(take(st, CAROL, "p", 2, 10, 0, 0, base + 15000, &out), STORE_TAKEN);
 	/* Bad rates are refused, not treated as "no limit". */
 	{
 		struct store_take bad = { .project = "p", .requester = ALICE, .rate_count = 1,

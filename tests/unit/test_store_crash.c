@@ -3,10 +3,10 @@
  * only once it is committed").  Each round forks processes that take grant
  * uses and approve requests on one policyd.db, each reporting every
  * committed success on a pipe, and kills them all with SIGKILL at a random
- * moment.  Then, reopened: the grant's use count is at least what was
- * reported (a reported use was committed) and at most that plus one per
- * killed taker (a use committed but killed before its report), never past
- * the grant; every reported approval is there; integrity_check is "ok". */
+ * moment.  Then, reopened: the grants' use counts add up to at least what
+ * was reported (a reported use was committed) and at most that plus one
+ * per killed taker (a use committed but killed before its report), and the
+ * grant used first was not used past its count; every reported approval is there; integrity_check is "ok". */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,7 +26,8 @@
 
 #define ROUNDS       25
 #define TAKERS       3
-#define GRANT_COUNT  300        /* used up in some runs: then no use past it */
+#define SMALL_COUNT  100        /* the grant that ends first: used up mid-run */
+#define LARGE_COUNT  100000     /* then this one */
 #define T0           1800000000
 #define REQUESTER    "user:alice"
 
@@ -51,7 +52,18 @@ sopen(const char *dir)
 	return st;
 }
 
-/* A taker: uses the grant (and a rate slot) and writes one byte per use. */
+/* Between two calls of a child: SQLite's busy wait polls, so processes
+ * that retake the write lock at once could starve another one past its
+ * busy timeout (policyd is one process: its threads queue on a mutex). */
+static void
+pause_a_little(void)
+{
+	usleep(100 + (useconds_t)(rand() % 400));
+}
+
+/* A taker: uses the grant (and a rate slot) and writes one byte per try:
+ * T for a use, M for a miss (so that the parent sees it at work even once
+ * the grant is used up). */
 static void __attribute__((noreturn))
 taker(const char *dir, int fd)
 {
@@ -67,8 +79,9 @@ taker(const char *dir, int fd)
 
 		if (store_take(st, &t, &out) != 0)
 			_exit(3);
-		if (out.miss == STORE_TAKEN && write(fd, "T", 1) != 1)
+		if (write(fd, out.miss == STORE_TAKEN ? "T" : "M", 1) != 1)
 			_exit(4);
+		pause_a_little();
 	}
 }
 
@@ -102,6 +115,7 @@ approver(const char *dir, int fd, int round)
 				_exit(5);
 			if (write(fd, &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
 				_exit(4);
+			pause_a_little();
 		}
 	}
 }
@@ -116,6 +130,7 @@ spawn(const char *dir, int *rfd, int round, int is_taker)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		srand((unsigned)getpid());
 		close(p[0]);
 		if (is_taker)
 			taker(dir, p[1]);
@@ -126,17 +141,29 @@ spawn(const char *dir, int *rfd, int round, int is_taker)
 	return pid;
 }
 
-/* Everything FD's writer wrote, into BUF (at most MAX bytes): its length. */
-static size_t
-drain(int fd, void *buf, size_t max)
+/* What FD's writer wrote, into BUF (at most MAX bytes) from *N on: at
+ * least MIN more bytes, or (MIN 0) all of it until it closed. */
+static void
+drain(int fd, void *buf, size_t max, size_t *n, size_t min)
 {
-	size_t n = 0;
+	size_t want = *n + min;
 	ssize_t r;
 
-	while (n < max && (r = read(fd, (char *)buf + n, max - n)) > 0)
-		n += (size_t)r;
-	close(fd);
-	return n;
+	while (*n < max && (min == 0 || *n < want) &&
+	       (r = read(fd, (char *)buf + *n, min == 0 ? max - *n : want - *n)) > 0)
+		*n += (size_t)r;
+	if (min == 0)
+		close(fd);
+}
+
+static unsigned
+count_uses(const char *buf, size_t n)
+{
+	unsigned uses = 0;
+
+	for (size_t i = 0; i < n; i++)
+		uses += buf[i] == 'T';
+	return uses;
 }
 
 static void
@@ -175,71 +202,92 @@ check_approvals(struct store *st, const struct report *reps, size_t n)
 	}
 }
 
+/* An approved grant of COUNT uses until EXPIRES. */
+static int64_t
+grant(struct store *st, unsigned count, int64_t expires)
+{
+	struct store_request req, o;
+	enum store_verdict v;
+
+	memset(&req, 0, sizeof(req));
+	req.kind = STORE_KIND_GRANT;
+	snprintf(req.project, sizeof(req.project), "p");
+	snprintf(req.requester, sizeof(req.requester), REQUESTER);
+	req.count = count;
+	req.needed = 1;
+	req.expires = expires;
+	assert_int_equal(store_request_open(st, &req, T0), 0);
+	assert_int_equal(store_request_approve(st, req.id, "user:bob", NULL, T0, &o, &v), 0);
+	assert_int_equal(o.state, STORE_APPROVED);
+	return req.id;
+}
+
 static void
 test_kill_anywhere(void **state)
 {
 	struct tmpdir *t = *state;
 	static struct report reps[1 << 16];
-	static char taken[1 << 20];
-	struct store_request req, o;
+	static char taken[TAKERS][1 << 20];
+	struct store_request o, o2;
 	unsigned reported = 0, killed = 0, approvals = 0;
 	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
 	struct store *st = sopen(t->dir);
-	enum store_verdict v;
-	int64_t grant;
+	int64_t small, large;
 
 	fprintf(stderr, "crash test seed %u\n", seed);
 	srand(seed);
 	assert_non_null(st);
-	memset(&req, 0, sizeof(req));
-	req.kind = STORE_KIND_GRANT;
-	snprintf(req.project, sizeof(req.project), "p");
-	snprintf(req.requester, sizeof(req.requester), REQUESTER);
-	req.count = GRANT_COUNT;
-	req.needed = 1;
-	req.expires = T0 + 86400;
-	assert_int_equal(store_request_open(st, &req, T0), 0);
-	assert_int_equal(store_request_approve(st, req.id, "user:bob", NULL, T0, &o, &v), 0);
-	assert_int_equal(o.state, STORE_APPROVED);
-	grant = req.id;
+	small = grant(st, SMALL_COUNT, T0 + 3600);
+	large = grant(st, LARGE_COUNT, T0 + 86400);
 	store_close(st); /* no connection crosses a fork */
 
 	for (int round = 0; round < ROUNDS; round++) {
 		pid_t pids[TAKERS + 1];
 		int fds[TAKERS + 1];
-		size_t nrep;
+		size_t got[TAKERS + 1] = { 0 }, nrep;
 
 		for (int i = 0; i < TAKERS + 1; i++)
 			pids[i] = spawn(t->dir, &fds[i], round, i < TAKERS);
-		/* A random moment: during open, mid-transaction, between commit
-		 * and report, in the fsync... */
-		usleep((useconds_t)(rand() % 60000));
+		/* Once each is at work (its first report), a random moment:
+		 * mid-transaction, between commit and report, in the fsync... */
+		for (int i = 0; i < TAKERS; i++)
+			drain(fds[i], taken[i], sizeof(taken[i]), &got[i], 1);
+		drain(fds[TAKERS], reps, sizeof(reps), &got[TAKERS], sizeof(reps[0]));
+		usleep((useconds_t)(rand() % 40000));
 		for (int i = 0; i < TAKERS + 1; i++) {
 			int status;
 
 			kill(pids[i], SIGKILL);
 			assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
 			/* Killed, not failed on its own. */
-			assert_true(WIFSIGNALED(status));
+			if (!WIFSIGNALED(status))
+				fail_msg("child %d (%s) exited with %d", i, i < TAKERS ? "taker" : "approver",
+				         WEXITSTATUS(status));
 		}
 		killed += TAKERS;
-		for (int i = 0; i < TAKERS; i++)
-			reported += (unsigned)drain(fds[i], taken, sizeof(taken));
-		nrep = drain(fds[TAKERS], reps, sizeof(reps)) / sizeof(reps[0]);
+		for (int i = 0; i < TAKERS; i++) {
+			drain(fds[i], taken[i], sizeof(taken[i]), &got[i], 0);
+			reported += count_uses(taken[i], got[i]);
+		}
+		drain(fds[TAKERS], reps, sizeof(reps), &got[TAKERS], 0);
+		nrep = got[TAKERS] / sizeof(reps[0]);
 		approvals += (unsigned)nrep;
 
 		assert_non_null(st = sopen(t->dir));
-		assert_int_equal(store_request_get(st, grant, &o), 0);
-		assert_true(o.used >= reported);
-		assert_true(o.used <= reported + killed);
+		assert_int_equal(store_request_get(st, small, &o), 0);
+		assert_int_equal(store_request_get(st, large, &o2), 0);
+		assert_true(o.used + o2.used >= reported);
+		assert_true(o.used + o2.used <= reported + killed);
 		assert_true(o.used <= o.count);
 		assert_int_equal(o.state, o.used == o.count ? STORE_USED : STORE_APPROVED);
+		/* The one that ends first goes first. */
+		assert_true(o2.used == 0 || o.used == o.count);
 		check_approvals(st, reps, nrep);
 		store_close(st);
 		check_integrity(t->dir);
 	}
-	fprintf(stderr, "crash test: %u uses reported, grant used %u of %u; %u approvals\n",
-	        reported, o.used, GRANT_COUNT, approvals);
+	fprintf(stderr, "crash test: %u uses reported; grants used %u of %u, %u; %u approvals\n",
+	        reported, o.used, SMALL_COUNT, o2.used, approvals);
 	assert_true(reported > 0 && approvals > 0);
 }
 
