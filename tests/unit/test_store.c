@@ -99,6 +99,10 @@ test_open_file(void **state)
 	struct stat sb;
 
 	st = sopen(t);
+	/* The write-ahead log beside it is as private (SQLite copies the mode). */
+	snprintf(path, sizeof(path), "%s/policyd.db-wal", t->dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
 	store_close(st);
 	snprintf(path, sizeof(path), "%s/policyd.db", t->dir);
 	assert_int_equal(stat(path, &sb), 0);
