@@ -325,6 +325,7 @@ static gpg_error_t
 db_configure(struct store *st, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
+	const char *mode;
 	gpg_error_t r;
 	int ok;
 
@@ -338,7 +339,8 @@ db_configure(struct store *st, char *err, size_t errlen)
 		sqlite3_finalize(s);
 		return gpg_error(GPG_ERR_EIO);
 	}
-	ok = strcmp((const char *)sqlite3_column_text(s, 0), "wal") == 0;
+	mode = (const char *)sqlite3_column_text(s, 0);
+	ok = mode != NULL && strcmp(mode, "wal") == 0;
 	sqlite3_finalize(s);
 	if (!ok) {
 		snprintf(err, errlen, "policyd.db: cannot use write-ahead logging (WAL) in its folder");
