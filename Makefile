@@ -93,6 +93,9 @@ UNIT_EXTRA_test_keycache := $(call obj,scdaemon-shim/keycache.c) $(call obj,scda
 UNIT_EXTRA_test_tsaconf := $(call obj,tsa/tsaconf.c)
 UNIT_EXTRA_test_tsaserial := $(call obj,tsa/serial.c)
 UNIT_EXTRA_test_tsclient := $(call obj,tests/unit/tsafixture.c)
+STORE_OBJ := $(call obj,$(wildcard policyd/store_*.c))
+UNIT_EXTRA_test_store := $(STORE_OBJ)
+UNIT_EXTRA_test_store_crash := $(STORE_OBJ)
 UNIT_EXTRA_test_tsatoken := $(call obj,tsa/token.c) $(call obj,tests/unit/tsafixture.c)
 UNIT_EXTRA_test_hours := $(call obj,policyd/hours.c)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
@@ -114,6 +117,8 @@ $(B)/tests/test_tsaserial: $(UNIT_EXTRA_test_tsaserial)
 $(B)/tests/test_tsclient: $(UNIT_EXTRA_test_tsclient)
 $(B)/tests/test_tsatoken: $(UNIT_EXTRA_test_tsatoken)
 $(B)/tests/test_hours: $(UNIT_EXTRA_test_hours)
+$(B)/tests/test_store: $(UNIT_EXTRA_test_store)
+$(B)/tests/test_store_crash: $(UNIT_EXTRA_test_store_crash)
 
 deps:
 	@tests/deps.sh

@@ -8,11 +8,18 @@
  * -i: open N idle connections (each greeted), print "held N" (or how many
  * before policyd refused or closed one) and hold them until standard input
  * ends.
+ * -w: open N connections that each send SIGN for PROJECT and wait for
+ * approvers (policyd answers "S REQUEST <id> …" and keeps the command
+ * open), print "waiting N" (or how many got that far) and hold them until
+ * standard input ends.
+ *
+ *   policyd-load -s SOCKET -p PROJECT -w N
  */
 #include <assuan.h>
 #include <gpg-error.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -98,6 +105,36 @@ idle_connect(const char *path)
 	return fd;
 }
 
+/* One connection whose SIGN (CMD) waits for approvers, or -1. */
+static int
+wait_connect(const char *path, const char *cmd)
+{
+	struct timeval tv = { .tv_sec = 30 };
+	char buf[2048], line[600];
+	size_t have = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = idle_connect(path)) < 0)
+		return -1;
+	snprintf(line, sizeof line, "%s\n", cmd);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+		goto bad;
+	while (have < sizeof buf - 1 && (n = read(fd, buf + have, sizeof buf - 1 - have)) > 0) {
+		have += (size_t)n;
+		buf[have] = '\0';
+		if (strncmp(buf, "S REQUEST ", 10) == 0 || strstr(buf, "\nS REQUEST ") != NULL)
+			return fd;
+		if (strncmp(buf, "ERR", 3) == 0 || strstr(buf, "\nERR") != NULL ||
+		    strncmp(buf, "OK", 2) == 0 || strstr(buf, "\nOK") != NULL)
+			break;
+	}
+bad:
+	close(fd);
+	return -1;
+}
+
 static int
 idle_hold(const char *path, long n)
 {
@@ -108,6 +145,22 @@ idle_hold(const char *path, long n)
 		if (idle_connect(path) < 0)
 			break;
 	printf("held %ld\n", i);
+	fflush(stdout);
+	while (read(0, &c, 1) > 0)
+		;
+	return i == n ? 0 : 1;
+}
+
+static int
+wait_hold(const char *path, const char *cmd, long n)
+{
+	char c;
+	long i;
+
+	for (i = 0; i < n; i++)
+		if (wait_connect(path, cmd) < 0)
+			break;
+	printf("waiting %ld\n", i);
 	fflush(stdout);
 	while (read(0, &c, 1) > 0)
 		;
@@ -127,7 +180,7 @@ main(int argc, char **argv)
 {
 	const char *socket = NULL, *project = NULL;
 	int clients = 1, c, i;
-	long idle = 0;
+	long idle = 0, waiting = 0;
 	double secs = 3;
 	char cmd[512];
 	struct worker w[MAX_CLIENTS];
@@ -136,9 +189,10 @@ main(int argc, char **argv)
 	size_t nall = 0;
 	long ops = 0, errors = 0;
 
-	while ((c = getopt(argc, argv, "s:p:c:t:i:")) != -1) {
+	while ((c = getopt(argc, argv, "s:p:c:t:i:w:")) != -1) {
 		switch (c) {
 		case 'i': idle = atol(optarg); break;
+		case 'w': waiting = atol(optarg); break;
 		case 's': socket = optarg; break;
 		case 'p': project = optarg; break;
 		case 'c': clients = atoi(optarg); break;
@@ -150,10 +204,12 @@ main(int argc, char **argv)
 		return idle_hold(socket, idle);
 	if (!socket || !project || clients < 1 || clients > MAX_CLIENTS || secs <= 0)
 		goto usage;
-	gpgrt_check_version(NULL);
-	assuan_set_gpg_err_source(GPG_ERR_SOURCE_USER_1);
 	snprintf(cmd, sizeof cmd, "SIGN --hash=sha256 %s %s", project,
 	         "5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A");
+	if (waiting > 0)
+		return wait_hold(socket, cmd, waiting);
+	gpgrt_check_version(NULL);
+	assuan_set_gpg_err_source(GPG_ERR_SOURCE_USER_1);
 	all = calloc((size_t)clients * MAX_SAMPLES, sizeof *all);
 	if (!all)
 		return 1;
@@ -176,6 +232,7 @@ main(int argc, char **argv)
 	return errors ? 1 : 0;
 usage:
 	fprintf(stderr, "usage: policyd-load -s SOCKET -p PROJECT [-c CLIENTS] [-t SECS]\n"
-	                "       policyd-load -s SOCKET -i IDLE-CONNECTIONS\n");
+	                "       policyd-load -s SOCKET -i IDLE-CONNECTIONS\n"
+	                "       policyd-load -s SOCKET -p PROJECT -w WAITING-SIGNS\n");
 	return 2;
 }

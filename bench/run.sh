@@ -13,23 +13,28 @@
 #   SIGNET_BENCH_KIT  the kit (default ../shared/bench)
 #   BENCH_DIR         state folder (default: a new short one under /tmp)
 #   BENCH_QUICK=1     the kit's --quick mode
-#   BENCH_PARTS       "conn sign tsa" (default): conn = bench/conn.sh (issue 7:
-#                     policyd's connection handling against the commit before
-#                     it, built beside), sign = 1-3, tsa = 4
+#   BENCH_PARTS       "conn approval sign tsa" (default): conn = bench/conn.sh
+#                     (issue 7: policyd's connection handling against the
+#                     commit before it, built beside), approval =
+#                     bench/approval.sh (issue 8: the cost of approvals, grants,
+#                     rate and hours per signature; 1,000 waiting SIGNs),
+#                     sign = 1-3, tsa = 4
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export SIGNET_BIN=${SIGNET_BIN:-$TOP/build/bin}
 export BENCH_DIR=${BENCH_DIR:-$(mktemp -d /tmp/sgbXXXX)}
-PARTS=" ${BENCH_PARTS:-conn sign tsa} "
+PARTS=" ${BENCH_PARTS:-conn approval sign tsa} "
 for p in $PARTS; do
-	[[ $p == conn || $p == sign || $p == tsa ]] ||
-		{ echo "bench: unknown part '$p' in BENCH_PARTS (conn, sign, tsa)" >&2; exit 2; }
+	[[ $p == conn || $p == approval || $p == sign || $p == tsa ]] ||
+		{ echo "bench: unknown part '$p' in BENCH_PARTS (conn, approval, sign, tsa)" >&2; exit 2; }
 done
-if [[ $PARTS == *" conn "* ]]; then
-	"$TOP/bench/conn.sh"
-	PARTS=${PARTS/ conn / }
-	[[ $PARTS == " " ]] && exit 0
-fi
+for p in conn approval; do
+	if [[ $PARTS == *" $p "* ]]; then
+		"$TOP/bench/$p.sh"
+		PARTS=${PARTS/ $p / }
+	fi
+done
+[[ $PARTS == " " ]] && exit 0
 KIT=${SIGNET_BENCH_KIT:-$TOP/../shared/bench}
 [[ -x $KIT/run-baseline.sh ]] || { echo "bench: the kit is not at $KIT (set SIGNET_BENCH_KIT)" >&2; exit 1; }
 export SIGNET_BENCH_KIT=$KIT

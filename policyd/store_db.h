@@ -21,7 +21,6 @@ enum stmt_id {
 	Q_REQ_OPEN_COUNT,
 	Q_REQ_SET_STATE,
 	Q_REQ_DENY,
-	Q_REQ_LIST,
 	Q_REQ_EXPIRE,
 	Q_REQ_CANCEL_WAITING,
 	Q_APPR_INSERT,
@@ -34,8 +33,9 @@ enum stmt_id {
 	Q_GRANT_USE,
 	Q_RATE_PRUNE,
 	Q_RATE_PRUNE_ALL,
-	Q_RATE_COUNT,
-	Q_RATE_NTH,
+	Q_RATE_LAST,
+	Q_RATE_FIRST,
+	Q_RATE_AT,
 	Q_RATE_INSERT,
 	Q_TOTP_PUT,
 	Q_TOTP_GET,
@@ -75,6 +75,7 @@ struct store {
 	pthread_mutex_t lock;      /* guards everything below; held only across SQLite calls */
 	sqlite3 *db;
 	sqlite3_stmt *q[Q_COUNT];
+	sqlite3_stmt *list[16];    /* store_request_list's, by the filters set (made on first use) */
 	char why[256];             /* the last SQLite failure, logged once the lock is released */
 };
 
@@ -85,6 +86,8 @@ gpg_error_t store_unlock(struct store *st, gpg_error_t r);
 
 /* Statement ID, reset and with no bindings, ready to bind and step. */
 sqlite3_stmt *store_q(struct store *st, enum stmt_id id);
+/* ST->why = WHAT and SQLite's message; RC as a gpg error. */
+gpg_error_t store_fail(struct store *st, int rc, const char *what);
 /* Step S once: 0 (a row: *ROW = 1; done: *ROW = 0) or a gpg error, with
  * ST->why naming WHAT. */
 gpg_error_t store_step(struct store *st, sqlite3_stmt *s, int *row, const char *what);

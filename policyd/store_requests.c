@@ -392,15 +392,15 @@ idlist_each(struct store *st, const struct idlist *l, store_request_fn fn, void 
 	free(req);
 }
 
-/* Binds a query's parameters from ARG. */
-typedef void (*bind_fn)(sqlite3_stmt *s, const void *arg);
+/* A query ready to step (parameters bound from ARG), or NULL with *R set. */
+typedef sqlite3_stmt *(*query_fn)(struct store *st, const void *arg, gpg_error_t *r);
 
-/* Run query Q (bound by BIND from ARG; WRITE: a write) in one transaction,
- * gathering the ids it returns, then show each of those requests to FN
- * once the lock is released. */
+/* Run QUERY (from ARG; WRITE: a write) in one transaction, gathering the
+ * ids it returns, then show each of those requests to FN once the lock is
+ * released. */
 static gpg_error_t
-each_id(struct store *st, int write, enum stmt_id q, bind_fn bind, const void *arg,
-        store_request_fn fn, void *opaque, const char *what)
+each_id(struct store *st, int write, query_fn query, const void *arg, store_request_fn fn,
+        void *opaque, const char *what)
 {
 	struct idlist l = { 0 };
 	sqlite3_stmt *s;
@@ -408,9 +408,9 @@ each_id(struct store *st, int write, enum stmt_id q, bind_fn bind, const void *a
 
 	store_lock(st);
 	if ((r = store_begin(st, write)) == 0) {
-		s = store_q(st, q);
-		bind(s, arg);
-		r = store_end(st, collect_ids(st, s, &l, what));
+		if ((s = query(st, arg, &r)) != NULL)
+			r = collect_ids(st, s, &l, what);
+		r = store_end(st, r);
 	}
 	store_unlock(st, r);
 	if (r == 0)
@@ -419,38 +419,73 @@ each_id(struct store *st, int write, enum stmt_id q, bind_fn bind, const void *a
 	return r;
 }
 
-static void
-bind_filter(sqlite3_stmt *s, const void *arg)
+/* The statement for the fields F sets, made on first use: each mix of
+ * filters has its own, so that SQLite picks the index that fits. */
+static sqlite3_stmt *
+query_list(struct store *st, const void *arg, gpg_error_t *r)
 {
 	const struct store_filter *f = arg;
+	unsigned mask = (f->state != 0) | (f->kind != 0) << 1 | (f->requester != NULL) << 2 |
+	                (f->project != NULL) << 3;
+	sqlite3_stmt *s;
+	char sql[320];
 
-	sqlite3_bind_int(s, 1, f->state);
-	sqlite3_bind_int(s, 2, f->kind);
-	if (f->requester != NULL)
-		store_bind_text(s, 3, f->requester);
-	if (f->project != NULL)
-		store_bind_text(s, 4, f->project);
-	sqlite3_bind_int64(s, 5, f->min_expires);
+	if (st->list[mask] == NULL) {
+		snprintf(sql, sizeof(sql), "SELECT id FROM requests WHERE expires > ?1%s%s%s%s"
+		         " ORDER BY id DESC LIMIT ?6", mask & 1 ? " AND state = ?2" : "",
+		         mask & 2 ? " AND kind = ?3" : "", mask & 4 ? " AND requester = ?4" : "",
+		         mask & 8 ? " AND project = ?5" : "");
+		if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->list[mask],
+		                       NULL) != SQLITE_OK) {
+			*r = store_fail(st, sqlite3_errcode(st->db), "prepare list");
+			return NULL;
+		}
+	}
+	s = st->list[mask];
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	sqlite3_bind_int64(s, 1, f->min_expires);
+	if (mask & 1)
+		sqlite3_bind_int(s, 2, f->state);
+	if (mask & 2)
+		sqlite3_bind_int(s, 3, f->kind);
+	if (mask & 4)
+		store_bind_text(s, 4, f->requester);
+	if (mask & 8)
+		store_bind_text(s, 5, f->project);
 	sqlite3_bind_int64(s, 6, f->limit != 0 ? (int64_t)f->limit : LIST_DEFAULT);
+	return s;
 }
 
-static void
-bind_now(sqlite3_stmt *s, const void *arg)
+/* A write of every request that QUERY picks at NOW. */
+struct at_now {
+	enum stmt_id q;
+	int64_t now;
+};
+
+static sqlite3_stmt *
+query_now(struct store *st, const void *arg, gpg_error_t *r)
 {
-	sqlite3_bind_int64(s, 1, *(const int64_t *)arg);
+	const struct at_now *a = arg;
+	sqlite3_stmt *s = store_q(st, a->q);
+
+	(void)r;
+	sqlite3_bind_int64(s, 1, a->now);
+	return s;
 }
 
 gpg_error_t
 store_request_list(struct store *st, const struct store_filter *f, store_request_fn fn,
                    void *opaque)
 {
-	return each_id(st, 0, Q_REQ_LIST, bind_filter, f, fn, opaque, "list requests");
+	return each_id(st, 0, query_list, f, fn, opaque, "list requests");
 }
 
 gpg_error_t
 store_expire(struct store *st, int64_t now, store_request_fn fn, void *opaque)
 {
-	gpg_error_t r = each_id(st, 1, Q_REQ_EXPIRE, bind_now, &now, fn, opaque, "expire requests");
+	struct at_now a = { Q_REQ_EXPIRE, now };
+	gpg_error_t r = each_id(st, 1, query_now, &a, fn, opaque, "expire requests");
 
 	/* Rate entries of requesters who stopped signing: store_take prunes
 	 * only the requester it serves. */
@@ -462,6 +497,7 @@ store_expire(struct store *st, int64_t now, store_request_fn fn, void *opaque)
 gpg_error_t
 store_cancel_waiting(struct store *st, int64_t now, store_request_fn fn, void *opaque)
 {
-	return each_id(st, 1, Q_REQ_CANCEL_WAITING, bind_now, &now, fn, opaque,
-	               "cancel waiting requests");
+	struct at_now a = { Q_REQ_CANCEL_WAITING, now };
+
+	return each_id(st, 1, query_now, &a, fn, opaque, "cancel waiting requests");
 }

@@ -21,12 +21,16 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "trustpath.h"
 
 #define STORE_FILE          "policyd.db"
 #define STORE_SCHEMA        1           /* PRAGMA user_version this program writes */
 #define STORE_BUSY_MS       5000
 
-/* Version 1.  requests.approved: when it became APPROVED (0: never), so
+/* Version 1.  rate_events: each signature of a requester on a project has
+ * the next seq, and a time never before the previous one's (store_take.c),
+ * so the signatures in a window are a run of seqs found with two index
+ * look-ups, however many there are.  requests.approved: when it became APPROVED (0: never), so
  * that a grant's misses can tell an expired grant from a request that
  * expired pending.  approvals keep their insertion order in rowid. */
 static const char schema_v1[] =
@@ -43,15 +47,17 @@ static const char schema_v1[] =
 	" closed_by TEXT NOT NULL DEFAULT '', close_reason TEXT NOT NULL DEFAULT '',"
 	" hash TEXT NOT NULL DEFAULT '', digest BLOB, program TEXT NOT NULL DEFAULT '',"
 	" pid INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX requests_by_requester ON requests(requester, project, state);"
+	"CREATE INDEX requests_by_owner ON requests(project, requester, kind, state, expires);"
+	"CREATE INDEX requests_by_requester ON requests(requester, state, expires);"
 	"CREATE INDEX requests_by_state ON requests(state, expires);"
 	"CREATE TABLE approvals("
 	" request INTEGER NOT NULL REFERENCES requests(id) ON DELETE CASCADE,"
 	" approver TEXT NOT NULL, time INTEGER NOT NULL, comment TEXT NOT NULL DEFAULT '',"
 	" PRIMARY KEY(request, approver));"
 	"CREATE TABLE rate_events(project TEXT NOT NULL, requester TEXT NOT NULL,"
-	" time_ms INTEGER NOT NULL);"
-	"CREATE INDEX rate_events_by_key ON rate_events(project, requester, time_ms);"
+	" seq INTEGER NOT NULL, time_ms INTEGER NOT NULL,"
+	" PRIMARY KEY(project, requester, seq)) WITHOUT ROWID;"
+	"CREATE INDEX rate_events_by_key ON rate_events(project, requester, time_ms, seq);"
 	"CREATE INDEX rate_events_by_time ON rate_events(time_ms);"
 	"CREATE TABLE totp(principal TEXT PRIMARY KEY, sealed BLOB NOT NULL,"
 	" enrolled INTEGER NOT NULL, last_step INTEGER NOT NULL DEFAULT -1);"
@@ -75,9 +81,6 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_REQ_SET_STATE] = "UPDATE requests SET state = ?2, closed = ?3 WHERE id = ?1",
 	[Q_REQ_DENY] = "UPDATE requests SET state = 3, closed_by = ?2, closed = ?3,"
 		" close_reason = ?4 WHERE id = ?1 AND state = 1",
-	[Q_REQ_LIST] = "SELECT id FROM requests WHERE (?1 = 0 OR state = ?1)"
-		" AND (?2 = 0 OR kind = ?2) AND (?3 IS NULL OR requester = ?3)"
-		" AND (?4 IS NULL OR project = ?4) AND expires > ?5 ORDER BY id DESC LIMIT ?6",
 	[Q_REQ_EXPIRE] = "UPDATE requests SET state = 4, closed = ?1"
 		" WHERE state IN (1, 2) AND expires <= ?1 RETURNING id",
 	[Q_REQ_CANCEL_WAITING] = "UPDATE requests SET state = 5, closed = ?1"
@@ -91,7 +94,7 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_REQ_APPROVED] = "UPDATE requests SET state = 2, closed = ?2, approved = ?2"
 		" WHERE id = ?1 AND state = 1",
 	[Q_GRANT_USABLE] = "SELECT id FROM requests WHERE project = ?1 AND requester = ?2"
-		" AND kind = 1 AND state = 2 AND used < count AND expires * 1000 > ?3"
+		" AND kind = 1 AND state = 2 AND used < count AND expires > ?3"
 		" ORDER BY expires, id LIMIT 1",
 	[Q_GRANT_NEWEST] = "SELECT state, used, count, expires FROM requests"
 		" WHERE project = ?1 AND requester = ?2 AND kind = ?3 AND approved > 0"
@@ -103,11 +106,14 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_RATE_PRUNE] = "DELETE FROM rate_events WHERE project = ?1 AND requester = ?2"
 		" AND time_ms <= ?3",
 	[Q_RATE_PRUNE_ALL] = "DELETE FROM rate_events WHERE time_ms <= ?1",
-	[Q_RATE_COUNT] = "SELECT count(*) FROM rate_events WHERE project = ?1"
-		" AND requester = ?2 AND time_ms > ?3",
-	[Q_RATE_NTH] = "SELECT time_ms FROM rate_events WHERE project = ?1 AND requester = ?2"
-		" AND time_ms > ?3 ORDER BY time_ms LIMIT 1 OFFSET ?4",
-	[Q_RATE_INSERT] = "INSERT INTO rate_events(project, requester, time_ms) VALUES(?1, ?2, ?3)",
+	[Q_RATE_LAST] = "SELECT seq, time_ms FROM rate_events WHERE project = ?1 AND requester = ?2"
+		" ORDER BY seq DESC LIMIT 1",
+	[Q_RATE_FIRST] = "SELECT seq FROM rate_events WHERE project = ?1 AND requester = ?2"
+		" AND time_ms > ?3 ORDER BY time_ms, seq LIMIT 1",
+	[Q_RATE_AT] = "SELECT time_ms FROM rate_events WHERE project = ?1 AND requester = ?2"
+		" AND seq = ?3",
+	[Q_RATE_INSERT] = "INSERT INTO rate_events(project, requester, seq, time_ms)"
+		" VALUES(?1, ?2, ?3, ?4)",
 	[Q_TOTP_PUT] = "INSERT INTO totp(principal, sealed, enrolled, last_step) VALUES(?1, ?2, ?3, -1)"
 		" ON CONFLICT(principal) DO UPDATE SET sealed = excluded.sealed,"
 		" enrolled = excluded.enrolled, last_step = -1",
@@ -150,10 +156,11 @@ map_rc(int rc)
 	}
 }
 
-static gpg_error_t
-fail(struct store *st, int rc, const char *what)
+gpg_error_t
+store_fail(struct store *st, int rc, const char *what)
 {
-	snprintf(st->why, sizeof(st->why), "store: %s: %s", what, sqlite3_errmsg(st->db));
+	snprintf(st->why, sizeof(st->why), "store: %s: %s (SQLite %d)", what, sqlite3_errmsg(st->db),
+	         sqlite3_extended_errcode(st->db));
 	return map_rc(rc);
 }
 
@@ -195,7 +202,7 @@ store_step(struct store *st, sqlite3_stmt *s, int *row, const char *what)
 	*row = rc == SQLITE_ROW;
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 		return 0;
-	return fail(st, rc, what);
+	return store_fail(st, rc, what);
 }
 
 gpg_error_t
@@ -263,7 +270,10 @@ store_check_text(const char *v, size_t max, int empty_ok)
 }
 
 /* DIR/policyd.db: created 0600 if missing; a symlink, another owner's file
- * or one others may read is refused before SQLite sees it.  FD stays open
+ * or one others may read is refused before SQLite sees it.  Its folder must
+ * be writable by policyd's uid alone (trustpath): SQLite's -wal and -shm
+ * files beside it are opened by name, and whoever may write the folder
+ * could plant them.  FD stays open
  * so that the caller can check SQLite opened this very file. */
 static gpg_error_t
 open_file(const char *path, int *fdp, char *err, size_t errlen)
@@ -271,6 +281,8 @@ open_file(const char *path, int *fdp, char *err, size_t errlen)
 	struct stat sb;
 	int fd;
 
+	if (trustpath_check_dir_of(path, geteuid(), err, errlen) != 0)
+		return gpg_error(GPG_ERR_EPERM);
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		int e = errno;
@@ -320,6 +332,7 @@ static gpg_error_t
 db_configure(struct store *st, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
+	const char *mode;
 	gpg_error_t r;
 	int ok;
 
@@ -333,7 +346,8 @@ db_configure(struct store *st, char *err, size_t errlen)
 		sqlite3_finalize(s);
 		return gpg_error(GPG_ERR_EIO);
 	}
-	ok = strcmp((const char *)sqlite3_column_text(s, 0), "wal") == 0;
+	mode = (const char *)sqlite3_column_text(s, 0);
+	ok = mode != NULL && strcmp(mode, "wal") == 0;
 	sqlite3_finalize(s);
 	if (!ok) {
 		snprintf(err, errlen, "policyd.db: cannot use write-ahead logging (WAL) in its folder");
@@ -345,22 +359,33 @@ db_configure(struct store *st, char *err, size_t errlen)
 	return db_exec(st, "PRAGMA synchronous = NORMAL", err, errlen);
 }
 
-/* Create the schema, or check it is one this program knows (in one
- * transaction, so two policyds started at once cannot both create it). */
-static gpg_error_t
-db_schema(struct store *st, char *err, size_t errlen)
+static int
+user_version(struct store *st)
 {
 	sqlite3_stmt *s = NULL;
-	gpg_error_t r;
 	int version = -1;
 
-	if ((r = db_exec(st, "BEGIN IMMEDIATE", err, errlen)) != 0)
-		return r;
 	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
 	    sqlite3_step(s) == SQLITE_ROW)
 		version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
-	if (version < 0) {
+	return version;
+}
+
+/* Create the schema, or check it is one this program knows.  Creating is
+ * one transaction, so two policyds started at once cannot both do it; an
+ * existing schema is only read (no write lock at start-up). */
+static gpg_error_t
+db_schema(struct store *st, char *err, size_t errlen)
+{
+	gpg_error_t r = 0;
+	int version;
+
+	if (user_version(st) == STORE_SCHEMA)
+		return 0;
+	if ((r = db_exec(st, "BEGIN IMMEDIATE", err, errlen)) != 0)
+		return r;
+	if ((version = user_version(st)) < 0) {
 		snprintf(err, errlen, "policyd.db: %s", sqlite3_errmsg(st->db));
 		r = gpg_error(GPG_ERR_BAD_DATA);
 	} else if (version > STORE_SCHEMA) {
@@ -461,6 +486,8 @@ store_close(struct store *st)
 	store_sync_close(st);
 	for (int i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(st->q[i]);
+	for (size_t i = 0; i < sizeof(st->list) / sizeof(st->list[0]); i++)
+		sqlite3_finalize(st->list[i]);
 	sqlite3_close(st->db);
 	pthread_mutex_destroy(&st->lock);
 	pthread_mutex_destroy(&st->batch_lock);

@@ -16,12 +16,36 @@ bind_key(sqlite3_stmt *s, const struct store_take *t)
 	store_bind_text(s, 2, t->requester);
 }
 
-/* Is there room in T's window?  Fills OUT's rate fields; *FULL set when
- * not.  Prunes T's requester's entries that no window can reach. */
+/* T's requester's last rate entry on T's project. */
+struct rate_last {
+	int64_t seq;               /* 0: none */
+	int64_t time_ms;
+};
+
 static gpg_error_t
-rate_check(struct store *st, const struct store_take *t, struct store_taken *out, int *full)
+rate_last(struct store *st, const struct store_take *t, struct rate_last *last)
 {
-	int64_t period_ms = (int64_t)t->rate_period * 1000, since = t->now_ms - period_ms, n, first;
+	sqlite3_stmt *s = store_q(st, Q_RATE_LAST);
+	gpg_error_t r;
+	int row;
+
+	bind_key(s, t);
+	if ((r = store_step(st, s, &row, "last rate entry")) != 0)
+		return r;
+	last->seq = row ? sqlite3_column_int64(s, 0) : 0;
+	last->time_ms = row ? sqlite3_column_int64(s, 1) : 0;
+	sqlite3_reset(s);
+	return 0;
+}
+
+/* Is there room in T's window?  Fills OUT's rate fields and *LAST; *FULL
+ * set when not.  Prunes T's requester's entries that no window can reach.
+ * The entries in the window are seqs FIRST..LAST->seq (schema_v1). */
+static gpg_error_t
+rate_check(struct store *st, const struct store_take *t, struct store_taken *out,
+           struct rate_last *last, int *full)
+{
+	int64_t period_ms = (int64_t)t->rate_period * 1000, first, n, at;
 	sqlite3_stmt *s;
 	gpg_error_t r;
 
@@ -29,28 +53,42 @@ rate_check(struct store *st, const struct store_take *t, struct store_taken *out
 	s = store_q(st, Q_RATE_PRUNE);
 	bind_key(s, t);
 	sqlite3_bind_int64(s, 3, t->now_ms - RATE_KEEP_MS);
-	if ((r = store_exec(st, s, "prune rate")) != 0)
+	if ((r = store_exec(st, s, "prune rate")) != 0 || (r = rate_last(st, t, last)) != 0)
 		return r;
-	s = store_q(st, Q_RATE_COUNT);
+	s = store_q(st, Q_RATE_FIRST);
 	bind_key(s, t);
-	sqlite3_bind_int64(s, 3, since);
-	if ((r = store_int(st, s, 0, &n, "count rate")) != 0)
+	sqlite3_bind_int64(s, 3, t->now_ms - period_ms);
+	if ((r = store_int(st, s, 0, &first, "rate window")) != 0)
 		return r;
+	n = first > 0 ? last->seq - first + 1 : 0;
 	out->in_window = (unsigned)n + 1;
 	if (n < t->rate_count)
 		return 0;
-	/* Full: one more fits once the (N - RATE_COUNT)th oldest entry (from 0)
-	 * leaves the window, leaving RATE_COUNT - 1 in it. */
+	/* Full: one more fits once entry LAST - RATE_COUNT + 1 leaves the
+	 * window, leaving RATE_COUNT - 1 in it. */
 	*full = 1;
 	out->in_window = (unsigned)n;
-	s = store_q(st, Q_RATE_NTH);
+	s = store_q(st, Q_RATE_AT);
 	bind_key(s, t);
-	sqlite3_bind_int64(s, 3, since);
-	sqlite3_bind_int64(s, 4, n - t->rate_count);
-	if ((r = store_int(st, s, t->now_ms, &first, "rate window")) != 0)
+	sqlite3_bind_int64(s, 3, last->seq - t->rate_count + 1);
+	if ((r = store_int(st, s, t->now_ms, &at, "rate entry")) != 0)
 		return r;
-	out->retry_at_ms = first + period_ms;
+	out->retry_at_ms = at + period_ms;
 	return 0;
+}
+
+/* Record T's signature after LAST.  Its time is never before LAST's: a
+ * clock stepped back keeps the entries in the window longer (fails
+ * closed) and the seqs in time order. */
+static gpg_error_t
+rate_record(struct store *st, const struct store_take *t, const struct rate_last *last)
+{
+	sqlite3_stmt *s = store_q(st, Q_RATE_INSERT);
+
+	bind_key(s, t);
+	sqlite3_bind_int64(s, 3, last->seq + 1);
+	sqlite3_bind_int64(s, 4, t->now_ms > last->time_ms ? t->now_ms : last->time_ms);
+	return store_exec(st, s, "record rate");
 }
 
 /* Why the requester has no usable grant: what their newest grant (ever
@@ -116,7 +154,7 @@ pick_grant(struct store *st, const struct store_take *t, struct store_taken *out
 		return pick_request(st, t, out, id);
 	s = store_q(st, Q_GRANT_USABLE);
 	bind_key(s, t);
-	sqlite3_bind_int64(s, 3, t->now_ms);
+	sqlite3_bind_int64(s, 3, t->now_ms / 1000);
 	if ((r = store_int(st, s, 0, id, "find grant")) != 0)
 		return r;
 	return *id != 0 ? 0 : grant_miss(st, t, out);
@@ -143,13 +181,13 @@ use_grant(struct store *st, const struct store_take *t, int64_t id, struct store
 static gpg_error_t
 take(struct store *st, const struct store_take *t, struct store_taken *out)
 {
-	sqlite3_stmt *s;
+	struct rate_last last = { 0 };
 	int64_t id = 0;
 	gpg_error_t r;
 	int full = 0;
 
 	if (t->rate_count > 0) {
-		if ((r = rate_check(st, t, out, &full)) != 0)
+		if ((r = rate_check(st, t, out, &last, &full)) != 0)
 			return r;
 		if (full) {
 			out->miss = STORE_RATE_LIMITED;
@@ -162,14 +200,7 @@ take(struct store *st, const struct store_take *t, struct store_taken *out)
 		if ((r = use_grant(st, t, id, out)) != 0)
 			return r;
 	}
-	if (t->rate_count > 0) {
-		s = store_q(st, Q_RATE_INSERT);
-		bind_key(s, t);
-		sqlite3_bind_int64(s, 3, t->now_ms);
-		if ((r = store_exec(st, s, "record rate")) != 0)
-			return r;
-	}
-	return 0;
+	return t->rate_count > 0 ? rate_record(st, t, &last) : 0;
 }
 
 struct take_slot {

@@ -1,0 +1,302 @@
+/* test_store_crash.c — policyd killed at any moment loses nothing and
+ * over-uses nothing (store.h: "every call is one transaction and returns
+ * only once it is committed").  Each round forks processes that take grant
+ * uses and approve requests on one policyd.db, each reporting every
+ * committed success on a pipe, and kills them all with SIGKILL at a random
+ * moment.  Then, reopened: the grants' use counts add up to at least what
+ * was reported (a reported use was committed) and at most that plus one
+ * per killed taker (a use committed but killed before its report), and the
+ * grant used first was not used past its count; every reported approval is there; integrity_check is "ok". */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../policyd/store.h"
+#include "tmpdir.h"
+
+#define ROUNDS       25
+#define TAKERS       3
+#define SMALL_COUNT  100        /* the grant that ends first: used up mid-run */
+#define LARGE_COUNT  100000     /* then this one */
+#define T0           1800000000
+#define REQUESTER    "user:alice"
+
+/* One approval a child reports: request ID approved by approver WHO. */
+struct report {
+	int64_t id;
+	int32_t who;
+};
+
+static const char *const approvers[] = { "user:bob", "user:carol" };
+
+static struct store *
+sopen(const char *dir)
+{
+	struct store *st = NULL;
+	char err[512];
+
+	if (store_open(dir, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "store_open: %s\n", err);
+		return NULL;
+	}
+	return st;
+}
+
+/* Between two calls of a child: SQLite's busy wait polls, so processes
+ * that retake the write lock at once could starve another one past its
+ * busy timeout (policyd is one process: its threads queue on a mutex). */
+static void
+pause_a_little(void)
+{
+	usleep(100 + (useconds_t)(rand() % 400));
+}
+
+/* A taker: uses the grant (and a rate slot) and writes one byte per try:
+ * T for a use, M for a miss (so that the parent sees it at work even once
+ * the grant is used up). */
+static void __attribute__((noreturn))
+taker(const char *dir, int fd)
+{
+	struct store *st = sopen(dir);
+	struct store_taken out;
+
+	if (st == NULL)
+		_exit(2);
+	for (int64_t i = 0;; i++) {
+		struct store_take t = { .project = "p", .requester = REQUESTER, .use_grant = 1,
+		                        .rate_count = STORE_MAX_RATE, .rate_period = 1,
+		                        .now_ms = T0 * 1000LL + i };
+
+		if (store_take(st, &t, &out) != 0)
+			_exit(3);
+		if (write(fd, out.miss == STORE_TAKEN ? "T" : "M", 1) != 1)
+			_exit(4);
+		pause_a_little();
+	}
+}
+
+/* An approver: opens requests needing two approvals (its own requester
+ * per round, so a request left pending by the kill never fills the
+ * per-requester limit) and approves each twice, reporting each approval. */
+static void __attribute__((noreturn))
+approver(const char *dir, int fd, int round)
+{
+	struct store *st = sopen(dir);
+	struct store_request req, o;
+	enum store_verdict v;
+
+	if (st == NULL)
+		_exit(2);
+	for (;;) {
+		memset(&req, 0, sizeof(req));
+		req.kind = STORE_KIND_GRANT;
+		snprintf(req.project, sizeof(req.project), "p");
+		snprintf(req.requester, sizeof(req.requester), "user:r%d", round);
+		req.count = 1;
+		req.needed = 2;
+		req.expires = T0 + 3600;
+		if (store_request_open(st, &req, T0) != 0)
+			_exit(3);
+		for (int32_t who = 0; who < 2; who++) {
+			struct report rep = { .id = req.id, .who = who };
+
+			if (store_request_approve(st, req.id, approvers[who], NULL, T0, &o, &v) != 0 ||
+			    v != STORE_V_OK)
+				_exit(5);
+			if (write(fd, &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
+				_exit(4);
+			pause_a_little();
+		}
+	}
+}
+
+static pid_t
+spawn(const char *dir, int *rfd, int round, int is_taker)
+{
+	int p[2];
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		srand((unsigned)getpid());
+		close(p[0]);
+		if (is_taker)
+			taker(dir, p[1]);
+		approver(dir, p[1], round);
+	}
+	close(p[1]);
+	*rfd = p[0];
+	return pid;
+}
+
+/* What FD's writer wrote, into BUF (at most MAX bytes) from *N on: at
+ * least MIN more bytes, or (MIN 0) all of it until it closed. */
+static void
+drain(int fd, void *buf, size_t max, size_t *n, size_t min)
+{
+	size_t want = *n + min;
+	ssize_t r;
+
+	while (*n < max && (min == 0 || *n < want) &&
+	       (r = read(fd, (char *)buf + *n, min == 0 ? max - *n : want - *n)) > 0)
+		*n += (size_t)r;
+	if (min == 0)
+		close(fd);
+}
+
+static unsigned
+count_uses(const char *buf, size_t n)
+{
+	unsigned uses = 0;
+
+	for (size_t i = 0; i < n; i++)
+		uses += buf[i] == 'T';
+	return uses;
+}
+
+static void
+check_integrity(const char *dir)
+{
+	char path[128], *result = NULL;
+	sqlite3_stmt *s = NULL;
+	sqlite3 *db = NULL;
+
+	snprintf(path, sizeof(path), "%s/policyd.db", dir);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	result = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	assert_string_equal(result, "ok");
+	free(result);
+}
+
+/* Every approval in REPS (N of them) is in the store. */
+static void
+check_approvals(struct store *st, const struct report *reps, size_t n)
+{
+	struct store_request o;
+
+	for (size_t i = 0; i < n; i++) {
+		int found = 0;
+
+		assert_int_equal(store_request_get(st, reps[i].id, &o), 0);
+		for (size_t j = 0; j < o.napprovals; j++)
+			found |= strcmp(o.approvals[j].by, approvers[reps[i].who]) == 0;
+		assert_true(found);
+		if (o.napprovals == 2)
+			assert_int_equal(o.state, STORE_APPROVED);
+	}
+}
+
+/* An approved grant of COUNT uses until EXPIRES. */
+static int64_t
+grant(struct store *st, unsigned count, int64_t expires)
+{
+	struct store_request req, o;
+	enum store_verdict v;
+
+	memset(&req, 0, sizeof(req));
+	req.kind = STORE_KIND_GRANT;
+	snprintf(req.project, sizeof(req.project), "p");
+	snprintf(req.requester, sizeof(req.requester), REQUESTER);
+	req.count = count;
+	req.needed = 1;
+	req.expires = expires;
+	assert_int_equal(store_request_open(st, &req, T0), 0);
+	assert_int_equal(store_request_approve(st, req.id, "user:bob", NULL, T0, &o, &v), 0);
+	assert_int_equal(o.state, STORE_APPROVED);
+	return req.id;
+}
+
+static void
+test_kill_anywhere(void **state)
+{
+	struct tmpdir *t = *state;
+	static struct report reps[1 << 16];
+	static char taken[TAKERS][1 << 20];
+	struct store_request o, o2;
+	unsigned reported = 0, killed = 0, approvals = 0;
+	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+	struct store *st = sopen(t->dir);
+	int64_t small, large;
+
+	fprintf(stderr, "crash test seed %u\n", seed);
+	srand(seed);
+	assert_non_null(st);
+	small = grant(st, SMALL_COUNT, T0 + 3600);
+	large = grant(st, LARGE_COUNT, T0 + 86400);
+	store_close(st); /* no connection crosses a fork */
+
+	for (int round = 0; round < ROUNDS; round++) {
+		pid_t pids[TAKERS + 1];
+		int fds[TAKERS + 1];
+		size_t got[TAKERS + 1] = { 0 }, nrep;
+
+		for (int i = 0; i < TAKERS + 1; i++)
+			pids[i] = spawn(t->dir, &fds[i], round, i < TAKERS);
+		/* Once each is at work (its first report), a random moment:
+		 * mid-transaction, between commit and report, in the fsync... */
+		for (int i = 0; i < TAKERS; i++)
+			drain(fds[i], taken[i], sizeof(taken[i]), &got[i], 1);
+		drain(fds[TAKERS], reps, sizeof(reps), &got[TAKERS], sizeof(reps[0]));
+		usleep((useconds_t)(rand() % 40000));
+		for (int i = 0; i < TAKERS + 1; i++) {
+			int status;
+
+			kill(pids[i], SIGKILL);
+			assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+			/* Killed, not failed on its own. */
+			if (!WIFSIGNALED(status))
+				fail_msg("child %d (%s) exited with %d", i, i < TAKERS ? "taker" : "approver",
+				         WEXITSTATUS(status));
+		}
+		killed += TAKERS;
+		for (int i = 0; i < TAKERS; i++) {
+			drain(fds[i], taken[i], sizeof(taken[i]), &got[i], 0);
+			reported += count_uses(taken[i], got[i]);
+		}
+		drain(fds[TAKERS], reps, sizeof(reps), &got[TAKERS], 0);
+		nrep = got[TAKERS] / sizeof(reps[0]);
+		approvals += (unsigned)nrep;
+
+		assert_non_null(st = sopen(t->dir));
+		assert_int_equal(store_request_get(st, small, &o), 0);
+		assert_int_equal(store_request_get(st, large, &o2), 0);
+		assert_true(o.used + o2.used >= reported);
+		assert_true(o.used + o2.used <= reported + killed);
+		assert_true(o.used <= o.count);
+		assert_int_equal(o.state, o.used == o.count ? STORE_USED : STORE_APPROVED);
+		/* The one that ends first goes first. */
+		assert_true(o2.used == 0 || o.used == o.count);
+		check_approvals(st, reps, nrep);
+		store_close(st);
+		check_integrity(t->dir);
+	}
+	fprintf(stderr, "crash test: %u uses reported; grants used %u of %u, %u; %u approvals\n",
+	        reported, o.used, SMALL_COUNT, o2.used, approvals);
+	assert_true(reported > 0 && approvals > 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_kill_anywhere, tmpdir_setup, tmpdir_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
