@@ -15,9 +15,6 @@ HR=$(fpr_of "$H" hr@signet.test)
 RT=$(fpr_of "$H" rt@signet.test)
 [[ -n $HR && -n $RT ]] || fail "the keys are not set up"
 
-set_policy() { # PROJECT KEY=VALUE...
-	signet --home "$SIGNET_HOME" project set "$@" >"$W/set.out" 2>&1 || { cat "$W/set.out"; fail "project set $*"; }
-}
 try_sign() { # FPR FILE [gpg options...]: 0 if signed; gpg's stderr in FILE.err
 	local fpr=$1 f=$2
 	shift 2
@@ -30,7 +27,7 @@ why_has() { # CODE
 
 # --- rate: 2 per minute for each requester; started first, checked last,
 # so that its window slides while the hours are tested.
-set_policy rt rate=2/minute
+policy_set rt rate=2/minute
 t_before=$(date +%s)
 for i in 1 2; do
 	echo "r$i" >"$W/r$i"
@@ -60,25 +57,25 @@ f = lambda m: (now + datetime.timedelta(minutes=int(m))).strftime("%H:%M")
 print(f"{f(sys.argv[2])}-{f(sys.argv[3])}")
 PY
 }
-set_policy hr "hours=Mon-Sun $(window Europe/Berlin 120 180) Europe/Berlin"
+policy_set hr "hours=Mon-Sun $(window Europe/Berlin 120 180) Europe/Berlin"
 echo h1 >"$W/h1"
 try_sign "$HR" "$W/h1" && fail "signed outside the project's hours"
 grep -q 'Not enabled' "$W/h1.err" || { cat "$W/h1.err"; fail "hours refusal is not 'Not enabled'"; }
 why_has outside_hours
 note "hours: refused outside Europe/Berlin $(window Europe/Berlin 120 180)"
-set_policy hr "hours=Mon-Sun $(window America/New_York -60 60) America/New_York"
+policy_set hr "hours=Mon-Sun $(window America/New_York -60 60) America/New_York"
 try_sign "$HR" "$W/h1" || { cat "$W/h1.err"; fail "refused inside the project's hours"; }
 gpgv --keyring "$W/hr.gpg" "$W/h1.sig" "$W/h1" 2>/dev/null || fail "signature inside the hours bad"
 # Today is not in the days: refused whatever the time.
 today=$(TZ=America/New_York date +%a)
 others=$(python3 -c "d=['Mon','Tue','Wed','Thu','Fri','Sat','Sun'];print(','.join(x for x in d if x!='$today'))")
-set_policy hr "hours=$others 00:00-24:00 America/New_York"
+policy_set hr "hours=$others 00:00-24:00 America/New_York"
 try_sign "$HR" "$W/h1" && fail "signed on a day that is not in the hours"
 note "hours: signed inside America/New_York $(window America/New_York -60 60); refused on days $others"
-set_policy hr hours=
+policy_set hr hours=
 
 # --- hashes
-set_policy hr hashes=sha512
+policy_set hr hashes=sha512
 echo x1 >"$W/x1"
 try_sign "$HR" "$W/x1" --digest-algo SHA256 && fail "signed with a hash the project does not allow"
 grep -q 'Invalid digest algorithm' "$W/x1.err" || { cat "$W/x1.err"; fail "hash refusal text"; }

@@ -26,8 +26,7 @@ trap cleanup EXIT
 world_new --public-bin
 trap cleanup EXIT
 project_new cr rsa2048 user:cl-alice user:cl-bob
-signet --home "$SIGNET_HOME" project set cr "approvers=user:cl-carol user:cl-dave" approvals=2 \
-	approval_wait=0 >"$W/set.out" 2>&1 || { cat "$W/set.out"; fail "project set"; }
+policy_set cr "approvers=user:cl-carol user:cl-dave" approvals=2 approval_wait=0
 for u in $SIGNERS $APPROVERS; do mkdir -p "$W/$u" && chown "$u" "$W/$u"; done
 for u in $SIGNERS; do gpghome_new "$W/$u/g" --as "$u" --project cr; done
 FPR=$(fpr_of "$W/cl-alice/g" cr@signet.test)

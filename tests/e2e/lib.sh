@@ -24,8 +24,7 @@
 #                      GnuPG home $W/SIGNER/g (key $FPR); $SOCK, $LOG (policyd's),
 #                      $W/pd-attack.py (tests/tools) for the attacker to run
 # wait_until SECS WHAT CMD...          until CMD succeeds (every 0.1 s), or fail with WHAT
-# policy_set PROJECT KEY=VALUE...      set keys of [project PROJECT] in the world's
-#                      signet.conf and RELOAD policyd (as root)
+# policy_set PROJECT KEY=VALUE...      signet project set (as root, an admin)
 # signet_as USER ARGS...               signet ARGS as USER, in the world's home
 # tsa_conf FILE PORT THREADS [LINE...] a signet-tsa.conf for a file key $W/tsa.key with
 #                      certificate $W/tsa.pem, serial, audit and log in $W, no clock check
@@ -74,29 +73,11 @@ wait_until() { # SECS WHAT CMD...
 	done
 }
 
-# XXX switch to `signet project set PROJECT KEY=VALUE…` once it lands (the
-# conf helper's part of issue 8); until then the test edits the file and
-# asks policyd to reload, as an admin would.
+# As an admin would: `signet project set`, which asks policyd to edit its
+# configuration and reload.
 policy_set() { # PROJECT KEY=VALUE...
-	python3 - "$SIGNET_HOME/signet.conf" "$@" <<'PY' || fail "policy_set $*"
-import sys
-conf, name, pairs = sys.argv[1], sys.argv[2], [a.split("=", 1) for a in sys.argv[3:]]
-lines = open(conf).read().splitlines()
-head = "[project %s]" % name
-start = lines.index(head) + 1
-end = next((i for i in range(start, len(lines)) if lines[i].startswith("[")), len(lines))
-for key, value in pairs:
-    at = [i for i in range(start, end) if lines[i].split("=", 1)[0].strip() == key]
-    if at:
-        lines[at[0]] = "%s = %s" % (key, value)
-    else:
-        lines.insert(end, "%s = %s" % (key, value))
-        end += 1
-open(conf, "w").write("\n".join(lines) + "\n")
-PY
-	local sock
-	sock=$(sed -n 's/^socket *= *//p' "$SIGNET_HOME/signet.conf" | head -n 1)
-	python3 "$TOOLS/pd-cmd.py" "$sock" RELOAD >"$W/reload.out" 2>&1 || { cat "$W/reload.out"; fail "RELOAD after policy_set $*"; }
+	signet --home "$SIGNET_HOME" project set "$@" >"$W/policy-set.out" 2>&1 ||
+		{ cat "$W/policy-set.out"; fail "signet project set $*"; }
 }
 
 signet_as() { # USER ARGS...
