@@ -30,6 +30,8 @@ static const struct subcommand subcommands[] = {
 	  "point a GnuPG home at Signet: gpg-agent.conf, certificates, card stubs", 1 },
 	{ "why", why_command, WHY_USAGE,
 	  "the full reason of your last refused signature (gpg shows only its error code)", 1 },
+	{ "totp", totp_command, TOTP_USAGE,
+	  "second factor: enrol (otpauth URI for an authenticator app); reset a user (admin)", 1 },
 	{ "tsa", tsa_command, TSA_USAGE,
 	  "RFC 3161 time-stamp authority: key on the HSM + certificate (init), its URL, its CA", 0 },
 };
