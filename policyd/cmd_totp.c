@@ -94,24 +94,28 @@ totp_cmd_reset(assuan_context_t ctx, const char *user)
 	return 0;
 }
 
-/* The caller's state on PROJECT: S TOTP <enrolled> <failures> <max>. */
+/* The caller's state on PROJECT: S TOTP <enrolled> <failures> <max>
+ * <required>, the last 1 when PROJECT has second_factor = totp (signet-scd
+ * shows the tries left as the card's PIN retry counter then). */
 static gpg_error_t
 totp_cmd_status(assuan_context_t ctx, const char *project)
 {
 	struct conn *c = assuan_get_pointer(ctx);
+	const struct project *p;
 	char principal[STORE_PRINCIPAL_MAX], buf[64];
 	unsigned failures = 0;
 	int enrolled = 0;
 	gpg_error_t r;
 
-	if (cmd_lookup_project(ctx, project, &r) == NULL)
+	if ((p = cmd_lookup_project(ctx, project, &r)) == NULL)
 		return r;
 	if ((r = principal_of(ctx, c->user, principal)) != 0)
 		return r;
 	if ((r = totp_status(c->pd, principal, project, &enrolled, &failures)) != 0)
 		return cmd_fail(ctx, SIGNET_ERR_HSM, "reading the second factor of %s: %s", principal,
 		                gpg_strerror(r));
-	snprintf(buf, sizeof(buf), "%d %u %u", enrolled, failures, STORE_TOTP_MAX_FAILURES);
+	snprintf(buf, sizeof(buf), "%d %u %u %d", enrolled, failures, STORE_TOTP_MAX_FAILURES,
+	         p->conf->second_factor == SECOND_FACTOR_TOTP);
 	return assuan_write_status(ctx, "TOTP", buf);
 }
 
@@ -121,7 +125,8 @@ static const char hlp_totp[] =
 	"ENROLL: a new TOTP secret for you, answered once as an otpauth URI\n"
 	"(refused if you are enrolled: an admin resets first).  RESET (admin):\n"
 	"forget USER's secret and clear their failures on every project.\n"
-	"STATUS: S TOTP <enrolled 0|1> <failures in a row> <max> on PROJECT.";
+	"STATUS: S TOTP <enrolled 0|1> <failures in a row> <max> <required 0|1>\n"
+	"on PROJECT (required: the project has second_factor = totp).";
 static gpg_error_t
 cmd_totp(assuan_context_t ctx, char *line)
 {
