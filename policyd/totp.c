@@ -135,8 +135,8 @@ totp_enroll(struct policyd *pd, const char *principal, const char *user, const u
 		uri[0] = '\0';
 	r = store_totp_get(pd->store, principal, sealed, sizeof(sealed), &len);
 	if (r == 0) {
-		snprintf(why, whylen, "%s is enrolled already; an admin must run `signet totp reset %s` "
-		         "before a new enrolment", principal, user);
+		snprintf(why, whylen, "%s is enrolled already; an admin resets first: signet totp reset %s",
+		         principal, user);
 		r = gpg_error(GPG_ERR_EEXIST);
 		goto out;
 	}
