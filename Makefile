@@ -93,6 +93,7 @@ UNIT_EXTRA_test_tsaconf := $(call obj,tsa/tsaconf.c)
 UNIT_EXTRA_test_tsaserial := $(call obj,tsa/serial.c)
 UNIT_EXTRA_test_tsclient := $(call obj,tests/unit/tsafixture.c)
 UNIT_EXTRA_test_tsatoken := $(call obj,tsa/token.c) $(call obj,tests/unit/tsafixture.c)
+UNIT_EXTRA_test_totpseal := $(call obj,policyd/totp.c) $(call obj,policyd/hsm.c)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(LIBCOMMON) $(LIBS) -lcmocka
@@ -110,6 +111,7 @@ $(B)/tests/test_tsaconf: $(UNIT_EXTRA_test_tsaconf)
 $(B)/tests/test_tsaserial: $(UNIT_EXTRA_test_tsaserial)
 $(B)/tests/test_tsclient: $(UNIT_EXTRA_test_tsclient)
 $(B)/tests/test_tsatoken: $(UNIT_EXTRA_test_tsatoken)
+$(B)/tests/test_totpseal: $(UNIT_EXTRA_test_totpseal)
 
 deps:
 	@tests/deps.sh
