@@ -153,6 +153,18 @@ fresh_code
 gpg_sign unlocked "$FPR2" "$C" || { cat "$W/unlocked.err"; fail "tp2 still locked after reset + enrol"; }
 note "after reset and a new enrolment tp2 signs"
 
+# ---- the sealing key: on the token, AES-256, never readable
+if command -v pkcs11-tool >/dev/null; then
+	SOFTHSM2_CONF=$SIGNET_HOME/softhsm2.conf pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so \
+		--token-label signet --login --pin "$(cat "$SIGNET_HOME/secrets/user-pin")" \
+		--list-objects --type secrkey >"$W/p11.out" 2>/dev/null || true
+	grep -A6 'label: *signet:totp' "$W/p11.out" >"$W/p11key.out" || { cat "$W/p11.out"; fail "no signet:totp key on the token"; }
+	grep -q 'sensitive' "$W/p11key.out" && grep -q 'never extractable' "$W/p11key.out" ||
+		{ cat "$W/p11key.out"; fail "the sealing key is not sensitive and never extractable"; }
+	[[ $(grep -c 'label: *signet:totp' "$W/p11.out") == 1 ]] || fail "more than one signet:totp key"
+	note "sealing key signet:totp: $(grep -m1 'Access' "$W/p11key.out" | sed 's/^ *//')"
+fi
+
 # ---- the audit trail has the events, and never a secret
 grep '"event":"totp_enroll"' "$AUDIT" | grep -q "\"user\":\"$U\"" || fail "no totp_enroll record"
 grep '"event":"totp_reset"' "$AUDIT" | grep -q "\"by\":\"user:root\"" || fail "no totp_reset record with by"
