@@ -130,11 +130,14 @@ static const char hlp_totp[] =
 static gpg_error_t
 cmd_totp(assuan_context_t ctx, char *line)
 {
+	struct conn *c = assuan_get_pointer(ctx);
 	char *args[3];
 	size_t nargs = 0;
 
 	if (cmdline_parse(line, NULL, 0, args, 3, &nargs) != 0 || nargs == 0)
 		return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, USAGE);
+	if (c->pd->store == NULL || c->pd->totp == NULL)
+		return cmd_fail(ctx, SIGNET_ERR_HSM, "signet-policyd has no state store for the second factor");
 	if (strcmp(args[0], "ENROLL") == 0 && nargs == 1)
 		return totp_cmd_enroll(ctx);
 	if (strcmp(args[0], "RESET") == 0 && nargs == 2)

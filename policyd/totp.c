@@ -200,6 +200,10 @@ totp_verify(struct policyd *pd, const char *principal, const char *project, cons
 	gpg_error_t r;
 	gpg_err_code_t rc;
 
+	if (pd->store == NULL || pd->totp == NULL) {
+		snprintf(why, whylen, "no state store: the second factor cannot be checked");
+		return SIGNET_ERR_HSM;
+	}
 	/* Not enrolled: say so before asking anyone for a code. */
 	if ((rc = load_sealed(pd, principal, sealed, &len, why, whylen)) != 0)
 		goto out;
