@@ -117,7 +117,9 @@ note "right code signed"
 refused_with reused "$FPR" "$C" 'Bad PIN'
 note "reused code refused: $(grep -m1 'signing failed' "$W/reused.err")"
 [[ $(retry_counter) == 4 ]] || fail "retry counter after a reuse: $(retry_counter), expected 4"
-note "gpg --card-status: PIN retry counter 4"
+runuser -u "$U" -- env GNUPGHOME="$D/g" gpg-connect-agent 'SCD GETATTR CHV-STATUS' /bye >"$W/chv.out" 2>&1
+grep -Eq 'CHV-STATUS .0.127.127.127.4.0.3' "$W/chv.out" || { cat "$W/chv.out"; fail "GETATTR CHV-STATUS does not count 4 tries left"; }
+note "gpg --card-status: PIN retry counter 4 (GETATTR CHV-STATUS too)"
 refused_with wrong "$FPR" "$(python3 "$W/totp.py" "$SECRET" wrong)" 'Bad PIN'
 refused_with short "$FPR" 12345 'Bad PIN'
 fresh_code
