@@ -91,6 +91,30 @@ retry_counter() { # the PIN retry counter gpg --card-status shows
 enroll() { # OUT: signet totp enroll as the user, its stdout to OUT (the user's own)
 	runuser -u "$U" -- env SIGNET_HOME="$SIGNET_HOME" "$SIGNET_BIN/signet" totp enroll >"$1" 2>"$W/enroll.err"
 }
+tty_enroll() { # OUT: the same on a terminal (a pty), where a QR code may show
+	python3 - "$1" "$U" "$SIGNET_HOME" "$SIGNET_BIN/signet" <<'PY'
+import os, pty, subprocess, sys
+out, user, home, signet = sys.argv[1:5]
+m, s = pty.openpty()
+p = subprocess.Popen(['runuser', '-u', user, '--', 'env', 'SIGNET_HOME=' + home, signet, 'totp', 'enroll'],
+                     stdin=subprocess.DEVNULL, stdout=s, stderr=s)
+os.close(s)
+data = b''
+while True:
+    try:
+        b = os.read(m, 65536)
+    except OSError:
+        break
+    if not b:
+        break
+    data += b
+rc = p.wait()
+fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+os.write(fd, data)
+os.close(fd)
+sys.exit(rc)
+PY
+}
 
 # ---- not enrolled
 refused_with noenrol "$FPR" 123456 'Not initialized'
@@ -146,7 +170,11 @@ grep -q 'not an admin' "$W/selfreset.out" || { cat "$W/selfreset.out"; fail "sel
 expect 0 signet totp reset "$U"
 note "admin: $(cat "$W/out")"
 refused_with reset "$FPR2" 123456 'Not initialized'
-enroll "$D/uri2" || { cat "$W/enroll.err"; fail "enrolment after reset"; }
+tty_enroll "$D/uri2" || { cat "$D/uri2"; fail "enrolment after reset"; }
+if command -v qrencode >/dev/null; then
+	grep -q '▀\|▄\|█' "$D/uri2" || { cat "$D/uri2"; fail "no QR code on a terminal with qrencode installed"; }
+	note "on a terminal: the URI and a QR code"
+fi
 OLD=$SECRET
 SECRET=$(sed -n 's/.*secret=\([A-Z2-7]*\)&.*/\1/p' "$D/uri2")
 [[ -n $SECRET && $SECRET != "$OLD" ]] || fail "the new enrolment has no new secret"
