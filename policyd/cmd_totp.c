@@ -70,15 +70,19 @@ totp_cmd_reset(assuan_context_t ctx, const char *user)
 {
 	struct conn *c = assuan_get_pointer(ctx);
 	struct audit_event ev;
-	char principal[STORE_PRINCIPAL_MAX], by[STORE_PRINCIPAL_MAX];
+	char principal[STORE_PRINCIPAL_MAX], by[STORE_PRINCIPAL_MAX], reason[STORE_PRINCIPAL_MAX + 64];
+	uint8_t sealed[STORE_SEALED_MAX];
+	size_t len = 0;
 	gpg_error_t r;
 
 	if ((r = cmd_require_admin(ctx, "TOTP RESET")) != 0)
 		return r;
-	if (getpwnam(user) == NULL)
-		return cmd_fail(ctx, GPG_ERR_NOT_FOUND, "no user %s on this machine", user);
 	if ((r = principal_of(ctx, user, principal)) != 0 || (r = principal_of(ctx, c->user, by)) != 0)
 		return r;
+	/* A typo is an error; a removed user's enrolment can still go. */
+	if (getpwnam(user) == NULL &&
+	    store_totp_get(c->pd->store, principal, sealed, sizeof(sealed), &len) != 0)
+		return cmd_fail(ctx, GPG_ERR_NOT_FOUND, "no user %s on this machine, and no enrolment", user);
 	if ((r = store_totp_reset(c->pd->store, principal, 1)) != 0)
 		return cmd_fail(ctx, SIGNET_ERR_HSM, "resetting the second factor of %s: %s", principal,
 		                gpg_strerror(r));
@@ -86,7 +90,9 @@ totp_cmd_reset(assuan_context_t ctx, const char *user)
 	ev.event = "totp_reset";
 	ev.result = "granted";
 	ev.by = by;
-	ev.reason = principal;
+	snprintf(reason, sizeof(reason), "second factor of %s reset: failures cleared, enrolment removed",
+	         principal);
+	ev.reason = reason;
 	if ((r = cmd_audit_request(c, &ev, NULL)) != 0)
 		return cmd_fail(ctx, SIGNET_ERR_AUDIT, "%s was reset but the audit trail could not be "
 		                "written (%s)", principal, gpg_strerror(r));

@@ -167,6 +167,8 @@ if runuser -u "$U" -- env SIGNET_HOME="$SIGNET_HOME" "$SIGNET_BIN/signet" totp r
 	fail "the user reset their own second factor"
 fi
 grep -q 'not an admin' "$W/selfreset.out" || { cat "$W/selfreset.out"; fail "self-reset: no clear reason"; }
+expect 1 signet totp reset sg-nosuchuser
+grep -q 'no user sg-nosuchuser' "$W/err" || { cat "$W/err"; fail "reset of an unknown user: no clear reason"; }
 expect 0 signet totp reset "$U"
 note "admin: $(cat "$W/out")"
 refused_with reset "$FPR2" 123456 'Not initialized'
