@@ -669,6 +669,11 @@ backend_sign(struct backend *be, const struct card_key *key, const struct hashal
 	err = pdclient_transact_deadline(ctx, cmd, &sign_deadline, &data, &len, reply_status, &rs,
 	                                 errtext, sizeof(errtext));
 	in_step = conn_in_step(err, errtext);
+	/* "Which code?" is a question, not a refusal: no error in the log. */
+	if (gpg_err_code(err) == SIGNET_ERR_OTP_NEEDED && in_step) {
+		err = as_scd(err);
+		goto out;
+	}
 	if ((err = map_transact(be, "SIGN", err, best_reason(&rs, errtext))) != 0)
 		goto out;
 	if (len == 0 || len > BACKEND_MAX_SIG) {
