@@ -98,6 +98,7 @@ UNIT_EXTRA_test_store := $(STORE_OBJ)
 UNIT_EXTRA_test_store_crash := $(STORE_OBJ)
 UNIT_EXTRA_test_tsatoken := $(call obj,tsa/token.c) $(call obj,tests/unit/tsafixture.c)
 UNIT_EXTRA_test_hours := $(call obj,policyd/hours.c)
+UNIT_EXTRA_test_totpseal := $(call obj,policyd/totp.c) $(call obj,policyd/hsm.c)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(LIBCOMMON) $(LIBS) -lcmocka
@@ -119,6 +120,7 @@ $(B)/tests/test_tsatoken: $(UNIT_EXTRA_test_tsatoken)
 $(B)/tests/test_hours: $(UNIT_EXTRA_test_hours)
 $(B)/tests/test_store: $(UNIT_EXTRA_test_store)
 $(B)/tests/test_store_crash: $(UNIT_EXTRA_test_store_crash)
+$(B)/tests/test_totpseal: $(UNIT_EXTRA_test_totpseal)
 
 deps:
 	@tests/deps.sh

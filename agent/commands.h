@@ -23,6 +23,7 @@ int show_command(struct cli *cli, int argc, char **argv);        /* approve.c */
 int approve_command(struct cli *cli, int argc, char **argv);     /* approve.c */
 int deny_command(struct cli *cli, int argc, char **argv);        /* approve.c */
 int grants_command(struct cli *cli, int argc, char **argv);      /* grants.c */
+int totp_command(struct cli *cli, int argc, char **argv);        /* totp.c */
 
 /* init.c: make PATH hold a new random PIN (0600) unless it exists (then it
  * must be ours and private); *CREATED says which.  WHAT names it. */
@@ -56,6 +57,8 @@ int init_pin_file(const char *path, const char *what, int *created);
                       "[--csr FILE | --cert FILE --ca FILE]\n" \
                       "  signet tsa url\n" \
                       "  signet tsa ca"
+#define TOTP_USAGE    "totp enroll [--home DIR] [--socket PATH]\n" \
+                      "  signet totp reset USER [--home DIR] [--socket PATH]   (admin)"
 #define SETUP_USAGE   "setup --gnupghome DIR [--project NAME]... [--socket PATH] [--home DIR]"
 
 #endif

@@ -38,6 +38,8 @@ static const struct subcommand subcommands[] = {
 	{ "approve", approve_command, APPROVE_USAGE, "approve a request (each approver counts once)", 1 },
 	{ "deny", deny_command, DENY_USAGE, "deny a request (final; the requester sees your reason)", 1 },
 	{ "grants", grants_command, GRANTS_USAGE, "your approved grants: signatures left, until when", 1 },
+	{ "totp", totp_command, TOTP_USAGE,
+	  "second factor: enrol (otpauth URI for an authenticator app); reset a user (admin)", 1 },
 	{ "tsa", tsa_command, TSA_USAGE,
 	  "RFC 3161 time-stamp authority: key on the HSM + certificate (init), its URL, its CA", 0 },
 };

@@ -83,6 +83,12 @@ totp_base32_decode(const char *in, uint8_t *out, size_t max, size_t *len)
 			bits -= 8;
 		}
 	}
+	/* Canonical only (RFC 4648 §3.5): the bits left over are zero, so
+	 * that one secret has one spelling. */
+	if ((acc & ((1u << bits) - 1)) != 0) {
+		acc = 0;
+		return gpg_error(GPG_ERR_INV_DATA);
+	}
 	acc = 0;
 	*len = o;
 	return 0;

@@ -51,6 +51,7 @@
 #include "monotime.h"
 #include "policyd.h"
 #include "snapshot.h"
+#include "../policyd/totp.h"   /* not common/totp.h */
 #define FUZZ_OWN_INITIALIZE
 #include "gcrypt-init.h"
 
@@ -111,6 +112,8 @@ start_policyd(struct policyd *pd, const char *config)
 		die("start-up", gpg_strerror(r));
 	if (hsm_open(cfg->module, cfg->token, cfg->pin_file, &pd->hsm, err, sizeof(err)) != 0)
 		die("HSM", err);
+	if (totp_keys_open(pd->hsm, &pd->totp) != 0)
+		die("start-up", "TOTP keys");
 	if (project_table_load(cfg, pd->hsm, &projects, err, sizeof(err)) != 0)
 		die("project keys", err);
 	if ((r = snapshot_new(cfg, projects, &first)) != 0 || (r = snapshot_slot_init(&pd->snap, first)) != 0)

@@ -135,8 +135,8 @@ totp_enroll(struct policyd *pd, const char *principal, const char *user, const u
 		uri[0] = '\0';
 	r = store_totp_get(pd->store, principal, sealed, sizeof(sealed), &len);
 	if (r == 0) {
-		snprintf(why, whylen, "%s is enrolled already; an admin must run `signet totp reset %s` "
-		         "before a new enrolment", principal, user);
+		snprintf(why, whylen, "%s is enrolled already; an admin resets first: signet totp reset %s",
+		         principal, user);
 		r = gpg_error(GPG_ERR_EEXIST);
 		goto out;
 	}
@@ -167,16 +167,15 @@ out:
 	return r;
 }
 
-/* PRINCIPAL's secret into SECRET, or the refusal. */
+/* PRINCIPAL's sealed secret into SEALED (STORE_SEALED_MAX bytes), *LEN,
+ * or the refusal. */
 static gpg_err_code_t
-load_secret(struct policyd *pd, const char *principal, uint8_t secret[TOTP_SECRET_LEN], char *why,
+load_sealed(struct policyd *pd, const char *principal, uint8_t *sealed, size_t *len, char *why,
             size_t whylen)
 {
-	uint8_t sealed[STORE_SEALED_MAX];
-	size_t len = 0;
 	gpg_error_t r;
 
-	r = store_totp_get(pd->store, principal, sealed, sizeof(sealed), &len);
+	r = store_totp_get(pd->store, principal, sealed, STORE_SEALED_MAX, len);
 	if (gpg_err_code(r) == GPG_ERR_NOT_FOUND) {
 		snprintf(why, whylen, "%s has no second factor yet: run `signet totp enroll` and add the "
 		         "code to an authenticator app", principal);
@@ -186,8 +185,6 @@ load_secret(struct policyd *pd, const char *principal, uint8_t secret[TOTP_SECRE
 		snprintf(why, whylen, "reading the TOTP enrolment of %s: %s", principal, gpg_strerror(r));
 		return SIGNET_ERR_HSM;
 	}
-	if ((r = unseal(pd->totp, principal, sealed, len, secret, why, whylen)) != 0)
-		return SIGNET_ERR_HSM;
 	return 0;
 }
 
@@ -195,19 +192,26 @@ gpg_err_code_t
 totp_verify(struct policyd *pd, const char *principal, const char *project, const char *code,
             int64_t now, char *why, size_t whylen)
 {
-	uint8_t secret[TOTP_SECRET_LEN];
+	uint8_t secret[TOTP_SECRET_LEN], sealed[STORE_SEALED_MAX];
+	size_t len = 0;
 	unsigned failures = 0;
 	int64_t step = 0;
 	int reused = 0, right;
 	gpg_error_t r;
 	gpg_err_code_t rc;
 
+	if (pd->store == NULL || pd->totp == NULL) {
+		snprintf(why, whylen, "no state store: the second factor cannot be checked");
+		return SIGNET_ERR_HSM;
+	}
+	/* Not enrolled: say so before asking anyone for a code. */
+	if ((rc = load_sealed(pd, principal, sealed, &len, why, whylen)) != 0)
+		goto out;
 	if (code == NULL || code[0] == '\0') {
 		snprintf(why, whylen, "project %s needs a one-time code (second_factor = totp)", project);
-		return SIGNET_ERR_OTP_NEEDED;
-	}
-	if ((rc = load_secret(pd, principal, secret, why, whylen)) != 0)
+		rc = SIGNET_ERR_OTP_NEEDED;
 		goto out;
+	}
 	if ((r = store_totp_failures(pd->store, principal, project, &failures)) != 0) {
 		snprintf(why, whylen, "reading the TOTP failures of %s: %s", principal, gpg_strerror(r));
 		rc = SIGNET_ERR_HSM;
@@ -218,6 +222,10 @@ totp_verify(struct policyd *pd, const char *principal, const char *project, cons
 		snprintf(why, whylen, "%u wrong one-time codes in a row on project %s: locked until an "
 		         "admin runs `signet totp reset`", failures, project);
 		rc = SIGNET_ERR_OTP_LOCKED;
+		goto out;
+	}
+	if (unseal(pd->totp, principal, sealed, len, secret, why, whylen) != 0) {
+		rc = SIGNET_ERR_HSM;
 		goto out;
 	}
 	right = totp_check(secret, sizeof(secret), code, now, &step) == 0;

@@ -43,8 +43,8 @@ gpg_error_t totp_enroll(struct policyd *pd, const char *principal, const char *u
 /* Check CODE of PRINCIPAL for a signature with PROJECT at NOW (seconds):
  * 0 when right and not used before (the step is recorded, the project's
  * failures cleared).  Otherwise a gpg_err_code_t with WHY for humans:
+ *   SIGNET_ERR_OTP_NOT_ENROLLED  PRINCIPAL has no secret (checked first);
  *   SIGNET_ERR_OTP_NEEDED        CODE is NULL or "" (ask the user);
- *   SIGNET_ERR_OTP_NOT_ENROLLED  PRINCIPAL has no secret;
  *   SIGNET_ERR_OTP_LOCKED        STORE_TOTP_MAX_FAILURES failures in a row
  *                                on PROJECT already (the code is not even
  *                                checked);

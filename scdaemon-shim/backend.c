@@ -17,6 +17,7 @@
 #include "monotime.h"
 #include "pdclient.h"
 #include "signet-err.h"
+#include "totp.h"
 
 #define BACKEND_ERRTEXT_MAX 512
 /* "SIGN --hash=sha512 --key=<40 hex> <64-char project> <128 hex>" fits
@@ -633,7 +634,7 @@ out:
 
 gpg_error_t
 backend_sign(struct backend *be, const struct card_key *key, const struct hashalgo *algo,
-             const uint8_t *digest, size_t digest_len, uint8_t *sig, size_t *siglen)
+             const uint8_t *digest, size_t digest_len, const char *otp, uint8_t *sig, size_t *siglen)
 {
 	char hex[2 * HASHALGO_MAX_DIGEST + 1];
 	char cmd[BACKEND_CMD_MAX], errtext[BACKEND_ERRTEXT_MAX];
@@ -656,8 +657,10 @@ backend_sign(struct backend *be, const struct card_key *key, const struct hashal
 	/* Always the key gpg asked for: without --key policyd would take the
 	 * project's current subkey, and a signature by another key than the
 	 * one gpg hashed for is a bad signature. */
-	n = snprintf(cmd, sizeof(cmd), "SIGN --hash=%s --key=%s %s %s", algo->name, key->grip,
-	             key->project, hex);
+	if (otp != NULL && !totp_code_ok(otp))
+		return gpg_error(SIGNET_ERR_OTP_WRONG);
+	n = snprintf(cmd, sizeof(cmd), "SIGN --hash=%s --key=%s%s%s %s %s", algo->name, key->grip,
+	             otp ? " --otp=" : "", otp ? otp : "", key->project, hex);
 	if (n < 0 || (size_t)n >= sizeof(cmd))
 		return gpg_error(GPG_ERR_ASS_PARAMETER);
 
@@ -666,6 +669,11 @@ backend_sign(struct backend *be, const struct card_key *key, const struct hashal
 	err = pdclient_transact_deadline(ctx, cmd, &sign_deadline, &data, &len, reply_status, &rs,
 	                                 errtext, sizeof(errtext));
 	in_step = conn_in_step(err, errtext);
+	/* "Which code?" is a question, not a refusal: no error in the log. */
+	if (gpg_err_code(err) == SIGNET_ERR_OTP_NEEDED && in_step) {
+		err = as_scd(err);
+		goto out;
+	}
 	if ((err = map_transact(be, "SIGN", err, best_reason(&rs, errtext))) != 0)
 		goto out;
 	if (len == 0 || len > BACKEND_MAX_SIG) {
@@ -678,7 +686,58 @@ backend_sign(struct backend *be, const struct card_key *key, const struct hashal
 	*siglen = len;
 	err = 0; /* success */
 out:
+	explicit_bzero(cmd, sizeof(cmd));   /* it held the code */
 	conn_put(be, ctx, in_step);
 	free(data);
+	return err;
+}
+
+struct totp_reply {
+	struct reply_status rs;
+	int seen, required;
+	unsigned enrolled, failures, max;
+};
+
+static gpg_error_t
+totp_status_line(void *opaque, const char *keyword, const char *args)
+{
+	struct totp_reply *t = opaque;
+
+	if (strcmp(keyword, "TOTP") != 0)
+		return reply_status(&t->rs, keyword, args);
+	/* <enrolled> <failures> <max> <required> */
+	if (sscanf(args, "%u %u %u %d", &t->enrolled, &t->failures, &t->max, &t->required) == 4)
+		t->seen = 1;
+	return 0;
+}
+
+gpg_error_t
+backend_totp_status(struct backend *be, const char *project, int *required, unsigned *left)
+{
+	char cmd[BACKEND_CMD_MAX], errtext[BACKEND_ERRTEXT_MAX];
+	struct totp_reply t;
+	assuan_context_t ctx = NULL;
+	gpg_error_t err;
+	int in_step = 0;
+
+	*required = 0;
+	*left = 0;
+	memset(&t, 0, sizeof(t));
+	snprintf(cmd, sizeof(cmd), "TOTP STATUS %s", project);
+	if ((err = conn_get(be, &ctx)) != 0)
+		goto out;
+	err = pdclient_transact_deadline(ctx, cmd, &request_deadline, NULL, NULL, totp_status_line, &t,
+	                                 errtext, sizeof(errtext));
+	in_step = conn_in_step(err, errtext);
+	if ((err = map_transact(be, "TOTP STATUS", err, best_reason(&t.rs, errtext))) != 0)
+		goto out;
+	if (!t.seen) {
+		err = gpg_error(GPG_ERR_INV_RESPONSE);
+		goto out;
+	}
+	*required = t.required;
+	*left = t.failures < t.max ? t.max - t.failures : 0;
+out:
+	conn_put(be, ctx, in_step);
 	return err;
 }

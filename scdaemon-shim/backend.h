@@ -89,9 +89,19 @@ gpg_error_t backend_key_sexp(struct backend *be, struct card_key *key);
 
 /* Ask policyd to sign DIGEST (ALGO's length) with KEY, named by project and
  * keygrip (SIGN --key=<grip>): policyd signs with exactly that key or
- * refuses.  The signature goes to SIG (BACKEND_MAX_SIG bytes), *SIGLEN. */
+ * refuses.  OTP (NULL: none) is the user's one-time code, 6 digits
+ * (checked here: anything else is SIGNET_ERR_OTP_WRONG without asking);
+ * without one, a project with second_factor = totp answers
+ * SIGNET_ERR_OTP_NEEDED.  The signature goes to SIG (BACKEND_MAX_SIG
+ * bytes), *SIGLEN. */
 gpg_error_t backend_sign(struct backend *be, const struct card_key *key, const struct hashalgo *algo,
-                         const uint8_t *digest, size_t digest_len,
+                         const uint8_t *digest, size_t digest_len, const char *otp,
                          uint8_t *sig, size_t *siglen);
+
+/* The caller's second factor on PROJECT (TOTP STATUS): *REQUIRED 1 when
+ * the project signs only with a one-time code, *LEFT the tries left
+ * before it locks (max - failures). */
+gpg_error_t backend_totp_status(struct backend *be, const char *project, int *required,
+                                unsigned *left);
 
 #endif

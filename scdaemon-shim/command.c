@@ -21,6 +21,7 @@
 #include "log.h"
 #include "serial.h"
 #include "signet-err.h"
+#include "totp.h"
 
 /* gpg compares this with its own version and warns when the scdaemon is
  * older (scd-protocol §1.3); nothing else interprets it. */
@@ -285,6 +286,24 @@ out:
 	return leave_cmd("SERIALNO", err);
 }
 
+/* CHV-STATUS into BUF: the fixed one, except when the card's first
+ * project (its signing slot, as KEY-ATTR) signs only with a one-time code:
+ * then "forced" (a code per signature) and PW1's retry counter is the
+ * tries left before policyd locks it, so gpg --card-status shows them.
+ * policyd not answering leaves the fixed value: a display only. */
+static void
+chv_status(struct scd_server *srv, const struct card_keylist *kl, char *buf, size_t buflen)
+{
+	unsigned left = 0;
+	int required = 0;
+
+	snprintf(buf, buflen, "%s", CARD_CHV_STATUS);
+	if (kl->nkeys == 0 || backend_totp_status(srv->be, kl->keys[0].project, &required, &left) != 0 ||
+	    !required)
+		return;
+	snprintf(buf, buflen, "+0+127+127+127+%u+0+3", left);
+}
+
 static const char hlp_learn[] =
 	"LEARN [--force] [--keypairinfo] [--multi] [--reread] [--demand=SERIAL]\n"
 	"\n"
@@ -330,7 +349,8 @@ cmd_learn(assuan_context_t ctx, char *line)
 			if ((err = assuan_write_status(ctx, "KEY-TIME", buf)) != 0)
 				goto out;
 		}
-		if ((err = assuan_write_status(ctx, "CHV-STATUS", CARD_CHV_STATUS)) != 0 ||
+		chv_status(srv, &kl, buf, sizeof(buf));
+		if ((err = assuan_write_status(ctx, "CHV-STATUS", buf)) != 0 ||
 		    (err = assuan_write_status(ctx, "SIG-COUNTER", "0")) != 0)
 			goto out;
 	}
@@ -352,7 +372,6 @@ static const struct {
 } fixed_attrs[] = {
 	{ "APPTYPE",      CARD_APPTYPE },
 	{ "EXTCAP",       CARD_EXTCAP },
-	{ "CHV-STATUS",   CARD_CHV_STATUS },
 	{ "SIG-COUNTER",  "0" },
 	{ "MANUFACTURER", CARD_MANUFACTURER },
 	{ "DISP-NAME",    NULL },   /* no cardholder: gpg shows "[not set]" */
@@ -370,11 +389,12 @@ static int
 is_key_attr(const char *name)
 {
 	return strcmp(name, "KEY-ATTR") == 0 || strcmp(name, "KEY-TIME") == 0 ||
-	       strcmp(name, "$SIGNKEYID") == 0 || strcmp(name, "KEY-STATUS") == 0;
+	       strcmp(name, "$SIGNKEYID") == 0 || strcmp(name, "KEY-STATUS") == 0 ||
+	       strcmp(name, "CHV-STATUS") == 0;
 }
 
 /* KEY-STATUS lists every key; KEY-ATTR, KEY-TIME and $SIGNKEYID describe
- * the first one (the signing slot). */
+ * the first one (the signing slot), CHV-STATUS its second factor. */
 static gpg_error_t
 write_key_attr(assuan_context_t ctx, struct scd_server *srv, const char *name)
 {
@@ -388,7 +408,10 @@ write_key_attr(assuan_context_t ctx, struct scd_server *srv, const char *name)
 	refresh(srv, BACKEND_REFRESH_STALE);
 	if ((err = backend_keys(srv->be, &kl)) != 0)
 		goto out;
-	if (strcmp(name, "KEY-STATUS") == 0) {
+	if (strcmp(name, "CHV-STATUS") == 0) {
+		chv_status(srv, &kl, buf, sizeof(buf));
+		err = assuan_write_status(ctx, name, buf);
+	} else if (strcmp(name, "KEY-STATUS") == 0) {
 		for (i = 0; i < kl.nkeys && err == 0; i++) {
 			snprintf(buf, sizeof(buf), "%s 1", kl.keys[i].keyref);
 			err = assuan_write_status(ctx, name, buf);
@@ -681,6 +704,47 @@ fail:
 	return leave_cmd("SETDATA", err);
 }
 
+/* The project wants a one-time code: ask gpg-agent for it with the card
+ * PIN inquiry (pinentry, or gpg's --passphrase in loopback mode) and sign
+ * with it.  The code is never logged and is wiped after use. */
+static gpg_error_t
+sign_with_code(assuan_context_t ctx, struct scd_server *srv, const struct card_key *key,
+               const struct hashalgo *algo, const uint8_t *digest, uint8_t *sig, size_t *siglen)
+{
+	char prompt[PROJECT_NAME_MAX + 64], code[TOTP_CODE_BUF];
+	unsigned char *pin = NULL;
+	size_t pinlen = 0;
+	gpg_error_t err;
+
+	memset(code, 0, sizeof(code));
+	/* "||TEXT": the agent shows TEXT as is (scd-protocol §6.1). */
+	snprintf(prompt, sizeof(prompt), "NEEDPIN ||Signet: one-time code for project %s", key->project);
+	assuan_begin_confidential(ctx);
+	err = assuan_inquire(ctx, prompt, &pin, &pinlen, MAXLEN_PIN);
+	assuan_end_confidential(ctx);
+	if (err != 0) {
+		log_info("PKSIGN project %s: no one-time code from gpg-agent: %s", key->project,
+		         gpg_strerror(err));
+		goto out;
+	}
+	/* The agent sends the PIN, a NUL and padding: up to the NUL. */
+	pinlen = strnlen((const char *)pin, pinlen);
+	if (pinlen != TOTP_DIGITS) {
+		log_info("PKSIGN project %s: the one-time code is not %d digits", key->project, TOTP_DIGITS);
+		err = set_error(ctx, SIGNET_ERR_OTP_WRONG, "a one-time code is 6 digits");
+		goto out;
+	}
+	memcpy(code, pin, TOTP_DIGITS);
+	err = backend_sign(srv->be, key, algo, digest, algo->digest_len, code, sig, siglen);
+out:
+	if (pin != NULL) {
+		explicit_bzero(pin, pinlen);
+		free(pin);
+	}
+	explicit_bzero(code, sizeof(code));
+	return err;
+}
+
 static const char hlp_pksign[] =
 	"PKSIGN [--hash=ALGO] KEYID\n"
 	"\n"
@@ -741,7 +805,9 @@ cmd_pksign(assuan_context_t ctx, char *line)
 		err = set_error(ctx, GPG_ERR_INV_VALUE, "data is not a digest of --hash");
 		goto out;
 	}
-	err = backend_sign(srv->be, key, algo, digest, algo->digest_len, sig, &siglen);
+	err = backend_sign(srv->be, key, algo, digest, algo->digest_len, NULL, sig, &siglen);
+	if (gpg_err_code(err) == SIGNET_ERR_OTP_NEEDED)
+		err = sign_with_code(ctx, srv, key, algo, digest, sig, &siglen);
 	if (err != 0) {
 		log_info("PKSIGN project %s key %s (%s): failed: %s", key->project, key->keyref,
 		         algo->name, gpg_strerror(err));

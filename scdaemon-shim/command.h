@@ -11,6 +11,7 @@
 /* SETDATA holds at most this much per connection (the real scdaemon's
  * cap for --append). */
 #define MAXLEN_SETDATA 4096
+#define MAXLEN_PIN 100         /* NEEDPIN answer: gpg-agent sends 90 bytes */
 
 struct scd_conn;
 

@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config clang libassuan-dev libgpg-error-dev libgcrypt2
 libssl-dev libp11-dev libp11-kit-dev libinih-dev libjansson-dev libsqlite3-dev
 libmicrohttpd-dev libcmocka-dev softhsm2 opensc libengine-pkcs11-openssl gnupg
 gpg-agent gpgv git rpm devscripts dpkg-dev python3 passwd util-linux procps
-ca-certificates openssl libclang-rt-14-dev curl osslsigncode default-jdk-headless"
+ca-certificates openssl libclang-rt-14-dev curl osslsigncode default-jdk-headless qrencode"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||

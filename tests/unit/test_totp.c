@@ -99,6 +99,9 @@ test_base32_vectors(void **state)
 	assert_int_equal(gpg_err_code(totp_base32_decode("MZXW6YTBO1", dec, sizeof(dec), &n)),
 	                 GPG_ERR_INV_DATA);
 	assert_int_equal(gpg_err_code(totp_base32_decode("MZX", dec, sizeof(dec), &n)), GPG_ERR_INV_DATA);
+	/* Not canonical: "MZ" spells "f" but leaves non-zero bits. */
+	assert_int_equal(gpg_err_code(totp_base32_decode("WW", dec, sizeof(dec), &n)), GPG_ERR_INV_DATA);
+	assert_int_equal(gpg_err_code(totp_base32_decode("MZ", dec, sizeof(dec), &n)), GPG_ERR_INV_DATA);
 	assert_int_equal(gpg_err_code(totp_base32_decode("MZXW6YTBOI", dec, 5, &n)), GPG_ERR_TOO_LARGE);
 	/* Too small a buffer: an error and an empty string. */
 	assert_int_equal(gpg_err_code(totp_base32_encode((const uint8_t *)"foobar", 6, out, 10)),
