@@ -89,14 +89,17 @@ check_second_factor(struct conn *c, struct sign_req *req, int64_t now)
 
 	if (req->p->conf->second_factor != SECOND_FACTOR_TOTP)
 		return 0;
-	if (req->otp[0] == '\0')
-		return refuse(req, SIGNET_ERR_OTP_NEEDED, "totp_needed", NULL, "project %s needs a one-time "
-		              "code from your authenticator", req->project);
-	code = totp_verify(c->pd, req->principal, req->project, req->otp, now, req->why, sizeof(req->why));
+	/* totp_verify says "not enrolled" before it asks for a code (no
+	 * pinentry for nothing), then "code needed" when SIGN carried none. */
+	code = totp_verify(c->pd, req->principal, req->project, req->otp[0] != '\0' ? req->otp : NULL, now,
+	                   req->why, sizeof(req->why));
 	explicit_bzero(req->otp, sizeof(req->otp));
 	switch (code) {
 	case 0:
 		return 0;
+	case SIGNET_ERR_OTP_NEEDED:
+		req->code = "totp_needed";   /* not a refusal: signet-scd asks for the code */
+		break;
 	case SIGNET_ERR_OTP_WRONG:
 		req->code = "totp_wrong";
 		snprintf(req->next, sizeof(req->next), "type the current code of your authenticator; "
