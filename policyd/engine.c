@@ -521,5 +521,10 @@ engine_wait(assuan_context_t ctx, struct conn *c, struct sign_req *req)
 	w->park.deadline = monotime_sec() + (time_t)pc->approval_wait;
 	w->park.resume = waiter_resume;
 	w->park.release = waiter_release;
-	return conn_park(c, &w->park);
+	r = conn_park(c, &w->park);
+	/* An approver quick enough to act between the request's opening and
+	 * conn_park() woke nobody: look once more now that a wake finds us. */
+	if (r == 0 && store_request_get(c->pd->store, sr.id, &sr) == 0 && sr.state != STORE_PENDING)
+		server_wake(c->pd->server, sr.id);
+	return r;
 }
