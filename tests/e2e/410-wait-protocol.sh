@@ -38,19 +38,8 @@ project_new quick rsa2048 "user:$REQ"
 project_new other rsa2048 "user:$OTH"
 
 # Approvals on two projects: "wait" waits long, "quick" 4 s.
-python3 - "$CONF" "$APP" <<'PY'
-import sys
-path, app = sys.argv[1], sys.argv[2]
-extra = {"wait": "approval_wait = 10m", "quick": "approval_wait = 4s"}
-out = []
-for line in open(path):
-    out.append(line)
-    name = line.strip()[len("[project "):-1] if line.startswith("[project ") else None
-    if name in extra:
-        out += ["approvers = user:%s\n" % app, "approvals = 1\n", extra[name] + "\n"]
-open(path, "w").write("".join(out))
-PY
-as_user root "$W/pd-cmd.py" "$SOCK" RELOAD >"$W/reload.out" || { cat "$W/reload.out"; fail "RELOAD with approvals"; }
+policy_set wait "approvers=user:$APP" approvals=1 approval_wait=10m
+policy_set quick "approvers=user:$APP" approvals=1 approval_wait=4s
 
 pdw() { # USER ARGS...  (pd-wait.py as USER)
 	local u=$1
