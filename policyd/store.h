@@ -2,7 +2,7 @@
  * and their uses, rate windows, TOTP enrolments and failure counters.
  *
  * DESIGN "policyd's shape": the engine sees only this interface; SQLite
- * sits behind it today (store_sqlite.c: WAL, synchronous=FULL, one
+ * sits behind it today (store_sqlite.c: WAL, durable commits (store_sync.c), one
  * transaction per call), PostgreSQL may later.  Principals are strings
  * ("user:alice"; later "cert:SUBJECT"): nothing here knows a uid.
  *

@@ -326,8 +326,10 @@ db_exec(struct store *st, const char *sql, char *err, size_t errlen)
 }
 
 /* The connection's settings: WAL (readers never wait for the writer),
- * synchronous=FULL (a commit is on disk before the call returns: DESIGN's
- * "a grant use is committed before the signature is returned"). */
+ * synchronous=NORMAL with store_sync.c's own fdatasync of the log after
+ * each write commit (a commit is on disk before anything depending on it
+ * answers: DESIGN's "a grant use is committed before the signature is
+ * returned"). */
 static gpg_error_t
 db_configure(struct store *st, char *err, size_t errlen)
 {
