@@ -110,6 +110,8 @@ start_policyd(struct policyd *pd, const char *config)
 		die("audit trail", gpg_strerror(r));
 	if ((r = denials_new(&pd->denials)) != 0 || (r = denylog_new(pd->audit, 1, &pd->denylog)) != 0)
 		die("start-up", gpg_strerror(r));
+	if (policyd_open_store(pd, cfg, err, sizeof(err)) != 0)
+		die("state store", err);
 	if (hsm_open(cfg->module, cfg->token, cfg->pin_file, &pd->hsm, err, sizeof(err)) != 0)
 		die("HSM", err);
 	if (totp_keys_open(pd->hsm, &pd->totp) != 0)

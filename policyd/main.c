@@ -249,9 +249,8 @@ parse_options(int argc, char **argv, struct policyd *pd, struct options *o)
 	return -1;
 }
 
-/* The state store in [policyd] state, by default the audit trail's folder. */
-static gpg_error_t
-open_store(struct policyd *pd, const struct signet_config *cfg, char *err, size_t errlen)
+gpg_error_t
+policyd_open_store(struct policyd *pd, const struct signet_config *cfg, char *err, size_t errlen)
 {
 	char dir[PATH_MAX];
 	const char *slash;
@@ -296,7 +295,7 @@ start_up(struct policyd *pd, struct signet_config *cfg)
 	if ((r = denials_new(&pd->denials)) != 0 || (r = denylog_new(pd->audit, 1, &pd->denylog)) != 0 ||
 	    (r = notify_new(pd->audit, &pd->notify)) != 0)
 		die("start-up", gpg_strerror(r), NULL);
-	if ((r = open_store(pd, cfg, err, sizeof(err))) != 0)
+	if ((r = policyd_open_store(pd, cfg, err, sizeof(err))) != 0)
 		die("state store", err, "check [policyd] state (a folder of the daemon's user)");
 	if ((r = hsm_open(cfg->module, cfg->token, cfg->pin_file, &pd->hsm, err, sizeof(err))) != 0)
 		die("HSM", err, "check [hsm] in the configuration");

@@ -133,6 +133,10 @@ struct conn {
  * way the audit trail records it, as done BY (configaudit.h). */
 gpg_error_t policyd_reload(struct policyd *pd, const struct configaudit_by *by, char *err, size_t errlen);
 
+/* main.c: open the state store of CFG ([policyd] state, by default the
+ * audit trail's folder) into PD->store; ERR names a failure. */
+gpg_error_t policyd_open_store(struct policyd *pd, const struct signet_config *cfg, char *err, size_t errlen);
+
 /* server.c: bind and listen on the socket of CFG (see the man page for
  * the checks); ERR names the failure. */
 gpg_error_t server_listen(struct policyd *pd, const struct signet_config *cfg, char *err, size_t errlen);
