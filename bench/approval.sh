@@ -104,16 +104,14 @@ pd() { # USER COMMAND
 	else runuser -u "$1" -- python3 "$WORK/bin/pd.py" "$SOCK" "$2"; fi
 }
 json_field() { python3 -c 'import json, sys; v = json.loads(sys.stdin.readline()); print(eval("v" + sys.argv[1]))' "$1"; }
-# Policy keys go under the project's header; policyd re-reads the file.
-project_keys() { # PROJECT KEY=VALUE...
-	local p=$1 kv lines=""
-	shift
-	for kv in "$@"; do lines+="\\n${kv%%=*} = ${kv#*=}"; done
-	sed -i "s|^\\[project $p\\]\$|[project $p]$lines|" "$CFG"
-}
-project_keys gated "approvers=user:$APPROVER" approvals=1 approval_wait=0 \
-	rate=100000/hour "hours=Mon-Sun 00:00-24:00 UTC"
-project_keys waiting "approvers=user:$APPROVER" approvals=1 approval_wait=10m
+# Policy through policyd (signet project set); the connection limits are
+# not policy, so they go into the file and policyd re-reads it.
+"$BIN/signet" --home "$H" project set gated "approvers=user:$APPROVER" approvals=1 approval_wait=0 \
+	rate=100000/hour "hours=Mon-Sun 00:00-24:00 UTC" >"$WORK/set-gated.out" 2>&1 ||
+	{ cat "$WORK/set-gated.out"; echo "bench approval: project set gated failed" >&2; exit 1; }
+"$BIN/signet" --home "$H" project set waiting "approvers=user:$APPROVER" approvals=1 approval_wait=10m \
+	>"$WORK/set-waiting.out" 2>&1 ||
+	{ cat "$WORK/set-waiting.out"; echo "bench approval: project set waiting failed" >&2; exit 1; }
 sed -i "s/^\\[policyd\\]\$/[policyd]\\nmax_connections_per_user = 64\\nmax_connections = $((WAITING + 1000))/" "$CFG"
 pd "$ME" RELOAD >"$WORK/reload.out" 2>&1 ||
 	{ cat "$WORK/reload.out"; echo "bench approval: reload failed" >&2; exit 1; }
@@ -168,7 +166,8 @@ c1=$(cpu_ticks "$PID")
 sleep "$IDLE_SECS"
 c2=$(cpu_ticks "$PID")
 rate_meanwhile=$("$LOAD" -s "$SOCK" -p plain -c 1 -t "$SECS" | cut -f3) || rate_meanwhile=0
-pending=$(pd "$APPROVER" PENDING 2>/dev/null | json_field '.__len__()' 2>/dev/null || echo "?")
+pd "$APPROVER" PENDING >"$OUT/approval-pending.out" 2>&1 || true
+pending=$(json_field '.__len__()' <"$OUT/approval-pending.out" 2>/dev/null || echo "?")
 for fd in $WAIT_FDS; do eval "exec $fd>&-"; done
 WAIT_FDS=""
 wait

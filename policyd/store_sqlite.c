@@ -344,7 +344,10 @@ db_configure(struct store *st, char *err, size_t errlen)
 		return r;
 	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_step(s) != SQLITE_ROW) {
-		snprintf(err, errlen, "policyd.db: journal_mode: %s", sqlite3_errmsg(st->db));
+		snprintf(err, errlen, "policyd.db: %s%s", sqlite3_errmsg(st->db),
+		         sqlite3_errcode(st->db) == SQLITE_NOTADB ? " (damaged or not policyd's: restore"
+		         " it from a backup, or move it away to start with no requests, grants or"
+		         " TOTP enrolments)" : "");
 		sqlite3_finalize(s);
 		return gpg_error(GPG_ERR_EIO);
 	}

@@ -129,6 +129,26 @@ test_open_file(void **state)
 	assert_non_null(strstr(err, t->sub));
 }
 
+/* A policyd.db that is not a database (truncated, overwritten): an error
+ * that names it, not a fresh empty store over it. */
+static void
+test_not_a_database(void **state)
+{
+	struct tmpdir *t = *state;
+	struct store *st = NULL;
+	char path[128], err[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/policyd.db", t->dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("this is not an SQLite database, but it is long enough to have a header..........\n", f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_not_equal(store_open(t->dir, &st, err, sizeof(err)), 0);
+	assert_null(st);
+	assert_non_null(strstr(err, "policyd.db"));
+}
+
 static void
 test_newer_schema(void **state)
 {
@@ -742,6 +762,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_file, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_database, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_approve_verdicts, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_deny_and_expiry, tmpdir_setup, tmpdir_teardown),
