@@ -44,30 +44,38 @@ REL=$(fpr_of "$W/$A/g" rel@signet.test)
 [[ -n $REL ]] || fail "no rel key in alice's home"
 
 # jcheck FILE WHAT EXPR [ARG...]: the Python EXPR holds for j, the JSON in
-# FILE (a, the ARGs).
+# FILE (a, the ARGs; span(r), request r's lifetime in seconds).  FILE
+# audit:EVENT:ID: j is the newest audit record of EVENT for request ID.
 jcheck() {
 	local f=$1 what=$2 expr=$3
 	shift 3
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1], encoding="utf-8")); a=sys.argv[3:]; assert eval(sys.argv[2]), j' \
-		"$f" "$expr" "$@" || { cat "$f"; fail "$what"; }
+	python3 - "$f" "$expr" "$AUDIT" "$@" <<'PY' || { [[ $f == audit:* ]] && tail -n 3 "$AUDIT" || cat "$f"; fail "$what"; }
+import datetime, json, sys
+src, expr, audit, a = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+if src.startswith("audit:"):
+    _, event, rid = src.split(":")
+    recs = [json.loads(l) for l in open(audit)]
+    j = [r for r in recs if r.get("event") == event and r.get("request") == int(rid)][-1]
+else:
+    j = json.load(open(src, encoding="utf-8"))
+t = lambda s: datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ")
+span = lambda r: (t(r["expires"]) - t(r["created"])).total_seconds()
+assert eval(expr), j
+PY
 }
 # show_json USER ID: `signet show ID --json` as USER into $W/show.json
 show_json() { signet_as "$1" show "$2" --json >"$W/show.json" || fail "signet show $2 --json as $1"; }
-# audit_rec EVENT ID: the newest EVENT record of request ID into $W/rec.json
-audit_rec() {
-	python3 - "$AUDIT" "$1" "$2" >"$W/rec.json" <<'PY' || fail "no $1 record of request $2 in the audit trail"
-import json, sys
-recs = [json.loads(l) for l in open(sys.argv[1])]
-print(json.dumps([r for r in recs if r.get("event") == sys.argv[2] and r.get("request") == int(sys.argv[3])][-1]))
-PY
-}
-# harmless FILE WHAT: no control character but the line end, raw or as
-# UTF-8 C1 (C2 80..9F), in FILE.
+# harmless WHAT FILE...: no control character but the line end, raw or as
+# UTF-8 C1 (C2 80..9F), in the FILEs.
 harmless() {
-	python3 - "$1" <<'PY' || { cat -v "$1"; fail "$2 printed a control character"; }
+	local what=$1
+	shift
+	python3 - "$@" <<'PY' || fail "$what printed a control character"
 import re, sys
-b = open(sys.argv[1], "rb").read()
-assert not re.search(rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]", b)
+for f in sys.argv[1:]:
+    b = open(f, "rb").read()
+    m = re.search(rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]", b)
+    assert not m, (f, b[max(0, m.start() - 40):m.end() + 40])
 PY
 }
 records() { wc -l <"$AUDIT"; }
@@ -138,23 +146,14 @@ ID=$(cat "$W/out")
 grep -q "request $ID on project rel opened: pending: 0 of 2 approvals; waiting for 2 more approvals from $APPROVERS" "$W/err" ||
 	fail "request: no summary on stderr: $(cat "$W/err")"
 show_json $A "$ID"
-jcheck "$W/show.json" "request $ID as policyd holds it" 'j["id"] == int(a[0]) and j["reason"] == a[1] and j["count"] == 3 and j["needed"] == 2 and j["state"] == "pending" and j["kind"] == "grant" and j["requester"] == a[2] and j["approvers"] == a[3]' \
+jcheck "$W/show.json" "request $ID as policyd holds it" 'j["id"] == int(a[0]) and j["reason"] == a[1] and j["count"] == 3 and j["needed"] == 2 and j["state"] == "pending" and j["kind"] == "grant" and j["requester"] == a[2] and j["approvers"] == a[3] and span(j) == 43200' \
 	"$ID" "$R1" "user:$A" "$APPROVERS"
-python3 - "$W/show.json" <<'PY' || fail "--ttl 12h is not a 12-hour request"
-import datetime, json, sys
-r = json.load(open(sys.argv[1]))
-t = lambda s: datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ")
-assert (t(r["expires"]) - t(r["created"])).total_seconds() == 43200, r
-PY
-audit_rec request "$ID"
-jcheck "$W/rec.json" "the audit record of request $ID" 'j["reason"] == a[0] and j["user"] == a[1] and j["result"] == "pending"' "$R1" "$A"
+jcheck "audit:request:$ID" "the audit record of request $ID" 'j["reason"] == a[0] and j["user"] == a[1] and j["result"] == "pending"' "$R1" "$A"
 note "request $ID: '$R1' in show --json and the audit trail, 3 signatures, 12 h"
 expect 0 signet_as $A request --project rel --reason x
 ID2=$(head -n 1 "$W/out")
 show_json $A "$ID2"
-jcheck "$W/show.json" "request defaults" 'j["count"] == 1 and j["reason"] == "x"'
-python3 -c 'import datetime as d,json,sys; r=json.load(open(sys.argv[1])); t=lambda s: d.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ"); assert (t(r["expires"]) - t(r["created"])).total_seconds() == 86400' \
-	"$W/show.json" || fail "request defaults: not one day: $(cat "$W/show.json")"
+jcheck "$W/show.json" "request defaults: 1 signature, 1 day" 'j["count"] == 1 and j["reason"] == "x" and span(j) == 86400'
 
 # ---- usage errors and refused text: exit before anything is sent
 usage $A 2 'which project' request --reason x
@@ -202,8 +201,7 @@ expect 0 signet_as $B approve "$ID"
 grep -q 'already counted' "$W/out" || fail "approve twice: $(cat "$W/out")"
 expect 1 signet_as $A approve "$ID"
 grep -q "cannot approve your own request $ID" "$W/err" || fail "own request: $(cat "$W/err")"
-audit_rec deny "$ID"
-jcheck "$W/rec.json" "alice's own approval is not audited as a refusal" 'j["code"] == "self_approval" and j["user"] == a[0]' "$A"
+jcheck "audit:deny:$ID" "alice's own approval is not audited as a refusal" 'j["code"] == "self_approval" and j["user"] == a[0]' "$A"
 show_json $C "$ID"
 jcheck "$W/show.json" "approvals of $ID" 'j["approvals"] == [a[0]] and j["approval_details"][0]["comment"] == a[1] and j["approval_details"][0]["by"] == a[0]' \
 	"user:$B" "$P255"
@@ -221,8 +219,7 @@ note "bob's approval counted once (comment: 255 '%'), alice's own refused and au
 # ---- the second approval: approved, a grant
 expect 0 signet_as $C approve "$ID" --comment 'ok 100% ✓'
 grep -q "^approved: $A may now make 3 signatures on rel until " "$W/out" || fail "approve: $(cat "$W/out")"
-audit_rec approve "$ID"
-jcheck "$W/rec.json" "carol's approval in the audit trail" 'j["reason"] == "ok 100% ✓" and j["result"] == "approved" and j["by"] == a[0]' "user:$C"
+jcheck "audit:approve:$ID" "carol's approval in the audit trail" 'j["reason"] == "ok 100% ✓" and j["result"] == "approved" and j["by"] == a[0]' "user:$C"
 expect 0 signet_as $A grants
 grep -Eq "^$ID +rel +3 of 3 " "$W/out" || fail "grants: $(cat "$W/out")"
 expect 0 signet_as $A grants --json
@@ -245,7 +242,7 @@ expect 0 signet_as $A cancel "$ID2"
 [[ $(cat "$W/out") == "cancelled request $ID2" ]] || fail "cancel: $(cat "$W/out")"
 show_json $A "$ID2"
 jcheck "$W/show.json" "state after cancel" 'j["state"] == "cancelled"'
-audit_rec cancel "$ID2"
+jcheck "audit:cancel:$ID2" "alice's cancel in the audit trail" 'j["user"] == a[0] and j["result"] == "cancelled"' "$A"
 note "dave sees nothing, bob cannot cancel, alice can"
 
 # ---- status: the grant and the open requests
@@ -265,18 +262,20 @@ done
 RC1=$(printf 'release 1.2 \xc2\x9b31mred\xc2\x9b0m done')
 expect 0 signet_as $A request --project rel --reason "$RC1"
 ID5=$(head -n 1 "$W/out")
+views=()
 for v in "pending" "show $ID5" "pending --json" "show $ID5 --json"; do
 	# shellcheck disable=SC2086
 	expect 0 signet_as $B $v
-	harmless "$W/out" "bob's signet $v"
+	views+=("$W/view$((${#views[@]} + 1))")
+	cp "$W/out" "${views[-1]}"
 done
+harmless "bob's signet pending/show (--json)" "${views[@]}"
 jcheck "$W/out" "the C1 reason in show --json" 'j["reason"] == a[0]' "$RC1"
 expect 0 signet_as $B show "$ID5"
 grep -q '^reason:     release 1.2 ?31mred?0m done$' "$W/out" || fail "show of a C1 reason: $(cat "$W/out")"
 expect 0 signet_as $B deny "$ID5" --reason 'not today — 100% sure'
 [[ $(cat "$W/out") == "request $ID5: denied by $B: not today — 100% sure" ]] || fail "deny: $(cat "$W/out")"
-audit_rec reject "$ID5"
-jcheck "$W/rec.json" "bob's deny in the audit trail" 'j["reason"] == "not today — 100% sure" and j["by"] == a[0]' "user:$B"
+jcheck "audit:reject:$ID5" "bob's deny in the audit trail" 'j["reason"] == "not today — 100% sure" and j["by"] == a[0]' "user:$B"
 expect 1 signet_as $C approve "$ID5"
 grep -q "request $ID5 is denied; it can no longer be approved" "$W/err" || fail "approve after deny: $(cat "$W/err")"
 note "ESC, CR, LF refused by policyd; C1 shown as '?' and escaped in --json"
