@@ -22,7 +22,7 @@
 #    status), denied while it waits (why: approval_denied);
 #  - no policyd: "is not running".
 # The fallbacks for a policyd from before approvals (plain WHY, status
-# without REQUESTS) are not tested here: that needs a real older policyd.
+# without REQUESTS) are tested in 310, which runs a real Signet 0.1.
 . "$(dirname "$0")/lib.sh"
 [[ $(id -u) == 0 ]] || { echo "SKIP: needs root to create users"; exit 0; }
 A=sg1-alice B=sg1-bob C=sg1-carol D=sg1-dave
