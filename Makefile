@@ -184,6 +184,9 @@ build-fuzz/%: fuzz/%.c $(COMMON_SRC) $(POLICYD_SRC) $(SCD_SRC) $(TSA_SRC) $(wild
 FUZZ_EXTRA_scdconf := scdaemon-shim/scdconf.c
 FUZZ_EXTRA_certinfo := agent/certinfo.c
 FUZZ_EXTRA_reqview := agent/reqview.c
+# (the pattern rule does not see FUZZ_EXTRA_*: those outside its lists here)
+build-fuzz/certinfo: agent/certinfo.c agent/certinfo.h
+build-fuzz/reqview: agent/reqview.c agent/reqview.h
 FUZZ_EXTRA_keycache := scdaemon-shim/keycache.c scdaemon-shim/card.c
 FUZZ_EXTRA_tsa_req := tsa/resp.c tsa/token.c tsa/serial.c tsa/clock.c
 FUZZ_EXTRA_tsaconf := tsa/tsaconf.c

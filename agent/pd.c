@@ -55,6 +55,10 @@ hint(gpg_error_t err)
 		return "see the signet-policyd log (DIR/run/policyd.log) for the HSM's answer";
 	case SIGNET_ERR_AUDIT:
 		return "check the audit trail's file system (space, permissions) and the signet-policyd log";
+	case GPG_ERR_ASS_UNKNOWN_CMD:
+	case GPG_ERR_UNKNOWN_COMMAND:
+		return "this signet-policyd is older than this signet and does not know the command; update "
+		       "it (`signet status` shows its version)";
 	default:
 		return "see the signet-policyd log for details";
 	}

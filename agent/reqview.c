@@ -1,5 +1,6 @@
 /* reqview.c — showing requests, grants and refusals (reqview.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -66,11 +67,30 @@ who(const char *principal, char *out, size_t outlen)
 	safe_copy(strncmp(principal, "user:", 5) == 0 ? principal + 5 : principal, out, outlen);
 }
 
+/* policyd keeps C1 controls (U+0080..U+009F: U+009B is CSI, an escape
+ * sequence's start on many terminals) in a reason; as UTF-8 they would
+ * reach a terminal that runs `signet pending --json`.  JSON_ENSURE_ASCII
+ * writes every non-ASCII character as \uXXXX; DEL, which JSON leaves raw
+ * and which can stand only inside a string, goes out as \u007f.  A JSON
+ * parser reads the same strings. */
 void
 reqview_json(const json_t *j)
 {
-	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
+	const char *p;
+
+	if (s == NULL) {
+		fprintf(stderr, "signet: out of memory while writing the answer as JSON; try again\n");
+		return;
+	}
+	for (p = s; *p != '\0'; p++) {
+		if (*p == 0x7f)
+			fputs("\\u007f", stdout);
+		else
+			putchar(*p);
+	}
 	putchar('\n');
+	free(s);
 }
 
 void

@@ -12,7 +12,8 @@
 #include <stdio.h>
 #include <jansson.h>
 
-/* J as indented JSON on stdout, then a newline (--json). */
+/* J as indented JSON on stdout, then a newline (--json); ASCII only, so
+ * that another user's text cannot drive the reader's terminal. */
 void reqview_json(const json_t *j);
 
 /* An RFC 3339 UTC time ("2026-12-04T03:00:00Z") as local time

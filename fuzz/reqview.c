@@ -1,9 +1,10 @@
 /* fuzz/reqview.c — libFuzzer target: how `signet` shows what policyd
  * sends as JSON (agent/reqview.c; the Makefile needs FUZZ_EXTRA_reqview :=
  * agent/reqview.c).  Any JSON, of any shape, is shown without crashing,
- * and what reaches the terminal holds no control character but the line
- * end: a reason or comment is another user's text, and must not be able
- * to drive the reader's terminal (escape sequences, carriage returns). */
+ * and what reaches the terminal, --json included, holds no control
+ * character but the line end: a reason or comment is another user's
+ * text, and must not be able to drive the reader's terminal (escape
+ * sequences, carriage returns). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@ show(json_t *j)
 	json_t *one = NULL;
 	size_t i;
 
+	reqview_json(j);
 	if (json_is_object(j)) {
 		reqview_detail(j);
 		reqview_state(j, stdout);

@@ -48,6 +48,24 @@ GNUPGHOME=$O gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/f1.sig" 
 R=$W/repo
 repo_new "$R" leg@signet.test "$FPR!"
 GNUPGHOME=$O git -C "$R" tag -s -m "release 0.9" v0.9 || fail "0.1 git tag -s"
+
+# This signet against the 0.1 policyd (a client updated before its
+# server): why falls back to plain WHY, status leaves out the requests,
+# the approval commands say policyd does not know them.
+SOCK0=$(sed -n 's/^socket = //p' "$SIGNET_HOME/signet.conf")
+gpg-connect-agent -S "$SOCK0" "SIGN --hash=sha256 leg abcd" /bye >"$W/sign0.out" 2>&1
+grep -q '^ERR ' "$W/sign0.out" || fail "0.1 policyd: a 2-byte sha256 digest was not refused: $(cat "$W/sign0.out")"
+expect 0 signet why --socket "$SOCK0"
+grep -q '^last refused signature: .*, project leg (audit record [0-9]*)$' "$W/out" &&
+	grep -q '^reason: a sha256 digest is 32 bytes, got 2$' "$W/out" || fail "why against 0.1: $(cat "$W/out")"
+expect 1 signet why --json --socket "$SOCK0"
+grep -q 'older than WHY --json' "$W/err" || fail "why --json against 0.1: $(cat "$W/err")"
+expect 0 signet status --socket "$SOCK0"
+grep -q '^  leg ' "$W/out" && ! grep -qi 'request' "$W/out" || fail "status against 0.1: $(cat "$W/out")"
+expect 1 signet pending --socket "$SOCK0"
+grep -q '^signet: pending: list the requests: .*Unknown IPC command.*; this signet-policyd is older than this signet' "$W/err" ||
+	fail "pending against 0.1: $(cat "$W/err")"
+note "this signet against the 0.1 policyd: why falls back to WHY, status shows no requests, pending: $(cat "$W/err")"
 "$OS" --home "$SIGNET_HOME" stop >/dev/null
 note "Signet 0.1: project leg (primary $FPR signs), a file and tag v0.9 signed"
 

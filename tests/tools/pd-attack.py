@@ -25,6 +25,9 @@
                          when policyd hangs up.
   longline SOCK BYTES    one line of BYTES bytes, then "GETINFO version";
                          prints each answer line (an Assuan server socket).
+  send SOCK LINE         LINE as it is (no escaping: what a client that
+                         skips signet's checks sends), then prints each
+                         answer line up to its OK or ERR.
 """
 import os
 import select
@@ -173,6 +176,21 @@ def longline(path, nbytes):
         say(line)
 
 
+def send(path, line):
+    s = connect(path)
+    s.settimeout(20)
+    greeting(s)
+    s.sendall(line.encode(errors="surrogateescape") + b"\n")
+    data = b""
+    while not any(l.startswith((b"OK", b"ERR")) for l in data.split(b"\n")[:-1]):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    for line in data.decode(errors="replace").splitlines():
+        say(line)
+
+
 def main():
     cmd, path = sys.argv[1], sys.argv[2]
     if cmd == "flood":
@@ -186,6 +204,8 @@ def main():
         dribble(path, float(sys.argv[3]))
     elif cmd == "longline":
         longline(path, int(sys.argv[3]))
+    elif cmd == "send":
+        send(path, sys.argv[3])
     else:
         sys.exit(__doc__)
 
