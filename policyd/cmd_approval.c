@@ -26,6 +26,10 @@
 #include "store.h"
 
 #define REQUEST_DEFAULT_TTL 86400
+/* Requests one list answer holds (newest first): about 700 bytes each, so
+ * an answer stays well inside the connection's output queue
+ * (POLICYD_MAX_OUTPUT).  "S MORE" says when some were left out. */
+#define LIST_MAX 200
 
 /* Split the first N words of LINE into WORDS (options "--x=y" included)
  * and return the rest, percent-unescaped in place ("" if none), or NULL
@@ -77,9 +81,13 @@ check_text(assuan_context_t ctx, const char *text, const char *what, int require
 	if (strlen(text) >= STORE_TEXT_MAX)
 		return cmd_fail(ctx, GPG_ERR_TOO_LARGE, "the %s is longer than %d bytes", what,
 		                STORE_TEXT_MAX - 1);
+	/* Approvers read it on their terminals: no C0, DEL, nor C1 (U+0080 …
+	 * U+009F, UTF-8 C2 80 … C2 9F; U+009B starts an escape sequence on
+	 * many terminals). */
 	for (p = (const unsigned char *)text; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "the %s holds a control character", what);
+		if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "the %s holds a control character "
+			                "(type it without)", what);
 	if ((s = json_string(text)) == NULL)
 		return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "the %s is not UTF-8", what);
 	json_decref(s);
@@ -291,6 +299,7 @@ struct collect {
 	const char *me;          /* "user:alice" */
 	int for_approval;        /* PENDING: only what the caller may approve */
 	int failed;
+	size_t more;             /* left out past LIST_MAX */
 };
 
 static void
@@ -311,14 +320,20 @@ collect_one(void *opaque, const struct store_request *req)
 			if (strcmp(req->approvals[i].by, k->me) == 0)
 				return;   /* approved already: nothing left to do */
 	}
+	if (json_array_size(k->array) >= LIST_MAX) {
+		k->more++;
+		return;
+	}
 	approvers_of(k->c, req->project, approvers, sizeof(approvers));
 	if ((o = reqjson_request(req, approvers)) == NULL || json_array_append_new(k->array, o) != 0)
 		k->failed = 1;
 }
 
-/* Answer with the array of requests F selects (and K's filter). */
+/* Answer with the array of requests F selects (FOR_APPROVAL: those the
+ * caller may approve), appended to ARRAY (NULL: a new one) of which MORE
+ * were left out already. */
 static gpg_error_t
-send_list(assuan_context_t ctx, const struct store_filter *f, int for_approval, json_t *array)
+send_list(assuan_context_t ctx, const struct store_filter *f, int for_approval, json_t *array, size_t more)
 {
 	struct conn *c = assuan_get_pointer(ctx);
 	struct collect k;
@@ -330,6 +345,7 @@ send_list(assuan_context_t ctx, const struct store_filter *f, int for_approval, 
 	k.c = c;
 	k.me = me;
 	k.for_approval = for_approval;
+	k.more = more;
 	k.array = array != NULL ? array : json_array();
 	if (k.array == NULL)
 		return cmd_fail(ctx, GPG_ERR_ENOMEM, "out of memory");
@@ -340,6 +356,15 @@ send_list(assuan_context_t ctx, const struct store_filter *f, int for_approval, 
 	if (k.failed) {
 		json_decref(k.array);
 		return cmd_fail(ctx, GPG_ERR_ENOMEM, "out of memory");
+	}
+	if (k.more > 0) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%zu", k.more);
+		if ((r = assuan_write_status(ctx, "MORE", n)) != 0) {
+			json_decref(k.array);
+			return r;
+		}
 	}
 	return reqjson_send(ctx, k.array);
 }
@@ -362,7 +387,7 @@ cmd_pending(assuan_context_t ctx, char *line)
 	memset(&f, 0, sizeof(f));
 	f.state = STORE_PENDING;
 	f.min_expires = (int64_t)time(NULL);
-	return send_list(ctx, &f, 1, NULL);
+	return send_list(ctx, &f, 1, NULL, 0);
 }
 
 static const char hlp_requests[] =
@@ -397,7 +422,7 @@ cmd_requests(assuan_context_t ctx, char *line)
 		return store_failed(ctx, r, "list requests");
 	}
 	f.state = STORE_APPROVED;
-	return send_list(ctx, &f, 0, k.array);
+	return send_list(ctx, &f, 0, k.array, k.more);
 }
 
 static const char hlp_grants[] =
@@ -422,7 +447,7 @@ cmd_grants(assuan_context_t ctx, char *line)
 	f.state = STORE_APPROVED;
 	f.kind = STORE_KIND_GRANT;
 	f.min_expires = (int64_t)time(NULL);
-	return send_list(ctx, &f, 0, NULL);
+	return send_list(ctx, &f, 0, NULL, 0);
 }
 
 /* Request ID for C: 0 if C may see it (its requester, an approver of its

@@ -53,22 +53,30 @@ def packets(buf):
         i += hl + ln
 
 
-def main():
-    data = dearmor(open(sys.argv[1], "rb").read())
-    for tag, body in packets(data):
+def signature_value(raw):
+    """The signature value of the first v4 signature packet in RAW (a file's
+    bytes), hex without leading zeros."""
+    for tag, body in packets(dearmor(raw)):
         if tag != 2:
             continue
         if body[0] != 4:
-            raise SystemExit("not a v4 signature")
+            raise ValueError("not a v4 signature")
         p = 4
         hl = int.from_bytes(body[p:p + 2], "big"); p += 2 + hl
         ul = int.from_bytes(body[p:p + 2], "big"); p += 2 + ul
         p += 2  # left 16 bits of the hash
         bits = int.from_bytes(body[p:p + 2], "big"); p += 2
         val = body[p:p + (bits + 7) // 8]
-        print(val.hex().lstrip("0") or "0")
-        return
-    raise SystemExit("no signature packet in " + sys.argv[1])
+        return val.hex().lstrip("0") or "0"
+    raise ValueError("no signature packet")
 
 
-main()
+def main():
+    try:
+        print(signature_value(open(sys.argv[1], "rb").read()))
+    except ValueError as e:
+        raise SystemExit("%s: %s" % (sys.argv[1], e))
+
+
+if __name__ == "__main__":
+    main()
