@@ -369,6 +369,18 @@ send_list(assuan_context_t ctx, const struct store_filter *f, int for_approval, 
 	return reqjson_send(ctx, k.array);
 }
 
+/* The requests in STATE of KIND (0: any) of REQUESTER (NULL: anyone's)
+ * that have not ended by now. */
+static void
+filter_open(struct store_filter *f, enum store_state state, enum store_kind kind, const char *requester)
+{
+	memset(f, 0, sizeof(*f));
+	f->state = state;
+	f->kind = kind;
+	f->requester = requester;
+	f->min_expires = (int64_t)time(NULL);
+}
+
 static const char hlp_pending[] =
 	"PENDING\n"
 	"\n"
@@ -384,9 +396,7 @@ cmd_pending(assuan_context_t ctx, char *line)
 
 	if ((r = cmd_get_args(ctx, line, args, 0, "PENDING takes no arguments")) != 0)
 		return r;
-	memset(&f, 0, sizeof(f));
-	f.state = STORE_PENDING;
-	f.min_expires = (int64_t)time(NULL);
+	filter_open(&f, STORE_PENDING, 0, NULL);
 	return send_list(ctx, &f, 1, NULL, 0);
 }
 
@@ -408,10 +418,7 @@ cmd_requests(assuan_context_t ctx, char *line)
 	if ((r = cmd_get_args(ctx, line, args, 0, "REQUESTS takes no arguments")) != 0)
 		return r;
 	engine_principal(c, me, sizeof(me));
-	memset(&f, 0, sizeof(f));
-	f.requester = me;
-	f.min_expires = (int64_t)time(NULL);
-	f.state = STORE_PENDING;
+	filter_open(&f, STORE_PENDING, 0, me);
 	memset(&k, 0, sizeof(k));
 	k.c = c;
 	k.me = me;
@@ -442,11 +449,7 @@ cmd_grants(assuan_context_t ctx, char *line)
 	if ((r = cmd_get_args(ctx, line, args, 0, "GRANTS takes no arguments")) != 0)
 		return r;
 	engine_principal(c, me, sizeof(me));
-	memset(&f, 0, sizeof(f));
-	f.requester = me;
-	f.state = STORE_APPROVED;
-	f.kind = STORE_KIND_GRANT;
-	f.min_expires = (int64_t)time(NULL);
+	filter_open(&f, STORE_APPROVED, STORE_KIND_GRANT, me);
 	return send_list(ctx, &f, 0, NULL, 0);
 }
 
