@@ -81,17 +81,30 @@ reqcmd_parse(struct cli *cli, int argc, char **argv, const char *usage, const ch
 	return CLI_EXIT_OK;
 }
 
+/* "S MORE <n>": policyd left out N older requests (a list holds 200). */
+static gpg_error_t
+more_status(void *opaque, const char *keyword, const char *args)
+{
+	unsigned long *more = opaque;
+
+	if (strcmp(keyword, "MORE") == 0)
+		*more = strtoul(args, NULL, 10);
+	return 0;
+}
+
 int
 reqcmd_list(struct cli *cli, int argc, char **argv, const char *usage, const char *command,
             const char *what, const char *empty, void (*table)(const json_t *))
 {
+	unsigned long more = 0;
 	json_t *a = NULL;
 	struct reqopt o;
 	int rc;
 
 	if ((rc = reqcmd_parse(cli, argc, argv, usage, REQCMD_JSON, 0, &o)) != CLI_EXIT_OK)
 		return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
-	if ((rc = pd_query_json(cli, o.socket, command, JSON_ARRAY, &a, NULL, NULL, what, NULL)) != CLI_EXIT_OK)
+	if ((rc = pd_query_json(cli, o.socket, command, JSON_ARRAY, &a, more_status, &more, what,
+	                        NULL)) != CLI_EXIT_OK)
 		goto out;
 	if (o.json)
 		reqview_json(a);
@@ -99,6 +112,9 @@ reqcmd_list(struct cli *cli, int argc, char **argv, const char *usage, const cha
 		printf("%s\n", empty);
 	else
 		table(a);
+	if (more > 0)
+		fprintf(stderr, "(%lu older not shown: signet-policyd lists the %zu newest)\n", more,
+		        json_array_size(a));
 out:
 	json_decref(a);
 	return rc;

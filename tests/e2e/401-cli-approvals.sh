@@ -15,9 +15,10 @@
 #    sent: the audit trail gets no record, and the same error comes with no
 #    policyd at all (--socket to nowhere) rather than "not running";
 #  - the attack: a requester's reason carrying terminal controls.  ESC,
-#    CR, LF sent past signet's checks (a raw client) are refused by
-#    policyd; C1 controls (U+009B, CSI) pass policyd as UTF-8 and reach the
-#    approver's `pending`, `show` and `--json` as harmless text;
+#    CR, LF, DEL and C1 controls (U+009B, CSI) sent past signet's checks
+#    (a raw client) or through signet are refused by policyd; what reaches
+#    the approver's `pending`, `show` and `--json` holds no control
+#    character (signet's own escaping of C1 is fuzzed: fuzz/reqview);
 #  - a refused signature (why: approval_required), a waiting one (show,
 #    status), denied while it waits (why: approval_denied);
 #  - no policyd: "is not running".
@@ -254,13 +255,17 @@ grep -q "grant request $ID3 on rel (1 signature): waiting for 2 more approvals f
 
 # ---- the attack: terminal controls in a requester's reason
 n0=$(records)
-for t in 'release %1B[31mred%1B[0m' $'release \e[31mred' 'release%0D%1B[2K forged' 'two%0Alines'; do
+for t in 'release %1B[31mred%1B[0m' $'release \e[31mred' 'release%0D%1B[2K forged' 'two%0Alines' \
+	'release %C2%9B31mred' 'del%7F'; do
 	as_user $A "$W/pd-attack.py" send "$SOCK" "REQUEST rel $t" >"$W/raw.out" 2>&1 || true
 	grep -q '^ERR .*control character' "$W/raw.out" || fail "policyd took a reason $(printf %q "$t"): $(cat "$W/raw.out")"
 done
 [[ $(records) == "$n0" ]] || fail "a refused raw REQUEST left an audit record: $(tail -n 1 "$AUDIT")"
 RC1=$(printf 'release 1.2 \xc2\x9b31mred\xc2\x9b0m done')
-expect 0 signet_as $A request --project rel --reason "$RC1"
+expect 1 signet_as $A request --project rel --reason "$RC1"
+grep -q 'control character' "$W/err" || fail "a C1 reason was not refused: $(cat "$W/err")"
+[[ $(records) == "$n0" ]] || fail "a refused C1 REQUEST left an audit record: $(tail -n 1 "$AUDIT")"
+expect 0 signet_as $A request --project rel --reason 'release 1.2 — red, done'
 ID5=$(head -n 1 "$W/out")
 views=()
 for v in "pending" "show $ID5" "pending --json" "show $ID5 --json"; do
@@ -270,15 +275,12 @@ for v in "pending" "show $ID5" "pending --json" "show $ID5 --json"; do
 	cp "$W/out" "${views[-1]}"
 done
 harmless "bob's signet pending/show (--json)" "${views[@]}"
-jcheck "$W/out" "the C1 reason in show --json" 'j["reason"] == a[0]' "$RC1"
-expect 0 signet_as $B show "$ID5"
-grep -q '^reason:     release 1.2 ?31mred?0m done$' "$W/out" || fail "show of a C1 reason: $(cat "$W/out")"
 expect 0 signet_as $B deny "$ID5" --reason 'not today — 100% sure'
 [[ $(cat "$W/out") == "request $ID5: denied by $B: not today — 100% sure" ]] || fail "deny: $(cat "$W/out")"
 jcheck "audit:reject:$ID5" "bob's deny in the audit trail" 'j["reason"] == "not today — 100% sure" and j["by"] == a[0]' "user:$B"
 expect 1 signet_as $C approve "$ID5"
 grep -q "request $ID5 is denied; it can no longer be approved" "$W/err" || fail "approve after deny: $(cat "$W/err")"
-note "ESC, CR, LF refused by policyd; C1 shown as '?' and escaped in --json"
+note "ESC, CR, LF, DEL and C1 refused by policyd (raw and through signet), with no audit record"
 audit_check
 
 # ---- no policyd
