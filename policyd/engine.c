@@ -306,12 +306,28 @@ cancel_one(void *opaque, const struct store_request *req)
 		log_error_e(r, "audit append (cancel of request %lld)", (long long)req->id);
 }
 
+/* Requests final for longer than STORE_KEEP_FINAL leave the store (the
+ * audit trail keeps them), so it does not grow without end. */
+static void
+purge(struct policyd *pd)
+{
+	size_t n = 0;
+	gpg_error_t r;
+
+	if ((r = store_purge(pd->store, (int64_t)time(NULL) - STORE_KEEP_FINAL, &n)) != 0)
+		log_error_e(r, "state store (purge old requests)");
+	else if (n > 0)
+		log_info("state store: %zu request(s) final for more than %d days removed (the audit "
+		         "trail keeps them)", n, STORE_KEEP_FINAL / 86400);
+}
+
 static void *
 sweeper_main(void *arg)
 {
 	struct policyd *pd = arg;
 	struct sweeper *sw = pd->sweeper;
 	struct timespec until;
+	time_t next_purge = 0;
 	gpg_error_t r;
 
 	pthread_mutex_lock(&sw->lock);
@@ -319,6 +335,10 @@ sweeper_main(void *arg)
 		pthread_mutex_unlock(&sw->lock);
 		if ((r = store_expire(pd->store, (int64_t)time(NULL), sweep_one, pd)) != 0)
 			log_error_e(r, "state store (expire requests)");
+		if (monotime_sec() >= next_purge) {
+			purge(pd);
+			next_purge = monotime_sec() + ENGINE_PURGE_SEC;
+		}
 		pthread_mutex_lock(&sw->lock);
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += ENGINE_SWEEP_SEC;

@@ -44,9 +44,10 @@ void engine_notify(struct policyd *pd, const struct signet_config *cfg, const ch
 void engine_principal(const struct conn *c, char *out, size_t outlen);
 
 /* Start and stop the thread that expires requests and grants (audited and
- * notified) every ENGINE_SWEEP_SEC; start also cancels the waiting
- * requests a previous run left behind. */
+ * notified) every ENGINE_SWEEP_SEC and purges old final ones hourly;
+ * start also cancels the waiting requests a previous run left behind. */
 #define ENGINE_SWEEP_SEC 2
+#define ENGINE_PURGE_SEC 3600   /* final requests past STORE_KEEP_FINAL go this often */
 gpg_error_t engine_start(struct policyd *pd);
 void engine_stop(struct policyd *pd);
 

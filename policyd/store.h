@@ -138,6 +138,12 @@ gpg_error_t store_expire(struct store *st, int64_t now, store_request_fn fn, voi
  * to a connection of the previous run: mark them CANCELLED; FN sees each. */
 gpg_error_t store_cancel_waiting(struct store *st, int64_t now, store_request_fn fn, void *opaque);
 
+/* Delete the requests that became final (denied, expired, cancelled, used
+ * up) before BEFORE, with their approvals; *N gets how many.  Ids are
+ * never reused.  The audit trail keeps their whole history. */
+#define STORE_KEEP_FINAL (90 * 86400)   /* how long policyd keeps final requests */
+gpg_error_t store_purge(struct store *st, int64_t before, size_t *n);
+
 /* What a signature takes, in one transaction: a slot of the rate window
  * and, when USE_GRANT, one use of a grant. */
 struct store_take {

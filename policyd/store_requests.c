@@ -501,3 +501,21 @@ store_cancel_waiting(struct store *st, int64_t now, store_request_fn fn, void *o
 
 	return each_id(st, 1, query_now, &a, fn, opaque, "cancel waiting requests");
 }
+
+gpg_error_t
+store_purge(struct store *st, int64_t before, size_t *n)
+{
+	sqlite3_stmt *s;
+	gpg_error_t r;
+
+	*n = 0;
+	store_lock(st);
+	if ((r = store_begin(st, 1)) == 0) {
+		s = store_q(st, Q_REQ_PURGE);
+		sqlite3_bind_int64(s, 1, before);
+		if ((r = store_exec(st, s, "purge requests")) == 0)
+			*n = (size_t)sqlite3_changes(st->db);
+		r = store_end(st, r);
+	}
+	return store_unlock(st, r);
+}

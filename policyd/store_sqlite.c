@@ -85,6 +85,7 @@ static const char *const stmt_sql[Q_COUNT] = {
 		" WHERE state IN (1, 2) AND expires <= ?1 RETURNING id",
 	[Q_REQ_CANCEL_WAITING] = "UPDATE requests SET state = 5, closed = ?1"
 		" WHERE kind = 2 AND state IN (1, 2) RETURNING id",
+	[Q_REQ_PURGE] = "DELETE FROM requests WHERE state IN (3, 4, 5, 6) AND closed > 0 AND closed < ?1",
 	[Q_APPR_INSERT] = "INSERT INTO approvals(request, approver, time, comment)"
 		" VALUES(?1, ?2, ?3, ?4)",
 	[Q_APPR_LIST] = "SELECT approver, time, comment FROM approvals WHERE request = ?1"

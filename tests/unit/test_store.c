@@ -510,6 +510,38 @@ see(void *opaque, const struct store_request *req)
 	s->n++;
 }
 
+/* Old final requests leave the store; pending and usable ones stay, and an
+ * id is never given again. */
+static void
+test_purge(void **state)
+{
+	struct tmpdir *t = *state;
+	struct store *st = sopen(t);
+	struct store_request o;
+	enum store_verdict v;
+	size_t n = 0;
+	int64_t old = open_req(st, STORE_KIND_GRANT, ALICE, "p", 1, 1, T0, T0 + 100);
+	int64_t pend = open_req(st, STORE_KIND_GRANT, ALICE, "p", 1, 1, T0, T0 + 1000);
+	int64_t g = grant(st, BOB, "p", 2, T0 + 1000);
+	int64_t later, fresh;
+
+	assert_int_equal(store_request_deny(st, old, CAROL, "no", T0 + 10, &o, &v), 0);
+	later = open_req(st, STORE_KIND_GRANT, ALICE, "p", 1, 1, T0, T0 + 1000);
+	assert_int_equal(store_request_cancel(st, later, T0 + 500, &v), 0);
+	assert_int_equal(store_purge(st, T0 + 11, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(gpg_err_code(store_request_get(st, old, &o)), GPG_ERR_NOT_FOUND);
+	assert_int_equal(store_request_get(st, pend, &o), 0);
+	assert_int_equal(store_request_get(st, g, &o), 0);
+	assert_int_equal(o.state, STORE_APPROVED);
+	assert_int_equal(store_request_get(st, later, &o), 0);   /* closed after BEFORE */
+	assert_int_equal(store_purge(st, T0 + 11, &n), 0);
+	assert_int_equal(n, 0);
+	fresh = open_req(st, STORE_KIND_GRANT, ALICE, "p", 1, 1, T0, T0 + 1000);
+	assert_true(fresh > later);
+	store_close(st);
+}
+
 static void
 test_expire_and_cancel(void **state)
 {
@@ -775,6 +807,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_take_all_or_nothing, tmpdir_setup,
 		                                tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_expire_and_cancel, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_purge, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_list, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_totp, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_all, tmpdir_setup, tmpdir_teardown),
