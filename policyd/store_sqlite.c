@@ -104,8 +104,6 @@ static const char *const stmt_sql[Q_COUNT] = {
 		" state = CASE WHEN used + 1 >= count THEN 6 ELSE state END,"
 		" closed = CASE WHEN used + 1 >= count THEN ?2 ELSE closed END"
 		" WHERE id = ?1 AND state = 2 AND used < count RETURNING count - used",
-	[Q_RATE_PRUNE] = "DELETE FROM rate_events WHERE project = ?1 AND requester = ?2"
-		" AND time_ms <= ?3",
 	[Q_RATE_PRUNE_ALL] = "DELETE FROM rate_events WHERE time_ms <= ?1",
 	[Q_RATE_LAST] = "SELECT seq, time_ms FROM rate_events WHERE project = ?1 AND requester = ?2"
 		" ORDER BY seq DESC LIMIT 1",

@@ -49,11 +49,10 @@ rate_check(struct store *st, const struct store_take *t, struct store_taken *out
 	sqlite3_stmt *s;
 	gpg_error_t r;
 
+	/* Entries older than a day are pruned by store_expire (the engine's
+	 * sweeper, every few seconds), not here: off the signing path. */
 	*full = 0;
-	s = store_q(st, Q_RATE_PRUNE);
-	bind_key(s, t);
-	sqlite3_bind_int64(s, 3, t->now_ms - RATE_KEEP_MS);
-	if ((r = store_exec(st, s, "prune rate")) != 0 || (r = rate_last(st, t, last)) != 0)
+	if ((r = rate_last(st, t, last)) != 0)
 		return r;
 	s = store_q(st, Q_RATE_FIRST);
 	bind_key(s, t);
@@ -240,9 +239,15 @@ run_batch(struct store *st, struct take_slot *batch)
 	store_lock(st);
 	st->defer_sync = 1;
 	if ((r = store_begin(st, 1)) == 0) {
-		for (k = batch; k != NULL; k = k->next)
-			run_one(st, k);
-		r = store_end(st, 0);
+		if (batch->next == NULL) {
+			/* Alone: the transaction is the take's own. */
+			memset(batch->out, 0, sizeof(*batch->out));
+			r = batch->r = take(st, batch->t, batch->out);
+		} else {
+			for (k = batch; k != NULL; k = k->next)
+				run_one(st, k);
+		}
+		r = store_end(st, r);
 	}
 	st->defer_sync = 0;
 	for (k = batch; k != NULL; k = k->next) {
