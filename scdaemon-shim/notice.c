@@ -85,9 +85,9 @@ notice_request(void *opaque, const char *args)
 	snprintf(line, sizeof(line), "POPUPPINPADPROMPT %s", text);
 	/* gpg-agent starts the pinentry and answers at once. */
 	if ((err = assuan_inquire(n->agent, line, NULL, NULL, 0)) != 0) {
-		log_info("desktop notice refused by gpg-agent (%s): giving the signature up; "
-		         "with --pinentry-mode loopback or --batch use a home set up without --desktop",
-		         gpg_strerror(err));
+		log_info("desktop notice refused by gpg-agent (%s; loopback pinentry mode, or no "
+		         "pinentry): giving the signature up; sign with a pinentry, or run `signet "
+		         "setup` without --desktop", gpg_strerror(err));
 		return gpg_error(GPG_ERR_CANCELED);
 	}
 	n->shown = 1;
