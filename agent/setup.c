@@ -539,6 +539,9 @@ print_summary(const struct setup *s)
 	printf("\nGnuPG home %s now signs through Signet (card serial %s).\n", s->gnupghome, s->serial);
 	if (!dflt)
 		printf("In your shell:\n  export GNUPGHOME=%s\n", s->gnupghome);
+	if (s->desktop)
+		printf("A signature that waits for approvers shows a pinentry message "
+		       "(--desktop; with --pinentry-mode loopback it is cancelled).\n");
 	for (i = 0; i < s->nprojects; i++) {
 		const struct setup_project *p = &s->projects[i];
 

@@ -48,6 +48,8 @@ home() {
 home gd --desktop
 home gn
 grep -qx 'desktop_notice = yes' "$W/$A/gd/signet-scd.conf" || fail "setup --desktop did not write desktop_notice = yes"
+grep -q 'shows a pinentry message' "$W/$A/gd.setup.out" || fail "setup --desktop does not say what it turned on"
+! grep -q 'pinentry message' "$W/$A/gn.setup.out" || fail "setup without --desktop talks about the notice"
 ! grep -q desktop_notice "$W/$A/gn/signet-scd.conf" || fail "setup without --desktop wrote desktop_notice"
 grep -q "pinentry-program $W/$A/gd.pe" "$W/$A/gd/gpg-agent.conf" || fail "setup dropped pinentry-program"
 REL=$(fpr_of "$W/$A/gd" rel@signet.test)
