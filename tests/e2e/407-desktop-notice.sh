@@ -7,7 +7,7 @@
 # writes what it is asked to show to a log.
 #  - with --desktop: the waiting signature shows the message (request id,
 #    project, approvers), keeps waiting, signs after two approvals, and the
-#    message is closed;
+#    message is closed; a deny closes it too;
 #  - with --desktop and --pinentry-mode loopback gpg-agent cancels the
 #    message: gpg fails at once with "Operation cancelled", the request is
 #    cancelled (policyd saw signet-scd hang up), and the same agent still
@@ -106,6 +106,18 @@ wait_for "$W/$A/gd.pinentry" '^END ' 10 "the desktop notice closed after the sig
 ! grep -q '^GETPIN' "$W/$A/gd.pinentry" || fail "the pinentry was asked for a PIN"
 note "notice: ${desc#SETDESC }; closed ($(grep -m1 '^END' "$W/$A/gd.pinentry"))"
 
+# ---- --desktop: a deny ends the wait and closes the notice too
+: >"$W/$A/gd.pinentry"
+sign_bg d3 gd
+wait_for "$W/$A/gd.pinentry" '^CONFIRM .*--one-button' 60 "the desktop notice of the second request"
+IDD=$(pending_sign)
+expect 0 signet_as $C deny "$IDD" --reason "not now"
+wait_until 10 "the signature d3 ended after the deny" ended d3
+[[ $(cat "$W/d3.rc") != 0 ]] || fail "the signature d3 succeeded after a deny"
+grep -q 'signing failed: Permission denied' "$W/d3.err" || { cat "$W/d3.err"; fail "gpg does not say 'Permission denied' after the deny"; }
+wait_for "$W/$A/gd.pinentry" '^END ' 10 "the desktop notice closed after the deny"
+note "denied: $(grep -m1 'signing failed' "$W/d3.err"); notice closed"
+
 # ---- --desktop with --pinentry-mode loopback: gpg-agent cancels the notice
 : >"$W/$A/gd.pinentry"
 t0=$SECONDS
@@ -117,7 +129,7 @@ grep -q 'Operation cancelled' "$W/d2.err" || { cat "$W/d2.err"; fail "gpg does n
 ID2=$(python3 -c 'import json,sys
 ids = [r.get("request") for r in map(json.loads, open(sys.argv[1])) if r.get("request") and r.get("user") == sys.argv[2]]
 print(max(ids))' "$AUDIT" "$A")
-((ID2 > ID)) || fail "no new request for the loopback signature in the audit trail (newest $ID2)"
+((ID2 > IDD)) || fail "no new request for the loopback signature in the audit trail (newest $ID2)"
 wait_until 10 "request $ID2 cancelled" test "$(state "$ID2")" = cancelled
 ! signet_as $B pending --json | grep -q "\"id\":$ID2," || fail "request $ID2 still pending for bob"
 [[ ! -s $W/$A/gd.pinentry ]] || { cat "$W/$A/gd.pinentry"; fail "a pinentry ran in loopback mode"; }
