@@ -57,6 +57,7 @@ struct setup {
 	struct run_env env;
 	struct setup_project *projects;
 	size_t nprojects;
+	int desktop;                        /* --desktop: signet-scd's desktop notice */
 };
 
 static int
@@ -188,7 +189,7 @@ static int
 write_confs(struct setup *s)
 {
 	static const char *const agent_drop[] = { "scdaemon-program", "disable-scdaemon" };
-	static const char *const scd_drop[] = { "policyd_socket", "serial" };
+	static const char *const scd_drop[] = { "policyd_socket", "serial", "desktop_notice" };
 	char path[PATH_MAX], add[2 * PATH_MAX];
 	int n, rc;
 
@@ -204,8 +205,12 @@ write_confs(struct setup *s)
 	if (strlen("policyd_socket = ") + strlen(s->socket) > SETUP_LINE_MAX)
 		return cli_fail("write %s: the socket path %s is too long for the file (%d characters a line); "
 		                "use a shorter socket path", path, s->socket, SETUP_LINE_MAX);
-	snprintf(add, sizeof(add), "policyd_socket = %s\nserial = %s\n", s->socket, s->serial);
-	return rewrite_conf(path, scd_drop, 2, add, 0644);
+	/* The desktop notice only on request: in loopback/batch mode
+	 * gpg-agent cancels it, and the signature with it.  Without
+	 * --desktop a run of setup turns it off again. */
+	snprintf(add, sizeof(add), "policyd_socket = %s\nserial = %s\n%s", s->socket, s->serial,
+	         s->desktop ? "desktop_notice = yes\n" : "");
+	return rewrite_conf(path, scd_drop, 3, add, 0644);
 }
 
 /* Run a GnuPG tool, output captured; on failure print it and fail. */
@@ -534,6 +539,9 @@ print_summary(const struct setup *s)
 	printf("\nGnuPG home %s now signs through Signet (card serial %s).\n", s->gnupghome, s->serial);
 	if (!dflt)
 		printf("In your shell:\n  export GNUPGHOME=%s\n", s->gnupghome);
+	if (s->desktop)
+		printf("A signature that waits for approvers shows a pinentry message "
+		       "(--desktop; with --pinentry-mode loopback it is cancelled).\n");
 	for (i = 0; i < s->nprojects; i++) {
 		const struct setup_project *p = &s->projects[i];
 
@@ -562,6 +570,7 @@ setup_parse(struct cli *cli, int argc, char **argv, struct setup *s, struct setu
 		{ "gnupghome", required_argument, NULL, 'g' },
 		{ "project", required_argument, NULL, 'p' },
 		{ "socket", required_argument, NULL, 'S' },
+		{ "desktop", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -574,6 +583,7 @@ setup_parse(struct cli *cli, int argc, char **argv, struct setup *s, struct setu
 		case 'H': cli->home_arg = optarg; break;
 		case 'g': a->gnupghome = optarg; break;
 		case 'S': s->socket = optarg; break;
+		case 'd': s->desktop = 1; break;
 		case 'p':
 			if (a->nwant >= CONFIG_MAX_PROJECTS)
 				return cli_usage(SETUP_USAGE, "setup: too many --project options");

@@ -22,7 +22,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (conf == NULL || conf->policyd_socket == NULL ||
 		    conf->policyd_socket[0] != '/' || !serial_is_valid(conf->serial) ||
 		    (conf->log_file != NULL && conf->log_file[0] != '/') ||
-		    (conf->debug != 0 && conf->debug != 1))
+		    (conf->debug != 0 && conf->debug != 1) ||
+		    (conf->desktop_notice != 0 && conf->desktop_notice != 1))
 			__builtin_trap();
 	} else if (conf != NULL || memchr(err, '\0', sizeof(err)) == NULL || err[0] == '\0') {
 		/* A refusal always says why. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -632,13 +633,52 @@ out:
 	return err;
 }
 
+/* The status lines of SIGN: S REQUEST goes to the waiter, the rest to
+ * reply_status. */
+struct sign_reply {
+	struct reply_status rs;
+	const struct backend_wait *wait;
+	assuan_context_t ctx;      /* the policyd connection */
+	gpg_error_t gave_up;       /* the waiter's error; 0: none */
+};
+
+/* Hang up on policyd now, not after its next line (which may come only
+ * when the request is decided): policyd sees the hang-up at once and
+ * cancels the waiting request.  pdclient then reads EOF. */
+static void
+hang_up(assuan_context_t ctx)
+{
+	assuan_fd_t fd[2];   /* libassuan wants room for at least two */
+
+	if (assuan_get_active_fds(ctx, 0, fd, 2) >= 1)
+		shutdown(fd[0], SHUT_RDWR);
+}
+
+static gpg_error_t
+sign_status_line(void *opaque, const char *keyword, const char *args)
+{
+	struct sign_reply *t = opaque;
+	gpg_error_t err;
+
+	if (strcmp(keyword, "REQUEST") != 0)
+		return reply_status(&t->rs, keyword, args);
+	if (t->wait == NULL || t->wait->request == NULL || t->gave_up != 0)
+		return 0;
+	if ((err = t->wait->request(t->wait->opaque, args)) != 0) {
+		t->gave_up = err;
+		hang_up(t->ctx);
+	}
+	return err;
+}
+
 gpg_error_t
 backend_sign(struct backend *be, const struct card_key *key, const struct hashalgo *algo,
-             const uint8_t *digest, size_t digest_len, const char *otp, uint8_t *sig, size_t *siglen)
+             const uint8_t *digest, size_t digest_len, const char *otp,
+             const struct backend_wait *wait, uint8_t *sig, size_t *siglen)
 {
 	char hex[2 * HASHALGO_MAX_DIGEST + 1];
 	char cmd[BACKEND_CMD_MAX], errtext[BACKEND_ERRTEXT_MAX];
-	struct reply_status rs = { NULL, "" };
+	struct sign_reply t = { { NULL, "" }, wait, NULL, 0 };
 	assuan_context_t ctx = NULL;
 	uint8_t *data = NULL;
 	size_t len = 0;
@@ -666,7 +706,8 @@ backend_sign(struct backend *be, const struct card_key *key, const struct hashal
 
 	if ((err = conn_get(be, &ctx)) != 0)
 		goto out;
-	err = pdclient_transact_deadline(ctx, cmd, &sign_deadline, &data, &len, reply_status, &rs,
+	t.ctx = ctx;
+	err = pdclient_transact_deadline(ctx, cmd, &sign_deadline, &data, &len, sign_status_line, &t,
 	                                 errtext, sizeof(errtext));
 	in_step = conn_in_step(err, errtext);
 	/* "Which code?" is a question, not a refusal: no error in the log. */
@@ -674,7 +715,15 @@ backend_sign(struct backend *be, const struct card_key *key, const struct hashal
 		err = as_scd(err);
 		goto out;
 	}
-	if ((err = map_transact(be, "SIGN", err, best_reason(&rs, errtext))) != 0)
+	/* We hung up ourselves: not a policyd failure. */
+	if (t.gave_up != 0) {
+		log_info("SIGN for project %s given up while it waited for approvers: %s", key->project,
+		         gpg_strerror(t.gave_up));
+		err = as_scd(t.gave_up);
+		in_step = 0;
+		goto out;
+	}
+	if ((err = map_transact(be, "SIGN", err, best_reason(&t.rs, errtext))) != 0)
 		goto out;
 	if (len == 0 || len > BACKEND_MAX_SIG) {
 		log_error("signet-policyd returned a signature of %zu bytes for project %s",

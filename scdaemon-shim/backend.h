@@ -87,16 +87,26 @@ gpg_error_t backend_find_key(struct backend *be, const char *ref, struct card_ke
  * from policyd READKEY (then cached). */
 gpg_error_t backend_key_sexp(struct backend *be, struct card_key *key);
 
+/* Who hears that a SIGN waits for approvers: policyd sends `S REQUEST
+ * <id> <needed> <approvers…>` before it parks the SIGN.  REQUEST gets the
+ * words after the keyword.  It returning non-zero gives up the signature:
+ * backend_sign hangs up on policyd at once (policyd then cancels the
+ * waiting request) and returns that error. */
+struct backend_wait {
+	gpg_error_t (*request)(void *opaque, const char *args);
+	void *opaque;
+};
+
 /* Ask policyd to sign DIGEST (ALGO's length) with KEY, named by project and
  * keygrip (SIGN --key=<grip>): policyd signs with exactly that key or
  * refuses.  OTP (NULL: none) is the user's one-time code, 6 digits
  * (checked here: anything else is SIGNET_ERR_OTP_WRONG without asking);
  * without one, a project with second_factor = totp answers
- * SIGNET_ERR_OTP_NEEDED.  The signature goes to SIG (BACKEND_MAX_SIG
- * bytes), *SIGLEN. */
+ * SIGNET_ERR_OTP_NEEDED.  WAIT (NULL: nobody) hears of a wait for
+ * approvers.  The signature goes to SIG (BACKEND_MAX_SIG bytes), *SIGLEN. */
 gpg_error_t backend_sign(struct backend *be, const struct card_key *key, const struct hashalgo *algo,
                          const uint8_t *digest, size_t digest_len, const char *otp,
-                         uint8_t *sig, size_t *siglen);
+                         const struct backend_wait *wait, uint8_t *sig, size_t *siglen);
 
 /* The caller's second factor on PROJECT (TOTP STATUS): *REQUIRED 1 when
  * the project signs only with a one-time code, *LEFT the tries left

@@ -19,6 +19,7 @@
 #include "hashalgo.h"
 #include "hex.h"
 #include "log.h"
+#include "notice.h"
 #include "serial.h"
 #include "signet-err.h"
 #include "totp.h"
@@ -704,6 +705,24 @@ fail:
 	return leave_cmd("SETDATA", err);
 }
 
+/* backend_sign, with the desktop notice while the SIGN waits for
+ * approvers when signet-scd.conf asks for it (notice.h). */
+static gpg_error_t
+sign_noticed(assuan_context_t ctx, struct scd_server *srv, const struct card_key *key,
+             const struct hashalgo *algo, const uint8_t *digest, const char *otp, uint8_t *sig,
+             size_t *siglen)
+{
+	struct notice n;
+	struct backend_wait w = { notice_request, &n };
+	gpg_error_t err;
+
+	notice_init(&n, ctx, key->project);
+	err = backend_sign(srv->be, key, algo, digest, algo->digest_len, otp,
+	                   srv->conf->desktop_notice ? &w : NULL, sig, siglen);
+	notice_end(&n);
+	return err;
+}
+
 /* The project wants a one-time code: ask gpg-agent for it with the card
  * PIN inquiry (pinentry, or gpg's --passphrase in loopback mode) and sign
  * with it.  The code is never logged and is wiped after use. */
@@ -735,7 +754,7 @@ sign_with_code(assuan_context_t ctx, struct scd_server *srv, const struct card_k
 		goto out;
 	}
 	memcpy(code, pin, TOTP_DIGITS);
-	err = backend_sign(srv->be, key, algo, digest, algo->digest_len, code, sig, siglen);
+	err = sign_noticed(ctx, srv, key, algo, digest, code, sig, siglen);
 out:
 	if (pin != NULL) {
 		explicit_bzero(pin, pinlen);
@@ -805,7 +824,7 @@ cmd_pksign(assuan_context_t ctx, char *line)
 		err = set_error(ctx, GPG_ERR_INV_VALUE, "data is not a digest of --hash");
 		goto out;
 	}
-	err = backend_sign(srv->be, key, algo, digest, algo->digest_len, NULL, sig, &siglen);
+	err = sign_noticed(ctx, srv, key, algo, digest, NULL, sig, &siglen);
 	if (gpg_err_code(err) == SIGNET_ERR_OTP_NEEDED)
 		err = sign_with_code(ctx, srv, key, algo, digest, sig, &siglen);
 	if (err != 0) {

@@ -89,12 +89,12 @@ parse_serial(struct scd_conf *conf, const char *value, char *reason, size_t rlen
 }
 
 static int
-parse_debug(struct scd_conf *conf, const char *value, char *reason, size_t rlen)
+parse_yesno(int *target, const char *value, char *reason, size_t rlen)
 {
 	if (strcmp(value, "yes") == 0)
-		conf->debug = 1;
+		*target = 1;
 	else if (strcmp(value, "no") == 0)
-		conf->debug = 0;
+		*target = 0;
 	else {
 		snprintf(reason, rlen, "expected yes or no");
 		return 0;
@@ -102,11 +102,24 @@ parse_debug(struct scd_conf *conf, const char *value, char *reason, size_t rlen)
 	return 1;
 }
 
+static int
+parse_debug(struct scd_conf *conf, const char *value, char *reason, size_t rlen)
+{
+	return parse_yesno(&conf->debug, value, reason, rlen);
+}
+
+static int
+parse_desktop(struct scd_conf *conf, const char *value, char *reason, size_t rlen)
+{
+	return parse_yesno(&conf->desktop_notice, value, reason, rlen);
+}
+
 static const struct key_def keys[] = {
 	{ "policyd_socket", 1, parse_socket },
 	{ "serial",         1, parse_serial },
 	{ "log_file",       0, parse_logfile },
 	{ "debug",          0, parse_debug },
+	{ "desktop_notice", 0, parse_desktop },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -176,7 +189,7 @@ handle_key(void *user, const char *section, const char *name, const char *value)
 			break;
 	if (i == NKEYS) {
 		inibuf_fail(&ctx->in, ctx->in.lineno, "%s: unknown key (expected policyd_socket, serial, "
-			    "log_file or debug)", show(name, shown, sizeof(shown)));
+			    "log_file, debug or desktop_notice)", show(name, shown, sizeof(shown)));
 		return 0;
 	}
 	if (ctx->seen & (1u << i)) {

@@ -9,6 +9,11 @@
  *   log_file = /abs/path/signet-scd.log        (optional; default
  *                                               $GNUPGHOME/signet-scd.log)
  *   debug = yes | no                           (optional; default no)
+ *   desktop_notice = yes | no                  (optional; default no: while
+ *                                               a signature waits for
+ *                                               approvers, show a pinentry
+ *                                               message through gpg-agent;
+ *                                               `signet setup --desktop`)
  */
 #ifndef SIGNET_SCD_SCDCONF_H
 #define SIGNET_SCD_SCDCONF_H
@@ -29,6 +34,7 @@ struct scd_conf {
 	char serial[SERIAL_HEX_LEN + 1];
 	char *log_file;          /* NULL: the default */
 	int debug;
+	int desktop_notice;      /* opt-in: in loopback mode the popup cancels */
 };
 
 /* Load PATH.  On error *CONF is NULL and ERR holds "PATH:LINE: reason"; the

@@ -42,7 +42,36 @@ test_good(void **state)
 	assert_string_equal(conf->serial, SERIAL);
 	assert_null(conf->log_file);
 	assert_int_equal(conf->debug, 1);
+	assert_int_equal(conf->desktop_notice, 0);   /* off unless asked for */
 	scdconf_free(conf);
+}
+
+/* desktop_notice: opt-in, strictly yes or no, once. */
+static void
+test_desktop_notice(void **state)
+{
+	struct scd_conf *conf = NULL;
+	char err[SCDCONF_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(parse("policyd_socket = /s\nserial = " SERIAL "\ndesktop_notice = yes\n",
+	                       &conf, err, sizeof(err)), 0);
+	assert_int_equal(conf->desktop_notice, 1);
+	assert_int_equal(conf->debug, 0);
+	scdconf_free(conf);
+	assert_int_equal(parse("policyd_socket = /s\nserial = " SERIAL "\ndesktop_notice = no\n",
+	                       &conf, err, sizeof(err)), 0);
+	assert_int_equal(conf->desktop_notice, 0);
+	scdconf_free(conf);
+	expect_error("policyd_socket = /s\nserial = " SERIAL "\ndesktop_notice = 1\n",
+	             "t.conf:3: desktop_notice: expected yes or no: '1'");
+	expect_error("policyd_socket = /s\nserial = " SERIAL "\ndesktop_notice = Yes\n", "t.conf:3:");
+	expect_error("policyd_socket = /s\nserial = " SERIAL "\ndesktop_notice =\n",
+	             "t.conf:3: desktop_notice: empty value");
+	expect_error("desktop_notice = yes\npolicyd_socket = /s\nserial = " SERIAL "\ndesktop_notice = no\n",
+	             "t.conf:4: desktop_notice: duplicate key");
+	expect_error("policyd_socket = /s\nserial = " SERIAL "\ndesktop = yes\n",
+	             "t.conf:3: desktop: unknown key");
 }
 
 /* The documented limit is 199 characters: exactly that is accepted. */
@@ -88,6 +117,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_desktop_notice),
 		cmocka_unit_test(test_line_limit),
 		cmocka_unit_test(test_bad),
 	};
