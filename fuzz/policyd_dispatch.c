@@ -104,6 +104,7 @@ start_policyd(struct policyd *pd, const char *config)
 		die("configuration", err);
 	if (cfg->softhsm2_conf != NULL && setenv("SOFTHSM2_CONF", cfg->softhsm2_conf, 1) != 0)
 		die("SOFTHSM2_CONF", "setenv");
+	hours_memo_init(&pd->hours_memo);
 	if (pthread_mutex_init(&pd->reload_lock, NULL) != 0 || pthread_mutex_init(&pd->edit_lock, NULL) != 0)
 		die("start-up", "reload lock");
 	if ((r = audit_open(cfg->audit, &pd->audit)) != 0)

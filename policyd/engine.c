@@ -63,13 +63,13 @@ refuse(struct sign_req *req, gpg_err_code_t code, const char *name, const char *
 }
 
 static gpg_err_code_t
-check_hours(struct sign_req *req, int64_t now)
+check_hours(struct policyd *pd, struct sign_req *req, int64_t now)
 {
 	const struct hours *h = &req->p->conf->hours;
 	char when[HOURS_MAX_WHEN], text[HOURS_MAX_TEXT], next[DENIAL_NEXT_MAX];
 	time_t open = 0;
 
-	if (h->nwindows == 0 || hours_allow(h, (time_t)now, &open))
+	if (h->nwindows == 0 || hours_allow_memo(&pd->hours_memo, h, (time_t)now, &open))
 		return 0;
 	if (open != 0) {
 		hours_format_time(h, open, when, sizeof(when));
@@ -161,7 +161,7 @@ engine_admit(struct conn *c, struct sign_req *req, int64_t request, int *wait)
 	*wait = 0;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (int64_t)ts.tv_sec;
-	if ((code = check_hours(req, now)) != 0)
+	if ((code = check_hours(c->pd, req, now)) != 0)
 		return code;
 	if (request == 0 && (code = check_second_factor(c, req, now)) != 0)
 		return code;

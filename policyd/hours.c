@@ -288,3 +288,40 @@ hours_format_time(const struct hours *h, time_t t, char *out, size_t outlen)
 		snprintf(out, outlen, "%s %s", stamp, h->nwindows > 0 ? h->tz : "UTC");
 	tz_leave(&saved);
 }
+
+void
+hours_memo_init(struct hours_memo *m)
+{
+	memset(m, 0, sizeof(*m));
+	pthread_mutex_init(&m->lock, NULL);
+}
+
+int
+hours_allow_memo(struct hours_memo *m, const struct hours *h, time_t now, time_t *next_open)
+{
+	int64_t minute = (int64_t)now / 60;
+	time_t open = 0;
+	unsigned i;
+	int allowed;
+
+	pthread_mutex_lock(&m->lock);
+	for (i = 0; i < HOURS_MEMO_SLOTS; i++)
+		if (m->slot[i].used && m->slot[i].minute == minute && memcmp(&m->slot[i].h, h, sizeof(*h)) == 0) {
+			allowed = m->slot[i].allowed;
+			*next_open = m->slot[i].next_open;
+			pthread_mutex_unlock(&m->lock);
+			return allowed;
+		}
+	pthread_mutex_unlock(&m->lock);
+	allowed = hours_allow(h, now, &open);
+	*next_open = open;
+	pthread_mutex_lock(&m->lock);
+	i = m->next++ % HOURS_MEMO_SLOTS;
+	m->slot[i].used = 1;
+	m->slot[i].h = *h;
+	m->slot[i].minute = minute;
+	m->slot[i].allowed = allowed;
+	m->slot[i].next_open = open;
+	pthread_mutex_unlock(&m->lock);
+	return allowed;
+}

@@ -6,7 +6,9 @@
 #ifndef SIGNET_POLICYD_HOURS_H
 #define SIGNET_POLICYD_HOURS_H
 
+#include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "config.h"
@@ -31,5 +33,27 @@ void hours_format(const struct hours *h, char *out, size_t outlen);
 /* T as a local time in H's zone for messages ("Mon 2026-12-07 06:00
  * Europe/Berlin"); "" if it cannot be converted. */
 void hours_format_time(const struct hours *h, time_t t, char *out, size_t outlen);
+
+/* hours_allow() converts through the C library's zone files (a tzset()
+ * per call); its answer only changes at a minute boundary (windows are
+ * whole local minutes, and every zone's current UTC offset is whole
+ * minutes), so the daemon keeps the answers of the current minute for a
+ * few policies.  Lives in the daemon's context. */
+#define HOURS_MEMO_SLOTS 8
+struct hours_memo {
+	pthread_mutex_t lock;        /* guards the slots; held only to copy */
+	struct {
+		int used;
+		struct hours h;          /* the policy, by value (snapshots come and go) */
+		int64_t minute;          /* now / 60 */
+		int allowed;
+		time_t next_open;
+	} slot[HOURS_MEMO_SLOTS];
+	unsigned next;               /* the slot the next new answer goes to */
+};
+
+void hours_memo_init(struct hours_memo *m);
+/* hours_allow(H, NOW, NEXT_OPEN) through M. */
+int hours_allow_memo(struct hours_memo *m, const struct hours *h, time_t now, time_t *next_open);
 
 #endif

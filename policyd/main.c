@@ -285,6 +285,7 @@ start_up(struct policyd *pd, struct signet_config *cfg)
 		die("log", gpg_strerror(r), "check [policyd] log");
 	platform_harden();
 	daemonize_block_signals(&set);
+	hours_memo_init(&pd->hours_memo);
 	if (pthread_mutex_init(&pd->reload_lock, NULL) != 0 || pthread_mutex_init(&pd->edit_lock, NULL) != 0)
 		die("start-up", "cannot create the reload lock", NULL);
 

@@ -20,6 +20,7 @@
 #include "configaudit.h"
 #include "denials.h"
 #include "denylog.h"
+#include "hours.h"
 #include "hsm.h"
 #include "linebuf.h"
 #include "project.h"
@@ -66,6 +67,7 @@ struct policyd {
 	struct notify *notify;         /* [policyd] notify program; NULL: none (notify.h) */
 	struct totp_keys *totp;        /* the HSM key that seals TOTP secrets (totp.h) */
 	struct sweeper *sweeper;       /* expires requests (engine.h) */
+	struct hours_memo hours_memo;  /* this minute's answers of hours_allow (hours.h) */
 	char *socket_path;             /* as bound at start-up */
 	int listen_fd;
 	struct server *server;         /* the event loop (server.c) */

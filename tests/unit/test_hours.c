@@ -200,6 +200,43 @@ test_tz_restored(void **state)
 	assert_null(getenv("TZ"));
 }
 
+/* The daemon's memo answers as hours_allow does, per policy and minute:
+ * across a window's edge, across DST, for two policies at once, and with
+ * more policies than slots. */
+static void
+test_memo(void **state)
+{
+	struct hours_memo m;
+	struct hours office = hours_of("Mon-Fri 06:00-20:00 Europe/Berlin");
+	struct hours ny = hours_of("Mon-Sun 09:00-17:00 America/New_York");
+	struct hours many[HOURS_MEMO_SLOTS + 3];
+	time_t t, t0 = utc(2026, 3, 27, 4, 50), a, b;
+	char text[64];
+	int i, k;
+
+	(void)state;
+	hours_memo_init(&m);
+	for (i = 0; i < HOURS_MEMO_SLOTS + 3; i++) {
+		snprintf(text, sizeof(text), "Mon-Sun %02d:00-%02d:30 UTC", i, i);
+		many[i] = hours_of(text);
+	}
+	/* Every 7 s for 3 days around the spring change, twice per time. */
+	for (t = t0; t < t0 + 3 * 86400; t += 7) {
+		for (k = 0; k < 2; k++) {
+			assert_int_equal(hours_allow_memo(&m, &office, t, &a), hours_allow(&office, t, &b));
+			assert_int_equal(a, b);
+			assert_int_equal(hours_allow_memo(&m, &ny, t, &a), hours_allow(&ny, t, &b));
+			assert_int_equal(a, b);
+		}
+		if (t % 3600 < 7)
+			for (i = 0; i < HOURS_MEMO_SLOTS + 3; i++) {
+				assert_int_equal(hours_allow_memo(&m, &many[i], t, &a), hours_allow(&many[i], t, &b));
+				assert_int_equal(a, b);
+			}
+	}
+	pthread_mutex_destroy(&m.lock);
+}
+
 static void
 test_format(void **state)
 {
@@ -228,6 +265,7 @@ main(void)
 		cmocka_unit_test(test_berlin_autumn),
 		cmocka_unit_test(test_new_york),
 		cmocka_unit_test(test_past_midnight),
+		cmocka_unit_test(test_memo),
 		cmocka_unit_test(test_no_windows_and_never),
 		cmocka_unit_test(test_tz_restored),
 		cmocka_unit_test(test_format),
