@@ -178,7 +178,9 @@ audit_encode(const struct audit_event *ev, uint64_t seq, int64_t time_us, char *
 	    (r = set_str(obj, "by", ev->by)) != 0)
 		goto out;
 	if ((ev->request > 0 && (r = set_int(obj, "request", (json_int_t)ev->request)) != 0) ||
-	    (ev->grant > 0 && (r = set_int(obj, "grant", (json_int_t)ev->grant)) != 0))
+	    (ev->grant > 0 && (r = set_int(obj, "grant", (json_int_t)ev->grant)) != 0) ||
+	    (ev->use > 0 && (r = set_int(obj, "use", (json_int_t)ev->use)) != 0) ||
+	    (ev->rate_seq > 0 && (r = set_int(obj, "rate_seq", (json_int_t)ev->rate_seq)) != 0))
 		goto out;
 	if (ev->count > 1 && (r = set_int(obj, "count", (json_int_t)ev->count)) != 0)
 		goto out;

@@ -6,7 +6,8 @@
  *   (RFC 3339 UTC with microseconds), event ("sign", "deny", "keygen",
  *   "certify", "config", "start", "request", "approve", "reject", "expire",
  *   "cancel", "totp_enroll", "totp_fail", "totp_reset", "notify", "policy"),
- *   code (a refusal's reason code), request and grant (request ids), by
+ *   code (a refusal's reason code), request and grant (request ids), use
+ *   (which use of the grant) and rate_seq (the rate slot), by
  *   (who approved, denied or reset), uid, user, pid, project, key_fpr, hash, digest
  *   (hex), result ("granted" | "denied" | "error"), reason, signature (hex);
  *   signet-tsa's "timestamp" events add serial, policy, gen_time, with the
@@ -43,6 +44,8 @@ struct audit_event {
 	const char *code;        /* refusal reason code ("outside_hours"); NULL: absent */
 	int64_t request;         /* approval request id; 0: absent */
 	int64_t grant;           /* the grant (request id) a signature used; 0: absent */
+	unsigned use;            /* which use of that grant (1 … its count); 0: absent */
+	int64_t rate_seq;        /* the signature's slot in its rate window; 0: absent */
 	const char *by;          /* approve/deny/reset: the principal who acted */
 	unsigned long count;     /* requests the record stands for (policyd's
 	                            coalesced refusals); 0 or 1: absent */

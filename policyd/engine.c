@@ -19,6 +19,7 @@
 #include "notify.h"
 #include "park.h"
 #include "policy.h"
+#include "reconcile.h"
 #include "reqjson.h"
 #include "signet-err.h"
 #include "totp.h"
@@ -184,6 +185,8 @@ engine_admit(struct conn *c, struct sign_req *req, int64_t request, int *wait)
 	switch (got.miss) {
 	case STORE_TAKEN:
 		req->ev.grant = got.grant;
+		req->ev.use = got.use;
+		req->ev.rate_seq = got.rate_seq;
 		return 0;
 	case STORE_RATE_LIMITED:
 		reqjson_time(got.retry_at_ms / 1000 + 1, when, sizeof(when));
@@ -353,11 +356,21 @@ gpg_error_t
 engine_start(struct policyd *pd)
 {
 	struct sweeper *sw;
+	struct snapshot *snap;
 	pthread_condattr_t ca;
+	size_t changed = 0;
 	gpg_error_t r;
 
 	if ((r = store_cancel_waiting(pd->store, (int64_t)time(NULL), cancel_one, pd)) != 0)
 		return r;
+	snap = snapshot_get(&pd->snap);
+	r = reconcile_from_audit(pd->store, snap->cfg->audit, &changed);
+	snapshot_put(snap);
+	if (r != 0)
+		return r;
+	if (changed > 0)
+		log_warn("state store: %zu grant use(s) or rate slot(s) named by the audit trail were "
+		         "missing (a crash of the machine while they synced) and are put back", changed);
 	if ((sw = calloc(1, sizeof(*sw))) == NULL)
 		return gpg_error_from_syserror();
 	pthread_mutex_init(&sw->lock, NULL);

@@ -154,15 +154,6 @@ signreq_finish(assuan_context_t ctx, struct conn *c, struct sign_req *req, gpg_e
 	gpg_error_t ar;
 	int written = 1;
 
-	/* What the record names (the grant use, the rate slot) is on disk
-	 * before the record: it synced while the HSM signed. */
-	if (req->sync_ticket != 0 && (ar = store_sync(c->pd->store, req->sync_ticket)) != 0 && code == 0) {
-		log_error_e(ar, "state store: the use of grant %lld is not durable", (long long)req->ev.grant);
-		code = SIGNET_ERR_AUDIT;
-		req->code = "store";
-		snprintf(req->why, sizeof(req->why), "policyd's state store could not make the grant use "
-		         "durable (%s); nothing was returned — tell the signet admin", gpg_strerror(ar));
-	}
 	/* Not a refusal but the question for the code: signet-scd asks
 	 * gpg-agent for it and signs again. */
 	if (code == SIGNET_ERR_OTP_NEEDED)
@@ -189,5 +180,16 @@ signreq_finish(assuan_context_t ctx, struct conn *c, struct sign_req *req, gpg_e
 	if (ar != 0)   /* no record, no signature */
 		return cmd_fail(ctx, SIGNET_ERR_AUDIT, "the audit trail could not be written (%s); "
 		                "nothing was signed — tell the signet admin", gpg_strerror(ar));
+	/* The grant use and rate slot synced while the HSM signed and the
+	 * record was written; both are on disk before the signature leaves.
+	 * A record whose use the store then lost (a crash of the machine in
+	 * between) is put back by store_reconcile at start. */
+	if (req->sync_ticket != 0 && (ar = store_sync(c->pd->store, req->sync_ticket)) != 0) {
+		log_error_e(ar, "state store: the use of grant %lld is not durable; signature withheld",
+		            (long long)req->ev.grant);
+		return cmd_fail(ctx, SIGNET_ERR_AUDIT, "policyd's state store could not make the grant use "
+		                "durable (%s); the signature was withheld — tell the signet admin",
+		                gpg_strerror(ar));
+	}
 	return assuan_send_data(ctx, sig, siglen);
 }

@@ -171,8 +171,28 @@ struct store_taken {
 	unsigned left;             /* its uses left after this one */
 	int64_t retry_at_ms;       /* STORE_RATE_LIMITED */
 	unsigned in_window;        /* rate: signatures in the window, this one included */
-	uint64_t sync_ticket;      /* store_sync() this before anything names what was taken */
+	uint64_t sync_ticket;      /* store_sync() this before the answer */
+	unsigned use;              /* the grant's use this was (1 … count); 0: none */
+	int64_t rate_seq;          /* the rate slot's sequence number; 0: none */
 };
+
+/* What a durable audit record says a signature took (store_reconcile). */
+struct store_took {
+	int64_t grant;             /* 0: none */
+	unsigned use;
+	const char *project;
+	const char *requester;
+	int64_t rate_seq;          /* 0: none */
+	int64_t time_ms;
+};
+
+/* At start-up, before serving: make the store hold at least what the N
+ * durable records V say was taken (a grant's used count at least USE, the
+ * rate slot RATE_SEQ present).  The audit record of a signature is written
+ * while the store's log syncs, so after a crash of the machine the trail
+ * may name a use the store lost; this puts it back.  Idempotent; one
+ * transaction.  *CHANGED gets how many records added something. */
+gpg_error_t store_reconcile(struct store *st, const struct store_took *v, size_t n, size_t *changed);
 
 /* Take what T asks for, or nothing: if the rate window is full, nothing is
  * taken (STORE_RATE_LIMITED); if a grant is needed and none is usable,
@@ -184,8 +204,9 @@ struct store_taken {
  * store error.
  * Unlike every other call, store_take returns once its transaction is
  * committed but before it is durable, so that the disk syncs while the
- * HSM signs: the caller calls store_sync(OUT->sync_ticket) before it
- * records or returns anything that depends on the take.  Concurrent takes
+ * HSM signs and the audit record is written: the caller calls
+ * store_sync(OUT->sync_ticket) before it answers, and names OUT->use and
+ * OUT->rate_seq in the audit record (store_reconcile).  Concurrent takes
  * share one transaction and one sync (group commit). */
 gpg_error_t store_take(struct store *st, const struct store_take *t, struct store_taken *out);
 /* Return once the commit TICKET stands for is on disk: 0, or the error of

@@ -103,7 +103,7 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_GRANT_USE] = "UPDATE requests SET used = used + 1,"
 		" state = CASE WHEN used + 1 >= count THEN 6 ELSE state END,"
 		" closed = CASE WHEN used + 1 >= count THEN ?2 ELSE closed END"
-		" WHERE id = ?1 AND state = 2 AND used < count RETURNING count - used",
+		" WHERE id = ?1 AND state = 2 AND used < count RETURNING used, count",
 	[Q_RATE_PRUNE_ALL] = "DELETE FROM rate_events WHERE time_ms <= ?1",
 	[Q_RATE_LAST] = "SELECT seq, time_ms FROM rate_events WHERE project = ?1 AND requester = ?2"
 		" ORDER BY seq DESC LIMIT 1",
@@ -113,6 +113,12 @@ static const char *const stmt_sql[Q_COUNT] = {
 		" AND seq = ?3",
 	[Q_RATE_INSERT] = "INSERT INTO rate_events(project, requester, seq, time_ms)"
 		" VALUES(?1, ?2, ?3, ?4)",
+	[Q_RATE_RECONCILE] = "INSERT OR IGNORE INTO rate_events(project, requester, seq, time_ms)"
+		" VALUES(?1, ?2, ?3, ?4)",
+	[Q_GRANT_RECONCILE] = "UPDATE requests SET used = ?2,"
+		" state = CASE WHEN ?2 >= count AND state = 2 THEN 6 ELSE state END,"
+		" closed = CASE WHEN ?2 >= count AND state = 2 THEN ?3 ELSE closed END"
+		" WHERE id = ?1 AND used < ?2 AND ?2 <= count",
 	[Q_TOTP_PUT] = "INSERT INTO totp(principal, sealed, enrolled, last_step) VALUES(?1, ?2, ?3, -1)"
 		" ON CONFLICT(principal) DO UPDATE SET sealed = excluded.sealed,"
 		" enrolled = excluded.enrolled, last_step = -1",

@@ -163,17 +163,28 @@ static gpg_error_t
 use_grant(struct store *st, const struct store_take *t, int64_t id, struct store_taken *out)
 {
 	sqlite3_stmt *s = store_q(st, Q_GRANT_USE);
-	int64_t left = -1;
+	int64_t used = -1, count = 0;
 	gpg_error_t r;
+	int row = 0;
 
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, t->now_ms / 1000);
-	if ((r = store_int(st, s, -1, &left, "use grant")) != 0)
+	if ((r = store_step(st, s, &row, "use grant")) != 0)
 		return r;
-	if (left < 0) /* picked in this transaction: cannot happen */
+	if (row) {
+		used = sqlite3_column_int64(s, 0);
+		count = sqlite3_column_int64(s, 1);
+	}
+	/* Run RETURNING to its end so the UPDATE is complete. */
+	while (row && (r = store_step(st, s, &row, "use grant")) == 0 && row)
+		;
+	if (r != 0)
+		return r;
+	if (used < 1 || used > count) /* picked in this transaction: cannot happen */
 		return gpg_error(GPG_ERR_INTERNAL);
 	out->grant = id;
-	out->left = (unsigned)left;
+	out->use = (unsigned)used;
+	out->left = (unsigned)(count - used);
 	return 0;
 }
 
@@ -199,7 +210,10 @@ take(struct store *st, const struct store_take *t, struct store_taken *out)
 		if ((r = use_grant(st, t, id, out)) != 0)
 			return r;
 	}
-	return t->rate_count > 0 ? rate_record(st, t, &last) : 0;
+	if (t->rate_count == 0)
+		return 0;
+	out->rate_seq = last.seq + 1;
+	return rate_record(st, t, &last);
 }
 
 struct take_slot {
@@ -319,4 +333,42 @@ store_rate_prune(struct store *st, int64_t now_ms)
 		r = store_end(st, store_exec(st, s, "prune rates"));
 	}
 	return store_unlock(st, r);
+}
+
+gpg_error_t
+store_reconcile(struct store *st, const struct store_took *v, size_t n, size_t *changed)
+{
+	sqlite3_stmt *s;
+	gpg_error_t r;
+	size_t i;
+
+	*changed = 0;
+	store_lock(st);
+	if ((r = store_begin(st, 1)) != 0)
+		return store_unlock(st, r);
+	for (i = 0; r == 0 && i < n; i++) {
+		int did = 0;
+
+		if (v[i].grant > 0 && v[i].use > 0) {
+			s = store_q(st, Q_GRANT_RECONCILE);
+			sqlite3_bind_int64(s, 1, v[i].grant);
+			sqlite3_bind_int64(s, 2, v[i].use);
+			sqlite3_bind_int64(s, 3, v[i].time_ms / 1000);
+			if ((r = store_exec(st, s, "reconcile grant")) != 0)
+				break;
+			did |= sqlite3_changes(st->db) > 0;
+		}
+		if (v[i].rate_seq > 0 && v[i].project != NULL && v[i].requester != NULL) {
+			s = store_q(st, Q_RATE_RECONCILE);
+			store_bind_text(s, 1, v[i].project);
+			store_bind_text(s, 2, v[i].requester);
+			sqlite3_bind_int64(s, 3, v[i].rate_seq);
+			sqlite3_bind_int64(s, 4, v[i].time_ms);
+			if ((r = store_exec(st, s, "reconcile rate")) != 0)
+				break;
+			did |= sqlite3_changes(st->db) > 0;
+		}
+		*changed += did != 0;
+	}
+	return store_unlock(st, store_end(st, r));
 }

@@ -542,6 +542,41 @@ test_purge(void **state)
 	store_close(st);
 }
 
+/* store_reconcile puts back uses and rate slots the trail names, never
+ * lowers a count, never passes a grant's count, and is idempotent. */
+static void
+test_reconcile(void **state)
+{
+	struct tmpdir *t = *state;
+	struct store *st = sopen(t);
+	struct store_request o;
+	struct store_taken out;
+	int64_t g = grant(st, ALICE, "p", 3, T0 + 1000);
+	struct store_took v[] = {
+		{ g, 2, "p", ALICE, 1, T0 * (int64_t)1000 },
+		{ g, 3, "p", ALICE, 2, T0 * (int64_t)1000 + 5 },
+		{ g, 9, NULL, NULL, 0, T0 * (int64_t)1000 },       /* past its count: ignored */
+		{ g, 1, "p", ALICE, 2, T0 * (int64_t)1000 + 5 },   /* lower: ignored */
+	};
+	size_t changed = 0;
+
+	assert_int_equal(take(st, ALICE, "p", 10, 3600, 1, 0, T0 * (int64_t)1000, &out), STORE_TAKEN);
+	assert_int_equal(out.use, 1);
+	assert_int_equal(out.rate_seq, 1);
+	assert_int_equal(store_reconcile(st, v, 4, &changed), 0);
+	assert_int_equal(changed, 2);
+	assert_int_equal(store_request_get(st, g, &o), 0);
+	assert_int_equal(o.used, 3);
+	assert_int_equal(o.state, STORE_USED);
+	assert_int_equal(store_reconcile(st, v, 4, &changed), 0);
+	assert_int_equal(changed, 0);
+	/* The rate window holds the two put back: the next slot is 3. */
+	assert_int_equal(take(st, ALICE, "p", 10, 3600, 0, 0, T0 * (int64_t)1000 + 10, &out), STORE_TAKEN);
+	assert_int_equal(out.rate_seq, 3);
+	assert_int_equal(out.in_window, 3);
+	store_close(st);
+}
+
 static void
 test_expire_and_cancel(void **state)
 {
@@ -808,6 +843,7 @@ main(void)
 		                                tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_expire_and_cancel, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_purge, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_reconcile, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_list, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_totp, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_all, tmpdir_setup, tmpdir_teardown),
