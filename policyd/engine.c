@@ -527,7 +527,9 @@ engine_wait(assuan_context_t ctx, struct conn *c, struct sign_req *req)
 	snprintf(sr.reason, sizeof(sr.reason), "%s", reason);
 	sr.count = 1;
 	sr.needed = pc->approvals;
-	sr.expires = now + pc->approval_wait;
+	/* Whole seconds on both clocks: one more, so that the wait is never
+	 * shorter than approval_wait (at most a second longer). */
+	sr.expires = now + pc->approval_wait + 1;
 	snprintf(sr.hash, sizeof(sr.hash), "%s", w->req.ev.hash);
 	memcpy(sr.digest, req->digest, req->digest_len);
 	sr.digest_len = req->digest_len;
@@ -551,7 +553,7 @@ engine_wait(assuan_context_t ctx, struct conn *c, struct sign_req *req)
 	log_info("uid %u (%s): request %lld waits for %u approval(s) on project %s", (unsigned)c->uid,
 	         c->user, (long long)sr.id, pc->approvals, req->project);
 	w->park.key = sr.id;
-	w->park.deadline = monotime_sec() + (time_t)pc->approval_wait;
+	w->park.deadline = monotime_sec() + (time_t)pc->approval_wait + 1;
 	w->park.resume = waiter_resume;
 	w->park.release = waiter_release;
 	r = conn_park(c, &w->park);
