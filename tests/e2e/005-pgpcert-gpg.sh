@@ -10,6 +10,7 @@
 # primary; and a subkey bound by another subkey instead of the primary (what
 # a signer could make through policyd) is dropped by gpg.
 set -eu
+has() { grep "$@" >/dev/null; }   # reads all of a pipe, unlike grep -q (see lib.sh)
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 
@@ -91,7 +92,7 @@ check_cert() {
 	[[ $(field "$sig" 11) == 13x ]] || fail "$name: signature class $(field "$sig" 11), wanted 13x"
 	[[ $(field "$sig" 16) == 8 ]] || fail "$name: signature hash $(field "$sig" 16), wanted 8 (SHA-256)"
 	# The human form the brief of this test names.
-	gpg --homedir "$h" --batch --check-signatures "$fpr" 2>/dev/null | grep -q '^sig!' ||
+	gpg --homedir "$h" --batch --check-signatures "$fpr" 2>/dev/null | has '^sig!' ||
 		fail "$name: gpg --check-signatures shows no 'sig!'"
 
 	gpg --homedir "$h" --batch --list-packets "$T/$name.pgp" >"$T/$name.packets" 2>&1 ||
@@ -104,7 +105,7 @@ check_cert() {
 	gpg --homedir "$h" --batch --dearmor <"$T/$name.asc" >"$T/$name.dearmored" 2>"$T/$name.err" ||
 		{ cat "$T/$name.err"; fail "$name: gpg --dearmor refused the armor"; }
 	cmp -s "$T/$name.dearmored" "$T/$name.pgp" || fail "$name: dearmored armor differs from the binary"
-	head -n1 "$T/$name.asc" | grep -qx -- '-----BEGIN PGP PUBLIC KEY BLOCK-----' || fail "$name: armor header"
+	head -n1 "$T/$name.asc" | has -x -- '-----BEGIN PGP PUBLIC KEY BLOCK-----' || fail "$name: armor header"
 	awk 'length($0) > 64 { bad = 1 } END { exit bad }' "$T/$name.asc" || fail "$name: armor line over 64 chars"
 	mkdir -m 700 "$h.asc"
 	HOMES+=("$h.asc")
@@ -131,7 +132,7 @@ cmp -s "$T/rsa2048.pgp" "$T/bad.pgp" && fail "the tampered copy is unchanged"
 mkdir -m 700 "$T/g-bad"
 HOMES+=("$T/g-bad")
 gpg --homedir "$T/g-bad" --batch --import "$T/bad.pgp" >/dev/null 2>&1 || true
-if gpg --homedir "$T/g-bad" --batch --with-colons --check-signatures 2>/dev/null | grep -q '^sig:!'; then
+if gpg --homedir "$T/g-bad" --batch --with-colons --check-signatures 2>/dev/null | has '^sig:!'; then
 	fail "tampered certificate still shows a good self-signature"
 fi
 note "tampered certificate: refused"

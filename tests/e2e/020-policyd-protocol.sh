@@ -5,6 +5,7 @@
 #   SIGNET_BIN   folder with signet-policyd (default build/bin)
 #   BENCH=1      also print signatures/s for 1, 2 and 8 clients, rsa2048/3072
 set -euo pipefail
+has() { grep "$@" >/dev/null; }   # not grep -q in a pipe: see lib.sh
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$(cd "${SIGNET_BIN:-$HERE/../../build/bin}" && pwd)
 PD=$BIN/signet-policyd
@@ -138,7 +139,7 @@ fpr=$(awk '$3 == "acme" {print $7}' <<<"$out")
 created=$(awk '$3 == "acme" {print $6}' <<<"$out")
 [[ $(grep -c '^S KEY acme ' <<<"$out") == 1 ]] || fail "acme has more than one signing key"
 ga '/datafile '"$W/acme.sexp" 'READKEY acme' >/dev/null
-head -c 40 "$W/acme.sexp" | grep -q '^(10:public-key(3:rsa(1:n' || fail "READKEY is not a public-key S-expression"
+head -c 40 "$W/acme.sexp" | has '^(10:public-key(3:rsa(1:n' || fail "READKEY is not a public-key S-expression"
 [[ -s $W/acme.mk && $(stat -c %a "$W/certs/acme.pgp") == 644 ]] || fail "MKCERT wrote no 0644 certificate"
 cmp -s "$W/acme.mk" "$W/certs/acme.pgp" || fail "MKCERT answer differs from the file"
 out=$(ga 'MKCERT acme')
@@ -149,9 +150,9 @@ if command -v gpg >/dev/null; then
 	G=$W/gnupg
 	mkdir -m 700 "$G"
 	gpg --homedir "$G" --batch --quiet --import "$W/acme.cert" 2>/dev/null || fail "gpg cannot import the certificate"
-	gpg --homedir "$G" --batch --with-colons --fingerprint | grep -q "^fpr:::::::::$fpr:" ||
+	gpg --homedir "$G" --batch --with-colons --fingerprint | has "^fpr:::::::::$fpr:" ||
 		fail "the KEYLIST key ($fpr) is not in the certificate"
-	gpg --homedir "$G" --batch --with-colons --list-keys | grep -q "^sub:.*:$created:.*:s:" ||
+	gpg --homedir "$G" --batch --with-colons --list-keys | has "^sub:.*:$created:.*:s:" ||
 		fail "the KEYLIST key is not a signing subkey of the certificate"
 	gpgconf --homedir "$G" --kill all 2>/dev/null || true
 fi
@@ -216,7 +217,7 @@ if [[ $(id -u) == 0 ]]; then
 	expect "^ERR 116 .*user $TESTUSER is not a signer of project acme \\(signers: user:root group:signet-e2e-nobody\\)" \
 		"$out" "non-signer SIGN refused"
 	expect '^D \(10:public-key' "$out" "READKEY for any caller"
-	tail -n 1 "$AUDIT" | grep -q "\"result\":\"denied\".*\"user\":\"$TESTUSER\"" || fail "non-signer denial not audited"
+	tail -n 1 "$AUDIT" | has "\"result\":\"denied\".*\"user\":\"$TESTUSER\"" || fail "non-signer denial not audited"
 else
 	note "not root: skipping the unprivileged-user checks"
 fi

@@ -132,9 +132,9 @@ if command -v pkcs11-tool >/dev/null; then
 	# The primary (label rel) and the signing subkey (rel:sign:<created>).
 	for l in 'rel$' 'rel:sign:[0-9]+$'; do
 		grep -Eq "label: *$l" "$W/objs" || { cat "$W/objs"; fail "no private key '$l' on the token"; }
-		grep -EA8 "label: *$l" "$W/objs" | grep 'Access:' | grep -q 'sensitive' ||
+		grep -EA8 "label: *$l" "$W/objs" | grep 'Access:' | has 'sensitive' ||
 			{ cat "$W/objs"; fail "key $l not sensitive"; }
-		grep -EA8 "label: *$l" "$W/objs" | grep 'Access:' | grep -q 'never extractable' ||
+		grep -EA8 "label: *$l" "$W/objs" | grep 'Access:' | has 'never extractable' ||
 			{ cat "$W/objs"; fail "key $l extractable"; }
 	done
 	note "primary and signing subkey on the token: sensitive, never extractable"
@@ -145,7 +145,7 @@ fi
 # ---- export and list
 expect 0 "$SIGNET" --home "$H" project export rel
 cp "$W/out" "$W/rel.asc"
-head -1 "$W/rel.asc" | grep -q -- '-----BEGIN PGP PUBLIC KEY BLOCK-----' || fail "export is not armored"
+head -1 "$W/rel.asc" | has -- '-----BEGIN PGP PUBLIC KEY BLOCK-----' || fail "export is not armored"
 gpg --batch --with-colons --show-keys "$W/rel.asc" >"$W/show" 2>&1 || { cat "$W/show"; fail "gpg --show-keys"; }
 [[ $(awk -F: '/^fpr/{print $10; exit}' "$W/show") == "$FPR" ]] || fail "exported fingerprint differs"
 grep -q '^uid:.*Release Team <rel@signet.test>' "$W/show" || fail "exported uid wrong"

@@ -30,7 +30,7 @@ fi
 echo "release notes" >"$W/notes.txt"
 GNUPGHOME=$H gpg --batch --yes --no-tty -u "$FPR" --clearsign -o "$W/notes.txt.asc" "$W/notes.txt"
 gpgv --keyring "$W/rel.gpg" "$W/notes.txt.asc" 2>"$W/gpgv2.out" || { cat "$W/gpgv2.out"; fail "clearsign did not verify"; }
-GNUPGHOME=$H gpg --batch --verify "$W/notes.txt.asc" 2>&1 | grep -q 'Good signature' || fail "gpg --verify clearsign"
+GNUPGHOME=$H gpg --batch --verify "$W/notes.txt.asc" 2>&1 | has 'Good signature' || fail "gpg --verify clearsign"
 note "clearsigned message verified"
 
 audit_check --has-sig "$(sig_mpi "$W/payload.bin.sig")" --has-sig "$(sig_mpi "$W/notes.txt.asc")" \

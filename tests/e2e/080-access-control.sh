@@ -58,4 +58,4 @@ sign_detached sg-alice "$W/sg-alice/g" "$FPR" "$W/sg-alice/file" || fail "alice 
 
 audit_check --has sign:granted:sg-alice:acl --has sign:granted:sg-bob:acl --has deny:denied:sg-bob:acl \
 	--has-sig "$(sig_mpi "$W/sg-alice/file.sig")" --has-sig "$(sig_mpi "$W/sg-bob/file.sig")"
-grep '"event":"deny"' "$AUDIT" | grep -q 'sg-bob' || fail "deny record lacks the user"
+grep '"event":"deny"' "$AUDIT" | has 'sg-bob' || fail "deny record lacks the user"

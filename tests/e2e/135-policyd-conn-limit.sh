@@ -54,7 +54,7 @@ until (($(refused_sum) >= 300)); do
 done
 recs=$(($(grep -c '"event":"connect"' "$AUDIT") - before))
 ((recs <= secs + 1)) || fail "$recs audit records for a $secs s burst (one per second expected)"
-grep '"event":"connect"' "$AUDIT" | tail -n1 | grep -q '"result":"refused"' || fail "the refusal record is not 'refused'"
+grep '"event":"connect"' "$AUDIT" | tail -n1 | has '"result":"refused"' || fail "the refusal record is not 'refused'"
 note "300 refused connections in about $secs s: $recs audit record(s), e.g. $(grep '"event":"connect"' "$AUDIT" | tail -n1 | grep -o '"reason":"[^"]*"')"
 audit_check >/dev/null || fail "audit trail does not verify"
 

@@ -99,7 +99,7 @@ for KEY in rsa ec; do
 	# Requested policy: known → used; unknown → unacceptedPolicy (bit 15).
 	openssl ts -query -data data.txt -sha256 -tspolicy $POLICY2 -out qp.tsq 2>/dev/null
 	[[ $(post qp.tsq rp.tsr) == 200 ]] || fail "$KEY: policy query"
-	openssl ts -reply -in rp.tsr -text 2>/dev/null | grep -q "Policy OID: $POLICY2\$" || fail "$KEY: requested policy not used"
+	openssl ts -reply -in rp.tsr -text 2>/dev/null | has "Policy OID: $POLICY2\$" || fail "$KEY: requested policy not used"
 	openssl ts -query -data data.txt -sha256 -tspolicy 1.2.3.4.5 -out qu.tsq 2>/dev/null
 	post qu.tsq ru.tsr >/dev/null
 	[[ $(python3 "$CLIENT" status ru.tsr) == "2 15" ]] || fail "$KEY: unknown policy not unacceptedPolicy"
@@ -187,11 +187,11 @@ fi
 
 # ---- Configuration refusals.
 conf bad 1 "digests = sha1"
-{ "$TSA" --config bad.conf --check-config || true; } | grep -q "sha1 is refused" || fail "sha1 accepted in config"
+{ "$TSA" --config bad.conf --check-config || true; } | has "sha1 is refused" || fail "sha1 accepted in config"
 sed -i 's|^key = .*|key = pkcs11:token=x;object=y|; /^digests/d' bad.conf
-{ "$TSA" --config bad.conf --check-config || true; } | grep -q "needs pkcs11_module and pin_file" || fail "pkcs11 key without module/PIN not refused clearly"
+{ "$TSA" --config bad.conf --check-config || true; } | has "needs pkcs11_module and pin_file" || fail "pkcs11 key without module/PIN not refused clearly"
 sed -i 's|^key = .*|key = file:'"$W"'/ec.key|; s|^listen = .*|listen = 192.0.2.1:3161|' bad.conf
-{ "$TSA" --config bad.conf --check-config || true; } | grep -q "allow_remote" || fail "remote listen accepted"
+{ "$TSA" --config bad.conf --check-config || true; } | has "allow_remote" || fail "remote listen accepted"
 note "config: sha1, a pkcs11 key without pkcs11_module/pin_file and non-loopback listen are refused"
 
 # ---- Serial numbers: 10,000 requests, a restart and a kill -9 in between.

@@ -154,7 +154,7 @@ PY
 		fail "jarsigner -verify -strict with signet-tsa's CA trusted"
 	grep -qx 'jar verified.' jarverify.out || fail "jarsigner -verify: no 'jar verified.'"
 	grep -Eq '^  Timestamped by "CN=Signet TSA" on ' jarverify.out || fail "jarsigner -verify: no 'Timestamped by \"CN=Signet TSA\"'"
-	grep -A1 '>>> TSA' jarverify.out | grep -q 'X.509, CN=Signet TSA$' || fail "jarsigner -verify -certs: TSA certificate not shown"
+	grep -A1 '>>> TSA' jarverify.out | has 'X.509, CN=Signet TSA$' || fail "jarsigner -verify -certs: TSA certificate not shown"
 	grep -q 'Timestamp digest algorithm: SHA-256' jarverify.out || fail "jarsigner -verify: timestamp digest not SHA-256"
 	! grep -qi 'invalid' jarverify.out || fail "jarsigner -verify: a chain reported invalid"
 	note "jarsigner -tsa → -verify -strict: Timestamped by \"CN=Signet TSA\", TSA chain valid with signet-tsa's CA only"

@@ -92,9 +92,9 @@ serve() {
 # key_on_token LABEL: a private key that is sensitive and never extractable.
 key_on_token() {
 	p11 --list-objects --type privkey >objs.txt
-	grep -A4 "label: *$1\$" objs.txt | grep -q "sensitive.*never extractable" ||
+	grep -A4 "label: *$1\$" objs.txt | has "sensitive.*never extractable" ||
 		{ cat objs.txt; fail "no sensitive, non-extractable private key \"$1\" on the token"; }
-	p11 --list-objects --type pubkey | grep -q "label: *$1\$" || fail "no public key \"$1\" on the token"
+	p11 --list-objects --type pubkey | has "label: *$1\$" || fail "no public key \"$1\" on the token"
 }
 
 echo hello >data.txt
@@ -109,10 +109,10 @@ openssl verify -purpose timestampsign -CAfile ec-ca.pem ec.pem >v.out 2>&1 || { 
 [[ $(stat -c %a ec.pem) == 644 && $(stat -c %a ec-ca.pem) == 644 ]] || fail "ec: cert/ca not mode 0644"
 openssl x509 -in ec.pem -noout -text >ec.txt
 grep -q "ASN1 OID: prime256v1" ec.txt || fail "ec: certificate key is not P-256"
-grep -A1 "Extended Key Usage: critical" ec.txt | grep -q "Time Stamping" || fail "ec: no critical EKU timeStamping"
-grep -A1 "Basic Constraints: critical" ec.txt | grep -q "CA:FALSE" || fail "ec: basicConstraints"
+grep -A1 "Extended Key Usage: critical" ec.txt | has "Time Stamping" || fail "ec: no critical EKU timeStamping"
+grep -A1 "Basic Constraints: critical" ec.txt | has "CA:FALSE" || fail "ec: basicConstraints"
 grep -q "Subject: CN *= *Signet TSA (" ec.txt || fail "ec: subject"
-openssl x509 -in ec-ca.pem -noout -text | grep -A1 "Basic Constraints: critical" | grep -q "CA:TRUE, pathlen:0" ||
+openssl x509 -in ec-ca.pem -noout -text | grep -A1 "Basic Constraints: critical" | has "CA:TRUE, pathlen:0" ||
 	fail "ec: CA basicConstraints"
 key_on_token tsa-ec
 key_on_token tsa-ec-ca
@@ -140,7 +140,7 @@ conf rsa tsa-rsa
 run rsa init.out --init --algo rsa3072 || { cat init.out; fail "rsa: --init"; }
 grep -qx "key: generated rsa3072 pkcs11:token=tsa;object=tsa-rsa" init.out || { cat init.out; fail "rsa: key line"; }
 openssl verify -purpose timestampsign -CAfile rsa-ca.pem rsa.pem >v.out 2>&1 || { cat v.out; fail "rsa: openssl verify"; }
-openssl x509 -in rsa.pem -noout -text | grep -q "Public-Key: (3072 bit)" || fail "rsa: not a 3072-bit key"
+openssl x509 -in rsa.pem -noout -text | has "Public-Key: (3072 bit)" || fail "rsa: not a 3072-bit key"
 key_on_token tsa-rsa
 cp rsa.pem rsa.save
 run rsa init2.out --init --algo rsa3072 || { cat init2.out; fail "rsa: second --init"; }
@@ -178,7 +178,7 @@ refused file "--init needs key = pkcs11:" --init
 conf noca tsa-noca
 sed -i '/^ca = /d' noca.conf
 refused noca "needs ca = /abs/path.pem" --init
-p11 --list-objects | grep -q "tsa-noca" && fail "noca: a key was generated although the configuration was refused"
+p11 --list-objects | has "tsa-noca" && fail "noca: a key was generated although the configuration was refused"
 [[ ! -e file.pem && ! -e file-ca.pem ]] || fail "file: files written"
 note "refused: --init with key = file:…, --init without ca = (no key made)"
 
@@ -192,8 +192,8 @@ grep -qF "csr: $W/real.csr — have a CA issue it" csr.out || { cat csr.out; fai
 [[ $(stat -c %a real.csr) == 644 ]] || fail "real: CSR not mode 0644"
 openssl req -in real.csr -verify -noout >v.out 2>&1 || { cat v.out; fail "real: CSR signature"; }
 openssl req -in real.csr -noout -text >csr.txt
-grep -A1 "Extended Key Usage: critical" csr.txt | grep -q "Time Stamping" || { cat csr.txt; fail "real: CSR asks for no critical EKU"; }
-grep -A1 "Key Usage: critical" csr.txt | grep -q "Digital Signature" || fail "real: CSR asks for no keyUsage"
+grep -A1 "Extended Key Usage: critical" csr.txt | has "Time Stamping" || { cat csr.txt; fail "real: CSR asks for no critical EKU"; }
+grep -A1 "Key Usage: critical" csr.txt | has "Digital Signature" || fail "real: CSR asks for no keyUsage"
 grep -q "Subject: CN *= *Signet TSA " csr.txt || fail "real: CSR subject"
 p11 --read-object --type pubkey --label tsa-real -o real.pub.der >/dev/null || fail "real: read public key"
 openssl pkey -pubin -inform DER -in real.pub.der -outform PEM >real.pub.pem
@@ -229,7 +229,7 @@ note "refused --import: other CA, another key's cert, EKU not critical, EKU with
 run real import.out --import issued.pem --ca root.pem || { cat import.out; fail "real: --import"; }
 grep -qx "cert: $W/real.pem" import.out && grep -qF "ca: $W/real-ca.pem" import.out || { cat import.out; fail "real: import lines"; }
 cmp -s real.pem issued.pem || fail "real: cert is not the imported certificate"
-openssl x509 -in real-ca.pem -noout -subject | grep -q "Real Root CA" || fail "real: ca is not the root"
+openssl x509 -in real-ca.pem -noout -subject | has "Real Root CA" || fail "real: ca is not the root"
 serve real root.pem
 note "real: --import installed the CA's certificate; signet-tsa tokens verify against that CA"
 

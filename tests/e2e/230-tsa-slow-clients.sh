@@ -39,7 +39,7 @@ timed_request() { # OUT → prints time_total
 	read -r code t < <(curl -s -o "$out" -w '%{http_code} %{time_total}\n' --max-time 5 \
 		--data-binary @q.tsq -H 'Content-Type: application/timestamp-query' "http://127.0.0.1:$PORT/" || true)
 	[[ $code == 200 ]] || fail "normal request: HTTP ${code:-none} (t=${t:-?})"
-	openssl ts -reply -in "$out" -text 2>/dev/null | grep -q 'Status: Granted' || fail "normal request: not granted"
+	openssl ts -reply -in "$out" -text 2>/dev/null | has 'Status: Granted' || fail "normal request: not granted"
 	echo "$t"
 }
 base=$(timed_request r0.tsr)

@@ -24,7 +24,7 @@ FPR=$(gpg --batch --with-colons --show-keys "$W/atk.asc" | awk -F: '/^fpr/{print
 SUBFPR=$(gpg --batch --with-colons --show-keys "$W/atk.asc" | awk -F: '/^sub/{s=1; next} s && /^fpr/{print $10; exit}')
 PGRIP=$(gpg --batch --with-colons --with-keygrip --show-keys "$W/atk.asc" | awk -F: '/^grp/{print $10; exit}')
 [[ -n $FPR && -n $SUBFPR && -n $PGRIP ]] || fail "cannot read primary, subkey and keygrip from the certificate"
-gpg --batch --with-colons --show-keys "$W/atk.asc" | grep -q '^pub:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:c[A-Z]*:' ||
+gpg --batch --with-colons --show-keys "$W/atk.asc" | has '^pub:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:c[A-Z]*:' ||
 	fail "the primary key has usage other than certify: $(gpg --batch --with-colons --show-keys "$W/atk.asc" | grep ^pub)"
 subs_of() { gpg --batch --with-colons --show-keys "$1" 2>/dev/null | grep -c '^sub:'; }
 [[ $(subs_of "$W/atk.asc") == 1 ]] || fail "a new project has $(subs_of "$W/atk.asc") subkeys"
@@ -33,7 +33,7 @@ note "primary $FPR certifies only; signing subkey $SUBFPR"
 # ---- setup set no ownertrust: validity is the user's decision
 mg --export-ownertrust >"$W/trust" 2>/dev/null
 grep -qi "^$FPR:" "$W/trust" && fail "setup set ownertrust: $(grep -i "^$FPR:" "$W/trust")"
-mg --with-colons --list-keys "$FPR" 2>/dev/null | grep -q '^pub:u:' && fail "the project key is ultimately valid after setup"
+mg --with-colons --list-keys "$FPR" 2>/dev/null | has '^pub:u:' && fail "the project key is ultimately valid after setup"
 note "no ownertrust after setup ($(wc -l <"$W/trust") trust lines, none for the project)"
 
 # ---- the subkey trick: bind a key of the signer's own
@@ -77,7 +77,7 @@ as_user "$M" env GNUPGHOME="$G" python3 "$W/m/forge.py" bind "$SOCK" atk "$SUBFP
 	"$W/m/mkey.gpg" "$MGRIP" "$W/m/bound.gpg" || fail "forge bind could not get its signatures"
 gpgv --keyring "$W/m/bound.gpg" "$W/m/evil.sig" "$W/m/evil" 2>/dev/null &&
 	fail "a subkey bound through raw SIGN verifies mallory's offline signature"
-gpg --batch --with-colons --show-keys "$W/m/bound.gpg" 2>/dev/null | grep -q "$MFPR" &&
+gpg --batch --with-colons --show-keys "$W/m/bound.gpg" 2>/dev/null | has "$MFPR" &&
 	fail "gpg accepts a subkey binding made through raw SIGN"
 note "a subkey binding forged through raw SIGN is rejected: mallory's offline signature does not verify"
 
@@ -86,7 +86,7 @@ mg --export "$FPR" >"$W/mallory-export.gpg"
 [[ $(subs_of "$W/mallory-export.gpg") == 1 ]] || fail "mallory's keyring export has $(subs_of "$W/mallory-export.gpg") subkeys"
 signet --home "$SIGNET_HOME" project export atk >"$W/atk2.asc"
 cmp -s "$W/atk.asc" "$W/atk2.asc" || fail "the project's certificate changed"
-gpg --batch --list-packets "$W/mallory-export.gpg" | grep -c ':signature packet:' | grep -qx 2 ||
+gpg --batch --list-packets "$W/mallory-export.gpg" | grep -c ':signature packet:' | has -x 2 ||
 	fail "mallory's export carries signatures beyond the self-signature and the binding"
 note "signet project export unchanged; mallory's own export has 1 subkey and 2 signatures"
 
@@ -96,7 +96,7 @@ pg() { as_user "$M" gpg-connect-agent -S "$SOCK" "$@" /bye 2>&1 | tr -d '\0'; }
 out=$(pg "SIGN --hash=sha256 --key=$PGRIP atk $DIG")
 grep -q '^ERR 125 ' <<<"$out" || fail "SIGN --key=<primary grip>: $out"
 grep -q 'primary key of project atk, which only certifies' <<<"$out" || fail "no reason for the refusal: $out"
-tail -n 1 "$AUDIT" | grep '"event":"deny"' | grep "\"user\":\"$M\"" | grep -q "\"key_fpr\":\"$FPR\"" ||
+tail -n 1 "$AUDIT" | grep '"event":"deny"' | grep "\"user\":\"$M\"" | has "\"key_fpr\":\"$FPR\"" ||
 	fail "the refusal is not audited with the primary's fingerprint: $(tail -n 1 "$AUDIT")"
 out=$(pg "SIGN --hash=sha256 --key=${PGRIP,,} atk $DIG")
 grep -q '^ERR 125 ' <<<"$out" || fail "SIGN --key=<primary grip, lower case>: $out"
@@ -114,7 +114,7 @@ note "raw SIGN/READKEY with the primary's keygrip refused (Wrong key usage) and 
 echo "release" >"$W/m/file" && chown "$M" "$W/m/file"
 sign_detached "$M" "$G" "$FPR" "$W/m/file" || fail "mallory cannot sign data"
 gpgv --keyring "$W/atk.gpg" "$W/m/file.sig" "$W/m/file" 2>"$W/gpgv.out" || { cat "$W/gpgv.out"; fail "gpgv"; }
-gpg --batch --list-packets "$W/m/file.sig" | grep -q "keyid ${SUBFPR:24}" ||
+gpg --batch --list-packets "$W/m/file.sig" | has "keyid ${SUBFPR:24}" ||
 	fail "the data signature is not by the subkey: $(gpg --batch --list-packets "$W/m/file.sig" | head -3)"
 note "data signature by subkey ${SUBFPR:24} verified by gpgv"
 

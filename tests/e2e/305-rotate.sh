@@ -107,9 +107,9 @@ end=$(awk '/^subkey /{n++; if (n == 2) print $4}' "$SIGNET_HOME/certs/rot.pgp.ke
 while (( $(date +%s) < end )); do sleep 0.2; done
 out=$(gpg-connect-agent -S "$SOCK" "SIGN --hash=sha256 --key=$G2 rot $(printf x | sha256sum | cut -c1-64)" /bye 2>&1)
 grep -q '^ERR 153 .*rotated out' <<<"$out" || fail "SIGN with subkey 2 after its overlap: $out"
-tail -n 1 "$AUDIT" | grep '"event":"deny"' | grep -q "\"key_fpr\":\"$SUB2\"" ||
+tail -n 1 "$AUDIT" | grep '"event":"deny"' | has "\"key_fpr\":\"$SUB2\"" ||
 	fail "the expired-subkey refusal is not audited with its fingerprint: $(tail -n 1 "$AUDIT")"
-gpg-connect-agent -S "$SOCK" KEYLIST /bye | grep -q "$G2" && fail "KEYLIST still lists the expired subkey"
+gpg-connect-agent -S "$SOCK" KEYLIST /bye | has "$G2" && fail "KEYLIST still lists the expired subkey"
 echo four >"$W/f4"
 if GNUPGHOME=$B gpg --batch --yes --no-tty -u "$FPR" --detach-sign -o "$W/f4.sig" "$W/f4" 2>"$W/f4.err"; then
 	fail "client B signed with subkey 2 after its overlap"
@@ -129,10 +129,10 @@ mv "$SIGNET_HOME/certs/rot.pgp.keys" "$W/keys.bak"
 out=$(gpg-connect-agent -S "$SOCK" RELOAD /bye 2>&1 | tr -d '\0')
 grep -q "has 3 subkey(s) but the key state $SIGNET_HOME/certs/rot.pgp.keys is missing" <<<"$out" ||
 	fail "reload without key state: $out"
-gpg-connect-agent -S "$SOCK" KEYLIST /bye | grep -q "^S KEY rot $(subgrips "$W/rot3.asc" | tail -n1) " ||
+gpg-connect-agent -S "$SOCK" KEYLIST /bye | has "^S KEY rot $(subgrips "$W/rot3.asc" | tail -n1) " ||
 	fail "the refused reload changed the keys in force"
 mv "$W/keys.bak" "$SIGNET_HOME/certs/rot.pgp.keys"
-gpg-connect-agent -S "$SOCK" RELOAD /bye | grep -q '^OK' || fail "reload with the key state back"
+gpg-connect-agent -S "$SOCK" RELOAD /bye | has '^OK' || fail "reload with the key state back"
 note "a missing key state is refused at reload (the primary never signs again)"
 
 audit_check --count rotate=2 --has "deny:denied:$(id -un):rot" --has-sig "$(sig_mpi "$W/f2.sig")" \

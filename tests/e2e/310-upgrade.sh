@@ -31,7 +31,7 @@ issuer() { gpg --batch --list-packets "$1" 2>/dev/null | sed -n 's/.*:signature 
 cp "$SIGNET_HOME/certs/leg.pgp" "$W/leg-old.pgp"
 FPR=$(gpg --batch --with-colons --show-keys "$W/leg-old.pgp" | awk -F: '/^fpr/{print $10; exit}')
 PGRIP=$(gpg --batch --with-colons --with-keygrip --show-keys "$W/leg-old.pgp" | awk -F: '/^grp/{print $10; exit}')
-gpg --batch --with-colons --show-keys "$W/leg-old.pgp" | grep -q '^sub:' && fail "0.1 made a subkey?"
+gpg --batch --with-colons --show-keys "$W/leg-old.pgp" | has '^sub:' && fail "0.1 made a subkey?"
 O=$W/oldclient
 mkdir -m 700 "$O"
 _HOMES+=("$O")
@@ -77,7 +77,7 @@ echo two >"$W/f2"
 GNUPGHOME=$O gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/f2.sig" "$W/f2" ||
 	fail "the 0.1 client cannot sign after the update (before upgrade)"
 SOCK=$(sed -n 's/^socket = //p' "$SIGNET_HOME/signet.conf")
-gpg-connect-agent -S "$SOCK" KEYLIST /bye | grep -q "^S KEY leg $PGRIP " || fail "KEYLIST: the 0.1 project's key"
+gpg-connect-agent -S "$SOCK" KEYLIST /bye | has "^S KEY leg $PGRIP " || fail "KEYLIST: the 0.1 project's key"
 sed -i "s|^scdaemon-program .*|scdaemon-program $SIGNET_BIN/signet-scd|" "$O2/gpg-agent.conf"
 gpgconf --homedir "$O2" --kill gpg-agent
 GNUPGHOME=$O2 gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/f2b.sig" "$W/f2" 2>"$W/f2b.err" ||
@@ -121,7 +121,7 @@ oldlen=$(stat -c %s "$W/leg-old.pgp")
 cmp -s -n "$oldlen" "$W/leg-old.pgp" "$NEW" || fail "the primary key's packets and self-signature changed"
 SUB=$(gpg --batch --with-colons --show-keys "$NEW" | awk -F: '/^sub/{s=1; next} s && /^fpr/{print $10; exit}')
 [[ -n $SUB ]] || fail "no subkey after upgrade"
-gpg --batch --with-colons --show-keys "$NEW" | grep -q "^sub:.*:s:" || fail "the new subkey does not sign"
+gpg --batch --with-colons --show-keys "$NEW" | has "^sub:.*:s:" || fail "the new subkey does not sign"
 grep -q '^primary legacy$' "$NEW.keys" || fail "key state: $(cat "$NEW.keys")"
 for f in f1 f2; do
 	gpgv --keyring "$NEW" "$W/$f.sig" "$W/$f" 2>"$W/gpgv.out" || { cat "$W/gpgv.out"; fail "$f.sig (by the primary) no longer verifies"; }
@@ -137,7 +137,7 @@ note "upgraded: subkey ${SUB:24}; the 0.1 certificate is a byte-for-byte prefix;
 DIG=$(printf x | sha256sum | cut -c1-64)
 out=$(gpg-connect-agent -S "$SOCK" "SIGN --hash=sha256 --key=$PGRIP leg $DIG" /bye 2>&1)
 grep -q '^ERR 125 .*primary key of project leg' <<<"$out" || fail "SIGN with the primary after upgrade: $out"
-gpg-connect-agent -S "$SOCK" KEYLIST /bye | grep -q "$PGRIP" && fail "KEYLIST still lists the primary"
+gpg-connect-agent -S "$SOCK" KEYLIST /bye | has "$PGRIP" && fail "KEYLIST still lists the primary"
 echo three >"$W/f3"
 if GNUPGHOME=$O gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/f3.sig" "$W/f3" 2>"$W/f3.err" &&
 	gpgv --keyring "$NEW" "$W/f3.sig" "$W/f3" 2>/dev/null && [[ $(issuer "$W/f3.sig") == "${FPR:24}" ]]; then
@@ -145,12 +145,12 @@ if GNUPGHOME=$O gpg --batch --yes --no-tty -u "$FPR!" --detach-sign -o "$W/f3.si
 fi
 # The 0.1 client runs setup again: the ultimate ownertrust 0.1 gave the
 # project key is taken back; it then signs with the subkey.
-GNUPGHOME=$O gpg --batch --export-ownertrust 2>/dev/null | grep -q "^$FPR:6:" ||
+GNUPGHOME=$O gpg --batch --export-ownertrust 2>/dev/null | has "^$FPR:6:" ||
 	fail "0.1 setup did not set ultimate ownertrust (the test's premise)"
 signet setup --gnupghome "$O" --project leg >"$W/o2.out" 2>&1 || { cat "$W/o2.out"; fail "setup again"; }
 grep -q "removed the ultimate ownertrust" "$W/o2.out" || fail "setup does not say it removed the ownertrust"
-GNUPGHOME=$O gpg --batch --export-ownertrust 2>/dev/null | grep -q "^$FPR:6:" && fail "ultimate ownertrust left"
-GNUPGHOME=$O gpg --batch --with-colons --list-keys "$FPR" 2>/dev/null | grep -q '^pub:u:' && fail "project key still ultimately valid"
+GNUPGHOME=$O gpg --batch --export-ownertrust 2>/dev/null | has "^$FPR:6:" && fail "ultimate ownertrust left"
+GNUPGHOME=$O gpg --batch --with-colons --list-keys "$FPR" 2>/dev/null | has '^pub:u:' && fail "project key still ultimately valid"
 echo 3b >"$W/f3b"
 sign_detached "$(id -un)" "$O" "$FPR" "$W/f3b" || fail "the 0.1 client cannot sign after setup again"
 [[ $(issuer "$W/f3b.sig") == "${SUB:24}" ]] || fail "the 0.1 client's new signature is not by the subkey"
@@ -180,7 +180,7 @@ for issuer in "$SUB" "$FPR"; do
 		fail "forge bind"
 	gpgv --keyring "$W/bound.gpg" "$W/evil.sig" "$W/evil" 2>/dev/null &&
 		fail "after upgrade a subkey bound through SIGN (issuer $issuer) verifies mallory's signature"
-	gpg --batch --with-colons --show-keys "$W/bound.gpg" 2>/dev/null | grep -q "${MFPR}" &&
+	gpg --batch --with-colons --show-keys "$W/bound.gpg" 2>/dev/null | has "${MFPR}" &&
 		fail "gpg accepts the forged subkey binding (issuer $issuer)"
 done
 note "after upgrade the subkey binding forged through SIGN is rejected (gpgv, gpg --show-keys)"

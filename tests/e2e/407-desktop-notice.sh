@@ -131,7 +131,7 @@ ids = [r.get("request") for r in map(json.loads, open(sys.argv[1])) if r.get("re
 print(max(ids))' "$AUDIT" "$A")
 ((ID2 > IDD)) || fail "no new request for the loopback signature in the audit trail (newest $ID2)"
 wait_until 10 "request $ID2 cancelled" test "$(state "$ID2")" = cancelled
-! signet_as $B pending --json | grep -q "\"id\":$ID2," || fail "request $ID2 still pending for bob"
+! signet_as $B pending --json | has "\"id\":$ID2," || fail "request $ID2 still pending for bob"
 [[ ! -s $W/$A/gd.pinentry ]] || { cat "$W/$A/gd.pinentry"; fail "a pinentry ran in loopback mode"; }
 # The agent and signet-scd are still in step: the next signature works.
 echo free >"$W/$A/f1" && chown "$A" "$W/$A/f1"

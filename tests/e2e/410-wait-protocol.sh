@@ -103,7 +103,7 @@ echo "-- a client that hangs up while waiting: request cancelled"
 pdw $REQ hangup "$SOCK" "$SIGN" >"$W/w3.out" 2>&1 || { cat "$W/w3.out"; fail "no S REQUEST before the hang-up"; }
 ID3=$(awk '/^S REQUEST/{print $3; exit}' "$W/w3.out")
 end=$((SECONDS + 5))
-until pdc $REQ "SHOW $ID3" | grep -q '"state":"cancelled"'; do
+until pdc $REQ "SHOW $ID3" | has '"state":"cancelled"'; do
 	((SECONDS < end)) || { pdc $REQ "SHOW $ID3"; fail "request $ID3 not cancelled 5 s after its client left"; }
 	sleep 0.1
 done

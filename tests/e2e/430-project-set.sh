@@ -27,7 +27,7 @@ grep -q '^# keep this comment$' "$CONF" || fail "a comment was lost"
 grep -q '^\[project acme\]   ; the release project$' "$CONF" || fail "an inline comment was lost"
 audit_check --has policy:granted:root:acme --has-field "policy:by=user:root" \
 	--has-field "config:digest=$(sha256sum <"$CONF" | cut -d' ' -f1)" >/dev/null
-grep '"event":"policy"' "$AUDIT" | tail -n1 | grep -q 'approvals=1' || fail "policy record lacks the keys"
+grep '"event":"policy"' "$AUDIT" | tail -n1 | has 'approvals=1' || fail "policy record lacks the keys"
 note "set: six keys written at once, comments kept, audited with the new file's hash"
 
 expect 0 signet --home "$SIGNET_HOME" project show acme --json

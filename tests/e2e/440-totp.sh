@@ -198,8 +198,8 @@ if command -v pkcs11-tool >/dev/null; then
 fi
 
 # ---- the audit trail has the events, and never a secret
-grep '"event":"totp_enroll"' "$AUDIT" | grep -q "\"user\":\"$U\"" || fail "no totp_enroll record"
-grep '"event":"totp_reset"' "$AUDIT" | grep -q "\"by\":\"user:root\"" || fail "no totp_reset record with by"
+grep '"event":"totp_enroll"' "$AUDIT" | has "\"user\":\"$U\"" || fail "no totp_enroll record"
+grep '"event":"totp_reset"' "$AUDIT" | has "\"by\":\"user:root\"" || fail "no totp_reset record with by"
 grep -q '"event":"deny".*Bad PIN\|"event":"deny".*one-time code' "$AUDIT" || fail "no refusal of a wrong code audited"
 
 python3 - "$W" "$D/uri" "$D/uri2" "$OLD" "$SECRET" <<'PY' || fail "a TOTP secret leaked (above)"

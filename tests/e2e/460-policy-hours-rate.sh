@@ -96,6 +96,6 @@ try_sign "$RT" "$W/r3" || { cat "$W/r3.err"; fail "the rate window did not slide
 note "rate: a minute later the window slid and one more was signed"
 
 audit_check --has deny:denied:"$me":rt --has deny:denied:"$me":hr
-grep '"event":"deny"' "$AUDIT" | grep -q '"code":"rate_limited"' || fail "no rate_limited record"
-grep '"event":"deny"' "$AUDIT" | grep -q '"code":"outside_hours"' || fail "no outside_hours record"
-grep '"event":"deny"' "$AUDIT" | grep -q '"code":"hash_not_allowed"' || fail "no hash_not_allowed record"
+grep '"event":"deny"' "$AUDIT" | has '"code":"rate_limited"' || fail "no rate_limited record"
+grep '"event":"deny"' "$AUDIT" | has '"code":"outside_hours"' || fail "no outside_hours record"
+grep '"event":"deny"' "$AUDIT" | has '"code":"hash_not_allowed"' || fail "no hash_not_allowed record"

@@ -37,6 +37,10 @@ unset GNUPGHOME
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 note() { echo "   $*"; }
+# grep -q at the end of a pipe exits at its first match; under pipefail the
+# writer then dies of SIGPIPE and the pipeline fails although it matched
+# (it did, in CI, on a long audit trail).  has reads everything.
+has() { grep "$@" >/dev/null; }
 
 expect() { # RC CMD...
 	local want=$1 rc=0
