@@ -38,12 +38,33 @@ gpg_error_t hsm_open(const char *module, const char *token, const char *pin_file
 /* Close every session and unload the module.  NULL is fine. */
 void hsm_close(struct hsm *hsm);
 
-/* Find the single RSA private key with LABEL (may be NULL) and/or ID
+/* The key types Signet generates and signs with (issue 9).  The
+ * functions below hsm_keygen_rsa() take every type; a key found on the
+ * token knows its own (CKA_KEY_TYPE, and for EC keys the curve named by
+ * CKA_EC_PARAMS). */
+enum hsm_keytype {
+	HSM_KT_NONE = 0,
+	HSM_KT_RSA,
+	HSM_KT_P256,      /* CKK_EC, secp256r1; signs with CKM_ECDSA */
+	HSM_KT_P384,      /* CKK_EC, secp384r1; signs with CKM_ECDSA */
+	HSM_KT_ED25519,   /* CKK_EC_EDWARDS, Ed25519; signs with CKM_EDDSA */
+};
+#define HSM_MAX_EC_POINT 97   /* 0x04 || X || Y of P-384 */
+
+/* Find the single private key with LABEL (may be NULL) and/or ID
  * (ID_LEN 0: any).  GPG_ERR_NOT_FOUND if there is none, GPG_ERR_AMBIGUOUS
  * if several match.  *KEY is freed with hsm_key_free(). */
 gpg_error_t hsm_find_key(struct hsm *hsm, const char *label, const uint8_t *id, size_t id_len,
                          struct hsm_key **key, char *err, size_t errlen);
 void hsm_key_free(struct hsm_key *key);
+/* The type of KEY (HSM_KT_NONE: a type Signet does not use). */
+enum hsm_keytype hsm_key_type(const struct hsm_key *key);
+/* The public key of an EC or Ed25519 KEY: for P-256/P-384 the
+ * uncompressed SEC1 point 0x04 || X || Y, for Ed25519 the 32 bytes of the
+ * public key (CKA_EC_POINT's DER OCTET STRING wrapper removed).
+ * GPG_ERR_WRONG_PUBKEY_ALGO for an RSA KEY. */
+gpg_error_t hsm_key_ec_point(struct hsm *hsm, const struct hsm_key *key, uint8_t *q, size_t qmax,
+                             size_t *q_len, char *err, size_t errlen);
 
 /* Modulus and public exponent of KEY, big-endian. */
 gpg_error_t hsm_key_public(struct hsm *hsm, const struct hsm_key *key,
@@ -63,6 +84,23 @@ gpg_error_t hsm_sign_rsa_pkcs1(struct hsm *hsm, const struct hsm_key *key,
  * halves.  GPG_ERR_EEXIST if a private key with LABEL exists. */
 gpg_error_t hsm_keygen_rsa(struct hsm *hsm, unsigned int bits, const char *label,
                            const uint8_t *id, size_t id_len, char *err, size_t errlen);
+
+/* Generate a key pair of TYPE (BITS: RSA only, else 0) on the token, as
+ * hsm_keygen_rsa() does: private key sensitive, never extractable, sign
+ * only; CKA_LABEL LABEL and CKA_ID ID on both halves.  GPG_ERR_EEXIST if a
+ * private key with LABEL exists. */
+gpg_error_t hsm_keygen(struct hsm *hsm, enum hsm_keytype type, unsigned int bits, const char *label,
+                       const uint8_t *id, size_t id_len, char *err, size_t errlen);
+/* ECDSA (CKM_ECDSA) of the hash IN (IN_LEN bytes) with a P-256/P-384 KEY:
+ * SIG gets r || s, each left-padded to the curve's size (32 or 48 bytes).
+ * Blocks like hsm_sign_rsa_pkcs1() while every session is busy. */
+gpg_error_t hsm_sign_ecdsa(struct hsm *hsm, const struct hsm_key *key, const uint8_t *in, size_t in_len,
+                           uint8_t *sig, size_t sigmax, size_t *siglen, char *err, size_t errlen);
+/* Pure Ed25519 (CKM_EDDSA, no parameters) of the message IN with an
+ * Ed25519 KEY: SIG gets R || S, 64 bytes.  (OpenPGP's EdDSA signs the
+ * hash of the data as the message.) */
+gpg_error_t hsm_sign_eddsa(struct hsm *hsm, const struct hsm_key *key, const uint8_t *in, size_t in_len,
+                           uint8_t *sig, size_t sigmax, size_t *siglen, char *err, size_t errlen);
 
 /* AES-256 secret keys that seal data for policyd (TOTP secrets): the key
  * never leaves the token. */
