@@ -612,3 +612,14 @@ audit_sync(struct audit_log *log, uint64_t seq)
 		return gpg_error(GPG_ERR_INV_ARG);
 	return sync_upto(log, seq);
 }
+
+uint64_t
+audit_last_seq(struct audit_log *log)
+{
+	uint64_t seq;
+
+	pthread_mutex_lock(&log->append_lock);
+	seq = log->next_seq - 1;
+	pthread_mutex_unlock(&log->append_lock);
+	return seq;
+}

@@ -93,6 +93,10 @@ gpg_error_t audit_sync(struct audit_log *log, uint64_t seq);
 #define AUDIT_MAX_SYNC_MS 1000
 gpg_error_t audit_set_sync_interval(struct audit_log *log, unsigned ms);
 
+/* The seq of the last record written (not necessarily synced yet); 0:
+ * none.  Thread-safe. */
+uint64_t audit_last_seq(struct audit_log *log);
+
 /* Parse one line read back (at most AUDIT_MAX_LINE bytes) and return its
  * seq; GPG_ERR_INV_DATA if it is not a valid record. */
 gpg_error_t audit_parse_seq(const char *line, size_t len, uint64_t *seq);

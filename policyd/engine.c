@@ -181,7 +181,6 @@ engine_admit(struct conn *c, struct sign_req *req, int64_t request, int *wait)
 		return refuse(req, SIGNET_ERR_AUDIT, "store", "tell the signet admin", "policyd's state store "
 		              "failed (%s); nothing was signed", gpg_strerror(r));
 	}
-	req->sync_ticket = got.sync_ticket;   /* a miss may have pruned: harmless to wait for */
 	switch (got.miss) {
 	case STORE_TAKEN:
 		req->ev.grant = got.grant;
@@ -371,6 +370,9 @@ engine_start(struct policyd *pd)
 	if (changed > 0)
 		log_warn("state store: %zu grant use(s) or rate slot(s) named by the audit trail were "
 		         "missing (a crash of the machine while they synced) and are put back", changed);
+	/* Only now: a mark written before the reconcile could skip records
+	 * not yet put back. */
+	store_track_audit(pd->store, pd->audit);
 	if ((sw = calloc(1, sizeof(*sw))) == NULL)
 		return gpg_error_from_syserror();
 	pthread_mutex_init(&sw->lock, NULL);
@@ -394,6 +396,9 @@ engine_stop(struct policyd *pd)
 {
 	struct sweeper *sw = pd->sweeper;
 
+	/* The takes so far on disk and marked: the next start reads less. */
+	if (pd->store != NULL)
+		(void)store_sync_now(pd->store);
 	if (sw == NULL)
 		return;
 	pthread_mutex_lock(&sw->lock);

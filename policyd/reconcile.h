@@ -1,12 +1,15 @@
 /* reconcile.h — the state store catches up with the audit trail at start.
  *
- * A signature's audit record is written while the store's log syncs
- * (signreq.c), so after a crash of the machine the trail may name a grant
- * use or rate slot the store lost.  Before policyd serves, every sign
- * record in the trail's last RECONCILE_TAIL bytes is handed to
- * store_reconcile(), which puts back what is missing (idempotent).  Only a
- * tail: the store loses at most the takes of the syncs in flight, a few
- * batches of at most POLICYD_WORKERS signatures. */
+ * A signature's take (grant use, rate slot) is synced lazily by the store;
+ * its audit record, durable before the signature leaves, is the take's
+ * durable log (store.h, store_take).  Before policyd serves, every sign
+ * record after the store's sync mark is handed to store_reconcile(),
+ * which puts back what is missing (idempotent).  The records after the
+ * mark are found by a binary search over the trail (its seqs rise line by
+ * line) and read in batches of RECONCILE_MAX.  A store without a mark
+ * (made before marks existed: it synced every take itself) reads the
+ * trail's last RECONCILE_TAIL bytes; an unreadable mark, or a line that is
+ * not a record where the search looks, reads the whole trail. */
 #ifndef SIGNET_POLICYD_RECONCILE_H
 #define SIGNET_POLICYD_RECONCILE_H
 
@@ -16,10 +19,10 @@
 #include "store.h"
 
 #define RECONCILE_TAIL (4 * 1024 * 1024)
-#define RECONCILE_MAX  8192           /* sign records looked at */
+#define RECONCILE_MAX  8192           /* sign records per store transaction */
 
-/* Read the tail of the audit trail AUDIT and reconcile ST with its sign
- * records; *CHANGED gets how many added something. */
+/* Reconcile ST with the sign records of the audit trail AUDIT after ST's
+ * mark; *CHANGED gets how many added something. */
 gpg_error_t reconcile_from_audit(struct store *st, const char *audit, size_t *changed);
 
 #endif

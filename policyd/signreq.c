@@ -180,16 +180,8 @@ signreq_finish(assuan_context_t ctx, struct conn *c, struct sign_req *req, gpg_e
 	if (ar != 0)   /* no record, no signature */
 		return cmd_fail(ctx, SIGNET_ERR_AUDIT, "the audit trail could not be written (%s); "
 		                "nothing was signed — tell the signet admin", gpg_strerror(ar));
-	/* The grant use and rate slot synced while the HSM signed and the
-	 * record was written; both are on disk before the signature leaves.
-	 * A record whose use the store then lost (a crash of the machine in
-	 * between) is put back by store_reconcile at start. */
-	if (req->sync_ticket != 0 && (ar = store_sync(c->pd->store, req->sync_ticket)) != 0) {
-		log_error_e(ar, "state store: the use of grant %lld is not durable; signature withheld",
-		            (long long)req->ev.grant);
-		return cmd_fail(ctx, SIGNET_ERR_AUDIT, "policyd's state store could not make the grant use "
-		                "durable (%s); the signature was withheld — tell the signet admin",
-		                gpg_strerror(ar));
-	}
+	/* The record names the grant use and rate slot this took: it is
+	 * their durable log (store.h, store_take), so the signature may
+	 * leave before the store's own sync. */
 	return assuan_send_data(ctx, sig, siglen);
 }

@@ -38,7 +38,6 @@ struct sign_req {
 	const struct hsm_key *key;         /* the signing key chosen (never a subkey project's primary) */
 	const struct pgpkey *pub;
 	const struct principal *who;       /* the signer entry that matched */
-	uint64_t sync_ticket;              /* the store's take to make durable first (store_sync) */
 	/* The outcome. */
 	const char *code;                  /* reason code of a refusal ("not_signer") */
 	char why[POLICYD_MAX_ERRTEXT];     /* the reason, for the answer and the record */

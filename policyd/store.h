@@ -171,7 +171,6 @@ struct store_taken {
 	unsigned left;             /* its uses left after this one */
 	int64_t retry_at_ms;       /* STORE_RATE_LIMITED */
 	unsigned in_window;        /* rate: signatures in the window, this one included */
-	uint64_t sync_ticket;      /* store_sync() this before the answer */
 	unsigned use;              /* the grant's use this was (1 … count); 0: none */
 	int64_t rate_seq;          /* the rate slot's sequence number; 0: none */
 };
@@ -197,21 +196,36 @@ gpg_error_t store_reconcile(struct store *st, const struct store_took *v, size_t
 /* Take what T asks for, or nothing: if the rate window is full, nothing is
  * taken (STORE_RATE_LIMITED); if a grant is needed and none is usable,
  * nothing is taken (the miss says why); else the rate slot and the grant use
- * (the usable grant that ends first) are committed durably before this
- * returns (a crash after it costs the requester that use: fail closed).
+ * (the usable grant that ends first) are committed before this returns.
  * A grant whose last use this was becomes STORE_USED.  Rate entries older
  * than the longest period are pruned as it goes.  0 (see OUT->miss) or a
  * store error.
- * Unlike every other call, store_take returns once its transaction is
- * committed but before it is durable, so that the disk syncs while the
- * HSM signs and the audit record is written: the caller calls
- * store_sync(OUT->sync_ticket) before it answers, and names OUT->use and
- * OUT->rate_seq in the audit record (store_reconcile).  Concurrent takes
- * share one transaction and one sync (group commit). */
+ * Unlike every other write, a take is not synced before it returns: the
+ * caller names OUT->grant, OUT->use and OUT->rate_seq in the signature's
+ * audit record and makes that durable before the signature leaves; the
+ * record is the take's durable log (store_sync.c: the store syncs within
+ * STORE_LAZY_SYNC_MS and marks how far the trail is covered, and
+ * reconcile.c puts back at start what the records after the mark took).
+ * A crash between the take and a durable record costs the requester that
+ * use: fail closed.  Concurrent takes share one transaction (group
+ * commit). */
 gpg_error_t store_take(struct store *st, const struct store_take *t, struct store_taken *out);
-/* Return once the commit TICKET stands for is on disk: 0, or the error of
- * a failed sync (then every later call fails too). */
-gpg_error_t store_sync(struct store *st, uint64_t ticket);
+
+/* The audit trail whose records are the takes' durable log: from now on
+ * each sync of the store marks the trail's last seq as covered.  Call once
+ * the store has been reconciled with the trail (never before: a mark
+ * would skip records not yet put back). */
+struct audit_log;
+void store_track_audit(struct store *st, struct audit_log *audit);
+/* The mark found when the store was opened: every take named by a record
+ * up to *SEQ is in the store.  NONE: no mark yet (a store made before
+ * marks existed synced every take itself: its trail's tail is enough);
+ * BAD: unreadable (read the whole trail). */
+enum store_mark { STORE_MARK_NONE = 0, STORE_MARK_SET, STORE_MARK_BAD };
+#define STORE_LAZY_SYNC_MS 200
+enum store_mark store_sync_mark(const struct store *st, uint64_t *seq);
+/* Sync every commit so far (and mark it) now: at a clean stop. */
+gpg_error_t store_sync_now(struct store *st);
 
 /* TOTP.  The secret is stored sealed (policyd encrypts it with a key that
  * never leaves the HSM); the store never sees it in the clear. */

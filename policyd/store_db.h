@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include "audit.h"
 #include "store.h"
 
 /* The prepared statements, one per query (store_sqlite.c: stmt_sql[]). */
@@ -58,22 +59,28 @@ struct take_slot;
 struct store {
 	/* store_take's group commit: concurrent takes wait in QUEUE while one
 	 * of them (the leader) runs a batch in one transaction, so that
-	 * they share one fsync. */
+	 * they share one commit. */
 	pthread_mutex_t batch_lock;   /* guards queue and leading */
 	pthread_cond_t batch_done;
 	struct take_slot *queue, **queue_tail;
 	int leading;
 	/* Durability (store_sync.c): commits are synced by a thread. */
-	pthread_mutex_t sync_lock; /* guards the four below */
+	pthread_mutex_t sync_lock; /* guards the six below */
 	pthread_cond_t sync_cond, sync_done;
 	uint64_t want_gen, synced_gen;
+	uint64_t urgent_gen;       /* the latest commit that is waited for */
 	gpg_error_t sync_err;      /* a failed fdatasync: sticky */
-	int sync_stop, sync_inited, have_syncer;
+	int sync_stop;
+	struct audit_log *audit;   /* whose last seq the mark records (NULL: none yet) */
+	int sync_inited, have_syncer;
 	pthread_t syncer;
 	int wal_fd;
+	int mark_fd;               /* DB_PATH-synced */
+	uint64_t mark;             /* the syncer's last mark (only it writes this) */
+	uint64_t open_mark;        /* the mark found at open, and its state */
+	enum store_mark open_state;
 	int writing;               /* the open transaction writes */
-	int defer_sync;            /* store_end leaves the sync to the caller (store_take) */
-	uint64_t last_ticket;      /* what store_end asked the syncer for */
+	int lazy_sync;             /* store_end does not wait for the sync (store_take) */
 	pthread_mutex_t lock;      /* guards everything below; held only across SQLite calls */
 	sqlite3 *db;
 	sqlite3_stmt *q[Q_COUNT];
@@ -119,7 +126,11 @@ gpg_error_t store_rate_prune(struct store *st, int64_t now_ms);
 /* store_sync.c: the write-ahead log of DB_PATH, synced by a thread. */
 gpg_error_t store_sync_open(struct store *st, const char *db_path, char *err, size_t errlen);
 void store_sync_close(struct store *st);
-/* Ask for every commit so far to be made durable: the ticket to wait for. */
-uint64_t store_sync_request(struct store *st);
+/* Ask for every commit so far to be made durable, at once (URGENT) or
+ * within STORE_LAZY_SYNC_MS: the ticket to wait for. */
+uint64_t store_sync_request(struct store *st, int urgent);
+/* Return once the commit TICKET stands for is on disk: 0, or the error of
+ * a failed sync (then every later call fails too). */
+gpg_error_t store_sync(struct store *st, uint64_t ticket);
 
 #endif

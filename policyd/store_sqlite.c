@@ -247,9 +247,12 @@ store_end(struct store *st, gpg_error_t r)
 		if (!st->writing)
 			return 0;
 		/* Durable before the call answers (store_sync.c); a take
-		 * batch hands its ticket to the engine instead. */
-		st->last_ticket = store_sync_request(st);
-		return st->defer_sync ? 0 : store_sync(st, st->last_ticket);
+		 * batch's record is its durable log, so it syncs lazily. */
+		if (st->lazy_sync) {
+			(void)store_sync_request(st, 0);
+			return 0;
+		}
+		return store_sync(st, store_sync_request(st, 1));
 	}
 	if (sqlite3_get_autocommit(st->db) == 0)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);

@@ -1,13 +1,24 @@
 /* store_sync.c — durability of the store's commits (store_db.h).
  *
- * The database runs with synchronous=NORMAL, and every committed write is
- * made durable here with fdatasync() of its write-ahead log before the
- * call that made it answers: the same guarantee as synchronous=FULL (in
- * WAL mode FULL syncs the log at each commit and nothing else).  Doing it
- * ourselves lets a signature's grant use reach the disk while the HSM
- * signs: store_take commits, a syncer thread syncs the log, and the
- * engine waits for that (store_sync) only before it writes the audit
- * record — so a record never names a use the store could lose.
+ * The database runs with synchronous=NORMAL, and commits are made durable
+ * here with fdatasync() of its write-ahead log by a syncer thread: the
+ * same guarantee as synchronous=FULL (in WAL mode FULL syncs the log at
+ * each commit and nothing else), on two schedules.
+ *
+ * Urgent: every write but a signature's take (requests, approvals,
+ * grants, TOTP) waits for its own sync before its call answers.
+ *
+ * Lazy: a signature's take (grant use, rate slot) is not synced on the
+ * signing path.  Its audit record, written after the take commits and
+ * made durable before the signature leaves, names what it took, and is
+ * the durable log of takes: the syncer syncs the log within
+ * STORE_LAZY_SYNC_MS and then writes the audit trail's last seq as of the
+ * sync's start into DB_PATH-synced (every record up to it was written
+ * after its take committed, so its take is on disk now).  At start,
+ * reconcile.c puts back what every sign record after that mark took.  The
+ * mark is written without a sync of its own: after a crash it may be
+ * older than the truth, never newer, and an older mark only makes the
+ * reconcile read more (it is idempotent).
  *
  * fdatasync() makes a file's data durable whichever descriptor names it.
  * The log is one inode for as long as the connection is open (SQLite
@@ -18,28 +29,71 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+
+#define MARK_LEN 21   /* 20 digits and a newline: one pwrite of a fixed size */
+
+/* Wait until a sync is due: an urgent one at once, a lazy one once it has
+ * waited STORE_LAZY_SYNC_MS (or at stop).  0: stop, nothing pending. */
+static int
+sync_due(struct store *st)
+{
+	struct timespec until;
+
+	while (!st->sync_stop && st->synced_gen >= st->want_gen)
+		pthread_cond_wait(&st->sync_cond, &st->sync_lock);
+	if (st->synced_gen >= st->want_gen)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += STORE_LAZY_SYNC_MS * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	while (!st->sync_stop && st->urgent_gen <= st->synced_gen &&
+	       pthread_cond_timedwait(&st->sync_cond, &st->sync_lock, &until) != ETIMEDOUT)
+		;
+	return 1;
+}
+
+/* Record MARK in the mark file (see above: no sync of its own). */
+static void
+mark_write(struct store *st, uint64_t mark)
+{
+	char buf[MARK_LEN + 1];
+
+	if (st->mark_fd < 0 || mark <= st->mark)
+		return;
+	snprintf(buf, sizeof(buf), "%020" PRIu64 "\n", mark);
+	if (pwrite(st->mark_fd, buf, MARK_LEN, 0) == MARK_LEN)
+		st->mark = mark;
+	else
+		log_error("policyd.db-synced: %s (the reconcile at start will read more of the trail)",
+		          strerror(errno));
+}
 
 static void *
 syncer_main(void *arg)
 {
 	struct store *st = arg;
-	uint64_t gen;
+	uint64_t gen, mark;
 	int rc;
 
 	pthread_mutex_lock(&st->sync_lock);
-	for (;;) {
-		while (!st->sync_stop && st->synced_gen >= st->want_gen)
-			pthread_cond_wait(&st->sync_cond, &st->sync_lock);
-		if (st->synced_gen >= st->want_gen)
-			break;
+	while (sync_due(st)) {
 		gen = st->want_gen;
+		/* Before the sync: every record up to MARK was written after
+		 * its take committed, so the sync covers its take. */
+		mark = st->audit != NULL ? audit_last_seq(st->audit) : 0;
 		pthread_mutex_unlock(&st->sync_lock);
 		rc = fdatasync(st->wal_fd);
+		if (rc == 0)
+			mark_write(st, mark);
 		pthread_mutex_lock(&st->sync_lock);
 		if (rc != 0 && st->sync_err == 0) {
 			/* Like the audit trail: after a failed sync nothing
@@ -55,24 +109,60 @@ syncer_main(void *arg)
 	return NULL;
 }
 
+/* The mark file beside DB_PATH, and the mark it holds (0: none yet). */
+static gpg_error_t
+mark_open(struct store *st, const char *db_path, char *err, size_t errlen)
+{
+	char path[4200], buf[MARK_LEN + 1], *end;
+	ssize_t got;
+
+	snprintf(path, sizeof(path), "%s-synced", db_path);
+	if ((st->mark_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+		snprintf(err, errlen, "%s: %s (the state store's sync mark)", path, strerror(errno));
+		return gpg_error_from_errno(errno);
+	}
+	got = pread(st->mark_fd, buf, MARK_LEN, 0);
+	st->open_state = STORE_MARK_NONE;
+	if (got == 0)
+		return 0;
+	buf[got > 0 ? got : 0] = '\0';
+	errno = 0;
+	st->mark = strtoull(buf, &end, 10);
+	if (got == MARK_LEN && errno == 0 && *end == '\n' && end == buf + MARK_LEN - 1)
+		st->open_state = STORE_MARK_SET;
+	else {
+		log_warn("%s: not a sync mark; the reconcile at start reads the whole audit trail", path);
+		st->mark = 0;
+		st->open_state = STORE_MARK_BAD;
+	}
+	st->open_mark = st->mark;
+	return 0;
+}
+
 gpg_error_t
 store_sync_open(struct store *st, const char *db_path, char *err, size_t errlen)
 {
+	pthread_condattr_t ca;
 	char wal[4200];
+	gpg_error_t r;
 
 	pthread_mutex_init(&st->sync_lock, NULL);
-	pthread_cond_init(&st->sync_cond, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&st->sync_cond, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&st->sync_done, NULL);
 	st->sync_inited = 1;
+	st->mark_fd = -1;
 	snprintf(wal, sizeof(wal), "%s-wal", db_path);
 	if ((st->wal_fd = open(wal, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
 		snprintf(err, errlen, "%s: %s (the state store's write-ahead log)", wal, strerror(errno));
 		return gpg_error_from_errno(errno);
 	}
+	if ((r = mark_open(st, db_path, err, errlen)) != 0)
+		return r;
 	if (pthread_create(&st->syncer, NULL, syncer_main, st) != 0) {
 		snprintf(err, errlen, "policyd.db: cannot start its syncer thread");
-		close(st->wal_fd);
-		st->wal_fd = -1;
 		return gpg_error(GPG_ERR_GENERAL);
 	}
 	st->have_syncer = 1;
@@ -85,6 +175,7 @@ store_sync_close(struct store *st)
 	if (!st->sync_inited)
 		return;
 	if (st->have_syncer) {
+		/* The syncer syncs what is pending (and marks it) first. */
 		pthread_mutex_lock(&st->sync_lock);
 		st->sync_stop = 1;
 		pthread_cond_signal(&st->sync_cond);
@@ -93,18 +184,22 @@ store_sync_close(struct store *st)
 	}
 	if (st->wal_fd >= 0)
 		close(st->wal_fd);
+	if (st->mark_fd >= 0)
+		close(st->mark_fd);
 	pthread_cond_destroy(&st->sync_done);
 	pthread_cond_destroy(&st->sync_cond);
 	pthread_mutex_destroy(&st->sync_lock);
 }
 
 uint64_t
-store_sync_request(struct store *st)
+store_sync_request(struct store *st, int urgent)
 {
 	uint64_t gen;
 
 	pthread_mutex_lock(&st->sync_lock);
 	gen = ++st->want_gen;
+	if (urgent)
+		st->urgent_gen = gen;
 	pthread_cond_signal(&st->sync_cond);
 	pthread_mutex_unlock(&st->sync_lock);
 	return gen;
@@ -123,4 +218,25 @@ store_sync(struct store *st, uint64_t ticket)
 	r = st->sync_err;
 	pthread_mutex_unlock(&st->sync_lock);
 	return r;
+}
+
+gpg_error_t
+store_sync_now(struct store *st)
+{
+	return store_sync(st, store_sync_request(st, 1));
+}
+
+void
+store_track_audit(struct store *st, struct audit_log *audit)
+{
+	pthread_mutex_lock(&st->sync_lock);
+	st->audit = audit;
+	pthread_mutex_unlock(&st->sync_lock);
+}
+
+enum store_mark
+store_sync_mark(const struct store *st, uint64_t *seq)
+{
+	*seq = st->open_mark;
+	return st->open_state;
 }

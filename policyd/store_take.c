@@ -242,8 +242,8 @@ run_one(struct store *st, struct take_slot *k)
 	(void)sqlite3_exec(st->db, "RELEASE take", NULL, NULL, NULL);
 }
 
-/* The leader: every take of BATCH in one transaction, one commit (one
- * fsync) for all.  A failed commit fails them all: nothing was taken. */
+/* The leader: every take of BATCH in one transaction, one commit for
+ * all.  A failed commit fails them all: nothing was taken. */
 static void
 run_batch(struct store *st, struct take_slot *batch)
 {
@@ -251,7 +251,7 @@ run_batch(struct store *st, struct take_slot *batch)
 	gpg_error_t r;
 
 	store_lock(st);
-	st->defer_sync = 1;
+	st->lazy_sync = 1;
 	if ((r = store_begin(st, 1)) == 0) {
 		if (batch->next == NULL) {
 			/* Alone: the transaction is the take's own. */
@@ -263,14 +263,10 @@ run_batch(struct store *st, struct take_slot *batch)
 		}
 		r = store_end(st, r);
 	}
-	st->defer_sync = 0;
-	for (k = batch; k != NULL; k = k->next) {
-		if (r != 0) {
-			k->r = r;
-			memset(k->out, 0, sizeof(*k->out));
-		} else {
-			k->out->sync_ticket = st->last_ticket;
-		}
+	st->lazy_sync = 0;
+	for (k = batch; k != NULL && r != 0; k = k->next) {
+		k->r = r;
+		memset(k->out, 0, sizeof(*k->out));
 	}
 	(void)store_unlock(st, r);
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
-# The audit record of a signature is written while the state store's log
-# syncs, so a crash of the machine can leave the trail naming a grant use
-# and a rate slot the store lost.  Simulated here by putting back a copy of
+# A signature's grant use and rate slot reach the state store's disk
+# lazily: its audit record is their durable log.  So a crash of the
+# machine can leave the trail naming a grant use and a rate slot the store
+# lost, after the store's sync mark.  Simulated here by putting back a copy of
 # policyd.db taken before the last two signatures: at start policyd puts
 # the uses back from the trail (and says so), so the grant is still used
 # up after its count and the rate window still holds every signature.
@@ -36,8 +37,13 @@ for i in 2 3; do
 done
 [[ $(used) == 3 ]] || fail "the grant is not used up after 3 signatures"
 signet --home "$SIGNET_HOME" stop >/dev/null
+# A clean stop syncs the store and marks the whole trail as covered.
+last=$(tail -n1 "$AUDIT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["seq"])')
+[[ $(cat "$STATE/policyd.db-synced") == $(printf '%020d' "$last") ]] ||
+	fail "the sync mark is $(cat "$STATE/policyd.db-synced"), the trail ends at $last"
 
-# The crash: the store is back where it was after the first signature.
+# The crash: the store (and its mark) is back where it was after the
+# first signature.
 rm -f "$STATE"/policyd.db*
 cp -p "$W/before"/policyd.db* "$STATE/"
 [[ $(slots) == 1 ]] || fail "the copy should hold one rate slot, holds $(slots)"

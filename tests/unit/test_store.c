@@ -16,23 +16,13 @@
 #include <sys/stat.h>
 
 #include "../../policyd/store.h"
+#include "storefix.h"
 #include "tmpdir.h"
 
 #define T0 1800000000          /* a "now" in seconds */
 #define ALICE "user:alice"
 #define BOB "user:bob"
 #define CAROL "user:carol"
-
-static struct store *
-sopen(const struct tmpdir *t)
-{
-	struct store *st = NULL;
-	char err[512];
-
-	if (store_open(t->dir, &st, err, sizeof(err)) != 0)
-		fail_msg("store_open: %s", err);
-	return st;
-}
 
 /* Open a request of KIND by REQUESTER on PROJECT. */
 static int64_t
@@ -67,14 +57,7 @@ static int64_t
 grant(struct store *st, const char *requester, const char *project, unsigned count,
       int64_t expires)
 {
-	int64_t id = open_req(st, STORE_KIND_GRANT, requester, project, count, 1, T0, expires);
-	struct store_request o;
-	enum store_verdict v;
-
-	assert_int_equal(store_request_approve(st, id, CAROL, "ok", T0, &o, &v), 0);
-	assert_int_equal(v, STORE_V_OK);
-	assert_int_equal(o.state, STORE_APPROVED);
-	return id;
+	return sf_grant(st, requester, project, count, T0, expires);
 }
 
 static enum store_miss
@@ -98,7 +81,7 @@ test_open_file(void **state)
 	char path[128], err[512];
 	struct stat sb;
 
-	st = sopen(t);
+	st = sf_open(t->dir);
 	/* The write-ahead log beside it is as private (SQLite copies the mode). */
 	snprintf(path, sizeof(path), "%s/policyd.db-wal", t->dir);
 	assert_int_equal(stat(path, &sb), 0);
@@ -153,7 +136,7 @@ static void
 test_newer_schema(void **state)
 {
 	struct tmpdir *t = *state;
-	struct store *st = sopen(t);
+	struct store *st = sf_open(t->dir);
 	char path[128], err[512];
 	sqlite3 *db = NULL;
 
@@ -172,7 +155,7 @@ static void
 test_approve_verdicts(void **state)
 {
 	struct tmpdir *t = *state;
-	struct store *st = sopen(t);
+	struct store *st = sf_open(t->dir);
 	struct store_request o;
 	enum store_verdict v;
 	int64_t id = open_req(st, STORE_KIND_GRANT, ALICE, "p", 5, 2, T0, T0 + 3600);
@@ -220,7 +203,7 @@ static void
 test_deny_and_expiry(void **state)
 {
 	struct tmpdir *t = *state;
-	struct store *st = sopen(t);
+	struct store *st = sf_open(t->dir);
 	struct store_request o;
 	enum store_verdict v;
 	int64_t id = open_req(st, STORE_KIND_GRANT, ALICE, "p", 1, 2, T0, T0 + 3600);
@@ -262,7 +245,7 @@ static void
 test_limits(void **state)
 {
 	struct tmpdir *t = *state;
-	struct store *st = sopen(t);
+	struct store *st = sf_open(t->dir);
 	struct store_request r, o;
 	char long_text[STORE_TEXT_MAX + 8];
 	enum store_verdict v;
@@ -316,7 +299,7 @@ static void
 test_grant_uses(void **state)
 {
 	struct tmpdir *t = *state;
-	struct store *st = sopen(t);
+	struct store *st = sf_open(t->dir);
 	struct store_taken out;
 	struct store_request o;
 	int64_t g = grant(st, ALICE, "p", 3, T0 + 3600);
@@ -348,7 +331,7 @@ static void
 test_grant_expiry_and_order(void **state)
 {
 	struct tmpdir *t = *state;
-	struct store *st = sopen(t);
+	struct store *st = sf_open(t->dir);
 	struct store_taken out;
 	struct store_request o;
 	int64_t late = grant(st, ALICE, "p", 5, T0 + 1000);
@@ -378,7 +361,7 @@ static void
 test_sign_request_use(void **state)
 {
 	struct tmpdir *t = *state;
-	struct store *st = sopen(t);
+	struct store *st = sf_open(t->dir);
 	struct store_taken out;
 	struct store_request o;
 	enum store_verdict v;
@@ -418,7 +401,7 @@ static void
 test_rate_window(void **state)
 {
 	struct tmpdir *t = *state;
-	struct store *st = sopen(t);
+	struct store *st = sf_open(t->dir);
 	int64_t base = T0 * 1000LL;
 	struct store_taken out;
 
@@ -472,7 +455,7 @@ static void
 test_take_all_or_nothing(void **state)
 {
 	struct tmpdir *t = *state;
-	struct store *st = sopen(t);
+	struct store *st = sf_open(t->dir);
 	int64_t base = T0 * 1000LL, g;
 	struct store_taken out;
 	struct store_request o;
@@ -516,7 +499,7 @@ static void
 test_purge(void **state)
 {
 	struct tmpdir *t = *state;
-	struct store *st = sopen(t);
+	struct store *st = sf_open(t->dir);
 	struct store_request o;
 	enum store_verdict v;
 	size_t n = 0;
@@ -548,7 +531,7 @@ static void
 test_reconcile(void **state)
 {
 	struct tmpdir *t = *state;
-	struct store *st = sopen(t);
+	struct store *st = sf_open(t->dir);
 	struct store_request o;
 	struct store_taken out;
 	int64_t g = grant(st, ALICE, "p", 3, T0 + 1000);
@@ -581,7 +564,7 @@ static void
 test_expire_and_cancel(void **state)
 {
 	struct tmpdir *t = *state;
-	struct store *st = sopen(t);
+	struct store *st = sf_open(t->dir);
 	struct seen seen = { 0 };
 	struct store_request o;
 	enum store_verdict v;
@@ -631,7 +614,7 @@ static void
 test_list(void **state)
 {
 	struct tmpdir *t = *state;
-	struct store *st = sopen(t);
+	struct store *st = sf_open(t->dir);
 	struct seen seen = { 0 };
 	struct store_filter f = { 0 };
 	int64_t a1 = open_req(st, STORE_KIND_GRANT, ALICE, "p", 1, 1, T0, T0 + 100);
@@ -668,7 +651,7 @@ static void
 test_totp(void **state)
 {
 	struct tmpdir *t = *state;
-	struct store *st = sopen(t);
+	struct store *st = sf_open(t->dir);
 	const uint8_t sealed[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 	uint8_t buf[STORE_SEALED_MAX], big[STORE_SEALED_MAX + 1] = { 0 };
 	unsigned failures;
@@ -736,7 +719,7 @@ static void
 test_reopen_keeps_all(void **state)
 {
 	struct tmpdir *t = *state;
-	struct store *st = sopen(t);
+	struct store *st = sf_open(t->dir);
 	const uint8_t sealed[] = { 9, 8, 7 };
 	int64_t base = T0 * 1000LL, g, p;
 	struct store_taken out;
@@ -754,7 +737,7 @@ test_reopen_keeps_all(void **state)
 	assert_int_equal(store_totp_check(st, ALICE, "p", 0, 501, &reused, &failures), 0);
 	store_close(st);
 
-	st = sopen(t);
+	st = sf_open(t->dir);
 	assert_int_equal(store_request_get(st, g, &o), 0);
 	assert_int_equal(o.used, 1);
 	assert_int_equal(o.state, STORE_APPROVED);
@@ -802,7 +785,7 @@ static void
 test_threads(void **state)
 {
 	struct tmpdir *t = *state;
-	struct store *st = sopen(t);
+	struct store *st = sf_open(t->dir);
 	struct hammer h[HAMMER_THREADS];
 	pthread_t th[HAMMER_THREADS];
 	struct store_request o;

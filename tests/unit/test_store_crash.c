@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "../../policyd/store.h"
+#include "storefix.h"
 #include "tmpdir.h"
 
 #define ROUNDS       25
@@ -202,26 +203,6 @@ check_approvals(struct store *st, const struct report *reps, size_t n)
 	}
 }
 
-/* An approved grant of COUNT uses until EXPIRES. */
-static int64_t
-grant(struct store *st, unsigned count, int64_t expires)
-{
-	struct store_request req, o;
-	enum store_verdict v;
-
-	memset(&req, 0, sizeof(req));
-	req.kind = STORE_KIND_GRANT;
-	snprintf(req.project, sizeof(req.project), "p");
-	snprintf(req.requester, sizeof(req.requester), REQUESTER);
-	req.count = count;
-	req.needed = 1;
-	req.expires = expires;
-	assert_int_equal(store_request_open(st, &req, T0), 0);
-	assert_int_equal(store_request_approve(st, req.id, "user:bob", NULL, T0, &o, &v), 0);
-	assert_int_equal(o.state, STORE_APPROVED);
-	return req.id;
-}
-
 static void
 test_kill_anywhere(void **state)
 {
@@ -237,8 +218,8 @@ test_kill_anywhere(void **state)
 	fprintf(stderr, "crash test seed %u\n", seed);
 	srand(seed);
 	assert_non_null(st);
-	small = grant(st, SMALL_COUNT, T0 + 3600);
-	large = grant(st, LARGE_COUNT, T0 + 86400);
+	small = sf_grant(st, REQUESTER, "p", SMALL_COUNT, T0, T0 + 3600);
+	large = sf_grant(st, REQUESTER, "p", LARGE_COUNT, T0, T0 + 86400);
 	store_close(st); /* no connection crosses a fork */
 
 	for (int round = 0; round < ROUNDS; round++) {
