@@ -100,10 +100,11 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_GRANT_NEWEST] = "SELECT state, used, count, expires FROM requests"
 		" WHERE project = ?1 AND requester = ?2 AND kind = ?3 AND approved > 0"
 		" AND state IN (2, 4, 6) ORDER BY approved DESC, id DESC LIMIT 1",
-	[Q_GRANT_USE] = "UPDATE requests SET used = used + 1,"
-		" state = CASE WHEN used + 1 >= count THEN 6 ELSE state END,"
-		" closed = CASE WHEN used + 1 >= count THEN ?2 ELSE closed END"
+	/* Only "used" (in no index): a take dirties one page of requests;
+	 * Q_GRANT_USED_UP changes the indexed state at the last use. */
+	[Q_GRANT_USE] = "UPDATE requests SET used = used + 1"
 		" WHERE id = ?1 AND state = 2 AND used < count RETURNING used, count",
+	[Q_GRANT_USED_UP] = "UPDATE requests SET state = 6, closed = ?2 WHERE id = ?1 AND state = 2",
 	[Q_RATE_PRUNE_ALL] = "DELETE FROM rate_events WHERE time_ms <= ?1",
 	[Q_RATE_LAST] = "SELECT seq, time_ms FROM rate_events WHERE project = ?1 AND requester = ?2"
 		" ORDER BY seq DESC LIMIT 1",

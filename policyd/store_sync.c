@@ -195,12 +195,17 @@ uint64_t
 store_sync_request(struct store *st, int urgent)
 {
 	uint64_t gen;
+	int wake;
 
 	pthread_mutex_lock(&st->sync_lock);
+	/* A lazy request finds the syncer idle (wake it to start its wait)
+	 * or already holding one (nothing to do: no futex wake per take). */
+	wake = urgent || st->want_gen == st->synced_gen;
 	gen = ++st->want_gen;
 	if (urgent)
 		st->urgent_gen = gen;
-	pthread_cond_signal(&st->sync_cond);
+	if (wake)
+		pthread_cond_signal(&st->sync_cond);
 	pthread_mutex_unlock(&st->sync_lock);
 	return gen;
 }

@@ -168,7 +168,6 @@ use_grant(struct store *st, const struct store_take *t, int64_t id, struct store
 	int row = 0;
 
 	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, t->now_ms / 1000);
 	if ((r = store_step(st, s, &row, "use grant")) != 0)
 		return r;
 	if (row) {
@@ -182,6 +181,13 @@ use_grant(struct store *st, const struct store_take *t, int64_t id, struct store
 		return r;
 	if (used < 1 || used > count) /* picked in this transaction: cannot happen */
 		return gpg_error(GPG_ERR_INTERNAL);
+	if (used == count) {   /* the last use: the grant is used up */
+		s = store_q(st, Q_GRANT_USED_UP);
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, t->now_ms / 1000);
+		if ((r = store_exec(st, s, "grant used up")) != 0)
+			return r;
+	}
 	out->grant = id;
 	out->use = (unsigned)used;
 	out->left = (unsigned)(count - used);
