@@ -128,20 +128,27 @@ for g in 1 2 3; do
 done
 
 # 1. Per-signature overhead, rounds interleaved.
-printf 'project\tround\tclients\tops\tops_per_s\tp50_us\tp99_us\terrors\n' >"$OUT/approval-load.tsv"
+# policyd's own CPU per signature too (utime + stime over the run): it
+# shows the cost of the state even when other work on the machine blurs
+# the latencies.
+printf 'project\tround\tclients\tops\tops_per_s\tp50_us\tp99_us\terrors\tcpu_us_per_op\n' >"$OUT/approval-load.tsv"
+PID=$(pid_of)
 "$LOAD" -s "$SOCK" -p plain -c 1 -t 1 >/dev/null || true    # warm the keys
 "$LOAD" -s "$SOCK" -p gated -c 1 -t 1 >/dev/null || true
 for ((r = 1; r <= ROUNDS; r++)); do
 	for c in 1 8; do
 		for p in plain gated; do
+			c1=$(cpu_ticks "$PID")
 			res=$("$LOAD" -s "$SOCK" -p $p -c $c -t "$SECS") || true
-			printf '%s\t%s\t%s\n' "$p" "$r" "$res" >>"$OUT/approval-load.tsv"
+			c2=$(cpu_ticks "$PID")
+			cpu=$(awk -v t=$((c2 - c1)) -v hz="$HZ" -v n="$(cut -f2 <<<"$res")" \
+				'BEGIN {printf "%.1f", (n > 0 ? 1e6 * t / hz / n : 0)}')
+			printf '%s\t%s\t%s\t%s\n' "$p" "$r" "$res" "$cpu" >>"$OUT/approval-load.tsv"
 		done
 	done
 done
 
 # 2. Waiting SIGNs: RSS and CPU while they wait; another signer meanwhile.
-PID=$(pid_of)
 # Another signer's rate: the median of three runs, alone and then with the
 # waiting SIGNs held (one short run can catch a burst of anything else).
 plain_rate() {
@@ -193,13 +200,14 @@ rows = list(csv.DictReader(open(out + "/approval-load.tsv"), delimiter="\t"))
 med = lambda xs: statistics.median(xs) if xs else float("nan")
 def m(p, c, k):
     return med([float(r[k]) for r in rows if r["project"] == p and r["clients"] == c])
-print("| clients | plain SIGN/s | gated SIGN/s | gated / plain | plain p50 / p99 µs | gated p50 / p99 µs | p50 overhead µs |")
-print("|---|---|---|---|---|---|---|")
+print("| clients | plain SIGN/s | gated SIGN/s | gated / plain | plain p50 / p99 µs | gated p50 / p99 µs | p50 overhead µs | policyd CPU µs/SIGN plain → gated |")
+print("|---|---|---|---|---|---|---|---|")
 for c in ("1", "8"):
     pr, gr = m("plain", c, "ops_per_s"), m("gated", c, "ops_per_s")
-    print("| %s | %.0f | %.0f | **%.3f** | %.0f / %.0f | %.0f / %.0f | %.0f |" % (
+    print("| %s | %.0f | %.0f | **%.3f** | %.0f / %.0f | %.0f / %.0f | %.0f | %.0f → %.0f |" % (
         c, pr, gr, gr / pr if pr else float("nan"), m("plain", c, "p50_us"), m("plain", c, "p99_us"),
-        m("gated", c, "p50_us"), m("gated", c, "p99_us"), m("gated", c, "p50_us") - m("plain", c, "p50_us")))
+        m("gated", c, "p50_us"), m("gated", c, "p99_us"), m("gated", c, "p50_us") - m("plain", c, "p50_us"),
+        m("plain", c, "cpu_us_per_op"), m("gated", c, "cpu_us_per_op")))
 print()
 print("gated = approvals = 1 with an approved grant, rate = 100000/hour, hours = Mon-Sun 00:00-24:00 UTC")
 print()
