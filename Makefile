@@ -101,6 +101,7 @@ UNIT_EXTRA_test_store_crash := $(STORE_OBJ)
 UNIT_EXTRA_test_tsatoken := $(call obj,tsa/token.c) $(call obj,tests/unit/tsafixture.c)
 UNIT_EXTRA_test_hours := $(call obj,policyd/hours.c)
 UNIT_EXTRA_test_totpseal := $(call obj,policyd/totp.c) $(call obj,policyd/hsm.c)
+UNIT_EXTRA_test_hsm := $(call obj,policyd/hsm.c)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(LIBCOMMON) $(LIBS) -lcmocka
@@ -125,6 +126,7 @@ $(B)/tests/test_hours: $(UNIT_EXTRA_test_hours)
 $(B)/tests/test_store: $(UNIT_EXTRA_test_store)
 $(B)/tests/test_store_crash: $(UNIT_EXTRA_test_store_crash)
 $(B)/tests/test_totpseal: $(UNIT_EXTRA_test_totpseal)
+$(B)/tests/test_hsm: $(UNIT_EXTRA_test_hsm)
 
 deps:
 	@tests/deps.sh

@@ -27,6 +27,9 @@
 
 #include "hsm.h"
 #include "p11err.h"
+#include "p11gen.h"
+#include "p11key.h"
+#include "p11sign.h"
 #include "pinfile.h"
 #include "signet-err.h"
 
@@ -54,7 +57,13 @@ struct hsm {
 
 struct hsm_key {
 	CK_OBJECT_HANDLE priv;
+	enum hsm_keytype type;
 };
+
+/* common/p11key.h names the same types for both daemons. */
+_Static_assert((int)HSM_KT_RSA == (int)P11_KT_RSA && (int)HSM_KT_P256 == (int)P11_KT_P256 &&
+               (int)HSM_KT_P384 == (int)P11_KT_P384 && (int)HSM_KT_ED25519 == (int)P11_KT_ED25519,
+               "enum hsm_keytype and enum p11_keytype differ");
 
 static gpg_error_t
 fail_ckr(char *err, size_t errlen, const char *step, CK_RV rv)
@@ -344,20 +353,19 @@ session_put(struct hsm *h, CK_SESSION_HANDLE s, CK_RV rv)
 	pthread_mutex_unlock(&h->lock);
 }
 
-/* Count (up to 2) private RSA keys matching LABEL/ID; *FIRST gets one. */
+/* Count (up to 2) private keys of any type matching LABEL/ID; *FIRST
+ * gets one. */
 static CK_RV
 find_private(struct hsm *h, CK_SESSION_HANDLE s, const char *label, const uint8_t *id, size_t id_len,
              CK_OBJECT_HANDLE *first, CK_ULONG *count)
 {
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-	CK_KEY_TYPE kt = CKK_RSA;
-	CK_ATTRIBUTE tmpl[4];
+	CK_ATTRIBUTE tmpl[3];
 	CK_ULONG n = 0, found = 0;
 	CK_OBJECT_HANDLE objs[2];
 	CK_RV rv, rv2;
 
 	tmpl[n].type = CKA_CLASS; tmpl[n].pValue = &cls; tmpl[n].ulValueLen = sizeof(cls); n++;
-	tmpl[n].type = CKA_KEY_TYPE; tmpl[n].pValue = &kt; tmpl[n].ulValueLen = sizeof(kt); n++;
 	if (label != NULL) {
 		tmpl[n].type = CKA_LABEL;
 		tmpl[n].pValue = (void *)label;
@@ -394,6 +402,7 @@ hsm_find_key(struct hsm *h, const char *label, const uint8_t *id, size_t id_len,
 	CK_OBJECT_HANDLE obj = CK_INVALID_HANDLE;
 	CK_ULONG count = 0;
 	CK_RV rv;
+	enum p11_keytype type = P11_KT_NONE;
 	struct hsm_key *k;
 
 	*keyp = NULL;
@@ -404,22 +413,25 @@ hsm_find_key(struct hsm *h, const char *label, const uint8_t *id, size_t id_len,
 	if ((r = session_get(h, &s, err, errlen)) != 0)
 		return r;
 	rv = find_private(h, s, label, id, id_len, &obj, &count);
+	if (rv == CKR_OK && count == 1)
+		rv = p11key_type(h->fn, s, obj, &type);
 	session_put(h, s, rv);
 	if (rv != CKR_OK)
 		return fail_ckr(err, errlen, "C_FindObjects", rv);
 	if (count == 0) {
-		snprintf(err, errlen, "no RSA private key with %s%s on the token",
+		snprintf(err, errlen, "no private key with %s%s on the token",
 		         label ? "label " : "the given id", label ? label : "");
 		return gpg_error(GPG_ERR_NOT_FOUND);
 	}
 	if (count > 1) {
-		snprintf(err, errlen, "several RSA private keys match %s%s; name the key by id too",
+		snprintf(err, errlen, "several private keys match %s%s; name the key by id too",
 		         label ? "label " : "the given id", label ? label : "");
 		return gpg_error(GPG_ERR_AMBIGUOUS);
 	}
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return gpg_error_from_syserror();
 	k->priv = obj;
+	k->type = (enum hsm_keytype)type;
 	*keyp = k;
 	return 0;
 }
@@ -428,6 +440,70 @@ void
 hsm_key_free(struct hsm_key *key)
 {
 	free(key);
+}
+
+enum hsm_keytype
+hsm_key_type(const struct hsm_key *key)
+{
+	return key->type;
+}
+
+/* KEY must be of a type in WANT (a bit per enum hsm_keytype) for OP. */
+static gpg_error_t
+want_type(const struct hsm_key *key, unsigned int want, const char *op, char *err, size_t errlen)
+{
+	if ((want & (1u << key->type)) != 0)
+		return 0;
+	snprintf(err, errlen, "%s is not possible with a%s %s key", op,
+	         key->type == HSM_KT_RSA ? "n" : "", p11key_name((enum p11_keytype)key->type));
+	return gpg_error(GPG_ERR_WRONG_PUBKEY_ALGO);
+}
+
+#define WANT_RSA (1u << HSM_KT_RSA)
+#define WANT_ECDSA ((1u << HSM_KT_P256) | (1u << HSM_KT_P384))
+#define WANT_EDDSA (1u << HSM_KT_ED25519)
+
+gpg_error_t
+hsm_key_ec_point(struct hsm *h, const struct hsm_key *key, uint8_t *q, size_t qmax, size_t *q_len,
+                 char *err, size_t errlen)
+{
+	gpg_error_t r;
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE;
+	uint8_t v[P11KEY_MAX_POINT];
+	CK_ATTRIBUTE a = { CKA_EC_POINT, v, sizeof(v) };
+	const uint8_t *point = NULL;
+	size_t plen = 0;
+	CK_RV rv;
+
+	*q_len = 0;
+	if ((r = want_type(key, WANT_ECDSA | WANT_EDDSA, "reading an EC point", err, errlen)) != 0)
+		return r;
+	if ((r = session_get(h, &s, err, errlen)) != 0)
+		return r;
+	/* The private object has no CKA_EC_POINT; its public half has. */
+	rv = p11key_public_of(h->fn, s, key->priv, &pub);
+	if (rv == CKR_OK)
+		rv = h->fn->C_GetAttributeValue(s, pub, &a, 1);
+	session_put(h, s, rv);
+	if (rv == CKR_OBJECT_HANDLE_INVALID && pub == CK_INVALID_HANDLE) {
+		snprintf(err, errlen, "the key has no single public key object with its label and CKA_ID");
+		return gpg_error(GPG_ERR_NO_PUBKEY);
+	}
+	if (rv != CKR_OK)
+		return fail_ckr(err, errlen, "C_GetAttributeValue(CKA_EC_POINT)", rv);
+	if (p11key_point_unwrap((enum p11_keytype)key->type, v, a.ulValueLen, &point, &plen) != 0) {
+		snprintf(err, errlen, "the token's CKA_EC_POINT is not a %s public key",
+		         p11key_name((enum p11_keytype)key->type));
+		return gpg_error(SIGNET_ERR_HSM);
+	}
+	if (plen > qmax) {
+		snprintf(err, errlen, "no room for the EC point");
+		return gpg_error(GPG_ERR_BUFFER_TOO_SHORT);
+	}
+	memcpy(q, point, plen);
+	*q_len = plen;
+	return 0;
 }
 
 gpg_error_t
@@ -442,6 +518,8 @@ hsm_key_public(struct hsm *h, const struct hsm_key *key,
 
 	*n_len = 0;
 	*e_len = 0;
+	if ((r = want_type(key, WANT_RSA, "reading an RSA modulus", err, errlen)) != 0)
+		return r;
 	if ((r = session_get(h, &s, err, errlen)) != 0)
 		return r;
 	/* RSA private key objects carry CKA_MODULUS and CKA_PUBLIC_EXPONENT
@@ -466,77 +544,76 @@ hsm_key_public(struct hsm *h, const struct hsm_key *key,
 	return 0;
 }
 
+/* One signature with KEY, which must be of a type in WANT. */
+static gpg_error_t
+sign_with(struct hsm *h, const struct hsm_key *key, unsigned int want, const uint8_t *in, size_t in_len,
+          uint8_t *sig, size_t sigmax, size_t *siglen, char *err, size_t errlen)
+{
+	static const char *const steps[] = { "C_Sign", "C_Sign(CKM_RSA_PKCS)", "C_Sign(CKM_ECDSA)",
+	                                     "C_Sign(CKM_ECDSA)", "C_Sign(CKM_EDDSA)" };
+	gpg_error_t r;
+	CK_SESSION_HANDLE s;
+	CK_RV rv;
+
+	*siglen = 0;
+	if ((r = want_type(key, want, "this signature", err, errlen)) != 0)
+		return r;
+	if ((r = session_get(h, &s, err, errlen)) != 0)
+		return r;
+	rv = p11sign_run(h->fn, s, key->priv, (enum p11_keytype)key->type, in, in_len, sig, sigmax, siglen);
+	session_put(h, s, rv);
+	if (rv != CKR_OK)
+		return fail_ckr(err, errlen, steps[key->type], rv);
+	return 0;
+}
+
 gpg_error_t
 hsm_sign_rsa_pkcs1(struct hsm *h, const struct hsm_key *key,
                    const uint8_t *in, size_t in_len,
                    uint8_t *sig, size_t sigmax, size_t *siglen,
                    char *err, size_t errlen)
 {
-	gpg_error_t r;
-	CK_SESSION_HANDLE s;
-	CK_MECHANISM mech = { CKM_RSA_PKCS, NULL, 0 };
-	CK_ULONG len = sigmax;
-	CK_RV rv;
+	return sign_with(h, key, WANT_RSA, in, in_len, sig, sigmax, siglen, err, errlen);
+}
 
-	*siglen = 0;
-	if ((r = session_get(h, &s, err, errlen)) != 0)
-		return r;
-	rv = h->fn->C_SignInit(s, &mech, key->priv);
-	if (rv == CKR_OK)
-		rv = h->fn->C_Sign(s, (CK_BYTE_PTR)in, in_len, sig, &len);
-	session_put(h, s, rv);
-	if (rv != CKR_OK)
-		return fail_ckr(err, errlen, "C_Sign(CKM_RSA_PKCS)", rv);
-	*siglen = len;
-	return 0;
+gpg_error_t
+hsm_sign_ecdsa(struct hsm *h, const struct hsm_key *key, const uint8_t *in, size_t in_len,
+               uint8_t *sig, size_t sigmax, size_t *siglen, char *err, size_t errlen)
+{
+	return sign_with(h, key, WANT_ECDSA, in, in_len, sig, sigmax, siglen, err, errlen);
+}
+
+gpg_error_t
+hsm_sign_eddsa(struct hsm *h, const struct hsm_key *key, const uint8_t *in, size_t in_len,
+               uint8_t *sig, size_t sigmax, size_t *siglen, char *err, size_t errlen)
+{
+	return sign_with(h, key, WANT_EDDSA, in, in_len, sig, sigmax, siglen, err, errlen);
 }
 
 gpg_error_t
 hsm_keygen_rsa(struct hsm *h, unsigned int bits, const char *label,
                const uint8_t *id, size_t id_len, char *err, size_t errlen)
 {
+	return hsm_keygen(h, HSM_KT_RSA, bits, label, id, id_len, err, errlen);
+}
+
+gpg_error_t
+hsm_keygen(struct hsm *h, enum hsm_keytype type, unsigned int bits, const char *label,
+           const uint8_t *id, size_t id_len, char *err, size_t errlen)
+{
 	gpg_error_t r;
 	CK_SESSION_HANDLE s;
-	CK_MECHANISM mech = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
-	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-	CK_ULONG mbits = bits;
-	CK_BYTE exponent[] = { 0x01, 0x00, 0x01 };
-	CK_OBJECT_CLASS pubcls = CKO_PUBLIC_KEY, privcls = CKO_PRIVATE_KEY;
-	CK_KEY_TYPE kt = CKK_RSA;
-	CK_OBJECT_HANDLE pub, priv, obj;
+	CK_OBJECT_HANDLE priv, obj;
 	CK_ULONG count = 0;
 	CK_RV rv;
-	size_t llen = strlen(label);
-	CK_ATTRIBUTE pubt[] = {
-		{ CKA_CLASS, &pubcls, sizeof(pubcls) },
-		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
-		{ CKA_TOKEN, &yes, sizeof(yes) },
-		{ CKA_PRIVATE, &no, sizeof(no) },
-		{ CKA_VERIFY, &yes, sizeof(yes) },
-		{ CKA_ENCRYPT, &no, sizeof(no) },
-		{ CKA_WRAP, &no, sizeof(no) },
-		{ CKA_MODULUS_BITS, &mbits, sizeof(mbits) },
-		{ CKA_PUBLIC_EXPONENT, exponent, sizeof(exponent) },
-		{ CKA_LABEL, (void *)label, llen },
-		{ CKA_ID, (void *)id, id_len },
-	};
-	/* The point of the HSM: the private half can never be read out. */
-	CK_ATTRIBUTE privt[] = {
-		{ CKA_CLASS, &privcls, sizeof(privcls) },
-		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
-		{ CKA_TOKEN, &yes, sizeof(yes) },
-		{ CKA_PRIVATE, &yes, sizeof(yes) },
-		{ CKA_SENSITIVE, &yes, sizeof(yes) },
-		{ CKA_EXTRACTABLE, &no, sizeof(no) },
-		{ CKA_SIGN, &yes, sizeof(yes) },
-		{ CKA_DECRYPT, &no, sizeof(no) },
-		{ CKA_UNWRAP, &no, sizeof(no) },
-		{ CKA_LABEL, (void *)label, llen },
-		{ CKA_ID, (void *)id, id_len },
-	};
+	size_t llen = label ? strlen(label) : 0;
 
-	if (bits != 2048 && bits != 3072 && bits != 4096) {
+	if (type == HSM_KT_RSA && bits != 2048 && bits != 3072 && bits != 4096) {
 		snprintf(err, errlen, "RSA key size %u is not supported (2048, 3072 or 4096)", bits);
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	if (type != HSM_KT_RSA && type != HSM_KT_P256 && type != HSM_KT_P384 && type != HSM_KT_ED25519) {
+		snprintf(err, errlen, "unknown key type %d (RSA, P-256, P-384 or Ed25519)", (int)type);
 		return gpg_error(GPG_ERR_INV_VALUE);
 	}
 	if (llen == 0 || llen > HSM_MAX_LABEL || id_len == 0 || id_len > HSM_MAX_ID) {
@@ -556,8 +633,7 @@ hsm_keygen_rsa(struct hsm *h, unsigned int bits, const char *label,
 		snprintf(err, errlen, "a key labelled %s already exists on the token", label);
 		r = gpg_error(GPG_ERR_EEXIST);
 	} else {
-		rv = h->fn->C_GenerateKeyPair(s, &mech, pubt, sizeof(pubt) / sizeof(pubt[0]),
-		                              privt, sizeof(privt) / sizeof(privt[0]), &pub, &priv);
+		rv = p11gen_keypair(h->fn, s, (enum p11_keytype)type, bits, label, id, id_len, &priv);
 		r = rv == CKR_OK ? 0 : fail_ckr(err, errlen, "C_GenerateKeyPair", rv);
 	}
 	pthread_mutex_unlock(&h->keygen_lock);
