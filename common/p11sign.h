@@ -10,6 +10,7 @@
 #include <p11-kit-1/p11-kit/pkcs11.h>
 
 #include "p11key.h"
+#include "p11login.h"
 
 #define P11SIGN_MAX_IN  4096   /* largest IN: an OpenPGP EdDSA "message" is a hash; a DigestInfo < 100 */
 
@@ -18,6 +19,12 @@
  * (a token that strips leading zeros of r and s) is left-padded.
  * CKR_DATA_LEN_RANGE for IN over P11SIGN_MAX_IN. */
 CK_RV p11sign_run(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key,
+                  enum p11_keytype type, const uint8_t *in, size_t in_len, uint8_t *sig,
+                  size_t sigmax, size_t *siglen);
+
+/* p11sign_run() on session S of LOGIN; when the token has dropped the
+ * login (CKR_USER_NOT_LOGGED_IN), log in again once and sign again. */
+CK_RV p11sign_key(struct p11login *login, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key,
                   enum p11_keytype type, const uint8_t *in, size_t in_len, uint8_t *sig,
                   size_t sigmax, size_t *siglen);
 
