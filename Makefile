@@ -16,8 +16,10 @@ B         := build-san
 endif
 BIN       := $(B)/bin
 
-PKGS      := libassuan gpg-error libgcrypt libssl libcrypto libp11 inih jansson libmicrohttpd sqlite3
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKGS      := libassuan gpg-error libgcrypt libssl libcrypto inih jansson libmicrohttpd sqlite3
+# p11-kit: its pkcs11.h only (common/p11*.c call the module through its
+# function list), so nothing of it is linked.
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) p11-kit-1 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \

@@ -35,9 +35,10 @@ CK_RV p11key_type(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE
                   enum p11_keytype *type);
 
 /* The public key object beside private key PRIV: same CKA_LABEL, same
- * CKA_ID.  CKR_OBJECT_HANDLE_INVALID when there is none or several. */
+ * CKA_ID.  *FOUND says how many there are (up to 2); *PUB is set when
+ * there is one. */
 CK_RV p11key_public_of(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv,
-                       CK_OBJECT_HANDLE *pub);
+                       CK_OBJECT_HANDLE *pub, CK_ULONG *found);
 
 /* The bare public key of TYPE in the CKA_EC_POINT value V (VLEN bytes):
  * the DER OCTET STRING wrapper (PKCS#11 2.40 §2.3.3) is removed, a bare

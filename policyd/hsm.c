@@ -191,6 +191,7 @@ hsm_key_ec_point(struct hsm *h, const struct hsm_key *key, uint8_t *q, size_t qm
 	gpg_error_t r;
 	CK_SESSION_HANDLE s;
 	CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE;
+	CK_ULONG found = 0;
 	uint8_t v[P11KEY_MAX_POINT];
 	CK_ATTRIBUTE a = { CKA_EC_POINT, v, sizeof(v) };
 	const uint8_t *point = NULL;
@@ -203,11 +204,11 @@ hsm_key_ec_point(struct hsm *h, const struct hsm_key *key, uint8_t *q, size_t qm
 	if ((r = session_get(h, &s, err, errlen)) != 0)
 		return r;
 	/* The private object has no CKA_EC_POINT; its public half has. */
-	rv = p11key_public_of(h->fn, s, key->priv, &pub);
-	if (rv == CKR_OK)
+	rv = p11key_public_of(h->fn, s, key->priv, &pub, &found);
+	if (rv == CKR_OK && found == 1)
 		rv = h->fn->C_GetAttributeValue(s, pub, &a, 1);
 	session_put(h, s, rv);
-	if (rv == CKR_OBJECT_HANDLE_INVALID && pub == CK_INVALID_HANDLE) {
+	if (rv == CKR_OK && found != 1) {
 		snprintf(err, errlen, "the key has no single public key object with its label and CKA_ID");
 		return gpg_error(GPG_ERR_NO_PUBKEY);
 	}
