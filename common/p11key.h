@@ -19,7 +19,7 @@ enum p11_keytype {
 
 #define P11KEY_MAX_PARAMS 32     /* CKA_EC_PARAMS read back ("edwards25519" is 14 bytes) */
 #define P11KEY_MAX_POINT  104    /* CKA_EC_POINT: DER OCTET STRING around a P-384 point */
-#define P11KEY_MAX_ID     64     /* CKA_ID bytes read back */
+#define P11KEY_MAX_ID     256    /* CKA_ID bytes read back (as many as a URI's id= holds) */
 #define P11KEY_MAX_LABEL  256    /* CKA_LABEL bytes read back */
 
 /* The CKA_EC_PARAMS Signet gives a new key of TYPE (NULL for RSA). */

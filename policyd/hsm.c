@@ -35,10 +35,19 @@ struct hsm {
 	CK_FUNCTION_LIST_PTR fn;
 };
 
+/* The handle inside REF is replaced (atomically) when the key has to be
+ * found again after a dropped login, also through the const pointers of
+ * hsm.h: to callers a key stays the same key. */
 struct hsm_key {
-	CK_OBJECT_HANDLE priv;
+	struct p11keyref ref;
 	enum hsm_keytype type;
 };
+
+static struct p11keyref *
+ref_of(const struct hsm_key *key)
+{
+	return (struct p11keyref *)&key->ref;
+}
 
 /* common/p11key.h names the same types for both daemons. */
 _Static_assert((int)HSM_KT_RSA == (int)P11_KT_RSA && (int)HSM_KT_P256 == (int)P11_KT_P256 &&
@@ -128,8 +137,7 @@ hsm_find_key(struct hsm *h, const char *label, const uint8_t *id, size_t id_len,
 {
 	gpg_error_t r;
 	CK_SESSION_HANDLE s;
-	CK_OBJECT_HANDLE obj = CK_INVALID_HANDLE;
-	enum p11_keytype type = P11_KT_NONE;
+	struct p11keyref ref;
 	struct hsm_key *k;
 
 	*keyp = NULL;
@@ -139,7 +147,7 @@ hsm_find_key(struct hsm *h, const char *label, const uint8_t *id, size_t id_len,
 	}
 	if ((r = session_get(h, &s, err, errlen)) != 0)
 		return r;
-	r = p11find_key(h->login, s, label, id, id_len, &obj, &type, err, errlen);
+	r = p11find_key(h->login, s, label, id, id_len, &ref, err, errlen);
 	session_put(h, s, CKR_OK);
 	if (gpg_err_code(r) == GPG_ERR_NOT_FOUND)
 		snprintf(err, errlen, "no private key with %s%s on the token",
@@ -151,8 +159,8 @@ hsm_find_key(struct hsm *h, const char *label, const uint8_t *id, size_t id_len,
 		return r;
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return gpg_error_from_syserror();
-	k->priv = obj;
-	k->type = (enum hsm_keytype)type;
+	k->ref = ref;
+	k->type = (enum hsm_keytype)ref.type;
 	*keyp = k;
 	return 0;
 }
@@ -204,7 +212,7 @@ hsm_key_ec_point(struct hsm *h, const struct hsm_key *key, uint8_t *q, size_t qm
 	if ((r = session_get(h, &s, err, errlen)) != 0)
 		return r;
 	/* The private object has no CKA_EC_POINT; its public half has. */
-	rv = p11key_public_of(h->fn, s, key->priv, &pub, &found);
+	rv = p11key_public_of(h->fn, s, p11keyref_handle(&key->ref), &pub, &found);
 	if (rv == CKR_OK && found == 1)
 		rv = h->fn->C_GetAttributeValue(s, pub, &a, 1);
 	session_put(h, s, rv);
@@ -252,7 +260,7 @@ hsm_key_public(struct hsm *h, const struct hsm_key *key,
 	a[1].type = CKA_PUBLIC_EXPONENT;
 	a[1].pValue = e;
 	a[1].ulValueLen = emax;
-	rv = h->fn->C_GetAttributeValue(s, key->priv, a, 2);
+	rv = h->fn->C_GetAttributeValue(s, p11keyref_handle(&key->ref), a, 2);
 	session_put(h, s, rv);
 	if (rv != CKR_OK)
 		return fail_ckr(err, errlen, "C_GetAttributeValue(modulus, exponent)", rv);
@@ -282,7 +290,7 @@ sign_with(struct hsm *h, const struct hsm_key *key, unsigned int want, const uin
 		return r;
 	if ((r = session_get(h, &s, err, errlen)) != 0)
 		return r;
-	rv = p11sign_key(h->login, s, key->priv, (enum p11_keytype)key->type, in, in_len, sig, sigmax, siglen);
+	rv = p11sign_key(h->login, s, ref_of(key), in, in_len, sig, sigmax, siglen);
 	session_put(h, s, rv);
 	if (rv != CKR_OK)
 		return fail_ckr(err, errlen, steps[key->type], rv);
@@ -412,6 +420,7 @@ hsm_secret_key(struct hsm *h, const char *label, struct hsm_key **keyp, char *er
 	CK_SESSION_HANDLE s;
 	CK_OBJECT_HANDLE obj = CK_INVALID_HANDLE;
 	CK_ULONG count = 0;
+	struct p11keyref ref;
 	CK_RV rv;
 	const char *step = "C_FindObjects";
 
@@ -435,6 +444,10 @@ hsm_secret_key(struct hsm *h, const char *label, struct hsm_key **keyp, char *er
 		}
 		pthread_mutex_unlock(p11login_keygen_lock(h->login));
 	}
+	if (rv == CKR_OK && count <= 1) {
+		step = "C_GetAttributeValue(CKA_LABEL)";
+		rv = p11keyref_set(h->fn, s, obj, CKO_SECRET_KEY, &ref);
+	}
 	session_put(h, s, rv);
 	if (rv != CKR_OK)
 		return fail_ckr(err, errlen, step, rv);
@@ -445,7 +458,7 @@ hsm_secret_key(struct hsm *h, const char *label, struct hsm_key **keyp, char *er
 	}
 	if ((*keyp = calloc(1, sizeof(**keyp))) == NULL)
 		return gpg_error_from_syserror();
-	(*keyp)->priv = obj;
+	(*keyp)->ref = ref;
 	(*keyp)->type = HSM_KT_NONE;
 	return 0;
 }
@@ -486,10 +499,10 @@ gcm_run(struct hsm *h, const struct hsm_key *key, int encrypt, const uint8_t *iv
 	*outlen = 0;
 	if ((r = session_get(h, &s, err, errlen)) != 0)
 		return r;
-	rv = gcm_once(h->fn, s, &mech, key->priv, encrypt, in, inlen, out, &len);
-	if (rv == CKR_USER_NOT_LOGGED_IN && p11login_again(h->login, s) == CKR_OK) {
+	rv = gcm_once(h->fn, s, &mech, p11keyref_handle(&key->ref), encrypt, in, inlen, out, &len);
+	if (p11find_recover(h->login, s, ref_of(key), rv) == CKR_OK) {
 		len = outmax;
-		rv = gcm_once(h->fn, s, &mech, key->priv, encrypt, in, inlen, out, &len);
+		rv = gcm_once(h->fn, s, &mech, p11keyref_handle(&key->ref), encrypt, in, inlen, out, &len);
 	}
 	session_put(h, s, rv);
 	if (!encrypt && (rv == CKR_ENCRYPTED_DATA_INVALID || rv == CKR_ENCRYPTED_DATA_LEN_RANGE)) {

@@ -59,8 +59,7 @@ struct hsmkey;
 /* One private key on the token; what the RSA/EC callbacks get. */
 struct hsmkey_obj {
 	struct hsmkey *hk;
-	CK_OBJECT_HANDLE priv;
-	enum p11_keytype type;
+	struct p11keyref ref;         /* found again if the token drops the login */
 };
 
 struct hsmkey {
@@ -125,7 +124,7 @@ token_sign(struct hsmkey_obj *o, const unsigned char *in, size_t inlen, unsigned
 
 	if ((rv = thread_session(hk, &s)) != CKR_OK)
 		return rv;
-	rv = p11sign_key(hk->login, s, o->priv, o->type, in, inlen, sig, sigmax, siglen);
+	rv = p11sign_key(hk->login, s, &o->ref, in, inlen, sig, sigmax, siglen);
 	if (p11pool_broken(rv)) {
 		hk->fn->C_CloseSession(s);
 		pthread_setspecific(hk->tls, NULL);
@@ -234,7 +233,7 @@ find_key(struct hsmkey *hk, const char *label, const uint8_t *id, size_t idlen, 
 	if ((rv = thread_session(hk, &s)) != CKR_OK)
 		return fail_ckr(err, errlen, "C_OpenSession", rv);
 	o = &hk->keys[hk->nkeys];
-	r = p11find_key(hk->login, s, label, id, idlen, &o->priv, &o->type, err, errlen);
+	r = p11find_key(hk->login, s, label, id, idlen, &o->ref, err, errlen);
 	if (gpg_err_code(r) == GPG_ERR_NOT_FOUND)
 		snprintf(err, errlen, "no private key object \"%s\" on token \"%s\"", label, hk->token);
 	else if (gpg_err_code(r) == GPG_ERR_AMBIGUOUS)
@@ -338,9 +337,9 @@ fail:
 static gpg_error_t
 make_key(struct hsmkey_obj *o, EVP_PKEY *pub, EVP_PKEY **key, char *err, size_t errlen)
 {
-	if (o->type == P11_KT_RSA)
+	if (o->ref.type == P11_KT_RSA)
 		return make_rsa(o, pub, key, err, errlen);
-	if (o->type == P11_KT_P256)
+	if (o->ref.type == P11_KT_P256)
 		return make_ec(o, pub, key, err, errlen);
 	snprintf(err, errlen, "the token key is neither RSA nor EC P-256");
 	return gpg_error(GPG_ERR_WRONG_PUBKEY_ALGO);
@@ -471,7 +470,7 @@ read_public(struct hsmkey_obj *o, const char *label, EVP_PKEY **pub, char *err, 
 
 	*pub = NULL;
 	if ((rv = thread_session(hk, &s)) == CKR_OK)
-		rv = p11key_public_of(hk->fn, s, o->priv, &obj, &found);
+		rv = p11key_public_of(hk->fn, s, p11keyref_handle(&o->ref), &obj, &found);
 	if (rv != CKR_OK)
 		return fail_ckr(err, errlen, "C_FindObjects(public key)", rv);
 	if (found != 1) {
@@ -481,9 +480,9 @@ read_public(struct hsmkey_obj *o, const char *label, EVP_PKEY **pub, char *err, 
 		 * that then generate one. */
 		return gpg_error(found == 0 ? GPG_ERR_NO_PUBKEY : GPG_ERR_AMBIGUOUS);
 	}
-	if (o->type == P11_KT_RSA)
+	if (o->ref.type == P11_KT_RSA)
 		return pub_rsa(hk, obj, pub, err, errlen);
-	if (o->type == P11_KT_P256)
+	if (o->ref.type == P11_KT_P256)
 		return pub_ec(hk, obj, pub, err, errlen);
 	snprintf(err, errlen, "key \"%s\" is neither RSA nor EC P-256", label);
 	return gpg_error(GPG_ERR_WRONG_PUBKEY_ALGO);
