@@ -643,11 +643,12 @@ hsmkey_close(struct hsmkey *hk)
 {
 	if (hk == NULL)
 		return;
-	p11login_close(hk->login);
-	/* The threads' sessions (the module's C_Finalize would close them
-	 * too, but not a module this process had initialised before us). */
+	/* The threads' sessions and the anchor (the module's C_Finalize would
+	 * close them too, but not in a module this process had initialised
+	 * before us). */
 	if (hk->login != NULL)
 		hk->fn->C_CloseAllSessions(hk->slot);
+	p11login_close(hk->login);
 	p11mod_unload(hk->mod);
 	if (hk->have_tls)
 		pthread_key_delete(hk->tls);
