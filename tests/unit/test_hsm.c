@@ -19,22 +19,8 @@
 
 #include "../../policyd/hsm.h"
 #include "hashalgo.h"
-#include "p11mod.h"
-#include "p11token.h"
 #include "sigcheck.h"
 #include "softhsm.h"
-
-/* Under SANITIZE=1: unwind fully on malloc, so that SoftHSM2's own
- * Ed25519 leak is traced into libsofthsm2.so, which common/p11mod.c's
- * suppression names (libcrypto, where it allocates, has no frame
- * pointers to follow). */
-const char *__asan_default_options(void);
-
-const char *
-__asan_default_options(void)
-{
-	return "fast_unwind_on_malloc=0";
-}
 
 struct world {
 	struct softhsm t;
@@ -228,24 +214,6 @@ test_duplicate_label(void **state)
 	assert_int_equal(gpg_err_code(hsm_find_key(w->hsm, "x", NULL, 0, &k, err, sizeof(err))), GPG_ERR_NOT_FOUND);
 }
 
-/* Log the application out from a session of its own: the module is
- * loaded once per process, so this is the same module hsm.c uses. */
-static void
-drop_login(void)
-{
-	struct p11mod *m = NULL;
-	CK_SLOT_ID slot;
-	CK_SESSION_HANDLE s;
-	char err[256];
-
-	assert_int_equal(p11mod_load(SOFTHSM_MODULE, &m, err, sizeof(err)), 0);
-	assert_int_equal(p11token_find(p11mod_fn(m), "hsmtest", &slot, err, sizeof(err)), 0);
-	assert_int_equal(p11mod_fn(m)->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK);
-	assert_int_equal(p11mod_fn(m)->C_Logout(s), CKR_OK);
-	p11mod_fn(m)->C_CloseSession(s);
-	p11mod_unload(m);   /* not finalised: hsm.c initialised it */
-}
-
 static void
 test_relogin(void **state)
 {
@@ -263,18 +231,18 @@ test_relogin(void **state)
 	assert_int_equal(hsm_gcm_encrypt(w->hsm, aes, iv, (const uint8_t *)"p", 1, (const uint8_t *)"secret", 6,
 	                                 sealed, sizeof(sealed), &slen, err, sizeof(err)), 0);
 	sha256("after the token dropped the login", h);
-	drop_login();
+	assert_int_equal(softhsm_drop_login("hsmtest"), 0);
 	if (hsm_sign_ecdsa(w->hsm, k, h, sizeof(h), sig, sizeof(sig), &siglen, err, sizeof(err)) != 0)
 		fail_msg("sign after logout: %s", err);
 	assert_true(sigcheck_verify(pub, EVP_sha256(), h, sizeof(h), sig, siglen));
-	drop_login();
+	assert_int_equal(softhsm_drop_login("hsmtest"), 0);
 	if (hsm_gcm_decrypt(w->hsm, aes, iv, (const uint8_t *)"p", 1, sealed, slen, opened, sizeof(opened), &olen,
 	                    err, sizeof(err)) != 0)
 		fail_msg("open after logout: %s", err);
 	assert_memory_equal(opened, "secret", 6);
 	/* Logged out, the AES key is hidden: the lookup must not make a
 	 * second one (which would never open what the first sealed). */
-	drop_login();
+	assert_int_equal(softhsm_drop_login("hsmtest"), 0);
 	assert_int_equal(hsm_secret_key(w->hsm, "relogin:aes", &aes2, err, sizeof(err)), 0);
 	assert_int_equal(hsm_gcm_decrypt(w->hsm, aes2, iv, (const uint8_t *)"p", 1, sealed, slen, opened,
 	                                 sizeof(opened), &olen, err, sizeof(err)), 0);

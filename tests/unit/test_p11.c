@@ -37,18 +37,6 @@
 #include "signet-err.h"
 #include "softhsm.h"
 
-/* Under SANITIZE=1: unwind fully on malloc, so that SoftHSM2's own
- * Ed25519 leak is traced into libsofthsm2.so, which common/p11mod.c's
- * suppression names (libcrypto, where it allocates, has no frame
- * pointers to follow). */
-const char *__asan_default_options(void);
-
-const char *
-__asan_default_options(void)
-{
-	return "fast_unwind_on_malloc=0";
-}
-
 #define TOKEN "p11test"
 
 struct world {
@@ -92,21 +80,6 @@ world_teardown(void **state)
 	softhsm_teardown(&w->t);
 	free(w);
 	return 0;
-}
-
-/* Log the whole application out, from a session of its own, as a token
- * reset would. */
-static void
-drop_login(struct world *w)
-{
-	CK_SESSION_HANDLE s;
-	CK_SESSION_INFO info;
-
-	assert_int_equal(w->fn->C_OpenSession(w->slot, CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK);
-	assert_int_equal(w->fn->C_Logout(s), CKR_OK);
-	assert_int_equal(w->fn->C_GetSessionInfo(s, &info), CKR_OK);
-	assert_int_equal(info.state, CKS_RO_PUBLIC_SESSION);
-	assert_int_equal(w->fn->C_CloseSession(s), CKR_OK);
 }
 
 static CK_SESSION_HANDLE
@@ -293,7 +266,7 @@ test_duplicate_label(void **state)
 	assert_int_equal(gpg_err_code(p11gen_unique(w->login, s, P11_KT_ED25519, 0, "dup", id2, sizeof(id2), err,
 	                                            sizeof(err))), GPG_ERR_EEXIST);
 	assert_non_null(strstr(err, "already exists"));
-	drop_login(w);
+	assert_int_equal(softhsm_drop_login(TOKEN), 0);
 	assert_int_equal(gpg_err_code(p11gen_unique(w->login, s, P11_KT_RSA, 2048, "dup", id2, sizeof(id2), err,
 	                                            sizeof(err))), GPG_ERR_EEXIST);
 	assert_int_equal(p11find_private(w->fn, s, "dup", NULL, 0, &key, &n), CKR_OK);
@@ -352,7 +325,7 @@ test_bad_pin(void **state)
 
 	snprintf(path, sizeof(path), "%s/wrong-pin", w->t.dir);
 	assert_int_equal(softhsm_write(path, "9999\n"), 0);
-	drop_login(w);
+	assert_int_equal(softhsm_drop_login(TOKEN), 0);
 	assert_int_equal(gpg_err_code(p11login_open(w->fn, w->slot, path, &l, err, sizeof(err))), GPG_ERR_BAD_PIN);
 	assert_null(l);
 	assert_non_null(strstr(err, "CKR_PIN_INCORRECT (wrong PIN)"));
@@ -375,7 +348,7 @@ test_relogin_sign(void **state)
 	CK_RV rv;
 
 	assert_int_equal(p11login_count(w->login), 1);
-	drop_login(w);
+	assert_int_equal(softhsm_drop_login(TOKEN), 0);
 	/* Proof the login is gone: without the layer, signing fails. */
 	rv = p11sign_run(w->fn, s, p11keyref_handle(&ref), P11_KT_P256, h, sizeof(h), sig, sizeof(sig), &siglen);
 	assert_true(rv == CKR_OBJECT_HANDLE_INVALID || rv == CKR_USER_NOT_LOGGED_IN);
@@ -386,7 +359,7 @@ test_relogin_sign(void **state)
 	assert_int_equal(p11sign_key(w->login, s, &ref, h, sizeof(h), sig, sizeof(sig), &siglen), CKR_OK);
 	assert_int_equal(p11login_count(w->login), 2);
 	/* A lookup after a logout finds the key (it would see none). */
-	drop_login(w);
+	assert_int_equal(softhsm_drop_login(TOKEN), 0);
 	assert_int_equal(p11find_key(w->login, s, "relogin", NULL, 0, &again, err, sizeof(err)), 0);
 	assert_int_equal(p11login_count(w->login), 3);
 	/* An error that is not about the login is not retried. */
@@ -430,7 +403,7 @@ test_relogin_threads(void **state)
 	struct p11keyref ref = gen_and_find(w, s, P11_KT_ED25519, 0, "threads");
 
 	p11pool_put(w->pool, s, CKR_OK);
-	drop_login(w);
+	assert_int_equal(softhsm_drop_login(TOKEN), 0);
 	for (i = 0; i < 8; i++) {
 		sg[i] = (struct signer){ w, &ref, CKR_GENERAL_ERROR };
 		assert_int_equal(pthread_create(&th[i], NULL, sign_once, &sg[i]), 0);
