@@ -213,6 +213,8 @@ hsm_key_ec_point(struct hsm *h, const struct hsm_key *key, uint8_t *q, size_t qm
 		return r;
 	/* The private object has no CKA_EC_POINT; its public half has. */
 	rv = p11key_public_of(h->fn, s, p11keyref_handle(&key->ref), &pub, &found);
+	if (p11find_recover(h->login, s, ref_of(key), rv) == CKR_OK)
+		rv = p11key_public_of(h->fn, s, p11keyref_handle(&key->ref), &pub, &found);
 	if (rv == CKR_OK && found == 1)
 		rv = h->fn->C_GetAttributeValue(s, pub, &a, 1);
 	session_put(h, s, rv);
@@ -261,6 +263,11 @@ hsm_key_public(struct hsm *h, const struct hsm_key *key,
 	a[1].pValue = e;
 	a[1].ulValueLen = emax;
 	rv = h->fn->C_GetAttributeValue(s, p11keyref_handle(&key->ref), a, 2);
+	if (p11find_recover(h->login, s, ref_of(key), rv) == CKR_OK) {
+		a[0].ulValueLen = nmax;
+		a[1].ulValueLen = emax;
+		rv = h->fn->C_GetAttributeValue(s, p11keyref_handle(&key->ref), a, 2);
+	}
 	session_put(h, s, rv);
 	if (rv != CKR_OK)
 		return fail_ckr(err, errlen, "C_GetAttributeValue(modulus, exponent)", rv);

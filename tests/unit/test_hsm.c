@@ -183,6 +183,13 @@ test_rsa(void **state)
 	                 GPG_ERR_WRONG_PUBKEY_ALGO);
 	assert_int_equal(gpg_err_code(hsm_sign_ecdsa(w->hsm, k, h, sizeof(h), sig, sizeof(sig), &siglen, err,
 	                                             sizeof(err))), GPG_ERR_WRONG_PUBKEY_ALGO);
+	/* After the token dropped the login: the key is found again. */
+	assert_int_equal(softhsm_drop_login("hsmtest"), 0);
+	assert_int_equal(hsm_key_public(w->hsm, k, n, sizeof(n), &nlen, e, sizeof(e), &elen, err, sizeof(err)), 0);
+	assert_int_equal(softhsm_drop_login("hsmtest"), 0);
+	assert_int_equal(hsm_sign_rsa_pkcs1(w->hsm, k, di, ha->prefix_len + sizeof(h), sig, sizeof(sig), &siglen,
+	                                    err, sizeof(err)), 0);
+	assert_true(sigcheck_verify(pub, EVP_sha256(), h, sizeof(h), sig, siglen));
 	EVP_PKEY_free(pub);
 	hsm_key_free(k);
 }
@@ -235,6 +242,10 @@ test_relogin(void **state)
 	if (hsm_sign_ecdsa(w->hsm, k, h, sizeof(h), sig, sizeof(sig), &siglen, err, sizeof(err)) != 0)
 		fail_msg("sign after logout: %s", err);
 	assert_true(sigcheck_verify(pub, EVP_sha256(), h, sizeof(h), sig, siglen));
+	assert_int_equal(softhsm_drop_login("hsmtest"), 0);
+	if (hsm_key_ec_point(w->hsm, k, q, sizeof(q), &qlen, err, sizeof(err)) != 0)
+		fail_msg("EC point after logout: %s", err);
+	assert_int_equal(qlen, 65);
 	assert_int_equal(softhsm_drop_login("hsmtest"), 0);
 	if (hsm_gcm_decrypt(w->hsm, aes, iv, (const uint8_t *)"p", 1, sealed, slen, opened, sizeof(opened), &olen,
 	                    err, sizeof(err)) != 0)
