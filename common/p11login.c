@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "p11err.h"
 #include "p11login.h"
 #include "pinfile.h"
@@ -136,13 +137,21 @@ p11login_count(struct p11login *l)
 CK_RV
 p11login_again(struct p11login *l, CK_SESSION_HANDLE s)
 {
-	gpg_error_t file_err;
+	gpg_error_t file_err = 0;
+	char why[256] = "", tmp[P11ERR_MAX_TEXT];
 	CK_RV rv;
 
 	pthread_mutex_lock(&l->lock);
 	/* Another thread that met the same logout may have logged in. */
-	if (!logged_in(l->fn, s, &rv) && rv == CKR_OK)
-		rv = login_once(l, s, &file_err, NULL, 0);
+	if (!logged_in(l->fn, s, &rv) && rv == CKR_OK) {
+		rv = login_once(l, s, &file_err, why, sizeof(why));
+		/* Rare and worth knowing: the token lost its state. */
+		if (rv == CKR_OK)
+			log_warn("the PKCS#11 token dropped the login; logged in again");
+		else
+			log_error("the PKCS#11 token dropped the login; logging in again failed: %s",
+			          file_err != 0 ? why : p11err_name(rv, tmp, sizeof(tmp)));
+	}
 	pthread_mutex_unlock(&l->lock);
 	return rv;
 }

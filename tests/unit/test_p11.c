@@ -362,6 +362,16 @@ test_relogin_sign(void **state)
 	assert_int_equal(softhsm_drop_login(TOKEN), 0);
 	assert_int_equal(p11find_key(w->login, s, "relogin", NULL, 0, &again, err, sizeof(err)), 0);
 	assert_int_equal(p11login_count(w->login), 3);
+	/* The PIN is read from its file again, with the file's checks: a
+	 * PIN file others can read now is refused, and the signature fails
+	 * rather than use a PIN kept in memory. */
+	assert_int_equal(chmod(w->t.pin, 0644), 0);
+	assert_int_equal(softhsm_drop_login(TOKEN), 0);
+	assert_int_not_equal(p11sign_key(w->login, s, &ref, h, sizeof(h), sig, sizeof(sig), &siglen), CKR_OK);
+	assert_int_equal(p11login_count(w->login), 3);
+	assert_int_equal(chmod(w->t.pin, 0600), 0);
+	assert_int_equal(p11sign_key(w->login, s, &ref, h, sizeof(h), sig, sizeof(sig), &siglen), CKR_OK);
+	assert_int_equal(p11login_count(w->login), 4);
 	/* An error that is not about the login is not retried. */
 	assert_int_equal(p11find_recover(w->login, s, &ref, CKR_DATA_LEN_RANGE), CKR_DATA_LEN_RANGE);
 	p11pool_put(w->pool, s, CKR_OK);
