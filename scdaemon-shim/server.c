@@ -3,6 +3,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "linebuf.h"
 #include "log.h"
 #include "platform.h"
+#include "restart.h"
 
 struct conn_arg {
 	struct scd_server *srv;
@@ -56,14 +58,17 @@ skip_long_line(assuan_context_t ctx, int fd)
 }
 
 /* Accept commands on CTX (reading from FD) until the peer leaves (EOF,
- * BYE) or KILLSCD.  Returns 1 if KILLSCD asked the process to stop. */
+ * BYE) or KILLSCD.  GREETED: the peer had its hello from the image before
+ * a restart in place, so the first accept (which sends it) is skipped.
+ * Returns 1 if KILLSCD asked the process to stop. */
 static int
-serve(assuan_context_t ctx, int fd, struct scd_conn *conn, const char *who)
+serve(assuan_context_t ctx, int fd, struct scd_conn *conn, const char *who, int greeted)
 {
 	gpg_error_t err;
 
 	for (;;) {
-		err = assuan_accept(ctx);
+		err = greeted ? 0 : assuan_accept(ctx);
+		greeted = 0;
 		if (err == (gpg_error_t)-1 || gpg_err_code(err) == GPG_ERR_EOF)
 			break;
 		if (err != 0) {
@@ -115,7 +120,7 @@ conn_thread(void *opaque)
 		goto out;
 	}
 	log_debug("socket connection from pid %ld", (long)arg->pid);
-	stop = serve(ctx, arg->fd, conn, "socket connection");
+	stop = serve(ctx, arg->fd, conn, "socket connection", 0);
 out:
 	command_detach(conn);
 	assuan_release(ctx);
@@ -124,7 +129,7 @@ out:
 	pthread_mutex_unlock(&srv->lock);
 	free(arg);
 	if (stop)
-		server_shutdown(srv, 0);
+		server_restart(srv);
 	return NULL;
 }
 
@@ -288,6 +293,20 @@ server_shutdown(struct scd_server *srv, int status)
 	_exit(status);
 }
 
+/* Keep close-on-exec copies of the pipe's ends for restart_exec. */
+static int
+keep_pipe(struct scd_server *srv, int infd, int outfd)
+{
+	srv->pipe_keep[0] = fcntl(infd, F_DUPFD_CLOEXEC, 3);
+	srv->pipe_keep[1] = srv->pipe_keep[0] < 0 ? -1 : fcntl(outfd, F_DUPFD_CLOEXEC, 3);
+	if (srv->pipe_keep[1] >= 0)
+		return 0;
+	if (srv->pipe_keep[0] >= 0)
+		close(srv->pipe_keep[0]);
+	srv->pipe_keep[0] = -1;
+	return -1;
+}
+
 int
 server_serve_pipe(struct scd_server *srv, int infd, int outfd)
 {
@@ -316,7 +335,7 @@ server_serve_pipe(struct scd_server *srv, int infd, int outfd)
 	if (srv->agent_pid == ASSUAN_INVALID_PID)
 		srv->agent_pid = 0;
 	pthread_mutex_unlock(&srv->lock);
-	ret = serve(ctx, infd, conn, "pipe");
+	ret = serve(ctx, infd, conn, "pipe", srv->pipe_greeted);
 out:
 	command_detach(conn);
 	assuan_release(ctx);
@@ -331,9 +350,23 @@ out:
 int
 server_run_pipe(struct scd_server *srv)
 {
-	int r = server_serve_pipe(srv, 0, 1);
+	int r;
 
-	if (r >= 0)
-		log_info(r ? "pipe: KILLSCD" : "pipe: gpg-agent closed the connection");
+	/* libassuan closes the pipe on KILLSCD (force-close); the restart
+	 * needs gpg-agent's ends, so keep copies. */
+	if (keep_pipe(srv, 0, 1) != 0)
+		log_warn_e(gpg_error_from_syserror(), "pipe: no copy kept; KILLSCD will exit");
+	r = server_serve_pipe(srv, 0, 1);
+	if (r == 1)
+		server_restart(srv);
+	if (r == 0)
+		log_info("pipe: gpg-agent closed the connection");
 	return r < 0 ? 1 : 0;
+}
+
+void
+server_restart(struct scd_server *srv)
+{
+	restart_exec(srv);
+	server_shutdown(srv, 0);
 }

@@ -442,10 +442,46 @@ def test_basics(tmp):
         st, _, _, err = a.transact("PKSIGN --hash=sha256 SIGNET.wire")
         check(st == "ERR" and code_of(err) == E_NO_DATA, "RESTART cleared SETDATA (%s)" % err)
 
+        # KILLSCD restarts in place (gpg-agent 2.2 would hand the next
+        # session a dead pipe for up to 4 s): same pid, the same pipe with
+        # no second greeting, the same extra socket, the config read anew.
+        write_conf(home, missing_sock, "debug = no\n")
         st, _, _, _ = a.transact("KILLSCD")
         check(st == "OK", "KILLSCD: OK")
+        st, data, _, _ = a.transact("GETINFO version")
+        check(st == "OK" and data == b"2.99.0",
+              "KILLSCD: the pipe answers the next command, no second greeting (%r)" % data)
+        st, data, _, _ = a.transact("GETINFO pid")
+        check(p.poll() is None and data == str(p.pid).encode(), "KILLSCD: same process")
+        st, data, _, _ = a.transact("GETINFO socket_name")
+        check(data.decode() == sock_name, "KILLSCD: same extra socket (%s)" % data)
+        if sock_name:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(sock_name)
+            b = Assuan(s.fileno(), s.fileno(), "socket")
+            check(b.readline().startswith(b"OK"), "KILLSCD: the extra socket still greets")
+            # KILLSCD on a socket connection: that connection ends, the
+            # process restarts in place once more.
+            st, _, _, _ = b.transact("KILLSCD")
+            check(st == "OK", "KILLSCD on the extra socket: OK")
+            try:
+                b.readline(timeout=5)
+                ended = False
+            except EOFError:
+                ended = True
+            check(ended, "KILLSCD on the extra socket: that connection ends")
+            s.close()
+        st, data, _, _ = a.transact("GETINFO pid")
+        check(p.poll() is None and data == str(p.pid).encode(), "pipe still served after both restarts")
+        with open(os.path.join(home, "signet-scd.log")) as f:
+            log = f.read()
+        check(log.count("restarted in place") == (2 if sock_name else 1), "the log shows each restart")
+        tail = log[log.rfind("restarted in place"):]
+        check("[debug]" not in tail and "debug:" not in tail,
+              "the restarted image read the new config (debug off)")
+        p.stdin.close()
         rc = wait_exit(p)
-        check(rc is not None, "KILLSCD: process exited (rc %s)" % rc)
+        check(rc == 0, "EOF after a restart: exit 0 (rc %s)" % rc)
         if sock_name:
             check(not os.path.exists(os.path.dirname(sock_name)), "socket folder removed on exit")
     finally:
@@ -583,8 +619,7 @@ def test_with_policyd(tmp, sock):
         # KEYINFO / SERIALNO from the cache once policyd is unreachable:
         # point a second scd at the same policyd, learn, then break the path.
         print("   (cache survives a policyd outage)")
-        st, _, _, _ = a.transact("KILLSCD")
-        wait_exit(p)
+        kill(p)
         # signet-scd reaches policyd through a relay; stopping the relay
         # is a policyd outage as signet-scd sees it: its kept connections
         # end and the socket is gone.
