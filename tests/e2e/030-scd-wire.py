@@ -158,6 +158,15 @@ def start_scd(home, args=("--multi-server",)):
     return p, a
 
 
+def socket_session(sock_name, what):
+    """Connect to signet-scd's extra socket and check its greeting."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sock_name)
+    b = Assuan(s.fileno(), s.fileno(), "socket")
+    check(b.readline().startswith(b"OK"), what)
+    return s, b
+
+
 def wait_exit(p, timeout=3.0):
     try:
         return p.wait(timeout)
@@ -421,10 +430,7 @@ def test_basics(tmp):
 
         # The extra socket: own greeting, own SETDATA buffer.
         if sock_name:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.connect(sock_name)
-            b = Assuan(s.fileno(), s.fileno(), "socket")
-            check(b.readline().startswith(b"OK"), "extra socket: greeting")
+            s, b = socket_session(sock_name, "extra socket: greeting")
             st, data, _, _ = b.transact("GETINFO version")
             check(st == "OK" and data == b"2.99.0", "extra socket: GETINFO version")
             st, _, sl, _ = b.transact("SERIALNO --all")
@@ -456,10 +462,7 @@ def test_basics(tmp):
         st, data, _, _ = a.transact("GETINFO socket_name")
         check(data.decode() == sock_name, "KILLSCD: same extra socket (%s)" % data)
         if sock_name:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.connect(sock_name)
-            b = Assuan(s.fileno(), s.fileno(), "socket")
-            check(b.readline().startswith(b"OK"), "KILLSCD: the extra socket still greets")
+            s, b = socket_session(sock_name, "KILLSCD: the extra socket still greets")
             # KILLSCD on a socket connection: that connection ends, the
             # process restarts in place once more.
             st, _, _, _ = b.transact("KILLSCD")
