@@ -1051,3 +1051,11 @@ command_stop_requested(const struct scd_conn *conn)
 {
 	return conn != NULL && conn->stopme;
 }
+
+struct scd_server *
+command_server(assuan_context_t ctx)
+{
+	struct scd_conn *c = conn_of(ctx);
+
+	return c != NULL ? c->srv : NULL;
+}

@@ -135,6 +135,7 @@ main(int argc, char **argv)
 	server.multi = multi;
 	server.pipe_greeted = resumed;
 	server.event_signal = event_signal;
+	restart_init(&server);
 	pthread_mutex_init(&server.lock, NULL);
 	if (find_homedir(homedir_opt, server.homedir, sizeof(server.homedir)) != 0) {
 		fprintf(stderr, "signet-scd: cannot tell the GnuPG home directory\n");

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "command.h"
 #include "log.h"
 
 #define SELF_EXE "/proc/self/exe"
@@ -86,6 +88,113 @@ restart_exec(struct scd_server *srv)
 	 * as with a scdaemon that exits. */
 	execv(prog, (char *const *)argv);
 	log_error("restart: cannot run %s: %s", prog, strerror(errno));
+}
+
+void
+restart_init(struct scd_server *srv)
+{
+	if (pipe2(srv->wake, O_CLOEXEC) == 0)
+		srv->wake_ok = 1;
+	else
+		log_warn("restart: no wake pipe (%s): a KILLSCD on the extra socket "
+		         "restarts at once", strerror(errno));
+}
+
+void
+restart_request(struct scd_server *srv)
+{
+	char c = 'r';
+
+	if (!srv->wake_ok) {
+		server_restart(srv);
+		return;
+	}
+	log_info("KILLSCD on a socket connection: restarting once the pipe is idle");
+	/* One byte is enough however many ask; a full pipe already wakes. */
+	while (write(srv->wake[1], &c, 1) < 0 && errno == EINTR)
+		;
+}
+
+/* Between two pipe commands: wait until FD has input (0) or a restart
+ * was asked for (1). */
+static int
+wait_line(struct scd_server *srv, int fd)
+{
+	struct pollfd pfd[2];
+
+	for (;;) {
+		pfd[0].fd = fd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = srv->wake[0];
+		pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return 0;       /* the read reports what is wrong */
+		}
+		if (pfd[1].revents != 0)
+			return 1;
+		if (pfd[0].revents != 0)
+			return 0;
+	}
+}
+
+/* libassuan's read on the pipe: outside a command (an INQUIRE's answer is
+ * read inside one) wait for the line or a restart. */
+static ssize_t
+pipe_read(assuan_context_t ctx, assuan_fd_t fd, void *buffer, size_t size)
+{
+	struct scd_server *srv = command_server(ctx);
+
+	if (srv != NULL && srv->wake_ok && !srv->pipe_busy && wait_line(srv, fd))
+		server_restart(srv);
+	return __assuan_read(ctx, fd, buffer, size);
+}
+
+static gpg_error_t
+pipe_pre_cmd(assuan_context_t ctx, const char *cmd)
+{
+	struct scd_server *srv = command_server(ctx);
+
+	(void)cmd;
+	if (srv != NULL)
+		srv->pipe_busy = 1;
+	return 0;
+}
+
+/* Called once the answer is written. */
+static void
+pipe_post_cmd(assuan_context_t ctx, gpg_error_t err)
+{
+	struct scd_server *srv = command_server(ctx);
+
+	(void)err;
+	if (srv != NULL)
+		srv->pipe_busy = 0;
+}
+
+void
+restart_watch_pipe(struct scd_server *srv, assuan_context_t ctx)
+{
+	struct assuan_system_hooks hooks = {
+		ASSUAN_SYSTEM_HOOKS_VERSION, __assuan_usleep, __assuan_pipe,
+		__assuan_close, pipe_read, __assuan_write, __assuan_recvmsg,
+		__assuan_sendmsg, __assuan_spawn, __assuan_waitpid,
+		__assuan_socketpair, __assuan_socket, __assuan_connect
+	};
+	gpg_error_t err;
+
+	if (!srv->wake_ok)
+		return;
+	if ((err = assuan_register_pre_cmd_notify(ctx, pipe_pre_cmd)) != 0 ||
+	    (err = assuan_register_post_cmd_notify(ctx, pipe_post_cmd)) != 0) {
+		log_warn_e(err, "restart: a KILLSCD on the extra socket restarts at once");
+		srv->wake_ok = 0;
+		return;
+	}
+	/* Copied by libassuan. */
+	assuan_ctx_set_system_hooks(ctx, &hooks);
 }
 
 int

@@ -10,6 +10,7 @@
 #ifndef SIGNET_SCD_RESTART_H
 #define SIGNET_SCD_RESTART_H
 
+#include <assuan.h>
 #include <gpg-error.h>
 
 #include "server.h"
@@ -22,6 +23,20 @@
 /* Run signet-scd again in this process with SRV's pipe, socket and event
  * signal.  Returns only if that failed (logged); the caller then exits. */
 void restart_exec(struct scd_server *srv);
+
+/* Open SRV's wake pipe (before any socket connection can ask for a
+ * restart).  Without it a socket's KILLSCD restarts at once. */
+void restart_init(struct scd_server *srv);
+/* A socket connection's KILLSCD: ask the pipe's loop to restart between
+ * two of gpg-agent's commands (a restart in the middle of one would leave
+ * gpg-agent waiting for an answer that never comes). */
+void restart_request(struct scd_server *srv);
+/* Watch the pipe's context CTX so that a requested restart happens when
+ * it reads gpg-agent's next command, before reading it: the only moment
+ * at which a restart loses nothing gpg-agent sent and leaves no answer
+ * owed (gpg-agent waits for each answer before its next line).  On
+ * failure (logged) a socket's KILLSCD restarts at once. */
+void restart_watch_pipe(struct scd_server *srv, assuan_context_t ctx);
 
 /* Parse the number of a RESTART_OPT_* option: 0, or -1 (logged) if VALUE
  * is not a decimal in [MIN, MAX]. */

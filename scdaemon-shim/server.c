@@ -60,13 +60,16 @@ skip_long_line(assuan_context_t ctx, int fd)
 /* Accept commands on CTX (reading from FD) until the peer leaves (EOF,
  * BYE) or KILLSCD.  GREETED: the peer had its hello from the image before
  * a restart in place, so the first accept (which sends it) is skipped.
- * Returns 1 if KILLSCD asked the process to stop. */
+ * Returns 1 if KILLSCD asked the process to restart. */
 static int
 serve(assuan_context_t ctx, int fd, struct scd_conn *conn, const char *who, int greeted)
 {
 	gpg_error_t err;
+	int resumed = greeted;
 
 	for (;;) {
+		if (resumed && !greeted)
+			break;  /* a pipe is accepted once: that was before */
 		err = greeted ? 0 : assuan_accept(ctx);
 		greeted = 0;
 		if (err == (gpg_error_t)-1 || gpg_err_code(err) == GPG_ERR_EOF)
@@ -102,7 +105,6 @@ conn_thread(void *opaque)
 	assuan_context_t ctx = NULL;
 	struct scd_conn *conn = NULL;
 	gpg_error_t err;
-	int stop = 0;
 
 	if ((err = new_context(&ctx)) != 0) {
 		log_error_e(err, "socket connection: assuan_new");
@@ -120,7 +122,9 @@ conn_thread(void *opaque)
 		goto out;
 	}
 	log_debug("socket connection from pid %ld", (long)arg->pid);
-	stop = serve(ctx, arg->fd, conn, "socket connection", 0);
+	/* The pipe restarts the process between two of its commands. */
+	if (serve(ctx, arg->fd, conn, "socket connection", 0))
+		restart_request(srv);
 out:
 	command_detach(conn);
 	assuan_release(ctx);
@@ -128,8 +132,6 @@ out:
 	srv->nconns--;
 	pthread_mutex_unlock(&srv->lock);
 	free(arg);
-	if (stop)
-		server_restart(srv);
 	return NULL;
 }
 
@@ -335,6 +337,7 @@ server_serve_pipe(struct scd_server *srv, int infd, int outfd)
 	if (srv->agent_pid == ASSUAN_INVALID_PID)
 		srv->agent_pid = 0;
 	pthread_mutex_unlock(&srv->lock);
+	restart_watch_pipe(srv, ctx);
 	ret = serve(ctx, infd, conn, "pipe", srv->pipe_greeted);
 out:
 	command_detach(conn);

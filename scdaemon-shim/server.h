@@ -33,6 +33,12 @@ struct scd_server {
 	/* Close-on-exec copies of gpg-agent's pipe (fds 0 and 1) for a
 	 * restart in place; -1 when not kept. */
 	int pipe_keep[2];
+	/* A socket connection's KILLSCD wakes the pipe's loop through this
+	 * pipe (restart.h); open only if WAKE_OK (else the pipe never waits
+	 * and a socket's KILLSCD restarts at once). */
+	int wake[2];
+	int wake_ok;
+	int pipe_busy;                 /* a pipe command runs (pipe thread only) */
 	char sockdir[sizeof(SERVER_SOCKDIR_TEMPLATE)];   /* "" if none */
 	char socket_name[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int listen_fd;

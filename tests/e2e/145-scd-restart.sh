@@ -57,5 +57,46 @@ step 1 "a second gpgconf --kill scdaemon" gpgconf --kill scdaemon
 step 1 "gpgconf --kill scdaemon right after another" gpgconf --kill scdaemon
 sign_now "a settled restart"
 
+# KILLSCD on the extra socket: while one gpg-agent session holds the pipe
+# (its SCD SERIALNO keeps it until the session ends), another's SCD
+# KILLSCD goes over the socket.  signet-scd restarts when the pipe is
+# between two commands (at once here), and the held session's next
+# command is answered by the new image as if nothing happened.
+AGENT_SOCK=$(GNUPGHOME=$H gpgconf --list-dirs agent-socket)
+python3 - "$AGENT_SOCK" "$W/hold" <<'PY' &
+import os, socket, sys, time
+sock, base = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX)
+s.connect(sock)
+f = s.makefile("rwb", buffering=0)
+def answer(cmd):
+    if cmd:
+        f.write(cmd.encode() + b"\n")
+    while True:
+        l = f.readline()
+        if not l or l.startswith(b"OK") or l.startswith(b"ERR"):
+            return l.decode().strip() or "EOF"
+def put(name, text):
+    with open(base + "." + name + ".tmp", "w") as o:
+        o.write(text + "\n")
+    os.rename(base + "." + name + ".tmp", base + "." + name)
+answer(None)
+put("held", answer("SCD SERIALNO"))
+end = time.monotonic() + 60
+while not os.path.exists(base + ".go") and time.monotonic() < end:
+    time.sleep(0.05)
+put("next", answer("SCD GETINFO version"))
+answer("BYE")
+PY
+PIDS_HOLD=$!
+wait_for "$W/hold.held" . 20 "the held session's SCD SERIALNO"
+has '^OK' "$W/hold.held" || fail "SCD SERIALNO in the held session: $(cat "$W/hold.held")"
+step 1 "SCD KILLSCD over the extra socket" gpg-connect-agent 'SCD KILLSCD' /bye
+touch "$W/hold.go"
+wait_for "$W/hold.next" . 20 "the held session's next command"
+has '^OK' "$W/hold.next" || fail "the held session's command after the socket's KILLSCD: $(cat "$W/hold.next")"
+wait "$PIDS_HOLD" || fail "the held session"
+sign_now "the held session ended"
+
 # Each signature reached policyd once: no hidden retry behind the scenes.
 audit_check --count sign=$n --has "sign:granted:$(id -un):rs"
