@@ -4,7 +4,7 @@ surface (no libassuan on this side: STYLE 23).
 
 Starts signet-scd with a temporary --homedir holding signet-scd.conf and
 talks Assuan over its stdin/stdout (and over the extra socket it reports),
-the way gpg-agent 2.2.40 and 2.4 do (doc: shared/doc/scd-protocol.md).
+the way gpg-agent 2.2.40 and 2.4 do (doc/scd-protocol.md).
 
 Without a policyd, the socket in signet-scd.conf points nowhere: the card
 must still answer SERIALNO/KEYINFO/GETATTR and fail PKSIGN fast with
@@ -693,7 +693,7 @@ class Relay(UnixServer):
     """A Unix socket at PATH that forwards every connection to TARGET."""
 
     def __init__(self, path, target):
-        self.target, self.conns, self.accepted = target, [], 0
+        self.target, self.conns, self.accepted, self.pumps = target, [], 0, []
         super().__init__(path)
 
     def _handle(self, c):
@@ -702,7 +702,9 @@ class Relay(UnixServer):
         u.connect(self.target)
         self.conns += [c, u]
         for a, b in ((c, u), (u, c)):
-            threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+            t = threading.Thread(target=self._pump, args=(a, b), daemon=True)
+            self.pumps.append(t)
+            t.start()
 
     @staticmethod
     def _pump(a, b):
@@ -728,7 +730,9 @@ class Relay(UnixServer):
                 c.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-        time.sleep(0.1)
+        # Each pump ends once both its sockets are shut down.
+        for t in self.pumps:
+            t.join(5)
 
 
 def dead_socket(path):

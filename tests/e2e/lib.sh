@@ -13,7 +13,7 @@
 #                      that trusts TRUSTFPR ultimately and imported CERT and KEY
 # audit_check [args]                  tests/tools/audit-check.py on the trail
 # expect RC CMD...                    run CMD, require exit status RC; output in $W/out, $W/err
-# alive PID                           running and not a zombie
+# alive PID / gone PID                running and not a zombie / not so
 # scratch_new                         $W, a short temporary folder, and PIDS=(): on exit
 #                      the pids in PIDS are killed, on failure the tails of
 #                      $W's *.log, *.err and *.out printed, and $W removed
@@ -58,6 +58,8 @@ alive() { # PID
 	st=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
 	[[ -n $st && $st != Z && $st != X ]]
 }
+
+gone() { ! alive "$1"; } # PID
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
