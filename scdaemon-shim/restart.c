@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -152,15 +153,65 @@ pipe_read(assuan_context_t ctx, assuan_fd_t fd, void *buffer, size_t size)
 	return __assuan_read(ctx, fd, buffer, size);
 }
 
+/* CMD is about to run on a connection of SRV: KILLSCD stops the
+ * accepting before its OK can reach anyone. */
+static void
+note_command(struct scd_server *srv, const char *cmd)
+{
+	if (cmd == NULL || strcasecmp(cmd, "KILLSCD") != 0)
+		return;
+	pthread_mutex_lock(&srv->lock);
+	srv->restart_pending = 1;
+	pthread_mutex_unlock(&srv->lock);
+}
+
 static gpg_error_t
 pipe_pre_cmd(assuan_context_t ctx, const char *cmd)
 {
 	struct scd_server *srv = command_server(ctx);
 
-	(void)cmd;
-	if (srv != NULL)
+	if (srv != NULL) {
 		srv->pipe_busy = 1;
+		note_command(srv, cmd);
+	}
 	return 0;
+}
+
+static gpg_error_t
+socket_pre_cmd(assuan_context_t ctx, const char *cmd)
+{
+	struct scd_server *srv = command_server(ctx);
+
+	if (srv != NULL)
+		note_command(srv, cmd);
+	return 0;
+}
+
+gpg_error_t
+restart_watch_socket(assuan_context_t ctx)
+{
+	return assuan_register_pre_cmd_notify(ctx, socket_pre_cmd);
+}
+
+int
+restart_accept(struct scd_server *srv)
+{
+	struct pollfd pfd;
+	int fd, pending;
+
+	pfd.fd = srv->listen_fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, -1) < 0)
+		return -1;
+	/* The check and the accept under one lock: once note_command set
+	 * the flag, nothing more is taken off the backlog.  The socket is
+	 * non-blocking, so the lock is never held while waiting. */
+	pthread_mutex_lock(&srv->lock);
+	pending = srv->restart_pending;
+	fd = pending ? -2 : accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	pthread_mutex_unlock(&srv->lock);
+	return fd;
 }
 
 /* Called once the answer is written. */
@@ -254,7 +305,8 @@ restart_adopt_socket(struct scd_server *srv, int fd)
 		return err;
 	}
 	flags = fcntl(fd, F_GETFD);
-	if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) != 0) {
+	if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) != 0 ||
+	    (flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
 		err = gpg_error_from_syserror();
 		close(fd);
 		return err;

@@ -38,6 +38,15 @@ void restart_request(struct scd_server *srv);
  * failure (logged) a socket's KILLSCD restarts at once. */
 void restart_watch_pipe(struct scd_server *srv, assuan_context_t ctx);
 
+/* Watch a socket connection's context CTX for KILLSCD (as the pipe's is
+ * watched): from its start on, restart_accept takes no connection. */
+gpg_error_t restart_watch_socket(assuan_context_t ctx);
+/* The accept thread's accept: wait for a connection on SRV's listening
+ * socket and accept it (the descriptor, close-on-exec), or -1 with errno,
+ * or -2 once a KILLSCD is being answered: the thread then stops, and
+ * clients that connect meanwhile are served by the next image. */
+int restart_accept(struct scd_server *srv);
+
 /* Parse the number of a RESTART_OPT_* option: 0, or -1 (logged) if VALUE
  * is not a decimal in [MIN, MAX]. */
 int restart_parse_int(const char *opt, const char *value, long min, long max, int *out);

@@ -117,7 +117,8 @@ conn_thread(void *opaque)
 		close(arg->fd);
 		goto out;
 	}
-	if ((err = command_attach(ctx, srv, 0, &conn)) != 0) {
+	if ((err = command_attach(ctx, srv, 0, &conn)) != 0 ||
+	    (err = restart_watch_socket(ctx)) != 0) {
 		log_error_e(err, "socket connection: register commands");
 		goto out;
 	}
@@ -150,9 +151,13 @@ accept_thread(void *opaque)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	for (;;) {
-		fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		/* Once a KILLSCD is being answered, connections wait in the
+		 * backlog for the next image (restart.h) instead of being
+		 * accepted here and cut off by the restart. */
+		if ((fd = restart_accept(srv)) == -2)
+			break;
 		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
+			if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN)
 				continue;
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			    errno == ENOMEM) {
@@ -234,7 +239,9 @@ server_socket_open(struct scd_server *srv)
 		err = gpg_error(GPG_ERR_ENAMETOOLONG);
 		goto fail;
 	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	/* Non-blocking: restart_accept() accepts under a lock, only after
+	 * poll() said a connection waits. */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0 ||
 	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
 	    listen(fd, SOMAXCONN) != 0) {
 		err = gpg_error_from_syserror();

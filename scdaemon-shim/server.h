@@ -47,6 +47,7 @@ struct scd_server {
 	int event_signal;              /* OPTION event-signal; 0: none */
 	pid_t agent_pid;               /* peer of the pipe; 0: unknown */
 	int nconns;                    /* open socket connections */
+	int restart_pending;           /* a KILLSCD is being answered */
 };
 
 /* Create the private socket folder and listen on S.scdaemon in it.  A
