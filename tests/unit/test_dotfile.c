@@ -17,42 +17,9 @@
 
 #include "../../agent/cli.h"
 #include "../../agent/dotfile.h"
+#include "tmpdir.h"
 
 static const char *const keys[] = { "%_gpg_name", "%_gpg_path" };
-
-struct fx {
-	char dir[64];
-	char path[128];
-};
-
-static int
-setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/dotfileXXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/.rpmmacros", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-	char link[160];
-
-	snprintf(link, sizeof(link), "%s/link", f->dir);
-	unlink(link);
-	unlink(f->path);
-	rmdir(f->dir);
-	free(f);
-	return 0;
-}
 
 static void
 put(const char *path, const char *text, mode_t mode)
@@ -80,31 +47,31 @@ get(const char *path, char *buf, size_t len)
 static void
 test_keeps_other_lines(void **state)
 {
-	struct fx *f = *state;
+	struct tmpdir *f = *state;
 	char buf[1024];
 	struct stat st;
 
-	put(f->path, "# mine\r\n%_topdir /src\n  %_gpg_name OLD\n%_gpg_names keep\n%_smp -j1", 0640);
-	assert_int_equal(dotfile_set_lines(f->path, keys, 2, "%_gpg_name NEW!\n%_gpg_path /g\n", 0644),
+	put(f->file, "# mine\r\n%_topdir /src\n  %_gpg_name OLD\n%_gpg_names keep\n%_smp -j1", 0640);
+	assert_int_equal(dotfile_set_lines(f->file, keys, 2, "%_gpg_name NEW!\n%_gpg_path /g\n", 0644),
 	                 CLI_EXIT_OK);
-	get(f->path, buf, sizeof(buf));
+	get(f->file, buf, sizeof(buf));
 	/* %_gpg_names is another key; the last line gets its newline. */
 	assert_string_equal(buf, "# mine\r\n%_topdir /src\n%_gpg_names keep\n%_smp -j1\n"
 	                         "%_gpg_name NEW!\n%_gpg_path /g\n");
-	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(stat(f->file, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0640);
 }
 
 static void
 test_second_run_changes_nothing(void **state)
 {
-	struct fx *f = *state;
+	struct tmpdir *f = *state;
 	struct stat a, b;
 
-	assert_int_equal(dotfile_set_lines(f->path, keys, 2, "%_gpg_name K!\n", 0644), CLI_EXIT_OK);
-	assert_int_equal(stat(f->path, &a), 0);
-	assert_int_equal(dotfile_set_lines(f->path, keys, 2, "%_gpg_name K!\n", 0644), CLI_EXIT_OK);
-	assert_int_equal(stat(f->path, &b), 0);
+	assert_int_equal(dotfile_set_lines(f->file, keys, 2, "%_gpg_name K!\n", 0644), CLI_EXIT_OK);
+	assert_int_equal(stat(f->file, &a), 0);
+	assert_int_equal(dotfile_set_lines(f->file, keys, 2, "%_gpg_name K!\n", 0644), CLI_EXIT_OK);
+	assert_int_equal(stat(f->file, &b), 0);
 	/* Not rewritten: an atomic write would be a new inode. */
 	assert_int_equal(a.st_ino, b.st_ino);
 	assert_int_equal(a.st_mode & 0777, 0644);
@@ -113,45 +80,44 @@ test_second_run_changes_nothing(void **state)
 static void
 test_key_forms(void **state)
 {
-	struct fx *f = *state;
+	struct tmpdir *f = *state;
 	static const char *const deb[] = { "DEBSIGN_KEYID" };
 	char buf[256];
 
-	put(f->path, "DEBSIGN_KEYID=AB\n\tDEBSIGN_KEYID = CD\nDEBSIGN_KEYIDX=EF\n", 0644);
-	assert_int_equal(dotfile_set_lines(f->path, deb, 1, "DEBSIGN_KEYID='K'\n", 0644), CLI_EXIT_OK);
-	get(f->path, buf, sizeof(buf));
+	put(f->file, "DEBSIGN_KEYID=AB\n\tDEBSIGN_KEYID = CD\nDEBSIGN_KEYIDX=EF\n", 0644);
+	assert_int_equal(dotfile_set_lines(f->file, deb, 1, "DEBSIGN_KEYID='K'\n", 0644), CLI_EXIT_OK);
+	get(f->file, buf, sizeof(buf));
 	assert_string_equal(buf, "DEBSIGN_KEYIDX=EF\nDEBSIGN_KEYID='K'\n");
 }
 
 static void
 test_refused(void **state)
 {
-	struct fx *f = *state;
-	char link[160], *big;
+	struct tmpdir *f = *state;
+	char *big;
 
 	big = malloc(DOTFILE_MAX + 2);
 	assert_non_null(big);
 	memset(big, 'x', DOTFILE_MAX + 1);
 	big[DOTFILE_MAX + 1] = '\0';
-	put(f->path, big, 0644);
+	put(f->file, big, 0644);
 	free(big);
-	assert_int_equal(dotfile_set_lines(f->path, keys, 2, "%_gpg_name K\n", 0644), CLI_EXIT_FAIL);
+	assert_int_equal(dotfile_set_lines(f->file, keys, 2, "%_gpg_name K\n", 0644), CLI_EXIT_FAIL);
 
 	/* A link is not followed (the file is written whole in its folder). */
-	put(f->path, "%_gpg_name A\n", 0644);
-	snprintf(link, sizeof(link), "%s/link", f->dir);
-	assert_int_equal(symlink(f->path, link), 0);
-	assert_int_equal(dotfile_set_lines(link, keys, 2, "%_gpg_name K\n", 0644), CLI_EXIT_FAIL);
+	put(f->file, "%_gpg_name A\n", 0644);
+	assert_int_equal(symlink(f->file, f->link), 0);
+	assert_int_equal(dotfile_set_lines(f->link, keys, 2, "%_gpg_name K\n", 0644), CLI_EXIT_FAIL);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_keeps_other_lines, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_second_run_changes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_key_forms, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keeps_other_lines, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_second_run_changes_nothing, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_key_forms, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_refused, tmpdir_setup, tmpdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
