@@ -488,6 +488,9 @@ print_summary(const struct setup *s)
 		       "  gpg:  gpg -u %s --detach-sign FILE\n",
 		       p->key.project, p->uid, p->primary, p->key.fpr, p->primary, p->primary);
 	}
+	if (!s->git && !s->rpm && !s->debsign)
+		printf("\nsetup can write git's, rpm's and debsign's settings for you: add --git [--global], "
+		       "--rpm, --debsign.\n");
 }
 
 /* --git, --rpm, --debsign: for the one project set up (or named first
