@@ -59,6 +59,7 @@ int init_pin_file(const char *path, const char *what, int *created);
                       "  signet tsa ca"
 #define TOTP_USAGE    "totp enroll [--home DIR] [--socket PATH]\n" \
                       "  signet totp reset USER [--home DIR] [--socket PATH]   (admin)"
-#define SETUP_USAGE   "setup --gnupghome DIR [--project NAME]... [--desktop] [--socket PATH] [--home DIR]"
+#define SETUP_USAGE   "setup --gnupghome DIR [--project NAME]... [--desktop] [--git [--global]] [--rpm] [--debsign]\n" \
+                      "             [--socket PATH] [--home DIR]"
 
 #endif

@@ -17,18 +17,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomicfile.h"
 #include "certinfo.h"
 #include "commands.h"
+#include "dotfile.h"
 #include "home.h"
 #include "pd.h"
 #include "platform.h"
 #include "run.h"
 #include "serial.h"
+#include "setup-programs.h"
 #include "signet-err.h"
 #include "trustpath.h"
 
-#define SETUP_CONF_MAX   (64 * 1024)
 #define SETUP_SCD_CONF   "signet-scd.conf"
 #define SETUP_AGENT_CONF "gpg-agent.conf"
 #define SETUP_LINE_MAX   199   /* libinih line limit of signet-scd.conf */
@@ -58,6 +58,8 @@ struct setup {
 	struct setup_project *projects;
 	size_t nprojects;
 	int desktop;                        /* --desktop: signet-scd's desktop notice */
+	int git, git_global, rpm, debsign;  /* --git [--global], --rpm, --debsign */
+	int named;                          /* projects[] follows --project */
 };
 
 static int
@@ -119,72 +121,6 @@ prepare_gnupghome(const char *arg, char *out, size_t outlen)
 	return CLI_EXIT_OK;
 }
 
-/* First word of LINE (after blanks) equals KEY, ended by blank, '=' or end. */
-static int
-line_has_key(const char *line, size_t len, const char *key)
-{
-	size_t i = 0, klen = strlen(key);
-
-	while (i < len && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	if (len - i < klen || strncmp(line + i, key, klen) != 0)
-		return 0;
-	i += klen;
-	return i == len || line[i] == ' ' || line[i] == '\t' || line[i] == '=' || line[i] == '\r';
-}
-
-/* Rewrite PATH: every existing line kept except those starting with one of
- * DROP; then ADD appended.  Written only when the content changes. */
-static int
-rewrite_conf(const char *path, const char *const *drop, size_t ndrop, const char *add, mode_t mode)
-{
-	char *old = NULL, *new = NULL;
-	size_t oldlen = 0, newlen = 0, i, addlen = strlen(add);
-	const char *p, *end, *nl;
-	gpg_error_t err;
-	int rc, skip;
-
-	err = atomicfile_read(path, SETUP_CONF_MAX, &old, &oldlen);
-	if (err != 0 && gpg_err_code(err) != GPG_ERR_ENOENT)
-		return cli_fail("read %s: %s; fix or remove the file", path, gpg_strerror(err));
-	if ((new = malloc(oldlen + addlen + 2)) == NULL) {
-		rc = cli_fail("rewrite %s: out of memory; try again", path);
-		goto out;
-	}
-	for (p = old, end = old ? old + oldlen : NULL; p != NULL && p < end; p = nl) {
-		const char *le = memchr(p, '\n', (size_t)(end - p));
-
-		nl = le ? le + 1 : end;
-		skip = 0;
-		for (i = 0; i < ndrop; i++)
-			if (line_has_key(p, (size_t)((le ? le : end) - p), drop[i]))
-				skip = 1;
-		if (skip)
-			continue;
-		memcpy(new + newlen, p, (size_t)(nl - p));
-		newlen += (size_t)(nl - p);
-		if (le == NULL)
-			new[newlen++] = '\n';
-	}
-	memcpy(new + newlen, add, addlen);
-	newlen += addlen;
-	if (old != NULL && newlen == oldlen && memcmp(old, new, newlen) == 0) {
-		printf("%s is up to date\n", path);
-		rc = CLI_EXIT_OK;
-		goto out;
-	}
-	if ((err = atomicfile_write(path, new, newlen, mode)) != 0) {
-		rc = cli_fail("write %s: %s; check the folder's permissions", path, gpg_strerror(err));
-		goto out;
-	}
-	printf("%s %s\n", old ? "updated" : "wrote", path);
-	rc = CLI_EXIT_OK;
-out:
-	free(old);
-	free(new);
-	return rc;
-}
-
 static int
 write_confs(struct setup *s)
 {
@@ -197,7 +133,7 @@ write_confs(struct setup *s)
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return cli_fail("write gpg-agent.conf: path too long; choose a shorter --gnupghome");
 	snprintf(add, sizeof(add), "scdaemon-program %s\n", s->tools.scd);
-	if ((rc = rewrite_conf(path, agent_drop, 2, add, 0600)) != 0)
+	if ((rc = dotfile_set_lines(path, agent_drop, 2, add, 0600)) != 0)
 		return rc;
 	n = snprintf(path, sizeof(path), "%s/%s", s->gnupghome, SETUP_SCD_CONF);
 	if (n < 0 || (size_t)n >= sizeof(path))
@@ -210,7 +146,7 @@ write_confs(struct setup *s)
 	 * --desktop a run of setup turns it off again. */
 	snprintf(add, sizeof(add), "policyd_socket = %s\nserial = %s\n%s", s->socket, s->serial,
 	         s->desktop ? "desktop_notice = yes\n" : "");
-	return rewrite_conf(path, scd_drop, 3, add, 0644);
+	return dotfile_set_lines(path, scd_drop, 3, add, 0644);
 }
 
 /* Run a GnuPG tool, output captured; on failure print it and fail. */
@@ -438,6 +374,7 @@ choose_projects(struct setup *s, assuan_context_t ctx, char **want, size_t nwant
 		rc = CLI_EXIT_OK;
 		goto out;
 	}
+	s->named = 1;
 	for (j = 0; j < nwant; j++) {
 		int dup = 0;
 
@@ -551,6 +488,45 @@ print_summary(const struct setup *s)
 		       "  gpg:  gpg -u %s --detach-sign FILE\n",
 		       p->key.project, p->uid, p->primary, p->key.fpr, p->primary, p->primary);
 	}
+	if (!s->git && !s->rpm && !s->debsign)
+		printf("\nsetup can write git's, rpm's and debsign's settings for you: add --git [--global], "
+		       "--rpm, --debsign.\n");
+}
+
+/* --git, --rpm, --debsign: for the one project set up (or named first
+ * with --project), with its current signing key. */
+static int
+setup_signers(const struct setup *s)
+{
+	const struct setup_project *p;
+	struct setup_signer sg;
+	size_t i;
+	int rc;
+
+	if (!s->git && !s->rpm && !s->debsign)
+		return CLI_EXIT_OK;
+	if (s->nprojects != 1 && !s->named) {
+		fprintf(stderr, "signet: --git, --rpm and --debsign sign with one project, and you may sign with %zu:",
+		        s->nprojects);
+		for (i = 0; i < s->nprojects; i++)
+			fprintf(stderr, " %s", s->projects[i].key.project);
+		return cli_fail("; name it first with --project NAME");
+	}
+	p = &s->projects[0];
+	memset(&sg, 0, sizeof(sg));
+	sg.gnupghome = s->gnupghome;
+	sg.default_home = is_default_gnupghome(s->gnupghome);
+	sg.gpg = s->tools.gpg;
+	sg.env = &s->env;
+	snprintf(sg.keyid, sizeof(sg.keyid), "%s!", p->key.fpr);
+	printf("\nSigning programs use project %s, key %s:\n", p->key.project, sg.keyid);
+	if ((s->git && (rc = setup_programs_git(&sg, s->git_global)) != 0) ||
+	    (s->rpm && (rc = setup_programs_rpm(&sg)) != 0) ||
+	    (s->debsign && (rc = setup_programs_debsign(&sg)) != 0))
+		return rc;
+	printf("After a key rotation of %s, run this setup again: it names the signing key itself.\n",
+	       p->key.project);
+	return CLI_EXIT_OK;
 }
 
 /* The command line of `signet setup`. */
@@ -571,6 +547,10 @@ setup_parse(struct cli *cli, int argc, char **argv, struct setup *s, struct setu
 		{ "project", required_argument, NULL, 'p' },
 		{ "socket", required_argument, NULL, 'S' },
 		{ "desktop", no_argument, NULL, 'd' },
+		{ "git", no_argument, NULL, 'G' },
+		{ "global", no_argument, NULL, 'L' },
+		{ "rpm", no_argument, NULL, 'R' },
+		{ "debsign", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -584,6 +564,10 @@ setup_parse(struct cli *cli, int argc, char **argv, struct setup *s, struct setu
 		case 'g': a->gnupghome = optarg; break;
 		case 'S': s->socket = optarg; break;
 		case 'd': s->desktop = 1; break;
+		case 'G': s->git = 1; break;
+		case 'L': s->git_global = 1; break;
+		case 'R': s->rpm = 1; break;
+		case 'D': s->debsign = 1; break;
 		case 'p':
 			if (a->nwant >= CONFIG_MAX_PROJECTS)
 				return cli_usage(SETUP_USAGE, "setup: too many --project options");
@@ -600,6 +584,8 @@ setup_parse(struct cli *cli, int argc, char **argv, struct setup *s, struct setu
 		return cli_usage(SETUP_USAGE, "setup: unexpected argument '%s'", argv[optind]);
 	if (a->gnupghome == NULL || a->gnupghome[0] == '\0')
 		return cli_usage(SETUP_USAGE, "setup: --gnupghome DIR is required");
+	if (s->git_global && !s->git)
+		return cli_usage(SETUP_USAGE, "setup: --global goes with --git");
 	return CLI_EXIT_OK;
 }
 
@@ -671,7 +657,7 @@ setup_command(struct cli *cli, int argc, char **argv)
 	    (rc = card_status(&s)) != 0 || (rc = check_stubs(&s)) != 0)
 		goto out;
 	print_summary(&s);
-	rc = CLI_EXIT_OK;
+	rc = setup_signers(&s);
 out:
 	run_env_clear(&s.env);
 	free(s.projects);

@@ -1,5 +1,12 @@
-# bench/signet-hook.sh — the benchmark kit's hook for Signet
-# (../shared/bench/hooks/template.sh explains the interface).
+# bench/signet-hook.sh — the benchmark kit's hook for Signet.
+#
+# The kit sources this file with GNUPGHOME, BK_DIR (this backend's state
+# folder; all state stays under it), BK_NAME, SCD_PROGRAM, SOFTHSM2_CONF,
+# PKCS11_MODULE, BENCH_TOKEN, BENCH_PIN, BENCH_SRC and BENCH_DIR exported,
+# and calls: hook_configure (write the scdaemon's configuration before
+# gpg-agent starts; HOOK_AGENT_CONF holds extra gpg-agent.conf lines),
+# hook_start (start helper daemons, idempotent, pids under $BK_DIR) and
+# hook_stop (stop exactly those, by pid).
 #
 # Signet runs against the kit's own SoftHSM2 token: a policyd configuration
 # in $BK_DIR/h whose projects are the token's RSA keys (labels rsa2048,

@@ -886,14 +886,15 @@ cmd_restart(assuan_context_t ctx, char *line)
 static const char hlp_killscd[] =
 	"KILLSCD\n"
 	"\n"
-	"Answer OK and end signet-scd.";
+	"Answer OK and restart signet-scd in place (same process, same pipe\n"
+	"and extra socket; configuration and key cache read anew).";
 static gpg_error_t
 cmd_killscd(assuan_context_t ctx, char *line)
 {
 	struct scd_conn *c = conn_of(ctx);
 
 	(void)line;
-	log_info("KILLSCD received: exiting");
+	log_info("KILLSCD received");
 	c->stopme = 1;
 	assuan_set_flag(ctx, ASSUAN_FORCE_CLOSE, 1);
 	return 0;
@@ -1049,4 +1050,12 @@ int
 command_stop_requested(const struct scd_conn *conn)
 {
 	return conn != NULL && conn->stopme;
+}
+
+struct scd_server *
+command_server(assuan_context_t ctx)
+{
+	struct scd_conn *c = conn_of(ctx);
+
+	return c != NULL ? c->srv : NULL;
 }

@@ -22,7 +22,9 @@ gpg_error_t command_attach(assuan_context_t ctx, struct scd_server *srv, int is_
                            struct scd_conn **conn);
 /* Free the state (NULL is fine); CTX is released by the caller. */
 void command_detach(struct scd_conn *conn);
-/* 1 after KILLSCD on this connection: the process should exit. */
+/* 1 after KILLSCD on this connection: the process should restart. */
 int command_stop_requested(const struct scd_conn *conn);
+/* The server of the connection attached to CTX; NULL if none. */
+struct scd_server *command_server(assuan_context_t ctx);
 
 #endif

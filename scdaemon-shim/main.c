@@ -6,6 +6,7 @@
  * protocol and nothing else, the log goes to a file. */
 #define GPG_ERR_SOURCE_DEFAULT GPG_ERR_SOURCE_SCD
 #include <errno.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include "backend.h"
 #include "keycache.h"
+#include "restart.h"
 #include "log.h"
 #include "scdconf.h"
 #include "server.h"
@@ -89,7 +91,7 @@ main(int argc, char **argv)
 	const char *logfile;
 	pthread_t tid;
 	gpg_error_t err, lerr;
-	int multi = 0, single = 0, i, n;
+	int multi = 0, single = 0, resumed = 0, listen_fd = -1, event_signal = 0, i, n;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--multi-server") == 0) {
@@ -100,6 +102,16 @@ main(int argc, char **argv)
 			homedir_opt = argv[++i];
 		} else if (strncmp(argv[i], "--homedir=", 10) == 0) {
 			homedir_opt = argv[i] + 10;
+		} else if (strcmp(argv[i], RESTART_OPT_RESUMED) == 0) {
+			resumed = 1;
+		} else if (strcmp(argv[i], RESTART_OPT_LISTEN_FD) == 0 && i + 1 < argc) {
+			i++;
+			if (restart_parse_int(argv[i - 1], argv[i], 3, INT_MAX, &listen_fd) != 0)
+				return 2;
+		} else if (strcmp(argv[i], RESTART_OPT_EVENT_SIGNAL) == 0 && i + 1 < argc) {
+			i++;
+			if (restart_parse_int(argv[i - 1], argv[i], 1, 64, &event_signal) != 0)
+				return 2;
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("signet-scd %s (reports %s to gpg)\n", SIGNET_VERSION, "2.99.0");
 			return 0;
@@ -119,6 +131,11 @@ main(int argc, char **argv)
 
 	memset(&server, 0, sizeof(server));
 	server.listen_fd = -1;
+	server.pipe_keep[0] = server.pipe_keep[1] = -1;
+	server.multi = multi;
+	server.pipe_greeted = resumed;
+	server.event_signal = event_signal;
+	restart_init(&server);
 	pthread_mutex_init(&server.lock, NULL);
 	if (find_homedir(homedir_opt, server.homedir, sizeof(server.homedir)) != 0) {
 		fprintf(stderr, "signet-scd: cannot tell the GnuPG home directory\n");
@@ -137,8 +154,8 @@ main(int argc, char **argv)
 	}
 	lerr = log_init("signet-scd", logfile,
 	                server.conf != NULL && server.conf->debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
-	log_info("signet-scd %s starting (home %s, %s)", SIGNET_VERSION, server.homedir,
-	         multi ? "multi-server" : "server");
+	log_info("signet-scd %s starting (home %s, %s%s)", SIGNET_VERSION, server.homedir,
+	         multi ? "multi-server" : "server", resumed ? ", restarted in place" : "");
 	if (lerr != 0)
 		log_warn_e(lerr, "cannot open log file %s", logfile != NULL ? logfile : "?");
 	if (err != 0) {
@@ -181,7 +198,12 @@ main(int argc, char **argv)
 		 * policyd goes away later.  Failure is logged and not fatal. */
 		backend_refresh(server.be, BACKEND_REFRESH_FORCE, NULL);
 	}
-	if (multi && server_socket_open(&server) == 0)
+	/* After a restart in place gpg-agent still knows the old socket's
+	 * name: listen there again, or it can reach us only by the pipe. */
+	if (listen_fd >= 0 && restart_adopt_socket(&server, listen_fd) != 0)
+		log_warn("restart: gpg-agent's sessions cannot reach the extra socket; "
+		         "a new one is made for its next start");
+	if (multi && (server.listen_fd >= 0 || server_socket_open(&server) == 0))
 		server_socket_start(&server);
 
 	server_shutdown(&server, server_run_pipe(&server));

@@ -3,6 +3,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "linebuf.h"
 #include "log.h"
 #include "platform.h"
+#include "restart.h"
 
 struct conn_arg {
 	struct scd_server *srv;
@@ -56,14 +58,20 @@ skip_long_line(assuan_context_t ctx, int fd)
 }
 
 /* Accept commands on CTX (reading from FD) until the peer leaves (EOF,
- * BYE) or KILLSCD.  Returns 1 if KILLSCD asked the process to stop. */
+ * BYE) or KILLSCD.  GREETED: the peer had its hello from the image before
+ * a restart in place, so the first accept (which sends it) is skipped.
+ * Returns 1 if KILLSCD asked the process to restart. */
 static int
-serve(assuan_context_t ctx, int fd, struct scd_conn *conn, const char *who)
+serve(assuan_context_t ctx, int fd, struct scd_conn *conn, const char *who, int greeted)
 {
 	gpg_error_t err;
+	int resumed = greeted;
 
 	for (;;) {
-		err = assuan_accept(ctx);
+		if (resumed && !greeted)
+			break;  /* a pipe is accepted once: that was before */
+		err = greeted ? 0 : assuan_accept(ctx);
+		greeted = 0;
 		if (err == (gpg_error_t)-1 || gpg_err_code(err) == GPG_ERR_EOF)
 			break;
 		if (err != 0) {
@@ -97,7 +105,6 @@ conn_thread(void *opaque)
 	assuan_context_t ctx = NULL;
 	struct scd_conn *conn = NULL;
 	gpg_error_t err;
-	int stop = 0;
 
 	if ((err = new_context(&ctx)) != 0) {
 		log_error_e(err, "socket connection: assuan_new");
@@ -110,12 +117,15 @@ conn_thread(void *opaque)
 		close(arg->fd);
 		goto out;
 	}
-	if ((err = command_attach(ctx, srv, 0, &conn)) != 0) {
+	if ((err = command_attach(ctx, srv, 0, &conn)) != 0 ||
+	    (err = restart_watch_socket(ctx)) != 0) {
 		log_error_e(err, "socket connection: register commands");
 		goto out;
 	}
 	log_debug("socket connection from pid %ld", (long)arg->pid);
-	stop = serve(ctx, arg->fd, conn, "socket connection");
+	/* The pipe restarts the process between two of its commands. */
+	if (serve(ctx, arg->fd, conn, "socket connection", 0))
+		restart_request(srv);
 out:
 	command_detach(conn);
 	assuan_release(ctx);
@@ -123,8 +133,6 @@ out:
 	srv->nconns--;
 	pthread_mutex_unlock(&srv->lock);
 	free(arg);
-	if (stop)
-		server_shutdown(srv, 0);
 	return NULL;
 }
 
@@ -143,9 +151,13 @@ accept_thread(void *opaque)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	for (;;) {
-		fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		/* Once a KILLSCD is being answered, connections wait in the
+		 * backlog for the next image (restart.h) instead of being
+		 * accepted here and cut off by the restart. */
+		if ((fd = restart_accept(srv)) == -2)
+			break;
 		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
+			if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN)
 				continue;
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			    errno == ENOMEM) {
@@ -227,7 +239,9 @@ server_socket_open(struct scd_server *srv)
 		err = gpg_error(GPG_ERR_ENAMETOOLONG);
 		goto fail;
 	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	/* Non-blocking: restart_accept() accepts under a lock, only after
+	 * poll() said a connection waits. */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0 ||
 	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
 	    listen(fd, SOMAXCONN) != 0) {
 		err = gpg_error_from_syserror();
@@ -288,6 +302,20 @@ server_shutdown(struct scd_server *srv, int status)
 	_exit(status);
 }
 
+/* Keep close-on-exec copies of the pipe's ends for restart_exec. */
+static int
+keep_pipe(struct scd_server *srv, int infd, int outfd)
+{
+	srv->pipe_keep[0] = fcntl(infd, F_DUPFD_CLOEXEC, 3);
+	srv->pipe_keep[1] = srv->pipe_keep[0] < 0 ? -1 : fcntl(outfd, F_DUPFD_CLOEXEC, 3);
+	if (srv->pipe_keep[1] >= 0)
+		return 0;
+	if (srv->pipe_keep[0] >= 0)
+		close(srv->pipe_keep[0]);
+	srv->pipe_keep[0] = -1;
+	return -1;
+}
+
 int
 server_serve_pipe(struct scd_server *srv, int infd, int outfd)
 {
@@ -316,7 +344,8 @@ server_serve_pipe(struct scd_server *srv, int infd, int outfd)
 	if (srv->agent_pid == ASSUAN_INVALID_PID)
 		srv->agent_pid = 0;
 	pthread_mutex_unlock(&srv->lock);
-	ret = serve(ctx, infd, conn, "pipe");
+	restart_watch_pipe(srv, ctx);
+	ret = serve(ctx, infd, conn, "pipe", srv->pipe_greeted);
 out:
 	command_detach(conn);
 	assuan_release(ctx);
@@ -331,9 +360,23 @@ out:
 int
 server_run_pipe(struct scd_server *srv)
 {
-	int r = server_serve_pipe(srv, 0, 1);
+	int r;
 
-	if (r >= 0)
-		log_info(r ? "pipe: KILLSCD" : "pipe: gpg-agent closed the connection");
+	/* libassuan closes the pipe on KILLSCD (force-close); the restart
+	 * needs gpg-agent's ends, so keep copies. */
+	if (keep_pipe(srv, 0, 1) != 0)
+		log_warn_e(gpg_error_from_syserror(), "pipe: no copy kept; KILLSCD will exit");
+	r = server_serve_pipe(srv, 0, 1);
+	if (r == 1)
+		server_restart(srv);
+	if (r == 0)
+		log_info("pipe: gpg-agent closed the connection");
 	return r < 0 ? 1 : 0;
+}
+
+void
+server_restart(struct scd_server *srv)
+{
+	restart_exec(srv);
+	server_shutdown(srv, 0);
 }

@@ -28,6 +28,17 @@ struct scd_server {
 	char conf_error[SCDCONF_ERR_MAX];
 	struct backend *be;            /* NULL without a configuration */
 
+	int multi;                     /* --multi-server */
+	int pipe_greeted;              /* restarted in place: no second hello */
+	/* Close-on-exec copies of gpg-agent's pipe (fds 0 and 1) for a
+	 * restart in place; -1 when not kept. */
+	int pipe_keep[2];
+	/* A socket connection's KILLSCD wakes the pipe's loop through this
+	 * pipe (restart.h); open only if WAKE_OK (else the pipe never waits
+	 * and a socket's KILLSCD restarts at once). */
+	int wake[2];
+	int wake_ok;
+	int pipe_busy;                 /* a pipe command runs (pipe thread only) */
 	char sockdir[sizeof(SERVER_SOCKDIR_TEMPLATE)];   /* "" if none */
 	char socket_name[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int listen_fd;
@@ -36,6 +47,7 @@ struct scd_server {
 	int event_signal;              /* OPTION event-signal; 0: none */
 	pid_t agent_pid;               /* peer of the pipe; 0: unknown */
 	int nconns;                    /* open socket connections */
+	int restart_pending;           /* a KILLSCD is being answered */
 };
 
 /* Create the private socket folder and listen on S.scdaemon in it.  A
@@ -46,8 +58,8 @@ gpg_error_t server_socket_start(struct scd_server *srv);
 /* Remove the socket and its folder (idempotent; safe at exit). */
 void server_socket_remove(struct scd_server *srv);
 
-/* Serve the pipe on fds 0/1 until EOF, BYE or KILLSCD.  Returns the exit
- * status for main(). */
+/* Serve the pipe on fds 0/1 until EOF or BYE (then returns the exit status
+ * for main()) or KILLSCD (then restarts, server_restart). */
 int server_run_pipe(struct scd_server *srv);
 /* The same for a pipe connection reading INFD and writing OUTFD (the seam
  * fuzz/scd_dispatch.c drives): 1 after KILLSCD (the caller decides to
@@ -55,7 +67,11 @@ int server_run_pipe(struct scd_server *srv);
  * Both descriptors are closed on return. */
 int server_serve_pipe(struct scd_server *srv, int infd, int outfd);
 
-/* KILLSCD or a fatal signal: remove the socket and exit the process. */
+/* KILLSCD: run signet-scd again in this process, keeping the pipe and
+ * the extra socket (restart.h); if that fails, exit as server_shutdown. */
+void server_restart(struct scd_server *srv) __attribute__((noreturn));
+/* A fatal signal, EOF on the pipe, or a failed restart: remove the socket
+ * and exit the process. */
 void server_shutdown(struct scd_server *srv, int status) __attribute__((noreturn));
 
 #endif

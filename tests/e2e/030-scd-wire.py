@@ -4,7 +4,7 @@ surface (no libassuan on this side: STYLE 23).
 
 Starts signet-scd with a temporary --homedir holding signet-scd.conf and
 talks Assuan over its stdin/stdout (and over the extra socket it reports),
-the way gpg-agent 2.2.40 and 2.4 do (doc: shared/doc/scd-protocol.md).
+the way gpg-agent 2.2.40 and 2.4 do (doc/scd-protocol.md).
 
 Without a policyd, the socket in signet-scd.conf points nowhere: the card
 must still answer SERIALNO/KEYINFO/GETATTR and fail PKSIGN fast with
@@ -156,6 +156,15 @@ def start_scd(home, args=("--multi-server",)):
                          stderr=subprocess.DEVNULL)
     a = Assuan(p.stdout.fileno(), p.stdin.fileno(), "pipe")
     return p, a
+
+
+def socket_session(sock_name, what):
+    """Connect to signet-scd's extra socket and check its greeting."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sock_name)
+    b = Assuan(s.fileno(), s.fileno(), "socket")
+    check(b.readline().startswith(b"OK"), what)
+    return s, b
 
 
 def wait_exit(p, timeout=3.0):
@@ -421,10 +430,7 @@ def test_basics(tmp):
 
         # The extra socket: own greeting, own SETDATA buffer.
         if sock_name:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.connect(sock_name)
-            b = Assuan(s.fileno(), s.fileno(), "socket")
-            check(b.readline().startswith(b"OK"), "extra socket: greeting")
+            s, b = socket_session(sock_name, "extra socket: greeting")
             st, data, _, _ = b.transact("GETINFO version")
             check(st == "OK" and data == b"2.99.0", "extra socket: GETINFO version")
             st, _, sl, _ = b.transact("SERIALNO --all")
@@ -442,10 +448,51 @@ def test_basics(tmp):
         st, _, _, err = a.transact("PKSIGN --hash=sha256 SIGNET.wire")
         check(st == "ERR" and code_of(err) == E_NO_DATA, "RESTART cleared SETDATA (%s)" % err)
 
+        # KILLSCD restarts in place (gpg-agent 2.2 would hand the next
+        # session a dead pipe for up to 4 s): same pid, the same pipe with
+        # no second greeting, the same extra socket, the config read anew.
+        write_conf(home, missing_sock, "debug = no\n")
         st, _, _, _ = a.transact("KILLSCD")
         check(st == "OK", "KILLSCD: OK")
+        st, data, _, _ = a.transact("GETINFO version")
+        check(st == "OK" and data == b"2.99.0",
+              "KILLSCD: the pipe answers the next command, no second greeting (%r)" % data)
+        st, data, _, _ = a.transact("GETINFO pid")
+        check(p.poll() is None and data == str(p.pid).encode(), "KILLSCD: same process")
+        st, data, _, _ = a.transact("GETINFO socket_name")
+        check(data.decode() == sock_name, "KILLSCD: same extra socket (%s)" % data)
+        if sock_name:
+            s, b = socket_session(sock_name, "KILLSCD: the extra socket still greets")
+            # KILLSCD on a socket connection: that connection ends, the
+            # process restarts in place once more.
+            st, _, _, _ = b.transact("KILLSCD")
+            check(st == "OK", "KILLSCD on the extra socket: OK")
+            try:
+                b.readline(timeout=5)
+                ended = False
+            except EOFError:
+                ended = True
+            check(ended, "KILLSCD on the extra socket: that connection ends")
+            s.close()
+        st, data, _, _ = a.transact("GETINFO pid")
+        check(p.poll() is None and data == str(p.pid).encode(), "pipe still served after both restarts")
+        # The socket's KILLSCD restarts the process once the pipe is idle,
+        # which may be just after the command above.
+        want = 2 if sock_name else 1
+        deadline = time.monotonic() + 5
+        while True:
+            with open(os.path.join(home, "signet-scd.log")) as f:
+                log = f.read()
+            if log.count("restarted in place") >= want or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        check(log.count("restarted in place") == want, "the log shows each restart")
+        tail = log[log.rfind("restarted in place"):]
+        check("[debug]" not in tail and "debug:" not in tail,
+              "the restarted image read the new config (debug off)")
+        p.stdin.close()
         rc = wait_exit(p)
-        check(rc is not None, "KILLSCD: process exited (rc %s)" % rc)
+        check(rc == 0, "EOF after a restart: exit 0 (rc %s)" % rc)
         if sock_name:
             check(not os.path.exists(os.path.dirname(sock_name)), "socket folder removed on exit")
     finally:
@@ -583,8 +630,7 @@ def test_with_policyd(tmp, sock):
         # KEYINFO / SERIALNO from the cache once policyd is unreachable:
         # point a second scd at the same policyd, learn, then break the path.
         print("   (cache survives a policyd outage)")
-        st, _, _, _ = a.transact("KILLSCD")
-        wait_exit(p)
+        kill(p)
         # signet-scd reaches policyd through a relay; stopping the relay
         # is a policyd outage as signet-scd sees it: its kept connections
         # end and the socket is gone.
@@ -647,7 +693,7 @@ class Relay(UnixServer):
     """A Unix socket at PATH that forwards every connection to TARGET."""
 
     def __init__(self, path, target):
-        self.target, self.conns, self.accepted = target, [], 0
+        self.target, self.conns, self.accepted, self.pumps = target, [], 0, []
         super().__init__(path)
 
     def _handle(self, c):
@@ -656,7 +702,9 @@ class Relay(UnixServer):
         u.connect(self.target)
         self.conns += [c, u]
         for a, b in ((c, u), (u, c)):
-            threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+            t = threading.Thread(target=self._pump, args=(a, b), daemon=True)
+            self.pumps.append(t)
+            t.start()
 
     @staticmethod
     def _pump(a, b):
@@ -682,7 +730,9 @@ class Relay(UnixServer):
                 c.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-        time.sleep(0.1)
+        # Each pump ends once both its sockets are shut down.
+        for t in self.pumps:
+            t.join(5)
 
 
 def dead_socket(path):

@@ -16,24 +16,8 @@ before=$(grep -c '"event":"sign"' "$AUDIT" || true)
 
 # --- RPM ---------------------------------------------------------------------
 R=$W/rpmbuild
-mkdir -p "$R"/{SPECS,BUILD,RPMS,SRPMS,SOURCES,BUILDROOT,tmp} "$W/rpmdb"
-cat >"$R/SPECS/signet-tiny.spec" <<'SPEC'
-Name: signet-tiny
-Version: 1.0
-Release: 1
-Summary: tiny package signed in the Signet tests
-License: MIT
-BuildArch: noarch
-%description
-Tiny package signed in the Signet end-to-end tests.
-%install
-mkdir -p %{buildroot}/usr/share/signet-tiny
-echo hello > %{buildroot}/usr/share/signet-tiny/hello
-%files
-/usr/share/signet-tiny/hello
-SPEC
-rpmbuild --quiet --nodeps --define "_topdir $R" --define "_tmppath $R/tmp" \
-	-bb "$R/SPECS/signet-tiny.spec" >"$W/rpmbuild.log" 2>&1 || { cat "$W/rpmbuild.log"; fail "rpmbuild"; }
+mkdir -p "$W/rpmdb"
+rpm_tiny "$R"
 RPM=$R/RPMS/noarch/signet-tiny-1.0-1.noarch.rpm
 # Debian's rpm macros name /usr/bin/gpg2, which GnuPG 2.2 does not ship.
 GNUPGHOME=$H rpmsign --define "__gpg $(command -v gpg)" --define "_gpg_path $H" \
@@ -46,36 +30,8 @@ grep -Eq 'Header V4 RSA/SHA(256|384|512) Signature, key ID [0-9a-f]+: OK' "$W/ch
 note "rpmsign: $(grep -m1 'Header V4' "$W/checksig.log" | sed 's/^ *//')"
 
 # --- Debian source upload ------------------------------------------------------
+deb_tiny "$W/deb"
 D=$W/deb
-mkdir -p "$D/signet-src-1.0/debian/source"
-(
-	cd "$D/signet-src-1.0"
-	echo '3.0 (native)' >debian/source/format
-	cat >debian/changelog <<'CL'
-signet-src (1.0) unstable; urgency=low
-
-  * Test upload.
-
- -- Signet Tests <pkg@signet.test>  Mon, 01 Jan 2024 00:00:00 +0000
-CL
-	cat >debian/control <<'CTL'
-Source: signet-src
-Section: misc
-Priority: optional
-Maintainer: Signet Tests <pkg@signet.test>
-Standards-Version: 4.6.2
-
-Package: signet-src
-Architecture: all
-Description: test fixture
- Tiny source package signed in the Signet end-to-end tests.
-CTL
-	printf '#!/usr/bin/make -f\n%%:\n\tdh $@\n' >debian/rules
-	chmod 755 debian/rules
-	echo hello >hello.txt
-	cd .. && dpkg-source -b signet-src-1.0 >build.log 2>&1 &&
-		cd signet-src-1.0 && dpkg-genchanges -S -O../signet-src_1.0_source.changes >>../build.log 2>&1
-) || { cat "$D/build.log"; fail "building the Debian source package"; }
 GNUPGHOME=$H debsign --no-conf -p gpg -k"$FPR" --re-sign "$D/signet-src_1.0_source.changes" \
 	</dev/null >"$W/debsign.log" 2>&1 || { cat "$W/debsign.log"; fail "debsign"; }
 for f in signet-src_1.0.dsc signet-src_1.0_source.changes; do

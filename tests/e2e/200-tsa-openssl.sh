@@ -54,6 +54,15 @@ start() { # NAME → PORT_<NAME> set, pid in PIDS
 	PIDS+=("$(cat "$W/$n.pid")")
 }
 
+# Stop NAME (SIGTERM, or the signal given) and wait until it is gone, so
+# that the next start finds its port and serial file free.
+stop_now() { # NAME [-SIGNAL]
+	local pid
+	pid=$(cat "$W/$1.pid")
+	kill ${2:-} "$pid"
+	wait_until 30 "signet-tsa $1 (pid $pid) ended" gone "$pid"
+}
+
 post() { # QUERY OUT [curl args] → prints the HTTP code
 	local q=$1 out=$2; shift 2
 	curl -s -o "$out" -w '%{http_code}' --data-binary @"$q" \
@@ -204,10 +213,10 @@ start ser
 python3 "$CLIENT" serials "$URL" q1.tsq 1 serials.txt 2>/dev/null && fail "sha1 query got a token"
 openssl ts -query -data data.txt -sha256 -no_nonce -out qs.tsq 2>/dev/null
 python3 "$CLIENT" serials "$URL" qs.tsq 4000 serials.txt || fail "serial run 1"
-kill "$(cat ser.pid)"; sleep 0.3
+stop_now ser
 start ser
 python3 "$CLIENT" serials "$URL" qs.tsq 3000 serials.txt || fail "serial run 2"
-kill -9 "$(cat ser.pid)"; sleep 0.3
+stop_now ser -9
 start ser
 # Four keep-alive clients at once: the context pool and the serial store
 # under concurrency.
@@ -236,16 +245,15 @@ cpids=()
 for c in 1 2 3 4 5 6 7 8; do
 	python3 "$CLIENT" serials "$URL" qs.tsq 100000 stop-$c.txt 2>/dev/null & cpids+=($!)
 done
-# Stop once tokens flow (a condition, not a fixed time: on a loaded
-# machine eight pythons take seconds just to start).
-for _ in $(seq 200); do
-	(($(cat stop-*.txt 2>/dev/null | wc -l) >= 50)) && break
-	sleep 0.1
-done
+# Stop once every client has its first token (a condition, not a fixed
+# time: on a loaded machine eight pythons take seconds just to start).
+all_got_one() { local c; for c in 1 2 3 4 5 6 7 8; do [[ -s stop-$c.txt ]] || return 1; done; }
+wait_until 120 "each of the 8 clients received a token" all_got_one
 spid=$(cat stop.pid)
+t0=$SECONDS
 kill "$spid"
-for i in $(seq 50); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$spid" 2>/dev/null && fail "signet-tsa did not stop within 5 s under load"
+wait_until 30 "signet-tsa stopped after SIGTERM under load" gone "$spid"
+((SECONDS - t0 <= 5)) || fail "signet-tsa took $((SECONDS - t0)) s to stop under load (at most 5)"
 for p in "${cpids[@]}"; do wait "$p" && fail "a client got all its tokens from a stopped TSA"; done
 cat stop-[1-8].txt >stop-all.txt
 python3 "$TOOLS/audit-check.py" "$W/stop.jsonl" >/dev/null || fail "trail after a stop under load"
@@ -269,9 +277,9 @@ URL=http://127.0.0.1:$PORT/
 start def
 : >serials-def.txt
 python3 "$CLIENT" serials "$URL" qs.tsq 300 serials-def.txt || fail "deferred-sync run 1"
-kill "$(cat def.pid)"; sleep 0.3
+stop_now def
 start def
 python3 "$CLIENT" serials "$URL" qs.tsq 300 serials-def.txt || fail "deferred-sync run 2"
-kill -9 "$(cat def.pid)"; sleep 0.3
+stop_now def -9
 python3 "$TOOLS/audit-check.py" "$W/def.jsonl" --count timestamp=600 >/dev/null || fail "deferred-sync audit"
 note "audit_sync = 20ms: 600 tokens over a stop and a kill -9, 600 audit records"

@@ -13,12 +13,13 @@
 #                      that trusts TRUSTFPR ultimately and imported CERT and KEY
 # audit_check [args]                  tests/tools/audit-check.py on the trail
 # expect RC CMD...                    run CMD, require exit status RC; output in $W/out, $W/err
-# alive PID                           running and not a zombie
+# alive PID / gone PID                running and not a zombie / not so
 # scratch_new                         $W, a short temporary folder, and PIDS=(): on exit
 #                      the pids in PIDS are killed, on failure the tails of
 #                      $W's *.log, *.err and *.out printed, and $W removed
 # free_port                           a free TCP port on 127.0.0.1
 # wait_for FILE PATTERN SECS WHAT     until FILE has a line matching PATTERN (ERE), or fail
+# rpm_tiny DIR / deb_tiny DIR         a tiny RPM / Debian source package to sign
 # attack_world ATTACKER SIGNER PROJECT  users ATTACKER and SIGNER (removed at exit),
 #                      world_new --public-bin, PROJECT signed by SIGNER with a
 #                      GnuPG home $W/SIGNER/g (key $FPR); $SOCK, $LOG (policyd's),
@@ -57,6 +58,8 @@ alive() { # PID
 	st=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
 	[[ -n $st && $st != Z && $st != X ]]
 }
+
+gone() { ! alive "$1"; } # PID
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -237,6 +240,65 @@ repo_new() { # DIR EMAIL SIGNINGKEY [--empty]
 	echo one >"$1/a.txt"
 	git -C "$1" add a.txt
 	git -C "$1" commit -q -m one
+}
+
+# A tiny noarch RPM built under the rpmbuild tree DIR:
+# DIR/RPMS/noarch/signet-tiny-1.0-1.noarch.rpm.
+rpm_tiny() { # DIR
+	local R=$1
+	mkdir -p "$R"/{SPECS,BUILD,RPMS,SRPMS,SOURCES,BUILDROOT,tmp}
+	cat >"$R/SPECS/signet-tiny.spec" <<'SPEC'
+Name: signet-tiny
+Version: 1.0
+Release: 1
+Summary: tiny package signed in the Signet tests
+License: MIT
+BuildArch: noarch
+%description
+Tiny package signed in the Signet end-to-end tests.
+%install
+mkdir -p %{buildroot}/usr/share/signet-tiny
+echo hello > %{buildroot}/usr/share/signet-tiny/hello
+%files
+/usr/share/signet-tiny/hello
+SPEC
+	rpmbuild --quiet --nodeps --define "_topdir $R" --define "_tmppath $R/tmp" \
+		-bb "$R/SPECS/signet-tiny.spec" >"$R/rpmbuild.log" 2>&1 || { cat "$R/rpmbuild.log"; fail "rpmbuild"; }
+}
+
+# A tiny native Debian source package in DIR, unsigned:
+# DIR/signet-src_1.0.dsc and DIR/signet-src_1.0_source.changes.
+deb_tiny() { # DIR
+	local D=$1
+	mkdir -p "$D/signet-src-1.0/debian/source"
+	(
+		cd "$D/signet-src-1.0"
+		echo '3.0 (native)' >debian/source/format
+		cat >debian/changelog <<'CL'
+signet-src (1.0) unstable; urgency=low
+
+  * Test upload.
+
+ -- Signet Tests <pkg@signet.test>  Mon, 01 Jan 2024 00:00:00 +0000
+CL
+		cat >debian/control <<'CTL'
+Source: signet-src
+Section: misc
+Priority: optional
+Maintainer: Signet Tests <pkg@signet.test>
+Standards-Version: 4.6.2
+
+Package: signet-src
+Architecture: all
+Description: test fixture
+ Tiny source package signed in the Signet end-to-end tests.
+CTL
+		printf '#!/usr/bin/make -f\n%%:\n\tdh $@\n' >debian/rules
+		chmod 755 debian/rules
+		echo hello >hello.txt
+		cd .. && dpkg-source -b signet-src-1.0 >build.log 2>&1 &&
+			cd signet-src-1.0 && dpkg-genchanges -S -O../signet-src_1.0_source.changes >>../build.log 2>&1
+	) || { cat "$D/build.log"; fail "building the Debian source package"; }
 }
 
 sign_detached() { # USER H FPR FILE

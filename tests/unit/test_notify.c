@@ -206,8 +206,8 @@ static void
 test_queue_full_drops(void **state)
 {
 	struct notify_event ev = { "approval", 0, "p3", "user:dave", "r", 1, 2 };
-	char path[160], body[512], buf[65536], gate[160], count[160];
-	struct timespec t0, t1;
+	char path[160], body[768], buf[65536], gate[160], count[160], started[160];
+	struct timespec t0, t1, tick = { 0, 20 * 1000 * 1000 };
 	struct notify *n = NULL;
 	FILE *f;
 	int i;
@@ -215,15 +215,19 @@ test_queue_full_drops(void **state)
 	(void)state;
 	snprintf(gate, sizeof(gate), "%s/gate", dir->dir);
 	snprintf(count, sizeof(count), "%s/count", dir->dir);
+	snprintf(started, sizeof(started), "%s/started", dir->dir);
 	snprintf(body, sizeof(body),
-	         "[ \"$SIGNET_REQUEST\" = 1 ] && while [ ! -e '%s' ]; do sleep 0.05; done\n"
+	         "[ \"$SIGNET_REQUEST\" = 1 ] && { : > '%s'; while [ ! -e '%s' ]; do sleep 0.05; done; }\n"
 	         "echo \"$SIGNET_REQUEST\" >> '%s'",
-	         gate, count);
+	         started, gate, count);
 	script("gate.sh", body, path, sizeof(path));
 	assert_int_equal(notify_new(NULL, &n), 0);
 	ev.request = 1;
 	notify_post(n, path, &ev);
-	usleep(200 * 1000);   /* the thread took event 1 and waits at the gate */
+	/* Until the thread took event 1 and its program waits at the gate. */
+	for (i = 0; i < 500 && access(started, F_OK) != 0; i++)
+		nanosleep(&tick, NULL);
+	assert_int_equal(access(started, F_OK), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 2; i < NOTIFY_QUEUE_MAX + 10; i++) {
 		ev.request = i;
