@@ -46,22 +46,6 @@ engine_principal(const struct conn *c, char *out, size_t outlen)
 	snprintf(out, outlen, "user:%s", c->user);
 }
 
-static gpg_err_code_t
-refuse(struct sign_req *req, gpg_err_code_t code, const char *name, const char *next, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static gpg_err_code_t
-refuse(struct sign_req *req, gpg_err_code_t code, const char *name, const char *next, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(req->why, sizeof(req->why), fmt, ap);
-	va_end(ap);
-	snprintf(req->next, sizeof(req->next), "%s", next != NULL ? next : "");
-	req->code = name;
-	return code;
-}
 
 static gpg_err_code_t
 check_hours(struct policyd *pd, struct sign_req *req, int64_t now)
@@ -79,7 +63,7 @@ check_hours(struct policyd *pd, struct sign_req *req, int64_t now)
 		snprintf(next, sizeof(next), "ask an admin to check the hours of project %s", req->project);
 	}
 	hours_format(h, text, sizeof(text));
-	return refuse(req, SIGNET_ERR_HOURS, "outside_hours", next, "project %s signs only %.300s; "
+	return signreq_refuse(req, SIGNET_ERR_HOURS, "outside_hours", next, "project %s signs only %.300s; "
 	              "it is outside them now", req->project, text);
 }
 
@@ -138,12 +122,12 @@ grant_missing(struct sign_req *req, enum store_miss miss, int *wait)
 	snprintf(next, sizeof(next), "ask for a grant: signet request --project %s --count N --reason TEXT; "
 	         "%u of %.100s must approve it", req->project, pc->approvals, approvers);
 	if (miss == STORE_GRANT_USED_UP)
-		return refuse(req, SIGNET_ERR_GRANT_USED_UP, "grant_used_up", next, "your grant for project %s "
+		return signreq_refuse(req, SIGNET_ERR_GRANT_USED_UP, "grant_used_up", next, "your grant for project %s "
 		              "is used up", req->project);
 	if (miss == STORE_GRANT_EXPIRED)
-		return refuse(req, SIGNET_ERR_GRANT_EXPIRED, "grant_expired", next, "your grant for project %s "
+		return signreq_refuse(req, SIGNET_ERR_GRANT_EXPIRED, "grant_expired", next, "your grant for project %s "
 		              "has expired", req->project);
-	return refuse(req, SIGNET_ERR_APPROVAL_REQUIRED, "approval_required", next, "project %s needs %u "
+	return signreq_refuse(req, SIGNET_ERR_APPROVAL_REQUIRED, "approval_required", next, "project %s needs %u "
 	              "approval(s) and you have no grant for it", req->project, pc->approvals);
 }
 
@@ -178,7 +162,7 @@ engine_admit(struct conn *c, struct sign_req *req, int64_t request, int *wait)
 	t.now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	if ((r = store_take(c->pd->store, &t, &got)) != 0) {
 		log_error_e(r, "state store (take for project %s)", req->project);
-		return refuse(req, SIGNET_ERR_AUDIT, "store", "tell the signet admin", "policyd's state store "
+		return signreq_refuse(req, SIGNET_ERR_AUDIT, "store", "tell the signet admin", "policyd's state store "
 		              "failed (%s); nothing was signed", gpg_strerror(r));
 	}
 	switch (got.miss) {
@@ -190,12 +174,12 @@ engine_admit(struct conn *c, struct sign_req *req, int64_t request, int *wait)
 	case STORE_RATE_LIMITED:
 		reqjson_time(got.retry_at_ms / 1000 + 1, when, sizeof(when));
 		snprintf(next, sizeof(next), "wait: one more signature is allowed at %s (UTC)", when);
-		return refuse(req, SIGNET_ERR_RATE, "rate_limited", next, "%s made %u signature(s) with project "
+		return signreq_refuse(req, SIGNET_ERR_RATE, "rate_limited", next, "%s made %u signature(s) with project "
 		              "%s in its rate window (rate = %u per %u s)", req->principal, got.in_window,
 		              req->project, pc->rate.count, pc->rate.period_sec);
 	default:
 		if (request > 0)
-			return refuse(req, SIGNET_ERR_APPROVAL_REQUIRED, "approval_required", NULL,
+			return signreq_refuse(req, SIGNET_ERR_APPROVAL_REQUIRED, "approval_required", NULL,
 			              "request %lld can no longer be used", (long long)request);
 		return grant_missing(req, got.miss, wait);
 	}
@@ -447,13 +431,13 @@ not_approved(struct conn *c, struct waiter *w, const struct store_request *sr, e
 	snprintf(next, sizeof(next), "ask an approver to run `signet approve %lld` while you wait, or "
 	         "ask for a grant first (signet request --project %s)", (long long)w->id, req->project);
 	if (sr->state == STORE_DENIED)
-		return refuse(req, SIGNET_ERR_APPROVAL_DENIED, "approval_denied", "talk to whoever denied it",
+		return signreq_refuse(req, SIGNET_ERR_APPROVAL_DENIED, "approval_denied", "talk to whoever denied it",
 		              "%s denied request %lld: %s", sr->closed_by, (long long)w->id, sr->close_reason);
 	if (sr->state == STORE_PENDING && why != PARK_TIMEOUT) {
 		(void)store_request_cancel(c->pd->store, w->id, now, &v);
 		engine_notify(c->pd, c->snap != NULL ? c->snap->cfg : NULL, "cancelled", sr);
 		audit_wait(c, w, "cancel", "cancelled", "signet-policyd stopped while the request waited");
-		return refuse(req, SIGNET_ERR_APPROVAL_TIMEOUT, "approval_timeout", "sign again",
+		return signreq_refuse(req, SIGNET_ERR_APPROVAL_TIMEOUT, "approval_timeout", "sign again",
 		              "signet-policyd stopped while request %lld waited for approvals", (long long)w->id);
 	}
 	if (sr->state == STORE_PENDING) {
@@ -465,9 +449,9 @@ not_approved(struct conn *c, struct waiter *w, const struct store_request *sr, e
 			audit_wait(c, w, "cancel", "cancelled", "its wait ended before its expiry time");
 	}
 	if (sr->state == STORE_CANCELLED)
-		return refuse(req, SIGNET_ERR_APPROVAL_TIMEOUT, "approval_timeout", "sign again",
+		return signreq_refuse(req, SIGNET_ERR_APPROVAL_TIMEOUT, "approval_timeout", "sign again",
 		              "request %lld was cancelled", (long long)w->id);
-	return refuse(req, SIGNET_ERR_APPROVAL_TIMEOUT, "approval_timeout", next, "request %lld got %zu of "
+	return signreq_refuse(req, SIGNET_ERR_APPROVAL_TIMEOUT, "approval_timeout", next, "request %lld got %zu of "
 	              "%u approvals within approval_wait (%u s)", (long long)w->id, sr->napprovals,
 	              sr->needed, w->wait_sec);
 }

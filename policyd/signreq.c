@@ -14,20 +14,17 @@
 #include "policy.h"
 #include "signet-err.h"
 
-/* Refuse with CODE_NAME (the audit's reason code) and a reason. */
-static gpg_err_code_t
-refuse(struct sign_req *req, gpg_err_code_t code, const char *code_name, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static gpg_err_code_t
-refuse(struct sign_req *req, gpg_err_code_t code, const char *code_name, const char *fmt, ...)
+gpg_err_code_t
+signreq_refuse(struct sign_req *req, gpg_err_code_t code, const char *name, const char *next,
+               const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(req->why, sizeof(req->why), fmt, ap);
 	va_end(ap);
-	req->code = code_name;
+	snprintf(req->next, sizeof(req->next), "%s", next != NULL ? next : "");
+	req->code = name;
 	return code;
 }
 
@@ -43,32 +40,32 @@ signreq_parse(const struct conn *c, char *line, struct sign_req *req)
 	if ((r = cmdline_parse(line, opts, 3, args, 3, &nargs)) != 0 || nargs != 2 ||
 	    !opts[0].present || opts[0].value == NULL || (opts[1].present && opts[1].value == NULL) ||
 	    (opts[2].present && opts[2].value == NULL))
-		return refuse(req, r && gpg_err_code(r) == GPG_ERR_UNKNOWN_OPTION ? GPG_ERR_UNKNOWN_OPTION
+		return signreq_refuse(req, r && gpg_err_code(r) == GPG_ERR_UNKNOWN_OPTION ? GPG_ERR_UNKNOWN_OPTION
 		                                                                  : GPG_ERR_ASS_PARAMETER,
-		              "bad_request", "usage: SIGN --hash=<algo> [--key=<keygrip>] [--otp=<code>] "
+		              "bad_request", NULL, "usage: SIGN --hash=<algo> [--key=<keygrip>] [--otp=<code>] "
 		              "<project> <digest-hex>");
 	log_vis(opts[0].value, req->vis, sizeof(req->vis));
 	req->algo = hashalgo_by_name(opts[0].value);
 	req->ev.hash = req->algo ? req->algo->name : req->vis;
 	if (!config_project_name_ok(args[0]))
-		return refuse(req, GPG_ERR_ASS_PARAMETER, "bad_request",
+		return signreq_refuse(req, GPG_ERR_ASS_PARAMETER, "bad_request", NULL,
 		              "not a project name ([A-Za-z0-9._-], 1-64 characters)");
 	snprintf(req->project, sizeof(req->project), "%s", args[0]);
 	req->ev.project = req->project;
 	if (opts[1].present) {
 		if (!cmd_is_keygrip(opts[1].value))
-			return refuse(req, GPG_ERR_ASS_PARAMETER, "bad_request",
+			return signreq_refuse(req, GPG_ERR_ASS_PARAMETER, "bad_request", NULL,
 			              "--key wants a keygrip (40 hex digits)");
 		snprintf(req->grip, sizeof(req->grip), "%s", opts[1].value);
 	}
 	if (opts[2].present) {
 		if (strlen(opts[2].value) >= sizeof(req->otp))
-			return refuse(req, GPG_ERR_ASS_PARAMETER, "bad_request", "--otp is too long");
+			return signreq_refuse(req, GPG_ERR_ASS_PARAMETER, "bad_request", NULL, "--otp is too long");
 		snprintf(req->otp, sizeof(req->otp), "%s", opts[2].value);
 		explicit_bzero((char *)opts[2].value, strlen(opts[2].value));   /* a pointer into LINE */
 	}
 	if (hex_decode(args[1], strlen(args[1]), req->digest, sizeof(req->digest), &req->digest_len) != 0)
-		return refuse(req, GPG_ERR_ASS_PARAMETER, "bad_request",
+		return signreq_refuse(req, GPG_ERR_ASS_PARAMETER, "bad_request", NULL,
 		              "the digest is not hex of at most %d bytes", HASHALGO_MAX_DIGEST);
 	req->ev.digest = req->digest;
 	req->ev.digest_len = req->digest_len;
@@ -79,7 +76,7 @@ gpg_err_code_t
 signreq_check(const struct conn *c, struct sign_req *req)
 {
 	struct requester rq;
-	char signers[POLICYD_MAX_ERRTEXT / 2];
+	char signers[POLICYD_MAX_ERRTEXT / 2], next[sizeof(req->next)];
 	gpg_error_t r;
 
 	req->p = NULL;
@@ -88,7 +85,7 @@ signreq_check(const struct conn *c, struct sign_req *req)
 	req->who = NULL;
 	req->ev.key_fpr = NULL;
 	if ((req->p = project_table_find(c->snap->projects, req->project)) == NULL)
-		return refuse(req, SIGNET_ERR_NO_KEY, "no_key", "no project %s (signet keylist shows yours)",
+		return signreq_refuse(req, SIGNET_ERR_NO_KEY, "no_key", NULL, "no project %s (signet keylist shows yours)",
 		              req->project);
 	req->ev.key_fpr = req->p->pub.fpr;
 	requester_init(&rq, c->uid);
@@ -96,9 +93,9 @@ signreq_check(const struct conn *c, struct sign_req *req)
 	requester_release(&rq);
 	if (req->who == NULL) {
 		policy_format_principals(req->p->conf->signers, req->p->conf->nsigners, signers, sizeof(signers));
-		snprintf(req->next, sizeof(req->next), "ask an admin to add you to the signers of project %.64s "
+		snprintf(next, sizeof(next), "ask an admin to add you to the signers of project %.64s "
 		         "(signet project set %.64s signers+=user:%.40s)", req->project, req->project, c->user);
-		return refuse(req, SIGNET_ERR_DENIED, "not_signer", "user %s is not a signer of project %s "
+		return signreq_refuse(req, SIGNET_ERR_DENIED, "not_signer", next, "user %s is not a signer of project %s "
 		              "(signers: %s)", c->user, req->p->conf->name, signers);
 	}
 	if ((r = project_signing_key(req->p, req->grip[0] != '\0' ? req->grip : NULL, (int64_t)time(NULL),
@@ -120,7 +117,7 @@ signreq_check(const struct conn *c, struct sign_req *req)
 		return gpg_err_code(r);
 	}
 	if (req->digest_len != req->algo->digest_len)
-		return refuse(req, GPG_ERR_ASS_PARAMETER, "bad_request", "a %s digest is %zu bytes, got %zu",
+		return signreq_refuse(req, GPG_ERR_ASS_PARAMETER, "bad_request", NULL, "a %s digest is %zu bytes, got %zu",
 		              req->algo->name, req->algo->digest_len, req->digest_len);
 	return 0;
 }

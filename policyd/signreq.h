@@ -44,6 +44,11 @@ struct sign_req {
 	char next[DENIAL_NEXT_MAX];        /* what to do next ("" if nothing) */
 };
 
+/* Refuse REQ: its WHY from FMT, its audit reason code NAME and what to
+ * do NEXT (NULL: nothing); returns CODE. */
+gpg_err_code_t signreq_refuse(struct sign_req *req, gpg_err_code_t code, const char *name, const char *next,
+                              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* Parse a SIGN line of connection C into REQ (zeroed by the caller).
  * 0, or the error code with REQ->why set. */
 gpg_err_code_t signreq_parse(const struct conn *c, char *line, struct sign_req *req);
