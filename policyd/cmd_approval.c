@@ -19,6 +19,7 @@
 
 #include "engine.h"
 #include "log.h"
+#include "percent.h"
 #include "park.h"
 #include "policy.h"
 #include "reqjson.h"
@@ -30,16 +31,19 @@
  * an answer stays well inside the connection's output queue
  * (POLICYD_MAX_OUTPUT).  "S MORE" says when some were left out. */
 #define LIST_MAX 200
+#define BAD_ESCAPE "the %s holds a '%%' that is not %%XX of a byte other than NUL (escape '%%' as %%25)"
 
 /* Split the first N words of LINE into WORDS (options "--x=y" included)
- * and return the rest, percent-unescaped in place ("" if none), or NULL
- * if LINE has fewer words. */
+ * and return the rest, percent-unescaped in place (percent.h; "" if
+ * none).  NULL if LINE has fewer words, or *BAD set (and NULL) when the
+ * rest holds a '%' that is not an escape of a byte other than NUL. */
 static char *
-split_rest(char *line, char **words, size_t n)
+split_rest(char *line, char **words, size_t n, int *bad)
 {
-	char *p = line, *q, *out;
+	char *p = line, *out;
 	size_t i;
 
+	*bad = 0;
 	for (i = 0; i < n; i++) {
 		while (*p == ' ')
 			p++;
@@ -52,18 +56,11 @@ split_rest(char *line, char **words, size_t n)
 	}
 	while (*p == ' ')
 		p++;
-	for (q = out = p; *q != '\0'; q++) {
-		if (q[0] == '%' && isxdigit((unsigned char)q[1]) && isxdigit((unsigned char)q[2])) {
-			char hex[3] = { q[1], q[2], '\0' };
-
-			*out++ = (char)strtoul(hex, NULL, 16);
-			q += 2;
-		} else {
-			*out++ = *q;
-		}
+	if (percent_decode(p) != 0) {
+		*bad = 1;
+		return NULL;
 	}
-	*out = '\0';
-	while (out > p && out[-1] == ' ')
+	for (out = p + strlen(p); out > p && out[-1] == ' ';)
 		*--out = '\0';
 	return p;
 }
@@ -244,14 +241,15 @@ cmd_request(assuan_context_t ctx, char *line)
 	unsigned count = 1, ttl = REQUEST_DEFAULT_TTL;
 	char *words[1], *reason;
 	int64_t now = (int64_t)time(NULL);
-	int signer;
+	int signer, bad;
 	gpg_error_t r;
 
 	if ((r = request_opts(ctx, &line, &count, &ttl)) != 0)
 		return r;
-	if ((reason = split_rest(line, words, 1)) == NULL)
-		return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "usage: REQUEST [--count=N] [--ttl=SECONDS] "
-		                "<project> <reason>");
+	if ((reason = split_rest(line, words, 1, &bad)) == NULL)
+		return bad ? cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, BAD_ESCAPE, "reason")
+		           : cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "usage: REQUEST [--count=N] [--ttl=SECONDS] "
+		                      "<project> <reason>");
 	if ((r = check_text(ctx, reason, "reason", 1)) != 0)
 		return r;
 	if ((p = cmd_lookup_project(ctx, words[0], &r)) == NULL)
@@ -545,10 +543,12 @@ approval_args(assuan_context_t ctx, char *line, const char *verb, int text_requi
 	struct conn *c = assuan_get_pointer(ctx);
 	char *words[1], approvers[512];
 	gpg_error_t r;
+	int bad;
 
-	if ((*text = split_rest(line, words, 1)) == NULL)
-		return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "usage: %s <id> %s", verb,
-		                text_required ? "<reason>" : "[<comment>]");
+	if ((*text = split_rest(line, words, 1, &bad)) == NULL)
+		return bad ? cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, BAD_ESCAPE, text_required ? "reason" : "comment")
+		           : cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "usage: %s <id> %s", verb,
+		                      text_required ? "<reason>" : "[<comment>]");
 	if ((r = parse_id(ctx, words[0], id)) != 0 ||
 	    (r = check_text(ctx, *text, text_required ? "reason" : "comment", text_required)) != 0 ||
 	    (r = visible_request(ctx, *id, req)) != 0)

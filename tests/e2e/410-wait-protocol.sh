@@ -99,6 +99,21 @@ grep -q '^ERR [0-9]* Permission denied' "$W/w2.out" || { cat "$W/w2.out"; fail "
 ((ms < 1000)) || fail "the denied SIGN answered ${ms} ms after the DENY"
 note "denied: $(tail -n1 "$W/w2.out" | cut -c1-100) (${ms} ms)"
 
+echo "-- texts: a '%' that is not an escape is refused, never guessed at"
+for text in '50% done' 'cut%00here' 'end%4'; do
+	if pdc $REQ "REQUEST wait $text" >"$W/esc.out" 2>&1; then
+		cat "$W/esc.out"
+		fail "REQUEST with the reason '$text' was accepted"
+	fi
+	has "escape '%' as %25" "$W/esc.out" || { cat "$W/esc.out"; fail "REQUEST '$text': the refusal does not say how to escape"; }
+	pdc $APP "DENY $ID2 $text" >"$W/esc.out" 2>&1 && fail "DENY with the reason '$text' was accepted"
+	has "escape '%' as %25" "$W/esc.out" || { cat "$W/esc.out"; fail "DENY '$text': the refusal does not say how to escape"; }
+done
+pdc $REQ "REQUEST wait 50%25 done, %41" >"$W/esc.out" || { cat "$W/esc.out"; fail "REQUEST with escapes"; }
+# (the answer is a D line: Assuan escapes its '%' as %25 again)
+has '"reason":"50%25 done, A"' "$W/esc.out" || { cat "$W/esc.out"; fail "the escapes were not undone"; }
+note "REQUEST/DENY: '50% done', 'cut%00here', 'end%4' refused; '50%25 done, %41' kept as '50% done, A'"
+
 echo "-- a client that hangs up while waiting: request cancelled"
 pdw $REQ hangup "$SOCK" "$SIGN" >"$W/w3.out" 2>&1 || { cat "$W/w3.out"; fail "no S REQUEST before the hang-up"; }
 ID3=$(awk '/^S REQUEST/{print $3; exit}' "$W/w3.out")
