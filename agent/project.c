@@ -186,9 +186,9 @@ create_parse(struct cli *cli, int argc, char **argv, struct create_req *req)
 		                "authority (signet tsa init) on the same token; choose another name", req->name,
 		                TSACONF_KEY_OBJECT, TSACONF_KEY_OBJECT);
 	if (algo_s == NULL)
-		return cli_usage(PROJECT_USAGE, "project create: --algo is required (rsa2048, rsa3072 or rsa4096)");
+		return cli_usage(PROJECT_USAGE, "project create: --algo is required (" KEY_ALGO_NAMES ")");
 	if ((req->algo = key_algo_parse(algo_s)) == KEY_ALGO_NONE)
-		return cli_fail("check --algo '%s': unknown key algorithm; use rsa2048, rsa3072 or rsa4096", algo_s);
+		return cli_fail("check --algo '%s': unknown key algorithm; use " KEY_ALGO_NAMES, algo_s);
 	if (req->uid == NULL)
 		return cli_usage(PROJECT_USAGE, "project create: --uid 'Name <mail>' is required");
 	if ((rc = check_uid(req->uid)) != 0)
