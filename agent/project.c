@@ -119,6 +119,11 @@ certify(assuan_context_t ctx, const struct project_conf *p, const char *name)
 	       name, ci.key.fpr, ci.uid, p ? key_algo_name(p->algo) : "rsa", ci.key.bits,
 	       (unsigned long)ci.key.created, ci.nsubs > 0 ? ci.subfpr[ci.nsubs - 1] : "(none)",
 	       p ? p->cert : "(see signet.conf)", name, name, name);
+	/* rpmsign would have the signature made and audited, then fail with
+	 * "Unsupported PGP signature". */
+	if (p != NULL && (p->algo == KEY_ALGO_P256 || p->algo == KEY_ALGO_P384))
+		printf("note: rpm before 4.19 cannot sign or check ECDSA signatures; sign RPMs there with an "
+		       "ed25519 or RSA project (signet(1), KEY TYPES)\n");
 	rc = CLI_EXIT_OK;
 out:
 	free(cert);

@@ -140,8 +140,12 @@ for type in p256 p384 ed25519; do
 	RPM=$W/signet-kt-$type.rpm
 	cp "$RPM0" "$RPM"
 	rc=0
-	GNUPGHOME=$H rpmsign --define "__gpg $(command -v gpg)" --define "_gpg_path $H" \
-		--define "_gpg_name $FPR" --addsign "$RPM" </dev/null >"$W/rpmsign-$type.log" 2>&1 || rc=$?
+	before=$(grep -c '"event":"sign"' "$AUDIT" || true)
+	# Signet's rpm macros (conf/rpm/macros.signet): the clear refusal of
+	# ECDSA where rpm cannot take it; nothing otherwise.
+	GNUPGHOME=$H rpmsign --load "$E2E_DIR/../../conf/rpm/macros.signet" --define "__gpg $(command -v gpg)" \
+		--define "_gpg_path $H" --define "_gpg_name $FPR" --addsign "$RPM" </dev/null >"$W/rpmsign-$type.log" 2>&1 ||
+		rc=$?
 	if [[ $type == ed25519 || $rpm_ecdsa == 1 ]]; then
 		[[ $rc == 0 ]] || { cat "$W/rpmsign-$type.log"; fail "$type: rpmsign --addsign"; }
 		mkdir -p "$W/rpmdb-$type"
@@ -153,13 +157,16 @@ for type in p256 p384 ed25519; do
 			{ cat "$W/checksig.log"; fail "$type: no verified EdDSA/ECDSA header signature"; }
 		note "$type: rpmsign + rpmkeys: $(grep -m1 'Header V4' "$W/checksig.log" | sed 's/^ *//')"
 	else
-		# rpm 4.18 cannot sign with ECDSA: the user must be told so, by
-		# key type, and the package must be left unsigned.
+		# rpm 4.18 cannot sign with ECDSA: the user is told so, by key
+		# type, before anything is signed, and the package stays unsigned.
 		[[ $rc != 0 ]] || { cat "$W/rpmsign-$type.log"; fail "$type: rpmsign succeeded on rpm $rmaj.$rmin"; }
-		has -i 'ECDSA.*not supported\|unsupported.*ECDSA\|Unsupported PGP signature' "$W/rpmsign-$type.log" ||
-			{ cat "$W/rpmsign-$type.log"; fail "$type: rpmsign's failure does not name the key type"; }
-		rpmkeys -Kv --nosignature "$RPM" >/dev/null 2>&1 || true
-		note "$type: rpm $rmaj.$rmin refuses ECDSA: $(grep -m1 -i ecdsa "$W/rpmsign-$type.log")"
+		has "signet: key $FPR is an ECDSA key ($curve): rpm $rmaj.$rmin cannot sign with ECDSA" \
+			"$W/rpmsign-$type.log" || { cat "$W/rpmsign-$type.log"; fail "$type: rpmsign's failure does not name the key type"; }
+		[[ $(grep -c '"event":"sign"' "$AUDIT") == "$before" ]] ||
+			fail "$type: the refused rpmsign still had a signature made"
+		rpm -qp --qf '%{SIGPGP:pgpsig}%{RSAHEADER:pgpsig}\n' "$RPM" 2>/dev/null | has '^(none)(none)$' ||
+			fail "$type: the package carries a signature after the refusal"
+		note "$type: rpm $rmaj.$rmin: $(grep -m1 -o 'signet: key .*cannot sign with ECDSA' "$W/rpmsign-$type.log")"
 	fi
 
 	# --- Debian -------------------------------------------------------------
