@@ -444,6 +444,11 @@ test_ec_gpg_vector(void **state)
 	assert_string_equal(again.fpr, ec_vec[1].fpr);
 	assert_int_equal(again.q_len, 33);
 	assert_int_equal(again.q[0], 0x40);
+	/* A point on which libgcrypt 1.10's gcry_mpi_ec_curve_point() aborts
+	 * the process (found by fuzz/pgpkey_sexp): an answer, not a crash. */
+	assert_int_equal(hex_decode("40941d659995bf4b1762abd0148e4586e3bc72e00e80209595"
+	                            "0000000000000000", 66, q, sizeof(q), &q_len), 0);
+	(void)pgpkey_from_ec(PGPKEY_ED25519, q, q_len, vec_created, &again);
 }
 
 /* The S-expressions of scd-protocol §5.2, byte for byte, and keygrips
