@@ -102,6 +102,8 @@ UNIT_EXTRA_test_tsatoken := $(call obj,tsa/token.c) $(call obj,tests/unit/tsafix
 UNIT_EXTRA_test_hours := $(call obj,policyd/hours.c)
 UNIT_EXTRA_test_totpseal := $(call obj,policyd/totp.c) $(call obj,policyd/hsm.c)
 UNIT_EXTRA_test_hsm := $(call obj,policyd/hsm.c)
+UNIT_EXTRA_test_keyops := $(call obj,policyd/keyops.c) $(call obj,policyd/project.c) $(call obj,policyd/hsm.c) \
+                          $(call obj,agent/certinfo.c)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(LIBCOMMON) $(LIBS) -lcmocka
@@ -127,6 +129,7 @@ $(B)/tests/test_store: $(UNIT_EXTRA_test_store)
 $(B)/tests/test_store_crash: $(UNIT_EXTRA_test_store_crash)
 $(B)/tests/test_totpseal: $(UNIT_EXTRA_test_totpseal)
 $(B)/tests/test_hsm: $(UNIT_EXTRA_test_hsm)
+$(B)/tests/test_keyops: $(UNIT_EXTRA_test_keyops)
 
 deps:
 	@tests/deps.sh

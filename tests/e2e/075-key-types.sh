@@ -123,7 +123,15 @@ for type in p256 p384 ed25519; do
 		fail "$type: clearsign"
 	GNUPGHOME=$H gpg --batch --verify "$W/c-$type.asc" 2>"$W/verify.err" ||
 		{ cat "$W/verify.err"; fail "$type: gpg --verify refused the clearsigned text"; }
-	note "$type: detached + gpgv, clearsign + gpg --verify"
+	# A hash longer than the curve: ECDSA signs its leftmost bytes, as
+	# gpg verifies; Ed25519 signs all of it.
+	GNUPGHOME=$H gpg --batch --yes --no-tty -u "$FPR" --digest-algo SHA512 --detach-sign \
+		-o "$W/f-$type.512.sig" "$W/f-$type" || fail "$type: sign with SHA-512"
+	gpgv --keyring "$W/$P.gpg" "$W/f-$type.512.sig" "$W/f-$type" 2>"$W/gpgv.err" ||
+		{ cat "$W/gpgv.err"; fail "$type: gpgv refused the SHA-512 signature"; }
+	gpg --batch --list-packets "$W/f-$type.512.sig" | has "digest algo 10," ||
+		fail "$type: the SHA-512 signature does not name SHA-512"
+	note "$type: detached + gpgv (SHA-256 and SHA-512), clearsign + gpg --verify"
 
 	# --- git ----------------------------------------------------------------
 	G=$W/repo-$type
