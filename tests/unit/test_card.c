@@ -13,6 +13,7 @@
 #include <gcrypt.h>
 
 #include "../../scdaemon-shim/card.h"
+#include "../tools/ecsoft.h"
 
 #define SN    "D276000124010304FFFE1A2B3C4D0000"
 #define SN2   "D276000124010304FFFE000000010000"
@@ -402,20 +403,14 @@ test_set_sexp(void **state)
 static void
 test_set_sexp_ec(void **state)
 {
-	struct pgpkey *pk = calloc(1, sizeof(*pk));
-	gcry_sexp_t parms = NULL, pair = NULL, q = NULL;
+	struct ecsoft ek;
+	const struct pgpkey *pk = &ek.key[0];
 	struct card_key k;
 	char line[CARD_LINE_MAX];
-	const char *qp;
-	size_t qlen;
 
 	(void)state;
-	assert_non_null(pk);
-	assert_int_equal(gcry_sexp_build(&parms, NULL, "(genkey(ecc(curve \"NIST P-256\")))"), 0);
-	assert_int_equal(gcry_pk_genkey(&pair, parms), 0);
-	assert_non_null(q = gcry_sexp_find_token(pair, "q", 0));
-	assert_non_null(qp = gcry_sexp_nth_data(q, 1, &qlen));
-	assert_int_equal(pgpkey_from_ec(PGPKEY_P256, (const uint8_t *)qp, qlen, 1732579200, pk), 0);
+	memset(&ek, 0, sizeof(ek));
+	assert_true(ecsoft_make_key(&ek, 0, PGPKEY_P256, 1732579200));
 	snprintf(line, sizeof(line), "rel %s nistp256 1732579200 %s", pk->grip, pk->fpr);
 	assert_int_equal(card_key_parse(line, &k), 0);
 	assert_int_equal(card_key_set_sexp(&k, pk->sexp, pk->sexp_len), 0);
@@ -426,10 +421,7 @@ test_set_sexp_ec(void **state)
 	snprintf(line, sizeof(line), "rel %s rsa2048 1732579200 %s", pk->grip, pk->fpr);
 	assert_int_equal(card_key_parse(line, &k), 0);
 	assert_int_equal(gpg_err_code(card_key_set_sexp(&k, pk->sexp, pk->sexp_len)), GPG_ERR_BAD_PUBKEY);
-	gcry_sexp_release(q);
-	gcry_sexp_release(pair);
-	gcry_sexp_release(parms);
-	free(pk);
+	ecsoft_free(&ek);
 }
 
 int

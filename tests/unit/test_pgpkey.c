@@ -16,6 +16,7 @@
 
 #include "hex.h"
 #include "pgpkey.h"
+#include "../tools/ecsoft.h"
 
 /* gpg --batch --faked-system-time '20200101T000000!' --quick-gen-key
  * 'Vector <v@example.org>' rsa2048 sign never; n and e from gpg --export. */
@@ -452,65 +453,45 @@ test_ec_gpg_vector(void **state)
 }
 
 /* The S-expressions of scd-protocol §5.2, byte for byte, and keygrips
- * equal to libgcrypt's own for generated keys of every curve. */
+ * equal to libgcrypt's own for keys of every curve (made by OpenSSL). */
 static void
 test_ec_grip_matches_gcrypt(void **state)
 {
 	static const struct {
 		enum pgpkey_type type;
-		const char *genkey;
 		const char *prefix;     /* canonical start of the S-expression */
 	} t[] = {
-		{ PGPKEY_P256, "(genkey(ecc(curve \"NIST P-256\")))",
-		  "(10:public-key(3:ecc(5:curve10:NIST P-256)(1:q65:\x04" },
-		{ PGPKEY_P384, "(genkey(ecc(curve \"NIST P-384\")))",
-		  "(10:public-key(3:ecc(5:curve10:NIST P-384)(1:q97:\x04" },
-		{ PGPKEY_ED25519, "(genkey(ecc(curve Ed25519)(flags eddsa)))",
-		  "(10:public-key(3:ecc(5:curve7:Ed25519)(5:flags5:eddsa)(1:q33:\x40" },
+		{ PGPKEY_P256, "(10:public-key(3:ecc(5:curve10:NIST P-256)(1:q65:\x04" },
+		{ PGPKEY_P384, "(10:public-key(3:ecc(5:curve10:NIST P-384)(1:q97:\x04" },
+		{ PGPKEY_ED25519, "(10:public-key(3:ecc(5:curve7:Ed25519)(5:flags5:eddsa)(1:q33:\x40" },
 	};
-	gcry_sexp_t parms, pair, pub, q;
-	uint8_t grip[20];
-	char hex[41];
-	const char *qp;
-	size_t qlen;
+	uint8_t bad[PGPKEY_MAX_Q];
+	struct ecsoft ek;
 	struct pgpkey key;
+	const struct pgpkey *k = &ek.key[0];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		assert_int_equal(gcry_sexp_new(&parms, t[i].genkey, 0, 1), 0);
-		assert_int_equal(gcry_pk_genkey(&pair, parms), 0);
-		assert_non_null(pub = gcry_sexp_find_token(pair, "public-key", 0));
-		assert_non_null(q = gcry_sexp_find_token(pub, "q", 0));
-		assert_non_null(qp = gcry_sexp_nth_data(q, 1, &qlen));
-		assert_non_null(gcry_pk_get_keygrip(pub, grip));
-		assert_int_equal(hex_encode(grip, sizeof(grip), hex, sizeof(hex)), 0);
-		assert_int_equal(pgpkey_from_ec(t[i].type, (const uint8_t *)qp, qlen, 7, &key), 0);
-		assert_string_equal(key.grip, hex);
-		assert_memory_equal(key.sexp, t[i].prefix, strlen(t[i].prefix));
-		/* (libgcrypt's own Ed25519 q may come without the 0x40) */
-		assert_int_equal(key.sexp_len, strlen(t[i].prefix) + key.q_len - 1 + 3);
+		memset(&ek, 0, sizeof(ek));
+		assert_true(ecsoft_make_key(&ek, 0, t[i].type, 7));
+		assert_string_equal(k->grip, ek.grip[0]);
+		assert_memory_equal(k->sexp, t[i].prefix, strlen(t[i].prefix));
+		assert_int_equal(k->sexp_len, strlen(t[i].prefix) + k->q_len - 1 + 3);
+		memcpy(bad, k->q, k->q_len);
 		/* a point off the curve is refused */
-		{
-			uint8_t bad[PGPKEY_MAX_Q];
-
-			memcpy(bad, qp, qlen);
-			bad[qlen - 1] ^= 0x01;
-			if (t[i].type != PGPKEY_ED25519)
-				assert_int_equal(gpg_err_code(pgpkey_from_ec(t[i].type, bad, qlen, 7, &key)),
-				                 GPG_ERR_INV_VALUE);
-			/* the wrong length for the curve */
-			assert_int_equal(gpg_err_code(pgpkey_from_ec(t[i].type, bad, qlen - 1, 7, &key)),
+		bad[k->q_len - 1] ^= 0x01;
+		if (t[i].type != PGPKEY_ED25519)
+			assert_int_equal(gpg_err_code(pgpkey_from_ec(t[i].type, bad, k->q_len, 7, &key)),
 			                 GPG_ERR_INV_VALUE);
-			/* a compressed NIST point is not what a token gives */
-			bad[0] = 0x02;
-			if (t[i].type != PGPKEY_ED25519)
-				assert_int_equal(gpg_err_code(pgpkey_from_ec(t[i].type, bad, qlen, 7, &key)),
-				                 GPG_ERR_INV_VALUE);
-		}
-		gcry_sexp_release(q);
-		gcry_sexp_release(pub);
-		gcry_sexp_release(pair);
-		gcry_sexp_release(parms);
+		/* the wrong length for the curve */
+		assert_int_equal(gpg_err_code(pgpkey_from_ec(t[i].type, bad, k->q_len - 2, 7, &key)),
+		                 GPG_ERR_INV_VALUE);
+		/* a compressed NIST point is not what a token gives; an Ed25519
+		 * point with another prefix is no point */
+		bad[0] = 0x02;
+		assert_int_equal(gpg_err_code(pgpkey_from_ec(t[i].type, bad, k->q_len, 7, &key)),
+		                 GPG_ERR_INV_VALUE);
+		ecsoft_free(&ek);
 	}
 	assert_int_equal(gpg_err_code(pgpkey_from_ec(PGPKEY_RSA, (const uint8_t *)"\x04", 1, 7, &key)),
 	                 GPG_ERR_WRONG_PUBKEY_ALGO);
