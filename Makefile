@@ -16,8 +16,10 @@ B         := build-san
 endif
 BIN       := $(B)/bin
 
-PKGS      := libassuan gpg-error libgcrypt libssl libcrypto libp11 inih jansson libmicrohttpd sqlite3
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKGS      := libassuan gpg-error libgcrypt libssl libcrypto inih jansson libmicrohttpd sqlite3
+# p11-kit: its pkcs11.h only (common/p11*.c call the module through its
+# function list), so nothing of it is linked.
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) p11-kit-1 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
@@ -104,6 +106,7 @@ UNIT_EXTRA_test_totpseal := $(call obj,policyd/totp.c) $(call obj,policyd/hsm.c)
 UNIT_EXTRA_test_hsm := $(call obj,policyd/hsm.c)
 UNIT_EXTRA_test_keyops := $(call obj,policyd/keyops.c) $(call obj,policyd/project.c) $(call obj,policyd/hsm.c) \
                           $(call obj,agent/certinfo.c)
+UNIT_EXTRA_test_hsmkey := $(call obj,tsa/hsmkey.c)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(LIBCOMMON) $(LIBS) -lcmocka
@@ -130,6 +133,7 @@ $(B)/tests/test_store_crash: $(UNIT_EXTRA_test_store_crash)
 $(B)/tests/test_totpseal: $(UNIT_EXTRA_test_totpseal)
 $(B)/tests/test_hsm: $(UNIT_EXTRA_test_hsm)
 $(B)/tests/test_keyops: $(UNIT_EXTRA_test_keyops)
+$(B)/tests/test_hsmkey: $(UNIT_EXTRA_test_hsmkey)
 
 deps:
 	@tests/deps.sh

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "p11err.h"
+#include "signet-err.h"
 
 static const struct {
 	CK_RV rv;
@@ -58,4 +59,13 @@ p11err_name(CK_RV rv, char *buf, size_t buflen)
 			return ckr_names[i].name;
 	snprintf(buf, buflen, "CKR 0x%lx", (unsigned long)rv);
 	return buf;
+}
+
+gpg_error_t
+p11err_fail(char *err, size_t errlen, const char *step, CK_RV rv)
+{
+	char tmp[P11ERR_MAX_TEXT];
+
+	snprintf(err, errlen, "%s: %s", step, p11err_name(rv, tmp, sizeof(tmp)));
+	return gpg_error(SIGNET_ERR_HSM);
 }

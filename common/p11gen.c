@@ -1,6 +1,10 @@
 /* p11gen.c — see p11gen.h. */
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "p11err.h"
+#include "p11find.h"
 #include "p11gen.h"
 
 #define NATTR(a) (sizeof(a) / sizeof((a)[0]))
@@ -65,4 +69,33 @@ p11gen_keypair(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, enum p11_keytype ty
 		return CKR_MECHANISM_INVALID;
 	}
 	return fn->C_GenerateKeyPair(s, &mech, pubt, npub, privt, NATTR(privt), &pub, priv);
+}
+
+gpg_error_t
+p11gen_unique(struct p11login *l, CK_SESSION_HANDLE s, enum p11_keytype type, unsigned int bits,
+              const char *label, const uint8_t *id, size_t id_len, char *err, size_t errlen)
+{
+	CK_FUNCTION_LIST_PTR fn = p11login_fn(l);
+	pthread_mutex_t *lock = p11login_keygen_lock(l);
+	CK_OBJECT_HANDLE obj, priv;
+	CK_ULONG count = 0;
+	gpg_error_t r;
+	CK_RV rv;
+
+	/* Logged out, the token hides every private key: the label would
+	 * look free. */
+	if ((rv = p11login_ensure(l, s)) != CKR_OK)
+		return p11err_fail(err, errlen, "C_Login (again)", rv);
+	pthread_mutex_lock(lock);
+	if ((rv = p11find_private(fn, s, label, NULL, 0, &obj, &count)) != CKR_OK) {
+		r = p11err_fail(err, errlen, "C_FindObjects", rv);
+	} else if (count > 0) {
+		snprintf(err, errlen, "a key labelled %s already exists on the token", label);
+		r = gpg_error(GPG_ERR_EEXIST);
+	} else {
+		rv = p11gen_keypair(fn, s, type, bits, label, id, id_len, &priv);
+		r = rv == CKR_OK ? 0 : p11err_fail(err, errlen, "C_GenerateKeyPair", rv);
+	}
+	pthread_mutex_unlock(lock);
+	return r;
 }

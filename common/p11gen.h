@@ -9,7 +9,10 @@
 #include <stdint.h>
 #include <p11-kit-1/p11-kit/pkcs11.h>
 
+#include <gpg-error.h>
+
 #include "p11key.h"
+#include "p11login.h"
 
 /* Generate a key pair of TYPE (BITS: the RSA modulus size, else
  * ignored) on session S: RSA with CKM_RSA_PKCS_KEY_PAIR_GEN and exponent
@@ -19,5 +22,14 @@
 CK_RV p11gen_keypair(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, enum p11_keytype type,
                      unsigned int bits, const char *label, const uint8_t *id, size_t id_len,
                      CK_OBJECT_HANDLE *priv);
+
+/* p11gen_keypair() on session S of LOGIN unless a private key labelled
+ * LABEL exists (GPG_ERR_EEXIST): the check runs logged in and, within
+ * this process, as one step with the generation (LOGIN's keygen lock).
+ * Another process writing the same token could still race; a lookup by
+ * label then reports the ambiguity, never a wrong key. */
+gpg_error_t p11gen_unique(struct p11login *login, CK_SESSION_HANDLE s, enum p11_keytype type,
+                          unsigned int bits, const char *label, const uint8_t *id, size_t id_len,
+                          char *err, size_t errlen);
 
 #endif

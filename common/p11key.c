@@ -96,7 +96,8 @@ p11key_type(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj, 
 }
 
 CK_RV
-p11key_public_of(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE *pub)
+p11key_public_of(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE *pub,
+                 CK_ULONG *found)
 {
 	CK_BYTE id[P11KEY_MAX_ID];
 	char label[P11KEY_MAX_LABEL];
@@ -107,9 +108,9 @@ p11key_public_of(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE 
 	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
 	CK_ATTRIBUTE tmpl[3];
 	CK_OBJECT_HANDLE objs[2];
-	CK_ULONG found = 0;
 	CK_RV rv, rv2;
 
+	*found = 0;
 	if ((rv = fn->C_GetAttributeValue(s, priv, a, 2)) != CKR_OK)
 		return rv;
 	tmpl[0] = (CK_ATTRIBUTE){ CKA_CLASS, &cls, sizeof(cls) };
@@ -117,13 +118,11 @@ p11key_public_of(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE 
 	tmpl[2] = a[1];
 	if ((rv = fn->C_FindObjectsInit(s, tmpl, 3)) != CKR_OK)
 		return rv;
-	rv = fn->C_FindObjects(s, objs, 2, &found);
+	rv = fn->C_FindObjects(s, objs, 2, found);
 	rv2 = fn->C_FindObjectsFinal(s);
 	if (rv == CKR_OK)
 		rv = rv2;
-	if (rv == CKR_OK && found != 1)
-		rv = CKR_OBJECT_HANDLE_INVALID;
-	if (rv == CKR_OK)
+	if (rv == CKR_OK && *found == 1)
 		*pub = objs[0];
 	return rv;
 }

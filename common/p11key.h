@@ -19,7 +19,7 @@ enum p11_keytype {
 
 #define P11KEY_MAX_PARAMS 32     /* CKA_EC_PARAMS read back ("edwards25519" is 14 bytes) */
 #define P11KEY_MAX_POINT  104    /* CKA_EC_POINT: DER OCTET STRING around a P-384 point */
-#define P11KEY_MAX_ID     64     /* CKA_ID bytes read back */
+#define P11KEY_MAX_ID     256    /* CKA_ID bytes read back (as many as a URI's id= holds) */
 #define P11KEY_MAX_LABEL  256    /* CKA_LABEL bytes read back */
 
 /* The CKA_EC_PARAMS Signet gives a new key of TYPE (NULL for RSA). */
@@ -35,9 +35,10 @@ CK_RV p11key_type(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE
                   enum p11_keytype *type);
 
 /* The public key object beside private key PRIV: same CKA_LABEL, same
- * CKA_ID.  CKR_OBJECT_HANDLE_INVALID when there is none or several. */
+ * CKA_ID.  *FOUND says how many there are (up to 2); *PUB is set when
+ * there is one. */
 CK_RV p11key_public_of(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv,
-                       CK_OBJECT_HANDLE *pub);
+                       CK_OBJECT_HANDLE *pub, CK_ULONG *found);
 
 /* The bare public key of TYPE in the CKA_EC_POINT value V (VLEN bytes):
  * the DER OCTET STRING wrapper (PKCS#11 2.40 §2.3.3) is removed, a bare

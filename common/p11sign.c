@@ -61,3 +61,15 @@ p11sign_run(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key, 
 		rv = pad_halves(sig, sigmax, siglen, p11key_half_size(type));
 	return rv;
 }
+
+CK_RV
+p11sign_key(struct p11login *l, CK_SESSION_HANDLE s, struct p11keyref *ref, const uint8_t *in, size_t in_len,
+            uint8_t *sig, size_t sigmax, size_t *siglen)
+{
+	CK_FUNCTION_LIST_PTR fn = p11login_fn(l);
+	CK_RV rv = p11sign_run(fn, s, p11keyref_handle(ref), ref->type, in, in_len, sig, sigmax, siglen);
+
+	if (p11find_recover(l, s, ref, rv) == CKR_OK)
+		rv = p11sign_run(fn, s, p11keyref_handle(ref), ref->type, in, in_len, sig, sigmax, siglen);
+	return rv;
+}

@@ -9,7 +9,9 @@
 #include <stdint.h>
 #include <p11-kit-1/p11-kit/pkcs11.h>
 
+#include "p11find.h"
 #include "p11key.h"
+#include "p11login.h"
 
 #define P11SIGN_MAX_IN  4096   /* largest IN: an OpenPGP EdDSA "message" is a hash; a DigestInfo < 100 */
 
@@ -20,6 +22,12 @@
 CK_RV p11sign_run(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key,
                   enum p11_keytype type, const uint8_t *in, size_t in_len, uint8_t *sig,
                   size_t sigmax, size_t *siglen);
+
+/* p11sign_run() with the key REF on session S of LOGIN; when the token
+ * has dropped the login or the key's handle, log in again and find the
+ * key again (p11find_recover), once, and sign again. */
+CK_RV p11sign_key(struct p11login *login, CK_SESSION_HANDLE s, struct p11keyref *ref, const uint8_t *in,
+                  size_t in_len, uint8_t *sig, size_t sigmax, size_t *siglen);
 
 /* The mechanism p11sign_run() uses for TYPE (CKM_VENDOR_DEFINED: none). */
 CK_MECHANISM_TYPE p11sign_mechanism(enum p11_keytype type);

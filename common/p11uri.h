@@ -3,7 +3,15 @@
  * Accepted: "pkcs11:" followed by path attributes token=, object=, id=
  * (percent-encoded bytes), type=private|public, manufacturer=, model=,
  * serial=, library-*= (ignored); query attributes are rejected (a PIN never
- * goes into a URI here).  Percent-decoding per RFC 7512 §2.3. */
+ * goes into a URI here).  Percent-decoding per RFC 7512 §2.3.
+ *
+ * Why not p11-kit's p11_kit_uri_parse() (0.24.1, measured): it takes
+ * "token=x;token=y" as token y (a reviewer reading the configuration sees
+ * x), truncates "token=a%00b" to "a", drops blanks ("token=a b" is "ab"),
+ * keeps "#frag" in the label, accepts empty values, type=cert and a token
+ * label over 32 bytes (only flagged as unrecognised), and "pkcs11:;" or a
+ * trailing ";".  Every one of those is refused here; p11-kit's parser
+ * would need this one in front of it to refuse them. */
 #ifndef SIGNET_P11URI_H
 #define SIGNET_P11URI_H
 

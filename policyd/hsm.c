@@ -1,64 +1,53 @@
-/* hsm.c — libp11 and PKCS#11, and nothing else (see hsm.h).
+/* hsm.c — signet-policyd's token, over the PKCS#11 layer in common/ (see
+ * hsm.h): the module is loaded by p11mod, the token found and made by
+ * p11token, the user login kept (and restored when a real HSM drops it)
+ * by p11login; signing, key generation and lookup run on a pool of
+ * sessions (p11pool) so that concurrent signers run in parallel.
  *
- * Why two APIs: libp11 0.4.12's PKCS11_private_encrypt() takes the slot's
- * write lock around C_SignInit/C_Sign on the slot's single session, so with
- * libp11 alone every signature in the daemon would run one after the other.
- * PKCS#11 itself allows one operation per session in parallel, so the
- * signing path takes a session from a pool of our own (opened with the
- * function list of the module libp11 already loaded and initialised; the
- * user login is per application, so every session of the pool is logged
- * in).  libp11 does what it is good at: loading and initialising the
- * module with CKF_OS_LOCKING_OK, finding the token, logging in and
- * initialising tokens.
+ * Plain PKCS#11 throughout: libp11 0.4.12 was used for loading and the
+ * login, but it serialises PKCS11_private_encrypt() on one slot lock,
+ * knows no EC-Edwards keys, and keeps a login and session of its own
+ * that a re-login from our sessions would have to work around.
  */
-#include <dlfcn.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <libp11.h>
 #include <p11-kit-1/p11-kit/pkcs11.h>
 
 #include "hsm.h"
 #include "p11err.h"
+#include "p11find.h"
 #include "p11gen.h"
 #include "p11key.h"
+#include "p11login.h"
+#include "p11mod.h"
+#include "p11pool.h"
 #include "p11sign.h"
-#include "pinfile.h"
+#include "p11token.h"
 #include "signet-err.h"
 
 struct hsm {
-	PKCS11_CTX *p11;
-	PKCS11_SLOT *slots;
-	unsigned int nslots;
-	PKCS11_SLOT *slot;          /* the token's slot (inside SLOTS) */
-	void *dl;                   /* our own reference to the module */
+	struct p11mod *mod;
+	struct p11login *login;
+	struct p11pool *pool;
 	CK_FUNCTION_LIST_PTR fn;
-	CK_SLOT_ID slot_id;
-	/* Session pool: IDLE[0..NIDLE) are free; NOPEN sessions exist in all.
-	 * ANCHOR stays open for the life of the hsm so that the login survives
-	 * (closing the last session of an application logs it out). */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	CK_SESSION_HANDLE idle[HSM_MAX_SESSIONS];
-	size_t nidle;
-	size_t nopen;
-	CK_SESSION_HANDLE anchor;
-	/* Held from "is the label free?" to "generated", so that two KEYGENs
-	 * of one label cannot both pass the check. */
-	pthread_mutex_t keygen_lock;
 };
 
+/* The handle inside REF is replaced (atomically) when the key has to be
+ * found again after a dropped login, also through the const pointers of
+ * hsm.h: to callers a key stays the same key. */
 struct hsm_key {
-	CK_OBJECT_HANDLE priv;
+	struct p11keyref ref;
 	enum hsm_keytype type;
 };
+
+static struct p11keyref *
+ref_of(const struct hsm_key *key)
+{
+	return (struct p11keyref *)&key->ref;
+}
 
 /* common/p11key.h names the same types for both daemons. */
 _Static_assert((int)HSM_KT_RSA == (int)P11_KT_RSA && (int)HSM_KT_P256 == (int)P11_KT_P256 &&
@@ -68,123 +57,13 @@ _Static_assert((int)HSM_KT_RSA == (int)P11_KT_RSA && (int)HSM_KT_P256 == (int)P1
 static gpg_error_t
 fail_ckr(char *err, size_t errlen, const char *step, CK_RV rv)
 {
-	char tmp[P11ERR_MAX_TEXT];
-
-	snprintf(err, errlen, "%s: %s", step, p11err_name(rv, tmp, sizeof(tmp)));
-	return gpg_error(SIGNET_ERR_HSM);
-}
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
-{
-	snprintf(err, errlen, fmt, a, b);
+	return p11err_fail(err, errlen, step, rv);
 }
 
 gpg_error_t
 hsm_check_module(const char *module, char **real, char *err, size_t errlen)
 {
-	struct stat st;
-	char *rp = NULL;
-
-	*real = NULL;
-	if (module == NULL || module[0] != '/') {
-		set_err(err, errlen, "PKCS#11 module %s%s: must be an absolute path",
-		        module ? module : "(none)", "");
-		return gpg_error(GPG_ERR_INV_VALUE);
-	}
-	rp = realpath(module, NULL);
-	if (rp == NULL) {
-		set_err(err, errlen, "PKCS#11 module %s: %s", module, strerror(errno));
-		return gpg_error_from_syserror();
-	}
-	if (stat(rp, &st) != 0 || !S_ISREG(st.st_mode)) {
-		set_err(err, errlen, "PKCS#11 module %s%s: not a regular file", module, "");
-		free(rp);
-		return gpg_error(GPG_ERR_INV_VALUE);
-	}
-	*real = rp;
-	return 0;
-}
-
-static const char *
-p11_reason(void)
-{
-	unsigned long e = ERR_get_error();
-	const char *s = e ? ERR_reason_error_string(e) : NULL;
-
-	return s ? s : "unknown error";
-}
-
-/* Load MODULE through libp11 and enumerate its slots. */
-static gpg_error_t
-load_module(struct hsm *h, const char *module, char *err, size_t errlen)
-{
-	if ((h->p11 = PKCS11_CTX_new()) == NULL) {
-		snprintf(err, errlen, "PKCS11_CTX_new failed");
-		return gpg_error(GPG_ERR_ENOMEM);
-	}
-	if (PKCS11_CTX_load(h->p11, module) != 0) {
-		snprintf(err, errlen, "cannot load PKCS#11 module %s: %s", module, p11_reason());
-		PKCS11_CTX_free(h->p11);
-		h->p11 = NULL;
-		return gpg_error(SIGNET_ERR_HSM);
-	}
-	if (PKCS11_enumerate_slots(h->p11, &h->slots, &h->nslots) != 0) {
-		snprintf(err, errlen, "cannot list the slots of %s", module);
-		return gpg_error(SIGNET_ERR_HSM);
-	}
-	return 0;
-}
-
-static PKCS11_SLOT *
-find_token_slot(struct hsm *h, const char *token)
-{
-	unsigned int i;
-
-	for (i = 0; i < h->nslots; i++) {
-		PKCS11_SLOT *s = &h->slots[i];
-		if (s->token != NULL && s->token->initialized && s->token->label != NULL &&
-		    strcmp(s->token->label, token) == 0)
-			return s;
-	}
-	return NULL;
-}
-
-static void
-unload_module(struct hsm *h)
-{
-	if (h->p11 == NULL)
-		return;
-	if (h->slots != NULL)
-		PKCS11_release_all_slots(h->p11, h->slots, h->nslots);
-	h->slots = NULL;
-	PKCS11_CTX_unload(h->p11);
-	PKCS11_CTX_free(h->p11);
-	h->p11 = NULL;
-}
-
-/* Our own handle on the module libp11 loaded: the same file gives the same
- * function list, already initialised (C_Initialize is not called again). */
-static gpg_error_t
-bind_function_list(struct hsm *h, const char *module, char *err, size_t errlen)
-{
-	CK_C_GetFunctionList getfl;
-	CK_RV rv;
-
-	h->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL);
-	if (h->dl == NULL) {
-		snprintf(err, errlen, "dlopen %s: %s", module, dlerror());
-		return gpg_error(SIGNET_ERR_HSM);
-	}
-	*(void **)(&getfl) = dlsym(h->dl, "C_GetFunctionList");
-	if (getfl == NULL) {
-		snprintf(err, errlen, "%s has no C_GetFunctionList", module);
-		return gpg_error(SIGNET_ERR_HSM);
-	}
-	rv = getfl(&h->fn);
-	if (rv != CKR_OK || h->fn == NULL)
-		return fail_ckr(err, errlen, "C_GetFunctionList", rv);
-	return 0;
+	return p11mod_check_path(module, real, err, errlen);
 }
 
 gpg_error_t
@@ -193,204 +72,63 @@ hsm_open(const char *module, const char *token, const char *pin_file,
 {
 	gpg_error_t r;
 	struct hsm *h = NULL;
-	char *real = NULL;
-	char pin[PINFILE_BUF];
-	CK_SESSION_INFO info;
-	CK_RV rv;
-	int locks = 0;
+	CK_SLOT_ID slot;
+	char why[256];
 
 	*hsmp = NULL;
-	memset(pin, 0, sizeof(pin));
-	if ((r = hsm_check_module(module, &real, err, errlen)) != 0)
-		goto out;
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
 		r = gpg_error_from_syserror();
 		snprintf(err, errlen, "out of memory");
-		goto out;
+		return r;
 	}
-	h->anchor = CK_INVALID_HANDLE;
-	if (pthread_mutex_init(&h->lock, NULL) != 0 || pthread_cond_init(&h->cond, NULL) != 0 ||
-	    pthread_mutex_init(&h->keygen_lock, NULL) != 0) {
-		r = gpg_error(GPG_ERR_ENOMEM);
-		snprintf(err, errlen, "cannot create the session pool lock");
+	if ((r = p11mod_load(module, &h->mod, err, errlen)) != 0)
 		goto out;
-	}
-	locks = 1;
-	if ((r = load_module(h, real, err, errlen)) != 0)
-		goto out;
-	if ((h->slot = find_token_slot(h, token)) == NULL) {
-		snprintf(err, errlen, "no initialised token labelled \"%s\" in %s (run signet-policyd --init-token)",
-		         token, real);
-		r = gpg_error(SIGNET_ERR_HSM);
-		goto out;
-	}
-	h->slot_id = PKCS11_get_slotid_from_slot(h->slot);
-	if ((r = bind_function_list(h, real, err, errlen)) != 0)
-		goto out;
-	if ((r = pinfile_read(pin_file, pin, sizeof(pin), err, errlen)) != 0)
-		goto out;
-	if (PKCS11_login(h->slot, 0, pin) != 0) {
-		snprintf(err, errlen, "login to token \"%s\" failed: %s (check %s)", token,
-		         p11_reason(), pin_file);
-		r = gpg_error(SIGNET_ERR_HSM);
-		goto out;
-	}
-	rv = h->fn->C_OpenSession(h->slot_id, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &h->anchor);
-	if (rv != CKR_OK) {
-		h->anchor = CK_INVALID_HANDLE;
-		r = fail_ckr(err, errlen, "C_OpenSession", rv);
-		goto out;
-	}
-	/* Should libp11 ever keep its login on a session of its own that it
-	 * later closes, log in on ours too; "already logged in" is the usual
-	 * answer. */
-	rv = h->fn->C_GetSessionInfo(h->anchor, &info);
-	if (rv != CKR_OK) {
-		r = fail_ckr(err, errlen, "C_GetSessionInfo", rv);
-		goto out;
-	}
-	if (info.state != CKS_RW_USER_FUNCTIONS) {
-		rv = h->fn->C_Login(h->anchor, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin));
-		if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
-			r = fail_ckr(err, errlen, "C_Login", rv);
-			goto out;
+	h->fn = p11mod_fn(h->mod);
+	if ((r = p11token_find(h->fn, token, &slot, why, sizeof(why))) != 0) {
+		if (gpg_err_code(r) == GPG_ERR_NOT_FOUND) {
+			snprintf(err, errlen, "no initialised token labelled \"%s\" in %s (run signet-policyd --init-token)",
+			         token, p11mod_path(h->mod));
+			r = gpg_error(SIGNET_ERR_HSM);
+		} else {
+			snprintf(err, errlen, "%s", why);
 		}
+		goto out;
+	}
+	if ((r = p11login_open(h->fn, slot, pin_file, &h->login, err, errlen)) != 0)
+		goto out;
+	if ((r = p11pool_new(h->fn, slot, HSM_MAX_SESSIONS, &h->pool)) != 0) {
+		snprintf(err, errlen, "cannot create the session pool");
+		goto out;
 	}
 	*hsmp = h;
 	h = NULL;
 	r = 0; /* success */
 out:
-	explicit_bzero(pin, sizeof(pin));
-	if (h != NULL) {
-		if (h->fn != NULL && h->anchor != CK_INVALID_HANDLE)
-			h->fn->C_CloseSession(h->anchor);
-		unload_module(h);
-		if (h->dl != NULL)
-			dlclose(h->dl);
-		if (locks) {
-			pthread_mutex_destroy(&h->lock);
-			pthread_cond_destroy(&h->cond);
-			pthread_mutex_destroy(&h->keygen_lock);
-		}
-		free(h);
-	}
-	free(real);
+	hsm_close(h);
 	return r;
 }
 
 void
 hsm_close(struct hsm *h)
 {
-	size_t i;
-
 	if (h == NULL)
 		return;
-	if (h->fn != NULL) {
-		for (i = 0; i < h->nidle; i++)
-			h->fn->C_CloseSession(h->idle[i]);
-		if (h->anchor != CK_INVALID_HANDLE)
-			h->fn->C_CloseSession(h->anchor);
-	}
-	unload_module(h);
-	if (h->dl != NULL)
-		dlclose(h->dl);
-	pthread_mutex_destroy(&h->lock);
-	pthread_cond_destroy(&h->cond);
-	pthread_mutex_destroy(&h->keygen_lock);
+	p11pool_free(h->pool);
+	p11login_close(h->login);
+	p11mod_unload(h->mod);
 	free(h);
 }
 
-/* Take a session from the pool, opening one if fewer than HSM_MAX_SESSIONS
- * exist, else wait for one to come back. */
 static gpg_error_t
 session_get(struct hsm *h, CK_SESSION_HANDLE *s, char *err, size_t errlen)
 {
-	CK_RV rv;
-
-	pthread_mutex_lock(&h->lock);
-	for (;;) {
-		if (h->nidle > 0) {
-			*s = h->idle[--h->nidle];
-			pthread_mutex_unlock(&h->lock);
-			return 0;
-		}
-		if (h->nopen < HSM_MAX_SESSIONS) {
-			h->nopen++;
-			break;
-		}
-		pthread_cond_wait(&h->cond, &h->lock);
-	}
-	pthread_mutex_unlock(&h->lock);
-
-	rv = h->fn->C_OpenSession(h->slot_id, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, s);
-	if (rv != CKR_OK) {
-		pthread_mutex_lock(&h->lock);
-		h->nopen--;
-		pthread_cond_signal(&h->cond);
-		pthread_mutex_unlock(&h->lock);
-		return fail_ckr(err, errlen, "C_OpenSession", rv);
-	}
-	return 0;
+	return p11pool_get(h->pool, s, err, errlen);
 }
 
-/* Give S back; a session that failed in a way that may have left it
- * unusable (RV) is closed instead. */
 static void
 session_put(struct hsm *h, CK_SESSION_HANDLE s, CK_RV rv)
 {
-	int drop = (rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED ||
-	            rv == CKR_OPERATION_ACTIVE || rv == CKR_DEVICE_ERROR ||
-	            rv == CKR_GENERAL_ERROR);
-
-	if (drop)
-		h->fn->C_CloseSession(s);
-	pthread_mutex_lock(&h->lock);
-	if (drop)
-		h->nopen--;
-	else
-		h->idle[h->nidle++] = s;
-	pthread_cond_signal(&h->cond);
-	pthread_mutex_unlock(&h->lock);
-}
-
-/* Count (up to 2) private keys of any type matching LABEL/ID; *FIRST
- * gets one. */
-static CK_RV
-find_private(struct hsm *h, CK_SESSION_HANDLE s, const char *label, const uint8_t *id, size_t id_len,
-             CK_OBJECT_HANDLE *first, CK_ULONG *count)
-{
-	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-	CK_ATTRIBUTE tmpl[3];
-	CK_ULONG n = 0, found = 0;
-	CK_OBJECT_HANDLE objs[2];
-	CK_RV rv, rv2;
-
-	tmpl[n].type = CKA_CLASS; tmpl[n].pValue = &cls; tmpl[n].ulValueLen = sizeof(cls); n++;
-	if (label != NULL) {
-		tmpl[n].type = CKA_LABEL;
-		tmpl[n].pValue = (void *)label;
-		tmpl[n].ulValueLen = strlen(label);
-		n++;
-	}
-	if (id_len > 0) {
-		tmpl[n].type = CKA_ID;
-		tmpl[n].pValue = (void *)id;
-		tmpl[n].ulValueLen = id_len;
-		n++;
-	}
-	rv = h->fn->C_FindObjectsInit(s, tmpl, n);
-	if (rv != CKR_OK)
-		return rv;
-	rv = h->fn->C_FindObjects(s, objs, 2, &found);
-	rv2 = h->fn->C_FindObjectsFinal(s);
-	if (rv == CKR_OK)
-		rv = rv2;
-	if (rv == CKR_OK) {
-		*count = found;
-		if (found > 0)
-			*first = objs[0];
-	}
-	return rv;
+	p11pool_put(h->pool, s, rv);
 }
 
 gpg_error_t
@@ -399,10 +137,7 @@ hsm_find_key(struct hsm *h, const char *label, const uint8_t *id, size_t id_len,
 {
 	gpg_error_t r;
 	CK_SESSION_HANDLE s;
-	CK_OBJECT_HANDLE obj = CK_INVALID_HANDLE;
-	CK_ULONG count = 0;
-	CK_RV rv;
-	enum p11_keytype type = P11_KT_NONE;
+	struct p11keyref ref;
 	struct hsm_key *k;
 
 	*keyp = NULL;
@@ -412,26 +147,20 @@ hsm_find_key(struct hsm *h, const char *label, const uint8_t *id, size_t id_len,
 	}
 	if ((r = session_get(h, &s, err, errlen)) != 0)
 		return r;
-	rv = find_private(h, s, label, id, id_len, &obj, &count);
-	if (rv == CKR_OK && count == 1)
-		rv = p11key_type(h->fn, s, obj, &type);
-	session_put(h, s, rv);
-	if (rv != CKR_OK)
-		return fail_ckr(err, errlen, "C_FindObjects", rv);
-	if (count == 0) {
+	r = p11find_key(h->login, s, label, id, id_len, &ref, err, errlen);
+	session_put(h, s, CKR_OK);
+	if (gpg_err_code(r) == GPG_ERR_NOT_FOUND)
 		snprintf(err, errlen, "no private key with %s%s on the token",
 		         label ? "label " : "the given id", label ? label : "");
-		return gpg_error(GPG_ERR_NOT_FOUND);
-	}
-	if (count > 1) {
+	else if (gpg_err_code(r) == GPG_ERR_AMBIGUOUS)
 		snprintf(err, errlen, "several private keys match %s%s; name the key by id too",
 		         label ? "label " : "the given id", label ? label : "");
-		return gpg_error(GPG_ERR_AMBIGUOUS);
-	}
+	if (r != 0)
+		return r;
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return gpg_error_from_syserror();
-	k->priv = obj;
-	k->type = (enum hsm_keytype)type;
+	k->ref = ref;
+	k->type = (enum hsm_keytype)ref.type;
 	*keyp = k;
 	return 0;
 }
@@ -470,6 +199,7 @@ hsm_key_ec_point(struct hsm *h, const struct hsm_key *key, uint8_t *q, size_t qm
 	gpg_error_t r;
 	CK_SESSION_HANDLE s;
 	CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE;
+	CK_ULONG found = 0;
 	uint8_t v[P11KEY_MAX_POINT];
 	CK_ATTRIBUTE a = { CKA_EC_POINT, v, sizeof(v) };
 	const uint8_t *point = NULL;
@@ -482,11 +212,13 @@ hsm_key_ec_point(struct hsm *h, const struct hsm_key *key, uint8_t *q, size_t qm
 	if ((r = session_get(h, &s, err, errlen)) != 0)
 		return r;
 	/* The private object has no CKA_EC_POINT; its public half has. */
-	rv = p11key_public_of(h->fn, s, key->priv, &pub);
-	if (rv == CKR_OK)
+	rv = p11key_public_of(h->fn, s, p11keyref_handle(&key->ref), &pub, &found);
+	if (p11find_recover(h->login, s, ref_of(key), rv) == CKR_OK)
+		rv = p11key_public_of(h->fn, s, p11keyref_handle(&key->ref), &pub, &found);
+	if (rv == CKR_OK && found == 1)
 		rv = h->fn->C_GetAttributeValue(s, pub, &a, 1);
 	session_put(h, s, rv);
-	if (rv == CKR_OBJECT_HANDLE_INVALID && pub == CK_INVALID_HANDLE) {
+	if (rv == CKR_OK && found != 1) {
 		snprintf(err, errlen, "the key has no single public key object with its label and CKA_ID");
 		return gpg_error(GPG_ERR_NO_PUBKEY);
 	}
@@ -530,7 +262,12 @@ hsm_key_public(struct hsm *h, const struct hsm_key *key,
 	a[1].type = CKA_PUBLIC_EXPONENT;
 	a[1].pValue = e;
 	a[1].ulValueLen = emax;
-	rv = h->fn->C_GetAttributeValue(s, key->priv, a, 2);
+	rv = h->fn->C_GetAttributeValue(s, p11keyref_handle(&key->ref), a, 2);
+	if (p11find_recover(h->login, s, ref_of(key), rv) == CKR_OK) {
+		a[0].ulValueLen = nmax;
+		a[1].ulValueLen = emax;
+		rv = h->fn->C_GetAttributeValue(s, p11keyref_handle(&key->ref), a, 2);
+	}
 	session_put(h, s, rv);
 	if (rv != CKR_OK)
 		return fail_ckr(err, errlen, "C_GetAttributeValue(modulus, exponent)", rv);
@@ -560,7 +297,7 @@ sign_with(struct hsm *h, const struct hsm_key *key, unsigned int want, const uin
 		return r;
 	if ((r = session_get(h, &s, err, errlen)) != 0)
 		return r;
-	rv = p11sign_run(h->fn, s, key->priv, (enum p11_keytype)key->type, in, in_len, sig, sigmax, siglen);
+	rv = p11sign_key(h->login, s, ref_of(key), in, in_len, sig, sigmax, siglen);
 	session_put(h, s, rv);
 	if (rv != CKR_OK)
 		return fail_ckr(err, errlen, steps[key->type], rv);
@@ -603,9 +340,6 @@ hsm_keygen(struct hsm *h, enum hsm_keytype type, unsigned int bits, const char *
 {
 	gpg_error_t r;
 	CK_SESSION_HANDLE s;
-	CK_OBJECT_HANDLE priv, obj;
-	CK_ULONG count = 0;
-	CK_RV rv;
 	size_t llen = label ? strlen(label) : 0;
 
 	if (type == HSM_KT_RSA && bits != 2048 && bits != 3072 && bits != 4096) {
@@ -622,22 +356,8 @@ hsm_keygen(struct hsm *h, enum hsm_keytype type, unsigned int bits, const char *
 	}
 	if ((r = session_get(h, &s, err, errlen)) != 0)
 		return r;
-	/* Within this daemon the check and the generation are one step; a
-	 * second process writing the same token could still race, and then
-	 * hsm_find_key() reports the ambiguous label, never a wrong key. */
-	pthread_mutex_lock(&h->keygen_lock);
-	rv = find_private(h, s, label, NULL, 0, &obj, &count);
-	if (rv != CKR_OK) {
-		r = fail_ckr(err, errlen, "C_FindObjects", rv);
-	} else if (count > 0) {
-		snprintf(err, errlen, "a key labelled %s already exists on the token", label);
-		r = gpg_error(GPG_ERR_EEXIST);
-	} else {
-		rv = p11gen_keypair(h->fn, s, (enum p11_keytype)type, bits, label, id, id_len, &priv);
-		r = rv == CKR_OK ? 0 : fail_ckr(err, errlen, "C_GenerateKeyPair", rv);
-	}
-	pthread_mutex_unlock(&h->keygen_lock);
-	session_put(h, s, rv);
+	r = p11gen_unique(h->login, s, (enum p11_keytype)type, bits, label, id, id_len, err, errlen);
+	session_put(h, s, CKR_OK);
 	return r;
 }
 
@@ -707,6 +427,7 @@ hsm_secret_key(struct hsm *h, const char *label, struct hsm_key **keyp, char *er
 	CK_SESSION_HANDLE s;
 	CK_OBJECT_HANDLE obj = CK_INVALID_HANDLE;
 	CK_ULONG count = 0;
+	struct p11keyref ref;
 	CK_RV rv;
 	const char *step = "C_FindObjects";
 
@@ -717,14 +438,23 @@ hsm_secret_key(struct hsm *h, const char *label, struct hsm_key **keyp, char *er
 	}
 	if ((r = session_get(h, &s, err, errlen)) != 0)
 		return r;
-	/* The same lock as key pairs: two first uses make one key. */
-	pthread_mutex_lock(&h->keygen_lock);
-	rv = find_secret(h, s, label, &obj, &count);
-	if (rv == CKR_OK && count == 0) {
-		step = "C_GenerateKey(CKM_AES_KEY_GEN)";
-		rv = gen_secret(h, s, label, &obj);
+	/* Logged out, the private key would look missing and a second one
+	 * be made; the same lock as key pairs: two first uses make one key. */
+	if ((rv = p11login_ensure(h->login, s)) != CKR_OK) {
+		step = "C_Login (again)";
+	} else {
+		pthread_mutex_lock(p11login_keygen_lock(h->login));
+		rv = find_secret(h, s, label, &obj, &count);
+		if (rv == CKR_OK && count == 0) {
+			step = "C_GenerateKey(CKM_AES_KEY_GEN)";
+			rv = gen_secret(h, s, label, &obj);
+		}
+		pthread_mutex_unlock(p11login_keygen_lock(h->login));
 	}
-	pthread_mutex_unlock(&h->keygen_lock);
+	if (rv == CKR_OK && count <= 1) {
+		step = "C_GetAttributeValue(CKA_LABEL)";
+		rv = p11keyref_set(h->fn, s, obj, CKO_SECRET_KEY, &ref);
+	}
 	session_put(h, s, rv);
 	if (rv != CKR_OK)
 		return fail_ckr(err, errlen, step, rv);
@@ -735,11 +465,29 @@ hsm_secret_key(struct hsm *h, const char *label, struct hsm_key **keyp, char *er
 	}
 	if ((*keyp = calloc(1, sizeof(**keyp))) == NULL)
 		return gpg_error_from_syserror();
-	(*keyp)->priv = obj;
+	(*keyp)->ref = ref;
+	(*keyp)->type = HSM_KT_NONE;
 	return 0;
 }
 
-/* One CKM_AES_GCM operation (ENCRYPT 1: C_Encrypt, else C_Decrypt). */
+static CK_RV
+gcm_once(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_MECHANISM *mech, CK_OBJECT_HANDLE key, int encrypt,
+         const uint8_t *in, size_t inlen, uint8_t *out, CK_ULONG *len)
+{
+	CK_RV rv;
+
+	if (encrypt) {
+		if ((rv = fn->C_EncryptInit(s, mech, key)) == CKR_OK)
+			rv = fn->C_Encrypt(s, (CK_BYTE_PTR)in, inlen, out, len);
+	} else {
+		if ((rv = fn->C_DecryptInit(s, mech, key)) == CKR_OK)
+			rv = fn->C_Decrypt(s, (CK_BYTE_PTR)in, inlen, out, len);
+	}
+	return rv;
+}
+
+/* One CKM_AES_GCM operation (ENCRYPT 1: C_Encrypt, else C_Decrypt); a
+ * dropped login is restored once. */
 static gpg_error_t
 gcm_run(struct hsm *h, const struct hsm_key *key, int encrypt, const uint8_t *iv, const uint8_t *aad,
         size_t aadlen, const uint8_t *in, size_t inlen, uint8_t *out, size_t outmax, size_t *outlen,
@@ -758,14 +506,10 @@ gcm_run(struct hsm *h, const struct hsm_key *key, int encrypt, const uint8_t *iv
 	*outlen = 0;
 	if ((r = session_get(h, &s, err, errlen)) != 0)
 		return r;
-	if (encrypt) {
-		rv = h->fn->C_EncryptInit(s, &mech, key->priv);
-		if (rv == CKR_OK)
-			rv = h->fn->C_Encrypt(s, (CK_BYTE_PTR)in, inlen, out, &len);
-	} else {
-		rv = h->fn->C_DecryptInit(s, &mech, key->priv);
-		if (rv == CKR_OK)
-			rv = h->fn->C_Decrypt(s, (CK_BYTE_PTR)in, inlen, out, &len);
+	rv = gcm_once(h->fn, s, &mech, p11keyref_handle(&key->ref), encrypt, in, inlen, out, &len);
+	if (p11find_recover(h->login, s, ref_of(key), rv) == CKR_OK) {
+		len = outmax;
+		rv = gcm_once(h->fn, s, &mech, p11keyref_handle(&key->ref), encrypt, in, inlen, out, &len);
 	}
 	session_put(h, s, rv);
 	if (!encrypt && (rv == CKR_ENCRYPTED_DATA_INVALID || rv == CKR_ENCRYPTED_DATA_LEN_RANGE)) {
@@ -814,78 +558,13 @@ gpg_error_t
 hsm_init_token(const char *module, const char *token, const char *so_pin_file,
                const char *pin_file, int *created, char *err, size_t errlen)
 {
+	struct p11mod *mod = NULL;
 	gpg_error_t r;
-	struct hsm h;
-	char *real = NULL;
-	char so_pin[PINFILE_BUF], pin[PINFILE_BUF];
-	char label[33];
-	PKCS11_SLOT *slot = NULL;
-	unsigned int i;
 
 	*created = 0;
-	memset(&h, 0, sizeof(h));
-	memset(so_pin, 0, sizeof(so_pin));
-	memset(pin, 0, sizeof(pin));
-	if (strlen(token) == 0 || strlen(token) > 32) {
-		snprintf(err, errlen, "token label \"%s\" must be 1 to 32 characters", token);
-		r = gpg_error(GPG_ERR_INV_VALUE);
-		goto out;
-	}
-	if ((r = hsm_check_module(module, &real, err, errlen)) != 0)
-		goto out;
-	if ((r = load_module(&h, real, err, errlen)) != 0)
-		goto out;
-	if (find_token_slot(&h, token) != NULL) {
-		r = 0; /* already there: nothing to do */
-		goto out;
-	}
-	if ((r = pinfile_read(so_pin_file, so_pin, sizeof(so_pin), err, errlen)) != 0 ||
-	    (r = pinfile_read(pin_file, pin, sizeof(pin), err, errlen)) != 0)
-		goto out;
-	for (i = 0; i < h.nslots && slot == NULL; i++)
-		if (h.slots[i].token != NULL && !h.slots[i].token->initialized)
-			slot = &h.slots[i];
-	if (slot == NULL) {
-		snprintf(err, errlen, "no slot with an uninitialised token in %s", real);
-		r = gpg_error(SIGNET_ERR_HSM);
-		goto out;
-	}
-	/* libp11 0.4.12 hands LABEL to C_InitToken as is, and C_InitToken reads
-	 * a 32-byte blank-padded field: pad it here. */
-	memset(label, ' ', 32);
-	memcpy(label, token, strlen(token));
-	label[32] = '\0';
-	if (PKCS11_init_token(slot->token, so_pin, label) != 0) {
-		snprintf(err, errlen, "PKCS11_init_token: %s", p11_reason());
-		r = gpg_error(SIGNET_ERR_HSM);
-		goto out;
-	}
-	/* SoftHSM2 moves an initialised token to a new slot id: look again. */
-	PKCS11_release_all_slots(h.p11, h.slots, h.nslots);
-	h.slots = NULL;
-	if (PKCS11_enumerate_slots(h.p11, &h.slots, &h.nslots) != 0 ||
-	    (slot = find_token_slot(&h, token)) == NULL) {
-		snprintf(err, errlen, "the new token \"%s\" is not listed after initialisation", token);
-		r = gpg_error(SIGNET_ERR_HSM);
-		goto out;
-	}
-	if (PKCS11_open_session(slot, 1) != 0 || PKCS11_login(slot, 1, so_pin) != 0) {
-		snprintf(err, errlen, "SO login to the new token: %s", p11_reason());
-		r = gpg_error(SIGNET_ERR_HSM);
-		goto out;
-	}
-	if (PKCS11_init_pin(slot->token, pin) != 0) {
-		snprintf(err, errlen, "PKCS11_init_pin: %s", p11_reason());
-		r = gpg_error(SIGNET_ERR_HSM);
-		goto out;
-	}
-	PKCS11_logout(slot);
-	*created = 1;
-	r = 0; /* success */
-out:
-	explicit_bzero(so_pin, sizeof(so_pin));
-	explicit_bzero(pin, sizeof(pin));
-	unload_module(&h);
-	free(real);
+	if ((r = p11mod_load(module, &mod, err, errlen)) != 0)
+		return r;
+	r = p11token_init(p11mod_fn(mod), token, so_pin_file, pin_file, created, err, errlen);
+	p11mod_unload(mod);
 	return r;
 }

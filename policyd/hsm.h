@@ -1,12 +1,14 @@
 /* hsm.h — everything signet-policyd does with the PKCS#11 token.
  *
- * The only file that talks to libp11 and the PKCS#11 module is hsm.c, so
+ * The only file of policyd that talks to the PKCS#11 module is hsm.c, so
  * the interface here is small enough to move into a helper process later
- * (STYLE.md practice 14).  libp11 loads the module (CKF_OS_LOCKING_OK),
- * finds the token and logs in; signing and key generation use plain
- * PKCS#11 calls on a pool of sessions so that concurrent signers run in
- * parallel (libp11 0.4.12 serialises every PKCS11_private_encrypt() on one
- * slot lock).  All functions are thread-safe after hsm_open() returns.
+ * (STYLE.md practice 14).  hsm.c is thin over the PKCS#11 layer in common/
+ * (p11mod, p11token, p11login, p11pool, p11find, p11gen, p11sign), which
+ * signet-tsa uses too: the module is loaded with CKF_OS_LOCKING_OK, the
+ * user login is kept and restored when the token drops it, and signing
+ * and key generation run on a pool of sessions so that concurrent signers
+ * run in parallel.  All functions are thread-safe after hsm_open()
+ * returns.
  *
  * Errors: SIGNET_ERR_HSM (GPG_ERR_HARDWARE) for module/token failures, with
  * a reason in ERR (ERRLEN bytes) naming the PKCS#11 step and CKR_ code. */

@@ -1,12 +1,14 @@
 /* hsmkey.c — the TSA key on a PKCS#11 token (see hsmkey.h).
  *
- * Plain PKCS#11 through p11-kit's pkcs11.h: dlopen the module, C_Initialize
- * with CKF_OS_LOCKING_OK (the workers sign in parallel), find the token by
- * label, log in once on an anchor session that stays open for the life of
- * the key (closing an application's last session logs it out), then every
+ * The PKCS#11 layer in common/ does the token work, as for signet-policyd:
+ * p11mod loads the module (canonical absolute path, CKF_OS_LOCKING_OK:
+ * the workers sign in parallel), p11token finds or makes the token,
+ * p11login logs in once on an anchor session and logs in again when the
+ * token has dropped the login, p11find/p11gen/p11sign look keys up, make
+ * them (refusing a label in use) and sign.  What is the TSA's own: every
  * thread that signs opens its own session on first use (a pthread key; the
- * login covers all sessions of the application).  No session is shared
- * between threads, so no lock is held while the token signs.
+ * login covers all sessions of the application), so no session is shared
+ * between threads and no lock is held while the token signs.
  *
  * OpenSSL 3.0 signs a "foreign" legacy key (one whose RSA_METHOD /
  * EC_KEY_METHOD is not the default) through the legacy EVP_PKEY_METHOD,
@@ -19,15 +21,11 @@
  * expanded once).
  */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
-#include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -36,42 +34,39 @@
 #include <p11-kit-1/p11-kit/pkcs11.h>
 
 #include "hsmkey.h"
-#include "pinfile.h"
 #include "log.h"
 #include "p11err.h"
+#include "p11find.h"
+#include "p11gen.h"
+#include "p11key.h"
+#include "p11login.h"
+#include "p11mod.h"
+#include "p11pool.h"
+#include "p11sign.h"
+#include "p11token.h"
 #include "p11uri.h"
 
-#define HSMKEY_MAX_SLOTS 64
 #define HSMKEY_MAX_SIG   1024       /* RSA-8192 and below; r||s of P-256 */
-#define HSMKEY_P256_LEN  32
-#define HSMKEY_LABEL_LEN 32         /* CK_TOKEN_INFO.label, blank-padded */
 
 #define HSMKEY_MAX_KEYS  4          /* --init: the TSA key and the test CA key */
-#define HSMKEY_MAX_ID    P11URI_MAX_ATTR
 #define HSMKEY_MAX_MOD   1024       /* RSA modulus bytes (8192 bits) */
 #define HSMKEY_MAX_EXP   16
-#define HSMKEY_MAX_POINT 256        /* CKA_EC_POINT, DER */
-#define HSMKEY_MAX_PARAMS 64        /* CKA_EC_PARAMS, DER */
 #define HSMKEY_NEW_ID_LEN 16
 #define HSMKEY_RSA_BITS  3072
-#define HSMKEY_MAX_TMPL  12         /* attributes of one generated object */
-#define TSA_HSMKEY_ERR   256
 
 struct hsmkey;
 
 /* One private key on the token; what the RSA/EC callbacks get. */
 struct hsmkey_obj {
 	struct hsmkey *hk;
-	CK_OBJECT_HANDLE priv;
-	CK_KEY_TYPE type;
+	struct p11keyref ref;         /* found again if the token drops the login */
 };
 
 struct hsmkey {
-	void *dl;
+	struct p11mod *mod;
+	struct p11login *login;
 	CK_FUNCTION_LIST_PTR fn;
-	int initialized;
 	CK_SLOT_ID slot;
-	CK_SESSION_HANDLE anchor;
 	struct hsmkey_obj keys[HSMKEY_MAX_KEYS];
 	size_t nkeys;
 	pthread_key_t tls;          /* this thread's session (CK_SESSION_HANDLE + 1) */
@@ -81,16 +76,10 @@ struct hsmkey {
 	EC_KEY_METHOD *ec_meth;
 };
 
-/* DER of the prime256v1 OID (CKA_EC_PARAMS of a P-256 key). */
-static const CK_BYTE p256_params[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
-
 static gpg_error_t
 fail_ckr(char *err, size_t errlen, const char *step, CK_RV rv)
 {
-	char tmp[P11ERR_MAX_TEXT];
-
-	snprintf(err, errlen, "%s: %s", step, p11err_name(rv, tmp, sizeof(tmp)));
-	return gpg_error(GPG_ERR_CARD);
+	return p11err_fail(err, errlen, step, rv);
 }
 
 static void
@@ -126,21 +115,17 @@ thread_session(struct hsmkey *hk, CK_SESSION_HANDLE *s)
 /* One C_Sign on this thread's session.  A session left broken is dropped
  * so that the next request of this thread opens a fresh one. */
 static CK_RV
-token_sign(struct hsmkey_obj *o, CK_MECHANISM_TYPE mt, const unsigned char *in, size_t inlen,
-           unsigned char *sig, CK_ULONG *siglen)
+token_sign(struct hsmkey_obj *o, const unsigned char *in, size_t inlen, unsigned char *sig, size_t sigmax,
+           size_t *siglen)
 {
 	struct hsmkey *hk = o->hk;
-	CK_MECHANISM mech = { mt, NULL, 0 };
 	CK_SESSION_HANDLE s;
 	CK_RV rv;
 
 	if ((rv = thread_session(hk, &s)) != CKR_OK)
 		return rv;
-	rv = hk->fn->C_SignInit(s, &mech, o->priv);
-	if (rv == CKR_OK)
-		rv = hk->fn->C_Sign(s, (CK_BYTE_PTR)in, inlen, sig, siglen);
-	if (rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED || rv == CKR_OPERATION_ACTIVE ||
-	    rv == CKR_DEVICE_ERROR || rv == CKR_GENERAL_ERROR) {
+	rv = p11sign_key(hk->login, s, &o->ref, in, inlen, sig, sigmax, siglen);
+	if (p11pool_broken(rv)) {
 		hk->fn->C_CloseSession(s);
 		pthread_setspecific(hk->tls, NULL);
 	}
@@ -152,7 +137,7 @@ static int
 rsa_priv_enc(int flen, const unsigned char *from, unsigned char *to, RSA *rsa, int padding)
 {
 	struct hsmkey_obj *o = RSA_get_app_data(rsa);
-	CK_ULONG len = (CK_ULONG)RSA_size(rsa);
+	size_t len = 0;
 	char tmp[P11ERR_MAX_TEXT];
 	CK_RV rv;
 
@@ -160,7 +145,7 @@ rsa_priv_enc(int flen, const unsigned char *from, unsigned char *to, RSA *rsa, i
 		ERR_raise_data(ERR_LIB_RSA, RSA_R_UNKNOWN_PADDING_TYPE, "signet-tsa: only PKCS#1 v1.5 on the HSM");
 		return -1;
 	}
-	rv = token_sign(o, CKM_RSA_PKCS, from, (size_t)flen, to, &len);
+	rv = token_sign(o, from, (size_t)flen, to, (size_t)RSA_size(rsa), &len);
 	if (rv != CKR_OK) {
 		ERR_raise_data(ERR_LIB_RSA, ERR_R_INTERNAL_ERROR, "C_Sign(CKM_RSA_PKCS): %s", p11err_name(rv, tmp, sizeof(tmp)));
 		return -1;
@@ -174,7 +159,7 @@ ec_sign_sig(const unsigned char *dgst, int dlen, const BIGNUM *kinv, const BIGNU
 {
 	struct hsmkey_obj *o = EC_KEY_get_ex_data(ec, 0);
 	unsigned char rs[HSMKEY_MAX_SIG];
-	CK_ULONG len = sizeof(rs);
+	size_t len = 0;
 	ECDSA_SIG *sig = NULL;
 	BIGNUM *br = NULL, *bs = NULL;
 	char tmp[P11ERR_MAX_TEXT];
@@ -184,7 +169,7 @@ ec_sign_sig(const unsigned char *dgst, int dlen, const BIGNUM *kinv, const BIGNU
 	(void)r;
 	if (o == NULL || dlen < 0)
 		return NULL;
-	rv = token_sign(o, CKM_ECDSA, dgst, (size_t)dlen, rs, &len);
+	rv = token_sign(o, dgst, (size_t)dlen, rs, sizeof(rs), &len);
 	if (rv != CKR_OK) {
 		ERR_raise_data(ERR_LIB_EC, ERR_R_INTERNAL_ERROR, "C_Sign(CKM_ECDSA): %s", p11err_name(rv, tmp, sizeof(tmp)));
 		return NULL;
@@ -205,121 +190,28 @@ ec_sign_sig(const unsigned char *dgst, int dlen, const BIGNUM *kinv, const BIGNU
 static gpg_error_t
 load_module(struct hsmkey *hk, const struct hsmkey_params *p, char *err, size_t errlen)
 {
-	CK_C_GetFunctionList getfl;
-	CK_C_INITIALIZE_ARGS args;
-	CK_RV rv;
+	gpg_error_t r;
 
 	if (p->softhsm2_conf != NULL && setenv("SOFTHSM2_CONF", p->softhsm2_conf, 1) != 0) {
+		r = gpg_error_from_syserror();
 		snprintf(err, errlen, "setenv SOFTHSM2_CONF: %s", strerror(errno));
-		return gpg_error_from_syserror();
+		return r;
 	}
-	if ((hk->dl = dlopen(p->module, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		snprintf(err, errlen, "pkcs11_module %s: %s", p->module, dlerror());
-		return gpg_error(GPG_ERR_CARD);
-	}
-	*(void **)(&getfl) = dlsym(hk->dl, "C_GetFunctionList");
-	if (getfl == NULL) {
-		snprintf(err, errlen, "pkcs11_module %s: no C_GetFunctionList (not a PKCS#11 module)", p->module);
-		return gpg_error(GPG_ERR_CARD);
-	}
-	if ((rv = getfl(&hk->fn)) != CKR_OK || hk->fn == NULL)
-		return fail_ckr(err, errlen, "C_GetFunctionList", rv);
-	memset(&args, 0, sizeof(args));
-	args.flags = CKF_OS_LOCKING_OK;
-	if ((rv = hk->fn->C_Initialize(&args)) != CKR_OK)
-		return fail_ckr(err, errlen, "C_Initialize", rv);
-	hk->initialized = 1;
+	if ((r = p11mod_load(p->module, &hk->mod, err, errlen)) != 0)
+		return r;
+	hk->fn = p11mod_fn(hk->mod);
 	return 0;
 }
 
 static gpg_error_t
 find_token(struct hsmkey *hk, const char *label, char *err, size_t errlen)
 {
-	CK_SLOT_ID slots[HSMKEY_MAX_SLOTS];
-	CK_ULONG n = HSMKEY_MAX_SLOTS, i;
-	CK_TOKEN_INFO ti;
-	char want[HSMKEY_LABEL_LEN];
-	size_t l = strlen(label);
-	CK_RV rv;
+	gpg_error_t r = p11token_find(hk->fn, label, &hk->slot, err, errlen);
+	size_t n;
 
-	if (l > HSMKEY_LABEL_LEN) {
-		snprintf(err, errlen, "token label \"%.64s\" is longer than 32 bytes", label);
-		return gpg_error(GPG_ERR_INV_VALUE);
-	}
-	memset(want, ' ', sizeof(want));
-	memcpy(want, label, l);
-	if ((rv = hk->fn->C_GetSlotList(CK_TRUE, slots, &n)) != CKR_OK)
-		return fail_ckr(err, errlen, "C_GetSlotList", rv);
-	for (i = 0; i < n; i++) {
-		if (hk->fn->C_GetTokenInfo(slots[i], &ti) != CKR_OK || !(ti.flags & CKF_TOKEN_INITIALIZED))
-			continue;
-		if (memcmp(ti.label, want, sizeof(want)) == 0) {
-			hk->slot = slots[i];
-			return 0;
-		}
-	}
-	snprintf(err, errlen, "no initialised token labelled \"%s\" (check key and softhsm2_conf)", label);
-	return gpg_error(GPG_ERR_NOT_FOUND);
-}
-
-static gpg_error_t
-login(struct hsmkey *hk, const char *pin_file, char *err, size_t errlen)
-{
-	char pin[PINFILE_BUF];
-	gpg_error_t r;
-	CK_RV rv;
-
-	if ((r = pinfile_read(pin_file, pin, sizeof(pin), err, errlen)) != 0)
-		return r;
-	rv = hk->fn->C_OpenSession(hk->slot, CKF_SERIAL_SESSION, NULL, NULL, &hk->anchor);
-	if (rv != CKR_OK) {
-		hk->anchor = CK_INVALID_HANDLE;
-		r = fail_ckr(err, errlen, "C_OpenSession", rv);
-		goto out;
-	}
-	rv = hk->fn->C_Login(hk->anchor, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin));
-	if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
-		char tmp[P11ERR_MAX_TEXT];
-
-		snprintf(err, errlen, "login to the token failed: %s%s (check pin_file %s)",
-		         p11err_name(rv, tmp, sizeof(tmp)), rv == CKR_PIN_INCORRECT ? " (wrong PIN)" : "",
-		         pin_file);
-		r = gpg_error(GPG_ERR_BAD_PIN);
-		goto out;
-	}
-	r = 0; /* success */
-out:
-	explicit_bzero(pin, sizeof(pin));
+	if (gpg_err_code(r) == GPG_ERR_NOT_FOUND && (n = strlen(err)) < errlen)
+		snprintf(err + n, errlen - n, " (check key and softhsm2_conf)");
 	return r;
-}
-/* Objects of class CLS labelled LABEL (and with CKA_ID ID when IDLEN > 0):
- * at most two handles in OBJS, how many in *FOUND (2 means "several"). */
-static gpg_error_t
-find_objects(struct hsmkey *hk, CK_OBJECT_CLASS cls, const char *label, const uint8_t *id, size_t idlen,
-             CK_OBJECT_HANDLE objs[2], CK_ULONG *found, char *err, size_t errlen)
-{
-	CK_ATTRIBUTE tmpl[3];
-	CK_ULONG n = 0;
-	CK_RV rv, rv2;
-
-	*found = 0;
-	tmpl[n].type = CKA_CLASS; tmpl[n].pValue = &cls; tmpl[n].ulValueLen = sizeof(cls); n++;
-	tmpl[n].type = CKA_LABEL; tmpl[n].pValue = (void *)label; tmpl[n].ulValueLen = strlen(label); n++;
-	if (idlen > 0) {
-		tmpl[n].type = CKA_ID;
-		tmpl[n].pValue = (void *)id;
-		tmpl[n].ulValueLen = idlen;
-		n++;
-	}
-	if ((rv = hk->fn->C_FindObjectsInit(hk->anchor, tmpl, n)) != CKR_OK)
-		return fail_ckr(err, errlen, "C_FindObjectsInit", rv);
-	rv = hk->fn->C_FindObjects(hk->anchor, objs, 2, found);
-	rv2 = hk->fn->C_FindObjectsFinal(hk->anchor);
-	if (rv == CKR_OK)
-		rv = rv2;
-	if (rv != CKR_OK)
-		return fail_ckr(err, errlen, "C_FindObjects", rv);
-	return 0;
 }
 
 /* The one private key LABEL (ID): a new entry of HK->keys in *OP.
@@ -329,36 +221,27 @@ find_key(struct hsmkey *hk, const char *label, const uint8_t *id, size_t idlen, 
          char *err, size_t errlen)
 {
 	struct hsmkey_obj *o;
-	CK_OBJECT_HANDLE objs[2];
-	CK_ULONG found = 0;
-	CK_ATTRIBUTE kt;
+	CK_SESSION_HANDLE s;
 	gpg_error_t r;
 	CK_RV rv;
 
 	*op = NULL;
-	if ((r = find_objects(hk, CKO_PRIVATE_KEY, label, id, idlen, objs, &found, err, errlen)) != 0)
-		return r;
-	if (found == 0) {
-		snprintf(err, errlen, "no private key object \"%s\" on token \"%s\"", label, hk->token);
-		return gpg_error(GPG_ERR_NOT_FOUND);
-	}
-	if (found > 1) {
-		snprintf(err, errlen, "several private keys match \"%s\" on token \"%s\"; add id= to the URI",
-		         label, hk->token);
-		return gpg_error(GPG_ERR_AMBIGUOUS);
-	}
 	if (hk->nkeys >= HSMKEY_MAX_KEYS) {
 		snprintf(err, errlen, "too many keys opened on the token");
 		return gpg_error(GPG_ERR_TOO_MANY);
 	}
+	if ((rv = thread_session(hk, &s)) != CKR_OK)
+		return fail_ckr(err, errlen, "C_OpenSession", rv);
 	o = &hk->keys[hk->nkeys];
+	r = p11find_key(hk->login, s, label, id, idlen, &o->ref, err, errlen);
+	if (gpg_err_code(r) == GPG_ERR_NOT_FOUND)
+		snprintf(err, errlen, "no private key object \"%s\" on token \"%s\"", label, hk->token);
+	else if (gpg_err_code(r) == GPG_ERR_AMBIGUOUS)
+		snprintf(err, errlen, "several private keys match \"%s\" on token \"%s\"; add id= to the URI",
+		         label, hk->token);
+	if (r != 0)
+		return r;
 	o->hk = hk;
-	o->priv = objs[0];
-	kt.type = CKA_KEY_TYPE;
-	kt.pValue = &o->type;
-	kt.ulValueLen = sizeof(o->type);
-	if ((rv = hk->fn->C_GetAttributeValue(hk->anchor, o->priv, &kt, 1)) != CKR_OK)
-		return fail_ckr(err, errlen, "C_GetAttributeValue(CKA_KEY_TYPE)", rv);
 	hk->nkeys++;
 	*op = o;
 	return 0;
@@ -454,11 +337,11 @@ fail:
 static gpg_error_t
 make_key(struct hsmkey_obj *o, EVP_PKEY *pub, EVP_PKEY **key, char *err, size_t errlen)
 {
-	if (o->type == CKK_RSA)
+	if (o->ref.type == P11_KT_RSA)
 		return make_rsa(o, pub, key, err, errlen);
-	if (o->type == CKK_EC)
+	if (o->ref.type == P11_KT_P256)
 		return make_ec(o, pub, key, err, errlen);
-	snprintf(err, errlen, "the token key is neither RSA nor EC");
+	snprintf(err, errlen, "the token key is neither RSA nor EC P-256");
 	return gpg_error(GPG_ERR_WRONG_PUBKEY_ALGO);
 }
 
@@ -502,10 +385,13 @@ get_attr(struct hsmkey *hk, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type, const 
          size_t buflen, size_t *len, char *err, size_t errlen)
 {
 	CK_ATTRIBUTE a = { type, buf, buflen };
+	CK_SESSION_HANDLE s;
 	char step[64];
 	CK_RV rv;
 
-	if ((rv = hk->fn->C_GetAttributeValue(hk->anchor, obj, &a, 1)) != CKR_OK ||
+	if ((rv = thread_session(hk, &s)) != CKR_OK)
+		return fail_ckr(err, errlen, "C_OpenSession", rv);
+	if ((rv = hk->fn->C_GetAttributeValue(s, obj, &a, 1)) != CKR_OK ||
 	    a.ulValueLen == CK_UNAVAILABLE_INFORMATION) {
 		snprintf(step, sizeof(step), "C_GetAttributeValue(%s)", name);
 		return fail_ckr(err, errlen, step, rv == CKR_OK ? CKR_ATTRIBUTE_SENSITIVE : rv);
@@ -536,42 +422,38 @@ pub_rsa(struct hsmkey *hk, CK_OBJECT_HANDLE obj, EVP_PKEY **pub, char *err, size
 	return r;
 }
 
-/* CKA_EC_POINT is the DER OCTET STRING around the point (PKCS#11 2.40
- * §2.3.3); some modules give the bare point, which is taken too. */
+/* The P-256 public key object OBJ (its CKA_EC_POINT, DER-wrapped or
+ * bare: p11key_point_unwrap). */
 static gpg_error_t
 pub_ec(struct hsmkey *hk, CK_OBJECT_HANDLE obj, EVP_PKEY **pub, char *err, size_t errlen)
 {
-	unsigned char params[HSMKEY_MAX_PARAMS], point[HSMKEY_MAX_POINT];
-	size_t plen = 0, ptlen = 0;
-	const unsigned char *pp = point, *raw = point;
-	size_t rawlen;
-	ASN1_OCTET_STRING *os = NULL;
+	unsigned char point[P11KEY_MAX_POINT];
+	size_t ptlen = 0, rawlen = 0;
+	const uint8_t *raw = NULL;
+	enum p11_keytype type = P11_KT_NONE;
+	CK_SESSION_HANDLE s;
 	EC_KEY *ec = NULL;
 	EVP_PKEY *k = NULL;
 	gpg_error_t r;
+	CK_RV rv;
 
-	if ((r = get_attr(hk, obj, CKA_EC_PARAMS, "CKA_EC_PARAMS", params, sizeof(params), &plen, err, errlen)) != 0 ||
-	    (r = get_attr(hk, obj, CKA_EC_POINT, "CKA_EC_POINT", point, sizeof(point), &ptlen, err, errlen)) != 0)
-		return r;
-	if (plen != sizeof(p256_params) || memcmp(params, p256_params, plen) != 0) {
+	if ((rv = thread_session(hk, &s)) != CKR_OK || (rv = p11key_type(hk->fn, s, obj, &type)) != CKR_OK)
+		return fail_ckr(err, errlen, "C_GetAttributeValue(CKA_EC_PARAMS)", rv);
+	if (type != P11_KT_P256) {
 		snprintf(err, errlen, "the token key is EC but not on the curve P-256 (prime256v1)");
 		return gpg_error(GPG_ERR_WRONG_PUBKEY_ALGO);
 	}
-	rawlen = ptlen;
-	if ((os = d2i_ASN1_OCTET_STRING(NULL, &pp, (long)ptlen)) != NULL && pp == point + ptlen) {
-		raw = ASN1_STRING_get0_data(os);
-		rawlen = (size_t)ASN1_STRING_length(os);
-	}
-	if ((ec = EC_KEY_new_by_curve_name(NID_X9_62_prime256v1)) == NULL ||
+	if ((r = get_attr(hk, obj, CKA_EC_POINT, "CKA_EC_POINT", point, sizeof(point), &ptlen, err, errlen)) != 0)
+		return r;
+	if (p11key_point_unwrap(type, point, ptlen, &raw, &rawlen) != 0 ||
+	    (ec = EC_KEY_new_by_curve_name(NID_X9_62_prime256v1)) == NULL ||
 	    !EC_KEY_oct2key(ec, raw, rawlen, NULL) || (k = EVP_PKEY_new()) == NULL || !EVP_PKEY_assign_EC_KEY(k, ec)) {
 		EC_KEY_free(ec);
 		EVP_PKEY_free(k);
-		ASN1_OCTET_STRING_free(os);
 		ERR_clear_error();
 		snprintf(err, errlen, "the token's EC public key (CKA_EC_POINT) cannot be read");
 		return gpg_error(GPG_ERR_INV_VALUE);
 	}
-	ASN1_OCTET_STRING_free(os);
 	*pub = k;
 	return 0;
 }
@@ -581,16 +463,16 @@ static gpg_error_t
 read_public(struct hsmkey_obj *o, const char *label, EVP_PKEY **pub, char *err, size_t errlen)
 {
 	struct hsmkey *hk = o->hk;
-	unsigned char id[HSMKEY_MAX_ID];
-	size_t idlen = 0;
-	CK_OBJECT_HANDLE objs[2];
+	CK_OBJECT_HANDLE obj = CK_INVALID_HANDLE;
+	CK_SESSION_HANDLE s;
 	CK_ULONG found = 0;
-	gpg_error_t r;
+	CK_RV rv;
 
 	*pub = NULL;
-	if ((r = get_attr(hk, o->priv, CKA_ID, "CKA_ID", id, sizeof(id), &idlen, err, errlen)) != 0 ||
-	    (r = find_objects(hk, CKO_PUBLIC_KEY, label, id, idlen, objs, &found, err, errlen)) != 0)
-		return r;
+	if ((rv = thread_session(hk, &s)) == CKR_OK)
+		rv = p11key_public_of(hk->fn, s, p11keyref_handle(&o->ref), &obj, &found);
+	if (rv != CKR_OK)
+		return fail_ckr(err, errlen, "C_FindObjects(public key)", rv);
 	if (found != 1) {
 		snprintf(err, errlen, "%s public key object \"%s\" with the private key's CKA_ID on token \"%s\"",
 		         found == 0 ? "no" : "more than one", label, hk->token);
@@ -598,11 +480,11 @@ read_public(struct hsmkey_obj *o, const char *label, EVP_PKEY **pub, char *err, 
 		 * that then generate one. */
 		return gpg_error(found == 0 ? GPG_ERR_NO_PUBKEY : GPG_ERR_AMBIGUOUS);
 	}
-	if (o->type == CKK_RSA)
-		return pub_rsa(hk, objs[0], pub, err, errlen);
-	if (o->type == CKK_EC)
-		return pub_ec(hk, objs[0], pub, err, errlen);
-	snprintf(err, errlen, "key \"%s\" is neither RSA nor EC", label);
+	if (o->ref.type == P11_KT_RSA)
+		return pub_rsa(hk, obj, pub, err, errlen);
+	if (o->ref.type == P11_KT_P256)
+		return pub_ec(hk, obj, pub, err, errlen);
+	snprintf(err, errlen, "key \"%s\" is neither RSA nor EC P-256", label);
 	return gpg_error(GPG_ERR_WRONG_PUBKEY_ALGO);
 }
 
@@ -622,7 +504,6 @@ hsmkey_login(const struct hsmkey_params *p, struct hsmkey **hkp, char *err, size
 	}
 	if ((hk = calloc(1, sizeof(*hk))) == NULL)
 		return gpg_error_from_syserror();
-	hk->anchor = CK_INVALID_HANDLE;
 	memcpy(hk->token, u.token, sizeof(hk->token));
 	if (pthread_key_create(&hk->tls, session_close_cb) != 0) {
 		snprintf(err, errlen, "pthread_key_create failed");
@@ -631,7 +512,7 @@ hsmkey_login(const struct hsmkey_params *p, struct hsmkey **hkp, char *err, size
 	}
 	hk->have_tls = 1;
 	if ((r = load_module(hk, p, err, errlen)) != 0 || (r = find_token(hk, u.token, err, errlen)) != 0 ||
-	    (r = login(hk, p->pin_file, err, errlen)) != 0)
+	    (r = p11login_open(hk->fn, hk->slot, p->pin_file, &hk->login, err, errlen)) != 0)
 		goto out;
 	*hkp = hk;
 	hk = NULL;
@@ -671,20 +552,20 @@ gpg_error_t
 hsmkey_generate(struct hsmkey *hk, const char *label, const uint8_t *id, size_t idlen, enum hsmkey_algo algo,
                 char *err, size_t errlen)
 {
-	CK_OBJECT_CLASS pubcls = CKO_PUBLIC_KEY, privcls = CKO_PRIVATE_KEY;
-	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-	CK_ULONG bits = HSMKEY_RSA_BITS;
-	CK_BYTE exp[] = { 0x01, 0x00, 0x01 };
 	unsigned char newid[HSMKEY_NEW_ID_LEN];
-	CK_MECHANISM mech = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
-	CK_ATTRIBUTE pubt[HSMKEY_MAX_TMPL], privt[HSMKEY_MAX_TMPL];
-	CK_ULONG npub = 0, npriv = 0;
-	CK_OBJECT_HANDLE hpub, hpriv;
+	enum p11_keytype type = algo == HSMKEY_ALGO_RSA3072 ? P11_KT_RSA : P11_KT_P256;
 	CK_SESSION_HANDLE s;
-	CK_ULONG lablen = strlen(label);
+	gpg_error_t r;
 	CK_RV rv;
 
-#define ATTR(t, n, ty, p, l) do { t[n].type = (ty); t[n].pValue = (void *)(p); t[n].ulValueLen = (l); n++; } while (0)
+	if (algo != HSMKEY_ALGO_RSA3072 && algo != HSMKEY_ALGO_ECP256) {
+		snprintf(err, errlen, "unknown key algorithm");
+		return gpg_error(GPG_ERR_INV_ARG);
+	}
+	if (strlen(label) == 0) {
+		snprintf(err, errlen, "a new key needs a label (object= in the key URI)");
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
 	if (idlen == 0) {
 		if (RAND_bytes(newid, sizeof(newid)) != 1) {
 			snprintf(err, errlen, "no random bytes for the key's CKA_ID (OpenSSL RAND_bytes)");
@@ -693,44 +574,13 @@ hsmkey_generate(struct hsmkey *hk, const char *label, const uint8_t *id, size_t 
 		id = newid;
 		idlen = sizeof(newid);
 	}
-	ATTR(pubt, npub, CKA_CLASS, &pubcls, sizeof(pubcls));
-	ATTR(pubt, npub, CKA_TOKEN, &yes, sizeof(yes));
-	ATTR(pubt, npub, CKA_LABEL, label, lablen);
-	ATTR(pubt, npub, CKA_ID, id, idlen);
-	ATTR(pubt, npub, CKA_VERIFY, &yes, sizeof(yes));
-	ATTR(pubt, npub, CKA_ENCRYPT, &no, sizeof(no));
-	ATTR(pubt, npub, CKA_WRAP, &no, sizeof(no));
-	ATTR(privt, npriv, CKA_CLASS, &privcls, sizeof(privcls));
-	ATTR(privt, npriv, CKA_TOKEN, &yes, sizeof(yes));
-	ATTR(privt, npriv, CKA_LABEL, label, lablen);
-	ATTR(privt, npriv, CKA_ID, id, idlen);
-	ATTR(privt, npriv, CKA_PRIVATE, &yes, sizeof(yes));
-	ATTR(privt, npriv, CKA_SENSITIVE, &yes, sizeof(yes));
-	ATTR(privt, npriv, CKA_EXTRACTABLE, &no, sizeof(no));
-	ATTR(privt, npriv, CKA_SIGN, &yes, sizeof(yes));
-	/* A signing key only: no module default may add other uses. */
-	ATTR(privt, npriv, CKA_DECRYPT, &no, sizeof(no));
-	ATTR(privt, npriv, CKA_UNWRAP, &no, sizeof(no));
-	ATTR(privt, npriv, CKA_DERIVE, &no, sizeof(no));
-	if (algo == HSMKEY_ALGO_RSA3072) {
-		mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
-		ATTR(pubt, npub, CKA_MODULUS_BITS, &bits, sizeof(bits));
-		ATTR(pubt, npub, CKA_PUBLIC_EXPONENT, exp, sizeof(exp));
-	} else if (algo == HSMKEY_ALGO_ECP256) {
-		ATTR(pubt, npub, CKA_EC_PARAMS, p256_params, sizeof(p256_params));
-	} else {
-		snprintf(err, errlen, "unknown key algorithm");
-		return gpg_error(GPG_ERR_INV_ARG);
-	}
-#undef ATTR
-	/* Token objects need a read/write session; the anchor stays read-only. */
+	/* Token objects need a read/write session; the signing sessions stay
+	 * read-only. */
 	if ((rv = hk->fn->C_OpenSession(hk->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s)) != CKR_OK)
 		return fail_ckr(err, errlen, "C_OpenSession (read/write)", rv);
-	rv = hk->fn->C_GenerateKeyPair(s, &mech, pubt, npub, privt, npriv, &hpub, &hpriv);
+	r = p11gen_unique(hk->login, s, type, HSMKEY_RSA_BITS, label, id, idlen, err, errlen);
 	hk->fn->C_CloseSession(s);
-	if (rv != CKR_OK)
-		return fail_ckr(err, errlen, "C_GenerateKeyPair", rv);
-	return 0;
+	return r;
 }
 
 gpg_error_t
@@ -765,93 +615,25 @@ out:
 	return r;
 }
 
-/* The first slot whose token is not initialised into HK->slot. */
-static gpg_error_t
-free_slot(struct hsmkey *hk, char *err, size_t errlen)
-{
-	CK_SLOT_ID slots[HSMKEY_MAX_SLOTS];
-	CK_ULONG n = HSMKEY_MAX_SLOTS, i;
-	CK_TOKEN_INFO ti;
-	CK_RV rv;
-
-	if ((rv = hk->fn->C_GetSlotList(CK_TRUE, slots, &n)) != CKR_OK)
-		return fail_ckr(err, errlen, "C_GetSlotList", rv);
-	for (i = 0; i < n; i++)
-		if (hk->fn->C_GetTokenInfo(slots[i], &ti) == CKR_OK && !(ti.flags & CKF_TOKEN_INITIALIZED)) {
-			hk->slot = slots[i];
-			return 0;
-		}
-	snprintf(err, errlen, "no free slot for a new token (the module has no uninitialised token)");
-	return gpg_error(GPG_ERR_CARD);
-}
-
-/* C_InitToken on HK->slot as LABEL with SO_PIN, then, as the SO on the
- * new token (SoftHSM2 gives it another slot id), the user PIN. */
-static gpg_error_t
-init_token(struct hsmkey *hk, const char *label, const char *so_pin, const char *pin, char *err,
-           size_t errlen)
-{
-	CK_UTF8CHAR padded[HSMKEY_LABEL_LEN];
-	CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
-	gpg_error_t r;
-	CK_RV rv;
-
-	memset(padded, ' ', sizeof(padded));
-	memcpy(padded, label, strlen(label));
-	rv = hk->fn->C_InitToken(hk->slot, (CK_UTF8CHAR_PTR)so_pin, strlen(so_pin), padded);
-	if (rv != CKR_OK)
-		return fail_ckr(err, errlen, "C_InitToken", rv);
-	if ((r = find_token(hk, label, err, errlen)) != 0)
-		return r;
-	if ((rv = hk->fn->C_OpenSession(hk->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s)) != CKR_OK)
-		return fail_ckr(err, errlen, "C_OpenSession", rv);
-	if ((rv = hk->fn->C_Login(s, CKU_SO, (CK_UTF8CHAR_PTR)so_pin, strlen(so_pin))) != CKR_OK) {
-		r = fail_ckr(err, errlen, "C_Login (SO)", rv);
-	} else {
-		rv = hk->fn->C_InitPIN(s, (CK_UTF8CHAR_PTR)pin, strlen(pin));
-		r = rv == CKR_OK ? 0 : fail_ckr(err, errlen, "C_InitPIN", rv);
-		hk->fn->C_Logout(s);
-	}
-	hk->fn->C_CloseSession(s);
-	return r;
-}
-
 gpg_error_t
 hsmkey_init_token(const struct hsmkey_params *p, const char *so_pin_file, int *created, char *err,
                   size_t errlen)
 {
 	struct hsmkey *hk = NULL;
 	struct p11uri u;
-	char so_pin[PINFILE_BUF], pin[PINFILE_BUF], why[TSA_HSMKEY_ERR];
 	gpg_error_t r;
 
 	*created = 0;
-	memset(so_pin, 0, sizeof(so_pin));
-	memset(pin, 0, sizeof(pin));
 	if ((r = p11uri_parse(p->uri, &u, err, errlen)) != 0)
 		return r;
-	if (!u.has_token || strlen(u.token) == 0 || strlen(u.token) > HSMKEY_LABEL_LEN) {
-		snprintf(err, errlen, "the key URI must name a token= of 1 to %d bytes", HSMKEY_LABEL_LEN);
+	if (!u.has_token || strlen(u.token) == 0 || strlen(u.token) > P11TOKEN_LABEL_LEN) {
+		snprintf(err, errlen, "the key URI must name a token= of 1 to %d bytes", P11TOKEN_LABEL_LEN);
 		return gpg_error(GPG_ERR_INV_VALUE);
 	}
 	if ((hk = calloc(1, sizeof(*hk))) == NULL)
 		return gpg_error_from_syserror();
-	if ((r = load_module(hk, p, err, errlen)) != 0)
-		goto out;
-	if (find_token(hk, u.token, why, sizeof(why)) == 0) {
-		r = 0; /* there already */
-		goto out;
-	}
-	if ((r = free_slot(hk, err, errlen)) != 0 ||
-	    (r = pinfile_read(so_pin_file, so_pin, sizeof(so_pin), err, errlen)) != 0 ||
-	    (r = pinfile_read(p->pin_file, pin, sizeof(pin), err, errlen)) != 0 ||
-	    (r = init_token(hk, u.token, so_pin, pin, err, errlen)) != 0)
-		goto out;
-	*created = 1;
-	r = 0; /* success */
-out:
-	explicit_bzero(so_pin, sizeof(so_pin));
-	explicit_bzero(pin, sizeof(pin));
+	if ((r = load_module(hk, p, err, errlen)) == 0)
+		r = p11token_init(hk->fn, u.token, so_pin_file, p->pin_file, created, err, errlen);
 	hsmkey_close(hk);
 	return r;
 }
@@ -861,12 +643,13 @@ hsmkey_close(struct hsmkey *hk)
 {
 	if (hk == NULL)
 		return;
-	if (hk->fn != NULL && hk->initialized) {
+	/* The threads' sessions and the anchor (the module's C_Finalize would
+	 * close them too, but not in a module this process had initialised
+	 * before us). */
+	if (hk->login != NULL)
 		hk->fn->C_CloseAllSessions(hk->slot);
-		hk->fn->C_Finalize(NULL);
-	}
-	if (hk->dl != NULL)
-		dlclose(hk->dl);
+	p11login_close(hk->login);
+	p11mod_unload(hk->mod);
 	if (hk->have_tls)
 		pthread_key_delete(hk->tls);
 	RSA_meth_free(hk->rsa_meth);

@@ -3,7 +3,10 @@
  * public key with an RSA_METHOD / EC_KEY_METHOD of ours, so that OpenSSL's
  * TS code signs through it unchanged; every worker thread that signs gets
  * its own PKCS#11 session (the module is initialised with
- * CKF_OS_LOCKING_OK, the login is per application). */
+ * CKF_OS_LOCKING_OK, the login is per application).  The token work is
+ * the PKCS#11 layer in common/ that signet-policyd uses too (p11mod,
+ * p11token, p11login, p11find, p11gen, p11sign): a dropped login is
+ * restored and the signature retried once. */
 #ifndef SIGNET_TSA_HSMKEY_H
 #define SIGNET_TSA_HSMKEY_H
 

@@ -14,7 +14,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "p11mod.h"
+#include "p11token.h"
+
 #define SOFTHSM_MODULE "/usr/lib/softhsm/libsofthsm2.so"
+
+/* Under SANITIZE=1: unwind fully on malloc, so that SoftHSM2's own
+ * Ed25519 leak is traced into libsofthsm2.so, which common/p11mod.c's
+ * suppression names (libcrypto, where it allocates, has no frame
+ * pointers to follow). */
+const char *__asan_default_options(void);
+
+const char *
+__asan_default_options(void)
+{
+	return "fast_unwind_on_malloc=0";
+}
 
 struct softhsm {
 	char dir[32];
@@ -58,6 +73,33 @@ softhsm_setup(struct softhsm *t)
 		return -1;
 	setenv("SOFTHSM2_CONF", t->conf, 1);
 	return 0;
+}
+
+/* Log this process out of TOKEN from a session of its own, as an HSM
+ * reset would: SoftHSM2 keeps one login per application, so every
+ * session of the code under test is logged out too.  The module is
+ * loaded once per process; this handle does not finalise it.  0, or -1. */
+static int
+softhsm_drop_login(const char *token)
+{
+	struct p11mod *m = NULL;
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE s;
+	CK_SESSION_INFO info;
+	char err[256];
+	int ok;
+
+	if (p11mod_load(SOFTHSM_MODULE, &m, err, sizeof(err)) != 0)
+		return -1;
+	ok = p11token_find(p11mod_fn(m), token, &slot, err, sizeof(err)) == 0 &&
+	     p11mod_fn(m)->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s) == CKR_OK;
+	if (ok) {
+		ok = p11mod_fn(m)->C_Logout(s) == CKR_OK && p11mod_fn(m)->C_GetSessionInfo(s, &info) == CKR_OK &&
+		     info.state == CKS_RO_PUBLIC_SESSION;
+		p11mod_fn(m)->C_CloseSession(s);
+	}
+	p11mod_unload(m);
+	return ok ? 0 : -1;
 }
 
 static void

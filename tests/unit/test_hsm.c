@@ -3,7 +3,10 @@
  * knows its type, hands out its public key, and signs what OpenSSL then
  * verifies with that public key alone.  A second key with a label in use
  * is refused whatever its type; a key signs only with its own mechanism;
- * an RSA key has no EC point. */
+ * an RSA key has no EC point.  When the token drops the login (any
+ * session's C_Logout logs the whole application out in SoftHSM2, as a
+ * reset of a real HSM does), keys found before still sign and the AES key
+ * still seals and opens. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -180,6 +183,13 @@ test_rsa(void **state)
 	                 GPG_ERR_WRONG_PUBKEY_ALGO);
 	assert_int_equal(gpg_err_code(hsm_sign_ecdsa(w->hsm, k, h, sizeof(h), sig, sizeof(sig), &siglen, err,
 	                                             sizeof(err))), GPG_ERR_WRONG_PUBKEY_ALGO);
+	/* After the token dropped the login: the key is found again. */
+	assert_int_equal(softhsm_drop_login("hsmtest"), 0);
+	assert_int_equal(hsm_key_public(w->hsm, k, n, sizeof(n), &nlen, e, sizeof(e), &elen, err, sizeof(err)), 0);
+	assert_int_equal(softhsm_drop_login("hsmtest"), 0);
+	assert_int_equal(hsm_sign_rsa_pkcs1(w->hsm, k, di, ha->prefix_len + sizeof(h), sig, sizeof(sig), &siglen,
+	                                    err, sizeof(err)), 0);
+	assert_true(sigcheck_verify(pub, EVP_sha256(), h, sizeof(h), sig, siglen));
 	EVP_PKEY_free(pub);
 	hsm_key_free(k);
 }
@@ -211,6 +221,48 @@ test_duplicate_label(void **state)
 	assert_int_equal(gpg_err_code(hsm_find_key(w->hsm, "x", NULL, 0, &k, err, sizeof(err))), GPG_ERR_NOT_FOUND);
 }
 
+static void
+test_relogin(void **state)
+{
+	struct world *w = *state;
+	uint8_t id[HSM_KEY_ID_LEN] = { 0x4c }, q[HSM_MAX_EC_POINT], h[32], sig[HSM_MAX_SIG];
+	uint8_t iv[HSM_GCM_IV_LEN] = { 7 }, sealed[64], opened[64];
+	size_t qlen = 0, siglen = 0, slen = 0, olen = 0;
+	char err[512] = "";
+	struct hsm_key *k = make_key(w, HSM_KT_P256, 0, "relogin:sign:1", id), *aes = NULL, *aes2 = NULL;
+	EVP_PKEY *pub;
+
+	assert_int_equal(hsm_key_ec_point(w->hsm, k, q, sizeof(q), &qlen, err, sizeof(err)), 0);
+	assert_non_null(pub = sigcheck_key("EC", "P-256", q, qlen, NULL, 0));
+	assert_int_equal(hsm_secret_key(w->hsm, "relogin:aes", &aes, err, sizeof(err)), 0);
+	assert_int_equal(hsm_gcm_encrypt(w->hsm, aes, iv, (const uint8_t *)"p", 1, (const uint8_t *)"secret", 6,
+	                                 sealed, sizeof(sealed), &slen, err, sizeof(err)), 0);
+	sha256("after the token dropped the login", h);
+	assert_int_equal(softhsm_drop_login("hsmtest"), 0);
+	if (hsm_sign_ecdsa(w->hsm, k, h, sizeof(h), sig, sizeof(sig), &siglen, err, sizeof(err)) != 0)
+		fail_msg("sign after logout: %s", err);
+	assert_true(sigcheck_verify(pub, EVP_sha256(), h, sizeof(h), sig, siglen));
+	assert_int_equal(softhsm_drop_login("hsmtest"), 0);
+	if (hsm_key_ec_point(w->hsm, k, q, sizeof(q), &qlen, err, sizeof(err)) != 0)
+		fail_msg("EC point after logout: %s", err);
+	assert_int_equal(qlen, 65);
+	assert_int_equal(softhsm_drop_login("hsmtest"), 0);
+	if (hsm_gcm_decrypt(w->hsm, aes, iv, (const uint8_t *)"p", 1, sealed, slen, opened, sizeof(opened), &olen,
+	                    err, sizeof(err)) != 0)
+		fail_msg("open after logout: %s", err);
+	assert_memory_equal(opened, "secret", 6);
+	/* Logged out, the AES key is hidden: the lookup must not make a
+	 * second one (which would never open what the first sealed). */
+	assert_int_equal(softhsm_drop_login("hsmtest"), 0);
+	assert_int_equal(hsm_secret_key(w->hsm, "relogin:aes", &aes2, err, sizeof(err)), 0);
+	assert_int_equal(hsm_gcm_decrypt(w->hsm, aes2, iv, (const uint8_t *)"p", 1, sealed, slen, opened,
+	                                 sizeof(opened), &olen, err, sizeof(err)), 0);
+	EVP_PKEY_free(pub);
+	hsm_key_free(k);
+	hsm_key_free(aes);
+	hsm_key_free(aes2);
+}
+
 int
 main(void)
 {
@@ -220,6 +272,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ed25519, world_setup, world_teardown),
 		cmocka_unit_test_setup_teardown(test_rsa, world_setup, world_teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_label, world_setup, world_teardown),
+		cmocka_unit_test_setup_teardown(test_relogin, world_setup, world_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
