@@ -36,26 +36,7 @@ read -r rmaj rmin <<<"$rpmv"
 ((rmaj > 4 || (rmaj == 4 && rmin >= 19))) && rpm_ecdsa=1
 
 # A tiny noarch package, built once and copied for each key type.
-R=$W/rpmbuild
-mkdir -p "$R"/{SPECS,BUILD,RPMS,SRPMS,SOURCES,BUILDROOT,tmp}
-cat >"$R/SPECS/signet-kt.spec" <<'SPEC'
-Name: signet-kt
-Version: 1.0
-Release: 1
-Summary: tiny package signed in the Signet key-type tests
-License: MIT
-BuildArch: noarch
-%description
-Tiny package signed in the Signet end-to-end tests.
-%install
-mkdir -p %{buildroot}/usr/share/signet-kt
-echo hello > %{buildroot}/usr/share/signet-kt/hello
-%files
-/usr/share/signet-kt/hello
-SPEC
-rpmbuild --quiet --nodeps --define "_topdir $R" --define "_tmppath $R/tmp" \
-	-bb "$R/SPECS/signet-kt.spec" >"$W/rpmbuild.log" 2>&1 || { cat "$W/rpmbuild.log"; fail "rpmbuild"; }
-RPM0=$R/RPMS/noarch/signet-kt-1.0-1.noarch.rpm
+RPM0=$(rpm_tiny "$W/rpmbuild" signet-kt)
 
 # A Debian source package in DIR, maintained by EMAIL.
 deb_source() { # DIR EMAIL

@@ -15,26 +15,8 @@ FPR=$(fpr_of "$H" pkg@signet.test)
 before=$(grep -c '"event":"sign"' "$AUDIT" || true)
 
 # --- RPM ---------------------------------------------------------------------
-R=$W/rpmbuild
-mkdir -p "$R"/{SPECS,BUILD,RPMS,SRPMS,SOURCES,BUILDROOT,tmp} "$W/rpmdb"
-cat >"$R/SPECS/signet-tiny.spec" <<'SPEC'
-Name: signet-tiny
-Version: 1.0
-Release: 1
-Summary: tiny package signed in the Signet tests
-License: MIT
-BuildArch: noarch
-%description
-Tiny package signed in the Signet end-to-end tests.
-%install
-mkdir -p %{buildroot}/usr/share/signet-tiny
-echo hello > %{buildroot}/usr/share/signet-tiny/hello
-%files
-/usr/share/signet-tiny/hello
-SPEC
-rpmbuild --quiet --nodeps --define "_topdir $R" --define "_tmppath $R/tmp" \
-	-bb "$R/SPECS/signet-tiny.spec" >"$W/rpmbuild.log" 2>&1 || { cat "$W/rpmbuild.log"; fail "rpmbuild"; }
-RPM=$R/RPMS/noarch/signet-tiny-1.0-1.noarch.rpm
+mkdir -p "$W/rpmdb"
+RPM=$(rpm_tiny "$W/rpmbuild" signet-tiny)
 # Debian's rpm macros name /usr/bin/gpg2, which GnuPG 2.2 does not ship.
 GNUPGHOME=$H rpmsign --define "__gpg $(command -v gpg)" --define "_gpg_path $H" \
 	--define "_gpg_name $FPR" --addsign "$RPM" </dev/null >"$W/rpmsign.log" 2>&1 ||

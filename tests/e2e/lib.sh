@@ -26,6 +26,8 @@
 # wait_until SECS WHAT CMD...          until CMD succeeds (every 0.1 s), or fail with WHAT
 # policy_set PROJECT KEY=VALUE...      signet project set (as root, an admin)
 # signet_as USER ARGS...               signet ARGS as USER, in the world's home
+# rpm_tiny DIR NAME                   build the noarch package NAME-1.0-1 under DIR
+#                      (rpmbuild's topdir); prints the .rpm's path
 # tsa_conf FILE PORT THREADS [LINE...] a signet-tsa.conf for a file key $W/tsa.key with
 #                      certificate $W/tsa.pem, serial, audit and log in $W, no clock check
 set -euo pipefail
@@ -281,4 +283,27 @@ attack_world() { # ATTACKER SIGNER PROJECT
 	gpghome_new "$W/$sig/g" --as "$sig" --project "$prj"
 	FPR=$(fpr_of "$W/$sig/g" "$prj@signet.test")
 	[[ -n $FPR ]] || fail "no $prj key in $sig's home"
+}
+
+rpm_tiny() { # DIR NAME
+	local r=$1 n=$2
+	mkdir -p "$r"/{SPECS,BUILD,RPMS,SRPMS,SOURCES,BUILDROOT,tmp}
+	cat >"$r/SPECS/$n.spec" <<SPEC
+Name: $n
+Version: 1.0
+Release: 1
+Summary: tiny package signed in the Signet tests
+License: MIT
+BuildArch: noarch
+%description
+Tiny package signed in the Signet end-to-end tests.
+%install
+mkdir -p %{buildroot}/usr/share/$n
+echo hello > %{buildroot}/usr/share/$n/hello
+%files
+/usr/share/$n/hello
+SPEC
+	rpmbuild --quiet --nodeps --define "_topdir $r" --define "_tmppath $r/tmp" \
+		-bb "$r/SPECS/$n.spec" >"$r/rpmbuild.log" 2>&1 || { cat "$r/rpmbuild.log" >&2; fail "rpmbuild $n"; }
+	echo "$r/RPMS/noarch/$n-1.0-1.noarch.rpm"
 }
