@@ -3,8 +3,9 @@
  * names both types when it is another; keyops_sign_digest() signs as
  * gpg-agent expects of a card (RSA PKCS#1 v1.5, ECDSA r || s over the
  * hash cut to the curve, Ed25519 over the hash as the message), which
- * OpenSSL then verifies with the public key alone; and MKCERT makes a
- * certificate whose primary and subkey are of the project's type. */
+ * OpenSSL then verifies with the public key alone, also after the token
+ * dropped the login; and MKCERT makes a certificate whose primary and
+ * subkey are of the project's type. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -143,6 +144,29 @@ test_sign_every_type(void **state)
 	}
 }
 
+/* An HSM reset between two signatures: the next EC signature is made
+ * (and checked) all the same. */
+static void
+test_sign_after_logout(void **state)
+{
+	struct world *w = *state;
+	const struct hashalgo *algo = hashalgo_by_gcry(GCRY_MD_SHA256);
+	uint8_t digest[32], sig[HSM_MAX_SIG];
+	struct hsm_key *key = NULL;
+	struct pgpkey pub;
+	char why[512] = "";
+	size_t siglen = 0;
+
+	make_key(w, KEY_ALGO_ED25519, "relogin", &key, &pub);
+	gcry_md_hash_buffer(GCRY_MD_SHA256, digest, "relogin", 7);
+	assert_int_equal(softhsm_drop_login("kotest"), 0);
+	if (keyops_sign_digest(w->hsm, key, &pub, algo, digest, sizeof(digest), sig, sizeof(sig), &siglen, why,
+	                       sizeof(why)) != 0)
+		fail_msg("sign after logout: %s", why);
+	assert_int_equal(pgpsig_verify_digest(&pub, algo, digest, sizeof(digest), sig, siglen), 0);
+	hsm_key_free(key);
+}
+
 /* A key of another type than the project's algo: refused, both named. */
 static void
 test_type_mismatch(void **state)
@@ -226,6 +250,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sign_every_type),
+		cmocka_unit_test(test_sign_after_logout),
 		cmocka_unit_test(test_type_mismatch),
 		cmocka_unit_test(test_mkcert),
 	};
