@@ -163,6 +163,8 @@ install: $(PROGS)
 	install -m 644 $(wildcard doc/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 $(wildcard doc/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 644 $(wildcard doc/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(PREFIX)/share/signet
+	install -m 644 conf/rpm/macros.signet $(DESTDIR)$(PREFIX)/share/signet/
 
 FUZZ_SRC := $(wildcard fuzz/*.c)
 FUZZ_BIN := $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
