@@ -106,6 +106,8 @@ UNIT_EXTRA_test_tsatoken := $(call obj,tsa/token.c) $(call obj,tests/unit/tsafix
 UNIT_EXTRA_test_hours := $(call obj,policyd/hours.c)
 UNIT_EXTRA_test_totpseal := $(call obj,policyd/totp.c) $(call obj,policyd/hsm.c)
 UNIT_EXTRA_test_hsm := $(call obj,policyd/hsm.c)
+UNIT_EXTRA_test_keyops := $(call obj,policyd/keyops.c) $(call obj,policyd/project.c) $(call obj,policyd/hsm.c) \
+                          $(call obj,agent/certinfo.c)
 UNIT_EXTRA_test_hsmkey := $(call obj,tsa/hsmkey.c)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
@@ -133,6 +135,7 @@ $(B)/tests/test_store_crash: $(UNIT_EXTRA_test_store_crash)
 $(B)/tests/test_reconcile: $(UNIT_EXTRA_test_reconcile)
 $(B)/tests/test_totpseal: $(UNIT_EXTRA_test_totpseal)
 $(B)/tests/test_hsm: $(UNIT_EXTRA_test_hsm)
+$(B)/tests/test_keyops: $(UNIT_EXTRA_test_keyops)
 $(B)/tests/test_hsmkey: $(UNIT_EXTRA_test_hsmkey)
 
 deps:
@@ -163,6 +166,8 @@ install: $(PROGS)
 	install -m 644 $(wildcard doc/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 $(wildcard doc/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 644 $(wildcard doc/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(PREFIX)/share/signet
+	install -m 644 conf/rpm/macros.signet $(DESTDIR)$(PREFIX)/share/signet/
 
 FUZZ_SRC := $(wildcard fuzz/*.c)
 FUZZ_BIN := $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))

@@ -91,7 +91,30 @@ get_mpi(const uint8_t *p, size_t len, size_t *pos, const uint8_t **mpi, size_t *
 	return 0;
 }
 
-/* The v4 RSA public-key packet body B (BLEN bytes), RFC 4880 §5.5.2. */
+/* The curve OID and point of an ECDSA or EdDSA key body (RFC 6637 §9)
+ * from B[BPOS] on. */
+static gpg_error_t
+parse_ec(const uint8_t *b, size_t blen, size_t bpos, uint32_t created, struct pgpkey *key)
+{
+	enum pgpkey_type type;
+	const uint8_t *q;
+	size_t oid_len, qlen;
+	gpg_error_t err;
+
+	if (bpos >= blen || (oid_len = b[bpos]) == 0 || oid_len > blen - bpos - 1)
+		return gpg_error(GPG_ERR_INV_DATA);
+	if ((type = pgpkey_type_by_oid(b[CERTINFO_PUBKEY_HEAD - 1], b + bpos + 1, oid_len)) == PGPKEY_NONE)
+		return gpg_error(GPG_ERR_PUBKEY_ALGO);
+	bpos += 1 + oid_len;
+	if ((err = get_mpi(b, blen, &bpos, &q, &qlen)) != 0)
+		return err;
+	if (bpos != blen)
+		return gpg_error(GPG_ERR_INV_DATA);
+	return pgpkey_from_ec(type, q, qlen, created, key);
+}
+
+/* The v4 public-key packet body B (BLEN bytes), RFC 4880 §5.5.2: RSA, or
+ * the ECDSA and EdDSA keys Signet makes. */
 static gpg_error_t
 parse_pubkey(const uint8_t *b, size_t blen, struct pgpkey *key)
 {
@@ -103,9 +126,11 @@ parse_pubkey(const uint8_t *b, size_t blen, struct pgpkey *key)
 	if (blen < CERTINFO_PUBKEY_HEAD || b[0] != 4)
 		return gpg_error(GPG_ERR_INV_DATA);
 	created = ((uint32_t)b[1] << 24) | ((uint32_t)b[2] << 16) | ((uint32_t)b[3] << 8) | b[4];
+	bpos = CERTINFO_PUBKEY_HEAD;
+	if (b[5] == PGPKEY_ALGO_ECDSA || b[5] == PGPKEY_ALGO_EDDSA)
+		return parse_ec(b, blen, bpos, created, key);
 	if (b[5] != 1 && b[5] != 3)   /* RSA (sign-only also names RSA) */
 		return gpg_error(GPG_ERR_PUBKEY_ALGO);
-	bpos = CERTINFO_PUBKEY_HEAD;
 	if ((err = get_mpi(b, blen, &bpos, &n, &nlen)) != 0 ||
 	    (err = get_mpi(b, blen, &bpos, &e, &elen)) != 0)
 		return err;

@@ -33,7 +33,7 @@ int init_pin_file(const char *path, const char *what, int *created);
 #define START_USAGE   "start [--home DIR]"
 #define STOP_USAGE    "stop [--home DIR]"
 #define STATUS_USAGE  "status [--home DIR] [--socket PATH]"
-#define PROJECT_USAGE "project create NAME --algo rsa2048|rsa3072|rsa4096 --uid 'Name <mail>' " \
+#define PROJECT_USAGE "project create NAME --algo rsa2048|rsa3072|rsa4096|p256|p384|ed25519 --uid 'Name <mail>' " \
                       "[--signer user:U|group:G]...\n" \
                       "  signet project certify NAME\n" \
                       "  signet project export NAME\n" \

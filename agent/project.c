@@ -119,6 +119,11 @@ certify(assuan_context_t ctx, const struct project_conf *p, const char *name)
 	       name, ci.key.fpr, ci.uid, p ? key_algo_name(p->algo) : "rsa", ci.key.bits,
 	       (unsigned long)ci.key.created, ci.nsubs > 0 ? ci.subfpr[ci.nsubs - 1] : "(none)",
 	       p ? p->cert : "(see signet.conf)", name, name, name);
+	/* rpmsign would have the signature made and audited, then fail with
+	 * "Unsupported PGP signature". */
+	if (p != NULL && (p->algo == KEY_ALGO_P256 || p->algo == KEY_ALGO_P384))
+		printf("note: rpm before 4.19 cannot sign or check ECDSA signatures; sign RPMs there with an "
+		       "ed25519 or RSA project (signet(1), KEY TYPES)\n");
 	rc = CLI_EXIT_OK;
 out:
 	free(cert);
@@ -186,9 +191,9 @@ create_parse(struct cli *cli, int argc, char **argv, struct create_req *req)
 		                "authority (signet tsa init) on the same token; choose another name", req->name,
 		                TSACONF_KEY_OBJECT, TSACONF_KEY_OBJECT);
 	if (algo_s == NULL)
-		return cli_usage(PROJECT_USAGE, "project create: --algo is required (rsa2048, rsa3072 or rsa4096)");
+		return cli_usage(PROJECT_USAGE, "project create: --algo is required (" KEY_ALGO_NAMES ")");
 	if ((req->algo = key_algo_parse(algo_s)) == KEY_ALGO_NONE)
-		return cli_fail("check --algo '%s': unknown key algorithm; use rsa2048, rsa3072 or rsa4096", algo_s);
+		return cli_fail("check --algo '%s': unknown key algorithm; use " KEY_ALGO_NAMES, algo_s);
 	if (req->uid == NULL)
 		return cli_usage(PROJECT_USAGE, "project create: --uid 'Name <mail>' is required");
 	if ((rc = check_uid(req->uid)) != 0)

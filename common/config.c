@@ -137,6 +137,9 @@ static const struct key_algo_entry {
 	{ KEY_ALGO_RSA2048, "rsa2048", 2048 },
 	{ KEY_ALGO_RSA3072, "rsa3072", 3072 },
 	{ KEY_ALGO_RSA4096, "rsa4096", 4096 },
+	{ KEY_ALGO_P256, "p256", 0 },
+	{ KEY_ALGO_P384, "p384", 0 },
+	{ KEY_ALGO_ED25519, "ed25519", 0 },
 };
 
 /* Hashes gpg may name that must never be used for a new signature. */
@@ -467,7 +470,7 @@ parse_algo(const char *value, void *target, void *target_n, char *reason, size_t
 
 	(void)target_n;
 	if (a == KEY_ALGO_NONE) {
-		snprintf(reason, rlen, "unknown algorithm (expected rsa2048, rsa3072 or rsa4096)");
+		snprintf(reason, rlen, "unknown algorithm (expected " KEY_ALGO_NAMES ")");
 		return gpg_error(GPG_ERR_INV_VALUE);
 	}
 	*field = a;

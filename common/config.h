@@ -20,7 +20,7 @@
  *   softhsm2_conf = /path/softhsm2.conf (optional: exported as SOFTHSM2_CONF)
  *   [project NAME]                     (NAME: [A-Za-z0-9._-]{1,64})
  *   key = pkcs11:token=signet;object=NAME
- *   algo = rsa2048 | rsa3072 | rsa4096
+ *   algo = rsa2048 | rsa3072 | rsa4096 | p256 | p384 | ed25519
  *   uid = Name <mail>
  *   created = 1732579200               (the OpenPGP key creation time)
  *   cert = /path/certs/NAME.pgp
@@ -88,7 +88,12 @@ enum second_factor { SECOND_FACTOR_NONE = 0, SECOND_FACTOR_TOTP = 1 };
 #define CONFIG_MAX_APPROVALS     16          /* approvals = N */
 #define CONFIG_MAX_APPROVAL_WAIT (24 * 3600) /* approval_wait, seconds */
 
-enum key_algo { KEY_ALGO_NONE = 0, KEY_ALGO_RSA2048, KEY_ALGO_RSA3072, KEY_ALGO_RSA4096 };
+enum key_algo {
+	KEY_ALGO_NONE = 0, KEY_ALGO_RSA2048, KEY_ALGO_RSA3072, KEY_ALGO_RSA4096,
+	KEY_ALGO_P256, KEY_ALGO_P384, KEY_ALGO_ED25519,     /* ECDSA, ECDSA, EdDSA */
+};
+/* The accepted values of algo = and --algo, for messages. */
+#define KEY_ALGO_NAMES "rsa2048, rsa3072, rsa4096, p256, p384 or ed25519"
 
 struct project_conf {
 	char *name;
@@ -167,7 +172,7 @@ int config_project_name_ok(const char *name);
 int config_name_is_tsa_object(const char *name);
 const char *key_algo_name(enum key_algo a);       /* "rsa3072" */
 enum key_algo key_algo_parse(const char *s);      /* KEY_ALGO_NONE if unknown */
-unsigned int key_algo_bits(enum key_algo a);      /* 3072 */
+unsigned int key_algo_bits(enum key_algo a);      /* 3072; 0 for the EC types */
 
 /* Parse "user:alice group:release" into a new array (*OUT, *N).  ERR gets a
  * reason on failure. */

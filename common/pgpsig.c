@@ -10,17 +10,24 @@
 
 /* RFC 4880 §5.2.3, §9.1, §9.4. */
 #define SIG_VERSION      4
-#define PUBKEY_ALGO_RSA  1
-#define HASH_ALGO_SHA256 8
 #define FPR_LEN          20
-#define DIGEST_LEN       32
 /* The hashed part: 6 octets of header, creation time, caller subpackets,
  * issuer fingerprint. */
 #define HASHED_MAX       (6 + 6 + PGPSIG_MAX_SUBS + 2 + 1 + FPR_LEN)
 #define MAX_COVERED      8
 
+/* The hash of a key signature by SIGNER: SHA-256, except for P-384, where
+ * gpg refuses an ECDSA signature whose hash is shorter than the curve
+ * ("requires a 384 bit or larger hash"). */
+static const struct hashalgo *
+sig_hash(const struct pgpkey *signer)
+{
+	return hashalgo_by_gcry(signer->type == PGPKEY_P384 ? GCRY_MD_SHA384 : GCRY_MD_SHA256);
+}
+
 static gpg_error_t
-build_hashed(const struct pgpsig_spec *spec, uint8_t *out, size_t outmax, size_t *outlen)
+build_hashed(const struct pgpsig_spec *spec, const struct hashalgo *algo, uint8_t *out, size_t outmax,
+             size_t *outlen)
 {
 	uint8_t created[4], issuer_fpr[1 + FPR_LEN];
 	size_t fpr_len = 0, subs_len;
@@ -43,8 +50,8 @@ build_hashed(const struct pgpsig_spec *spec, uint8_t *out, size_t outmax, size_t
 	pgpwrite_init(&w, out, outmax);
 	pgpwrite_u8(&w, SIG_VERSION);
 	pgpwrite_u8(&w, spec->type);
-	pgpwrite_u8(&w, PUBKEY_ALGO_RSA);
-	pgpwrite_u8(&w, HASH_ALGO_SHA256);
+	pgpwrite_u8(&w, spec->signer->algo);
+	pgpwrite_u8(&w, (unsigned int)algo->pgp_algo);
 	pgpwrite_u16(&w, (unsigned int)subs_len);
 	pgpwrite_subpacket(&w, PGPSIG_SUB_CREATION_TIME, created, sizeof(created));
 	pgpwrite_bytes(&w, spec->subs, spec->subs_len);
@@ -58,7 +65,8 @@ build_hashed(const struct pgpsig_spec *spec, uint8_t *out, size_t outmax, size_t
 /* RFC 4880 §5.2.4: what is covered, the hashed part, then the trailer 0x04
  * 0xFF and the 4-byte length of the hashed part. */
 static void
-hash_sig(const struct pgpsig_spec *spec, const uint8_t *hashed, size_t hashed_len, uint8_t *digest)
+hash_sig(const struct pgpsig_spec *spec, const struct hashalgo *algo, const uint8_t *hashed,
+         size_t hashed_len, uint8_t *digest)
 {
 	uint8_t trailer[6];
 	gcry_buffer_t iov[MAX_COVERED + 2];
@@ -82,20 +90,52 @@ hash_sig(const struct pgpsig_spec *spec, const uint8_t *hashed, size_t hashed_le
 	iov[n].data = trailer;
 	iov[n].size = iov[n].len = sizeof(trailer);
 	n++;
-	gcry_md_hash_buffers(GCRY_MD_SHA256, 0, digest, iov, (int)n);
+	gcry_md_hash_buffers(algo->gcry_algo, 0, digest, iov, (int)n);
 }
 
+/* libgcrypt's data S-expression for DIGEST signed by KEY: PKCS#1 v1.5 for
+ * RSA; for ECDSA the leftmost field-size bytes (FIPS 186-4 §6.4, what gpg
+ * hashes in too); for EdDSA the digest is the message (OpenPGP v4). */
 static gpg_error_t
-verify_sig(const struct pgpkey *key, const uint8_t *digest, size_t digest_len,
-           const uint8_t *sig, size_t sig_len)
+data_sexp(const struct pgpkey *key, const struct hashalgo *algo, const uint8_t *digest, size_t digest_len,
+          gcry_sexp_t *s)
+{
+	size_t half = pgpkey_sig_len(key) / 2;
+
+	if (key->type == PGPKEY_RSA)
+		return gcry_sexp_build(s, NULL, "(data(flags pkcs1)(hash %s %b))", algo->name, (int)digest_len,
+		                       digest);
+	if (key->type == PGPKEY_ED25519)
+		return gcry_sexp_build(s, NULL, "(data(flags eddsa)(hash-algo sha512)(value %b))",
+		                       (int)digest_len, digest);
+	return gcry_sexp_build(s, NULL, "(data(flags raw)(value %b))",
+	                       (int)(digest_len < half ? digest_len : half), digest);
+}
+
+gpg_error_t
+pgpsig_verify_digest(const struct pgpkey *key, const struct hashalgo *algo, const uint8_t *digest,
+                     size_t digest_len, const uint8_t *sig, size_t sig_len)
 {
 	gcry_sexp_t s_key = NULL, s_data = NULL, s_sig = NULL;
+	size_t half = pgpkey_sig_len(key) / 2;
 	gpg_error_t err;
 
+	if (algo == NULL || digest_len != algo->digest_len)
+		return gpg_error(GPG_ERR_INV_LENGTH);
+	/* RSA: up to the modulus length (a short one is left-padded by
+	 * libgcrypt); EC: exactly r || s. */
+	if (sig_len == 0 || (key->type == PGPKEY_RSA ? sig_len > key->n_len : sig_len != 2 * half))
+		return gpg_error(GPG_ERR_BAD_SIGNATURE);
 	if ((err = gcry_sexp_new(&s_key, key->sexp, key->sexp_len, 0)) != 0 ||
-	    (err = gcry_sexp_build(&s_data, NULL, "(data(flags pkcs1)(hash sha256 %b))",
-	                           (int)digest_len, digest)) != 0 ||
-	    (err = gcry_sexp_build(&s_sig, NULL, "(sig-val(rsa(s %b)))", (int)sig_len, sig)) != 0)
+	    (err = data_sexp(key, algo, digest, digest_len, &s_data)) != 0)
+		goto out;
+	if (key->type == PGPKEY_RSA)
+		err = gcry_sexp_build(&s_sig, NULL, "(sig-val(rsa(s %b)))", (int)sig_len, sig);
+	else
+		err = gcry_sexp_build(&s_sig, NULL, "(sig-val(%s(r %b)(s %b)))",
+		                      key->type == PGPKEY_ED25519 ? "eddsa" : "ecdsa", (int)half, sig, (int)half,
+		                      sig + half);
+	if (err)
 		goto out;
 	if (gcry_pk_verify(s_sig, s_data, s_key) != 0) {
 		err = gpg_error(GPG_ERR_BAD_SIGNATURE);
@@ -113,8 +153,8 @@ gpg_error_t
 pgpsig_make(const struct pgpsig_spec *spec, pgpsig_sign_fn sign, void *opaque,
             uint8_t *out, size_t outmax, size_t *outlen)
 {
-	uint8_t hashed[HASHED_MAX], digest[DIGEST_LEN], sig[PGPKEY_MAX_MODULUS];
-	size_t hashed_len = 0, sig_len = 0;
+	uint8_t hashed[HASHED_MAX], digest[HASHALGO_MAX_DIGEST], sig[PGPKEY_MAX_MODULUS];
+	size_t hashed_len = 0, sig_len = 0, half;
 	const struct hashalgo *algo;
 	struct pgpwrite w;
 	gpg_error_t err;
@@ -122,30 +162,36 @@ pgpsig_make(const struct pgpsig_spec *spec, pgpsig_sign_fn sign, void *opaque,
 	*outlen = 0;
 	if (spec == NULL || spec->signer == NULL || sign == NULL || out == NULL ||
 	    (spec->subs == NULL && spec->subs_len != 0) || spec->subs_len > PGPSIG_MAX_SUBS ||
-	    (spec->covered == NULL && spec->ncovered != 0) || spec->ncovered > MAX_COVERED)
+	    (spec->covered == NULL && spec->ncovered != 0) || spec->ncovered > MAX_COVERED ||
+	    pgpkey_sig_len(spec->signer) == 0)
 		return gpg_error(GPG_ERR_INV_VALUE);
-	if ((algo = hashalgo_by_gcry(GCRY_MD_SHA256)) == NULL || algo->digest_len != sizeof(digest))
+	if ((algo = sig_hash(spec->signer)) == NULL || algo->digest_len > sizeof(digest))
 		return gpg_error(GPG_ERR_INTERNAL);
-	if ((err = build_hashed(spec, hashed, sizeof(hashed), &hashed_len)) != 0)
+	if ((err = build_hashed(spec, algo, hashed, sizeof(hashed), &hashed_len)) != 0)
 		return err;
-	hash_sig(spec, hashed, hashed_len, digest);
+	hash_sig(spec, algo, hashed, hashed_len, digest);
 
-	if ((err = sign(opaque, spec->signer, algo, digest, sizeof(digest), sig, sizeof(sig),
+	if ((err = sign(opaque, spec->signer, algo, digest, algo->digest_len, sig, sizeof(sig),
 	                &sig_len)) != 0)
 		return err;
-	if (sig_len == 0 || sig_len > spec->signer->n_len)
-		return gpg_error(GPG_ERR_BAD_SIGNATURE);
-	if ((err = verify_sig(spec->signer, digest, sizeof(digest), sig, sig_len)) != 0)
+	if ((err = pgpsig_verify_digest(spec->signer, algo, digest, algo->digest_len, sig, sig_len)) != 0)
 		return err;
 
 	/* RFC 4880 §5.2.3: hashed part, unhashed subpackets (issuer key ID),
-	 * left 16 bits of the hash, then the RSA signature as an MPI (§5.2.2). */
+	 * left 16 bits of the hash, then the signature as MPIs (§5.2.2: RSA
+	 * s; RFC 6637 §8 and GnuPG's EdDSA: r, s). */
 	pgpwrite_init(&w, out, outmax);
 	pgpwrite_bytes(&w, hashed, hashed_len);
 	pgpwrite_u16(&w, 2 + sizeof(spec->signer->keyid));
 	pgpwrite_subpacket(&w, PGPSIG_SUB_ISSUER, spec->signer->keyid, sizeof(spec->signer->keyid));
 	pgpwrite_bytes(&w, digest, 2);
-	pgpwrite_mpi(&w, sig, sig_len);
+	if (spec->signer->type == PGPKEY_RSA) {
+		pgpwrite_mpi(&w, sig, sig_len);
+	} else {
+		half = sig_len / 2;
+		pgpwrite_mpi(&w, sig, half);
+		pgpwrite_mpi(&w, sig + half, half);
+	}
 	if ((err = pgpwrite_done(&w)) != 0)
 		return err;
 	*outlen = w.len;

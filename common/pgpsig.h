@@ -1,5 +1,6 @@
-/* pgpsig.h — one OpenPGP v4 signature packet (RFC 4880 §5.2.3), RSA with
- * SHA-256, made through a callback (the private key may be on the HSM) and
+/* pgpsig.h — one OpenPGP v4 signature packet (RFC 4880 §5.2.3), RSA,
+ * ECDSA or EdDSA with SHA-256 (SHA-384 for a P-384 signer: gpg refuses an
+ * ECDSA hash shorter than the curve), made through a callback (the private key may be on the HSM) and
  * checked against the signer's public key before it is handed out.  Used by
  * pgpcert for self-certifications and (sub)key binding signatures.
  *
@@ -43,9 +44,11 @@
  * hash left 16 bits (2), MPI (2 + modulus). */
 #define PGPSIG_MAX (6 + 6 + PGPSIG_MAX_SUBS + 23 + 12 + 2 + 2 + PGPKEY_MAX_MODULUS)
 
-/* Sign DIGEST (DIGEST_LEN bytes of ALGO) with the private half of SIGNER:
- * PKCS#1 v1.5 signature of modulus length into SIG (SIGMAX), *SIGLEN.  The
- * callback adds the DigestInfo itself. */
+/* Sign DIGEST (DIGEST_LEN bytes of ALGO) with the private half of SIGNER
+ * into SIG (SIGMAX), *SIGLEN, in the form pgpkey_sig_len() gives the size
+ * of: RSA: PKCS#1 v1.5 of modulus length (the callback adds the DigestInfo
+ * itself); ECDSA: r || s over the digest's leftmost field-size bytes;
+ * EdDSA: R || S over the digest as the message. */
 typedef gpg_error_t (*pgpsig_sign_fn)(void *opaque, const struct pgpkey *signer,
                                       const struct hashalgo *algo,
                                       const uint8_t *digest, size_t digest_len,
@@ -67,13 +70,22 @@ struct pgpsig_spec {
 	size_t ncovered;                    /* the key/user ID hash forms */
 };
 
+/* Check SIG (SIG_LEN bytes, the raw form of pgpsig_sign_fn) by KEY over
+ * DIGEST of ALGO with libgcrypt: 0 or GPG_ERR_BAD_SIGNATURE
+ * (GPG_ERR_INV_LENGTH: DIGEST_LEN is not ALGO's).  ECDSA and EdDSA
+ * signatures from a card are checked by neither gpg-agent nor gpg, so
+ * policyd checks every one it returns. */
+gpg_error_t pgpsig_verify_digest(const struct pgpkey *key, const struct hashalgo *algo,
+                                 const uint8_t *digest, size_t digest_len,
+                                 const uint8_t *sig, size_t sig_len);
+
 /* Make the signature SPEC describes: SIGN is called once; its answer must
  * verify against SPEC->signer.  The signature packet body (no packet
  * header: ready for pgpwrite_packet() or an embedded-signature subpacket)
  * into OUT (OUTMAX; PGPSIG_MAX is always enough), *OUTLEN.  Errors:
  * GPG_ERR_INV_VALUE (missing argument, subpackets too long),
- * GPG_ERR_BAD_SIGNATURE (the signature does not verify, or is empty or
- * longer than the modulus), GPG_ERR_BUFFER_TOO_SHORT, or SIGN's own error;
+ * GPG_ERR_BAD_SIGNATURE (the signature does not verify, or is not of
+ * pgpkey_sig_len()), GPG_ERR_BUFFER_TOO_SHORT, or SIGN's own error;
  * *OUTLEN is 0 then. */
 gpg_error_t pgpsig_make(const struct pgpsig_spec *spec, pgpsig_sign_fn sign, void *opaque,
                         uint8_t *out, size_t outmax, size_t *outlen);

@@ -1,7 +1,7 @@
 /* fuzz/certinfo.c — libFuzzer target: a project certificate as `signet`
  * reads it back from policyd or from the home (agent/certinfo.c; the
  * Makefile needs FUZZ_EXTRA_certinfo := agent/certinfo.c).  Whatever is
- * accepted must be a usable RSA key with a printable user ID, and parsing
+ * accepted must be a usable RSA or EC key with a printable user ID, and parsing
  * must not depend on anything but the input. */
 #include <stddef.h>
 #include <stdint.h>
@@ -25,7 +25,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		return 0;
 	}
-	if (size > PGPCERT_MAX || a.key.bits < 1024 || a.key.n_len > PGPKEY_MAX_MODULUS ||
+	if (size > PGPCERT_MAX || a.key.n_len > PGPKEY_MAX_MODULUS || a.key.q_len > PGPKEY_MAX_Q ||
+	    (a.key.type == PGPKEY_RSA ? a.key.bits < 1024 : a.key.bits < 255 || a.key.q_len == 0) ||
 	    strlen(a.key.fpr) != 40 || strlen(a.key.grip) != 40)
 		__builtin_trap();
 	ulen = strnlen(a.uid, sizeof(a.uid));

@@ -99,6 +99,14 @@ learn_keys(void)
 		snprintf(name, sizeof(name), "{ref%zu}", i);
 		session_macro_add(&fz.macros, name, kl.keys[i].keyref);
 	}
+	/* The EC projects' keys: {grip_<project>}. */
+	for (i = 0; i < kl.nkeys; i++) {
+		if (strcmp(kl.keys[i].project, WORLD_P256_PROJECT) != 0 &&
+		    strcmp(kl.keys[i].project, WORLD_ED25519_PROJECT) != 0)
+			continue;
+		snprintf(name, sizeof(name), "{grip_%s}", kl.keys[i].project);
+		session_macro_add(&fz.macros, name, kl.keys[i].grip);
+	}
 	session_macro_add(&fz.macros, "{legacy}", CARD_KEYREF_PREFIX WORLD_PROJECT);
 	card_keylist_clear(&kl);
 	backend_free(fz.srv.be);

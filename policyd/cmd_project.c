@@ -514,7 +514,7 @@ project_create(assuan_context_t ctx, char *line)
 	struct cmd_opt opts[] = {
 		{ "algo", 1, 0, NULL }, { "uid", 1, 0, NULL }, { "signers", 1, 0, NULL }, { "cert", 1, 0, NULL },
 	};
-	static const char usage[] = "PROJECT CREATE --algo=<rsa2048|rsa3072|rsa4096> --uid=<uid> "
+	static const char usage[] = "PROJECT CREATE --algo=<rsa2048|rsa3072|rsa4096|p256|p384|ed25519> --uid=<uid> "
 	                            "--signers=<principals> --cert=<path> <name>";
 	struct create_req req;
 	char *args[2], reason[P11URI_MAX_LEN + 64];
@@ -534,7 +534,7 @@ project_create(assuan_context_t ctx, char *line)
 	req.signers = (char *)opts[2].value;
 	req.cert = (char *)opts[3].value;
 	if ((req.algo = key_algo_parse(opts[0].value)) == KEY_ALGO_NONE)
-		return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "--algo must be rsa2048, rsa3072 or rsa4096");
+		return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "--algo must be " KEY_ALGO_NAMES);
 	if (!config_project_name_ok(req.name))
 		return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "not a project name ([A-Za-z0-9._-], 1-64)");
 	if (percent_decode(req.uid) != 0 || percent_decode(req.signers) != 0 || percent_decode(req.cert) != 0)

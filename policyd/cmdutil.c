@@ -165,8 +165,8 @@ cmd_keygen_token(assuan_context_t ctx, enum key_algo algo, const char *label, ch
 	if ((r = p11uri_format(c->snap->cfg->token, label, uri, urilen)) != 0)
 		return cmd_fail(ctx, gpg_err_code(r), "cannot format the key URI");
 	if ((r = hsm_random(c->pd->hsm, id, sizeof(id), why, sizeof(why))) != 0 ||
-	    (r = hsm_keygen_rsa(c->pd->hsm, key_algo_bits(algo), label, id, sizeof(id),
-	                        why, sizeof(why))) != 0) {
+	    (r = hsm_keygen(c->pd->hsm, project_key_type(algo), key_algo_bits(algo), label, id, sizeof(id),
+	                    why, sizeof(why))) != 0) {
 		log_error("keygen %s: %s", label, why);
 		if (gpg_err_code(r) == GPG_ERR_EEXIST)
 			return cmd_fail(ctx, GPG_ERR_EEXIST, "%s; pick another label", why);

@@ -78,13 +78,14 @@ static const char hlp_keylist[] =
 	"One status line per signing key you may use: each project's current\n"
 	"signing subkey, then any old one still inside its rotation overlap\n"
 	"(never a primary key, which only certifies):\n"
-	"S KEY <project> <keygrip> <algo> <created> <fingerprint>";
+	"S KEY <project> <keygrip> <algo> <created> <fingerprint>\n"
+	"(algo as gpg names it: rsa3072, nistp256, nistp384, ed25519)";
 
 /* The KEY lines of project P: the current subkey first. */
 static gpg_error_t
 keylist_project(assuan_context_t ctx, const struct project *p, int64_t now)
 {
-	char buf[PROJECT_NAME_MAX + PGPKEY_GRIP_HEX + PGPKEY_FPR_HEX + 64];
+	char buf[PROJECT_NAME_MAX + PGPKEY_GRIP_HEX + PGPKEY_FPR_HEX + 64], name[PGPKEY_NAME_MAX];
 	const struct pgpkey *pub;
 	gpg_error_t r = 0;
 	size_t i, k;
@@ -96,8 +97,12 @@ keylist_project(assuan_context_t ctx, const struct project *p, int64_t now)
 		if (p->model == PROJECT_SUBKEYS && !keystate_usable(&p->ks, i, now))
 			continue;
 		pub = p->model == PROJECT_SUBKEYS ? &p->subs[i].pub : &p->pub;
-		snprintf(buf, sizeof(buf), "%s %s %s %lu %s", p->conf->name, pub->grip,
-		         key_algo_name(p->conf->algo), (unsigned long)pub->created, pub->fpr);
+		/* gpg's name of the algorithm (rsa3072, nistp256, ed25519):
+		 * signet-scd passes it on in KEYPAIRINFO. */
+		if ((r = pgpkey_name(pub, name, sizeof(name))) != 0)
+			break;
+		snprintf(buf, sizeof(buf), "%s %s %s %lu %s", p->conf->name, pub->grip, name,
+		         (unsigned long)pub->created, pub->fpr);
 		r = assuan_write_status(ctx, "KEY", buf);
 	}
 	return r;
@@ -217,9 +222,11 @@ out:
 static const char hlp_sign[] =
 	"SIGN --hash=<algo> [--key=<keygrip>] [--otp=<code>] <project> <digest-hex>\n"
 	"\n"
-	"Sign DigestInfo(algo) || digest with the project's current signing\n"
-	"subkey, or the old one --key names while its rotation overlap lasts\n"
-	"(PKCS#1 v1.5), if you are one of its signers and algo is allowed.\n"
+	"Sign the digest with the project's current signing subkey, or the\n"
+	"old one --key names while its rotation overlap lasts (RSA: PKCS#1\n"
+	"v1.5 over DigestInfo(algo) || digest; ECDSA: r||s over the digest\n"
+	"cut to the curve's size; Ed25519: R||S over the digest as the\n"
+	"message), if you are one of its signers and algo is allowed.\n"
 	"Never with the primary key.  Then the project's policy: hours, second\n"
 	"factor (--otp), rate, and approvals (a grant, or the request waits:\n"
 	"S REQUEST <id> <needed> <approvers>).  The request is audited before\n"
@@ -249,7 +256,7 @@ cmd_sign(assuan_context_t ctx, char *line)
 }
 
 static const char hlp_keygen[] =
-	"KEYGEN --algo=<rsa2048|rsa3072|rsa4096> <label>\n"
+	"KEYGEN --algo=<rsa2048|rsa3072|rsa4096|p256|p384|ed25519> <label>\n"
 	"\n"
 	"Admin: generate a key pair on the token (sensitive, never\n"
 	"extractable).  Answers S KEYURI <pkcs11-uri>.";
@@ -266,11 +273,11 @@ cmd_keygen(assuan_context_t ctx, char *line)
 	if ((r = cmdline_parse(line, opts, 1, args, 2, &nargs)) != 0 || nargs != 1 ||
 	    !opts[0].present || opts[0].value == NULL)
 		return cmd_fail_parse(ctx, r ? r : gpg_error(GPG_ERR_ASS_PARAMETER),
-		                  "KEYGEN --algo=<rsa2048|rsa3072|rsa4096> <label>");
+		                  "KEYGEN --algo=<rsa2048|rsa3072|rsa4096|p256|p384|ed25519> <label>");
 	if ((r = cmd_require_admin(ctx, "KEYGEN")) != 0)
 		return r;
 	if ((algo = key_algo_parse(opts[0].value)) == KEY_ALGO_NONE)
-		return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "--algo must be rsa2048, rsa3072 or rsa4096");
+		return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "--algo must be " KEY_ALGO_NAMES);
 	if ((r = cmd_keygen_token(ctx, algo, args[0], uri, sizeof(uri))) != 0)
 		return r;
 	return assuan_write_status(ctx, "KEYURI", uri);

@@ -16,21 +16,63 @@
 
 _Static_assert(KEYSTATE_MAX_SUBKEYS <= PGPCERT_MAX_SUBKEYS, "a key state must fit a certificate");
 
-gpg_error_t
-keyops_sign_digest(struct hsm *hsm, const struct hsm_key *key, const struct hashalgo *algo,
-                   const uint8_t *digest, size_t digest_len,
-                   uint8_t *sig, size_t sigmax, size_t *siglen, char *why, size_t whylen)
+static gpg_error_t
+sign_rsa(struct hsm *hsm, const struct hsm_key *key, const struct hashalgo *algo, const uint8_t *digest,
+         size_t digest_len, uint8_t *sig, size_t sigmax, size_t *siglen, char *why, size_t whylen)
 {
 	uint8_t di[HASHALGO_MAX_DIGESTINFO];
 
-	*siglen = 0;
-	if (digest_len != algo->digest_len || algo->prefix_len + digest_len > sizeof(di)) {
-		snprintf(why, whylen, "a %s digest is %zu bytes, got %zu", algo->name, algo->digest_len, digest_len);
+	if (algo->prefix_len + digest_len > sizeof(di)) {
+		snprintf(why, whylen, "a %s DigestInfo does not fit", algo->name);
 		return gpg_error(GPG_ERR_INV_LENGTH);
 	}
 	memcpy(di, algo->prefix, algo->prefix_len);
 	memcpy(di + algo->prefix_len, digest, digest_len);
 	return hsm_sign_rsa_pkcs1(hsm, key, di, algo->prefix_len + digest_len, sig, sigmax, siglen, why, whylen);
+}
+
+gpg_error_t
+keyops_sign_digest(struct hsm *hsm, const struct hsm_key *key, const struct pgpkey *pub,
+                   const struct hashalgo *algo, const uint8_t *digest, size_t digest_len,
+                   uint8_t *sig, size_t sigmax, size_t *siglen, char *why, size_t whylen)
+{
+	size_t half = pgpkey_sig_len(pub) / 2;
+	gpg_error_t r;
+
+	*siglen = 0;
+	if (digest_len != algo->digest_len) {
+		snprintf(why, whylen, "a %s digest is %zu bytes, got %zu", algo->name, algo->digest_len, digest_len);
+		return gpg_error(GPG_ERR_INV_LENGTH);
+	}
+	switch (pub->type) {
+	case PGPKEY_RSA:
+		/* gpg-agent checks an RSA card signature itself. */
+		return sign_rsa(hsm, key, algo, digest, digest_len, sig, sigmax, siglen, why, whylen);
+	case PGPKEY_P256:
+	case PGPKEY_P384:
+		/* The leftmost field-size bytes, as gpg verifies (tokens differ
+		 * in whether they truncate a longer hash themselves). */
+		r = hsm_sign_ecdsa(hsm, key, digest, digest_len < half ? digest_len : half, sig, sigmax, siglen,
+		                   why, whylen);
+		break;
+	case PGPKEY_ED25519:
+		/* OpenPGP v4 EdDSA: the hash is the message. */
+		r = hsm_sign_eddsa(hsm, key, digest, digest_len, sig, sigmax, siglen, why, whylen);
+		break;
+	default:
+		snprintf(why, whylen, "key %s has a type Signet does not sign with", pub->fpr);
+		return gpg_error(GPG_ERR_WRONG_PUBKEY_ALGO);
+	}
+	if (r != 0)
+		return r;
+	/* Neither gpg-agent nor gpg checks an ECDSA or EdDSA signature from a
+	 * card: a wrong one would only show up as a bad signature later. */
+	if ((r = pgpsig_verify_digest(pub, algo, digest, digest_len, sig, *siglen)) != 0) {
+		snprintf(why, whylen, "the token's %zu-byte signature by %s does not verify", *siglen, pub->fpr);
+		explicit_bzero(sig, sigmax);
+		*siglen = 0;
+	}
+	return r;
 }
 
 /* The keys pgpcert_build() may ask to sign with: the primary and every
@@ -52,8 +94,8 @@ sign_cb(void *opaque, const struct pgpkey *signer, const struct hashalgo *algo,
 
 	for (i = 0; i < s->n; i++)
 		if (strcmp(s->pub[i]->fpr, signer->fpr) == 0)
-			return keyops_sign_digest(s->hsm, s->key[i], algo, digest, digest_len, sig, sigmax, siglen,
-			                          s->why, sizeof(s->why));
+			return keyops_sign_digest(s->hsm, s->key[i], s->pub[i], algo, digest, digest_len, sig, sigmax,
+			                          siglen, s->why, sizeof(s->why));
 	snprintf(s->why, sizeof(s->why), "asked to sign with unknown key %s", signer->fpr);
 	return gpg_error(GPG_ERR_NO_SECKEY);
 }
@@ -138,7 +180,8 @@ make_subkey(struct hsm *hsm, const struct project *p, uint32_t created, struct k
 		return r;
 	}
 	if ((r = hsm_random(hsm, id, sizeof(id), why, whylen)) != 0 ||
-	    (r = hsm_keygen_rsa(hsm, key_algo_bits(p->conf->algo), label, id, sizeof(id), why, whylen)) != 0 ||
+	    (r = hsm_keygen(hsm, project_key_type(p->conf->algo), key_algo_bits(p->conf->algo), label, id,
+	                    sizeof(id), why, whylen)) != 0 ||
 	    (r = project_resolve_label(hsm, label, p->conf->algo, created, &res->newkey, &res->newpub,
 	                               why, whylen)) != 0)
 		return gpg_err_code(r) == GPG_ERR_EEXIST ? r : gpg_error(SIGNET_ERR_HSM);

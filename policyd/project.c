@@ -12,19 +12,87 @@
 #include "project.h"
 #include "signet-err.h"
 
-/* The RSA key found by LABEL and/or ID as a pgpkey created at CREATED,
- * checked against ALGO. */
+static const struct {
+	enum key_algo algo;
+	enum hsm_keytype hsm;
+	enum pgpkey_type pgp;
+	const char *what;          /* for messages */
+} key_types[] = {
+	{ KEY_ALGO_RSA2048, HSM_KT_RSA, PGPKEY_RSA, "RSA" },
+	{ KEY_ALGO_RSA3072, HSM_KT_RSA, PGPKEY_RSA, "RSA" },
+	{ KEY_ALGO_RSA4096, HSM_KT_RSA, PGPKEY_RSA, "RSA" },
+	{ KEY_ALGO_P256, HSM_KT_P256, PGPKEY_P256, "P-256" },
+	{ KEY_ALGO_P384, HSM_KT_P384, PGPKEY_P384, "P-384" },
+	{ KEY_ALGO_ED25519, HSM_KT_ED25519, PGPKEY_ED25519, "Ed25519" },
+};
+
+enum hsm_keytype
+project_key_type(enum key_algo algo)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(key_types) / sizeof(key_types[0]); i++)
+		if (key_types[i].algo == algo)
+			return key_types[i].hsm;
+	return HSM_KT_NONE;
+}
+
+static const char *
+hsm_type_what(enum hsm_keytype t)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(key_types) / sizeof(key_types[0]); i++)
+		if (key_types[i].hsm == t)
+			return key_types[i].what;
+	return "unsupported";
+}
+
+/* The EC public key of KEY (of TYPE, not RSA) as PUB. */
+static gpg_error_t
+ec_public(struct hsm *hsm, const struct hsm_key *key, enum key_algo algo, uint32_t created,
+          struct pgpkey *pub, char *why, size_t whylen)
+{
+	uint8_t q[HSM_MAX_EC_POINT];
+	size_t q_len = 0, i;
+	enum pgpkey_type type = PGPKEY_NONE;
+	gpg_error_t r;
+
+	for (i = 0; i < sizeof(key_types) / sizeof(key_types[0]); i++)
+		if (key_types[i].algo == algo)
+			type = key_types[i].pgp;
+	if ((r = hsm_key_ec_point(hsm, key, q, sizeof(q), &q_len, why, whylen)) != 0)
+		return r;
+	if ((r = pgpkey_from_ec(type, q, q_len, created, pub)) != 0)
+		snprintf(why, whylen, "unusable %s public key: %s", key_algo_name(algo), gpg_strerror(r));
+	return r;
+}
+
+/* The key found by LABEL and/or ID as a pgpkey created at CREATED,
+ * checked against ALGO (its type, and an RSA key's size). */
 static gpg_error_t
 resolve_key(struct hsm *hsm, const char *label, const uint8_t *id, size_t id_len, enum key_algo algo,
             uint32_t created, struct hsm_key **key, struct pgpkey *pub, char *why, size_t whylen)
 {
 	uint8_t n[PGPKEY_MAX_MODULUS + 1], e[16];
 	size_t n_len = 0, e_len = 0;
+	enum hsm_keytype have;
 	gpg_error_t r;
 
 	*key = NULL;
 	if ((r = hsm_find_key(hsm, label, id, id_len, key, why, whylen)) != 0)
 		return r;
+	if ((have = hsm_key_type(*key)) != project_key_type(algo)) {
+		snprintf(why, whylen, "is a%s %s key but algo = %s", have == HSM_KT_RSA ? "n" : "",
+		         hsm_type_what(have), key_algo_name(algo));
+		r = gpg_error(GPG_ERR_WRONG_PUBKEY_ALGO);
+		goto fail;
+	}
+	if (have != HSM_KT_RSA) {
+		if ((r = ec_public(hsm, *key, algo, created, pub, why, whylen)) != 0)
+			goto fail;
+		return 0;
+	}
 	if ((r = hsm_key_public(hsm, *key, n, sizeof(n), &n_len, e, sizeof(e), &e_len, why, whylen)) != 0)
 		goto fail;
 	if ((r = pgpkey_from_rsa(n, n_len, e, e_len, created, pub)) != 0) {

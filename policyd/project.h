@@ -39,7 +39,7 @@ struct project_subkey {
 struct project {
 	const struct project_conf *conf;   /* points into the configuration */
 	struct hsm_key *key;               /* the primary */
-	struct pgpkey pub;                 /* n, e, grip, fpr, sexp at conf->created */
+	struct pgpkey pub;                 /* key, grip, fpr, sexp at conf->created */
 	enum project_model model;
 	struct keystate ks;                /* PROJECT_SUBKEYS only */
 	struct project_subkey *subs;       /* ks.nsubs of them, oldest first */
@@ -83,8 +83,12 @@ gpg_error_t project_signing_key(const struct project *p, const char *grip, int64
                                 const struct hsm_key **key, const struct pgpkey **pub,
                                 char *why, size_t whylen);
 
-/* Resolve the key labelled LABEL on HSM as an RSA key of ALGO created at
- * CREATED: *KEY (hsm_key_free()) and PUB.  WHY gets a reason. */
+/* The token's key type for a project's ALGO (HSM_KT_NONE: none). */
+enum hsm_keytype project_key_type(enum key_algo algo);
+
+/* Resolve the key labelled LABEL on HSM as a key of ALGO (its type, and
+ * for RSA its size) created at CREATED: *KEY (hsm_key_free()) and PUB.
+ * WHY gets a reason. */
 gpg_error_t project_resolve_label(struct hsm *hsm, const char *label, enum key_algo algo,
                                   uint32_t created, struct hsm_key **key, struct pgpkey *pub,
                                   char *why, size_t whylen);

@@ -125,7 +125,7 @@ signreq_check(const struct conn *c, struct sign_req *req)
 gpg_err_code_t
 signreq_sign(const struct conn *c, struct sign_req *req, uint8_t *sig, size_t sigmax, size_t *siglen)
 {
-	if (keyops_sign_digest(c->pd->hsm, req->key, req->algo, req->digest, req->digest_len, sig, sigmax,
+	if (keyops_sign_digest(c->pd->hsm, req->key, req->pub, req->algo, req->digest, req->digest_len, sig, sigmax,
 	                       siglen, req->why, sizeof(req->why)) != 0) {
 		log_error("sign for project %s: %s", req->p->conf->name, req->why);
 		req->code = "hsm";

@@ -561,7 +561,9 @@ fetch_primary(struct backend *be, const char *project, struct card_key *key)
 	snprintf(key->keyref, sizeof(key->keyref), CARD_KEYREF_PREFIX "%s", project);
 	memcpy(key->grip, ci->key.grip, sizeof(key->grip));
 	memcpy(key->fpr, ci->key.fpr, sizeof(key->fpr));
-	snprintf(key->algo, sizeof(key->algo), "rsa%u", ci->key.bits);
+	if ((err = pgpkey_name(&ci->key, key->algo, sizeof(key->algo))) != 0)
+		goto out;
+	key->type = ci->key.type;
 	key->bits = ci->key.bits;
 	key->created = ci->key.created;
 	memcpy(key->sexp, ci->key.sexp, ci->key.sexp_len);

@@ -41,24 +41,13 @@ card_is_keygrip(const char *s)
 	return 1;
 }
 
-/* "rsa" followed by 3 or 4 digits: the algorithms policyd names. */
+/* The algorithm names policyd lists: gpg's (rsa3072, nistp256, nistp384,
+ * ed25519). */
 static int
-parse_algo(const char *s, unsigned int *bits)
+parse_algo(const char *s, enum pgpkey_type *type, unsigned int *bits)
 {
-	size_t len = strlen(s), i;
-	unsigned long v = 0;
-
-	if (len < 4 || len > 7 || strncmp(s, "rsa", 3) != 0)
-		return 0;
-	for (i = 3; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (s[3] == '0' || v < 1024 || v > 8 * PGPKEY_MAX_MODULUS)
-		return 0;
-	*bits = (unsigned int)v;
-	return 1;
+	*type = pgpkey_type_by_name(s, bits);
+	return *type != PGPKEY_NONE;
 }
 
 static int
@@ -103,7 +92,7 @@ card_key_parse(const char *args, struct card_key *key)
 		goto out;
 	if (!config_project_name_ok(words[0]) ||
 	    strlen(words[1]) != 40 || !is_hex_upper(words[1], 40) ||
-	    !parse_algo(words[2], &key->bits) ||
+	    !parse_algo(words[2], &key->type, &key->bits) ||
 	    !parse_u32(words[3], &key->created) ||
 	    strlen(words[4]) != 40 || !is_hex_upper(words[4], 40))
 		goto out;
@@ -141,7 +130,7 @@ card_key_set_sexp(struct card_key *key, const uint8_t *sexp, size_t len)
 	 * key; a difference means one of us is confused, and a wrong grip
 	 * would make gpg-agent write a useless stub. */
 	if (strcmp(pk->grip, key->grip) != 0 || strcmp(pk->fpr, key->fpr) != 0 ||
-	    pk->bits != key->bits) {
+	    pk->type != key->type || pk->bits != key->bits) {
 		err = gpg_error(GPG_ERR_BAD_PUBKEY);
 		goto out;
 	}
@@ -395,9 +384,18 @@ card_format_keyinfo(const struct card_key *key, const char *serial, char *out, s
 gpg_error_t
 card_format_keyattr(const struct card_key *key, int slot, char *out, size_t outlen)
 {
+	const char *curve;
+
 	if (key == NULL || out == NULL || slot < 1 || slot > 3)
 		return gpg_error(GPG_ERR_INV_VALUE);
 	/* gpg reads the bit count three characters into the third word (it
 	 * skips "rsa"); 32 is the exponent length a real card reports. */
-	return check_fit(snprintf(out, outlen, "%d 1 rsa%u 32 0", slot, key->bits), outlen, out);
+	if (key->type == PGPKEY_RSA)
+		return check_fit(snprintf(out, outlen, "%d 1 rsa%u 32 0", slot, key->bits), outlen, out);
+	/* app-openpgp: the OpenPGP algorithm and the curve's canonical name,
+	 * blank and all, unescaped (gpg takes the rest of the line). */
+	if ((curve = pgpkey_curve_name(key->type)) == NULL)
+		return gpg_error(GPG_ERR_INV_VALUE);
+	return check_fit(snprintf(out, outlen, "%d %u %s", slot, pgpkey_type_algo(key->type), curve), outlen,
+	                 out);
 }

@@ -40,8 +40,9 @@ struct card_key {
 	char keyref[CARD_KEYREF_MAX];
 	char grip[PGPKEY_GRIP_HEX];        /* 40 upper-case hex */
 	char fpr[PGPKEY_FPR_HEX];          /* 40 upper-case hex */
-	char algo[CARD_ALGO_MAX];          /* "rsa3072" */
-	unsigned int bits;
+	char algo[CARD_ALGO_MAX];          /* as gpg names it: "rsa3072", "nistp256", "ed25519" */
+	enum pgpkey_type type;
+	unsigned int bits;                 /* of the modulus or the curve */
 	uint32_t created;
 	uint8_t sexp[PGPKEY_MAX_SEXP];     /* canonical public key */
 	size_t sexp_len;                   /* 0: not fetched */
@@ -112,7 +113,8 @@ gpg_error_t card_format_keypairinfo(const struct card_key *key, char *out, size_
 /* "<grip> T <serial> <keyref> sc" */
 gpg_error_t card_format_keyinfo(const struct card_key *key, const char *serial,
                                 char *out, size_t outlen);
-/* KEY-ATTR of slot SLOT: "<slot> 1 rsa<bits> 32 0". */
+/* KEY-ATTR of slot SLOT as app-openpgp sends it: "<slot> 1 rsa<bits> 32 0",
+ * "<slot> 19 NIST P-256", "<slot> 19 NIST P-384" or "<slot> 22 Ed25519". */
 gpg_error_t card_format_keyattr(const struct card_key *key, int slot, char *out, size_t outlen);
 
 /* Fixed values of the virtual card, already status-escaped. */

@@ -772,7 +772,8 @@ static const char hlp_pksign[] =
 	"audits the request.  KEYID: SIGNET.<project>.<keyid>, a keygrip,\n"
 	"OPENPGP.1, SERIAL[/FINGERPRINT], or SIGNET.<project> of stubs made\n"
 	"before signing subkeys (the project's primary key).  policyd signs\n"
-	"with exactly that key or refuses.  D: the PKCS#1 v1.5 signature.";
+	"with exactly that key or refuses.  D: the signature as a card gives\n"
+	"it: RSA PKCS#1 v1.5, ECDSA r||s, Ed25519 R||S.";
 static gpg_error_t
 cmd_pksign(assuan_context_t ctx, char *line)
 {

@@ -193,6 +193,11 @@ world_start(struct world *w, const char *argv0)
 	if (world_signet(w, "project", "create", WORLD_PROJECT, "--algo", "rsa2048", "--uid",
 	                 "Fuzz <fuzz@signet.test>", "--signer", signer, (char *)NULL) != 0)
 		die(w, "signet project create failed");
+	if (world_signet(w, "project", "create", WORLD_P256_PROJECT, "--algo", "p256", "--uid",
+	                 "Fuzz P-256 <e@signet.test>", "--signer", signer, (char *)NULL) != 0 ||
+	    world_signet(w, "project", "create", WORLD_ED25519_PROJECT, "--algo", "ed25519", "--uid",
+	                 "Fuzz Ed25519 <d@signet.test>", "--signer", signer, (char *)NULL) != 0)
+		die(w, "signet project create (the EC projects) failed");
 	/* A project the fuzzing user may not sign with (refusals, WHY). */
 	if (getpwnam(WORLD_OTHER_SIGNER) != NULL &&
 	    world_signet(w, "project", "create", WORLD_OTHER_PROJECT, "--algo", "rsa2048", "--uid",

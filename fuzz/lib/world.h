@@ -23,6 +23,10 @@
  * exists): the fuzzing user is refused there. */
 #define WORLD_OTHER_PROJECT "q"
 #define WORLD_OTHER_SIGNER "nobody"
+/* Projects of the EC key types, signed for by the fuzzing user: the card
+ * lists their keys beside the RSA ones (KEY-ATTR, READKEY, PKSIGN). */
+#define WORLD_P256_PROJECT "e"
+#define WORLD_ED25519_PROJECT "d"
 /* The virtual card's serial the targets configure signet-scd with. */
 #define WORLD_SERIAL "D276000124010304FFFE1A2B3C4D0000"
 

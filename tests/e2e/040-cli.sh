@@ -105,7 +105,7 @@ conf_before=$(md5sum <"$H/signet.conf")
 expect 1 "$SIGNET" --home "$H" project create rel --algo rsa2048 --uid 'X <x@signet.test>'
 grep -q 'signet: create project rel: it already exists' "$W/err" || fail "duplicate create: $(cat "$W/err")"
 expect 1 "$SIGNET" --home "$H" project create other --algo rsa1024 --uid 'X <x@signet.test>'
-grep -q "check --algo 'rsa1024': unknown key algorithm; use rsa2048, rsa3072 or rsa4096" "$W/err" ||
+grep -q "check --algo 'rsa1024': unknown key algorithm; use rsa2048, rsa3072, rsa4096, p256, p384 or ed25519" "$W/err" ||
 	fail "unknown algo: $(cat "$W/err")"
 expect 1 "$SIGNET" --home "$H" project create 'bad/name' --algo rsa2048 --uid 'X <x@signet.test>'
 # The TSA's key objects (signet-tsa, signet-tsa-ca) share the token.

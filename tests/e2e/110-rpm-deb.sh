@@ -15,10 +15,8 @@ FPR=$(fpr_of "$H" pkg@signet.test)
 before=$(grep -c '"event":"sign"' "$AUDIT" || true)
 
 # --- RPM ---------------------------------------------------------------------
-R=$W/rpmbuild
 mkdir -p "$W/rpmdb"
-rpm_tiny "$R"
-RPM=$R/RPMS/noarch/signet-tiny-1.0-1.noarch.rpm
+RPM=$(rpm_tiny "$W/rpmbuild" signet-tiny)
 # Debian's rpm macros name /usr/bin/gpg2, which GnuPG 2.2 does not ship.
 GNUPGHOME=$H rpmsign --define "__gpg $(command -v gpg)" --define "_gpg_path $H" \
 	--define "_gpg_name $FPR" --addsign "$RPM" </dev/null >"$W/rpmsign.log" 2>&1 ||

@@ -88,8 +88,7 @@ git -C "$G" verify-commit HEAD 2>/dev/null || fail "git verify-commit"
 note "git tag -s (repository settings) and commit -S (global settings) signed and verified"
 
 # rpmsign with ~/.rpmmacros alone.
-rpm_tiny "$W/rpmbuild"
-RPM=$W/rpmbuild/RPMS/noarch/signet-tiny-1.0-1.noarch.rpm
+RPM=$(rpm_tiny "$W/rpmbuild" signet-tiny)
 rpmsign --addsign "$RPM" </dev/null >"$W/rpmsign.log" 2>&1 || { cat "$W/rpmsign.log"; fail "rpmsign --addsign"; }
 mkdir "$W/rpmdb"
 rpmkeys --dbpath "$W/rpmdb" --import "$W/ship.asc" >/dev/null 2>&1 || fail "rpmkeys --import"

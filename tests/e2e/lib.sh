@@ -19,7 +19,7 @@
 #                      $W's *.log, *.err and *.out printed, and $W removed
 # free_port                           a free TCP port on 127.0.0.1
 # wait_for FILE PATTERN SECS WHAT     until FILE has a line matching PATTERN (ERE), or fail
-# rpm_tiny DIR / deb_tiny DIR         a tiny RPM / Debian source package to sign
+# deb_tiny DIR                        a tiny Debian source package to sign
 # attack_world ATTACKER SIGNER PROJECT  users ATTACKER and SIGNER (removed at exit),
 #                      world_new --public-bin, PROJECT signed by SIGNER with a
 #                      GnuPG home $W/SIGNER/g (key $FPR); $SOCK, $LOG (policyd's),
@@ -27,6 +27,8 @@
 # wait_until SECS WHAT CMD...          until CMD succeeds (every 0.1 s), or fail with WHAT
 # policy_set PROJECT KEY=VALUE...      signet project set (as root, an admin)
 # signet_as USER ARGS...               signet ARGS as USER, in the world's home
+# rpm_tiny DIR NAME                   build the noarch package NAME-1.0-1 under DIR
+#                      (rpmbuild's topdir); prints the .rpm's path
 # tsa_conf FILE PORT THREADS [LINE...] a signet-tsa.conf for a file key $W/tsa.key with
 #                      certificate $W/tsa.pem, serial, audit and log in $W, no clock check
 set -euo pipefail
@@ -242,30 +244,6 @@ repo_new() { # DIR EMAIL SIGNINGKEY [--empty]
 	git -C "$1" commit -q -m one
 }
 
-# A tiny noarch RPM built under the rpmbuild tree DIR:
-# DIR/RPMS/noarch/signet-tiny-1.0-1.noarch.rpm.
-rpm_tiny() { # DIR
-	local R=$1
-	mkdir -p "$R"/{SPECS,BUILD,RPMS,SRPMS,SOURCES,BUILDROOT,tmp}
-	cat >"$R/SPECS/signet-tiny.spec" <<'SPEC'
-Name: signet-tiny
-Version: 1.0
-Release: 1
-Summary: tiny package signed in the Signet tests
-License: MIT
-BuildArch: noarch
-%description
-Tiny package signed in the Signet end-to-end tests.
-%install
-mkdir -p %{buildroot}/usr/share/signet-tiny
-echo hello > %{buildroot}/usr/share/signet-tiny/hello
-%files
-/usr/share/signet-tiny/hello
-SPEC
-	rpmbuild --quiet --nodeps --define "_topdir $R" --define "_tmppath $R/tmp" \
-		-bb "$R/SPECS/signet-tiny.spec" >"$R/rpmbuild.log" 2>&1 || { cat "$R/rpmbuild.log"; fail "rpmbuild"; }
-}
-
 # A tiny native Debian source package in DIR, unsigned:
 # DIR/signet-src_1.0.dsc and DIR/signet-src_1.0_source.changes.
 deb_tiny() { # DIR
@@ -343,4 +321,27 @@ attack_world() { # ATTACKER SIGNER PROJECT
 	gpghome_new "$W/$sig/g" --as "$sig" --project "$prj"
 	FPR=$(fpr_of "$W/$sig/g" "$prj@signet.test")
 	[[ -n $FPR ]] || fail "no $prj key in $sig's home"
+}
+
+rpm_tiny() { # DIR NAME
+	local r=$1 n=$2
+	mkdir -p "$r"/{SPECS,BUILD,RPMS,SRPMS,SOURCES,BUILDROOT,tmp}
+	cat >"$r/SPECS/$n.spec" <<SPEC
+Name: $n
+Version: 1.0
+Release: 1
+Summary: tiny package signed in the Signet tests
+License: MIT
+BuildArch: noarch
+%description
+Tiny package signed in the Signet end-to-end tests.
+%install
+mkdir -p %{buildroot}/usr/share/$n
+echo hello > %{buildroot}/usr/share/$n/hello
+%files
+/usr/share/$n/hello
+SPEC
+	rpmbuild --quiet --nodeps --define "_topdir $r" --define "_tmppath $r/tmp" \
+		-bb "$r/SPECS/$n.spec" >"$r/rpmbuild.log" 2>&1 || { cat "$r/rpmbuild.log" >&2; fail "rpmbuild $n"; }
+	echo "$r/RPMS/noarch/$n-1.0-1.noarch.rpm"
 }

@@ -34,6 +34,7 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include "certtool.h"
 #include "hashalgo.h"
 #include "hex.h"
 #include "pgpcert.h"
@@ -128,24 +129,6 @@ get_bn(EVP_PKEY *pkey, const char *name, uint8_t *out, size_t outmax, size_t *le
 	return ok;
 }
 
-static int
-write_file(const char *prefix, const char *ext, const void *data, size_t len)
-{
-	char path[4096];
-	FILE *f;
-	int ok;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s%s", prefix, ext) >= sizeof(path))
-		return 0;
-	if ((f = fopen(path, "wb")) == NULL) {
-		fprintf(stderr, "mkcert-soft: %s: %s\n", path, strerror(errno));
-		return 0;
-	}
-	ok = fwrite(data, 1, len, f) == len;
-	ok = (fclose(f) == 0) && ok;
-	return ok;
-}
-
 /* A new key pair of BITS into slot sk->n, created at CREATED. */
 static int
 add_key(struct softkeys *sk, unsigned int bits, unsigned long exponent, uint32_t created)
@@ -225,8 +208,8 @@ legacy_main(int argc, char **argv)
 		fprintf(stderr, "mkcert-soft: pgpcert_armor: %s\n", gpg_strerror(err));
 		goto out;
 	}
-	if (!write_file(argv[4], ".pgp", cert, cert_len) ||
-	    !write_file(argv[4], ".asc", armored, strlen(armored)))
+	if (!certtool_write(argv[4], ".pgp", cert, cert_len) ||
+	    !certtool_write(argv[4], ".asc", armored, strlen(armored)))
 		goto out;
 	if (hex_encode(key->keyid, sizeof(key->keyid), keyid, sizeof(keyid)) != 0)
 		goto out;
@@ -237,33 +220,6 @@ out:
 	free(armored);
 	free_keys(&sk);
 	return rc;
-}
-
-/* A detached binary signature (type 0x00) by SIGNER over DATA at WHEN,
- * written to OUTPREFIX EXT. */
-static int
-data_sig(struct softkeys *sk, const struct pgpkey *signer, const uint8_t *data, size_t len,
-         uint32_t when, const char *prefix, const char *ext)
-{
-	uint8_t body[PGPSIG_MAX], pkt[PGPSIG_MAX + 8];
-	struct pgpsig_chunk covered = { data, len };
-	struct pgpsig_spec spec = { 0 };
-	size_t body_len = 0;
-	struct pgpwrite w;
-	gpg_error_t err;
-
-	spec.type = PGPSIG_BINARY;
-	spec.created = when;
-	spec.signer = signer;
-	spec.covered = &covered;
-	spec.ncovered = 1;
-	if ((err = pgpsig_make(&spec, sign_soft, sk, body, sizeof(body), &body_len)) != 0) {
-		fprintf(stderr, "mkcert-soft: data signature: %s\n", gpg_strerror(err));
-		return 0;
-	}
-	pgpwrite_init(&w, pkt, sizeof(pkt));
-	pgpwrite_packet(&w, 2, body, body_len);
-	return pgpwrite_done(&w) == 0 && write_file(prefix, ext, pkt, w.len);
 }
 
 /* CERT plus ATTACKER as a signing subkey whose binding BINDER made (not the
@@ -311,7 +267,7 @@ attack_cert(struct softkeys *sk, const struct pgpkey *primary, const struct pgpk
 	pgpwrite_bytes(&w, cert, cert_len);
 	pgpwrite_packet(&w, 14, ahf + 3, ahf_len - 3);
 	pgpwrite_packet(&w, 2, sig, sig_len);
-	return pgpwrite_done(&w) == 0 && write_file(prefix, ".attack.pgp", out, w.len);
+	return pgpwrite_done(&w) == 0 && certtool_write(prefix, ".attack.pgp", out, w.len);
 }
 
 static int
@@ -373,20 +329,20 @@ subkeys_main(int argc, char **argv, unsigned int primary_flags)
 		fprintf(stderr, "mkcert-soft: pgpcert_build: %s\n", gpg_strerror(err));
 		goto out;
 	}
-	if (!write_file(argv[4], ".pgp", cert, cert_len) || !print_key("", &sk.key[0]) ||
-	    !data_sig(&sk, &sk.key[0], data, data_len, when, argv[4], ".p.sig"))
+	if (!certtool_write(argv[4], ".pgp", cert, cert_len) || !print_key("", &sk.key[0]) ||
+	    !certtool_data_sig(sign_soft, &sk, &sk.key[0], data, data_len, when, argv[4], ".p.sig"))
 		goto out;
 	for (size_t i = 0; i < nsubs; i++) {
 		snprintf(label, sizeof(label), "sub%zu-", i + 1);
 		snprintf(ext, sizeof(ext), ".s%zu.sig", i + 1);
 		if (!print_key(label, &sk.key[1 + i]) ||
-		    !data_sig(&sk, &sk.key[1 + i], data, data_len, when, argv[4], ext))
+		    !certtool_data_sig(sign_soft, &sk, &sk.key[1 + i], data, data_len, when, argv[4], ext))
 			goto out;
 	}
 	/* the attacker's key: made now, bound by subkey 1 */
 	if (!add_key(&sk, SUB_BITS, 65537, when) || !print_key("attacker-", &sk.key[sk.n - 1]) ||
 	    !attack_cert(&sk, &sk.key[0], &sk.key[1], &sk.key[sk.n - 1], when, cert, cert_len, argv[4]) ||
-	    !data_sig(&sk, &sk.key[sk.n - 1], data, data_len, when, argv[4], ".a.sig")) {
+	    !certtool_data_sig(sign_soft, &sk, &sk.key[sk.n - 1], data, data_len, when, argv[4], ".a.sig")) {
 		fprintf(stderr, "mkcert-soft: cannot make the attack certificate\n");
 		goto out;
 	}

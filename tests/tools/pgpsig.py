@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Print the RSA signature value (hex, lower case, no leading zeros) of the
+"""Print the signature value (hex, lower case, no leading zeros) of the
 first OpenPGP signature packet in a file (binary or ASCII-armored, or a
-cleartext-signed message).  Used by the tests to find a signature in the
+cleartext-signed message): RSA's s, or for ECDSA (19) and EdDSA (22)
+r || s each padded to the field size (32 or 48 bytes), as policyd audits
+it.  Used by the tests to find a signature in the
 audit trail.  RFC 4880 §4.2 (packet headers), §5.2.3 (v4 signature)."""
 import base64, sys
 
@@ -65,8 +67,15 @@ def signature_value(raw):
         hl = int.from_bytes(body[p:p + 2], "big"); p += 2 + hl
         ul = int.from_bytes(body[p:p + 2], "big"); p += 2 + ul
         p += 2  # left 16 bits of the hash
-        bits = int.from_bytes(body[p:p + 2], "big"); p += 2
-        val = body[p:p + (bits + 7) // 8]
+        mpis = []
+        while p < len(body):
+            bits = int.from_bytes(body[p:p + 2], "big"); p += 2
+            mpis.append(body[p:p + (bits + 7) // 8]); p += (bits + 7) // 8
+        if body[2] in (19, 22) and len(mpis) == 2:
+            field = 32 if max(len(m) for m in mpis) <= 32 else 48
+            val = b"".join(m.rjust(field, b"\0") for m in mpis)
+        else:
+            val = mpis[0]
         return val.hex().lstrip("0") or "0"
     raise ValueError("no signature packet")
 

@@ -13,6 +13,7 @@
 #include <gcrypt.h>
 
 #include "../../scdaemon-shim/card.h"
+#include "../tools/ecsoft.h"
 
 #define SN    "D276000124010304FFFE1A2B3C4D0000"
 #define SN2   "D276000124010304FFFE000000010000"
@@ -67,6 +68,16 @@ test_key_parse(void **state)
 	/* Several spaces between words are fine (strtok). */
 	assert_int_equal(card_key_parse("r  " GRIP1 " rsa4096 0 " FPR1, &k), 0);
 	assert_int_equal(k.bits, 4096);
+	assert_int_equal(k.type, PGPKEY_RSA);
+	/* The EC types by gpg's names. */
+	assert_int_equal(card_key_parse("r " GRIP1 " nistp256 1 " FPR1, &k), 0);
+	assert_int_equal(k.type, PGPKEY_P256);
+	assert_int_equal(k.bits, 256);
+	assert_int_equal(card_key_parse("r " GRIP1 " nistp384 1 " FPR1, &k), 0);
+	assert_int_equal(k.type, PGPKEY_P384);
+	assert_int_equal(card_key_parse("r " GRIP1 " ed25519 1 " FPR1, &k), 0);
+	assert_int_equal(k.type, PGPKEY_ED25519);
+	assert_string_equal(k.algo, "ed25519");
 
 	const char *bad[] = {
 		"",
@@ -76,7 +87,10 @@ test_key_parse(void **state)
 		"rel/ease " GRIP1 " rsa3072 1 " FPR1,                         /* bad name */
 		"release 0123456789abcdef0123456789abcdef01234567 rsa3072 1 " FPR1, /* lower */
 		"release " GRIP1 "0 rsa3072 1 " FPR1,                         /* 41 hex */
-		"release " GRIP1 " ed25519 1 " FPR1,
+		"release " GRIP1 " ed448 1 " FPR1,
+		"release " GRIP1 " nistp521 1 " FPR1,
+		"release " GRIP1 " NIST+P-256 1 " FPR1,
+		"release " GRIP1 " p256 1 " FPR1,                             /* policyd's name, not gpg's */
 		"release " GRIP1 " rsa 1 " FPR1,
 		"release " GRIP1 " rsa512 1 " FPR1,
 		"release " GRIP1 " rsa3072 01 " FPR1,                         /* leading 0 */
@@ -298,6 +312,24 @@ test_format(void **state)
 	assert_int_equal(card_format_keyattr(&kl.keys[1], 2, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "2 1 rsa2048 32 0");
 	assert_int_not_equal(card_format_keyattr(&kl.keys[1], 4, buf, sizeof(buf)), 0);
+	/* EC keys as app-openpgp reports them: OpenPGP algorithm and the
+	 * curve's canonical name, blank unescaped. */
+	{
+		static const char *const attr[][2] = {
+			{ "nistp256", "1 19 NIST P-256" },
+			{ "nistp384", "1 19 NIST P-384" },
+			{ "ed25519", "1 22 Ed25519" },
+		};
+		struct card_key ec;
+
+		for (size_t i = 0; i < sizeof(attr) / sizeof(attr[0]); i++) {
+			make_key(&ec, "ec", GRIP3, FPR3, attr[i][0], 1);
+			assert_int_equal(card_format_keyattr(&ec, 1, buf, sizeof(buf)), 0);
+			assert_string_equal(buf, attr[i][1]);
+			assert_int_equal(card_format_keypairinfo(&ec, buf, sizeof(buf)), 0);
+			assert_non_null(strstr(buf, attr[i][0]));
+		}
+	}
 	assert_int_equal(gpg_err_code(card_format_keypairinfo(&kl.keys[0], buf, 20)),
 	                 GPG_ERR_BUFFER_TOO_SHORT);
 	assert_string_equal(buf, "");
@@ -366,6 +398,32 @@ test_set_sexp(void **state)
 	free(pk);
 }
 
+/* An EC key's READKEY answer is accepted for the type and size policyd
+ * listed, and refused for another. */
+static void
+test_set_sexp_ec(void **state)
+{
+	struct ecsoft ek;
+	const struct pgpkey *pk = &ek.key[0];
+	struct card_key k;
+	char line[CARD_LINE_MAX];
+
+	(void)state;
+	memset(&ek, 0, sizeof(ek));
+	assert_true(ecsoft_make_key(&ek, 0, PGPKEY_P256, 1732579200));
+	snprintf(line, sizeof(line), "rel %s nistp256 1732579200 %s", pk->grip, pk->fpr);
+	assert_int_equal(card_key_parse(line, &k), 0);
+	assert_int_equal(card_key_set_sexp(&k, pk->sexp, pk->sexp_len), 0);
+	/* listed as another curve or as RSA: refused */
+	snprintf(line, sizeof(line), "rel %s nistp384 1732579200 %s", pk->grip, pk->fpr);
+	assert_int_equal(card_key_parse(line, &k), 0);
+	assert_int_equal(gpg_err_code(card_key_set_sexp(&k, pk->sexp, pk->sexp_len)), GPG_ERR_BAD_PUBKEY);
+	snprintf(line, sizeof(line), "rel %s rsa2048 1732579200 %s", pk->grip, pk->fpr);
+	assert_int_equal(card_key_parse(line, &k), 0);
+	assert_int_equal(gpg_err_code(card_key_set_sexp(&k, pk->sexp, pk->sexp_len)), GPG_ERR_BAD_PUBKEY);
+	ecsoft_free(&ek);
+}
+
 int
 main(void)
 {
@@ -380,6 +438,7 @@ main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_set_sexp),
+		cmocka_unit_test(test_set_sexp_ec),
 	};
 
 	gcry_check_version(NULL);

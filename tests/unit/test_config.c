@@ -270,7 +270,7 @@ test_bad_values(void **state)
 	expect_error("[policyd]\nmax_connections = 12x\n",
 	             "t.conf:2: [policyd] max_connections: expected a number from 1 to 1000000");
 	expect_error(BASE "[project x]\nalgo = dsa1024\n",
-	             "t.conf:10: [project x] algo: unknown algorithm (expected rsa2048, rsa3072 or rsa4096)");
+	             "t.conf:10: [project x] algo: unknown algorithm (expected rsa2048, rsa3072, rsa4096, p256, p384 or ed25519)");
 	expect_error(BASE "[project x]\ncreated = -1\n",
 	             "t.conf:10: [project x] created: expected seconds since the epoch (0..4294967295)");
 	expect_error(BASE "[project x]\ncreated = 4294967296\n",

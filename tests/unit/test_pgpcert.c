@@ -20,6 +20,7 @@
 #include "pgpcert.h"
 #include "pgpkey.h"
 #include "softkey.h"
+#include "../tools/ecsoft.h"
 
 /* Keys come from OpenSSL: libgcrypt's own key generation leaves its RNG
  * pool allocated, which LeakSanitizer reports.  key[0] is the primary,
@@ -872,6 +873,82 @@ test_pgpsig(void **state)
 	                 GPG_ERR_INV_VALUE);
 }
 
+/* What a test callback does to the EC signature it hands back. */
+struct ecbad {
+	struct ecsoft ek;
+	int corrupt;         /* flip a bit of s */
+	int shorten;         /* drop the last byte */
+};
+
+static gpg_error_t
+sign_ecbad(void *opaque, const struct pgpkey *signer, const struct hashalgo *algo,
+           const uint8_t *digest, size_t digest_len, uint8_t *sig, size_t sigmax, size_t *siglen)
+{
+	struct ecbad *b = opaque;
+	gpg_error_t err = ecsoft_sign(&b->ek, signer, algo, digest, digest_len, sig, sigmax, siglen);
+
+	if (err == 0 && b->corrupt)
+		sig[*siglen - 1] ^= 0x01;
+	if (err == 0 && b->shorten)
+		(*siglen)--;
+	return err;
+}
+
+/* Certificates of EC keys: key packets and every signature carry the
+ * key's algorithm (19 ECDSA, 22 EdDSA) and two MPIs; a P-384 signer
+ * hashes with SHA-384 (gpg refuses a shorter ECDSA hash), the others
+ * with SHA-256; a bad or short signature from the token is caught.
+ * (gpg itself reads them in tests/e2e/005-pgpcert-gpg.sh.) */
+static void
+test_ec(void **state)
+{
+	static const struct {
+		enum pgpkey_type type;
+		unsigned int algo, hash;
+	} t[] = {
+		{ PGPKEY_P256, 19, 8 },
+		{ PGPKEY_P384, 19, 9 },
+		{ PGPKEY_ED25519, 22, 8 },
+	};
+	static uint8_t cert[PGPCERT_MAX];
+	struct ecbad b;
+	struct pgpcert_subkey sub;
+	size_t len = 0, off, plen, nsig;
+	unsigned int tag;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&b, 0, sizeof(b));
+		assert_true(ecsoft_make_key(&b.ek, 0, t[i].type, T0));
+		assert_true(ecsoft_make_key(&b.ek, 1, t[i].type, T0 + 10));
+		sub = (struct pgpcert_subkey){ &b.ek.key[1], T0 + 10, 0 };
+		assert_int_equal(pgpcert_build(&b.ek.key[0], PGPCERT_PRIMARY_CERTIFY, "EC <ec@signet.test>", &sub, 1,
+		                               sign_ecbad, &b, cert, sizeof(cert), &len), 0);
+		for (off = 0, nsig = 0; off < len; off += plen) {
+			tag = read_packet(cert, len, &off, &plen);
+			if (tag == 6 || tag == 14)
+				assert_int_equal(cert[off + 5], t[i].algo);
+			if (tag == 2) {
+				assert_int_equal(cert[off + 2], t[i].algo);
+				assert_int_equal(cert[off + 3], t[i].hash);
+				nsig++;
+			}
+		}
+		assert_int_equal(nsig, 2);
+		b.corrupt = 1;
+		assert_int_equal(gpg_err_code(pgpcert_build(&b.ek.key[0], PGPCERT_PRIMARY_CERTIFY, "EC <e@x>", &sub, 1,
+		                                            sign_ecbad, &b, cert, sizeof(cert), &len)),
+		                 GPG_ERR_BAD_SIGNATURE);
+		assert_int_equal(len, 0);
+		b.corrupt = 0;
+		b.shorten = 1;
+		assert_int_equal(gpg_err_code(pgpcert_build(&b.ek.key[0], PGPCERT_PRIMARY_CERTIFY, "EC <e@x>", &sub, 1,
+		                                            sign_ecbad, &b, cert, sizeof(cert), &len)),
+		                 GPG_ERR_BAD_SIGNATURE);
+		ecsoft_free(&b.ek);
+	}
+}
+
 int
 main(void)
 {
@@ -887,6 +964,7 @@ main(void)
 		cmocka_unit_test(test_subkey_errors),
 		cmocka_unit_test(test_max_size),
 		cmocka_unit_test(test_pgpsig),
+		cmocka_unit_test(test_ec),
 	};
 
 	/* Programs initialise libgcrypt once at start-up (pgpkey.h). */

@@ -1,5 +1,6 @@
-/* test_pgpkey.c — S-expression, keygrip and fingerprint of RSA public keys,
- * checked against libgcrypt itself and against a key made by gpg 2.2.40. */
+/* test_pgpkey.c — S-expression, keygrip and fingerprint of RSA, P-256,
+ * P-384 and Ed25519 public keys, checked against libgcrypt itself and
+ * against keys made by gpg 2.2.40. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 
 #include "hex.h"
 #include "pgpkey.h"
+#include "../tools/ecsoft.h"
 
 /* gpg --batch --faked-system-time '20200101T000000!' --quick-gen-key
  * 'Vector <v@example.org>' rsa2048 sign never; n and e from gpg --export. */
@@ -297,10 +299,18 @@ test_sexp_rejects(void **state)
 	/* advanced (non-canonical) syntax */
 	assert_int_equal(gpg_err_code(TRY("(public-key(rsa(n #00C1#)(e #010001#)))")),
 	                 GPG_ERR_INV_SEXP);
-	/* other algorithms */
-	assert_int_equal(gpg_err_code(TRY("(10:public-key(3:ecc(5:curve7:Ed25519)"
+	/* other algorithms and curves */
+	assert_int_equal(gpg_err_code(TRY("(10:public-key(3:dsa(1:p1:\x01)(1:q1:\x01)))")),
+	                 GPG_ERR_WRONG_PUBKEY_ALGO);
+	assert_int_equal(gpg_err_code(TRY("(10:public-key(3:ecc(5:curve10:NIST P-521)(1:q1:\x04)))")),
+	                 GPG_ERR_WRONG_PUBKEY_ALGO);
+	assert_int_equal(gpg_err_code(TRY("(10:public-key(3:ecc(5:curve7:ed25519)"
 	                                       "(5:flags5:eddsa)(1:q1:\x40)))")),
 	                 GPG_ERR_WRONG_PUBKEY_ALGO);
+	/* Ed25519 with a point of one byte */
+	assert_int_equal(gpg_err_code(TRY("(10:public-key(3:ecc(5:curve7:Ed25519)"
+	                                       "(5:flags5:eddsa)(1:q1:\x40)))")),
+	                 GPG_ERR_INV_VALUE);
 	/* a private key, or something else at the top */
 	assert_int_equal(gpg_err_code(TRY("(11:private-key(3:rsa(1:n1:\x01)(1:e1:\x03)))")),
 	                 GPG_ERR_INV_SEXP);
@@ -391,6 +401,126 @@ test_subkey_vector(void **state)
 	assert_int_equal(gpg_err_code(pgpkey_hash_form(&key, hf, sizeof(hf), &hf_len)), GPG_ERR_INV_VALUE);
 }
 
+/* gpg --batch --faked-system-time '20200101T000000!' --quick-gen-key
+ * 'Vec <algo> <v@example.org>' nistp256|ed25519 sign never: the point
+ * from the exported key packet, fingerprint and keygrip as gpg lists
+ * them. */
+static const struct {
+	enum pgpkey_type type;
+	const char *q;
+	const char *fpr, *grip;
+} ec_vec[] = {
+	{ PGPKEY_P256,
+	  "04f9b810b768584609a2112390e7ae361732ebeba91a133446b59da404ac287fcc016f3345dfa4594a85f52afb02b4"
+	  "04485b31006de4c5ac6b9c27c21b2e5f18e8",
+	  "E83CF0ABDF8646CD42317B4CC4CA99F04BFA5A8E", "EE61D1F10266AF91589844ADC6C1DC3CCC6905A4" },
+	{ PGPKEY_ED25519, "40941d659995bf4b1762abd0148e4586e3bc72e00e8020959583b5501ec68edca8",
+	  "74DFDDFF0DFC68687B869F49119CE7ADBA2675C6", "B3B1125C611324D308E5A9F364267635AC79C1E2" },
+};
+
+static void
+test_ec_gpg_vector(void **state)
+{
+	uint8_t q[PGPKEY_MAX_Q];
+	struct pgpkey key, again;
+	size_t q_len = 0;
+	char name[PGPKEY_NAME_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ec_vec) / sizeof(ec_vec[0]); i++) {
+		assert_int_equal(hex_decode(ec_vec[i].q, strlen(ec_vec[i].q), q, sizeof(q), &q_len), 0);
+		assert_int_equal(pgpkey_from_ec(ec_vec[i].type, q, q_len, vec_created, &key), 0);
+		assert_string_equal(key.fpr, ec_vec[i].fpr);
+		assert_string_equal(key.grip, ec_vec[i].grip);
+		assert_int_equal(key.algo, ec_vec[i].type == PGPKEY_ED25519 ? 22 : 19);
+		/* the S-expression READKEY sends parses back to the same key */
+		assert_int_equal(pgpkey_from_sexp(key.sexp, key.sexp_len, vec_created, &again), 0);
+		assert_memory_equal(&key, &again, sizeof(key));
+		assert_int_equal(pgpkey_name(&key, name, sizeof(name)), 0);
+		assert_string_equal(name, ec_vec[i].type == PGPKEY_ED25519 ? "ed25519" : "nistp256");
+	}
+	/* Ed25519 as the token gives it: 32 bytes without the prefix */
+	assert_int_equal(hex_decode(ec_vec[1].q, strlen(ec_vec[1].q), q, sizeof(q), &q_len), 0);
+	assert_int_equal(pgpkey_from_ec(PGPKEY_ED25519, q + 1, 32, vec_created, &again), 0);
+	assert_string_equal(again.fpr, ec_vec[1].fpr);
+	assert_int_equal(again.q_len, 33);
+	assert_int_equal(again.q[0], 0x40);
+	/* A point on which libgcrypt 1.10's gcry_mpi_ec_curve_point() aborts
+	 * the process (found by fuzz/pgpkey_sexp): an answer, not a crash. */
+	assert_int_equal(hex_decode("40941d659995bf4b1762abd0148e4586e3bc72e00e80209595"
+	                            "0000000000000000", 66, q, sizeof(q), &q_len), 0);
+	(void)pgpkey_from_ec(PGPKEY_ED25519, q, q_len, vec_created, &again);
+}
+
+/* The S-expressions of scd-protocol §5.2, byte for byte, and keygrips
+ * equal to libgcrypt's own for keys of every curve (made by OpenSSL). */
+static void
+test_ec_grip_matches_gcrypt(void **state)
+{
+	static const struct {
+		enum pgpkey_type type;
+		const char *prefix;     /* canonical start of the S-expression */
+	} t[] = {
+		{ PGPKEY_P256, "(10:public-key(3:ecc(5:curve10:NIST P-256)(1:q65:\x04" },
+		{ PGPKEY_P384, "(10:public-key(3:ecc(5:curve10:NIST P-384)(1:q97:\x04" },
+		{ PGPKEY_ED25519, "(10:public-key(3:ecc(5:curve7:Ed25519)(5:flags5:eddsa)(1:q33:\x40" },
+	};
+	uint8_t bad[PGPKEY_MAX_Q];
+	struct ecsoft ek;
+	struct pgpkey key;
+	const struct pgpkey *k = &ek.key[0];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&ek, 0, sizeof(ek));
+		assert_true(ecsoft_make_key(&ek, 0, t[i].type, 7));
+		assert_string_equal(k->grip, ek.grip[0]);
+		assert_memory_equal(k->sexp, t[i].prefix, strlen(t[i].prefix));
+		assert_int_equal(k->sexp_len, strlen(t[i].prefix) + k->q_len - 1 + 3);
+		memcpy(bad, k->q, k->q_len);
+		/* a point off the curve is refused */
+		bad[k->q_len - 1] ^= 0x01;
+		if (t[i].type != PGPKEY_ED25519)
+			assert_int_equal(gpg_err_code(pgpkey_from_ec(t[i].type, bad, k->q_len, 7, &key)),
+			                 GPG_ERR_INV_VALUE);
+		/* the wrong length for the curve */
+		assert_int_equal(gpg_err_code(pgpkey_from_ec(t[i].type, bad, k->q_len - 2, 7, &key)),
+		                 GPG_ERR_INV_VALUE);
+		/* a compressed NIST point is not what a token gives; an Ed25519
+		 * point with another prefix is no point */
+		bad[0] = 0x02;
+		assert_int_equal(gpg_err_code(pgpkey_from_ec(t[i].type, bad, k->q_len, 7, &key)),
+		                 GPG_ERR_INV_VALUE);
+		ecsoft_free(&ek);
+	}
+	assert_int_equal(gpg_err_code(pgpkey_from_ec(PGPKEY_RSA, (const uint8_t *)"\x04", 1, 7, &key)),
+	                 GPG_ERR_WRONG_PUBKEY_ALGO);
+}
+
+/* The names gpg uses, both ways; anything else is no type. */
+static void
+test_names(void **state)
+{
+	unsigned int bits;
+
+	(void)state;
+	assert_int_equal(pgpkey_type_by_name("nistp256", &bits), PGPKEY_P256);
+	assert_int_equal(bits, 256);
+	assert_int_equal(pgpkey_type_by_name("nistp384", &bits), PGPKEY_P384);
+	assert_int_equal(pgpkey_type_by_name("ed25519", &bits), PGPKEY_ED25519);
+	assert_int_equal(bits, 255);
+	assert_int_equal(pgpkey_type_by_name("rsa3072", &bits), PGPKEY_RSA);
+	assert_int_equal(bits, 3072);
+	assert_int_equal(pgpkey_type_by_name("rsa512", &bits), PGPKEY_NONE);
+	assert_int_equal(pgpkey_type_by_name("rsa09999", &bits), PGPKEY_NONE);
+	assert_int_equal(pgpkey_type_by_name("nistp521", &bits), PGPKEY_NONE);
+	assert_int_equal(pgpkey_type_by_name("p256", &bits), PGPKEY_NONE);
+	assert_int_equal(bits, 0);
+	assert_string_equal(pgpkey_curve_name(PGPKEY_P384), "NIST P-384");
+	assert_null(pgpkey_curve_name(PGPKEY_RSA));
+	assert_int_equal(pgpkey_type_algo(PGPKEY_ED25519), 22);
+}
+
 int
 main(void)
 {
@@ -404,6 +534,9 @@ main(void)
 		cmocka_unit_test(test_sexp_rejects),
 		cmocka_unit_test(test_packet_body),
 		cmocka_unit_test(test_subkey_vector),
+		cmocka_unit_test(test_ec_gpg_vector),
+		cmocka_unit_test(test_ec_grip_matches_gcrypt),
+		cmocka_unit_test(test_names),
 	};
 
 	/* Programs initialise libgcrypt once at start-up (pgpkey.h). */
