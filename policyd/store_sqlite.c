@@ -334,7 +334,7 @@ db_exec(struct store *st, const char *sql, char *err, size_t errlen)
 	return map_rc(rc);
 }
 
-/* The connection's settings: WAL (readers never wait for the writer),
+/* The connection's settings: exclusive WAL,
  * synchronous=NORMAL with store_sync.c's own fdatasync of the log after
  * each write commit (a commit is on disk before anything depending on it
  * answers: DESIGN's "a grant use is committed before the signature is
@@ -350,6 +350,15 @@ db_configure(struct store *st, char *err, size_t errlen)
 	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
 	if ((r = db_exec(st, "PRAGMA foreign_keys = ON", err, errlen)) != 0 ||
 	    (r = db_exec(st, "PRAGMA trusted_schema = OFF", err, errlen)) != 0)
+		return r;
+	/* The file is policyd's alone while it runs (no other program reads
+	 * or writes another one's state; the CLI asks policyd): exclusive
+	 * locking, set before WAL, keeps the WAL index in memory and takes
+	 * the file lock once, instead of two shared-memory locks and their
+	 * fcntl()s per transaction (measured: 10 of the 53 us of CPU a grant
+	 * use cost).  Another process opening the file while policyd runs
+	 * gets SQLITE_BUSY. */
+	if ((r = db_exec(st, "PRAGMA locking_mode = EXCLUSIVE", err, errlen)) != 0)
 		return r;
 	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_step(s) != SQLITE_ROW) {

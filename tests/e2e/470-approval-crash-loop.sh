@@ -83,6 +83,7 @@ note "$ROUNDS rounds, $kills kills, $nsig signatures made by gpg"
 # signature is audited with its grant; grant uses agree with the store.
 DB=$(find "$SIGNET_HOME" -name policyd.db | head -n1)
 [[ -n $DB ]] || fail "no policyd.db"
+signet --home "$SIGNET_HOME" stop >/dev/null   # it holds the store exclusively while it runs
 python3 - "$DB" "$AUDIT" "$kills" "$nsig" "$TOOLS" "$W/signed" <<'PY' || fail "store and audit trail disagree"
 import json, sqlite3, sys, collections
 db, audit, kills, nsig, tools, signed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]

@@ -1,12 +1,14 @@
 /* test_store_crash.c — policyd killed at any moment loses nothing and
  * over-uses nothing (store.h: "every call is one transaction and returns
- * only once it is committed").  Each round forks processes that take grant
- * uses and approve requests on one policyd.db, each reporting every
- * committed success on a pipe, and kills them all with SIGKILL at a random
- * moment.  Then, reopened: the grants' use counts add up to at least what
- * was reported (a reported use was committed) and at most that plus one
- * per killed taker (a use committed but killed before its report), and the
- * grant used first was not used past its count; every reported approval is there; integrity_check is "ok". */
+ * only once it is committed").  Each round forks a process that opens
+ * policyd.db (exclusively, as policyd does) and runs takers of grant uses
+ * and an approver in threads on it, each reporting every committed
+ * success on a pipe, and kills it with SIGKILL at a random moment.  Then,
+ * reopened: the grants' use counts add up to at least what was reported
+ * (a reported use was committed) and at most that plus one per taker (a
+ * use committed but killed before its report), and the grant used first
+ * was not used past its count; every reported approval is there;
+ * integrity_check is "ok". */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -53,92 +56,114 @@ sopen(const char *dir)
 	return st;
 }
 
-/* Between two calls of a child: SQLite's busy wait polls, so processes
- * that retake the write lock at once could starve another one past its
- * busy timeout (policyd is one process: its threads queue on a mutex). */
+/* Between two calls of a worker, so that the kill can fall anywhere:
+ * in a call, between its commit and its report, between two calls. */
 static void
 pause_a_little(void)
 {
 	usleep(100 + (useconds_t)(rand() % 400));
 }
 
+/* One thread of the child: the store they all share (policyd is one
+ * process: its threads share one connection), where it reports, and the
+ * round (an approver's requester). */
+struct worker {
+	struct store *st;
+	int fd;
+	int round;
+};
+
 /* A taker: uses the grant (and a rate slot) and writes one byte per try:
  * T for a use, M for a miss (so that the parent sees it at work even once
  * the grant is used up). */
-static void __attribute__((noreturn))
-taker(const char *dir, int fd)
+static void *
+taker(void *arg)
 {
-	struct store *st = sopen(dir);
+	const struct worker *w = arg;
 	struct store_taken out;
 
-	if (st == NULL)
-		_exit(2);
 	for (int64_t i = 0;; i++) {
 		struct store_take t = { .project = "p", .requester = REQUESTER, .use_grant = 1,
 		                        .rate_count = STORE_MAX_RATE, .rate_period = 1,
 		                        .now_ms = T0 * 1000LL + i };
 
-		if (store_take(st, &t, &out) != 0)
+		if (store_take(w->st, &t, &out) != 0)
 			_exit(3);
-		if (write(fd, out.miss == STORE_TAKEN ? "T" : "M", 1) != 1)
+		if (write(w->fd, out.miss == STORE_TAKEN ? "T" : "M", 1) != 1)
 			_exit(4);
 		pause_a_little();
 	}
+	return NULL;
 }
 
 /* An approver: opens requests needing two approvals (its own requester
  * per round, so a request left pending by the kill never fills the
  * per-requester limit) and approves each twice, reporting each approval. */
-static void __attribute__((noreturn))
-approver(const char *dir, int fd, int round)
+static void *
+approver(void *arg)
 {
-	struct store *st = sopen(dir);
+	const struct worker *w = arg;
 	struct store_request req, o;
 	enum store_verdict v;
 
-	if (st == NULL)
-		_exit(2);
 	for (;;) {
 		memset(&req, 0, sizeof(req));
 		req.kind = STORE_KIND_GRANT;
 		snprintf(req.project, sizeof(req.project), "p");
-		snprintf(req.requester, sizeof(req.requester), "user:r%d", round);
+		snprintf(req.requester, sizeof(req.requester), "user:r%d", w->round);
 		req.count = 1;
 		req.needed = 2;
 		req.expires = T0 + 3600;
-		if (store_request_open(st, &req, T0) != 0)
+		if (store_request_open(w->st, &req, T0) != 0)
 			_exit(3);
 		for (int32_t who = 0; who < 2; who++) {
 			struct report rep = { .id = req.id, .who = who };
 
-			if (store_request_approve(st, req.id, approvers[who], NULL, T0, &o, &v) != 0 ||
+			if (store_request_approve(w->st, req.id, approvers[who], NULL, T0, &o, &v) != 0 ||
 			    v != STORE_V_OK)
 				_exit(5);
-			if (write(fd, &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
+			if (write(w->fd, &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
 				_exit(4);
 			pause_a_little();
 		}
 	}
+	return NULL;
 }
 
+/* A child process with the store open (it holds it exclusively) and
+ * TAKERS takers and one approver in threads; FDS get the read ends of
+ * their reports. */
 static pid_t
-spawn(const char *dir, int *rfd, int round, int is_taker)
+spawn(const char *dir, int fds[TAKERS + 1], int round)
 {
-	int p[2];
+	static struct worker w[TAKERS + 1];
+	int p[TAKERS + 1][2];
+	pthread_t th;
 	pid_t pid;
 
-	assert_int_equal(pipe(p), 0);
+	for (int i = 0; i < TAKERS + 1; i++)
+		assert_int_equal(pipe(p[i]), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		struct store *st = sopen(dir);
+
 		srand((unsigned)getpid());
-		close(p[0]);
-		if (is_taker)
-			taker(dir, p[1]);
-		approver(dir, p[1], round);
+		if (st == NULL)
+			_exit(2);
+		for (int i = 0; i < TAKERS + 1; i++) {
+			close(p[i][0]);
+			w[i] = (struct worker){ st, p[i][1], round };
+			if (pthread_create(&th, NULL, i < TAKERS ? taker : approver, &w[i]) != 0)
+				_exit(6);
+		}
+		for (;;)
+			pause();
 	}
-	close(p[1]);
-	*rfd = p[0];
+	for (int i = 0; i < TAKERS + 1; i++) {
+		close(p[i][1]);
+		fds[i] = p[i][0];
+	}
 	return pid;
 }
 
@@ -220,31 +245,24 @@ test_kill_anywhere(void **state)
 	assert_non_null(st);
 	small = sf_grant(st, REQUESTER, "p", SMALL_COUNT, T0, T0 + 3600);
 	large = sf_grant(st, REQUESTER, "p", LARGE_COUNT, T0, T0 + 86400);
-	store_close(st); /* no connection crosses a fork */
+	store_close(st); /* no connection crosses a fork; the child holds it alone */
 
 	for (int round = 0; round < ROUNDS; round++) {
-		pid_t pids[TAKERS + 1];
-		int fds[TAKERS + 1];
+		int fds[TAKERS + 1], status;
 		size_t got[TAKERS + 1] = { 0 }, nrep;
+		pid_t pid = spawn(t->dir, fds, round);
 
-		for (int i = 0; i < TAKERS + 1; i++)
-			pids[i] = spawn(t->dir, &fds[i], round, i < TAKERS);
 		/* Once each is at work (its first report), a random moment:
 		 * mid-transaction, between commit and report, in the fsync... */
 		for (int i = 0; i < TAKERS; i++)
 			drain(fds[i], taken[i], sizeof(taken[i]), &got[i], 1);
 		drain(fds[TAKERS], reps, sizeof(reps), &got[TAKERS], sizeof(reps[0]));
 		usleep((useconds_t)(rand() % 40000));
-		for (int i = 0; i < TAKERS + 1; i++) {
-			int status;
-
-			kill(pids[i], SIGKILL);
-			assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
-			/* Killed, not failed on its own. */
-			if (!WIFSIGNALED(status))
-				fail_msg("child %d (%s) exited with %d", i, i < TAKERS ? "taker" : "approver",
-				         WEXITSTATUS(status));
-		}
+		kill(pid, SIGKILL);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		/* Killed, not failed on its own. */
+		if (!WIFSIGNALED(status))
+			fail_msg("the child exited with %d", WEXITSTATUS(status));
 		killed += TAKERS;
 		for (int i = 0; i < TAKERS; i++) {
 			drain(fds[i], taken[i], sizeof(taken[i]), &got[i], 0);
