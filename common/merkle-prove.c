@@ -65,29 +65,42 @@ reverse(uint8_t proof[MERKLE_MAX_PROOF][MERKLE_HASH_LEN], size_t len)
 	}
 }
 
+/* Where the RFC's recursion stands: the subtree D[start:start+n] and the
+ * leaf (or old size) m within it. */
+struct descent {
+	uint64_t start, n, m;
+};
+
+/* One level down: into the left subtree (its sibling, the right one, is
+ * the proof hash) or the right one; OUT gets the sibling's hash. */
+static gpg_error_t
+descend(const struct merkle_nodes *src, struct descent *d, int left, uint8_t out[MERKLE_HASH_LEN])
+{
+	uint64_t k = split_point(d->n), start = d->start, n = d->n;
+
+	if (left) {
+		d->n = k;
+		return merkle_range_hash(src, start + k, start + n, out);
+	}
+	d->start += k;
+	d->m -= k;
+	d->n -= k;
+	return merkle_range_hash(src, start, start + k, out);
+}
+
 gpg_error_t
 merkle_prove_inclusion(const struct merkle_nodes *src, uint64_t index, uint64_t size,
                        uint8_t proof[MERKLE_MAX_PROOF][MERKLE_HASH_LEN], size_t *len)
 {
-	uint64_t start = 0, n = size, m = index, k;
+	struct descent d = { 0, size, index };
 	size_t count = 0;
 	gpg_error_t r;
 
 	*len = 0;
 	if (index >= size || size > src->size || size > MERKLE_MAX_SIZE)
 		return gpg_error(GPG_ERR_INV_ARG);
-	while (n > 1) {
-		k = split_point(n);
-		if (m < k) {
-			r = merkle_range_hash(src, start + k, start + n, proof[count]);
-			n = k;
-		} else {
-			r = merkle_range_hash(src, start, start + k, proof[count]);
-			start += k;
-			m -= k;
-			n -= k;
-		}
-		if (r != 0)
+	while (d.n > 1) {
+		if ((r = descend(src, &d, d.m < split_point(d.n), proof[count])) != 0)
 			return r;
 		count++;
 	}
@@ -100,7 +113,7 @@ gpg_error_t
 merkle_prove_consistency(const struct merkle_nodes *src, uint64_t size1, uint64_t size2,
                          uint8_t proof[MERKLE_MAX_PROOF][MERKLE_HASH_LEN], size_t *len)
 {
-	uint64_t start = 0, n = size2, m = size1, k;
+	struct descent d = { 0, size2, size1 };
 	size_t count = 0;
 	int whole = 1;   /* the RFC's b: still on the old tree's left edge */
 	gpg_error_t r;
@@ -110,26 +123,18 @@ merkle_prove_consistency(const struct merkle_nodes *src, uint64_t size1, uint64_
 		return gpg_error(GPG_ERR_INV_ARG);
 	if (size1 == 0 || size1 == size2)
 		return 0;
-	while (m != n) {
-		k = split_point(n);
-		if (m <= k) {
-			r = merkle_range_hash(src, start + k, start + n, proof[count]);
-			n = k;
-		} else {
-			r = merkle_range_hash(src, start, start + k, proof[count]);
-			start += k;
-			m -= k;
-			n -= k;
-			whole = 0;
-		}
-		if (r != 0)
+	while (d.m != d.n) {
+		int left = d.m <= split_point(d.n);
+
+		if ((r = descend(src, &d, left, proof[count])) != 0)
 			return r;
+		whole &= left;
 		count++;
 	}
 	/* SUBPROOF(m, D[m], false) = MTH(D[m]); with b true the verifier
 	 * already has that hash, the old root. */
 	if (!whole) {
-		if ((r = merkle_range_hash(src, start, start + n, proof[count])) != 0)
+		if ((r = merkle_range_hash(src, d.start, d.start + d.n, proof[count])) != 0)
 			return r;
 		count++;
 	}

@@ -191,6 +191,17 @@ refuse(gpg_err_code_t code, const char *what, const char **why)
 	return gpg_error(code);
 }
 
+/* After a left sibling: the levels where this node is the last one of
+ * its level have no sibling in the proof (RFC 9162 §2.1.3.2 step 3). */
+static void
+climb_right_edge(uint64_t *fn, uint64_t *sn)
+{
+	while (!(*fn & 1) && *fn != 0) {
+		*fn >>= 1;
+		*sn >>= 1;
+	}
+}
+
 gpg_error_t
 merkle_verify_inclusion(const uint8_t leaf[MERKLE_HASH_LEN], uint64_t index, uint64_t size,
                         const uint8_t (*proof)[MERKLE_HASH_LEN], size_t len,
@@ -212,10 +223,7 @@ merkle_verify_inclusion(const uint8_t leaf[MERKLE_HASH_LEN], uint64_t index, uin
 			return refuse(GPG_ERR_BAD_DATA, "proof too long for the leaf index and tree size", why);
 		if ((fn & 1) || fn == sn) {
 			merkle_hash_node(proof[i], r, r);
-			while (!(fn & 1) && fn != 0) {
-				fn >>= 1;
-				sn >>= 1;
-			}
+			climb_right_edge(&fn, &sn);
 		} else
 			merkle_hash_node(r, proof[i], r);
 		fn >>= 1;
@@ -271,10 +279,7 @@ merkle_verify_consistency(uint64_t size1, uint64_t size2, const uint8_t root1[ME
 		if ((fn & 1) || fn == sn) {
 			merkle_hash_node(proof[i], fr, fr);
 			merkle_hash_node(proof[i], sr, sr);
-			while (!(fn & 1) && fn != 0) {
-				fn >>= 1;
-				sn >>= 1;
-			}
+			climb_right_edge(&fn, &sn);
 		} else
 			merkle_hash_node(sr, proof[i], sr);
 		fn >>= 1;

@@ -9,32 +9,18 @@
 # the old proofs then fail against the changed trail; a line that is no
 # longer canonical and a torn tail are refused.
 . "$(dirname "$0")/lib.sh"
-ROOT=$(cd "$E2E_DIR/../.." && pwd)
 for tool in cc pkg-config make gpg python3; do
 	command -v "$tool" >/dev/null || { echo "   skip: $tool not installed"; exit 0; }
 done
 VERIFY=(python3 "$TOOLS/auditverify.py")
 
 world_new
-# ---- merkle-cli against the common library of the build under test.
-BDIR=$(cd "$SIGNET_BIN/.." && pwd)
-SANFLAGS=()
-SAN=0
-if [[ $(basename "$BDIR") == build-san ]]; then
-	SAN=1
-	SANFLAGS=(-fsanitize=address,undefined)
-fi
-make -s -C "$ROOT" SANITIZE=$SAN "$(basename "$BDIR")/libsignet-common.a" >/dev/null ||
-	fail "cannot build libsignet-common.a"
-PKGS="libgcrypt jansson gpg-error"
-# shellcheck disable=SC2046
-cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror "${SANFLAGS[@]}" -I"$ROOT/common" \
-	$(pkg-config --cflags $PKGS) -o "$W/merkle-cli" "$ROOT/tests/tools/merkle-cli.c" \
-	"$BDIR/libsignet-common.a" $(pkg-config --libs $PKGS) -lpthread ||
+# merkle-cli against the common library of the build under test.
+"$TOOLS/cc-tool.sh" "$TOOLS/merkle-cli.c" "$W/merkle-cli" libgcrypt jansson gpg-error ||
 	fail "cannot build tests/tools/merkle-cli"
 cli() { "$W/merkle-cli" "$@"; }
 
-# ---- A real trail: a project, its key, several signatures and a refusal.
+# ---- A real trail: a project, its key, detached and clearsigned signatures.
 project_new rel rsa3072 "user:$(id -un)"
 H=$W/g
 gpghome_new "$H" --project rel
