@@ -106,6 +106,19 @@ expect 1 cli verify <"$W/forged"
 has "another root" "$W/err" || fail "merkle-cli: no reason for a changed leaf"
 note "one changed byte changes the roots of sizes >= $K and breaks the old proofs"
 
+# ---- The escapes a real trail rarely shows (the line test_merkle's
+# test_canonical_line pins on audit_encode): canonical for the verifier,
+# same roots on both sides.
+printf '%s\n' '{"by":"bad\\xff","count":3,"digest":"dead","event":"deny","hash":"sha256","pid":42,"project":"p/x","reason":"tab\there \"q\" back\\slash nl\n cr\r bs\b ff\f c1\u0001 del'$'\x7f''","request":7,"seq":12,"time":"2025-11-24T16:00:00.123456Z","uid":1000,"user":"ren\u00E9\uD83D\uDE00","v":1}' >"$W/escapes.jsonl"
+cat "$W/trail.jsonl" >>"$W/escapes.jsonl"
+"${VERIFY[@]}" roots "$W/escapes.jsonl" >"$W/py-eroots" || fail "auditverify refused the escapes line"
+cli build "$W/escapes.jsonl" "$W/escapes.mh" >"$W/c-eroots" || fail "merkle-cli build (escapes)"
+cmp "$W/py-eroots" "$W/c-eroots" || fail "C and Python disagree on the escapes line"
+sed '1s/u00E9/u00e9/' "$W/escapes.jsonl" >"$W/lower.jsonl"
+expect 1 "${VERIFY[@]}" roots "$W/lower.jsonl"
+has "lower.jsonl:1: not canonical" "$W/err" || fail "auditverify accepted a lowercase \\u escape"
+note "escapes line canonical, same roots; lowercase \\u escape refused"
+
 # ---- Not canonical (a space after a comma) and a torn tail: refused.
 sed "${K}s/,\"event\"/, \"event\"/" "$W/trail.jsonl" >"$W/spaced.jsonl"
 expect 1 "${VERIFY[@]}" roots "$W/spaced.jsonl"

@@ -30,6 +30,7 @@
 
 #include <gcrypt.h>
 
+#include "audit.h"
 #include "hex.h"
 #include "merkle-store.h"
 #include "merkle.h"
@@ -559,6 +560,45 @@ test_store_damage(void **state)
 	assert_null(s);
 }
 
+/* doc/audit-format.md §2 pinned on the writer: audit_encode's line for a
+ * record with every kind of character is exactly what the rules say
+ * (sorted keys, no spaces, named escapes, \u00XX for other controls,
+ * uppercase \uXXXX and surrogate pairs, raw DEL and '/', non-UTF-8 bytes
+ * as \\xNN).  tests/tools/auditverify.py accepts the same line as
+ * canonical.  If jansson ever writes otherwise, this fails first. */
+static void
+test_canonical_line(void **state)
+{
+	static const uint8_t digest[] = { 0xde, 0xad };
+	static const char want[] =
+	    "{\"by\":\"bad\\\\xff\",\"count\":3,\"digest\":\"dead\",\"event\":\"deny\",\"hash\":\"sha256\","
+	    "\"pid\":42,\"project\":\"p/x\",\"reason\":\"tab\\there \\\"q\\\" back\\\\slash nl\\n cr\\r "
+	    "bs\\b ff\\f c1\\u0001 del\x7f\",\"request\":7,\"seq\":12,"
+	    "\"time\":\"2025-11-24T16:00:00.123456Z\",\"uid\":1000,"
+	    "\"user\":\"ren\\u00E9\\uD83D\\uDE00\",\"v\":1}";
+	struct audit_event ev;
+	char *line = NULL;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	ev.event = "deny";
+	ev.has_requester = 1;
+	ev.uid = 1000;
+	ev.user = "ren\xc3\xa9\xf0\x9f\x98\x80";
+	ev.pid = 42;
+	ev.project = "p/x";
+	ev.reason = "tab\there \"q\" back\\slash nl\n cr\r bs\b ff\f c1\x01 del\x7f";
+	ev.by = "bad\xff";
+	ev.hash = "sha256";
+	ev.digest = digest;
+	ev.digest_len = sizeof(digest);
+	ev.count = 3;
+	ev.request = 7;
+	assert_int_equal(audit_encode(&ev, 12, INT64_C(1764000000123456), &line), 0);
+	assert_string_equal(line, want);
+	free(line);
+}
+
 /* ---- Properties on random trees. */
 
 static uint64_t rng = 0x5157a11ce5eedULL;
@@ -749,6 +789,7 @@ main(void)
 		cmocka_unit_test(test_state_encoding),
 		cmocka_unit_test(test_store_reopen),
 		cmocka_unit_test(test_store_damage),
+		cmocka_unit_test(test_canonical_line),
 		cmocka_unit_test(test_random_trees),
 	};
 
