@@ -13,6 +13,7 @@ for tool in cc pkg-config make gpg python3; do
 	command -v "$tool" >/dev/null || { echo "   skip: $tool not installed"; exit 0; }
 done
 VERIFY=(python3 "$TOOLS/auditverify.py")
+"${VERIFY[@]}" selftest | has "vectors hold" || fail "auditverify selftest"
 
 world_new
 # merkle-cli against the common library of the build under test.
