@@ -175,17 +175,29 @@ copy_host_files() {
 copy_tree() {
 	local d=$ROOT$DST
 	mkdir -p "$d"
-	find "$d" -mindepth 1 -maxdepth 1 ! -name build ! -name build-san ! -name build-fuzz \
+	find "$d" -mindepth 1 -maxdepth 1 ! -name build ! -name build-san ! -name build-fuzz ! -name .git \
 		-exec rm -rf --one-file-system {} +
 	git -C "$SRC" ls-files -z --cached --others --exclude-standard |
 		while IFS= read -r -d '' f; do
 			[[ -e $SRC/$f || -L $SRC/$f ]] && printf '%s\0' "$f"
 		done | sort -zu | tar -C "$SRC" --null --no-recursion -T - -cf - | tar -C "$d" -xf -
+	copy_history "$d"
+}
+# The checkout's history under the copy, its HEAD the checkout's (e2e 310
+# builds Signet 0.1 from it; `git status` there shows the uncommitted
+# changes).  Fetched into the last run's repository: only what is new.
+copy_history() { # DIR
+	[[ -d $1/.git ]] || git init -q "$1"
+	git -C "$1" fetch -q --no-tags "$SRC" HEAD || die "cannot copy the git history of $SRC"
+	git -C "$1" update-ref HEAD FETCH_HEAD
+	git -C "$1" reset -q
 }
 deps_inside() {
 	trap on_exit_inside EXIT
 	mount_all
-	in_chroot sh -c "cd $DST && tests/deps.sh"
+	say "installing the packages (apt-get's output: $ROOT.deps.log)"
+	in_chroot sh -c "cd $DST && tests/deps.sh" >"$ROOT.deps.log" 2>&1 ||
+		{ tail -n 30 "$ROOT.deps.log" >&2; die "tests/deps.sh failed in the chroot (log: $ROOT.deps.log)"; }
 }
 
 case ${SIGNET_D13_STAGE:-} in
