@@ -93,8 +93,9 @@ mount_all() {
 		ln -s pts/ptmx "$ROOT/dev/ptmx"
 	fi
 	mnt dev/shm -t tmpfs -o mode=1777,nosuid,nodev shm
-	# A fresh /tmp each run: the tests make their worlds there.
-	mnt tmp -t tmpfs -o mode=1777,nosuid,nodev tmp
+	# A fresh /tmp each run: the tests make their worlds there (suid
+	# allowed: e2e 085 runs setgid programs from its world).
+	mnt tmp -t tmpfs -o mode=1777,nodev tmp
 }
 # chroot with a clean environment (the host's GNUPGHOME & co. stay out).
 in_chroot() { # CMD...
