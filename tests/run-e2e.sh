@@ -10,8 +10,8 @@ pass=0 fail=0 failed=()
 # Which GnuPG the tests ran against (2.2 on Debian 12, 2.4 on Debian 13):
 # each run's log names it.
 for prog in gpg gpg-agent; do
-	v=$("$prog" --version 2>/dev/null | head -n 1) || v="$prog: not found"
-	echo "e2e: ${v:-$prog: no version} ($(command -v "$prog" || echo "not in PATH"))"
+	v=$("$prog" --version 2>/dev/null | head -n 1)
+	echo "e2e: ${v:-$prog: not found} ($(command -v "$prog" || echo "not in PATH"))"
 done
 for t in "$HERE"/e2e/[0-9]*; do
 	name=$(basename "$t")

@@ -110,7 +110,7 @@ inside() {
 	trap 'exit 130' INT TERM
 	mount_all
 	# tests/deps.sh of this tree: what the tree needs, in the chroot too.
-	in_chroot sh -c "cd $DST && tests/deps.sh --if-missing"
+	in_chroot sh -c "cd $DST && tests/deps.sh --if-missing" || die "tests/deps.sh failed in the chroot"
 	in_chroot sh -c '. /etc/os-release; echo "check-debian13: $PRETTY_NAME"'
 	in_chroot dpkg-query -W -f='check-debian13:   ${Package} ${Version}\n' gnupg openssl libssl-dev rpm \
 		devscripts libassuan-dev libp11-dev softhsm2 libmicrohttpd-dev default-jdk-headless
