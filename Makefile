@@ -1,6 +1,7 @@
 # Signet — one GNU Makefile for everything (DESIGN.md).
 #   make            build build/bin/{signet-scd,signet-policyd,signet}
 #   make check      unit + end-to-end tests     (SANITIZE=1: ASan+UBSan build)
+#   make check-debian13  the same in a Debian 13 chroot (root; GnuPG 2.4)
 #   make demo       the embedded default, end to end
 #   make deps       install missing Debian packages (root or sudo)
 #   make install PREFIX=/usr/local
@@ -155,6 +156,13 @@ check: deps-if-missing
 deps-if-missing:
 	@tests/deps.sh --if-missing
 
+# Build and test in a Debian 13 chroot against its GnuPG 2.4, OpenSSL 3.5,
+# rpm and devscripts (tests/debian13/run.sh; needs root).  The chroot is
+# kept in DEBIAN13_ROOT, which `make clean` does not touch.
+DEBIAN13_ROOT ?= /var/cache/signet/debian13
+check-debian13:
+	@DEBIAN13_ROOT='$(DEBIAN13_ROOT)' tests/debian13/run.sh
+
 demo: deps-if-missing
 	@$(MAKE) --no-print-directory all
 	@SIGNET_BIN=$(abspath $(BIN)) conf/demo.sh
@@ -225,6 +233,6 @@ bench: $(PROGS)
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all deps deps-if-missing unit e2e check demo install fuzz fuzz-smoke bench clean
+.PHONY: all deps deps-if-missing unit e2e check check-debian13 demo install fuzz fuzz-smoke bench clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 

@@ -237,6 +237,39 @@ drop_old_trust(struct setup *s)
 	return rc;
 }
 
+/* GnuPG 2.4's gpg-agent does not start with an option it does not know in
+ * gpg-agent.conf (2.2 warned and went on), and gpg then says no more than
+ * "failed to start gpg-agent".  So ask gpgconf whether the agent takes the
+ * file ("gpg-agent:DESCRIPTION:PROGRAM:RUNTIME:OKAY:"), and when it does
+ * not, let the agent's own test name the line. */
+static int
+check_agent_conf(struct setup *s)
+{
+	char *chk[] = { "gpgconf", "--homedir", s->gnupghome, "--check-options", "gpg-agent", NULL };
+	char *test[] = { "gpg-agent", "--homedir", s->gnupghome, "--gpgconf-test", NULL };
+	char *out = NULL, *line, *save = NULL, *f[5] = { NULL }, *fs;
+	char todo[PATH_MAX + 160];
+	int rc, i;
+
+	if ((rc = gnupg_run(s, s->tools.gpgconf, chk, NULL, 0, &out, "check gpg-agent.conf",
+	                    "see gpgconf's messages above")) != 0)
+		return rc;
+	for (line = strtok_r(out, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, "gpg-agent:", 10) == 0)
+			break;
+	for (i = 0, fs = line; fs != NULL && i < 5; i++)
+		f[i] = strsep(&fs, ":");
+	rc = CLI_EXIT_OK;
+	if (f[4] != NULL && strcmp(f[4], "0") == 0 && f[2][0] == '/') {
+		snprintf(todo, sizeof(todo), "gpg-agent refuses %s/%s (the line named above): fix or remove "
+		         "that line, then run setup again", s->gnupghome, SETUP_AGENT_CONF);
+		if ((rc = gnupg_run(s, f[2], test, NULL, 0, NULL, "check gpg-agent.conf", todo)) == CLI_EXIT_OK)
+			rc = cli_fail("check gpg-agent.conf: %s", todo);
+	}
+	free(out);
+	return rc;
+}
+
 static int
 card_status(struct setup *s)
 {
@@ -652,7 +685,8 @@ setup_command(struct cli *cli, int argc, char **argv)
 		rc = cli_fail("prepare the environment: %s; try again", gpg_strerror(err));
 		goto out;
 	}
-	if ((rc = write_confs(&s)) != 0 || (rc = stop_agent(&s)) != 0 || (rc = import_certs(&s)) != 0 ||
+	if ((rc = write_confs(&s)) != 0 || (rc = check_agent_conf(&s)) != 0 || (rc = stop_agent(&s)) != 0 ||
+	    (rc = import_certs(&s)) != 0 ||
 	    (rc = drop_old_trust(&s)) != 0 ||
 	    (rc = card_status(&s)) != 0 || (rc = check_stubs(&s)) != 0)
 		goto out;

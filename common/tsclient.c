@@ -2,6 +2,7 @@
  * builds and reads the ASN.1, OSSL_HTTP_transfer() does the POST (with a
  * TLS BIO pushed in by the callback for https). */
 #include "tsclient.h"
+#include "tsverifyctx.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -648,14 +649,8 @@ tsclient_verify(const uint8_t *token, size_t token_len, const struct hashalgo *a
 	    (imprint = OPENSSL_memdup(digest, digest_len)) == NULL)
 		goto out;
 	TS_VERIFY_CTX_set_flags(vctx, TS_VFY_VERSION | TS_VFY_SIGNATURE | TS_VFY_IMPRINT | TS_VFY_SIGNER);
-	TS_VERIFY_CTX_set_store(vctx, store); /* the context owns them now */
-	store = NULL;
-	if (untrusted != NULL) {
-		TS_VERIFY_CTX_set_certs(vctx, untrusted);
-		untrusted = NULL;
-	}
-	TS_VERIFY_CTX_set_imprint(vctx, imprint, (long)digest_len);
-	imprint = NULL;
+	if (!tsverifyctx_give(vctx, &store, &untrusted, &imprint, digest_len))
+		goto out;
 	if (TS_RESP_verify_token(vctx, p7) != 1) {
 		seterr(err, errlen, "the time-stamp token does not verify: %s", ossl_reason(why, sizeof(why)));
 		r = gpg_error(GPG_ERR_BAD_SIGNATURE);

@@ -7,9 +7,11 @@
  * POPUPPINPADPROMPT) naming the request and who may approve; when the SIGN
  * ends, however it ends, to close it again (INQUIRE DISMISSPINPADPROMPT).
  * gpg-agent answers the popup with CAN when it may not use a pinentry
- * (--pinentry-mode loopback, cancel, error) or cannot start one: its side
- * of PKSIGN is then over, so the signature is given up (GPG_ERR_CANCELED)
- * and policyd, hung up on, cancels the request. */
+ * (2.2: --pinentry-mode loopback, cancel, error) or cannot start one: its
+ * side of PKSIGN is then over, so the signature is given up
+ * (GPG_ERR_CANCELED) and policyd, hung up on, cancels the request.  2.4 in
+ * loopback mode passes the popup to gpg (INQUIRE CONFIRM), which ignores
+ * it, and answers OK: the SIGN waits on as without the notice. */
 #ifndef SIGNET_SCD_NOTICE_H
 #define SIGNET_SCD_NOTICE_H
 

@@ -34,7 +34,7 @@ struct scd_conf {
 	char serial[SERIAL_HEX_LEN + 1];
 	char *log_file;          /* NULL: the default */
 	int debug;
-	int desktop_notice;      /* opt-in: in loopback mode the popup cancels */
+	int desktop_notice;      /* opt-in: in loopback mode gpg-agent 2.2 cancels the popup */
 };
 
 /* Load PATH.  On error *CONF is NULL and ERR holds "PATH:LINE: reason"; the

@@ -7,6 +7,12 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 export SIGNET_BIN=${SIGNET_BIN:-$HERE/../build/bin}
 pass=0 fail=0 failed=()
+# Which GnuPG the tests ran against (2.2 on Debian 12, 2.4 on Debian 13):
+# each run's log names it.
+for prog in gpg gpg-agent; do
+	v=$("$prog" --version 2>/dev/null | head -n 1)
+	echo "e2e: ${v:-$prog: not found} ($(command -v "$prog" || echo "not in PATH"))"
+done
 for t in "$HERE"/e2e/[0-9]*; do
 	name=$(basename "$t")
 	[[ -n ${E2E_ONLY:-} && $name != ${E2E_ONLY} ]] && continue

@@ -173,10 +173,27 @@ grep -qF "export GNUPGHOME=$G" "$W/out" || fail "setup: no GNUPGHOME line"
 grep -qx "scdaemon-program $SIGNET_BIN/signet-scd" "$G/gpg-agent.conf" || fail "gpg-agent.conf"
 grep -qx "policyd_socket = $H/run/policyd.sock" "$G/signet-scd.conf" || fail "signet-scd.conf socket"
 grep -Eqx 'serial = D27600012401[0-9A-F]{20}' "$G/signet-scd.conf" || fail "signet-scd.conf serial"
-echo "keep-me-line" >>"$G/gpg-agent.conf"
+# The user's own lines stay.  (A real option: GnuPG 2.4's gpg-agent does
+# not start with one it does not know.)
+echo "default-cache-ttl 1234" >>"$G/gpg-agent.conf"
 expect 0 env SIGNET_HOME="$H" "$SIGNET" setup --gnupghome "$G" --project rel
 [[ $(grep -c '^scdaemon-program' "$G/gpg-agent.conf") == 1 ]] || fail "second setup duplicated scdaemon-program"
-grep -qx 'keep-me-line' "$G/gpg-agent.conf" || fail "setup dropped a line of gpg-agent.conf"
+grep -qx 'default-cache-ttl 1234' "$G/gpg-agent.conf" || fail "setup dropped a line of gpg-agent.conf"
+# An option gpg-agent does not know: 2.2 warns and starts, 2.3 and later
+# refuse to start, and setup must then name the line rather than blame
+# signet-scd.
+echo "no-such-agent-option" >>"$G/gpg-agent.conf"
+if gpg-agent --homedir "$G" --gpgconf-test >/dev/null 2>&1; then
+	expect 0 env SIGNET_HOME="$H" "$SIGNET" setup --gnupghome "$G" --project rel
+	note "gpg-agent $(gpg-agent --version | sed -n '1s/.* //p') accepts an unknown option in gpg-agent.conf; so does setup"
+else
+	expect 1 env SIGNET_HOME="$H" "$SIGNET" setup --gnupghome "$G" --project rel
+	line=$(grep -n '^no-such-agent-option$' "$G/gpg-agent.conf" | cut -d: -f1)
+	grep -q "gpg-agent.conf:$line: invalid option" "$W/err" || fail "setup with a bad gpg-agent.conf: $(cat "$W/err")"
+	grep -q "gpg-agent refuses $G/gpg-agent.conf" "$W/err" || fail "setup with a bad gpg-agent.conf: $(cat "$W/err")"
+	note "gpg-agent $(gpg-agent --version | sed -n '1s/.* //p') refuses an unknown option; setup names the line"
+fi
+sed -i '/^no-such-agent-option$/d' "$G/gpg-agent.conf"
 expect 1 env SIGNET_HOME="$H" "$SIGNET" setup --gnupghome "$G" --project nosuch
 grep -q 'nosuch: no such project' "$W/err" || fail "setup of unknown project: $(cat "$W/err")"
 head -c 10000 /dev/urandom >"$W/payload"

@@ -163,12 +163,15 @@ t1=$(date +%s%N)
 grep -qi "127.0.0.1:$DEAD/.*connect" dead.err || { cat dead.err; fail "nothing listening: unclear error"; }
 cli request "ftp://127.0.0.1/" data.txt d.tok >/dev/null 2>url.err && fail "ftp URL accepted"
 grep -q "not a usable http" url.err || { cat url.err; fail "bad URL: unclear error"; }
+# OpenSSL names an HTTP error status "code=413" (3.0) or "http code 413"
+# (3.5, in a content-type complaint when the error body is text).
+has_code() { grep -Eq "code[= ]$1([^0-9]|\$)" "$2"; }
 PORT=$(free_port)
 conf small "$PORT" ec "max_body = 64"
 start small
 for _ in $(seq "${N413:-1}"); do
 	cli request "http://127.0.0.1:$PORT/" data.txt s.tok >/dev/null 2>413.err && fail "413: success?"
-	grep -q "code=413" 413.err || { cat 413.err; fail "HTTP 413: status not named"; }
+	has_code 413 413.err || { cat 413.err; fail "HTTP 413: status not named"; }
 done
 # What signet-tsa never sends our client (it always sends the right type)
 # comes from a stub HTTP server: 415, a 200 that is not a timestamp-reply,
@@ -205,7 +208,8 @@ stub() { # PATH PATTERN WHAT
 	cli request "http://127.0.0.1:$PORT/$1" data.txt x.tok >/dev/null 2>stub.err && fail "$3: success?"
 	grep -q "$2" stub.err || { cat stub.err; fail "$3: unclear error"; }
 }
-stub 415 "code=415" "HTTP 415"
+stub 415 "415" "HTTP 415"
+has_code 415 stub.err || { cat stub.err; fail "HTTP 415: status not named"; }
 stub html "content type" "a text/html reply"
 stub big "max\\|length\\|large" "an oversized reply"
 stub junk "not a DER TimeStampResp" "a reply that is not a TimeStampResp"

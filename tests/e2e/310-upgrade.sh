@@ -18,7 +18,11 @@ trap world_cleanup EXIT
 OLD=$W/old
 mkdir "$OLD"
 git -C "$(git -C "$E2E_DIR" rev-parse --show-toplevel)" archive "$REV" | tar -x -C "$OLD"
-make -s -C "$OLD" build/bin/signet build/bin/signet-policyd build/bin/signet-scd >"$W/old-build.log" 2>&1 ||
+# 0.1 as released, on the toolchain at hand: warnings a newer one has for
+# it (OpenSSL 3.4 deprecated the TS_VERIFY_CTX_set_* it calls) are not
+# errors here.
+make -s -C "$OLD" WARN='-Wall -Wextra' build/bin/signet build/bin/signet-policyd build/bin/signet-scd \
+	>"$W/old-build.log" 2>&1 ||
 	{ tail -n 20 "$W/old-build.log"; fail "cannot build Signet 0.1"; }
 OS=$OLD/build/bin/signet
 issuer() { gpg --batch --list-packets "$1" 2>/dev/null | sed -n 's/.*:signature packet: algo [0-9]*, keyid \([0-9A-F]*\).*/\1/p' | head -n1; }

@@ -8,10 +8,12 @@
 #  - with --desktop: the waiting signature shows the message (request id,
 #    project, approvers), keeps waiting, signs after two approvals, and the
 #    message is closed; a deny closes it too;
-#  - with --desktop and --pinentry-mode loopback gpg-agent cancels the
-#    message: gpg fails at once with "Operation cancelled", the request is
-#    cancelled (policyd saw signet-scd hang up), and the same agent still
-#    signs afterwards;
+#  - with --desktop and --pinentry-mode loopback, GnuPG 2.2's gpg-agent
+#    cancels the message: gpg fails at once with "Operation cancelled", the
+#    request is cancelled (policyd saw signet-scd hang up), and the same
+#    agent still signs afterwards.  2.4's hands the message to gpg (INQUIRE
+#    CONFIRM), which ignores it: no pinentry, and the signature waits for
+#    its approvals as without --desktop;
 #  - without --desktop (the default) nothing is shown and the waiting
 #    signature behaves as before (405).
 . "$(dirname "$0")/lib.sh"
@@ -118,25 +120,41 @@ grep -q 'signing failed: Permission denied' "$W/d3.err" || { cat "$W/d3.err"; fa
 wait_for "$W/$A/gd.pinentry" '^END ' 10 "the desktop notice closed after the deny"
 note "denied: $(grep -m1 'signing failed' "$W/d3.err"); notice closed"
 
-# ---- --desktop with --pinentry-mode loopback: gpg-agent cancels the notice
+# ---- --desktop with --pinentry-mode loopback: 2.2 cancels the notice and
+# the signature, 2.4 hands the notice to gpg and the signature waits
+AGENT_VER=$(gpg-agent --version | sed -n '1s/.* //p')
 : >"$W/$A/gd.pinentry"
 t0=$SECONDS
 sign_bg d2 gd --pinentry-mode loopback
-wait_until 30 "the loopback signature ended" ended d2
-[[ $(cat "$W/d2.rc") != 0 ]] || fail "the loopback signature succeeded without approvals"
-grep -q 'Operation cancelled' "$W/d2.err" || { cat "$W/d2.err"; fail "gpg does not say 'Operation cancelled'"; }
-((SECONDS - t0 < 20)) || fail "the loopback signature took $((SECONDS - t0)) s to fail"
-ID2=$(python3 -c 'import json,sys
+if [[ $AGENT_VER == 2.2.* ]]; then
+	wait_until 30 "the loopback signature ended" ended d2
+	[[ $(cat "$W/d2.rc") != 0 ]] || fail "the loopback signature succeeded without approvals"
+	grep -q 'Operation cancelled' "$W/d2.err" || { cat "$W/d2.err"; fail "gpg does not say 'Operation cancelled'"; }
+	((SECONDS - t0 < 20)) || fail "the loopback signature took $((SECONDS - t0)) s to fail"
+	ID2=$(python3 -c 'import json,sys
 ids = [r.get("request") for r in map(json.loads, open(sys.argv[1])) if r.get("request") and r.get("user") == sys.argv[2]]
 print(max(ids))' "$AUDIT" "$A")
-((ID2 > IDD)) || fail "no new request for the loopback signature in the audit trail (newest $ID2)"
-wait_until 10 "request $ID2 cancelled" test "$(state "$ID2")" = cancelled
-! signet_as $B pending --json | has "\"id\":$ID2," || fail "request $ID2 still pending for bob"
-[[ ! -s $W/$A/gd.pinentry ]] || { cat "$W/$A/gd.pinentry"; fail "a pinentry ran in loopback mode"; }
-# The agent and signet-scd are still in step: the next signature works.
-echo free >"$W/$A/f1" && chown "$A" "$W/$A/f1"
-sign_detached $A "$W/$A/gd" "$FREE" "$W/$A/f1" || fail "alice's next signature (free) after the cancel"
-note "loopback: $(grep -m1 'Operation cancelled' "$W/d2.err"); request $ID2 cancelled"
+	((ID2 > IDD)) || fail "no new request for the loopback signature in the audit trail (newest $ID2)"
+	wait_until 10 "request $ID2 cancelled" test "$(state "$ID2")" = cancelled
+	! signet_as $B pending --json | has "\"id\":$ID2," || fail "request $ID2 still pending for bob"
+	[[ ! -s $W/$A/gd.pinentry ]] || { cat "$W/$A/gd.pinentry"; fail "a pinentry ran in loopback mode"; }
+	# The agent and signet-scd are still in step: the next signature works.
+	echo free >"$W/$A/f1" && chown "$A" "$W/$A/f1"
+	sign_detached $A "$W/$A/gd" "$FREE" "$W/$A/f1" || fail "alice's next signature (free) after the cancel"
+	note "loopback: $(grep -m1 'Operation cancelled' "$W/d2.err"); request $ID2 cancelled"
+else
+	wait_until 60 "the loopback signature waiting in bob's signet pending" pending_sign
+	ID2=$(pending_sign)
+	((ID2 > IDD)) || fail "pending shows request $ID2, not the loopback signature's"
+	! ended d2 || { cat "$W/d2.err"; fail "the loopback signature ended before any approval"; }
+	[[ $(state "$ID2") == pending ]] || fail "request $ID2 is $(state "$ID2") while it waits"
+	approve_both "$ID2"
+	wait_until 60 "the loopback signature d2 finished after two approvals" ended d2
+	[[ $(cat "$W/d2.rc") == 0 ]] || { cat "$W/d2.err"; fail "the loopback signature failed after two approvals"; }
+	verify d2 gd
+	[[ ! -s $W/$A/gd.pinentry ]] || { cat "$W/$A/gd.pinentry"; fail "a pinentry ran in loopback mode"; }
+	note "loopback (gpg-agent $AGENT_VER): no pinentry; request $ID2 waited and was signed after two approvals"
+fi
 
 # ---- without --desktop: no notice, the wait works as before
 sign_bg n1 gn

@@ -18,6 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include "tsafixture.h"
+#include "tsverifyctx.h"
 #include "../../tsa/token.h"
 
 #define POLICY1 "1.3.6.1.4.1.99999.1.1"
@@ -140,9 +141,9 @@ issue_and_verify(struct fixture *fx, TS_REQ *req, size_t want_policy)
 	assert_ptr_equal(p, der + len);
 	assert_non_null(vctx = TS_REQ_to_TS_VERIFY_CTX(req, NULL));
 	assert_int_equal(X509_STORE_add_cert(store, fx->cert), 1);
-	TS_VERIFY_CTX_set_store(vctx, store);
 	assert_int_equal(sk_X509_push(certs, X509_dup(fx->cert)), 1);
-	TS_VERIFY_CTS_set_certs(vctx, certs); /* the token has none without certReq */
+	/* (the certificate: the token has none without certReq) */
+	assert_int_equal(tsverifyctx_give(vctx, &store, &certs, NULL, 0), 1);
 	if (TS_RESP_verify_response(vctx, resp) != 1) {
 		ERR_print_errors_fp(stderr);
 		fail_msg("token does not verify");
