@@ -4,7 +4,7 @@
 # --if-missing: do nothing when all are installed (make check / make demo).
 set -eu
 PKGS="build-essential pkg-config clang libassuan-dev libgpg-error-dev libgcrypt20-dev
-libssl-dev libp11-dev libp11-kit-dev libinih-dev libjansson-dev libsqlite3-dev
+libssl-dev libp11-kit-dev libinih-dev libjansson-dev libsqlite3-dev
 libmicrohttpd-dev libcmocka-dev softhsm2 opensc libengine-pkcs11-openssl gnupg
 gpg-agent gpgv git rpm devscripts dpkg-dev python3 passwd util-linux procps
 ca-certificates openssl curl osslsigncode default-jdk-headless qrencode"
@@ -20,6 +20,15 @@ clang_rt_pkg() {
 	[ -z "$v" ] || echo "libclang-rt-$v-dev"
 }
 
+# gpg-card (GnuPG 2.3 and later: e2e 078 runs it) comes in Debian's
+# scdaemon package.  GnuPG 2.2 (Debian 12) has no gpg-card, and its own
+# scdaemon is not wanted there.  Prints nothing for 2.2 or when unknown.
+card_tool_pkg() {
+	v=$(dpkg-query -W -f='${Version}' gpg 2>/dev/null) ||
+		v=$(apt-cache policy gpg 2>/dev/null | sed -n 's/^ *Candidate: //p')
+	case $v in 2.2.* | "" | "(none)") ;; *) echo scdaemon ;; esac
+}
+
 missing_of() { # PACKAGES... → the ones not installed
 	for p in "$@"; do
 		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
@@ -28,8 +37,9 @@ missing_of() { # PACKAGES... → the ones not installed
 }
 
 rt=$(clang_rt_pkg)
+card=$(card_tool_pkg)
 # shellcheck disable=SC2086
-missing=$(missing_of $PKGS $rt)
+missing=$(missing_of $PKGS $rt $card)
 if [ -z "$missing" ] && [ -n "$rt" ]; then
 	[ "${1:-}" = "--if-missing" ] || echo "deps: all packages installed"
 	exit 0
@@ -45,6 +55,10 @@ if [ -z "$rt" ]; then
 	rt=$(clang_rt_pkg)
 	[ -n "$rt" ] || { echo "deps: apt knows no 'clang' package here; cannot choose its libclang-rt-N-dev (check /etc/apt/sources.list)" >&2; exit 1; }
 	missing="$missing $rt"
+fi
+if [ -z "$card" ]; then   # gpg's version may be known only now
+	card=$(card_tool_pkg)
+	missing="$missing$(missing_of $card)"
 fi
 echo "deps: installing:$missing"
 # shellcheck disable=SC2086
