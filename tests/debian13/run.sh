@@ -171,18 +171,30 @@ copy_host_files() {
 }
 # The working tree's files (tracked, and new ones git does not ignore)
 # into DST, replacing the last run's copy.  The last run's build output
-# stays (make rebuilds what changed: tar keeps the files' times); the
-# host's never goes in.
+# stays, so make rebuilds only what changed — judged by content, not by
+# the files' times: the last run may have copied another tree (a branch)
+# whose objects are newer than this tree's sources, so every file whose
+# content differs from the last copy's is touched.  The host's build
+# output never goes in.
 copy_tree() {
-	local d=$ROOT$DST
+	local d=$ROOT$DST old
 	mkdir -p "$d"
+	old=$(source_sums "$d")
 	find "$d" -mindepth 1 -maxdepth 1 ! -name build ! -name build-san ! -name build-fuzz ! -name .git \
 		-exec rm -rf --one-file-system {} +
 	git -C "$SRC" ls-files -z --cached --others --exclude-standard |
 		while IFS= read -r -d '' f; do
 			[[ -e $SRC/$f || -L $SRC/$f ]] && printf '%s\0' "$f"
 		done | sort -zu | tar -C "$SRC" --null --no-recursion -T - -cf - | tar -C "$d" -xf -
+	comm -13 <(printf '%s\n' "$old") <(source_sums "$d") | cut -c67- |
+		(cd "$d" && xargs -r -d '\n' touch --no-dereference --)
 	copy_history "$d"
+}
+# "SHA-256  path" of every file of the copy in DIR but the build output.
+source_sums() { # DIR
+	[[ -d $1 ]] || return 0
+	(cd "$1" && find . \( -path ./build -o -path ./build-san -o -path ./build-fuzz -o -path ./.git \) -prune \
+		-o -type f -print0 | sort -z | xargs -0 -r sha256sum)
 }
 # The checkout's history under the copy, its HEAD the checkout's (e2e 310
 # builds Signet 0.1 from it; `git status` there shows the uncommitted
