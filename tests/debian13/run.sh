@@ -186,7 +186,7 @@ copy_tree() {
 		while IFS= read -r -d '' f; do
 			[[ -e $SRC/$f || -L $SRC/$f ]] && printf '%s\0' "$f"
 		done | sort -zu | tar -C "$SRC" --null --no-recursion -T - -cf - | tar -C "$d" -xf -
-	comm -13 <(printf '%s\n' "$old") <(source_sums "$d") | cut -c67- |
+	comm -13 <(printf '%s\n' "$old" | LC_ALL=C sort) <(source_sums "$d" | LC_ALL=C sort) | cut -c67- |
 		(cd "$d" && xargs -r -d '\n' touch --no-dereference --)
 	copy_history "$d"
 }
