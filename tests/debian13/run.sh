@@ -117,6 +117,7 @@ inside() {
 	local t0 fuzz="build-fuzz/hex" e2e=0 rest=0
 	t0=$(stamp)
 	in_chroot sh -c "cd $DST && make -j$(nproc) all unit" || die "build or unit tests failed on Debian 13"
+	mv "$ROOT$BUILT.new" "$ROOT$BUILT"
 	say "build + unit tests: $(($(stamp) - t0)) s"
 	t0=$(stamp)
 	in_chroot nice -n 10 sh -c "cd $DST && make e2e" || e2e=$?
@@ -170,31 +171,37 @@ copy_host_files() {
 	[[ -s $ROOT/etc/hosts ]] || printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$ROOT/etc/hosts"
 }
 # The working tree's files (tracked, and new ones git does not ignore)
-# into DST, replacing the last run's copy.  The last run's build output
-# stays, so make rebuilds only what changed — judged by content, not by
-# the files' times: the last run may have copied another tree (a branch)
-# whose objects are newer than this tree's sources, so every file whose
-# content differs from the last copy's is touched.  The host's build
-# output never goes in.
+# into DST, replacing the last run's copy.  The last build's output stays,
+# so make rebuilds only what changed — judged by content, not by the
+# files' times (the last build may have been of another tree, a branch,
+# whose objects are newer than this tree's sources): every file whose
+# content differs from what the last build was made of (BUILT, written
+# once a build succeeded) is touched; with no such record the build
+# output goes.  The host's build output never goes in.
+BUILT=$DST.built-from   # in the chroot: "SHA-256  path" of the last built tree
 copy_tree() {
-	local d=$ROOT$DST old
+	local d=$ROOT$DST
 	mkdir -p "$d"
-	old=$(source_sums "$d")
 	find "$d" -mindepth 1 -maxdepth 1 ! -name build ! -name build-san ! -name build-fuzz ! -name .git \
 		-exec rm -rf --one-file-system {} +
 	git -C "$SRC" ls-files -z --cached --others --exclude-standard |
 		while IFS= read -r -d '' f; do
 			[[ -e $SRC/$f || -L $SRC/$f ]] && printf '%s\0' "$f"
 		done | sort -zu | tar -C "$SRC" --null --no-recursion -T - -cf - | tar -C "$d" -xf -
-	comm -13 <(printf '%s\n' "$old" | LC_ALL=C sort) <(source_sums "$d" | LC_ALL=C sort) | cut -c67- |
-		(cd "$d" && xargs -r -d '\n' touch --no-dereference --)
+	source_sums "$d" >"$ROOT$BUILT.new"
+	if [[ -s $ROOT$BUILT ]]; then
+		comm -13 "$ROOT$BUILT" "$ROOT$BUILT.new" | cut -c67- |
+			(cd "$d" && xargs -r -d '\n' touch --no-dereference --)
+	else
+		rm -rf --one-file-system "$d/build" "$d/build-san" "$d/build-fuzz"
+	fi
 	copy_history "$d"
 }
-# "SHA-256  path" of every file of the copy in DIR but the build output.
+# "SHA-256  path" of every file of the copy in DIR but the build output,
+# sorted for comm.
 source_sums() { # DIR
-	[[ -d $1 ]] || return 0
 	(cd "$1" && find . \( -path ./build -o -path ./build-san -o -path ./build-fuzz -o -path ./.git \) -prune \
-		-o -type f -print0 | sort -z | xargs -0 -r sha256sum)
+		-o -type f -print0 | xargs -0 -r sha256sum | LC_ALL=C sort)
 }
 # The checkout's history under the copy, its HEAD the checkout's (e2e 310
 # builds Signet 0.1 from it; `git status` there shows the uncommitted
