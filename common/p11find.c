@@ -72,21 +72,21 @@ p11keyref_set(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj
 	return CKR_OK;
 }
 
-CK_RV
-p11find_recover(struct p11login *l, CK_SESSION_HANDLE s, struct p11keyref *ref, CK_RV rv)
+int
+p11find_retry(struct p11login *l, CK_SESSION_HANDLE s, struct p11keyref *ref, CK_RV rv)
 {
 	CK_OBJECT_HANDLE obj = CK_INVALID_HANDLE;
 	CK_ULONG count = 0;
 
 	if (rv != CKR_USER_NOT_LOGGED_IN && rv != CKR_OBJECT_HANDLE_INVALID && rv != CKR_KEY_HANDLE_INVALID)
-		return rv;
+		return 0;
 	if (p11login_ensure(l, s) != CKR_OK)
-		return rv;
+		return 0;
 	if (find_objects(p11login_fn(l), s, ref->cls, ref->label, ref->label_len, ref->id, ref->id_len, &obj,
 	                 &count) != CKR_OK || count != 1)
-		return rv;
+		return 0;
 	__atomic_store_n(&ref->handle, obj, __ATOMIC_RELEASE);
-	return CKR_OK;
+	return 1;
 }
 
 gpg_error_t

@@ -38,9 +38,10 @@ CK_RV p11keyref_set(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HAND
  * RV says the login or the handle is gone (CKR_USER_NOT_LOGGED_IN,
  * CKR_OBJECT_HANDLE_INVALID, CKR_KEY_HANDLE_INVALID), log in again if
  * need be and find REF's object again by class, label and CKA_ID (exactly
- * one); CKR_OK then, and the caller tries the operation once more.  Any
- * other RV, or a failed recovery, comes back as RV. */
-CK_RV p11find_recover(struct p11login *login, CK_SESSION_HANDLE s, struct p11keyref *ref, CK_RV rv);
+ * one); 1 then, and the caller tries the operation once more.  0 for any
+ * other RV — CKR_OK above all: a done operation is never done twice — or
+ * a failed recovery. */
+int p11find_retry(struct p11login *login, CK_SESSION_HANDLE s, struct p11keyref *ref, CK_RV rv);
 
 /* Count (up to 2) private keys of any type with LABEL (NULL: any) and ID
  * (ID_LEN 0: any); *FIRST gets one. */

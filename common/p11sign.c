@@ -69,7 +69,7 @@ p11sign_key(struct p11login *l, CK_SESSION_HANDLE s, struct p11keyref *ref, cons
 	CK_FUNCTION_LIST_PTR fn = p11login_fn(l);
 	CK_RV rv = p11sign_run(fn, s, p11keyref_handle(ref), ref->type, in, in_len, sig, sigmax, siglen);
 
-	if (p11find_recover(l, s, ref, rv) == CKR_OK)
+	if (p11find_retry(l, s, ref, rv))
 		rv = p11sign_run(fn, s, p11keyref_handle(ref), ref->type, in, in_len, sig, sigmax, siglen);
 	return rv;
 }

@@ -25,7 +25,7 @@ CK_RV p11sign_run(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE
 
 /* p11sign_run() with the key REF on session S of LOGIN; when the token
  * has dropped the login or the key's handle, log in again and find the
- * key again (p11find_recover), once, and sign again. */
+ * key again (p11find_retry), once, and sign again. */
 CK_RV p11sign_key(struct p11login *login, CK_SESSION_HANDLE s, struct p11keyref *ref, const uint8_t *in,
                   size_t in_len, uint8_t *sig, size_t sigmax, size_t *siglen);
 

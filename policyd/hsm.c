@@ -213,7 +213,7 @@ hsm_key_ec_point(struct hsm *h, const struct hsm_key *key, uint8_t *q, size_t qm
 		return r;
 	/* The private object has no CKA_EC_POINT; its public half has. */
 	rv = p11key_public_of(h->fn, s, p11keyref_handle(&key->ref), &pub, &found);
-	if (p11find_recover(h->login, s, ref_of(key), rv) == CKR_OK)
+	if (p11find_retry(h->login, s, ref_of(key), rv))
 		rv = p11key_public_of(h->fn, s, p11keyref_handle(&key->ref), &pub, &found);
 	if (rv == CKR_OK && found == 1)
 		rv = h->fn->C_GetAttributeValue(s, pub, &a, 1);
@@ -263,7 +263,7 @@ hsm_key_public(struct hsm *h, const struct hsm_key *key,
 	a[1].pValue = e;
 	a[1].ulValueLen = emax;
 	rv = h->fn->C_GetAttributeValue(s, p11keyref_handle(&key->ref), a, 2);
-	if (p11find_recover(h->login, s, ref_of(key), rv) == CKR_OK) {
+	if (p11find_retry(h->login, s, ref_of(key), rv)) {
 		a[0].ulValueLen = nmax;
 		a[1].ulValueLen = emax;
 		rv = h->fn->C_GetAttributeValue(s, p11keyref_handle(&key->ref), a, 2);
@@ -507,7 +507,7 @@ gcm_run(struct hsm *h, const struct hsm_key *key, int encrypt, const uint8_t *iv
 	if ((r = session_get(h, &s, err, errlen)) != 0)
 		return r;
 	rv = gcm_once(h->fn, s, &mech, p11keyref_handle(&key->ref), encrypt, in, inlen, out, &len);
-	if (p11find_recover(h->login, s, ref_of(key), rv) == CKR_OK) {
+	if (p11find_retry(h->login, s, ref_of(key), rv)) {
 		len = outmax;
 		rv = gcm_once(h->fn, s, &mech, p11keyref_handle(&key->ref), encrypt, in, inlen, out, &len);
 	}

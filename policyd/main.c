@@ -346,8 +346,13 @@ main(int argc, char **argv)
 	 * lie free there, and takes it again on the next request: a brk or
 	 * madvise and its TLB shootdown (an IPI to every core) per state
 	 * transaction.  Measured: 40 % of a grant use's CPU on a 2-core VM.
-	 * policyd's heap is bounded by its per-user limits; keep it. */
+	 * policyd's heap is bounded by its per-user limits; keep it.  Setting
+	 * the trim threshold also ends glibc's dynamic mmap threshold, which
+	 * would then leave every block of 128 KiB or more to its own mmap and
+	 * munmap (another shootdown per signature): those come from the heap
+	 * too. */
 	mallopt(M_TRIM_THRESHOLD, POLICYD_MALLOC_KEEP);
+	mallopt(M_MMAP_THRESHOLD, POLICYD_MALLOC_MMAP);
 
 	if (!gcry_check_version(GCRYPT_VERSION))
 		die("libgcrypt", "version mismatch", "reinstall libgcrypt");

@@ -38,6 +38,7 @@
 #define POLICYD_LINGER_MAX    64            /* requests a worker runs in a row (and at most 1 s) */
 #define POLICYD_FD_RESERVE    64            /* descriptors kept for the audit trail, HSM, reloads */
 #define POLICYD_MALLOC_KEEP   (64 << 20)    /* free heap top kept, not given back (main.c) */
+#define POLICYD_MALLOC_MMAP   (32 << 20)    /* blocks below this come from the heap (main.c) */
 #define POLICYD_LISTEN_BACKLOG 1024
 #define POLICYD_MAX_ERRTEXT   512           /* reason text of one ERR line */
 #define POLICYD_MAX_CERT      (64 * 1024)   /* certificate file read by CERT */
