@@ -20,40 +20,12 @@
 #include "../../policyd/hsm.h"
 #include "hashalgo.h"
 #include "sigcheck.h"
-#include "softhsm.h"
-
-struct world {
-	struct softhsm t;
-	struct hsm *hsm;
-};
+#include "hsmworld.h"
 
 static int
 world_setup(void **state)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	char err[512];
-	int created = 0;
-
-	if (w == NULL || softhsm_setup(&w->t) != 0)
-		return -1;
-	if (hsm_init_token(SOFTHSM_MODULE, "hsmtest", w->t.so_pin, w->t.pin, &created, err, sizeof(err)) != 0 ||
-	    hsm_open(SOFTHSM_MODULE, "hsmtest", w->t.pin, &w->hsm, err, sizeof(err)) != 0) {
-		fprintf(stderr, "token: %s\n", err);
-		return -1;
-	}
-	*state = w;
-	return 0;
-}
-
-static int
-world_teardown(void **state)
-{
-	struct world *w = *state;
-
-	hsm_close(w->hsm);
-	softhsm_teardown(&w->t);
-	free(w);
-	return 0;
+	return hsm_world_setup(state, "hsmtest");
 }
 
 /* Generate a TYPE key LABEL with ID, find it by label and by id. */
