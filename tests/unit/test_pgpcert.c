@@ -623,8 +623,10 @@ test_certify_only(void **state)
 	reset(fx);
 	assert_int_equal(build(fx, PGPCERT_PRIMARY_LEGACY, "u", NULL, 0, legacy, sizeof(legacy), &llen), 0);
 	assert_int_equal(build(fx, PGPCERT_PRIMARY_CERTIFY, "u", NULL, 0, cert, sizeof(cert), &len), 0);
-	assert_int_equal(len, llen);
-	assert_memory_not_equal(cert, legacy, len);
+	/* The same packets; only the signature MPIs may differ in length
+	 * (one whose top byte is zero is a byte shorter: 1 in 256 each). */
+	assert_true(len <= llen + 2 && llen <= len + 2);
+	assert_memory_not_equal(cert, legacy, len < llen ? len : llen);
 	(void)read_packet(cert, len, &off, &plen);
 	off += plen;
 	(void)read_packet(cert, len, &off, &plen);
