@@ -615,7 +615,7 @@ test_certify_only(void **state)
 {
 	struct fixture *fx = *state;
 	uint8_t legacy[PGPCERT_MAX], cert[PGPCERT_MAX];
-	size_t llen = 0, len = 0, off = 0, plen;
+	size_t llen = 0, len = 0, off = 0, plen, hdr, loff, lplen;
 	struct sigview v;
 	const uint8_t *fl;
 	size_t l = 0;
@@ -631,14 +631,20 @@ test_certify_only(void **state)
 	off += plen;
 	(void)read_packet(cert, len, &off, &plen);
 	off += plen;
+	hdr = off;
 	assert_int_equal(read_packet(cert, len, &off, &plen), 2);
 	parse_sig(cert + off, plen, &v);
 	assert_int_equal(v.type, 0x13);
 	assert_non_null(fl = find_sub(v.subs, v.subs_len, 27, &l));
 	assert_int_equal(l, 1);
 	assert_int_equal(fl[0], 0x01);
-	/* the same layout as the legacy one, the flag byte aside */
-	assert_memory_equal(cert, legacy, (size_t)(fl - cert));
+	/* The same layout as the legacy one, the flag byte aside: the key and
+	 * user id packets, then the signature's body up to the flags (its
+	 * header holds its length, which follows the MPI's). */
+	assert_memory_equal(cert, legacy, hdr);
+	loff = hdr;
+	assert_int_equal(read_packet(legacy, llen, &loff, &lplen), 2);
+	assert_memory_equal(cert + off, legacy + loff, (size_t)(fl - (cert + off)));
 }
 
 static void
