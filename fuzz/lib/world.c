@@ -177,12 +177,15 @@ world_start(struct world *w, const char *argv0)
 		w->dir[0] = '\0';
 		die(w, "mkdtemp sfzXXXXXX in /dev/shm or /tmp");
 	}
-	start_janitor(w);
 	n = snprintf(w->home, sizeof(w->home), "%s/h", w->dir);
 	if (n < 0 || (size_t)n >= sizeof(w->home))
 		die(w, "home name too long");
 	snprintf(w->config, sizeof(w->config), "%s/signet.conf", w->home);
 	snprintf(w->socket, sizeof(w->socket), "%s/run/policyd.sock", w->home);
+	/* Only now: the janitor's copy of W must name the home it stops
+	 * (forked before, it ran `signet --home "" stop` and left policyd
+	 * running after every fuzzing run). */
+	start_janitor(w);
 	if ((pw = getpwuid(getuid())) == NULL)
 		die(w, "the fuzzing user has no name");
 	snprintf(signer, sizeof(signer), "user:%s", pw->pw_name);
