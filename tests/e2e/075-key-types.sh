@@ -38,22 +38,6 @@ read -r rmaj rmin <<<"$rpmv"
 # A tiny noarch package, built once and copied for each key type.
 RPM0=$(rpm_tiny "$W/rpmbuild" signet-kt)
 
-# A Debian source package in DIR, maintained by EMAIL.
-deb_source() { # DIR EMAIL
-	mkdir -p "$1/signet-kt-1.0/debian/source"
-	(
-		cd "$1/signet-kt-1.0"
-		echo '3.0 (native)' >debian/source/format
-		printf 'signet-kt (1.0) unstable; urgency=low\n\n  * Test upload.\n\n -- Signet Tests <%s>  Mon, 01 Jan 2024 00:00:00 +0000\n' "$2" >debian/changelog
-		printf 'Source: signet-kt\nSection: misc\nPriority: optional\nMaintainer: Signet Tests <%s>\nStandards-Version: 4.6.2\n\nPackage: signet-kt\nArchitecture: all\nDescription: test fixture\n Tiny source package.\n' "$2" >debian/control
-		printf '#!/usr/bin/make -f\n%%:\n\tdh $@\n' >debian/rules
-		chmod 755 debian/rules
-		echo hello >hello.txt
-		cd .. && dpkg-source -b signet-kt-1.0 >build.log 2>&1 &&
-			cd signet-kt-1.0 && dpkg-genchanges -S -O../signet-kt_1.0_source.changes >>../build.log 2>&1
-	) || { cat "$1/build.log"; fail "building the Debian source package"; }
-}
-
 for type in p256 p384 ed25519; do
 	case $type in
 	p256) algo=19 curve=nistp256 attr="NIST P-256" ;;
@@ -160,10 +144,10 @@ for type in p256 p384 ed25519; do
 
 	# --- Debian -------------------------------------------------------------
 	D=$W/deb-$type
-	deb_source "$D" "$P@signet.test"
-	GNUPGHOME=$H debsign --no-conf -p gpg -k"$FPR" --re-sign "$D/signet-kt_1.0_source.changes" \
+	deb_tiny "$D" "$P@signet.test"
+	GNUPGHOME=$H debsign --no-conf -p gpg -k"$FPR" --re-sign "$D/signet-src_1.0_source.changes" \
 		</dev/null >"$W/debsign.log" 2>&1 || { cat "$W/debsign.log"; fail "$type: debsign"; }
-	dscverify --no-default-keyrings --keyring "$W/$P.gpg" "$D/signet-kt_1.0_source.changes" \
+	dscverify --no-default-keyrings --keyring "$W/$P.gpg" "$D/signet-src_1.0_source.changes" \
 		>"$W/dscverify.log" 2>&1 || { cat "$W/dscverify.log"; fail "$type: dscverify"; }
 	note "$type: debsign + dscverify"
 

@@ -19,7 +19,7 @@
 #                      $W's *.log, *.err and *.out printed, and $W removed
 # free_port                           a free TCP port on 127.0.0.1
 # wait_for FILE PATTERN SECS WHAT     until FILE has a line matching PATTERN (ERE), or fail
-# deb_tiny DIR                        a tiny Debian source package to sign
+# deb_tiny DIR [EMAIL]                a tiny Debian source package to sign
 # attack_world ATTACKER SIGNER PROJECT  users ATTACKER and SIGNER (removed at exit),
 #                      world_new --public-bin, PROJECT signed by SIGNER with a
 #                      GnuPG home $W/SIGNER/g (key $FPR); $SOCK, $LOG (policyd's),
@@ -244,33 +244,17 @@ repo_new() { # DIR EMAIL SIGNINGKEY [--empty]
 	git -C "$1" commit -q -m one
 }
 
-# A tiny native Debian source package in DIR, unsigned:
-# DIR/signet-src_1.0.dsc and DIR/signet-src_1.0_source.changes.
-deb_tiny() { # DIR
-	local D=$1
+# A tiny native Debian source package in DIR, unsigned, maintained by
+# EMAIL (default pkg@signet.test): DIR/signet-src_1.0.dsc and
+# DIR/signet-src_1.0_source.changes.
+deb_tiny() { # DIR [EMAIL]
+	local D=$1 m=${2:-pkg@signet.test}
 	mkdir -p "$D/signet-src-1.0/debian/source"
 	(
 		cd "$D/signet-src-1.0"
 		echo '3.0 (native)' >debian/source/format
-		cat >debian/changelog <<'CL'
-signet-src (1.0) unstable; urgency=low
-
-  * Test upload.
-
- -- Signet Tests <pkg@signet.test>  Mon, 01 Jan 2024 00:00:00 +0000
-CL
-		cat >debian/control <<'CTL'
-Source: signet-src
-Section: misc
-Priority: optional
-Maintainer: Signet Tests <pkg@signet.test>
-Standards-Version: 4.6.2
-
-Package: signet-src
-Architecture: all
-Description: test fixture
- Tiny source package signed in the Signet end-to-end tests.
-CTL
+		printf 'signet-src (1.0) unstable; urgency=low\n\n  * Test upload.\n\n -- Signet Tests <%s>  Mon, 01 Jan 2024 00:00:00 +0000\n' "$m" >debian/changelog
+		printf 'Source: signet-src\nSection: misc\nPriority: optional\nMaintainer: Signet Tests <%s>\nStandards-Version: 4.6.2\n\nPackage: signet-src\nArchitecture: all\nDescription: test fixture\n Tiny source package signed in the Signet end-to-end tests.\n' "$m" >debian/control
 		printf '#!/usr/bin/make -f\n%%:\n\tdh $@\n' >debian/rules
 		chmod 755 debian/rules
 		echo hello >hello.txt
