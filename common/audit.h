@@ -53,6 +53,15 @@ struct audit_event {
 	const char *serial;      /* token serial number, hex */
 	const char *policy;      /* dotted OID */
 	const char *gen_time;    /* the token's genTime, as in the token */
+	/* The writer's own records (doc/audit-format.md §9): */
+	const char *note;        /* "checkpoint": the whole signed note */
+	const char *tsa_token;   /* "checkpoint": base64 DER TimeStampToken; NULL: none */
+	int has_tree_size;       /* "checkpoint", "segment": tree_size present */
+	uint64_t tree_size;
+	unsigned segment;        /* "segment": this segment's number; 0: absent */
+	const char *frontier;    /* "segment": hex tree state (merkle_state_encode) */
+	const char *file;        /* "quarantine": the quarantine file's name */
+	int64_t size;            /* "quarantine": bytes moved; 0: absent */
 };
 
 struct audit_log;
@@ -92,6 +101,46 @@ gpg_error_t audit_sync(struct audit_log *log, uint64_t seq);
  * before the first append. */
 #define AUDIT_MAX_SYNC_MS 1000
 gpg_error_t audit_set_sync_interval(struct audit_log *log, unsigned ms);
+
+/* Checkpoints (doc/audit-format.md §9): the key that signs them (a
+ * dedicated Ed25519 key in the HSM, never a project key) and, optionally,
+ * a time-stamp authority.  SIGN and TIMESTAMP are called from the log's
+ * checkpoint thread, never with a lock of the log held. */
+struct audit_signer {
+	char name[129];          /* the origin and key name (NOTE_MAX_NAME) */
+	uint8_t pub[32];         /* Ed25519 public key */
+	gpg_error_t (*sign)(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64]);
+	void *ctx;
+	/* NULL: no tokens.  Else *DER (malloc'd, *DERLEN bytes) gets an RFC
+	 * 3161 TimeStampToken over the LEN bytes at MSG; an error leaves the
+	 * checkpoint without one (logged). */
+	gpg_error_t (*timestamp)(void *ts_ctx, const uint8_t *msg, size_t len, uint8_t **der,
+	                         size_t *derlen);
+	void *ts_ctx;
+};
+
+#define AUDIT_CKPT_EVERY_DEFAULT   1000
+#define AUDIT_CKPT_MS_DEFAULT      60000
+#define AUDIT_SEGMENT_DEFAULT      (256ull * 1024 * 1024)
+#define AUDIT_SEGMENT_MIN          (64ull * 1024)
+
+/* Start writing checkpoints: after EVERY records or MS milliseconds with
+ * new records, whichever comes first, and one at audit_close.  Also
+ * writes P.vkey.  Call once, after audit_open. */
+gpg_error_t audit_start_checkpoints(struct audit_log *log, const struct audit_signer *signer,
+                                    unsigned every, unsigned ms);
+
+/* Roll the current segment over once it reaches BYTES
+ * (AUDIT_SEGMENT_MIN..); the default is AUDIT_SEGMENT_DEFAULT. */
+gpg_error_t audit_set_segment_size(struct audit_log *log, uint64_t bytes);
+
+/* Group commit hints from a server that knows a record is on its way (a
+ * signature being made on the HSM): while such records are expected, the
+ * thread about to fdatasync waits for them (briefly, bounded), so that
+ * one sync covers them too.  Every audit_expect is matched by one
+ * audit_expect_done, whether or not the record was appended. */
+void audit_expect(struct audit_log *log);
+void audit_expect_done(struct audit_log *log);
 
 /* The seq of the last record written (not necessarily synced yet); 0:
  * none.  Thread-safe. */
