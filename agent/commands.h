@@ -24,6 +24,7 @@ int approve_command(struct cli *cli, int argc, char **argv);     /* approve.c */
 int deny_command(struct cli *cli, int argc, char **argv);        /* approve.c */
 int grants_command(struct cli *cli, int argc, char **argv);      /* grants.c */
 int totp_command(struct cli *cli, int argc, char **argv);        /* totp.c */
+int audit_command(struct cli *cli, int argc, char **argv);       /* audit.c (auditcmd.h) */
 
 /* init.c: make PATH hold a new random PIN (0600) unless it exists (then it
  * must be ours and private); *CREATED says which.  WHAT names it. */

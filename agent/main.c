@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auditcmd.h"
 #include "commands.h"
 
 struct subcommand {
@@ -40,6 +41,8 @@ static const struct subcommand subcommands[] = {
 	{ "grants", grants_command, GRANTS_USAGE, "your approved grants: signatures left, until when", 1 },
 	{ "totp", totp_command, TOTP_USAGE,
 	  "second factor: enrol (otpauth URI for an authenticator app); reset a user (admin)", 1 },
+	{ "audit", audit_command, AUDIT_USAGE,
+	  "check the audit trails offline: verify, prove a signature was issued here, receipts", 0 },
 	{ "tsa", tsa_command, TSA_USAGE,
 	  "RFC 3161 time-stamp authority: key on the HSM + certificate (init), its URL, its CA", 0 },
 };
