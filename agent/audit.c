@@ -13,6 +13,8 @@ audit_command(struct cli *cli, int argc, char **argv)
 		cli_command_fn fn;
 	} verbs[] = {
 		/* one line per verb, added with the verb's file */
+		{ "prove", audit_prove_command },
+		{ "check-receipt", audit_check_receipt_command },
 		{ NULL, NULL },
 	};
 	size_t i;
