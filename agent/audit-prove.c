@@ -91,9 +91,11 @@ scan_window(struct prove *p)
 {
 	struct trailfind_pos pos;
 
+	p->err[0] = '\0';
 	if (trailfind_time(p->tr, p->sx.created - WINDOW_BEFORE, &pos, p->err, sizeof(p->err)) != 0 ||
 	    trail_seek(p->tr, pos.file_no, pos.offset, pos.index, pos.lineno) != 0)
 		return 0;
+	p->err[0] = '\0';
 	return scan(p, p->sx.created + WINDOW_AFTER);
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "errbuf.h"
 #include "merkle-store.h"
@@ -103,7 +104,9 @@ provetree_open(const char *trail, uint64_t size, struct provetree **ptp, int *re
 		r = gpg_error(GPG_ERR_ENAMETOOLONG);
 		goto out;
 	}
-	r = merkle_store_open(path, MERKLE_STORE_READONLY, &pt->store);
+	/* a missing store is not an error here: look before the store logs one */
+	r = access(path, F_OK) != 0 && errno == ENOENT ? gpg_error(GPG_ERR_ENOENT) :
+	    merkle_store_open(path, MERKLE_STORE_READONLY, &pt->store);
 	if (gpg_err_code(r) == GPG_ERR_ENOENT) {
 		*rebuilt = 1;
 		r = rebuild(pt, trail, size, err, errlen);

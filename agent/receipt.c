@@ -142,6 +142,12 @@ receipt_decode(const char *text, size_t len, json_t **rootp, struct receipt *r, 
 		goto out;
 	}
 	r->kind = strcmp(kind, "rfc3161") == 0 ? SIGEXTRACT_RFC3161 : SIGEXTRACT_OPENPGP;
+	if (strcmp(r->trail, receipt_trail(r->kind)) != 0) {
+		errbuf_set(err, errlen, "trail '%s' is not the trail of %s signatures ('%s')", r->trail, kind,
+		           receipt_trail(r->kind));
+		ret = gpg_error(GPG_ERR_BAD_DATA);
+		goto out;
+	}
 	if (index < 0) {
 		errbuf_set(err, errlen, "leaf_index is negative");
 		goto out;
@@ -169,11 +175,6 @@ check_record(const struct receipt *r, json_t *rec, char *err, size_t errlen)
 	if (seq <= 0 || (uint64_t)seq != r->leaf_index + 1) {
 		errbuf_set(err, errlen, "leaf_index %llu does not match the record's seq %lld (seq is the leaf "
 		           "index + 1)", (unsigned long long)r->leaf_index, (long long)seq);
-		return gpg_error(GPG_ERR_BAD_DATA);
-	}
-	if (strcmp(r->trail, receipt_trail(r->kind)) != 0) {
-		errbuf_set(err, errlen, "trail '%s' is not the trail of %s signatures ('%s')", r->trail,
-		           kind_name(r->kind), receipt_trail(r->kind));
 		return gpg_error(GPG_ERR_BAD_DATA);
 	}
 	if (sigmatch_record_value(rec, r->kind, ncomp, have, sizeof(have), &why) != 0) {
