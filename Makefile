@@ -208,6 +208,8 @@ build-fuzz/%: fuzz/%.c $(COMMON_SRC) $(POLICYD_SRC) $(SCD_SRC) $(TSA_SRC) $(wild
 
 # Fuzz targets that exercise a program's own parser link that module too.
 FUZZ_EXTRA_scdconf := scdaemon-shim/scdconf.c
+FUZZ_EXTRA_sigextract := agent/receipt.c agent/sigmatch.c
+FUZZ_CFLAGS_sigextract := -Iagent
 FUZZ_EXTRA_certinfo := agent/certinfo.c
 FUZZ_EXTRA_reqview := agent/reqview.c
 # (the pattern rule does not see FUZZ_EXTRA_*: those outside its lists here)
