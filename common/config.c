@@ -17,8 +17,7 @@
 #include <ini.h>
 
 #include "config.h"
-#include "audit.h"
-#include "signednote.h"
+#include "auditconf.h"
 #include "config-policy.h"
 #include "hashalgo.h"
 #include "hex.h"
@@ -50,6 +49,7 @@ enum value_type {
 	VALUE_SECOND_FACTOR,
 	VALUE_BYTES,         /* a size: N, NK, NM or NG; AUDIT_SEGMENT_MIN.. 1T */
 	VALUE_ORIGIN,        /* a checkpoint origin: printable ASCII, no space or '+' */
+	VALUE_EVERY,         /* records between checkpoints: 1..AUDITCONF_MAX_EVERY */
 };
 
 /* One key of a section.  OFF is the field's offset in struct signet_config
@@ -79,7 +79,7 @@ static const struct key_def policyd_keys[] = {
 	CFG_KEY("state", VALUE_PATH, 0, state),
 	CFG_KEY("notify", VALUE_PATH, 0, notify),
 	CFG_KEY("audit_origin", VALUE_ORIGIN, 0, audit_origin),
-	CFG_KEY("checkpoint_every", VALUE_COUNT, 0, checkpoint_every),
+	CFG_KEY("checkpoint_every", VALUE_EVERY, 0, checkpoint_every),
 	CFG_KEY("checkpoint_interval", VALUE_WAIT, 0, checkpoint_interval),
 	CFG_KEY("audit_segment_size", VALUE_BYTES, 0, audit_segment_size),
 	CFG_KEY("tsa_url", VALUE_TEXT, 0, tsa_url),
@@ -621,33 +621,25 @@ parse_second_factor(const char *value, void *target, void *target_n, char *reaso
 static gpg_error_t
 parse_bytes(const char *value, void *target, void *target_n, char *reason, size_t rlen)
 {
-	uint64_t *field = target, v = 0, unit = 1;
-	const char *p;
-
 	(void)target_n;
-	for (p = value; *p >= '0' && *p <= '9' && p - value < 13; p++)
-		v = v * 10 + (uint64_t)(*p - '0');
-	if (p != value && p[0] != '\0' && p[1] == '\0')
-		unit = *p == 'K' ? 1024ull : *p == 'M' ? 1024ull * 1024 : *p == 'G' ? 1024ull * 1024 * 1024 : 0;
-	else if (p == value || *p != '\0')
-		unit = 0;
-	if (unit == 0 || v == 0 || v > (UINT64_C(1) << 40) / unit || v * unit < AUDIT_SEGMENT_MIN) {
-		snprintf(reason, rlen, "expected a size from 64K to 1024G (a number of bytes, or with K, M or G)");
-		return gpg_error(GPG_ERR_INV_VALUE);
-	}
-	*field = v * unit;
-	return 0;
+	return auditconf_parse_size(value, target, reason, rlen);
 }
 
 static gpg_error_t
 parse_origin(const char *value, void *target, void *target_n, char *reason, size_t rlen)
 {
-	if (note_name_ok(value) != 0) {
-		snprintf(reason, rlen, "expected 1 to %d printable ASCII characters without spaces or '+' "
-		         "(e.g. example.com/signet)", NOTE_MAX_NAME);
-		return gpg_error(GPG_ERR_INV_VALUE);
-	}
+	gpg_error_t r;
+
+	if ((r = auditconf_check_origin(value, reason, rlen)) != 0)
+		return r;
 	return parse_text(value, target, target_n, reason, rlen);
+}
+
+static gpg_error_t
+parse_every(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	(void)target_n;
+	return auditconf_parse_every(value, target, reason, rlen);
 }
 
 static const value_parser value_parsers[] = {
@@ -668,6 +660,7 @@ static const value_parser value_parsers[] = {
 	[VALUE_SECOND_FACTOR] = parse_second_factor,
 	[VALUE_BYTES] = parse_bytes,
 	[VALUE_ORIGIN] = parse_origin,
+	[VALUE_EVERY] = parse_every,
 };
 
 /* "[policyd]", "[project foo]" for messages. */

@@ -22,6 +22,7 @@
 #include <gcrypt.h>
 
 #include "audit.h"
+#include "auditconf.h"
 #include "auditkey.h"
 #include "auditts.h"
 #include "signednote.h"
@@ -272,6 +273,32 @@ policyd_open_store(struct policyd *pd, const struct signet_config *cfg, char *er
 	return store_open(dir, &pd->store, err, errlen);
 }
 
+/* The verifiable log: segment size, and checkpoints signed by the audit
+ * key on the HSM (made on first use), time-stamped when tsa_url is set. */
+static gpg_error_t
+start_checkpoints(struct policyd *pd, const struct signet_config *cfg, const char **what, char *err,
+                  size_t errlen)
+{
+	char origin[NOTE_MAX_NAME + 1];
+	struct audit_signer signer;
+	gpg_error_t r;
+
+	if (cfg->audit_origin != NULL)
+		snprintf(origin, sizeof(origin), "%s", cfg->audit_origin);
+	else
+		snprintf(origin, sizeof(origin), "signet.%02x%02x%02x%02x/policyd", cfg->instance[0],
+		         cfg->instance[1], cfg->instance[2], cfg->instance[3]);
+	*what = "audit key";
+	if ((r = policyd_auditkey(pd->hsm, origin, &signer, err, errlen)) != 0)
+		return r;
+	*what = "audit time-stamps";
+	if (cfg->tsa_url != NULL && (r = policyd_auditts(cfg->tsa_url, &signer, err, errlen)) != 0)
+		return r;
+	*what = "audit checkpoints";
+	return auditconf_start(pd->audit, &signer, cfg->checkpoint_every, cfg->checkpoint_interval,
+	                       cfg->audit_segment_size, err, errlen);
+}
+
 /* Everything between the configuration and "ready", in the order of
  * practice 15: log, hardening, lock, audit trail, HSM login, project keys,
  * socket, pid file.  Dies on any failure. */
@@ -283,6 +310,7 @@ start_up(struct policyd *pd, struct signet_config *cfg)
 	struct snapshot *first = NULL;
 	sigset_t set; /* loop.c's event loop waits for these itself */
 	char err[MAIN_MAX_ERR];
+	const char *what = NULL;
 	gpg_error_t r;
 
 	if ((r = log_init(PROG, cfg->log, LOG_LEVEL_INFO)) != 0)
@@ -306,7 +334,6 @@ start_up(struct policyd *pd, struct signet_config *cfg)
 		die("HSM", err, "check [hsm] in the configuration");
 	if ((r = totp_keys_open(pd->hsm, &pd->totp)) != 0)
 		die("start-up", gpg_strerror(r), NULL);
-	start_checkpoints(pd, cfg);
 	if ((r = project_table_load(cfg, pd->hsm, &projects, err, sizeof(err))) != 0)
 		die("project keys", err, "create the key (KEYGEN) or fix the key URI");
 	if ((r = server_listen(pd, cfg, err, sizeof(err))) != 0)
@@ -316,6 +343,10 @@ start_up(struct policyd *pd, struct signet_config *cfg)
 	if ((r = configaudit_record(pd->audit, &start_by, pd->cfg_sha256, NULL, cfg)) != 0) {
 		server_close(pd);
 		die("audit trail", gpg_strerror(r), "check [policyd] audit and the disk it is on");
+	}
+	if ((r = start_checkpoints(pd, cfg, &what, err, sizeof(err))) != 0) {
+		server_close(pd);
+		die(what, err, "check [policyd] (audit_*, checkpoint_*, tsa_url) and the token");
 	}
 	if ((r = snapshot_new(cfg, projects, &first)) != 0 ||
 	    (r = snapshot_slot_init(&pd->snap, first)) != 0) {
@@ -330,36 +361,6 @@ start_up(struct policyd *pd, struct signet_config *cfg)
 		server_close(pd);
 		die("pidfile", gpg_strerror(r), "check --pidfile");
 	}
-}
-
-/* The verifiable log: segment size, and checkpoints signed by the audit
- * key on the HSM (made on first use), time-stamped when tsa_url is set. */
-static void
-start_checkpoints(struct policyd *pd, const struct signet_config *cfg)
-{
-	char origin[NOTE_MAX_NAME + 1], err[MAIN_MAX_ERR];
-	struct audit_signer signer;
-	gpg_error_t r;
-
-	if (cfg->audit_segment_size != 0 &&
-	    (r = audit_set_segment_size(pd->audit, cfg->audit_segment_size)) != 0)
-		die("audit trail", gpg_strerror(r), "check [policyd] audit_segment_size");
-	if (cfg->audit_origin != NULL)
-		snprintf(origin, sizeof(origin), "%s", cfg->audit_origin);
-	else
-		snprintf(origin, sizeof(origin), "signet.%02x%02x%02x%02x/policyd", cfg->instance[0],
-		         cfg->instance[1], cfg->instance[2], cfg->instance[3]);
-	if ((r = policyd_auditkey(pd->hsm, origin, &signer, err, sizeof(err))) != 0)
-		die("audit key", err, "check the token (the audit key is labelled #signet-audit)");
-	if (cfg->tsa_url != NULL &&
-	    (r = policyd_auditts(cfg->tsa_url, &signer, err, sizeof(err))) != 0)
-		die("audit time-stamps", err, "check [policyd] tsa_url");
-	r = audit_start_checkpoints(pd->audit, &signer,
-	                            cfg->checkpoint_every ? cfg->checkpoint_every : AUDIT_CKPT_EVERY_DEFAULT,
-	                            cfg->checkpoint_interval ? cfg->checkpoint_interval * 1000u
-	                                                     : AUDIT_CKPT_MS_DEFAULT);
-	if (r != 0)
-		die("audit checkpoints", gpg_strerror(r), "check the audit folder");
 }
 
 int
