@@ -405,6 +405,43 @@ test_checkpoint_by_time(void **state)
 	audit_close(log);
 }
 
+/* A record changed after a checkpoint signed it: a writer that rebuilds
+ * its hash store refuses to go on (it would sign the change into its next
+ * checkpoint). */
+static void
+test_refuse_changed_trail(void **state)
+{
+	struct world *w = *state;
+	struct audit_log *log = NULL;
+	struct audit_signer s;
+	char *buf, *at, tree[128];
+	FILE *f;
+
+	signer_of(w, &s);
+	assert_int_equal(audit_open(w->path, &log), 0);
+	assert_int_equal(audit_start_checkpoints(log, &s, 1000, 3600 * 1000), 0);
+	append_n(log, 5, "original");
+	audit_close(log);
+	assert_int_equal(audit_open(w->path, &log), 0);   /* untouched: fine */
+	audit_close(log);
+
+	buf = slurp(w->path, NULL);
+	at = strstr(buf, "original");
+	memcpy(at, "ORIGINAL", 8);
+	f = fopen(w->path, "w");
+	fputs(buf, f);
+	fclose(f);
+	free(buf);
+	/* The store, kept beside the trail, still holds the signed leaves;
+	 * once it is rebuilt from the changed trail (a crash, a restore, or
+	 * an editor who removed it), the mismatch shows. */
+	snprintf(tree, sizeof(tree), "%s.tree", w->path);
+	unlink(tree);
+	log = (struct audit_log *)1;
+	assert_int_equal(gpg_err_code(audit_open(w->path, &log)), GPG_ERR_BAD_SIGNATURE);
+	assert_null(log);
+}
+
 struct expecter {
 	struct audit_log *log;
 	int cancel;
@@ -459,6 +496,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_by_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refuse_changed_trail, setup, teardown),
 	};
 
 	gcry_check_version(NULL);
