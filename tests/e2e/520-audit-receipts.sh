@@ -48,15 +48,11 @@ gpg --batch --no-tty -u "$FPR_ED" --detach-sign -o "$S/rel-1.0.tar.gz.ed.sig" "$
 echo "release notes" >"$S/notes.txt"
 gpg --batch --no-tty -u "$FPR" --clearsign -o "$S/notes.txt.asc" "$S/notes.txt"
 R=$W/repo
-repo_new "$R" rel@signet.test "$FPR" --empty
-(
-	cd "$R"
-	git config gpg.program gpg
-	echo one >a.txt
-	git add a.txt
-	git commit -q -S -m "signed commit"
-	git tag -s -m "release 1.0" v1.0
-) || fail "git commit -S / tag -s"
+repo_new "$R" rel@signet.test "$FPR"
+echo two >"$R/b.txt"
+git -C "$R" add b.txt
+git -C "$R" -c gpg.program=gpg commit -q -S -m "signed commit" || fail "git commit -S"
+git -C "$R" -c gpg.program=gpg tag -s -m "release 1.0" v1.0 || fail "git tag -s"
 git -C "$R" cat-file commit HEAD >"$S/commit.txt"
 git -C "$R" cat-file tag v1.0 >"$S/tag.txt"
 RPM=$(rpm_tiny "$W/rpmbuild" signet-tiny)
