@@ -111,6 +111,8 @@ UNIT_EXTRA_test_keyops := $(call obj,policyd/keyops.c) $(call obj,policyd/projec
                           $(call obj,agent/certinfo.c)
 UNIT_EXTRA_test_hsmkey := $(call obj,tsa/hsmkey.c)
 UNIT_EXTRA_test_sigextract := $(call obj,agent/sigmatch.c) $(call obj,tests/unit/tsafixture.c)
+UNIT_EXTRA_test_receipt := $(call obj,agent/receipt.c) $(call obj,agent/sigmatch.c) $(call obj,agent/provetree.c) \
+                           $(call obj,agent/trailfind.c)
 UNIT_EXTRA_test_auditkey := $(call obj,policyd/auditkey.c) $(call obj,policyd/hsm.c)
 UNIT_EXTRA_test_tsa_auditkey := $(call obj,tsa/auditkey.c) $(call obj,tsa/hsmkey.c)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
@@ -142,6 +144,7 @@ $(B)/tests/test_hsm: $(UNIT_EXTRA_test_hsm)
 $(B)/tests/test_keyops: $(UNIT_EXTRA_test_keyops)
 $(B)/tests/test_hsmkey: $(UNIT_EXTRA_test_hsmkey)
 $(B)/tests/test_sigextract: $(UNIT_EXTRA_test_sigextract)
+$(B)/tests/test_receipt: $(UNIT_EXTRA_test_receipt)
 $(B)/tests/test_auditkey: $(UNIT_EXTRA_test_auditkey)
 $(B)/tests/test_tsa_auditkey: $(UNIT_EXTRA_test_tsa_auditkey)
 
