@@ -13,6 +13,9 @@ MODULE=/usr/lib/softhsm/libsofthsm2.so
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 note() { echo "   $*"; }
+# The trail without the log's own checkpoints (as lib.sh's).
+records() { grep -vc '"event":"checkpoint"' "$AUDIT" || true; }
+last_record() { grep -v '"event":"checkpoint"' "$AUDIT" | tail -n 1; }
 for t in gpg-connect-agent openssl python3 pkcs11-tool; do
 	command -v $t >/dev/null || { echo "SKIP: $t not installed"; exit 0; }
 done
