@@ -24,7 +24,7 @@ signet --home "$SIGNET_HOME" tsa init --clock-check none >"$W/tsa-init.out" 2>&1
 # No checkpoint by time while the test signs: the first one after the
 # start record comes at the clean stop (or after 1000 records).
 signet --home "$SIGNET_HOME" stop >/dev/null
-sed -i "/^\[policyd\]/a checkpoint_interval = 3600" "$SIGNET_HOME/signet.conf"
+sed -i "/^\[policyd\]/a checkpoint_interval = 1h" "$SIGNET_HOME/signet.conf"
 signet --home "$SIGNET_HOME" start >"$W/start2.out" 2>&1 || { cat "$W/start2.out"; fail "signet start"; }
 URL=$(signet --home "$SIGNET_HOME" tsa url)
 TSA_AUDIT=$SIGNET_HOME/audit/tsa.jsonl
@@ -107,6 +107,13 @@ assert json.load(open(w + "/token.tsr.receipt")) == json.load(open(w + "/token.t
 PY
 note "10 receipts (detached armored/binary RSA, P-256, Ed25519; clearsigned; git commit and tag; RPM; .dsc; TSA response and token) verified"
 
+# rpm's own reading of the header signature names the key of the record.
+KEYID=$(rpm -qp --qf '%{RSAHEADER:pgpsig}' "$S/tiny.rpm" 2>/dev/null | sed -n 's/.*Key ID \([0-9a-f]*\).*/\1/p')
+[[ -n $KEYID ]] || fail "rpm -qp --qf %{RSAHEADER:pgpsig}: no key ID"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(json.loads(r["record"])["key_fpr"])' \
+	"$W/tiny.rpm.receipt" | has -i "$KEYID\$" || fail "the RPM's receipt is not for rpm's key $KEYID"
+note "RPM: rpm reads key ID $KEYID, the receipt's record is that key's signature"
+
 # The key given explicitly, as text and as a file, from outside the home.
 check "$W/tiny.rpm.receipt" --key "$VKEY" "$S/tiny.rpm" >/dev/null 2>&1 || fail "check-receipt --key VKEY"
 echo "$VKEY" >"$W/vkey"
@@ -131,9 +138,9 @@ GNUPGHOME=$O gpg --batch --no-tty --armor --detach-sign -o "$W/outside.asc" "$S/
 expect 1 prove "$W/outside.asc" -o "$W/outside.receipt"
 has 'no record in .* issued the signature' "$W/err" || { cat "$W/err"; fail "outsider: no clear message"; }
 [[ ! -e $W/outside.receipt ]] || fail "a receipt for a signature made outside Signet"
+note "outside Signet: $(tail -n 1 "$W/err" | sed 's/^signet: audit prove: //; s/ (.*//')"
 expect 1 prove "$S/notes.txt"
 has 'no OpenPGP signature' "$W/err" || { cat "$W/err"; fail "a file without a signature"; }
-note "outside Signet: $(sed 's/^signet: audit prove: //; s/:.*//' "$W/err")"
 
 # ---- a receipt with any one member edited fails, naming it ------------------
 python3 - "$W" "$SIGNET_BIN/signet" "$SIGNET_HOME" "$S" <<'PY' || fail "an edited receipt was accepted"
