@@ -383,6 +383,51 @@ test_store(void **state)
 	free(rec);
 }
 
+/* The trail cut into a sealed segment and the current one: the time
+ * search picks the segment, and the index runs on across the cut. */
+static void
+test_find_across_segments(void **state)
+{
+	struct world *w = *state;
+	struct trail_reader *tr = NULL;
+	struct trailfind_pos pos;
+	struct trail_line line;
+	char sealed[128], err[256];
+	const unsigned at[] = { 0, 10, 1000, 2999, 3000, 3100, OURS, NREC - 1 };
+	FILE *in, *a, *b;
+	char buf[1024];
+	unsigned n = 0;
+
+	snprintf(sealed, sizeof(sealed), "%s.000001", w->t->file);
+	assert_int_equal(rename(w->t->file, sealed), 0);
+	assert_non_null(in = fopen(sealed, "r"));
+	assert_non_null(a = fopen(w->t->sub, "w"));
+	assert_non_null(b = fopen(w->t->file, "w"));
+	while (fgets(buf, sizeof(buf), in) != NULL)
+		fputs(buf, n++ < 3000 ? a : b);
+	fclose(in);
+	fclose(a);
+	fclose(b);
+	assert_int_equal(rename(w->t->sub, sealed), 0);
+
+	assert_int_equal(trail_open(w->t->file, 0, &tr, err, sizeof(err)), 0);
+	assert_int_equal(trail_nfiles(tr), 2);
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		int64_t t = (T0_US + (int64_t)at[i] * STEP_US) / 1000000;
+
+		assert_int_equal(trailfind_time(tr, t, &pos, err, sizeof(err)), 0);
+		assert_int_equal(pos.file_no, at[i] >= 3000 ? 1 : 0);
+		assert_true(pos.index <= at[i]);
+		assert_true(at[i] - pos.index < 300);
+		assert_int_equal(trail_seek(tr, pos.file_no, pos.offset, pos.index, pos.lineno), 0);
+		assert_int_equal(trail_next(tr, &line, err, sizeof(err)), 0);
+		assert_int_equal(line.index, pos.index);
+		assert_true(trailfind_line_time(line.data, line.len) <= t);
+	}
+	trail_close(tr);
+	assert_int_equal(unlink(sealed), 0);
+}
+
 /* A receipt text with a member missing, one too many, or malformed. */
 static void
 test_decode_refusals(void **state)
@@ -418,6 +463,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_prove_and_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_each_member_altered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_find_across_segments, setup, teardown),
 		cmocka_unit_test(test_decode_refusals),
 	};
 
