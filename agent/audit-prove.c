@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "atomicfile.h"
+#include "auditseg.h"
 #include "auditcmd.h"
 #include "errbuf.h"
 #include "home.h"
@@ -46,8 +47,31 @@ struct prove {
 	int64_t record_time;
 	char *note;                   /* the covering checkpoint's note */
 	uint64_t tree_size;
+	int said_archived;
 	char err[512];
 };
+
+/* The trail from segment 1, or, when the first sealed segments were
+ * archived (doc/audit-format.md §8.3), from the first one kept. */
+static gpg_error_t
+open_trail(struct prove *p)
+{
+	unsigned *ks = NULL;
+	size_t n = 0;
+	gpg_error_t r;
+
+	if ((r = trail_open(p->trail, 0, &p->tr, p->err, sizeof(p->err))) == 0)
+		return 0;
+	if (auditseg_list(p->trail, &ks, &n) == 0 && n > 0 && ks[0] > 1 &&
+	    trail_open(p->trail, ks[0], &p->tr, p->err, sizeof(p->err)) == 0) {
+		if (!p->said_archived++)
+			fprintf(stderr, "signet: audit prove: segments 1 to %u of %s are not here (archived); "
+			        "searching from segment %u on\n", ks[0] - 1, p->trail, ks[0]);
+		r = 0;
+	}
+	free(ks);
+	return r;
+}
 
 /* Read lines until one issued P's signature (1), the trail ends or a line
  * is later than STOP (0; STOP < 0: no limit), or an error (-1). */
@@ -57,6 +81,7 @@ scan(struct prove *p, int64_t stop)
 	struct trail_line line;
 	json_error_t e;
 	json_t *rec;
+	json_int_t seq;
 	int64_t t;
 	gpg_error_t r;
 	int hit;
@@ -69,15 +94,19 @@ scan(struct prove *p, int64_t stop)
 		if ((rec = json_loadb(line.data, line.len, 0, &e)) == NULL)
 			continue;
 		hit = sigmatch_record(rec, &p->sx, NULL);
+		seq = json_integer_value(json_object_get(rec, "seq"));
 		json_decref(rec);
-		if (!hit)
+		if (!hit || seq <= 0)
 			continue;
 		if ((p->record = malloc(line.len + 1)) == NULL)
 			return -1;
 		memcpy(p->record, line.data, line.len);
 		p->record[line.len] = '\0';
 		p->record_len = line.len;
-		p->index = line.index;
+		/* seq is the leaf index + 1 (doc/audit-format.md §3): right also
+		 * when archived segments leave the reader's count unknown; the
+		 * tree's leaf hash at that index is checked against the line */
+		p->index = (uint64_t)seq - 1;
 		p->record_time = trailfind_line_time(line.data, line.len);
 		return 1;
 	}
@@ -116,7 +145,7 @@ find_record(struct prove *p)
 	trail_close(p->tr);
 	p->tr = NULL;
 	p->err[0] = '\0';
-	if (trail_open(p->trail, 0, &p->tr, p->err, sizeof(p->err)) != 0)
+	if (open_trail(p) != 0)
 		return -1;
 	return scan(p, -1);
 }
@@ -158,8 +187,8 @@ no_checkpoint(const struct prove *p)
 
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
 	return cli_fail("audit prove: leaf %llu of %s issued the signature, but no checkpoint covers it "
-	                "yet; one is due by %s (a checkpoint follows every %d records or %d s while the "
-	                "daemon runs, and one is written when it stops); run prove again then",
+	                "yet; one is due by %s (by default a checkpoint follows every %d records or %d s "
+	                "while the daemon runs, and one is written when it stops); run prove again then",
 	                (unsigned long long)p->index, p->trail, when, CHECKPOINT_EVERY, CHECKPOINT_INTERVAL);
 }
 
@@ -266,7 +295,7 @@ prove_run(struct prove *p, const struct home *h, const char *sigfile, const char
 		return cli_fail("audit prove: %s: signature too large", sigfile);
 	sigmatch_needle(&p->sx, p->needle, sizeof(p->needle));
 	p->trail = p->sx.kind == SIGEXTRACT_RFC3161 ? h->tsa_audit : h->audit;
-	if (trail_open(p->trail, 0, &p->tr, p->err, sizeof(p->err)) != 0)
+	if (open_trail(p) != 0)
 		return cli_fail("audit prove: %s", p->err);
 	if ((k = find_record(p)) < 0)
 		return cli_fail("audit prove: reading %s: %s", p->trail, p->err);
