@@ -73,6 +73,16 @@ open_trail(struct prove *p)
 	return r;
 }
 
+/* The end of the trail for a search: EOF, or a last line still being
+ * written by the running daemon (trailread reports it as torn; only the
+ * reader's text tells it from a long line or a NUL). */
+static int
+trail_end(const struct prove *p, gpg_error_t r)
+{
+	return gpg_err_code(r) == GPG_ERR_EOF ||
+	       (gpg_err_code(r) == GPG_ERR_INV_DATA && strstr(p->err, "torn last line") != NULL);
+}
+
 /* Read lines until one issued P's signature (1), the trail ends or a line
  * is later than STOP (0; STOP < 0: no limit), or an error (-1). */
 static int
@@ -110,7 +120,10 @@ scan(struct prove *p, int64_t stop)
 		p->record_time = trailfind_line_time(line.data, line.len);
 		return 1;
 	}
-	return gpg_err_code(r) == GPG_ERR_EOF ? 0 : -1;
+	if (!trail_end(p, r))
+		return -1;
+	p->err[0] = '\0';
+	return 0;
 }
 
 /* The window around the signature's time.  0 when it missed (or the
@@ -175,7 +188,10 @@ find_checkpoint(struct prove *p)
 		}
 		json_decref(rec);
 	}
-	return gpg_err_code(r) == GPG_ERR_EOF ? 0 : -1;
+	if (!trail_end(p, r))
+		return -1;
+	p->err[0] = '\0';
+	return 0;
 }
 
 static int
