@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/stat.h>
 #include <gcrypt.h>
 #include <openssl/evp.h>
 
@@ -339,10 +340,13 @@ test_store(void **state)
 	struct merkle_store *st = NULL;
 	struct provetree *pt = NULL;
 	struct receipt from_store, rebuilt_rc;
-	uint8_t other[MERKLE_HASH_LEN];
+	uint8_t other[MERKLE_HASH_LEN] = { 0 };
 	char path[128], err[512], *rec;
 	uint64_t index = 0;
 	int rebuilt = -1;
+	struct stat sb;
+	off_t size;
+	FILE *f;
 
 	rec = find_ours(w, &index);
 	assert_int_equal(provetree_open(w->t->file, CKPT, &pt, &rebuilt, err, sizeof(err)), 0);
@@ -361,6 +365,20 @@ test_store(void **state)
 	assert_memory_equal(from_store.proof, rebuilt_rc.proof, rebuilt_rc.proof_len * MERKLE_HASH_LEN);
 	assert_memory_equal(from_store.root, rebuilt_rc.root, MERKLE_HASH_LEN);
 	provetree_close(pt);
+
+	/* half an append on disk (the daemon writing): read past, never cut */
+	assert_non_null(f = fopen(path, "a"));
+	assert_int_equal(fwrite(other, 1, 16, f), 16);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(provetree_open(w->t->file, CKPT, &pt, &rebuilt, err, sizeof(err)), 0);
+	assert_int_equal(rebuilt, 0);
+	build(w, pt, rec, index, &from_store);
+	assert_memory_equal(from_store.root, rebuilt_rc.root, MERKLE_HASH_LEN);
+	provetree_close(pt);
+	size = sb.st_size;
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, size);
 
 	/* another trail's store */
 	assert_int_equal(unlink(path), 0);
