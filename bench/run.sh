@@ -22,17 +22,19 @@
 #                     ed25519 projects: gpg --detach-sign latency against a
 #                     soft key of the same type, PKSIGN/s with 1 and 2 Assuan
 #                     sessions, raw C_Sign of the same token key; knobs
-#                     BENCH_KT_* at its head), sign = 1-3, tsa = 4
+#                     BENCH_KT_* at its head), auditlog = bench/auditlog.sh
+#                     (issue 10: SIGN/s with the checkpointed, durable log
+#                     against raw C_Sign, 1/2/8 clients), sign = 1-3, tsa = 4
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export SIGNET_BIN=${SIGNET_BIN:-$TOP/build/bin}
 export BENCH_DIR=${BENCH_DIR:-$(mktemp -d /tmp/sgbXXXX)}
-PARTS=" ${BENCH_PARTS:-conn approval keytypes sign tsa} "
+PARTS=" ${BENCH_PARTS:-conn approval keytypes auditlog sign tsa} "
 for p in $PARTS; do
-	[[ $p == conn || $p == approval || $p == keytypes || $p == sign || $p == tsa ]] ||
-		{ echo "bench: unknown part '$p' in BENCH_PARTS (conn, approval, keytypes, sign, tsa)" >&2; exit 2; }
+	[[ $p == conn || $p == approval || $p == keytypes || $p == auditlog || $p == sign || $p == tsa ]] ||
+		{ echo "bench: unknown part '$p' in BENCH_PARTS (conn, approval, keytypes, auditlog, sign, tsa)" >&2; exit 2; }
 done
-for p in conn approval keytypes; do
+for p in conn approval keytypes auditlog; do
 	if [[ $PARTS == *" $p "* ]]; then
 		"$TOP/bench/$p.sh"
 		PARTS=${PARTS/ $p / }
