@@ -17,6 +17,8 @@
 #include <ini.h>
 
 #include "config.h"
+#include "audit.h"
+#include "signednote.h"
 #include "config-policy.h"
 #include "hashalgo.h"
 #include "hex.h"
@@ -46,6 +48,8 @@ enum value_type {
 	VALUE_HOURS,
 	VALUE_RATE,
 	VALUE_SECOND_FACTOR,
+	VALUE_BYTES,         /* a size: N, NK, NM or NG; AUDIT_SEGMENT_MIN.. 1T */
+	VALUE_ORIGIN,        /* a checkpoint origin: printable ASCII, no space or '+' */
 };
 
 /* One key of a section.  OFF is the field's offset in struct signet_config
@@ -74,6 +78,11 @@ static const struct key_def policyd_keys[] = {
 	CFG_KEY("max_connections", VALUE_COUNT, 0, max_connections),
 	CFG_KEY("state", VALUE_PATH, 0, state),
 	CFG_KEY("notify", VALUE_PATH, 0, notify),
+	CFG_KEY("audit_origin", VALUE_ORIGIN, 0, audit_origin),
+	CFG_KEY("checkpoint_every", VALUE_COUNT, 0, checkpoint_every),
+	CFG_KEY("checkpoint_interval", VALUE_WAIT, 0, checkpoint_interval),
+	CFG_KEY("audit_segment_size", VALUE_BYTES, 0, audit_segment_size),
+	CFG_KEY("tsa_url", VALUE_TEXT, 0, tsa_url),
 };
 
 static const struct key_def hsm_keys[] = {
@@ -609,6 +618,38 @@ parse_second_factor(const char *value, void *target, void *target_n, char *reaso
 	return config_parse_second_factor(value, target, reason, rlen);
 }
 
+static gpg_error_t
+parse_bytes(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	uint64_t *field = target, v = 0, unit = 1;
+	const char *p;
+
+	(void)target_n;
+	for (p = value; *p >= '0' && *p <= '9' && p - value < 13; p++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	if (p != value && p[0] != '\0' && p[1] == '\0')
+		unit = *p == 'K' ? 1024ull : *p == 'M' ? 1024ull * 1024 : *p == 'G' ? 1024ull * 1024 * 1024 : 0;
+	else if (p == value || *p != '\0')
+		unit = 0;
+	if (unit == 0 || v == 0 || v > (UINT64_C(1) << 40) / unit || v * unit < AUDIT_SEGMENT_MIN) {
+		snprintf(reason, rlen, "expected a size from 64K to 1024G (a number of bytes, or with K, M or G)");
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	*field = v * unit;
+	return 0;
+}
+
+static gpg_error_t
+parse_origin(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	if (note_name_ok(value) != 0) {
+		snprintf(reason, rlen, "expected 1 to %d printable ASCII characters without spaces or '+' "
+		         "(e.g. example.com/signet)", NOTE_MAX_NAME);
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	return parse_text(value, target, target_n, reason, rlen);
+}
+
 static const value_parser value_parsers[] = {
 	[VALUE_PATH] = parse_path,
 	[VALUE_WORD] = parse_word,
@@ -625,6 +666,8 @@ static const value_parser value_parsers[] = {
 	[VALUE_HOURS] = parse_hours,
 	[VALUE_RATE] = parse_rate,
 	[VALUE_SECOND_FACTOR] = parse_second_factor,
+	[VALUE_BYTES] = parse_bytes,
+	[VALUE_ORIGIN] = parse_origin,
 };
 
 /* "[policyd]", "[project foo]" for messages. */
@@ -983,6 +1026,8 @@ config_free(struct signet_config *cfg)
 	free(cfg->log);
 	free(cfg->state);
 	free(cfg->notify);
+	free(cfg->audit_origin);
+	free(cfg->tsa_url);
 	principals_free(cfg->admins, cfg->nadmins);
 	free(cfg->module);
 	free(cfg->token);

@@ -22,6 +22,9 @@
 #include <gcrypt.h>
 
 #include "audit.h"
+#include "auditkey.h"
+#include "auditts.h"
+#include "signednote.h"
 #include "config.h"
 #include "hsm.h"
 #include "daemonize.h"
@@ -303,6 +306,7 @@ start_up(struct policyd *pd, struct signet_config *cfg)
 		die("HSM", err, "check [hsm] in the configuration");
 	if ((r = totp_keys_open(pd->hsm, &pd->totp)) != 0)
 		die("start-up", gpg_strerror(r), NULL);
+	start_checkpoints(pd, cfg);
 	if ((r = project_table_load(cfg, pd->hsm, &projects, err, sizeof(err))) != 0)
 		die("project keys", err, "create the key (KEYGEN) or fix the key URI");
 	if ((r = server_listen(pd, cfg, err, sizeof(err))) != 0)
@@ -326,6 +330,36 @@ start_up(struct policyd *pd, struct signet_config *cfg)
 		server_close(pd);
 		die("pidfile", gpg_strerror(r), "check --pidfile");
 	}
+}
+
+/* The verifiable log: segment size, and checkpoints signed by the audit
+ * key on the HSM (made on first use), time-stamped when tsa_url is set. */
+static void
+start_checkpoints(struct policyd *pd, const struct signet_config *cfg)
+{
+	char origin[NOTE_MAX_NAME + 1], err[MAIN_MAX_ERR];
+	struct audit_signer signer;
+	gpg_error_t r;
+
+	if (cfg->audit_segment_size != 0 &&
+	    (r = audit_set_segment_size(pd->audit, cfg->audit_segment_size)) != 0)
+		die("audit trail", gpg_strerror(r), "check [policyd] audit_segment_size");
+	if (cfg->audit_origin != NULL)
+		snprintf(origin, sizeof(origin), "%s", cfg->audit_origin);
+	else
+		snprintf(origin, sizeof(origin), "signet.%02x%02x%02x%02x/policyd", cfg->instance[0],
+		         cfg->instance[1], cfg->instance[2], cfg->instance[3]);
+	if ((r = policyd_auditkey(pd->hsm, origin, &signer, err, sizeof(err))) != 0)
+		die("audit key", err, "check the token (the audit key is labelled #signet-audit)");
+	if (cfg->tsa_url != NULL &&
+	    (r = policyd_auditts(cfg->tsa_url, &signer, err, sizeof(err))) != 0)
+		die("audit time-stamps", err, "check [policyd] tsa_url");
+	r = audit_start_checkpoints(pd->audit, &signer,
+	                            cfg->checkpoint_every ? cfg->checkpoint_every : AUDIT_CKPT_EVERY_DEFAULT,
+	                            cfg->checkpoint_interval ? cfg->checkpoint_interval * 1000u
+	                                                     : AUDIT_CKPT_MS_DEFAULT);
+	if (r != 0)
+		die("audit checkpoints", gpg_strerror(r), "check the audit folder");
 }
 
 int
@@ -397,6 +431,8 @@ main(int argc, char **argv)
 	/* The counts of coalesced refusals still held go to the trail; a
 	 * refusal still in flight is written on its own. */
 	denylog_close(pd->denylog);
+	/* The last checkpoint covers every record so far. */
+	audit_stop_checkpoints(pd->audit);
 	log_info("stopped");
 	/* Workers may still be in a request: leave without tearing
 	 * down what they use (no atexit/destructors of the module either);
