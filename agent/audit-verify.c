@@ -3,7 +3,9 @@
  * checked and with which key, or which record is the first bad one.
  *
  * Without FILES: the home's signet-policyd trail and, when present,
- * signet-tsa's.  --key applies to the policyd trail (or to FILES); a trail
+ * signet-tsa's.  One FILE (a copy of a trail's current segment P) reads
+ * its sealed segments beside it as well; several FILES are read in the
+ * order given.  --key applies to the policyd trail (or to FILES); a trail
  * without --key is checked with the key file beside it (P.vkey), which
  * only shows that the trail agrees with that file: whoever could rewrite
  * the trail could rewrite the key file too. */
@@ -232,7 +234,8 @@ verify_one(const char *path, const struct verify_opts *o, const struct trail_key
 	gpg_error_t r;
 	int rc;
 
-	if (o->nfiles > 0)
+	/* One FILE that is not a sealed segment is a trail: its segments too. */
+	if (o->nfiles > 1 || (o->nfiles == 1 && strcmp(o->files[0], path) != 0))
 		r = trail_open_files((const char *const *)o->files, o->nfiles, &tr, err, sizeof(err));
 	else
 		r = trail_open(path, o->from_segment, &tr, err, sizeof(err));
