@@ -16,6 +16,8 @@ audit_command(struct cli *cli, int argc, char **argv)
 		{ "verify", audit_verify_command },
 		{ "key", audit_key_command },
 		{ "consistency", audit_consistency_command },
+		{ "show", audit_show_command },
+		{ "export", audit_export_command },
 		{ NULL, NULL },
 	};
 	size_t i;
