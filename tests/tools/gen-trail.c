@@ -27,6 +27,7 @@
 #include "hex.h"
 #include "merkle.h"
 #include "signednote.h"
+#include "../unit/edsoft.h"
 
 struct gen {
 	const char *out;
@@ -48,24 +49,11 @@ die(const char *what)
 	return 1;
 }
 
-static gpg_error_t
-soft_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[NOTE_ED25519_SIG])
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	size_t siglen = NOTE_ED25519_SIG;
-	int ok;
-
-	ok = md != NULL && EVP_DigestSignInit(md, NULL, NULL, NULL, ctx) == 1 &&
-	     EVP_DigestSign(md, sig, &siglen, msg, len) == 1 && siglen == NOTE_ED25519_SIG;
-	EVP_MD_CTX_free(md);
-	return ok ? 0 : gpg_error(GPG_ERR_GENERAL);
-}
-
 static int
 make_key(struct gen *g, const char *seedhex)
 {
 	uint8_t seed[32];
-	size_t n = 0, publen = sizeof(g->pub);
+	size_t n = 0;
 
 	if (seedhex != NULL) {
 		if (hex_decode(seedhex, strlen(seedhex), seed, sizeof(seed), &n) != 0 || n != 32)
@@ -73,8 +61,7 @@ make_key(struct gen *g, const char *seedhex)
 	} else if (RAND_bytes(seed, sizeof(seed)) != 1) {
 		return die("no random bytes");
 	}
-	g->key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, sizeof(seed));
-	if (g->key == NULL || EVP_PKEY_get_raw_public_key(g->key, g->pub, &publen) != 1)
+	if ((g->key = edsoft_key(seed, g->pub)) == NULL)
 		return die("cannot make the Ed25519 key");
 	return 0;
 }
@@ -163,7 +150,7 @@ checkpoint(struct gen *g, const uint8_t root[MERKLE_HASH_LEN], uint64_t size, in
 	snprintf(cp.origin, sizeof(cp.origin), "%s", g->origin);
 	cp.size = size;
 	memcpy(cp.root, root, sizeof(cp.root));
-	if (note_checkpoint_sign(&cp, g->origin, g->pub, soft_sign, g->key, &note, &len) != 0)
+	if (note_checkpoint_sign(&cp, g->origin, g->pub, edsoft_sign, g->key, &note, &len) != 0)
 		return die("note_checkpoint_sign failed");
 	memset(&ev, 0, sizeof(ev));
 	ev.event = "checkpoint";
