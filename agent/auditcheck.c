@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "auditcheck-int.h"
 #include "auditline.h"
 #include "errbuf.h"
@@ -360,8 +361,13 @@ auditcheck_line(struct auditcheck *c, const struct trail_line *l, uint64_t *seq,
 	gpg_error_t r;
 
 	*seq = 0;
-	if ((r = check_form(l, &rec, why, whylen)) != 0 ||
-	    (r = check_record(c, l, &rec, seq, why, whylen)) != 0)
+	if ((r = check_form(l, &rec, why, whylen)) != 0) {
+		/* Name it by its seq too, when it has one jansson can read. */
+		if (audit_parse_seq(l->data, l->len, seq) != 0)
+			*seq = 0;
+		return r;
+	}
+	if ((r = check_record(c, l, &rec, seq, why, whylen)) != 0)
 		return r;
 	if ((r = append_leaf(c, l)) != 0) {
 		errbuf_set(why, whylen, "the tree is full (%llu leaves)",

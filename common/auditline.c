@@ -253,6 +253,9 @@ auditline_scan(const char *line, size_t len, struct auditline *out, const char *
 	}
 	return slow ? gpg_error(AUDITLINE_SLOW) : 0;
 bad:
+	/* The usual hand edit: say so rather than what was expected there. */
+	if (s.pos < len && (line[s.pos] == ' ' || line[s.pos] == '\t' || line[s.pos] == '\r'))
+		s.why = "whitespace outside a string";
 	if (why != NULL)
 		*why = s.why;
 	if (at != NULL)
