@@ -115,6 +115,7 @@ UNIT_EXTRA_test_receipt := $(call obj,agent/receipt.c) $(call obj,agent/sigmatch
                            $(call obj,agent/trailfind.c)
 UNIT_EXTRA_test_auditkey := $(call obj,policyd/auditkey.c) $(call obj,policyd/hsm.c)
 UNIT_EXTRA_test_tsa_auditkey := $(call obj,tsa/auditkey.c) $(call obj,tsa/hsmkey.c)
+UNIT_EXTRA_test_auditcheck := $(call obj,agent/auditcheck.c) $(call obj,agent/auditcheck-ckpt.c)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(LIBCOMMON) $(LIBS) -lcmocka
@@ -147,6 +148,7 @@ $(B)/tests/test_sigextract: $(UNIT_EXTRA_test_sigextract)
 $(B)/tests/test_receipt: $(UNIT_EXTRA_test_receipt)
 $(B)/tests/test_auditkey: $(UNIT_EXTRA_test_auditkey)
 $(B)/tests/test_tsa_auditkey: $(UNIT_EXTRA_test_tsa_auditkey)
+$(B)/tests/test_auditcheck: $(UNIT_EXTRA_test_auditcheck)
 
 deps:
 	@tests/deps.sh
