@@ -111,8 +111,8 @@ UNIT_EXTRA_test_keyops := $(call obj,policyd/keyops.c) $(call obj,policyd/projec
                           $(call obj,agent/certinfo.c)
 UNIT_EXTRA_test_hsmkey := $(call obj,tsa/hsmkey.c)
 UNIT_EXTRA_test_sigextract := $(call obj,agent/sigmatch.c) $(call obj,tests/unit/tsafixture.c)
-UNIT_EXTRA_test_receipt := $(call obj,agent/receipt.c) $(call obj,agent/sigmatch.c) $(call obj,agent/provetree.c) \
-                           $(call obj,agent/trailfind.c)
+UNIT_EXTRA_test_receipt := $(call obj,agent/receipt.c) $(call obj,agent/sigmatch.c) $(call obj,agent/auditnodes.c) \
+                           $(call obj,agent/leafproof.c) $(call obj,agent/trailfind.c)
 UNIT_EXTRA_test_auditkey := $(call obj,policyd/auditkey.c) $(call obj,policyd/hsm.c)
 UNIT_EXTRA_test_tsa_auditkey := $(call obj,tsa/auditkey.c) $(call obj,tsa/hsmkey.c)
 UNIT_EXTRA_test_auditcheck := $(call obj,agent/auditcheck.c) $(call obj,agent/auditcheck-ckpt.c)

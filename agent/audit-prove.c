@@ -21,8 +21,9 @@
 #include "auditseg.h"
 #include "auditcmd.h"
 #include "errbuf.h"
-#include "home.h"
-#include "provetree.h"
+#include "auditnodes.h"
+#include "audittrail.h"
+#include "leafproof.h"
 #include "receipt.h"
 #include "sigmatch.h"
 #include "trailfind.h"
@@ -215,24 +216,24 @@ make_receipt(struct prove *p, char **json)
 {
 	struct receipt rc;
 	struct note_checkpoint cp;
-	struct provetree *pt = NULL;
+	struct auditnodes *an = NULL;
 	const char *why = "";
-	int rebuilt = 0, rc_exit = CLI_EXIT_FAIL;
+	int from_store = 0, rc_exit = CLI_EXIT_FAIL;
 
 	memset(&rc, 0, sizeof(rc));
 	if (note_checkpoint_parse(p->note, strlen(p->note), &cp, &why) != 0 || cp.size != p->tree_size)
 		return cli_fail("audit prove: the checkpoint after leaf %llu of %s is malformed (%s); "
 		                "run `signet audit verify`", (unsigned long long)p->index, p->trail, why);
 	merkle_hash_leaf(p->record, p->record_len, rc.leaf_hash);
-	if (provetree_open(p->trail, p->tree_size, &pt, &rebuilt, p->err, sizeof(p->err)) != 0 ||
-	    provetree_prove(pt, p->index, rc.leaf_hash, p->tree_size, rc.proof, &rc.proof_len, rc.root,
-	                    p->err, sizeof(p->err)) != 0) {
+	if (auditnodes_open(p->trail, p->tree_size, &an, &from_store, p->err, sizeof(p->err)) != 0 ||
+	    leafproof_make(auditnodes_src(an), p->index, rc.leaf_hash, p->tree_size, rc.proof, &rc.proof_len,
+	                   rc.root, p->err, sizeof(p->err)) != 0) {
 		cli_fail("audit prove: %s", p->err);
 		goto out;
 	}
-	if (rebuilt)
-		fprintf(stderr, "signet: audit prove: %s.tree is missing; the tree was rebuilt from the trail\n",
-		        p->trail);
+	if (!from_store)
+		fprintf(stderr, "signet: audit prove: %s.tree is missing or short; the tree was rebuilt from "
+		        "the trail\n", p->trail);
 	if (memcmp(rc.root, cp.root, MERKLE_HASH_LEN) != 0) {
 		cli_fail("audit prove: the root of the first %llu records of %s is not the root their "
 		         "checkpoint signs: the trail was altered; run `signet audit verify`",
@@ -254,7 +255,7 @@ make_receipt(struct prove *p, char **json)
 	}
 	rc_exit = CLI_EXIT_OK;
 out:
-	provetree_close(pt);
+	auditnodes_close(an);
 	return rc_exit;
 }
 
@@ -345,8 +346,8 @@ audit_prove_command(struct cli *cli, int argc, char **argv)
 
 	if ((rc = parse_args(cli, argc, argv, &sigfile, &out)) != CLI_EXIT_OK)
 		return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
-	if (home_paths(cli_home(cli), &h) != 0)
-		return cli_fail("audit prove: the home folder name is too long");
+	if ((rc = audittrail_home(cli, &h)) != CLI_EXIT_OK)
+		return rc;
 	memset(&p, 0, sizeof(p));
 	rc = prove_run(&p, &h, sigfile, out);
 	trail_close(p.tr);

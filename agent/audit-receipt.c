@@ -1,7 +1,7 @@
 /* audit-receipt.c — `signet audit check-receipt RECEIPT [--key VKEY]
  * [SIGFILE]`: check a receipt offline (receipt.h).  The trust comes from
- * the verifier key alone: --key, else the home's P.vkey (said on stderr);
- * without either nothing is called verified. */
+ * the verifier key alone: --key or --key-file, else the home's P.vkey
+ * (said on stderr); without one nothing is called verified. */
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,60 +11,46 @@
 
 #include "atomicfile.h"
 #include "auditcmd.h"
-#include "home.h"
+#include "auditseg.h"
+#include "audittrail.h"
 #include "receipt.h"
 #include "sigextract.h"
 
-#define CHECK_USAGE "audit check-receipt RECEIPT [--key VKEY] [SIGFILE] [--home DIR]"
-#define VKEY_FILE_MAX 4096
+#define CHECK_USAGE "audit check-receipt RECEIPT [--key VKEY | --key-file FILE] [SIGFILE] [--home DIR]"
 
 struct check_args {
-	const char *receipt, *key, *sigfile;
+	const char *receipt, *key, *key_file, *sigfile;
 };
 
-/* KEYARG is a vkey, or a file holding one on its first line. */
+/* --key, --key-file, else the home's key for the receipt's trail. */
 static int
-load_key(const char *keyarg, const char *from, struct note_vkey *key)
+pick_key(struct cli *cli, const struct check_args *a, const char *trail, struct note_vkey *key)
 {
-	char *data = NULL;
-	size_t len = 0;
-	const char *s = keyarg, *why = "";
-	gpg_error_t r;
-	int rc = CLI_EXIT_OK;
-
-	if (access(keyarg, F_OK) == 0) {
-		if ((r = atomicfile_read(keyarg, VKEY_FILE_MAX, &data, &len)) != 0)
-			return cli_fail("audit check-receipt: read the key %s: %s", keyarg, gpg_strerror(r));
-		s = data;
-		len = strcspn(data, "\r\n");
-	} else {
-		len = strlen(keyarg);
-	}
-	if (note_vkey_parse(s, len, key, &why) != 0)
-		rc = cli_fail("audit check-receipt: %s is not a verifier key (%s); give the line "
-		              "`signet audit key` prints", from, why);
-	free(data);
-	return rc;
-}
-
-/* --key, else the home's key for the receipt's trail. */
-static int
-pick_key(struct cli *cli, const char *keyarg, const char *trail, struct note_vkey *key)
-{
+	char text[NOTE_MAX_VKEY + 1], path[PATH_MAX], err[PATH_MAX + 256];
 	struct home h;
-	char path[PATH_MAX + 8];
+	int rc;
 
-	if (keyarg != NULL)
-		return load_key(keyarg, "--key", key);
-	if (home_paths(cli_home(cli), &h) != 0)
-		return cli_fail("audit check-receipt: the home folder name is too long");
-	snprintf(path, sizeof(path), "%s.vkey", strcmp(trail, "tsa") == 0 ? h.tsa_audit : h.audit);
-	if (access(path, F_OK) != 0)
+	if (a->key != NULL) {
+		if (audittrail_parse_vkey(a->key, key, err, sizeof(err)) != 0)
+			return cli_fail("audit check-receipt: --key: %s; give the line `signet audit key` prints", err);
+		return CLI_EXIT_OK;
+	}
+	if (a->key_file != NULL) {
+		if (audittrail_read_vkey(a->key_file, text, sizeof(text), key, err, sizeof(err)) != 0)
+			return cli_fail("audit check-receipt: --key-file: %s", err);
+		return CLI_EXIT_OK;
+	}
+	if ((rc = audittrail_home(cli, &h)) != CLI_EXIT_OK)
+		return rc;
+	if (auditseg_sidecar(strcmp(trail, "tsa") == 0 ? h.tsa_audit : h.audit, ".vkey", path, sizeof(path)) != 0 ||
+	    access(path, F_OK) != 0)
 		return cli_fail("audit check-receipt: the receipt is NOT verified: no trusted key; give "
-		                "--key VKEY (the line `signet audit key` prints on the signing host; %s does "
-		                "not exist)", path);
+		                "--key VKEY or --key-file FILE (what `signet audit key` prints on the signing "
+		                "host; the home has no %s)", path);
 	fprintf(stderr, "signet: audit check-receipt: using the audit key in %s\n", path);
-	return load_key(path, path, key);
+	if (audittrail_read_vkey(path, text, sizeof(text), key, err, sizeof(err)) != 0)
+		return cli_fail("audit check-receipt: %s", err);
+	return CLI_EXIT_OK;
 }
 
 static int
@@ -73,6 +59,7 @@ parse_args(struct cli *cli, int argc, char **argv, struct check_args *a)
 	static const struct option opts[] = {
 		{ "home", required_argument, NULL, 'H' },
 		{ "key", required_argument, NULL, 'k' },
+		{ "key-file", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -84,10 +71,13 @@ parse_args(struct cli *cli, int argc, char **argv, struct check_args *a)
 		switch (c) {
 		case 'H': cli->home_arg = optarg; break;
 		case 'k': a->key = optarg; break;
+		case 'K': a->key_file = optarg; break;
 		case 'h': printf("usage: signet %s\n", CHECK_USAGE); return CLI_HELP_SHOWN;
 		default: return cli_bad_option(CHECK_USAGE, argc, argv, c);
 		}
 	}
+	if (a->key != NULL && a->key_file != NULL)
+		return cli_usage(CHECK_USAGE, "audit check-receipt: give the key once: --key VKEY or --key-file FILE");
 	if (optind >= argc || argc - optind > 2)
 		return cli_usage(CHECK_USAGE, "audit check-receipt: give RECEIPT and, optionally, SIGFILE");
 	a->receipt = argv[optind];
@@ -111,7 +101,7 @@ check(struct cli *cli, const struct check_args *a, const char *text, size_t len)
 		ret = cli_fail("audit check-receipt: %s", err);
 		goto out;
 	}
-	if ((ret = pick_key(cli, a->key, rc.trail, &key)) != CLI_EXIT_OK)
+	if ((ret = pick_key(cli, a, rc.trail, &key)) != CLI_EXIT_OK)
 		goto out;
 	if (receipt_check(&rc, &key, a->sigfile != NULL ? &sx : NULL, err, sizeof(err)) != 0) {
 		ret = cli_fail("audit check-receipt: %s: NOT verified: %s", a->receipt, err);
@@ -129,7 +119,7 @@ out:
 int
 audit_check_receipt_command(struct cli *cli, int argc, char **argv)
 {
-	struct check_args a = { NULL, NULL, NULL };
+	struct check_args a = { NULL, NULL, NULL, NULL };
 	char *text = NULL;
 	size_t len = 0;
 	gpg_error_t r;

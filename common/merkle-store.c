@@ -122,10 +122,6 @@ check_layout(struct merkle_store *store, off_t flen, unsigned flags, uint64_t *s
 	gpg_error_t r;
 
 	*size = 0;
-	if (flen == 0 && (flags & MERKLE_STORE_READONLY)) {
-		log_error("merkle store %s: empty (no %s header)", store->path, MERKLE_STORE_MAGIC);
-		return gpg_error(GPG_ERR_INV_DATA);
-	}
 	if (flen == 0) {
 		if (write(store->fd, MERKLE_STORE_MAGIC, MAGIC_LEN) != MAGIC_LEN) {
 			r = gpg_error_from_syserror();
@@ -148,9 +144,7 @@ check_layout(struct merkle_store *store, off_t flen, unsigned flags, uint64_t *s
 		return gpg_error(GPG_ERR_INV_DATA);
 	}
 	store->len = hash_offset(stored_for(n));
-	/* A reader beside a live writer may see an append half-written: the
-	 * whole leaves before it are what it reads. */
-	if (store->len != flen && !(flags & MERKLE_STORE_READONLY)) {
+	if (store->len != flen) {
 		if (!(flags & MERKLE_STORE_CUT_TORN)) {
 			log_error("merkle store %s: torn tail (%lld bytes after leaf %llu); "
 			          "open it with repair to cut them", store->path,
@@ -186,9 +180,7 @@ merkle_store_open(const char *path, unsigned flags, struct merkle_store **storep
 		r = gpg_error_from_syserror();
 		goto out;
 	}
-	if (flags & MERKLE_STORE_READONLY)
-		oflags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
-	else if (flags & MERKLE_STORE_CREATE)
+	if (flags & MERKLE_STORE_CREATE)
 		oflags |= O_CREAT;
 	if ((store->fd = open(path, oflags, MERKLE_STORE_MODE)) < 0) {
 		int e = errno;

@@ -40,9 +40,6 @@
  * cut back to its last whole leaf, with a warning in the log; without the
  * flag it is refused. */
 #define MERKLE_STORE_CUT_TORN 2
-/* Open for reading only (the offline tools beside a running daemon):
- * never written; a torn tail is left alone and not counted. */
-#define MERKLE_STORE_READONLY 4
 
 struct merkle_store;
 

@@ -117,12 +117,12 @@ note "RPM: rpm reads key ID $KEYID, the receipt's record is that key's signature
 # The key given explicitly, as text and as a file, from outside the home.
 check "$W/tiny.rpm.receipt" --key "$VKEY" "$S/tiny.rpm" >/dev/null 2>&1 || fail "check-receipt --key VKEY"
 echo "$VKEY" >"$W/vkey"
-check "$W/tiny.rpm.receipt" --key "$W/vkey" >/dev/null 2>&1 || fail "check-receipt --key FILE"
+check "$W/tiny.rpm.receipt" --key-file "$W/vkey" >/dev/null 2>&1 || fail "check-receipt --key-file FILE"
 # Another home (no key there) and no --key: nothing is verified.
 expect 1 signet --home "$W/nohome" audit check-receipt "$W/tiny.rpm.receipt"
 has 'NOT verified: no trusted key' "$W/err" || { cat "$W/err"; fail "no key: no verdict"; }
 # The TSA's key is not the policyd key: a policyd receipt does not check with it.
-expect 1 check "$W/tiny.rpm.receipt" --key "$TSA_AUDIT.vkey"
+expect 1 check "$W/tiny.rpm.receipt" --key-file "$TSA_AUDIT.vkey"
 has 'checkpoint:' "$W/err" || { cat "$W/err"; fail "wrong key accepted"; }
 # A receipt against another signature than its own.
 expect 1 check "$W/tiny.rpm.receipt" "$S/src.dsc"
@@ -199,12 +199,12 @@ python3 "$TOOLS/receipt-trail.py" "$T/audit.jsonl" --records 3000 --every 500 --
 HP() { signet --home "$W/hand" audit prove "$W/outside.asc" -o "$W/hand.receipt"; }
 HP 2>"$W/hand1.err" || { cat "$W/hand1.err"; fail "prove on the hand-made trail"; }
 has 'reading the whole trail' "$W/hand1.err" || { cat "$W/hand1.err"; fail "the fallback scan was not said"; }
-check "$W/hand.receipt" --key "$T/audit.jsonl.vkey" "$W/outside.asc" >/dev/null 2>&1 ||
+check "$W/hand.receipt" --key-file "$T/audit.jsonl.vkey" "$W/outside.asc" >/dev/null 2>&1 ||
 	fail "check-receipt on the hand-made trail"
 cp "$W/hand.receipt" "$W/hand-store.receipt"
 mv "$T/audit.jsonl.tree" "$W/hand.tree"
 HP 2>"$W/hand2.err" || { cat "$W/hand2.err"; fail "prove without the hash store"; }
-has 'tree was rebuilt' "$W/hand2.err" || { cat "$W/hand2.err"; fail "the rebuild was not said"; }
+has "tree was rebuilt" "$W/hand2.err" || { cat "$W/hand2.err"; fail "the rebuild was not said"; }
 cmp -s "$W/hand.receipt" "$W/hand-store.receipt" || fail "the rebuilt tree gave another receipt"
 mv "$W/hand.tree" "$T/audit.jsonl.tree"
 head -n 1000 "$T/audit.jsonl" >"$T/audit.jsonl.000002"

@@ -1,7 +1,7 @@
 /* test_receipt.c — receipts end to end over a hand-made trail (records by
  * the real encoder, audit_encode): the record found by time
  * (agent/trailfind.c), its proof from a hash store or a tree rebuilt from
- * the trail (agent/provetree.c), encoded, decoded and checked
+ * the trail (agent/auditnodes.c, agent/leafproof.c), encoded, decoded and checked
  * (agent/receipt.c) against a checkpoint note signed with a software
  * Ed25519 key; then every member of the receipt altered in turn. */
 #include <stdarg.h>
@@ -16,7 +16,8 @@
 #include <gcrypt.h>
 #include <openssl/evp.h>
 
-#include "../../agent/provetree.h"
+#include "../../agent/auditnodes.h"
+#include "../../agent/leafproof.h"
 #include "../../agent/receipt.h"
 #include "../../agent/trailfind.h"
 #include "audit.h"
@@ -197,14 +198,14 @@ find_ours(struct world *w, uint64_t *index)
 }
 
 static void
-build(struct world *w, struct provetree *pt, const char *rec, uint64_t index, struct receipt *rc)
+build(struct world *w, struct auditnodes *an, const char *rec, uint64_t index, struct receipt *rc)
 {
 	char err[256];
 
 	memset(rc, 0, sizeof(*rc));
 	merkle_hash_leaf(rec, strlen(rec), rc->leaf_hash);
-	assert_int_equal(provetree_prove(pt, index, rc->leaf_hash, CKPT, rc->proof, &rc->proof_len, rc->root,
-	                                 err, sizeof(err)), 0);
+	assert_int_equal(leafproof_make(auditnodes_src(an), index, rc->leaf_hash, CKPT, rc->proof, &rc->proof_len,
+	                                rc->root, err, sizeof(err)), 0);
 	rc->trail = "policyd";
 	rc->record = rec;
 	rc->record_len = strlen(rec);
@@ -220,18 +221,18 @@ static void
 test_prove_and_check(void **state)
 {
 	struct world *w = *state;
-	struct provetree *pt = NULL;
+	struct auditnodes *pt = NULL;
 	struct receipt rc, back;
 	json_t *root = NULL;
 	char err[512], *rec, *json = NULL;
 	uint64_t index = 0;
-	int rebuilt = -1;
+	int from_store = -1;
 
 	rec = find_ours(w, &index);
 	assert_int_equal(index, OURS);
 	/* no store: rebuilt from the trail */
-	assert_int_equal(provetree_open(w->t->file, CKPT, &pt, &rebuilt, err, sizeof(err)), 0);
-	assert_int_equal(rebuilt, 1);
+	assert_int_equal(auditnodes_open(w->t->file, CKPT, &pt, &from_store, err, sizeof(err)), 0);
+	assert_int_equal(from_store, 0);
 	build(w, pt, rec, index, &rc);
 	assert_int_equal(receipt_check(&rc, &w->vkey, &w->sx, err, sizeof(err)), 0);
 	assert_int_equal(receipt_encode(&rc, &json), 0);
@@ -243,7 +244,7 @@ test_prove_and_check(void **state)
 	assert_int_equal(receipt_check(&back, &w->vkey, &w->sx, err, sizeof(err)), 0);
 	json_decref(root);
 	free(json);
-	provetree_close(pt);
+	auditnodes_close(pt);
 	free(rec);
 }
 
@@ -263,16 +264,16 @@ static void
 test_each_member_altered(void **state)
 {
 	struct world *w = *state;
-	struct provetree *pt = NULL;
+	struct auditnodes *pt = NULL;
 	struct receipt good, r;
 	struct sigextract other;
 	struct note_vkey wrong;
 	char err[256], *rec, *bad, *note, value[SIGEXTRACT_MAX_VALUE];
 	uint64_t index = 0;
-	int rebuilt;
+	int from_store;
 
 	rec = find_ours(w, &index);
-	assert_int_equal(provetree_open(w->t->file, CKPT, &pt, &rebuilt, err, sizeof(err)), 0);
+	assert_int_equal(auditnodes_open(w->t->file, CKPT, &pt, &from_store, err, sizeof(err)), 0);
 	build(w, pt, rec, index, &good);
 
 	r = good;
@@ -327,7 +328,7 @@ test_each_member_altered(void **state)
 	other = w->sx;
 	other.left16[0] ^= 1;
 	expect_refused(w, &good, &other, "digest");
-	provetree_close(pt);
+	auditnodes_close(pt);
 	free(rec);
 }
 
@@ -338,44 +339,44 @@ test_store(void **state)
 {
 	struct world *w = *state;
 	struct merkle_store *st = NULL;
-	struct provetree *pt = NULL;
-	struct receipt from_store, rebuilt_rc;
+	struct auditnodes *pt = NULL;
+	struct receipt stored, rebuilt_rc;
 	uint8_t other[MERKLE_HASH_LEN] = { 0 };
 	char path[128], err[512], *rec;
 	uint64_t index = 0;
-	int rebuilt = -1;
+	int from_store = -1;
 	struct stat sb;
 	off_t size;
 	FILE *f;
 
 	rec = find_ours(w, &index);
-	assert_int_equal(provetree_open(w->t->file, CKPT, &pt, &rebuilt, err, sizeof(err)), 0);
+	assert_int_equal(auditnodes_open(w->t->file, CKPT, &pt, &from_store, err, sizeof(err)), 0);
 	build(w, pt, rec, index, &rebuilt_rc);
-	provetree_close(pt);
+	auditnodes_close(pt);
 
 	snprintf(path, sizeof(path), "%s.tree", w->t->file);
 	assert_int_equal(merkle_store_open(path, MERKLE_STORE_CREATE, &st), 0);
 	for (unsigned i = 0; i < NREC; i++)
 		assert_int_equal(merkle_store_append(st, w->leaves[i]), 0);
 	merkle_store_close(st);
-	assert_int_equal(provetree_open(w->t->file, CKPT, &pt, &rebuilt, err, sizeof(err)), 0);
-	assert_int_equal(rebuilt, 0);
-	build(w, pt, rec, index, &from_store);
-	assert_int_equal(from_store.proof_len, rebuilt_rc.proof_len);
-	assert_memory_equal(from_store.proof, rebuilt_rc.proof, rebuilt_rc.proof_len * MERKLE_HASH_LEN);
-	assert_memory_equal(from_store.root, rebuilt_rc.root, MERKLE_HASH_LEN);
-	provetree_close(pt);
+	assert_int_equal(auditnodes_open(w->t->file, CKPT, &pt, &from_store, err, sizeof(err)), 0);
+	assert_int_equal(from_store, 1);
+	build(w, pt, rec, index, &stored);
+	assert_int_equal(stored.proof_len, rebuilt_rc.proof_len);
+	assert_memory_equal(stored.proof, rebuilt_rc.proof, rebuilt_rc.proof_len * MERKLE_HASH_LEN);
+	assert_memory_equal(stored.root, rebuilt_rc.root, MERKLE_HASH_LEN);
+	auditnodes_close(pt);
 
 	/* half an append on disk (the daemon writing): read past, never cut */
 	assert_non_null(f = fopen(path, "a"));
 	assert_int_equal(fwrite(other, 1, 16, f), 16);
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(stat(path, &sb), 0);
-	assert_int_equal(provetree_open(w->t->file, CKPT, &pt, &rebuilt, err, sizeof(err)), 0);
-	assert_int_equal(rebuilt, 0);
-	build(w, pt, rec, index, &from_store);
-	assert_memory_equal(from_store.root, rebuilt_rc.root, MERKLE_HASH_LEN);
-	provetree_close(pt);
+	assert_int_equal(auditnodes_open(w->t->file, CKPT, &pt, &from_store, err, sizeof(err)), 0);
+	assert_int_equal(from_store, 1);
+	build(w, pt, rec, index, &stored);
+	assert_memory_equal(stored.root, rebuilt_rc.root, MERKLE_HASH_LEN);
+	auditnodes_close(pt);
 	size = sb.st_size;
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_size, size);
@@ -388,15 +389,23 @@ test_store(void **state)
 		assert_int_equal(merkle_store_append(st, other), 0);
 	}
 	merkle_store_close(st);
-	assert_int_equal(provetree_open(w->t->file, CKPT, &pt, &rebuilt, err, sizeof(err)), 0);
-	assert_int_equal(gpg_err_code(provetree_prove(pt, index, from_store.leaf_hash, CKPT, from_store.proof,
-	                                              &from_store.proof_len, from_store.root, err, sizeof(err))),
+	assert_int_equal(auditnodes_open(w->t->file, CKPT, &pt, &from_store, err, sizeof(err)), 0);
+	assert_int_equal(gpg_err_code(leafproof_make(auditnodes_src(pt), index, stored.leaf_hash, CKPT,
+	                                             stored.proof, &stored.proof_len, stored.root,
+	                                             err, sizeof(err))),
 	                 GPG_ERR_BAD_DATA);
 	assert_non_null(strstr(err, "not this trail's"));
-	provetree_close(pt);
-	/* a store shorter than the checkpoint */
-	assert_int_equal(gpg_err_code(provetree_open(w->t->file, NREC + 1, &pt, &rebuilt, err, sizeof(err))),
-	                 GPG_ERR_BAD_DATA);
+	auditnodes_close(pt);
+	/* a store shorter than the checkpoint: the tree is rebuilt */
+	assert_int_equal(auditnodes_open(w->t->file, NREC, &pt, &from_store, err, sizeof(err)), 0);
+	assert_int_equal(from_store, 1);
+	auditnodes_close(pt);
+	assert_int_equal(truncate(path, 8 + 32 * 100), 0);
+	assert_int_equal(auditnodes_open(w->t->file, CKPT, &pt, &from_store, err, sizeof(err)), 0);
+	assert_int_equal(from_store, 0);
+	build(w, pt, rec, index, &stored);
+	assert_memory_equal(stored.root, rebuilt_rc.root, MERKLE_HASH_LEN);
+	auditnodes_close(pt);
 	assert_int_equal(unlink(path), 0);
 	free(rec);
 }
