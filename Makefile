@@ -112,6 +112,7 @@ UNIT_EXTRA_test_keyops := $(call obj,policyd/keyops.c) $(call obj,policyd/projec
 UNIT_EXTRA_test_hsmkey := $(call obj,tsa/hsmkey.c)
 UNIT_EXTRA_test_auditkey := $(call obj,policyd/auditkey.c) $(call obj,policyd/hsm.c)
 UNIT_EXTRA_test_tsa_auditkey := $(call obj,tsa/auditkey.c) $(call obj,tsa/hsmkey.c)
+UNIT_EXTRA_test_auditcheck := $(call obj,agent/auditcheck.c) $(call obj,agent/auditcheck-ckpt.c)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(LIBCOMMON) $(LIBS) -lcmocka
@@ -142,6 +143,7 @@ $(B)/tests/test_keyops: $(UNIT_EXTRA_test_keyops)
 $(B)/tests/test_hsmkey: $(UNIT_EXTRA_test_hsmkey)
 $(B)/tests/test_auditkey: $(UNIT_EXTRA_test_auditkey)
 $(B)/tests/test_tsa_auditkey: $(UNIT_EXTRA_test_tsa_auditkey)
+$(B)/tests/test_auditcheck: $(UNIT_EXTRA_test_auditcheck)
 
 deps:
 	@tests/deps.sh

@@ -248,6 +248,11 @@ validity_under_trust() { # CERT TRUSTFPR KEY KEYFPR
 }
 
 audit_check() { python3 "$TOOLS/audit-check.py" "$AUDIT" "$@"; }
+# The trail's records but the log's own checkpoints, which come every
+# checkpoint_every records, checkpoint_interval after one, and at a clean
+# stop: counts and "the last record" of a test must not depend on them.
+records() { grep -vc '"event":"checkpoint"' "$AUDIT" || true; }
+last_record() { grep -v '"event":"checkpoint"' "$AUDIT" | tail -n 1; }
 
 # Sign FILE in home H with key FPR as USER; detached signature to FILE.sig.
 # A git repository DIR whose commits are by "Release Bot <EMAIL>" and
