@@ -25,7 +25,7 @@ signet --home "$SIGNET_HOME" start >"$W/start2.out" 2>&1 || { cat "$W/start2.out
 VKEY_FILE=$AUDIT.vkey
 [[ -s $VKEY_FILE ]] || fail "no verifier key at $VKEY_FILE"
 VKEY=$(cat "$VKEY_FILE")
-[[ $VKEY =~ ^signet\.[0-9a-f]{8}/policyd\+[0-9a-f]{8}\+A[QRST][A-Za-z0-9+/]{42}$ ]] ||
+[[ $VKEY =~ ^signet\.[0-9a-f]{8}/policyd\+[0-9a-f]{8}\+A[Q-Za-f][A-Za-z0-9+/]{42}$ ]] ||
 	fail "verifier key not in the signed-note vkey form: $VKEY"
 
 H=$W/g
