@@ -46,7 +46,7 @@ python3 - "$AUDIT" "$VKEY" "$W" <<'PY' || fail "checkpoints do not check out"
 import base64, hashlib, json, sys
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 trail, vkey, w = sys.argv[1:4]
-name, khash, kb64 = vkey.split("+", 2)  # the base64 key may hold a "+" too
+name, khash, kb64 = vkey.split("+", 2)   # base64 may hold "+"
 raw = base64.b64decode(kb64)
 assert raw[0] == 1 and len(raw) == 33
 assert hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4].hex() == khash
