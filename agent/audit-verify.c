@@ -144,6 +144,10 @@ print_summary(const char *name, const struct auditcheck_summary *s, const struct
 	char root[2 * MERKLE_HASH_LEN + 1];
 	uint64_t uncovered;
 
+	if (s->records == 0) {
+		printf("%s: empty (no records yet)\n", name);
+		return;
+	}
 	printf("%s: %llu records good (seq %llu to %llu), %llu checkpoints\n", name,
 	       (unsigned long long)s->records, (unsigned long long)s->first_index + 1,
 	       (unsigned long long)s->tree_size, (unsigned long long)s->checkpoints);
