@@ -51,7 +51,7 @@ class VKey:
 
     def __init__(self, text):
         text = text.strip().encode("ascii", "replace") if isinstance(text, str) else text.strip()
-        parts = text.split(b"+")
+        parts = text.split(b"+", 2)     # base64 may hold "+" too
         if len(parts) != 3:
             raise NoteFault("verifier key: not NAME+HASH+KEY")
         name, hexhash, key = parts
