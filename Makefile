@@ -110,6 +110,7 @@ UNIT_EXTRA_test_hsm := $(call obj,policyd/hsm.c)
 UNIT_EXTRA_test_keyops := $(call obj,policyd/keyops.c) $(call obj,policyd/project.c) $(call obj,policyd/hsm.c) \
                           $(call obj,agent/certinfo.c)
 UNIT_EXTRA_test_hsmkey := $(call obj,tsa/hsmkey.c)
+UNIT_EXTRA_test_auditkey := $(call obj,policyd/auditkey.c) $(call obj,policyd/hsm.c)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(LIBCOMMON) $(LIBS) -lcmocka
@@ -138,6 +139,7 @@ $(B)/tests/test_totpseal: $(UNIT_EXTRA_test_totpseal)
 $(B)/tests/test_hsm: $(UNIT_EXTRA_test_hsm)
 $(B)/tests/test_keyops: $(UNIT_EXTRA_test_keyops)
 $(B)/tests/test_hsmkey: $(UNIT_EXTRA_test_hsmkey)
+$(B)/tests/test_auditkey: $(UNIT_EXTRA_test_auditkey)
 
 deps:
 	@tests/deps.sh

@@ -66,10 +66,14 @@ struct audit_event {
 
 struct audit_log;
 
-/* Open (create 0640, O_APPEND|O_NOFOLLOW) PATH; refuses symlinks and
- * non-regular files.  Reads the last line to continue the sequence; a last
- * line that does not parse is an error (the trail must be repaired by hand,
- * never silently continued). */
+/* Open (create 0640, O_APPEND|O_NOFOLLOW) PATH, the current segment of a
+ * trail (doc/audit-format.md §8.3); refuses symlinks and non-regular
+ * files.  Continues the sequence from the last record (of the highest
+ * sealed segment when PATH is new or empty).  A torn last line (no line
+ * feed: a crash mid-write) is moved to PATH.torn-<time> and recorded by a
+ * "quarantine" record (§9.5); a last line that ends in a line feed but is
+ * not a record is an error (the trail must be examined by hand, never
+ * silently continued).  Brings the hash store PATH.tree up to date. */
 gpg_error_t audit_open(const char *path, struct audit_log **log);
 void audit_close(struct audit_log *log);
 
@@ -130,6 +134,10 @@ struct audit_signer {
 gpg_error_t audit_start_checkpoints(struct audit_log *log, const struct audit_signer *signer,
                                     unsigned every, unsigned ms);
 
+/* Stop writing checkpoints, after a last one over every record so far
+ * (a clean stop); the log stays open.  audit_close does it too. */
+void audit_stop_checkpoints(struct audit_log *log);
+
 /* Roll the current segment over once it reaches BYTES
  * (AUDIT_SEGMENT_MIN..); the default is AUDIT_SEGMENT_DEFAULT. */
 gpg_error_t audit_set_segment_size(struct audit_log *log, uint64_t bytes);
@@ -137,10 +145,12 @@ gpg_error_t audit_set_segment_size(struct audit_log *log, uint64_t bytes);
 /* Group commit hints from a server that knows a record is on its way (a
  * signature being made on the HSM): while such records are expected, the
  * thread about to fdatasync waits for them (briefly, bounded), so that
- * one sync covers them too.  Every audit_expect is matched by one
- * audit_expect_done, whether or not the record was appended. */
+ * one sync covers them too.  Each audit_expect is followed by exactly one
+ * audit_append_expected (the announced record) or audit_expect_cancel
+ * (it will not come). */
 void audit_expect(struct audit_log *log);
-void audit_expect_done(struct audit_log *log);
+void audit_expect_cancel(struct audit_log *log);
+gpg_error_t audit_append_expected(struct audit_log *log, const struct audit_event *ev, uint64_t *seq);
 
 /* The seq of the last record written (not necessarily synced yet); 0:
  * none.  Thread-safe. */

@@ -17,6 +17,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "auditconf.h"
 #include "config-policy.h"
 #include "hashalgo.h"
 #include "hex.h"
@@ -46,6 +47,9 @@ enum value_type {
 	VALUE_HOURS,
 	VALUE_RATE,
 	VALUE_SECOND_FACTOR,
+	VALUE_BYTES,         /* a size: N, NK, NM or NG; AUDIT_SEGMENT_MIN.. 1T */
+	VALUE_ORIGIN,        /* a checkpoint origin: printable ASCII, no space or '+' */
+	VALUE_EVERY,         /* records between checkpoints: 1..AUDITCONF_MAX_EVERY */
 };
 
 /* One key of a section.  OFF is the field's offset in struct signet_config
@@ -74,6 +78,11 @@ static const struct key_def policyd_keys[] = {
 	CFG_KEY("max_connections", VALUE_COUNT, 0, max_connections),
 	CFG_KEY("state", VALUE_PATH, 0, state),
 	CFG_KEY("notify", VALUE_PATH, 0, notify),
+	CFG_KEY("audit_origin", VALUE_ORIGIN, 0, audit_origin),
+	CFG_KEY("checkpoint_every", VALUE_EVERY, 0, checkpoint_every),
+	CFG_KEY("checkpoint_interval", VALUE_WAIT, 0, checkpoint_interval),
+	CFG_KEY("audit_segment_size", VALUE_BYTES, 0, audit_segment_size),
+	CFG_KEY("tsa_url", VALUE_TEXT, 0, tsa_url),
 };
 
 static const struct key_def hsm_keys[] = {
@@ -609,6 +618,30 @@ parse_second_factor(const char *value, void *target, void *target_n, char *reaso
 	return config_parse_second_factor(value, target, reason, rlen);
 }
 
+static gpg_error_t
+parse_bytes(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	(void)target_n;
+	return auditconf_parse_size(value, target, reason, rlen);
+}
+
+static gpg_error_t
+parse_origin(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	gpg_error_t r;
+
+	if ((r = auditconf_check_origin(value, reason, rlen)) != 0)
+		return r;
+	return parse_text(value, target, target_n, reason, rlen);
+}
+
+static gpg_error_t
+parse_every(const char *value, void *target, void *target_n, char *reason, size_t rlen)
+{
+	(void)target_n;
+	return auditconf_parse_every(value, target, reason, rlen);
+}
+
 static const value_parser value_parsers[] = {
 	[VALUE_PATH] = parse_path,
 	[VALUE_WORD] = parse_word,
@@ -625,6 +658,9 @@ static const value_parser value_parsers[] = {
 	[VALUE_HOURS] = parse_hours,
 	[VALUE_RATE] = parse_rate,
 	[VALUE_SECOND_FACTOR] = parse_second_factor,
+	[VALUE_BYTES] = parse_bytes,
+	[VALUE_ORIGIN] = parse_origin,
+	[VALUE_EVERY] = parse_every,
 };
 
 /* "[policyd]", "[project foo]" for messages. */
@@ -983,6 +1019,8 @@ config_free(struct signet_config *cfg)
 	free(cfg->log);
 	free(cfg->state);
 	free(cfg->notify);
+	free(cfg->audit_origin);
+	free(cfg->tsa_url);
 	principals_free(cfg->admins, cfg->nadmins);
 	free(cfg->module);
 	free(cfg->token);

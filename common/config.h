@@ -36,6 +36,11 @@
  *   state = /path/state                (optional folder of policyd.db; default:
  *                                       the audit file's folder)
  *   notify = /path/to/program          (optional; run on approval events)
+ *   audit_origin = example.com/signet  (optional; checkpoints' origin line)
+ *   checkpoint_every = 1000            (optional; records between checkpoints)
+ *   checkpoint_interval = 60s          (optional; at most this long after a record)
+ *   audit_segment_size = 256M          (optional; roll the trail over at this size)
+ *   tsa_url = http://127.0.0.1:8318/   (optional; time-stamp each checkpoint)
  */
 #ifndef SIGNET_CONFIG_H
 #define SIGNET_CONFIG_H
@@ -137,6 +142,12 @@ struct signet_config {
 	unsigned max_connections;
 	char *state;               /* folder of policyd's state (policyd.db) */
 	char *notify;              /* NULL: none */
+	/* The verifiable audit log (doc/audit-format.md §8.3, §9). */
+	char *audit_origin;        /* NULL: "signet.<instance>/policyd" */
+	unsigned checkpoint_every; /* 0: AUDIT_CKPT_EVERY_DEFAULT */
+	unsigned checkpoint_interval; /* seconds; 0: AUDIT_CKPT_MS_DEFAULT */
+	uint64_t audit_segment_size;  /* 0: AUDIT_SEGMENT_DEFAULT */
+	char *tsa_url;             /* NULL: checkpoints carry no time-stamp */
 	/* [hsm] */
 	char *module;
 	char *token;

@@ -127,6 +127,31 @@ p11key_public_of(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE 
 	return rv;
 }
 
+CK_RV
+p11key_point_of(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, enum p11_keytype type,
+                uint8_t *q, size_t qmax, size_t *qlen, CK_ULONG *found)
+{
+	CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE;
+	uint8_t v[P11KEY_MAX_POINT];
+	CK_ATTRIBUTE a = { CKA_EC_POINT, v, sizeof(v) };
+	const uint8_t *point = NULL;
+	size_t plen = 0;
+	CK_RV rv;
+
+	*qlen = 0;
+	if ((rv = p11key_public_of(fn, s, priv, &pub, found)) != CKR_OK || *found != 1)
+		return rv;
+	if ((rv = fn->C_GetAttributeValue(s, pub, &a, 1)) != CKR_OK)
+		return rv;
+	if (p11key_point_unwrap(type, v, a.ulValueLen, &point, &plen) != 0)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	if (plen > qmax)
+		return CKR_BUFFER_TOO_SMALL;
+	memcpy(q, point, plen);
+	*qlen = plen;
+	return CKR_OK;
+}
+
 int
 p11key_point_unwrap(enum p11_keytype type, const uint8_t *v, size_t vlen, const uint8_t **q, size_t *qlen)
 {

@@ -40,6 +40,15 @@ CK_RV p11key_type(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE
 CK_RV p11key_public_of(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv,
                        CK_OBJECT_HANDLE *pub, CK_ULONG *found);
 
+/* The public key of the EC or Ed25519 private key PRIV of TYPE: the
+ * CKA_EC_POINT of its public half (p11key_public_of; a private object has
+ * none), unwrapped (p11key_point_unwrap) into Q (QMAX bytes, *QLEN).
+ * *FOUND as p11key_public_of's: CKR_OK with *FOUND != 1 means no single
+ * public half.  CKR_ATTRIBUTE_VALUE_INVALID for a point of the wrong
+ * shape, CKR_BUFFER_TOO_SMALL when it does not fit QMAX. */
+CK_RV p11key_point_of(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv,
+                      enum p11_keytype type, uint8_t *q, size_t qmax, size_t *qlen, CK_ULONG *found);
+
 /* The bare public key of TYPE in the CKA_EC_POINT value V (VLEN bytes):
  * the DER OCTET STRING wrapper (PKCS#11 2.40 §2.3.3) is removed, a bare
  * value of the right length taken as is.  *Q points into V.  -1 for a

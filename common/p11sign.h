@@ -13,7 +13,10 @@
 #include "p11key.h"
 #include "p11login.h"
 
-#define P11SIGN_MAX_IN  4096   /* largest IN: an OpenPGP EdDSA "message" is a hash; a DigestInfo < 100 */
+/* Largest IN: a DigestInfo is < 100 bytes and an OpenPGP EdDSA "message"
+ * is a hash, but an audit checkpoint signs its whole note text (pure
+ * Ed25519), up to NOTE_MAX_LEN (signednote.h). */
+#define P11SIGN_MAX_IN  8192
 
 /* Sign IN with KEY of TYPE on session S into SIG (SIGMAX bytes); *SIGLEN
  * gets the length.  An ECDSA answer shorter than 2 * the curve's size

@@ -46,7 +46,8 @@ struct note_checkpoint {
 };
 
 /* 0 if NAME is a valid key name / origin: 1..NOTE_MAX_NAME bytes of
- * printable ASCII (0x21-0x7E) without '+'. */
+ * printable ASCII (0x21-0x7E) without '+'; -1 else.  (What we write;
+ * signature lines of other keys are read with Go's wider rule.) */
 int note_name_ok(const char *name);
 
 uint32_t note_key_hash(const char *name, const uint8_t pub[NOTE_ED25519_PUB]);
@@ -72,8 +73,33 @@ gpg_error_t note_checkpoint_sign(const struct note_checkpoint *cp, const char *n
 gpg_error_t note_checkpoint_verify(const char *note, size_t len, const struct note_vkey *key,
                                    struct note_checkpoint *cp, const char **why);
 
+/* The generic layer under the two above, for any note text.
+ *
+ * note_sign: TEXT (TEXTLEN bytes, ending in a line feed, no NUL) signed by
+ * SIGN as key NAME/PUB into *NOTE (malloc'd, NUL-terminated, *LEN bytes
+ * without the NUL).  The note is verified with PUB before it is returned:
+ * GPG_ERR_BAD_SIGNATURE if SIGN's signature does not verify (wrong key,
+ * broken token); GPG_ERR_TOO_LARGE over NOTE_MAX_LEN; SIGN's own error.
+ *
+ * note_verify: the reading rules of C2SP signed-note — UTF-8 without
+ * control characters but the line feed, at most NOTE_MAX_LEN bytes, ends
+ * in a line feed, the text ends at the last blank line, then 1 to
+ * NOTE_MAX_SIGS signature lines, each well formed.  Lines by other keys
+ * (another name, or another key hash) are skipped; exactly one line must
+ * be KEY's and verify over the text.  *TEXTLEN (may be NULL) gets the
+ * text's length (through its last line feed).  Errors as
+ * note_checkpoint_verify's. */
+gpg_error_t note_sign(const char *text, size_t textlen, const char *name, const uint8_t pub[NOTE_ED25519_PUB],
+                      note_sign_fn sign, void *ctx, char **note, size_t *len);
+gpg_error_t note_verify(const char *note, size_t len, const struct note_vkey *key, size_t *textlen,
+                        const char **why);
+
 /* Parse the checkpoint text of NOTE (LEN bytes) without checking any
- * signature (to show an unverifiable note, or to find its origin). */
+ * signature (to show an unverifiable note, or to find its origin).  The
+ * note's form is checked as note_verify does, but not its signature
+ * lines.  Text: origin (1..NOTE_MAX_NAME bytes), size (decimal, no
+ * leading zeros), root (canonical base64 of 32 bytes), then any number of
+ * non-empty extension lines. */
 gpg_error_t note_checkpoint_parse(const char *note, size_t len, struct note_checkpoint *cp,
                                   const char **why);
 

@@ -73,10 +73,14 @@ cmd_is_keygrip(const char *s)
 	return s[i] == '\0';
 }
 
-/* Record EV for connection C; fills in the requester.  *SEQ (may be NULL)
- * gets the record's sequence number. */
 gpg_error_t
 cmd_audit_request(struct conn *c, struct audit_event *ev, uint64_t *seq)
+{
+	return cmd_audit_request_as(c, ev, 0, seq);
+}
+
+gpg_error_t
+cmd_audit_request_as(struct conn *c, struct audit_event *ev, int expected, uint64_t *seq)
 {
 	gpg_error_t r;
 
@@ -84,7 +88,8 @@ cmd_audit_request(struct conn *c, struct audit_event *ev, uint64_t *seq)
 	ev->uid = c->uid;
 	ev->user = c->user;
 	ev->pid = c->pid;
-	if ((r = audit_append(c->pd->audit, ev, seq)) != 0)
+	r = expected ? audit_append_expected(c->pd->audit, ev, seq) : audit_append(c->pd->audit, ev, seq);
+	if (r != 0)
 		log_error_e(r, "audit append (%s for uid %u)", ev->event, (unsigned)c->uid);
 	return r;
 }

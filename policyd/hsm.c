@@ -196,14 +196,10 @@ gpg_error_t
 hsm_key_ec_point(struct hsm *h, const struct hsm_key *key, uint8_t *q, size_t qmax, size_t *q_len,
                  char *err, size_t errlen)
 {
+	enum p11_keytype type = (enum p11_keytype)key->type;
 	gpg_error_t r;
 	CK_SESSION_HANDLE s;
-	CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE;
 	CK_ULONG found = 0;
-	uint8_t v[P11KEY_MAX_POINT];
-	CK_ATTRIBUTE a = { CKA_EC_POINT, v, sizeof(v) };
-	const uint8_t *point = NULL;
-	size_t plen = 0;
 	CK_RV rv;
 
 	*q_len = 0;
@@ -211,30 +207,24 @@ hsm_key_ec_point(struct hsm *h, const struct hsm_key *key, uint8_t *q, size_t qm
 		return r;
 	if ((r = session_get(h, &s, err, errlen)) != 0)
 		return r;
-	/* The private object has no CKA_EC_POINT; its public half has. */
-	rv = p11key_public_of(h->fn, s, p11keyref_handle(&key->ref), &pub, &found);
+	rv = p11key_point_of(h->fn, s, p11keyref_handle(&key->ref), type, q, qmax, q_len, &found);
 	if (p11find_retry(h->login, s, ref_of(key), rv))
-		rv = p11key_public_of(h->fn, s, p11keyref_handle(&key->ref), &pub, &found);
-	if (rv == CKR_OK && found == 1)
-		rv = h->fn->C_GetAttributeValue(s, pub, &a, 1);
+		rv = p11key_point_of(h->fn, s, p11keyref_handle(&key->ref), type, q, qmax, q_len, &found);
 	session_put(h, s, rv);
 	if (rv == CKR_OK && found != 1) {
 		snprintf(err, errlen, "the key has no single public key object with its label and CKA_ID");
 		return gpg_error(GPG_ERR_NO_PUBKEY);
 	}
-	if (rv != CKR_OK)
-		return fail_ckr(err, errlen, "C_GetAttributeValue(CKA_EC_POINT)", rv);
-	if (p11key_point_unwrap((enum p11_keytype)key->type, v, a.ulValueLen, &point, &plen) != 0) {
-		snprintf(err, errlen, "the token's CKA_EC_POINT is not a %s public key",
-		         p11key_name((enum p11_keytype)key->type));
+	if (rv == CKR_ATTRIBUTE_VALUE_INVALID) {
+		snprintf(err, errlen, "the token's CKA_EC_POINT is not a %s public key", p11key_name(type));
 		return gpg_error(SIGNET_ERR_HSM);
 	}
-	if (plen > qmax) {
+	if (rv == CKR_BUFFER_TOO_SMALL) {
 		snprintf(err, errlen, "no room for the EC point");
 		return gpg_error(GPG_ERR_BUFFER_TOO_SHORT);
 	}
-	memcpy(q, point, plen);
-	*q_len = plen;
+	if (rv != CKR_OK)
+		return fail_ckr(err, errlen, "C_GetAttributeValue(CKA_EC_POINT)", rv);
 	return 0;
 }
 

@@ -22,6 +22,10 @@
 #include <gcrypt.h>
 
 #include "audit.h"
+#include "auditconf.h"
+#include "auditkey.h"
+#include "auditts.h"
+#include "signednote.h"
 #include "config.h"
 #include "hsm.h"
 #include "daemonize.h"
@@ -269,6 +273,32 @@ policyd_open_store(struct policyd *pd, const struct signet_config *cfg, char *er
 	return store_open(dir, &pd->store, err, errlen);
 }
 
+/* The verifiable log: segment size, and checkpoints signed by the audit
+ * key on the HSM (made on first use), time-stamped when tsa_url is set. */
+static gpg_error_t
+start_checkpoints(struct policyd *pd, const struct signet_config *cfg, const char **what, char *err,
+                  size_t errlen)
+{
+	char origin[NOTE_MAX_NAME + 1];
+	struct audit_signer signer;
+	gpg_error_t r;
+
+	if (cfg->audit_origin != NULL)
+		snprintf(origin, sizeof(origin), "%s", cfg->audit_origin);
+	else
+		snprintf(origin, sizeof(origin), "signet.%02x%02x%02x%02x/policyd", cfg->instance[0],
+		         cfg->instance[1], cfg->instance[2], cfg->instance[3]);
+	*what = "audit key";
+	if ((r = policyd_auditkey(pd->hsm, origin, &signer, err, errlen)) != 0)
+		return r;
+	*what = "audit time-stamps";
+	if (cfg->tsa_url != NULL && (r = policyd_auditts(cfg->tsa_url, &signer, err, errlen)) != 0)
+		return r;
+	*what = "audit checkpoints";
+	return auditconf_start(pd->audit, &signer, cfg->checkpoint_every, cfg->checkpoint_interval,
+	                       cfg->audit_segment_size, err, errlen);
+}
+
 /* Everything between the configuration and "ready", in the order of
  * practice 15: log, hardening, lock, audit trail, HSM login, project keys,
  * socket, pid file.  Dies on any failure. */
@@ -280,6 +310,7 @@ start_up(struct policyd *pd, struct signet_config *cfg)
 	struct snapshot *first = NULL;
 	sigset_t set; /* loop.c's event loop waits for these itself */
 	char err[MAIN_MAX_ERR];
+	const char *what = NULL;
 	gpg_error_t r;
 
 	if ((r = log_init(PROG, cfg->log, LOG_LEVEL_INFO)) != 0)
@@ -312,6 +343,10 @@ start_up(struct policyd *pd, struct signet_config *cfg)
 	if ((r = configaudit_record(pd->audit, &start_by, pd->cfg_sha256, NULL, cfg)) != 0) {
 		server_close(pd);
 		die("audit trail", gpg_strerror(r), "check [policyd] audit and the disk it is on");
+	}
+	if ((r = start_checkpoints(pd, cfg, &what, err, sizeof(err))) != 0) {
+		server_close(pd);
+		die(what, err, "check [policyd] (audit_*, checkpoint_*, tsa_url) and the token");
 	}
 	if ((r = snapshot_new(cfg, projects, &first)) != 0 ||
 	    (r = snapshot_slot_init(&pd->snap, first)) != 0) {
@@ -397,6 +432,8 @@ main(int argc, char **argv)
 	/* The counts of coalesced refusals still held go to the trail; a
 	 * refusal still in flight is written on its own. */
 	denylog_close(pd->denylog);
+	/* The last checkpoint covers every record so far. */
+	audit_stop_checkpoints(pd->audit);
 	log_info("stopped");
 	/* Workers may still be in a request: leave without tearing
 	 * down what they use (no atexit/destructors of the module either);

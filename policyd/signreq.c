@@ -125,6 +125,10 @@ signreq_check(const struct conn *c, struct sign_req *req)
 gpg_err_code_t
 signreq_sign(const struct conn *c, struct sign_req *req, uint8_t *sig, size_t sigmax, size_t *siglen)
 {
+	/* Its record follows: a sync due meanwhile may wait for it (group
+	 * commit, audit.h). */
+	audit_expect(c->pd->audit);
+	req->audit_expected = 1;
 	if (keyops_sign_digest(c->pd->hsm, req->key, req->pub, req->algo, req->digest, req->digest_len, sig, sigmax,
 	                       siglen, req->why, sizeof(req->why)) != 0) {
 		log_error("sign for project %s: %s", req->p->conf->name, req->why);
@@ -155,6 +159,8 @@ signreq_finish(assuan_context_t ctx, struct conn *c, struct sign_req *req, gpg_e
 	 * gpg-agent for it and signs again. */
 	if (code == SIGNET_ERR_OTP_NEEDED)
 		return cmd_fail(ctx, code, "%s", req->why);
+	if (req->audit_expected && code != 0 && code != SIGNET_ERR_HSM)
+		audit_expect_cancel(c->pd->audit);
 	/* One record per request, granted or not; identical refusals are
 	 * coalesced (denylog.h). */
 	req->ev.event = code == 0 || code == SIGNET_ERR_HSM ? "sign" : "deny";
@@ -162,7 +168,7 @@ signreq_finish(assuan_context_t ctx, struct conn *c, struct sign_req *req, gpg_e
 	req->ev.reason = req->why;
 	req->ev.code = code != 0 ? req->code : NULL;
 	if (code == 0 || code == SIGNET_ERR_HSM)
-		ar = cmd_audit_request(c, &req->ev, &seq);
+		ar = cmd_audit_request_as(c, &req->ev, req->audit_expected, &seq);
 	else
 		ar = cmd_audit_refusal(c, &req->ev, &seq, &written);
 	if (code != 0) {

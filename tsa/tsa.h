@@ -56,6 +56,10 @@ struct tsa_config {
 	char *serial_file;
 	char *audit;
 	unsigned audit_sync_ms;            /* 0: each record durable before its reply */
+	char *audit_origin;                /* NULL: "signet.<host>/tsa" */
+	unsigned checkpoint_every;         /* 0: the default (auditconf.h) */
+	unsigned checkpoint_interval_s;    /* 0: the default */
+	uint64_t audit_segment_size;       /* 0: the default */
 	char *log;                         /* may be NULL: stderr */
 	enum tsa_clock_check clock_check;
 	unsigned max_clock_error_ms;

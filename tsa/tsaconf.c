@@ -17,6 +17,7 @@
 #include "inibuf.h"
 #include "p11uri.h"
 #include "readfile.h"
+#include "auditconf.h"
 #include "tsa.h"
 
 #define TSACONF_MAX_LINE    200    /* libinih's INI_MAX_LINE */
@@ -34,7 +35,8 @@
 #define TSACONF_MIN_CONNS       16
 
 enum value_type { V_LISTEN, V_BOOL, V_THREADS, V_BODY, V_POLICIES, V_ACCURACY, V_DIGESTS, V_KEY,
-                  V_PATH, V_CLOCK, V_CLOCK_ERR, V_AUDIT_SYNC, V_CONNS, V_CONNS_PER_IP, V_SECONDS };
+                  V_PATH, V_CLOCK, V_CLOCK_ERR, V_AUDIT_SYNC, V_CONNS, V_CONNS_PER_IP, V_SECONDS,
+                  V_ORIGIN, V_CKPT_EVERY, V_SEGMENT };
 
 struct key_def {
 	const char *name;
@@ -57,6 +59,10 @@ static const struct key_def tsa_keys[] = {
 	{ "serial_file", V_PATH, 1 },
 	{ "audit", V_PATH, 1 },
 	{ "audit_sync", V_AUDIT_SYNC, 0 },
+	{ "audit_origin", V_ORIGIN, 0 },
+	{ "checkpoint_every", V_CKPT_EVERY, 0 },
+	{ "checkpoint_interval", V_SECONDS, 0 },
+	{ "audit_segment_size", V_SEGMENT, 0 },
 	{ "log", V_PATH, 0 },
 	{ "clock_check", V_CLOCK, 0 },
 	{ "max_clock_error_ms", V_CLOCK_ERR, 0 },
@@ -460,8 +466,17 @@ set_value(struct tsa_config *cfg, const struct key_def *k, const char *v, char *
 		return 0;
 	case V_SECONDS:
 		return parse_seconds(v, strcmp(k->name, "connection_timeout") == 0 ? &cfg->conn_timeout_s
-		                                                                    : &cfg->request_timeout_s,
+		                        : strcmp(k->name, "request_timeout") == 0 ? &cfg->request_timeout_s
+		                                                                   : &cfg->checkpoint_interval_s,
 		                     why, whylen);
+	case V_ORIGIN:
+		if (auditconf_check_origin(v, why, whylen) != 0)
+			return -1;
+		return (cfg->audit_origin = strdup(v)) == NULL ? -1 : 0;
+	case V_CKPT_EVERY:
+		return auditconf_parse_every(v, &cfg->checkpoint_every, why, whylen) != 0 ? -1 : 0;
+	case V_SEGMENT:
+		return auditconf_parse_size(v, &cfg->audit_segment_size, why, whylen) != 0 ? -1 : 0;
 	}
 	return -1;
 }
@@ -671,6 +686,7 @@ tsa_config_free(struct tsa_config *cfg)
 	free(cfg->ca);
 	free(cfg->serial_file);
 	free(cfg->audit);
+	free(cfg->audit_origin);
 	free(cfg->log);
 	free(cfg->tls_cert);
 	free(cfg->tls_key);

@@ -1,0 +1,466 @@
+/* test_auditlog.c — the verifiable log's writer (common/auditlog.c and
+ * friends) against the file formats of doc/audit-format.md: a torn last
+ * line is quarantined and recorded; the hash store follows the trail and
+ * is caught up or rebuilt when a crash left it short, long or wrong;
+ * segments roll over with a segment record holding the frontier;
+ * checkpoints are signed notes over the right root, written every N
+ * records and at a clean stop; announced records share a sync and a
+ * cancelled announcement never holds one. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <gcrypt.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "audit.h"
+#include "auditseg.h"
+#include "hex.h"
+#include "merkle-store.h"
+#include "signednote.h"
+
+struct world {
+	char dir[32];
+	char path[64];
+	EVP_PKEY *key;          /* a software Ed25519 audit key */
+};
+
+static int
+setup(void **state)
+{
+	struct world *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return -1;
+	strcpy(w->dir, "/tmp/sgalXXXXXX");
+	if (mkdtemp(w->dir) == NULL)
+		return -1;
+	snprintf(w->path, sizeof(w->path), "%s/audit.jsonl", w->dir);
+	w->key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	*state = w;
+	return w->key == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct world *w = *state;
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
+	EVP_PKEY_free(w->key);
+	free(w);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	if (len != NULL)
+		*len = (size_t)n;
+	return buf;
+}
+
+static void
+append_n(struct audit_log *log, unsigned n, const char *reason)
+{
+	struct audit_event ev = { .event = "config", .reason = reason };
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		assert_int_equal(audit_append(log, &ev, NULL), 0);
+}
+
+/* The root of the first SIZE lines of the trail in BUF, by hashing them. */
+static void
+root_of(const char *buf, uint64_t size, uint8_t root[MERKLE_HASH_LEN])
+{
+	struct merkle_state st;
+	uint8_t leaf[MERKLE_HASH_LEN];
+	const char *p = buf, *nl;
+	uint64_t i;
+
+	merkle_state_init(&st);
+	for (i = 0; i < size; i++) {
+		nl = strchr(p, '\n');
+		assert_non_null(nl);
+		merkle_hash_leaf(p, (size_t)(nl - p), leaf);
+		assert_int_equal(merkle_state_append(&st, leaf, NULL, NULL), 0);
+		p = nl + 1;
+	}
+	merkle_state_root(&st, root);
+}
+
+static uint64_t
+count_lines(const char *buf)
+{
+	uint64_t n = 0;
+
+	for (; *buf != '\0'; buf++)
+		n += *buf == '\n';
+	return n;
+}
+
+static uint64_t
+store_size(const char *trail)
+{
+	char name[128];
+	struct merkle_store *st = NULL;
+	uint64_t n;
+
+	snprintf(name, sizeof(name), "%s.tree", trail);
+	assert_int_equal(merkle_store_open(name, 0, &st), 0);
+	n = merkle_store_size(st);
+	merkle_store_close(st);
+	return n;
+}
+
+static void
+test_torn_tail_quarantined(void **state)
+{
+	struct world *w = *state;
+	struct audit_log *log = NULL;
+	char *buf, qname[128];
+	json_t *rec;
+	FILE *f;
+	uint64_t seq = 0;
+
+	assert_int_equal(audit_open(w->path, &log), 0);
+	append_n(log, 3, "before the crash");
+	audit_close(log);
+	f = fopen(w->path, "a");
+	fputs("{\"event\":\"sign\",\"seq\":4,\"ti", f);   /* a crash mid-write */
+	fclose(f);
+
+	assert_int_equal(audit_open(w->path, &log), 0);
+	append_n(log, 1, "after");
+	seq = audit_last_seq(log);
+	audit_close(log);
+	assert_int_equal(seq, 5);   /* 4 is the quarantine record, 5 the next */
+
+	buf = slurp(w->path, NULL);
+	assert_int_equal(count_lines(buf), 5);
+	rec = json_loads(strchr(strchr(strchr(buf, '\n') + 1, '\n') + 1, '\n') + 1, JSON_DISABLE_EOF_CHECK, NULL);
+	assert_non_null(rec);
+	assert_string_equal(json_string_value(json_object_get(rec, "event")), "quarantine");
+	assert_int_equal(json_integer_value(json_object_get(rec, "size")), 28);
+	snprintf(qname, sizeof(qname), "%s/%s", w->dir, json_string_value(json_object_get(rec, "file")));
+	json_decref(rec);
+	free(buf);
+	buf = slurp(qname, NULL);
+	assert_non_null(buf);
+	assert_string_equal(buf, "{\"event\":\"sign\",\"seq\":4,\"ti");
+	free(buf);
+	assert_int_equal(store_size(w->path), 5);
+}
+
+static void
+test_store_follows_and_recovers(void **state)
+{
+	struct world *w = *state;
+	struct audit_log *log = NULL;
+	char tree[128];
+	uint8_t want[MERKLE_HASH_LEN], have[MERKLE_HASH_LEN];
+	struct merkle_store *st = NULL;
+	char *buf;
+	size_t len;
+
+	snprintf(tree, sizeof(tree), "%s.tree", w->path);
+	assert_int_equal(audit_open(w->path, &log), 0);
+	append_n(log, 37, "x");
+	audit_close(log);
+	assert_int_equal(store_size(w->path), 37);
+
+	/* A crash lost the store's last writes: short by 5 leaves. */
+	assert_int_equal(truncate(tree, 8 + 32 * (2 * 32 - 1)), 0);
+	assert_int_equal(audit_open(w->path, &log), 0);
+	audit_close(log);
+	assert_int_equal(store_size(w->path), 37);
+
+	/* Gone altogether, then wrong (another trail's store). */
+	assert_int_equal(unlink(tree), 0);
+	assert_int_equal(audit_open(w->path, &log), 0);
+	append_n(log, 2, "y");
+	audit_close(log);
+	buf = slurp(w->path, &len);
+	root_of(buf, 39, want);
+	free(buf);
+	assert_int_equal(merkle_store_open(tree, 0, &st), 0);
+	assert_int_equal(merkle_store_root(st, 39, have), 0);
+	merkle_store_close(st);
+	assert_memory_equal(have, want, MERKLE_HASH_LEN);
+}
+
+static void
+test_segments_roll(void **state)
+{
+	struct world *w = *state;
+	struct audit_log *log = NULL;
+	char name[128], reason[300];
+	unsigned *ks = NULL;
+	size_t n = 0, len;
+	char *buf;
+	json_t *rec;
+	uint8_t enc[MERKLE_STATE_MAX_ENC], want[MERKLE_HASH_LEN], have[MERKLE_HASH_LEN];
+	struct merkle_state st;
+	size_t enclen = 0;
+
+	memset(reason, 'r', sizeof(reason) - 1);
+	reason[sizeof(reason) - 1] = '\0';
+	assert_int_equal(audit_open(w->path, &log), 0);
+	assert_int_equal(audit_set_segment_size(log, AUDIT_SEGMENT_MIN), 0);
+	append_n(log, 500, reason);   /* ~190 KB: three segments */
+	audit_close(log);
+	assert_int_equal(auditseg_list(w->path, &ks, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ks[0], 1);
+	assert_int_equal(ks[1], 2);
+	free(ks);
+
+	/* The current segment starts with a segment record whose frontier is
+	 * the tree over every earlier line. */
+	buf = slurp(w->path, &len);
+	rec = json_loadb(buf, (size_t)(strchr(buf, '\n') - buf), 0, NULL);
+	assert_non_null(rec);
+	assert_string_equal(json_string_value(json_object_get(rec, "event")), "segment");
+	assert_int_equal(json_integer_value(json_object_get(rec, "segment")), 3);
+	assert_int_equal(hex_decode(json_string_value(json_object_get(rec, "frontier")),
+	                            strlen(json_string_value(json_object_get(rec, "frontier"))), enc,
+	                            sizeof(enc), &enclen), 0);
+	assert_int_equal(merkle_state_decode(enc, enclen, &st, NULL), 0);
+	assert_int_equal(st.size, (uint64_t)json_integer_value(json_object_get(rec, "tree_size")));
+	assert_int_equal(st.size, json_integer_value(json_object_get(rec, "seq")) - 1);
+	json_decref(rec);
+	free(buf);
+	/* … and it agrees with hashing segments 1 and 2 ourselves. */
+	{
+		char *a, *b, *both;
+		size_t la, lb;
+
+		assert_int_equal(auditseg_name(w->path, 1, name, sizeof(name)), 0);
+		a = slurp(name, &la);
+		assert_int_equal(auditseg_name(w->path, 2, name, sizeof(name)), 0);
+		b = slurp(name, &lb);
+		both = malloc(la + lb + 1);
+		memcpy(both, a, la);
+		memcpy(both + la, b, lb + 1);
+		root_of(both, st.size, want);
+		free(a);
+		free(b);
+		free(both);
+	}
+	merkle_state_root(&st, have);
+	assert_memory_equal(have, want, MERKLE_HASH_LEN);
+	assert_int_equal(store_size(w->path), 501);
+
+	/* A crash right after a roll left an empty current segment: the
+	 * trail goes on from the sealed one, with a segment record. */
+	assert_int_equal(auditseg_name(w->path, 3, name, sizeof(name)), 0);
+	assert_int_equal(rename(w->path, name), 0);
+	assert_int_equal(audit_open(w->path, &log), 0);
+	assert_int_equal(audit_last_seq(log), 502);
+	audit_close(log);
+	buf = slurp(w->path, NULL);
+	assert_non_null(strstr(buf, "\"event\":\"segment\""));
+	assert_non_null(strstr(buf, "\"segment\":4"));
+	free(buf);
+}
+
+static gpg_error_t
+soft_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	size_t siglen = 64;
+	int ok;
+
+	ok = md != NULL && EVP_DigestSignInit(md, NULL, NULL, NULL, ctx) == 1 &&
+	     EVP_DigestSign(md, sig, &siglen, msg, len) == 1 && siglen == 64;
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : gpg_error(GPG_ERR_GENERAL);
+}
+
+static void
+signer_of(struct world *w, struct audit_signer *s)
+{
+	size_t publen = 32;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "signet.test/policyd");
+	assert_int_equal(EVP_PKEY_get_raw_public_key(w->key, s->pub, &publen), 1);
+	s->sign = soft_sign;
+	s->ctx = w->key;
+}
+
+/* Every checkpoint in the trail verifies with the vkey and signs the root
+ * of the lines before its size; returns how many there are. */
+static unsigned
+check_checkpoints(struct world *w, const char *buf)
+{
+	char vname[128], *vk;
+	struct note_vkey key;
+	const char *p = buf, *nl;
+	unsigned found = 0;
+	uint64_t index = 0;
+
+	snprintf(vname, sizeof(vname), "%s.vkey", w->path);
+	vk = slurp(vname, NULL);
+	assert_non_null(vk);
+	assert_int_equal(note_vkey_parse(vk, strcspn(vk, "\n"), &key, NULL), 0);
+	free(vk);
+	for (; (nl = strchr(p, '\n')) != NULL; p = nl + 1, index++) {
+		json_t *rec = json_loadb(p, (size_t)(nl - p), 0, NULL);
+		struct note_checkpoint cp;
+		const char *note;
+		uint8_t root[MERKLE_HASH_LEN];
+
+		assert_non_null(rec);
+		if (strcmp(json_string_value(json_object_get(rec, "event")), "checkpoint") == 0) {
+			note = json_string_value(json_object_get(rec, "note"));
+			assert_int_equal(note_checkpoint_verify(note, strlen(note), &key, &cp, NULL), 0);
+			assert_int_equal(cp.size, (uint64_t)json_integer_value(json_object_get(rec, "tree_size")));
+			assert_true(cp.size <= index);
+			root_of(buf, cp.size, root);
+			assert_memory_equal(cp.root, root, MERKLE_HASH_LEN);
+			assert_string_equal(cp.origin, "signet.test/policyd");
+			found++;
+		}
+		json_decref(rec);
+	}
+	return found;
+}
+
+static void
+test_checkpoints(void **state)
+{
+	struct world *w = *state;
+	struct audit_log *log = NULL;
+	struct audit_signer s;
+	char *buf;
+
+	signer_of(w, &s);
+	assert_int_equal(audit_open(w->path, &log), 0);
+	assert_int_equal(audit_start_checkpoints(log, &s, 10, 3600 * 1000), 0);
+	append_n(log, 35, "c");
+	audit_close(log);   /* and a last one */
+	buf = slurp(w->path, NULL);
+	/* at 10, 20, 30 records (a few more may precede each) and at close */
+	assert_true(check_checkpoints(w, buf) >= 3);
+	assert_non_null(strstr(buf + strlen(buf) - 400, "\"event\":\"checkpoint\""));
+	free(buf);
+}
+
+static void
+test_checkpoint_by_time(void **state)
+{
+	struct world *w = *state;
+	struct audit_log *log = NULL;
+	struct audit_signer s;
+	char *buf;
+	int tries;
+
+	signer_of(w, &s);
+	assert_int_equal(audit_open(w->path, &log), 0);
+	assert_int_equal(audit_start_checkpoints(log, &s, 1000, 50), 0);
+	append_n(log, 3, "t");
+	/* Wait for the condition (a checkpoint line), not for a time. */
+	for (tries = 0; tries < 2000; tries++) {
+		buf = slurp(w->path, NULL);
+		if (strstr(buf, "\"event\":\"checkpoint\"") != NULL)
+			break;
+		free(buf);
+		buf = NULL;
+		usleep(5000);
+	}
+	assert_non_null(buf);
+	free(buf);
+	/* Idle: no further checkpoint of a log that did not change. */
+	audit_stop_checkpoints(log);
+	buf = slurp(w->path, NULL);
+	assert_int_equal(check_checkpoints(w, buf), 1);
+	free(buf);
+	audit_close(log);
+}
+
+struct expecter {
+	struct audit_log *log;
+	int cancel;
+};
+
+static void *
+expect_then(void *arg)
+{
+	struct expecter *e = arg;
+	struct audit_event ev = { .event = "sign", .reason = "expected" };
+
+	usleep(2000);   /* the "signature" being made */
+	if (e->cancel)
+		audit_expect_cancel(e->log);
+	else
+		assert_int_equal(audit_append_expected(e->log, &ev, NULL), 0);
+	return NULL;
+}
+
+/* A sync waits for an announced record, and a cancelled announcement
+ * releases it: neither hangs, both records are durable. */
+static void
+test_expect(void **state)
+{
+	struct world *w = *state;
+	struct audit_log *log = NULL;
+	struct expecter e[2];
+	pthread_t t[2];
+	int i;
+
+	assert_int_equal(audit_open(w->path, &log), 0);
+	for (i = 0; i < 2; i++) {
+		e[i].log = log;
+		e[i].cancel = i;
+		audit_expect(log);
+		assert_int_equal(pthread_create(&t[i], NULL, expect_then, &e[i]), 0);
+	}
+	append_n(log, 1, "leader");
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(audit_last_seq(log), 2);
+	audit_close(log);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_torn_tail_quarantined, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_follows_and_recovers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_segments_roll, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_by_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expect, setup, teardown),
+	};
+
+	gcry_check_version(NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
