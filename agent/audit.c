@@ -13,6 +13,7 @@ audit_command(struct cli *cli, int argc, char **argv)
 		cli_command_fn fn;
 	} verbs[] = {
 		/* one line per verb, added with the verb's file */
+		{ "verify", audit_verify_command },
 		{ NULL, NULL },
 	};
 	size_t i;

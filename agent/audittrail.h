@@ -1,0 +1,32 @@
+/* audittrail.h — what the `signet audit` verbs share: the home's trails
+ * and their verifier keys (doc/audit-format.md §8.3, §9.2). */
+#ifndef SIGNET_AGENT_AUDITTRAIL_H
+#define SIGNET_AGENT_AUDITTRAIL_H
+
+#include <stddef.h>
+#include <gpg-error.h>
+
+#include "home.h"
+#include "signednote.h"
+
+/* home_paths() for the home the command line names; prints the failure.
+ * CLI_EXIT_OK or CLI_EXIT_FAIL. */
+int audittrail_home(const struct cli *cli, struct home *h);
+
+/* 1 when the trail whose current segment is PATH has any file (PATH or
+ * its first sealed segment), else 0. */
+int audittrail_exists(const char *path);
+
+/* The trail PATH of a file FILE of it: FILE without a sealed segment's
+ * ".NNNNNN" into OUT. */
+gpg_error_t audittrail_base(const char *file, char *out, size_t outlen);
+
+/* Read the verifier key file PATH (one line) into TEXT (NOTE_MAX_VKEY + 1
+ * bytes) and parse it into *KEY.  ERR gets "PATH: what" on failure. */
+gpg_error_t audittrail_read_vkey(const char *path, char *text, size_t textlen,
+                                 struct note_vkey *key, char *err, size_t errlen);
+
+/* Parse the verifier key text S into *KEY; ERR says what is wrong. */
+gpg_error_t audittrail_parse_vkey(const char *s, struct note_vkey *key, char *err, size_t errlen);
+
+#endif
