@@ -26,6 +26,15 @@ the way someone with write access to the files would, for e2e 510.
                  the audit key's key hash
         garbage  a checkpoint's signature replaced by bytes that are not
                  base64
+        frontier a hash in the frontier of the segment record EVENT (a
+                 segment number) changed: for a verifier that starts there
+                 (--from-segment), caught by the first checkpoint that
+                 signs a tree at least that large
+  audittamper.py batch SRC DEST
+      for each line "NAME ACTION EVENT" on stdin: copy the folder SRC (a
+      trail's files) to DEST/NAME, apply ACTION EVENT to DEST/NAME/P (P: the
+      name of SRC's current segment, default audit.jsonl) and write the
+      places to DEST/NAME.places (one process for a whole matrix)
   audittamper.py cut P          cut P inside its last line (torn)
   audittamper.py tail P SAVED   remove the final checkpoint and the records
                  after the one before it (from P only); SAVED gets the
@@ -37,6 +46,7 @@ import base64
 import json
 import os
 import re
+import shutil
 import sys
 
 from cryptography.hazmat.primitives import serialization
@@ -175,8 +185,35 @@ def replace_sig(o, how):
         o["note"] = text + "\n" + EM + name + " garbage!not*base64\n"
 
 
+def forge_frontier(t, k):
+    i = next(j for j, (_, o) in enumerate(t.recs) if o["event"] == "segment" and o["segment"] == k)
+    o = t.recs[i][1]
+    o["frontier"] = flip_hex(o["frontier"], 40)
+    c = next(j for j in range(i + 1, len(t.recs))
+             if t.recs[j][1]["event"] == "checkpoint" and t.recs[j][1]["tree_size"] >= o["tree_size"])
+    return t.places([i, c], [o["seq"], t.recs[c][1]["seq"]])
+
+
+def batch(src, dest, lines, base="audit.jsonl"):
+    for line in lines:
+        if not line.strip():
+            continue
+        name, action, event = line.split()
+        shutil.copytree(src, os.path.join(dest, name))
+        with open(os.path.join(dest, name + ".places"), "w") as out:
+            sys.stdout = out
+            try:
+                apply(os.path.join(dest, name, base), action, event)
+            finally:
+                sys.stdout = sys.__stdout__
+
+
 def apply(path, action, event):
     t = Trail(path)
+    if action == "frontier":
+        print(" ".join(forge_frontier(t, int(event))))
+        t.write()
+        return
     if action in ("otherkey", "forgesig", "garbage"):
         event = "checkpoint"
     i = t.target(event)
@@ -262,6 +299,8 @@ def placed(out, tokens):
 def main(argv):
     if len(argv) == 5 and argv[1] == "apply":
         apply(argv[2], argv[3], argv[4])
+    elif len(argv) == 4 and argv[1] == "batch":
+        batch(argv[2], argv[3], sys.stdin)
     elif len(argv) == 3 and argv[1] == "cut":
         cut(argv[2])
     elif len(argv) == 4 and argv[1] == "tail":

@@ -19,7 +19,7 @@ enough and that the C code follows it.
   auditverify.py verify [--trail TRAIL] [FILE]
       verify the JSON proofs in FILE (default stdin), one a line; with
       --trail, also that their leaf hashes and roots are TRAIL's
-  auditverify.py trail [--key VKEY] [--from-segment K] [--tsa-ca FILE]
+  auditverify.py trail [--key VKEY|--key-file F] [--from-segment K] [--tsa-ca FILE]
                        [--checkpoint SAVED] P
       verify the whole trail whose current segment is P (sections 3, 8.3,
       9): its segments P.000001 … (from K with --from-segment), canonical
@@ -641,7 +641,7 @@ def verify_trail(path, key=None, from_segment=0, tsa_ca=None, saved=None):
 
 def trail_main(args):
     opts = {"key": None, "from_segment": 0, "tsa_ca": None, "saved": None}
-    names = {"--key": "key", "--from-segment": "from_segment", "--tsa-ca": "tsa_ca", "--checkpoint": "saved"}
+    names = {"--key": "key", "--key-file": "key", "--from-segment": "from_segment", "--tsa-ca": "tsa_ca", "--checkpoint": "saved"}
     paths = []
     while args:
         a = args.pop(0)
