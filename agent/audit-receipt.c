@@ -85,6 +85,26 @@ parse_args(struct cli *cli, int argc, char **argv, struct check_args *a)
 	return CLI_EXIT_OK;
 }
 
+/* What the verified record says, for the reader (its values are the
+ * log's word, now proven to be in the log). */
+static void
+print_record(const struct receipt *rc)
+{
+	static const char *const keys[] = { "time", "event", "project", "user", "key_fpr", "hash", "digest",
+	                                    "serial", "gen_time" };
+	json_t *rec = json_loadb(rc->record, rc->record_len, 0, NULL);
+	const char *v;
+
+	for (size_t i = 0; rec != NULL && i < sizeof(keys) / sizeof(keys[0]); i++)
+		if ((v = json_string_value(json_object_get(rec, keys[i]))) != NULL) {
+			printf("  %-8s ", keys[i]);
+			for (; *v != '\0'; v++)   /* the receipt came from elsewhere: no control bytes */
+				putchar(*v >= 0x20 && *v < 0x7f ? *v : '?');
+			putchar('\n');
+		}
+	json_decref(rec);
+}
+
 static int
 check(struct cli *cli, const struct check_args *a, const char *text, size_t len)
 {
@@ -110,6 +130,7 @@ check(struct cli *cli, const struct check_args *a, const char *text, size_t len)
 	printf("receipt verified: leaf %llu of the %s trail is in the tree of %llu records signed by %s%s\n",
 	       (unsigned long long)rc.leaf_index, rc.trail, (unsigned long long)rc.tree_size, key.name,
 	       a->sigfile != NULL ? "; it issued the signature in SIGFILE" : "");
+	print_record(&rc);
 	ret = CLI_EXIT_OK;
 out:
 	json_decref(root);
