@@ -86,7 +86,7 @@ tail -n 1 "$TSA_AUDIT" | has '"event":"checkpoint"' || fail "no last checkpoint 
 VKEY=$(cat "$AUDIT.vkey")
 for f in $SIGS; do
 	prove "$S/$f" -o "$W/$f.receipt" 2>"$W/$f.prove.err" || { cat "$W/$f.prove.err"; fail "prove $f"; }
-	has -v 'reading the whole trail' "$W/$f.prove.err" || fail "prove $f missed its time window"
+	! has 'reading the whole trail' "$W/$f.prove.err" || fail "prove $f missed its time window"
 	check "$W/$f.receipt" "$S/$f" >"$W/$f.check.out" 2>&1 || { cat "$W/$f.check.out"; fail "check-receipt $f"; }
 	has 'receipt verified' "$W/$f.check.out" || fail "check-receipt $f: no verdict"
 done
@@ -194,8 +194,11 @@ CREATED=$(GNUPGHOME=$O gpg --list-packets "$W/outside.asc" 2>/dev/null | sed -n 
 [[ -n $CREATED ]] || fail "no creation time in the outsider's signature"
 T=$W/hand/audit
 mkdir -p "$T"
+# policyd records the raw k-byte s of RSA-3072: 768 hex digits, zeros kept
+SIGHEX=$(sig_mpi "$W/outside.asc")
+while ((${#SIGHEX} < 768)); do SIGHEX=0$SIGHEX; done
 python3 "$TOOLS/receipt-trail.py" "$T/audit.jsonl" --records 3000 --every 500 --t0 $((CREATED - 600)) --dt 1 \
-	--sign "2400:$(sig_mpi "$W/outside.asc")" || fail "receipt-trail.py"
+	--sign "2400:$SIGHEX" || fail "receipt-trail.py"
 HP() { signet --home "$W/hand" audit prove "$W/outside.asc" -o "$W/hand.receipt"; }
 HP 2>"$W/hand1.err" || { cat "$W/hand1.err"; fail "prove on the hand-made trail"; }
 has 'reading the whole trail' "$W/hand1.err" || { cat "$W/hand1.err"; fail "the fallback scan was not said"; }
