@@ -18,11 +18,11 @@
 #include <jansson.h>
 
 #include "atomicfile.h"
-#include "auditseg.h"
 #include "auditcmd.h"
-#include "errbuf.h"
 #include "auditnodes.h"
+#include "auditseg.h"
 #include "audittrail.h"
+#include "hex.h"
 #include "leafproof.h"
 #include "receipt.h"
 #include "sigmatch.h"
@@ -300,6 +300,22 @@ parse_args(struct cli *cli, int argc, char **argv, const char **sigfile, const c
 	return CLI_EXIT_OK;
 }
 
+/* What the signature says of its maker, for the refusal. */
+static int
+no_record(const struct prove *p, const char *sigfile)
+{
+	char who[64] = "", hex[41];
+
+	if (p->sx.kind == SIGEXTRACT_RFC3161)
+		snprintf(who, sizeof(who), "time-stamp serial %s", p->sx.serial);
+	else if ((p->sx.has_fpr && hex_encode(p->sx.issuer_fpr, sizeof(p->sx.issuer_fpr), hex, sizeof(hex)) == 0) ||
+	         (p->sx.has_keyid && hex_encode(p->sx.keyid, sizeof(p->sx.keyid), hex, sizeof(hex)) == 0))
+		snprintf(who, sizeof(who), "key %s", hex);
+	return cli_fail("audit prove: no record in %s issued the signature in %s (%s%s%s): it was not "
+	                "made by this Signet home's keys (a key outside Signet, or another home: give "
+	                "--home)", p->trail, sigfile, p->sx.container, who[0] ? ", " : "", who);
+}
+
 static int
 prove_run(struct prove *p, const struct home *h, const char *sigfile, const char *out)
 {
@@ -317,10 +333,7 @@ prove_run(struct prove *p, const struct home *h, const char *sigfile, const char
 	if ((k = find_record(p)) < 0)
 		return cli_fail("audit prove: reading %s: %s", p->trail, p->err);
 	if (k == 0)
-		return cli_fail("audit prove: no record in %s issued the signature in %s (%s, %s): it was not "
-		                "made by this Signet home's keys (a key outside Signet, or another home: give "
-		                "--home)", p->trail, sigfile, p->sx.container,
-		                p->sx.kind == SIGEXTRACT_RFC3161 ? "time-stamp serial" : "OpenPGP signature");
+		return no_record(p, sigfile);
 	if ((k = find_checkpoint(p)) < 0)
 		return cli_fail("audit prove: reading %s: %s", p->trail, p->err);
 	if (k == 0)
