@@ -142,7 +142,12 @@ print_summary(const char *name, const struct auditcheck_summary *s, const struct
               const struct verify_opts *o)
 {
 	char root[2 * MERKLE_HASH_LEN + 1];
+	uint64_t uncovered;
 
+	if (s->records == 0) {
+		printf("%s: empty (no records yet)\n", name);
+		return;
+	}
 	printf("%s: %llu records good (seq %llu to %llu), %llu checkpoints\n", name,
 	       (unsigned long long)s->records, (unsigned long long)s->first_index + 1,
 	       (unsigned long long)s->tree_size, (unsigned long long)s->checkpoints);
@@ -153,9 +158,13 @@ print_summary(const char *name, const struct auditcheck_summary *s, const struct
 		printf("  last checkpoint: tree size %llu, root %s, origin %s\n",
 		       (unsigned long long)s->ckpt_size, root, s->origin);
 	}
-	if (s->tree_size > s->ckpt_size)
-		printf("  %llu records not yet covered by a checkpoint\n",
-		       (unsigned long long)(s->tree_size - s->ckpt_size));
+	/* A checkpoint cannot sign itself: one that ends the trail leaves
+	 * nothing uncovered. */
+	uncovered = s->tree_size - s->ckpt_size;
+	if (s->checkpoints > 0 && s->ckpt_index + 1 == s->tree_size && s->ckpt_size == s->ckpt_index)
+		uncovered = 0;
+	if (uncovered > 0)
+		printf("  %llu records not yet covered by a checkpoint\n", (unsigned long long)uncovered);
 	if (k->have)
 		printf("  key: %s (from %s)\n", k->text, k->from);
 	if (k->have && k->beside && s->checkpoints > 0)

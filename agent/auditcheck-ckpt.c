@@ -136,6 +136,7 @@ auditcheck_checkpoint(struct auditcheck *c, const struct auditline *rec, char *w
 		return r;
 	c->sum.checkpoints++;
 	c->sum.ckpt_size = size;
+	c->sum.ckpt_index = c->st.size;
 	memcpy(c->sum.ckpt_root, cp.root, sizeof(cp.root));
 	return 0;
 }

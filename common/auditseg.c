@@ -107,7 +107,7 @@ auditseg_list(const char *path, unsigned **ksp, size_t *np)
 		r = gpg_error_from_syserror();
 		goto out;
 	}
-	if (n > 1) /* qsort(NULL, 0, …) is undefined (UBSan stops on it) */
+	if (n > 1)
 		qsort(ks, n, sizeof(*ks), cmp_unsigned);
 	*ksp = n == 0 ? NULL : ks;
 	*np = n;
