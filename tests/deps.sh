@@ -7,7 +7,8 @@ PKGS="build-essential pkg-config clang libassuan-dev libgpg-error-dev libgcrypt2
 libssl-dev libp11-kit-dev libinih-dev libjansson-dev libsqlite3-dev
 libmicrohttpd-dev libcmocka-dev softhsm2 opensc libengine-pkcs11-openssl gnupg
 gpg-agent gpgv git rpm devscripts dpkg-dev python3 passwd util-linux procps
-ca-certificates openssl curl osslsigncode default-jdk-headless qrencode"
+ca-certificates openssl curl osslsigncode default-jdk-headless qrencode
+python3-cryptography"
 
 # The fuzz targets (clang -fsanitize=fuzzer) need the compiler-rt of the
 # release's default clang, and its package carries clang's major version:

@@ -152,31 +152,7 @@ done
 # comes from a stub HTTP server: 415, a 200 that is not a timestamp-reply,
 # a reply over TSCLIENT_MAX_RESP, a reply that is not DER.
 PORT=$(free_port)
-python3 - "$PORT" >stub.log 2>&1 <<'PY' &
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
-        kind = self.path.strip("/")
-        if kind == "hang":
-            import time
-            time.sleep(30)
-            return
-        code, ctype, body = {
-            "415": (415, "text/plain", b"no"),
-            "html": (200, "text/html", b"<html></html>"),
-            "big": (200, "application/timestamp-reply", b"\x30\x83\x02\x00\x00" + b"\0" * 131072),
-            "junk": (200, "application/timestamp-reply", b"\x30\x03\x02\x01\x07"),
-        }[kind]
-        self.send_response(code)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a):
-        pass
-http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-PY
+python3 "$TOOLS/tsa-stub.py" "$PORT" >stub.log 2>&1 &
 PIDS+=($!)
 for _ in $(seq 50); do python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])))' "$PORT" 2>/dev/null && break; sleep 0.1; done
 stub() { # PATH PATTERN WHAT

@@ -74,26 +74,7 @@ openssl ts -query -data note -sha256 -cert -out q-same.tsq 2>/dev/null
 post q-other.tsq other.tsr || fail "query for the replay"
 post q-same.tsq same.tsr || fail "query for the replay"
 SPORT=$(free_port)
-python3 - "$SPORT" "$W" >stub.log 2>&1 <<'PY' &
-import http.server, sys, time
-W = sys.argv[2]
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
-        kind = self.path.strip("/")
-        if kind == "hang":
-            time.sleep(30)
-            return
-        body = open(W + "/" + kind + ".tsr", "rb").read()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/timestamp-reply")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a):
-        pass
-http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-PY
+python3 "$TOOLS/tsa-stub.py" "$SPORT" "$W" >stub.log 2>&1 &
 PIDS+=($!)
 wait_until 10 "the stub server" python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])))' "$SPORT"
 replay() { # KIND REASON

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """auditverify.py — an independent verifier of Signet audit trails.
 
-Written from doc/audit-format.md alone (Python standard library only; it
-shares no code with Signet's C implementation), so that a test can check
-that the document is enough and that the C code follows it.
+Written from doc/audit-format.md alone (Python standard library, and
+python3-cryptography for Ed25519 in auditnote.py; it shares no code with
+Signet's C implementation), so that a test can check that the document is
+enough and that the C code follows it.
 
   auditverify.py selftest
       the test vectors of sections 5 and 7
@@ -18,11 +19,27 @@ that the document is enough and that the C code follows it.
   auditverify.py verify [--trail TRAIL] [FILE]
       verify the JSON proofs in FILE (default stdin), one a line; with
       --trail, also that their leaf hashes and roots are TRAIL's
-Exit 0 when all is well, 1 with a message naming the first fault.
+  auditverify.py trail [--key VKEY|--key-file F] [--from-segment K] [--tsa-ca FILE]
+                       [--checkpoint SAVED] P
+      verify the whole trail whose current segment is P (sections 3, 8.3,
+      9): its segments P.000001 … (from K with --from-segment), canonical
+      records with seq = leaf index + 1, segment records' frontiers,
+      quarantine records, and every checkpoint's signed note (with VKEY, a
+      verifier key or a file holding one; default P.vkey) against the root
+      of the records; with --checkpoint, also that the trail still holds
+      the tree of a checkpoint saved earlier (its note or its record line)
+Exit 0 when all is well, 1 with a message naming the first fault
+("FILE:LINE (seq N): what" for a record of a trail).
 """
 import hashlib
 import json
+import os
+import re
+import subprocess
 import sys
+import tempfile
+
+import auditnote
 
 MAX_LINE = 65535
 MAX_SIZE = (1 << 48) - 1
@@ -308,7 +325,334 @@ def selftest():
             verify_json(tree.inclusion(m, n))
         for m in range(n + 1):
             verify_json(tree.consistency(m, n))
-    print("selftest: the document's vectors hold")
+    auditnote.selftest()
+    print("selftest: the document's vectors hold; the C2SP note vector verifies")
+
+
+# ---- Sections 3, 8.2, 8.3 and 9: the whole trail.
+
+SEGMENT_RE = r"\.([0-9]{6})"
+TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+TORN_RE = r"\.torn-[0-9]{8}T[0-9]{6}Z"
+STATE_MAGIC = b"SGMKST01"
+# §3's table: the type of every member Signet writes (int or str).
+TYPES = {"v": int, "seq": int, "time": str, "event": str, "uid": int, "user": str, "pid": int,
+         "project": str, "key_fpr": str, "hash": str, "digest": str, "result": str,
+         "reason": str, "signature": str, "code": str, "request": int, "grant": int,
+         "use": int, "rate_seq": int, "by": str, "count": int, "serial": str, "policy": str,
+         "gen_time": str, "note": str, "tsa_token": str, "tree_size": int, "segment": int,
+         "frontier": str, "file": str, "size": int}
+# §9: the writer's own records have exactly these members.
+WRITER = {"checkpoint": ({"event", "note", "seq", "time", "tree_size", "v"}, {"tsa_token"}),
+          "segment": ({"event", "frontier", "segment", "seq", "time", "tree_size", "v"}, set()),
+          "quarantine": ({"event", "file", "reason", "seq", "size", "time", "v"}, set())}
+
+
+def segment_files(path, from_segment):
+    """§8.3: [(file, K)] — sealed P.000001 … in order, then P."""
+    folder, base = os.path.split(path)
+    if not os.path.isfile(path):
+        raise Fault("%s: no current segment (the trail's file P)" % path)
+    sealed = sorted(int(m.group(1)) for m in
+                    (re.fullmatch(re.escape(base) + SEGMENT_RE, n) for n in os.listdir(folder or "."))
+                    if m)
+    if 0 in sealed:
+        raise Fault("%s.000000: segment numbers count from 1" % path)
+    first = from_segment or 1
+    kept = [k for k in sealed if k >= first]
+    want = list(range(first, first + len(kept)))
+    if kept != want:
+        gap = next(w for w, k in zip(want, kept) if w != k)
+        if gap == 1 and not from_segment:
+            raise Fault("%s.000001: segment 1 is missing (archived? then verify with --from-segment K)" % path)
+        raise Fault("%s.%06d: segment %d is missing (a gap in the sealed segments)" % (path, gap, gap))
+    files = [("%s.%06d" % (path, k), k) for k in kept]
+    return files + [(path, first + len(kept))]
+
+
+def read_lines(files):
+    """Yield (file, K, line number, bytes) over the whole trail."""
+    for name, k in files:
+        with open(name, "rb") as f:
+            data = f.read()
+        lines = data.split(b"\n")
+        for no, line in enumerate(lines[:-1], 1):
+            yield name, k, no, line
+        if lines[-1]:
+            yield name, k, len(lines), None      # torn: no line feed
+
+
+class Frontier:
+    """The tree's perfect subtrees: the stack of §8.2 while appending, and
+    every subtree it ever held, so that the root of any size since the
+    start can be computed (§5)."""
+
+    def __init__(self, size=0, hashes=()):
+        self.size, self.stack, self.nodes = size, [], {}
+        pos = 0
+        for level in reversed(range(49)):
+            if size >> level & 1:
+                h = hashes[len(self.stack)]
+                self.stack.append((level, pos, h))
+                self.nodes[(level, pos)] = h
+                pos += 1 << level
+        self.start = size
+
+    def append(self, leaf):
+        level, pos, h = 0, self.size, leaf
+        self.nodes[(0, pos)] = h
+        while self.stack and self.stack[-1][0] == level:
+            _, lpos, lh = self.stack.pop()
+            level, pos, h = level + 1, lpos, node_hash(lh, h)
+            self.nodes[(level, pos)] = h
+        self.stack.append((level, pos, h))
+        self.size += 1
+
+    def encode(self):
+        return STATE_MAGIC + self.size.to_bytes(8, "big") + b"".join(h for _, _, h in self.stack)
+
+    def root(self, size):
+        """MTH(D[0:size]); None when it needs leaves from before the start."""
+        if size == 0:
+            return EMPTY_ROOT
+        parts, pos = [], 0
+        for level in reversed(range(49)):
+            if size >> level & 1:
+                if (level, pos) not in self.nodes:
+                    return None
+                parts.append(self.nodes[(level, pos)])
+                pos += 1 << level
+        r = parts[-1]
+        for h in reversed(parts[:-1]):
+            r = node_hash(h, r)
+        return r
+
+
+def decode_state(hexstate):
+    """§8.2's tree state, from the segment record's hex."""
+    if not re.fullmatch("(?:[0-9a-f]{2})+", hexstate):
+        raise Fault("frontier is not lowercase hex")
+    raw = bytes.fromhex(hexstate)
+    if len(raw) < 16 or raw[:8] != STATE_MAGIC:
+        raise Fault("frontier does not start with SGMKST01 and a size")
+    size = int.from_bytes(raw[8:16], "big")
+    if size > MAX_SIZE or len(raw) != 16 + 32 * bin(size).count("1"):
+        raise Fault("frontier of size %d has %d bytes, not 16 + 32 per set bit" % (size, len(raw)))
+    return size, [raw[i:i + 32] for i in range(16, len(raw), 32)]
+
+
+class TrailCheck:
+    """One pass over the trail's records in order (sections 3, 8.3, 9)."""
+
+    def __init__(self, path, vkey, from_segment, tsa_ca):
+        self.path, self.vkey, self.from_segment, self.tsa_ca = path, vkey, from_segment, tsa_ca
+        self.tree = None if from_segment and from_segment > 1 else Frontier()
+        self.origin = None
+        self.ckpt = None                 # (size, file, line, seq) of the last checkpoint
+        self.checkpoints = self.tokens = self.unchecked_tokens = 0
+        self.where = ""
+
+    def fail(self, what):
+        raise Fault("%s: %s" % (self.where, what))
+
+    def record(self, name, k, no, line, first_in_file):
+        expect = self.tree.size + 1 if self.tree else None
+        self.where = "%s:%d (seq %s)" % (name, no, expect if expect else "?")
+        if line is None:
+            self.fail("torn last line (no line feed): not a record")
+        try:
+            check_line(line)
+        except Fault as e:
+            self.fail(e)
+        obj = json.loads(line)
+        self.where = "%s:%d (seq %d)" % (name, no, obj["seq"])
+        for key, value in obj.items():
+            if key in TYPES and (isinstance(value, bool) or not isinstance(value, TYPES[key])):
+                self.fail("%s is not a%s" % (key, "n integer" if TYPES[key] is int else " string"))
+        if not TIME_RE.fullmatch(obj.get("time", "")) or not obj.get("event"):
+            self.fail("no time (RFC 3339 UTC with microseconds) or no event")
+        if len({"uid", "user", "pid"} & set(obj)) not in (0, 3):
+            self.fail("uid, user and pid come all three or none")
+        event = obj["event"]
+        if event in WRITER:
+            need, may = WRITER[event]
+            if not need <= set(obj) <= need | may:
+                self.fail("a %s record has members %s, not %s" % (event, sorted(obj), sorted(need | may)))
+        if (event == "segment") != (first_in_file and k > 1):
+            self.fail("a segment record is the first record of every segment after the first, "
+                      "and only there (segment %d, line %d, event %s)" % (k, no, event))
+        if event == "segment":
+            self.segment(obj, k)
+        if self.tree is None:
+            self.fail("--from-segment: the first record is not a segment record")
+        if obj["seq"] != self.tree.size + 1:
+            self.fail("seq %d where leaf index %d needs %d (a record removed, inserted or moved)" %
+                      (obj["seq"], self.tree.size, self.tree.size + 1))
+        if event == "checkpoint":
+            self.checkpoint(obj, name, no)
+        elif event == "quarantine":
+            self.quarantine(obj)
+        self.tree.append(leaf_hash(line))
+
+    def segment(self, obj, k):
+        if obj["segment"] != k:
+            self.fail("segment record says segment %d in segment file %d" % (obj["segment"], k))
+        try:
+            size, hashes = decode_state(obj["frontier"])
+        except Fault as e:
+            self.fail(e)
+        if size != obj["tree_size"]:
+            self.fail("frontier size %d is not tree_size %d" % (size, obj["tree_size"]))
+        if self.tree is None:
+            self.tree = Frontier(size, hashes)
+            self.ckpt = None
+        elif size != self.tree.size:
+            self.fail("tree_size %d is not this record's leaf index %d" % (size, self.tree.size))
+        elif self.tree.encode().hex() != obj["frontier"]:
+            self.fail("frontier is not the tree of the %d records before it" % size)
+
+    def checkpoint(self, obj, name, no):
+        size, index = obj["tree_size"], self.tree.size
+        if not 0 <= size <= index:
+            self.fail("tree_size %d is beyond the checkpoint's own leaf index %d" % (size, index))
+        if self.ckpt and size < self.ckpt[0]:
+            self.fail("tree_size %d is less than the previous checkpoint's %d (%s:%d)" %
+                      (size, self.ckpt[0], self.ckpt[1], self.ckpt[2]))
+        if self.vkey is None:
+            self.fail("a checkpoint, and no verifier key (--key, or the trail's .vkey file)")
+        try:
+            origin, nsize, root = auditnote.open_note(obj["note"].encode("utf-8", "surrogatepass"), self.vkey)
+        except auditnote.NoteFault as e:
+            self.fail("checkpoint note: %s" % e)
+        if self.origin is not None and origin != self.origin:
+            self.fail("origin %s differs from the trail's %s" % (origin.decode(), self.origin.decode()))
+        self.origin = origin
+        if nsize != size:
+            self.fail("the note signs size %d, the record says tree_size %d" % (nsize, size))
+        mine = self.tree.root(size)
+        if mine is None:
+            print("auditverify: %s: checkpoint of size %d is before --from-segment's start %d: "
+                  "its root cannot be checked" % (self.where, size, self.tree.start), file=sys.stderr)
+        elif mine != root:
+            since = self.ckpt[0] if self.ckpt else self.tree.start
+            self.fail("the signed root of size %d is not the root of the records: one of seq %d..%d "
+                      "was changed, removed, inserted or moved%s" % (size, since + 1, size,
+                      "" if self.ckpt or not self.tree.start else
+                      ", or the frontier of the segment record it started from is forged"))
+        if "tsa_token" in obj:
+            self.token(obj)
+        self.ckpt = (size, name, no, obj["seq"])
+        self.checkpoints += 1
+
+    def token(self, obj):
+        try:
+            der = auditnote.b64(obj["tsa_token"].encode("ascii"), "tsa_token")
+        except auditnote.NoteFault as e:
+            self.fail(e)
+        self.tokens += 1
+        if not self.tsa_ca:
+            self.unchecked_tokens += 1
+            return
+        digest = hashlib.sha256(obj["note"].encode("utf-8")).hexdigest()
+        with tempfile.NamedTemporaryFile(suffix=".tst") as f:
+            f.write(der)
+            f.flush()
+            r = subprocess.run(["openssl", "ts", "-verify", "-token_in", "-in", f.name, "-digest", digest,
+                                "-CAfile", self.tsa_ca], capture_output=True, text=True)
+        if r.returncode != 0 or "Verification: OK" not in r.stdout:
+            self.fail("tsa_token does not verify for this note: %s" % (r.stderr.strip() or r.stdout.strip()))
+
+    def quarantine(self, obj):
+        base = os.path.basename(self.path)
+        if not re.fullmatch(re.escape(base) + TORN_RE, obj["file"]):
+            self.fail("quarantine file %r is not %s.torn-YYYYmmddTHHMMSSZ" % (obj["file"], base))
+        if obj["size"] < 1:
+            self.fail("quarantine size %d is not positive" % obj["size"])
+        kept = os.path.join(os.path.dirname(self.path), obj["file"])
+        if os.path.exists(kept):
+            with open(kept, "rb") as f:
+                torn = f.read()
+            if len(torn) != obj["size"] or b"\n" in torn:
+                self.fail("%s holds %d bytes%s, the record says %d torn bytes" %
+                          (kept, len(torn), " with a line feed" if b"\n" in torn else "", obj["size"]))
+
+
+def load_vkey(arg, path):
+    """--key VKEY (the text, or a file holding it), else the trail's P.vkey."""
+    src = arg if arg is not None else path + ".vkey"
+    text = None
+    if os.path.isfile(src):
+        with open(src, "rb") as f:
+            text = f.read()
+    elif arg is not None:
+        text = arg.encode("ascii", "replace")
+    if text is None:
+        return None
+    try:
+        return auditnote.VKey(text)
+    except auditnote.NoteFault as e:
+        raise Fault("%s: %s" % (src, e))
+
+
+def saved_checkpoint(check, saved):
+    """A checkpoint kept from an earlier look at the trail (its note, or its
+    record line): the trail must still hold the tree it signs."""
+    with open(saved, "rb") as f:
+        data = f.read()
+    if data.startswith(b"{"):
+        try:
+            data = json.loads(data)["note"].encode("utf-8")
+        except (ValueError, KeyError, AttributeError):
+            raise Fault("%s: neither a signed note nor a checkpoint record" % saved)
+    try:
+        _, size, root = auditnote.open_note(data, check.vkey)
+    except auditnote.NoteFault as e:
+        raise Fault("%s: %s" % (saved, e))
+    if size > check.tree.size:
+        raise Fault("%s: the saved checkpoint signs %d records, the trail holds %d: "
+                    "records were cut from its end" % (saved, size, check.tree.size))
+    mine = check.tree.root(size)
+    if mine is not None and mine != root:
+        raise Fault("%s: the saved checkpoint's root of size %d is not the trail's" % (saved, size))
+
+
+def verify_trail(path, key=None, from_segment=0, tsa_ca=None, saved=None):
+    vkey = load_vkey(key, path)
+    check = TrailCheck(path, vkey, from_segment, tsa_ca)
+    files = segment_files(path, from_segment)
+    last = None
+    for name, k, no, line in read_lines(files):
+        check.record(name, k, no, line, name != last)
+        last = name
+    if check.tree is None:
+        raise Fault("%s: --from-segment %d: no segment record to start from" % (files[0][0], from_segment))
+    if saved:
+        saved_checkpoint(check, saved)
+    n, start = check.tree.size, check.tree.start
+    print("trail verified: %d records (seq %d..%d) in %d files, %d checkpoints%s" %
+          (n - start, start + 1, n, len(files), check.checkpoints,
+           " by %s" % vkey if vkey and check.checkpoints else ""))
+    if check.ckpt:
+        print("last checkpoint: %s:%d (seq %d) signs size %d; %d records after it are not signed yet" %
+              (check.ckpt[1], check.ckpt[2], check.ckpt[3], check.ckpt[0], n - check.ckpt[0]))
+    if check.unchecked_tokens:
+        print("%d time-stamp tokens not checked (no --tsa-ca)" % check.unchecked_tokens)
+
+
+def trail_main(args):
+    opts = {"key": None, "from_segment": 0, "tsa_ca": None, "saved": None}
+    names = {"--key": "key", "--key-file": "key", "--from-segment": "from_segment", "--tsa-ca": "tsa_ca", "--checkpoint": "saved"}
+    paths = []
+    while args:
+        a = args.pop(0)
+        if a in names and args:
+            opts[names[a]] = args.pop(0)
+        else:
+            paths.append(a)
+    if len(paths) != 1:
+        raise Fault(__doc__)
+    opts["from_segment"] = int(opts["from_segment"])
+    verify_trail(paths[0], **opts)
 
 
 def dump(obj):
@@ -321,6 +665,8 @@ def main(argv):
     cmd = argv[1]
     if cmd == "selftest":
         selftest()
+    elif cmd == "trail":
+        trail_main(argv[2:])
     elif cmd == "roots" and len(argv) >= 3:
         tree = Tree(read_trail(argv[2]))
         sizes = [int(s) for s in argv[3:]] or range(len(tree.leaves) + 1)
