@@ -353,6 +353,40 @@ check_record(struct auditcheck *c, const struct trail_line *l, const struct audi
 	return 0;
 }
 
+/* The saved checkpoint, once the tree has its size. */
+static gpg_error_t
+check_saved(struct auditcheck *c, char *why, size_t whylen)
+{
+	const struct note_checkpoint *sv = c->opts.saved;
+	uint8_t root[MERKLE_HASH_LEN];
+
+	if (sv == NULL || c->sum.saved_checked || c->st.size != sv->size || sv->size < c->start.size)
+		return 0;
+	c->sum.saved_checked = 1;
+	merkle_state_root(&c->st, root);
+	if (memcmp(root, sv->root, sizeof(root)) != 0) {
+		errbuf_set(why, whylen, "the saved checkpoint's root of size %llu is not the trail's: "
+		           "the records before here changed since it was signed",
+		           (unsigned long long)sv->size);
+		return gpg_error(GPG_ERR_BAD_DATA);
+	}
+	return 0;
+}
+
+gpg_error_t
+auditcheck_finish(struct auditcheck *c, char *why, size_t whylen)
+{
+	const struct note_checkpoint *sv = c->opts.saved;
+	gpg_error_t r = check_saved(c, why, whylen);
+
+	if (r != 0 || sv == NULL || sv->size <= c->st.size)
+		return r;
+	errbuf_set(why, whylen, "the saved checkpoint signs %llu records, the trail holds %llu: "
+	           "records were cut from its end", (unsigned long long)sv->size,
+	           (unsigned long long)c->st.size);
+	return gpg_error(GPG_ERR_BAD_DATA);
+}
+
 gpg_error_t
 auditcheck_line(struct auditcheck *c, const struct trail_line *l, uint64_t *seq, char *why,
                 size_t whylen)
@@ -367,7 +401,8 @@ auditcheck_line(struct auditcheck *c, const struct trail_line *l, uint64_t *seq,
 			*seq = 0;
 		return r;
 	}
-	if ((r = check_record(c, l, &rec, seq, why, whylen)) != 0)
+	if ((r = check_record(c, l, &rec, seq, why, whylen)) != 0 ||
+	    (r = check_saved(c, why, whylen)) != 0)
 		return r;
 	if ((r = append_leaf(c, l)) != 0) {
 		errbuf_set(why, whylen, "the tree is full (%llu leaves)",
