@@ -206,9 +206,11 @@ frontier_hex(const struct merkle_state *st, char *out, size_t outlen)
 
 /* The first record after --from-segment K: its frontier is the start. */
 static gpg_error_t
-start_from_segment(struct auditcheck *c, const struct auditline *rec, char *why, size_t whylen)
+start_from_segment(struct auditcheck *c, const struct auditline *rec, const struct trail_line *l,
+                   char *why, size_t whylen)
 {
-	const struct auditline_member *ev = auditline_get(rec, "event"),
+	const struct auditline_member *k = auditline_get(rec, "segment"),
+	                              *ev = auditline_get(rec, "event"),
 	                              *fr = auditline_get(rec, "frontier"),
 	                              *ts = auditline_get(rec, "tree_size");
 	uint8_t enc[MERKLE_STATE_MAX_ENC];
@@ -219,6 +221,11 @@ start_from_segment(struct auditcheck *c, const struct auditline *rec, char *why,
 	    !fr->is_string || ts == NULL || ts->is_string) {
 		errbuf_set(why, whylen, "--from-segment %u: the segment's first record is not a "
 		           "segment record", c->opts.from_segment);
+		return gpg_error(GPG_ERR_BAD_DATA);
+	}
+	if (k == NULL || k->is_string || k->num != (int64_t)l->segment) {
+		errbuf_set(why, whylen, "--from-segment %u: this file's segment record says it is "
+		           "segment %lld", c->opts.from_segment, k != NULL ? (long long)k->num : 0LL);
 		return gpg_error(GPG_ERR_BAD_DATA);
 	}
 	if (hex_decode(fr->val, fr->vlen, enc, sizeof(enc), &n) != 0 ||
@@ -326,7 +333,7 @@ check_record(struct auditcheck *c, const struct trail_line *l, const struct audi
 		errbuf_set(why, whylen, "v is not 1 (not a version 1 record)");
 		return gpg_error(GPG_ERR_BAD_DATA);
 	}
-	if (starts && (r = start_from_segment(c, rec, why, whylen)) != 0)
+	if (starts && (r = start_from_segment(c, rec, l, why, whylen)) != 0)
 		return r;
 	want = c->st.size + 1;
 	if (seq == NULL || seq->is_string || seq->num != (int64_t)want) {

@@ -454,6 +454,9 @@ test_segments(void **state)
 		fail_msg("line %zu: %s", run.bad_at, run.why);
 	assert_int_equal(run.sum.first_index, 2);
 	assert_int_equal(run.sum.checkpoints, 1);
+	/* Taken for another segment than its record says. */
+	check(&tail, &tail.vkey, 3, 3, &run);
+	expect_bad(&run, 1, "record says it is segment 2");
 	/* Without --from-segment, segment 2 read alone starts with the
 	 * wrong seq for a whole trail. */
 	check(&tail, &tail.vkey, 2, 0, &run);
