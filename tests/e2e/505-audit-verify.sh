@@ -43,6 +43,10 @@ ROOT=$(sed -n 's/^  tree: size 5000, root \([0-9a-f]*\)$/\1/p' "$W/out")
 cat "$A/audit.jsonl".00000[123] "$A/audit.jsonl" >"$W/whole.jsonl"
 "${VERIFY[@]}" roots "$W/whole.jsonl" 5000 | has "^5000 $ROOT\$" ||
 	fail "the independent verifier's root of size 5000 is not $ROOT"
+# gen-trail's trails are what the writer makes: the independent verifier
+# takes them too.
+"${VERIFY[@]}" trail --key "$KEY" "$A/audit.jsonl" | has "trail verified: 5000 records" ||
+	fail "auditverify.py refused gen-trail's trail"
 expect 0 signet audit verify --home "$HOME_DIR" --key "$KEY"
 has "(from --key)" <"$W/out" || fail "--key not named as the key used"
 has "authentic" <"$W/out" && fail "warned about the key although --key gave it"
@@ -156,6 +160,8 @@ cd - >/dev/null
 expect 0 signet audit verify "$W/ts.jsonl"
 has "time-stamp tokens: 0 verified, 3 not checked (no --tsa-ca)" <"$W/out" || fail "tokens without --tsa-ca: $(cat "$W/out")"
 expect 0 signet audit verify --tsa-ca "$W/ca.pem" "$W/ts.jsonl"
+"${VERIFY[@]}" trail --tsa-ca "$W/ca.pem" "$W/ts.jsonl" | has "trail verified" ||
+	fail "auditverify.py refused the tokens"
 has "time-stamp tokens: 3 verified" <"$W/out" || fail "tokens with --tsa-ca: $(cat "$W/out")"
 expect 1 signet audit verify --tsa-ca "$W/ca2.pem" "$W/ts.jsonl"
 has "ts.jsonl:101 (seq 101): checkpoint: the time-stamp token does not verify" <"$W/err" ||
