@@ -156,8 +156,11 @@ deps:
 unit: $(UNITS)
 	@set -e; for t in $(UNITS); do echo "== $$t"; $$t; done
 
+# Two tests at a time by default (tests/run-e2e.sh: most of a test's time
+# is waiting; timing-sensitive ones still run alone); E2E_JOBS=1 for one.
+E2E_JOBS ?= 2
 e2e: $(PROGS)
-	@SIGNET_BIN=$(abspath $(BIN)) tests/run-e2e.sh
+	@SIGNET_BIN=$(abspath $(BIN)) E2E_JOBS=$(E2E_JOBS) tests/run-e2e.sh
 
 check: deps-if-missing
 	@$(MAKE) --no-print-directory all unit
