@@ -111,6 +111,8 @@ UNIT_EXTRA_test_keyops := $(call obj,policyd/keyops.c) $(call obj,policyd/projec
                           $(call obj,agent/certinfo.c)
 UNIT_EXTRA_test_hsmkey := $(call obj,tsa/hsmkey.c)
 UNIT_EXTRA_test_auditkey := $(call obj,policyd/auditkey.c) $(call obj,policyd/hsm.c)
+UNIT_EXTRA_test_tsa_auditkey := $(call obj,tsa/auditkey.c) $(call obj,tsa/hsmkey.c)
+UNIT_EXTRA_test_auditcheck := $(call obj,agent/auditcheck.c) $(call obj,agent/auditcheck-ckpt.c)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(LIBCOMMON) $(LIBS) -lcmocka
@@ -140,6 +142,8 @@ $(B)/tests/test_hsm: $(UNIT_EXTRA_test_hsm)
 $(B)/tests/test_keyops: $(UNIT_EXTRA_test_keyops)
 $(B)/tests/test_hsmkey: $(UNIT_EXTRA_test_hsmkey)
 $(B)/tests/test_auditkey: $(UNIT_EXTRA_test_auditkey)
+$(B)/tests/test_tsa_auditkey: $(UNIT_EXTRA_test_tsa_auditkey)
+$(B)/tests/test_auditcheck: $(UNIT_EXTRA_test_auditcheck)
 
 deps:
 	@tests/deps.sh
@@ -216,6 +220,8 @@ build-fuzz/reqview: agent/reqview.c agent/reqview.h
 FUZZ_EXTRA_keycache := scdaemon-shim/keycache.c scdaemon-shim/card.c
 FUZZ_EXTRA_tsa_req := tsa/resp.c tsa/token.c tsa/serial.c tsa/clock.c
 FUZZ_EXTRA_tsaconf := tsa/tsaconf.c
+FUZZ_EXTRA_auditcheck := agent/auditcheck.c agent/auditcheck-ckpt.c
+build-fuzz/auditcheck: agent/auditcheck.c agent/auditcheck-ckpt.c agent/auditcheck.h agent/auditcheck-int.h
 FUZZ_EXTRA_reconcile := policyd/reconcile.c $(wildcard policyd/store_*.c)
 FUZZ_EXTRA_tsclient_reply := tests/unit/tsafixture.c
 # The dispatch targets: a program's modules but its main.c, and the world

@@ -3,7 +3,9 @@
  * checked and with which key, or which record is the first bad one.
  *
  * Without FILES: the home's signet-policyd trail and, when present,
- * signet-tsa's.  --key applies to the policyd trail (or to FILES); a trail
+ * signet-tsa's.  One FILE (a copy of a trail's current segment P) reads
+ * its sealed segments beside it as well; several FILES are read in the
+ * order given.  --key applies to the policyd trail (or to FILES); a trail
  * without --key is checked with the key file beside it (P.vkey), which
  * only shows that the trail agrees with that file: whoever could rewrite
  * the trail could rewrite the key file too. */
@@ -140,7 +142,12 @@ print_summary(const char *name, const struct auditcheck_summary *s, const struct
               const struct verify_opts *o)
 {
 	char root[2 * MERKLE_HASH_LEN + 1];
+	uint64_t uncovered;
 
+	if (s->records == 0) {
+		printf("%s: empty (no records yet)\n", name);
+		return;
+	}
 	printf("%s: %llu records good (seq %llu to %llu), %llu checkpoints\n", name,
 	       (unsigned long long)s->records, (unsigned long long)s->first_index + 1,
 	       (unsigned long long)s->tree_size, (unsigned long long)s->checkpoints);
@@ -151,9 +158,13 @@ print_summary(const char *name, const struct auditcheck_summary *s, const struct
 		printf("  last checkpoint: tree size %llu, root %s, origin %s\n",
 		       (unsigned long long)s->ckpt_size, root, s->origin);
 	}
-	if (s->tree_size > s->ckpt_size)
-		printf("  %llu records not yet covered by a checkpoint\n",
-		       (unsigned long long)(s->tree_size - s->ckpt_size));
+	/* A checkpoint cannot sign itself: one that ends the trail leaves
+	 * nothing uncovered. */
+	uncovered = s->tree_size - s->ckpt_size;
+	if (s->checkpoints > 0 && s->ckpt_index + 1 == s->tree_size && s->ckpt_size == s->ckpt_index)
+		uncovered = 0;
+	if (uncovered > 0)
+		printf("  %llu records not yet covered by a checkpoint\n", (unsigned long long)uncovered);
 	if (k->have)
 		printf("  key: %s (from %s)\n", k->text, k->from);
 	if (k->have && k->beside && s->checkpoints > 0)
@@ -232,7 +243,8 @@ verify_one(const char *path, const struct verify_opts *o, const struct trail_key
 	gpg_error_t r;
 	int rc;
 
-	if (o->nfiles > 0)
+	/* One FILE that is not a sealed segment is a trail: its segments too. */
+	if (o->nfiles > 1 || (o->nfiles == 1 && strcmp(o->files[0], path) != 0))
 		r = trail_open_files((const char *const *)o->files, o->nfiles, &tr, err, sizeof(err));
 	else
 		r = trail_open(path, o->from_segment, &tr, err, sizeof(err));

@@ -14,6 +14,10 @@ audit_command(struct cli *cli, int argc, char **argv)
 	} verbs[] = {
 		/* one line per verb, added with the verb's file */
 		{ "verify", audit_verify_command },
+		{ "key", audit_key_command },
+		{ "consistency", audit_consistency_command },
+		{ "show", audit_show_command },
+		{ "export", audit_export_command },
 		{ NULL, NULL },
 	};
 	size_t i;

@@ -68,6 +68,8 @@ check_content(struct auditcheck *c, const struct note_checkpoint *cp, uint64_t s
 		           (unsigned long long)cp->size, (unsigned long long)size);
 		return gpg_error(GPG_ERR_BAD_DATA);
 	}
+	if (strcmp(cp->origin, c->opts.key->name) != 0)
+		return bad(why, whylen, "checkpoint: its origin is not the key's name", cp->origin);
 	if (c->sum.checkpoints == 0)
 		memcpy(c->sum.origin, cp->origin, sizeof(c->sum.origin));
 	else if (strcmp(c->sum.origin, cp->origin) != 0)
@@ -134,6 +136,7 @@ auditcheck_checkpoint(struct auditcheck *c, const struct auditline *rec, char *w
 		return r;
 	c->sum.checkpoints++;
 	c->sum.ckpt_size = size;
+	c->sum.ckpt_index = c->st.size;
 	memcpy(c->sum.ckpt_root, cp.root, sizeof(cp.root));
 	return 0;
 }

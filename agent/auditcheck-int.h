@@ -14,6 +14,8 @@ struct auditcheck {
 	struct merkle_state *snaps;     /* AUDITCHECK_SNAPS, the state every SNAP_EVERY leaves */
 	uint8_t (*leaves)[MERKLE_HASH_LEN]; /* AUDITCHECK_WINDOW, the last leaf hashes */
 	int64_t last_time_us;
+	char hour[13];                  /* "YYYY-MM-DDTHH" of the last time parsed, */
+	int64_t hour_us;                /* its µs since the epoch (-1: none) */
 	struct auditcheck_summary sum;
 };
 

@@ -45,6 +45,7 @@ struct auditcheck_summary {
 	uint8_t root[MERKLE_HASH_LEN];
 	uint64_t checkpoints;
 	uint64_t ckpt_size;          /* the last checkpoint's tree size and root */
+	uint64_t ckpt_index;         /* its own leaf index */
 	uint8_t ckpt_root[MERKLE_HASH_LEN];
 	char origin[NOTE_MAX_NAME + 1];
 	uint64_t tokens_ok, tokens_unchecked;

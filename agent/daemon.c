@@ -149,9 +149,10 @@ daemon_command_stop(struct cli *cli, int argc, char **argv)
 
 	if ((rc = open_home(cli, argc, argv, STOP_USAGE, &h, &cfg)) != CLI_EXIT_OK)
 		return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
-	/* Both, whatever happens to the first. */
-	rc_tsa = tsad_stop(&h);
+	/* Both, whatever happens to the first; policyd first, so that its
+	 * last checkpoint can still get a time-stamp from the home's TSA. */
 	rc = stop_policyd(&h, cfg);
+	rc_tsa = tsad_stop(&h);
 	config_free(cfg);
 	return rc != CLI_EXIT_OK ? rc : rc_tsa;
 }

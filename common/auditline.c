@@ -82,6 +82,17 @@ scan_u(struct scan *s)
 	return 0;
 }
 
+/* The bytes that stand for themselves in a string: 0x20-0x7F but '"' and
+ * '\\'. */
+static const unsigned char plain[256] = {
+	[0x20] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   /* 0x22 '"' */
+	[0x30] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x40] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x50] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,   /* 0x5C '\\' */
+	[0x60] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x70] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 /* A string from just past its opening quote; *ESCAPED set if it has a
  * backslash.  Ends past the closing quote. */
 static int
@@ -89,8 +100,14 @@ scan_string(struct scan *s, int *escaped)
 {
 	*escaped = 0;
 	while (s->pos < s->len) {
-		unsigned char c = (unsigned char)s->p[s->pos++];
+		unsigned char c;
 
+		/* Most of a trail is hex digits and names: skip them fast. */
+		while (s->pos < s->len && plain[(unsigned char)s->p[s->pos]])
+			s->pos++;
+		if (s->pos >= s->len)
+			break;
+		c = (unsigned char)s->p[s->pos++];
 		if (c == '"')
 			return 0;
 		if (c < 0x20 || c > 0x7F)
@@ -236,6 +253,9 @@ auditline_scan(const char *line, size_t len, struct auditline *out, const char *
 	}
 	return slow ? gpg_error(AUDITLINE_SLOW) : 0;
 bad:
+	/* The usual hand edit: say so rather than what was expected there. */
+	if (s.pos < len && (line[s.pos] == ' ' || line[s.pos] == '\t' || line[s.pos] == '\r'))
+		s.why = "whitespace outside a string";
 	if (why != NULL)
 		*why = s.why;
 	if (at != NULL)

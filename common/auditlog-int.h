@@ -79,6 +79,16 @@ gpg_error_t audittail_quarantine(const char *path, int fd, off_t size, off_t *ne
 gpg_error_t audittree_open(struct audit_log *log, uint64_t last_seq,
                            const uint8_t last_leaf[MERKLE_HASH_LEN]);
 
+/* auditlast.c: compare the last checkpoint in reach of the current
+ * segment's end with the hash store: *MISMATCH set when the root it
+ * signed is not the root of the trail's records now.  Also sets
+ * LOG->ckpt_next from it. */
+gpg_error_t auditlast_check(struct audit_log *log, int *mismatch);
+
+/* auditroll.c: fsync the folder holding PATH, so that a new or renamed
+ * name in it survives a crash. */
+gpg_error_t auditlog_sync_folder(const char *path);
+
 /* auditroll.c: at open, set the current segment's number (highest
  * sealed + 1) and, when the current segment is empty but sealed ones
  * exist, get the last seq and leaf of the highest sealed one (*FROM_SEALED

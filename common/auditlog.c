@@ -98,6 +98,37 @@ init_locks(struct audit_log *log)
 	return 0;
 }
 
+/* The last checkpoint must sign the records the trail holds: else rebuild
+ * the hash store once (it may be what is wrong), and if that does not
+ * help, refuse to go on writing to a trail changed after it was signed. */
+static gpg_error_t
+check_last_checkpoint(struct audit_log *log, uint64_t last, const uint8_t leaf[MERKLE_HASH_LEN])
+{
+	char tree[4096];
+	int mismatch = 0;
+	gpg_error_t r;
+
+	if ((r = auditlast_check(log, &mismatch)) != 0 || !mismatch)
+		return r;
+	log_error("audit %s: its last checkpoint does not match the hash store; rebuilding the store "
+	          "from the trail", log->path);
+	merkle_store_close(log->tree);
+	log->tree = NULL;
+	snprintf(tree, sizeof(tree), "%s.tree", log->path);
+	if (unlink(tree) != 0 && errno != ENOENT)
+		return gpg_error_from_syserror();
+	if ((r = audittree_open(log, last, leaf)) != 0 || (r = auditlast_check(log, &mismatch)) != 0)
+		return r;
+	if (mismatch) {
+		log_error("audit %s: the trail's records are not those its last checkpoint signed: a "
+		          "record was changed, removed or added after it; nothing more is written to it. "
+		          "Run `signet audit verify` to find the place, then keep the trail as evidence "
+		          "and start a new one", log->path);
+		return gpg_error(GPG_ERR_BAD_SIGNATURE);
+	}
+	return 0;
+}
+
 /* The tail of the current segment: quarantine a torn line, then the last
  * record (from the highest sealed segment when the current one is
  * empty), the hash store, and the records a fresh segment or a
@@ -122,7 +153,7 @@ open_tail(struct audit_log *log)
 	log->next_seq = last + 1;
 	log->written_seq = last;
 	log->synced_seq = last;
-	if ((r = audittree_open(log, last, leaf)) != 0)
+	if ((r = audittree_open(log, last, leaf)) != 0 || (r = check_last_checkpoint(log, last, leaf)) != 0)
 		return r;
 	pthread_mutex_lock(&log->append_lock);
 	if (from_sealed)

@@ -79,8 +79,8 @@ auditroll_open_record(struct audit_log *log)
 	return auditlog_write_locked(log, &ev, NULL);
 }
 
-static gpg_error_t
-sync_folder_of(const char *path)
+gpg_error_t
+auditlog_sync_folder(const char *path)
 {
 	char dir[ROLL_NAME_MAX];
 	const char *slash = strrchr(path, '/');
@@ -130,7 +130,7 @@ roll(struct audit_log *log)
 		(void)rename(sealed, log->path);   /* undo: keep writing where we were */
 		goto fail;
 	}
-	if ((r = sync_folder_of(log->path)) != 0)
+	if ((r = auditlog_sync_folder(log->path)) != 0)
 		log_error_e(r, "audit %s: fsync of its folder after a roll", log->path);
 	if (dup2(fd, log->fd) < 0) {
 		/* The new name is in place but we cannot write to it: stop, and

@@ -107,7 +107,8 @@ auditseg_list(const char *path, unsigned **ksp, size_t *np)
 		r = gpg_error_from_syserror();
 		goto out;
 	}
-	qsort(ks, n, sizeof(*ks), cmp_unsigned);
+	if (n > 1)
+		qsort(ks, n, sizeof(*ks), cmp_unsigned);
 	*ksp = n == 0 ? NULL : ks;
 	*np = n;
 	if (n != 0)

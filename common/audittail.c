@@ -156,29 +156,6 @@ out:
 	return r;
 }
 
-/* fsync the folder holding PATH, so a new name in it survives a crash. */
-static gpg_error_t
-sync_folder(const char *path)
-{
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-	int fd;
-	gpg_error_t r = 0;
-
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if ((size_t)(slash - path) + 1 > sizeof(dir))
-		return gpg_error(GPG_ERR_TOO_LARGE);
-	else
-		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return gpg_error_from_syserror();
-	if (fsync(fd) != 0)
-		r = gpg_error_from_syserror();
-	close(fd);
-	return r;
-}
-
 gpg_error_t
 audittail_quarantine(const char *path, int fd, off_t size, off_t *newsize, int64_t *moved,
                      char *qname, size_t qlen)
@@ -205,7 +182,7 @@ audittail_quarantine(const char *path, int fd, off_t size, off_t *newsize, int64
 		            "move it away by hand", path, (long long)(size - start), dest);
 		return r;
 	}
-	if ((r = sync_folder(dest)) != 0 || ftruncate(fd, start) != 0 || fdatasync(fd) != 0) {
+	if ((r = auditlog_sync_folder(dest)) != 0 || ftruncate(fd, start) != 0 || fdatasync(fd) != 0) {
 		r = r != 0 ? r : gpg_error_from_syserror();
 		log_error_e(r, "audit %s: cannot cut the torn last line (kept in %s)", path, dest);
 		return r;

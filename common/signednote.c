@@ -40,6 +40,16 @@ note_name_ok(const char *name)
 	return 0;
 }
 
+gpg_error_t
+note_name_check(const char *name, const char *what, char *err, size_t errlen)
+{
+	if (note_name_ok(name) == 0)
+		return 0;
+	snprintf(err, errlen, "%s \"%.*s\": 1 to %d printable ASCII characters, no space, no '+'", what,
+	         NOTE_MAX_NAME, name, NOTE_MAX_NAME);
+	return gpg_error(GPG_ERR_INV_NAME);
+}
+
 uint32_t
 note_key_hash(const char *name, const uint8_t pub[NOTE_ED25519_PUB])
 {
@@ -506,4 +516,16 @@ note_checkpoint_sign(const struct note_checkpoint *cp, const char *name, const u
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return gpg_error(GPG_ERR_INTERNAL);
 	return note_sign(text, (size_t)n, name, pub, sign, ctx, note, len);
+}
+
+gpg_error_t
+note_signer_check(const char *name, const uint8_t pub[NOTE_ED25519_PUB], note_sign_fn sign, void *ctx)
+{
+	static const char text[] = "signet audit key self-test\n";
+	char *note = NULL;
+	size_t len = 0;
+	gpg_error_t r = note_sign(text, sizeof(text) - 1, name, pub, sign, ctx, &note, &len);
+
+	free(note);
+	return r;
 }

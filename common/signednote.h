@@ -50,6 +50,11 @@ struct note_checkpoint {
  * signature lines of other keys are read with Go's wider rule.) */
 int note_name_ok(const char *name);
 
+/* note_name_ok() with the refusal worded for a user: ERR (ERRLEN bytes)
+ * gets "WHAT \"NAME\": 1 to 128 printable ASCII …" and the result is
+ * GPG_ERR_INV_NAME; 0 for a good NAME. */
+gpg_error_t note_name_check(const char *name, const char *what, char *err, size_t errlen);
+
 uint32_t note_key_hash(const char *name, const uint8_t pub[NOTE_ED25519_PUB]);
 
 /* Write the vkey of NAME/PUB into OUT (OUTLEN bytes; NOTE_MAX_VKEY do). */
@@ -93,6 +98,13 @@ gpg_error_t note_sign(const char *text, size_t textlen, const char *name, const 
                       note_sign_fn sign, void *ctx, char **note, size_t *len);
 gpg_error_t note_verify(const char *note, size_t len, const struct note_vkey *key, size_t *textlen,
                         const char **why);
+
+/* Check a signer before it is trusted with checkpoints: one note signed
+ * by SIGN as NAME/PUB over a fixed text must verify with PUB (a token
+ * whose private and public objects do not belong together fails here,
+ * at start-up, not at the first checkpoint).  0, or note_sign's error. */
+gpg_error_t note_signer_check(const char *name, const uint8_t pub[NOTE_ED25519_PUB], note_sign_fn sign,
+                              void *ctx);
 
 /* Parse the checkpoint text of NOTE (LEN bytes) without checking any
  * signature (to show an unverifiable note, or to find its origin).  The

@@ -34,6 +34,7 @@ struct trail_reader {
 	uint64_t index;
 	uint64_t lineno;        /* of the last line returned in CUR */
 	char fault[256];        /* a fault stays: the reader never resyncs */
+	int torn;               /* the fault is a torn last line */
 };
 
 static gpg_error_t
@@ -344,9 +345,11 @@ trail_next(struct trail_reader *tr, struct trail_line *line, char *err, size_t e
 	}
 	if (too_long)
 		return fault(tr, err, errlen, tr->lineno + 1, "line longer than the 65535-byte limit");
-	if (eol == NULL)
+	if (eol == NULL) {
+		tr->torn = tr->cur + 1 == tr->nfiles;
 		return fault(tr, err, errlen, tr->lineno + 1,
 		             "torn last line (no line feed at the end of the file)");
+	}
 	p = tr->buf + tr->start;
 	len = (size_t)(eol - p);
 	if (len > AUDIT_MAX_LINE - 1)
@@ -374,11 +377,18 @@ trail_seek(struct trail_reader *tr, size_t file_no, off_t offset, uint64_t index
 		return gpg_error(GPG_ERR_INV_ARG);
 	tr->cur = file_no;
 	tr->fault[0] = '\0';
+	tr->torn = 0;
 	if ((r = open_current(tr, offset)) != 0)
 		return r;
 	tr->index = index;
 	tr->lineno = lineno - 1;
 	return 0;
+}
+
+int
+trail_torn(const struct trail_reader *tr)
+{
+	return tr->torn;
 }
 
 size_t

@@ -50,6 +50,11 @@ void trail_set_index(struct trail_reader *tr, uint64_t index);
  * with ERR naming "FILE:LINE: what". */
 gpg_error_t trail_next(struct trail_reader *tr, struct trail_line *line, char *err, size_t errlen);
 
+/* 1 when trail_next's fault is a torn last line (no final line feed) in
+ * the reader's last file: a crash mid-write, or a reader that raced the
+ * writer (the line is complete a moment later). */
+int trail_torn(const struct trail_reader *tr);
+
 /* Reposition at byte OFFSET of the reader's file FILE_NO (0-based in
  * open order) with the given leaf INDEX and LINENO for the line there (a
  * caller that binary-searched by time or seq). */

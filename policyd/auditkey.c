@@ -61,24 +61,6 @@ find_or_make(struct hsm *hsm, struct hsm_key **key, char *err, size_t errlen)
 	return hsm_find_key(hsm, AUDITKEY_LABEL, NULL, 0, key, err, errlen);
 }
 
-/* One signature made on the token must verify with the key read back:
- * the private and public objects belong together. */
-static gpg_error_t
-self_test(struct auditkey *ak, const struct audit_signer *s, char *err, size_t errlen)
-{
-	static const char text[] = "signet audit key self-test\n";
-	char *note = NULL;
-	size_t len = 0;
-	gpg_error_t r;
-
-	r = note_sign(text, sizeof(text) - 1, s->name, s->pub, auditkey_sign, ak, &note, &len);
-	free(note);
-	if (r != 0)
-		snprintf(err, errlen, "the audit key \"%s\" does not make signatures its public key verifies: %s",
-		         AUDITKEY_LABEL, gpg_strerror(r));
-	return r;
-}
-
 gpg_error_t
 policyd_auditkey(struct hsm *hsm, const char *origin, struct audit_signer *out, char *err, size_t errlen)
 {
@@ -87,11 +69,8 @@ policyd_auditkey(struct hsm *hsm, const char *origin, struct audit_signer *out, 
 	gpg_error_t r;
 
 	memset(out, 0, sizeof(*out));
-	if (note_name_ok(origin) != 0 || strlen(origin) >= sizeof(out->name)) {
-		snprintf(err, errlen, "audit origin \"%.*s\": 1 to %d printable ASCII characters, no space, no '+'",
-		         NOTE_MAX_NAME, origin, NOTE_MAX_NAME);
-		return gpg_error(GPG_ERR_INV_NAME);
-	}
+	if ((r = note_name_check(origin, "audit origin", err, errlen)) != 0)
+		return r;
 	if ((ak = calloc(1, sizeof(*ak))) == NULL)
 		return gpg_error_from_syserror();
 	ak->hsm = hsm;
@@ -107,8 +86,11 @@ policyd_auditkey(struct hsm *hsm, const char *origin, struct audit_signer *out, 
 	snprintf(out->name, sizeof(out->name), "%s", origin);
 	out->sign = auditkey_sign;
 	out->ctx = ak;
-	if ((r = self_test(ak, out, err, errlen)) != 0)
+	if ((r = note_signer_check(out->name, out->pub, auditkey_sign, ak)) != 0) {
+		snprintf(err, errlen, "the audit key \"%s\" makes signatures its public key does not verify: %s",
+		         AUDITKEY_LABEL, gpg_strerror(r));
 		goto out;
+	}
 	ak = NULL;
 	r = 0; /* success */
 out:

@@ -292,8 +292,11 @@ start_checkpoints(struct policyd *pd, const struct signet_config *cfg, const cha
 	if ((r = policyd_auditkey(pd->hsm, origin, &signer, err, errlen)) != 0)
 		return r;
 	*what = "audit time-stamps";
-	if (cfg->tsa_url != NULL && (r = policyd_auditts(cfg->tsa_url, &signer, err, errlen)) != 0)
-		return r;
+	if (cfg->tsa_url != NULL) {
+		if ((r = auditts_new(cfg->tsa_url, NULL, NULL, 0, &pd->auditts, err, errlen)) != 0)
+			return r;
+		auditts_attach(pd->auditts, &signer);
+	}
 	*what = "audit checkpoints";
 	return auditconf_start(pd->audit, &signer, cfg->checkpoint_every, cfg->checkpoint_interval,
 	                       cfg->audit_segment_size, err, errlen);

@@ -51,6 +51,8 @@ struct totp_keys;
 struct sweeper;
 struct park;
 
+struct auditts;
+
 struct policyd {
 	char *config_path;
 	char *pidfile;                 /* NULL: none */
@@ -62,6 +64,7 @@ struct policyd {
 	uint8_t cfg_sha256[CONFIGAUDIT_SHA256_LEN]; /* of the file bytes the snapshot was parsed from */
 	struct hsm *hsm;               /* [hsm] as loaded at start-up */
 	struct audit_log *audit;
+	struct auditts *auditts;       /* [policyd] tsa_url: time-stamps of checkpoints; NULL: none */
 	struct denials *denials;       /* last refusal per user, for WHY */
 	atomic_flag keyop_busy;        /* set while MKCERT/ROTATE/UPGRADE runs */
 	struct denylog *denylog;       /* refusals into the audit trail, coalesced */

@@ -553,12 +553,14 @@ hsmkey_generate(struct hsmkey *hk, const char *label, const uint8_t *id, size_t 
                 char *err, size_t errlen)
 {
 	unsigned char newid[HSMKEY_NEW_ID_LEN];
-	enum p11_keytype type = algo == HSMKEY_ALGO_RSA3072 ? P11_KT_RSA : P11_KT_P256;
+	enum p11_keytype type = algo == HSMKEY_ALGO_RSA3072   ? P11_KT_RSA
+	                        : algo == HSMKEY_ALGO_ED25519 ? P11_KT_ED25519
+	                                                      : P11_KT_P256;
 	CK_SESSION_HANDLE s;
 	gpg_error_t r;
 	CK_RV rv;
 
-	if (algo != HSMKEY_ALGO_RSA3072 && algo != HSMKEY_ALGO_ECP256) {
+	if (algo != HSMKEY_ALGO_RSA3072 && algo != HSMKEY_ALGO_ECP256 && algo != HSMKEY_ALGO_ED25519) {
 		snprintf(err, errlen, "unknown key algorithm");
 		return gpg_error(GPG_ERR_INV_ARG);
 	}
@@ -581,6 +583,61 @@ hsmkey_generate(struct hsmkey *hk, const char *label, const uint8_t *id, size_t 
 	r = p11gen_unique(hk->login, s, type, HSMKEY_RSA_BITS, label, id, idlen, err, errlen);
 	hk->fn->C_CloseSession(s);
 	return r;
+}
+
+gpg_error_t
+hsmkey_load_ed25519(struct hsmkey *hk, const char *label, struct hsmkey_obj **objp, uint8_t pub[32], char *err,
+                    size_t errlen)
+{
+	struct hsmkey_obj *o = NULL;
+	CK_SESSION_HANDLE s;
+	CK_ULONG found = 0;
+	size_t publen = 0;
+	gpg_error_t r;
+	CK_RV rv;
+
+	*objp = NULL;
+	if ((r = find_key(hk, label, NULL, 0, &o, err, errlen)) != 0)
+		return r;
+	/* find_key took a slot of HK->keys: given back on every failure. */
+	if (o->ref.type != P11_KT_ED25519) {
+		snprintf(err, errlen, "the token's key \"%s\" is %s, not Ed25519", label, p11key_name(o->ref.type));
+		r = gpg_error(GPG_ERR_WRONG_PUBKEY_ALGO);
+		goto out;
+	}
+	if ((rv = thread_session(hk, &s)) == CKR_OK)
+		rv = p11key_point_of(hk->fn, s, p11keyref_handle(&o->ref), P11_KT_ED25519, pub, 32, &publen, &found);
+	if (rv == CKR_OK && found != 1) {
+		snprintf(err, errlen, "%s public key object \"%s\" with the private key's CKA_ID on token \"%s\"",
+		         found == 0 ? "no" : "more than one", label, hk->token);
+		r = gpg_error(found == 0 ? GPG_ERR_NO_PUBKEY : GPG_ERR_AMBIGUOUS);
+		goto out;
+	}
+	if (rv != CKR_OK) {
+		r = fail_ckr(err, errlen, "C_GetAttributeValue(CKA_EC_POINT)", rv);
+		goto out;
+	}
+	*objp = o;
+	o = NULL;
+	r = 0; /* success */
+out:
+	if (o != NULL)
+		hk->nkeys--;
+	return r;
+}
+
+gpg_error_t
+hsmkey_sign_ed25519(struct hsmkey_obj *o, const uint8_t *msg, size_t len, uint8_t sig[64], char *err,
+                    size_t errlen)
+{
+	size_t siglen = 0;
+	CK_RV rv = token_sign(o, msg, len, sig, 64, &siglen);
+
+	if (rv == CKR_OK && siglen != 64)
+		rv = CKR_SIGNATURE_LEN_RANGE;
+	if (rv != CKR_OK)
+		return fail_ckr(err, errlen, "C_Sign(CKM_EDDSA)", rv);
+	return 0;
 }
 
 gpg_error_t

@@ -27,8 +27,9 @@ struct hsmkey_params {
 	X509 *cert;                /* the key's certificate (borrowed); hsmkey_open only */
 };
 
-/* Key pairs hsmkey_generate makes. */
-enum hsmkey_algo { HSMKEY_ALGO_NONE = 0, HSMKEY_ALGO_ECP256, HSMKEY_ALGO_RSA3072 };
+/* Key pairs hsmkey_generate makes (Ed25519: the audit key only,
+ * tsa/auditkey.h; never a time-stamping key). */
+enum hsmkey_algo { HSMKEY_ALGO_NONE = 0, HSMKEY_ALGO_ECP256, HSMKEY_ALGO_RSA3072, HSMKEY_ALGO_ED25519 };
 
 /* Load the module, find the token, log in once, find the private key (RSA
  * or EC P-256) matching the certificate's public key and check it with one
@@ -59,6 +60,25 @@ gpg_error_t hsmkey_load(struct hsmkey *hk, const char *label, const uint8_t *id,
  * for signing only.  Does not check whether LABEL exists already. */
 gpg_error_t hsmkey_generate(struct hsmkey *hk, const char *label, const uint8_t *id, size_t idlen,
                             enum hsmkey_algo algo, char *err, size_t errlen);
+
+/* A pure Ed25519 key on HK's token, not an EVP_PKEY: OpenSSL's TS code
+ * never signs with it.  Lives as long as HK. */
+struct hsmkey_obj;
+
+/* The single Ed25519 private key labelled LABEL on HK's token: *OBJ, and
+ * PUB gets its public key (the CKA_EC_POINT of the public key object with
+ * the same label and CKA_ID).  GPG_ERR_NOT_FOUND when there is none (ERR
+ * "no private key object …"), GPG_ERR_AMBIGUOUS for several,
+ * GPG_ERR_WRONG_PUBKEY_ALGO for a key of another type, GPG_ERR_NO_PUBKEY
+ * without its public key object.  Counts as one of HK's 4 keys. */
+gpg_error_t hsmkey_load_ed25519(struct hsmkey *hk, const char *label, struct hsmkey_obj **obj,
+                                uint8_t pub[32], char *err, size_t errlen);
+
+/* Pure Ed25519 (CKM_EDDSA) of the LEN bytes at MSG with OBJ on this
+ * thread's session: SIG gets R || S.  A dropped login is restored and the
+ * signature tried once more.  SIGNET_ERR_HSM with ERR on failure. */
+gpg_error_t hsmkey_sign_ed25519(struct hsmkey_obj *obj, const uint8_t *msg, size_t len, uint8_t sig[64],
+                                char *err, size_t errlen);
 
 /* Make the token P->uri names (token=) when the module has none of that
  * label: C_InitToken on a free slot with the SO PIN from SO_PIN_FILE,

@@ -4,6 +4,7 @@
  * checked before anything starts), fork for --daemon (before any thread),
  * log, serial store, audit trail, reply contexts, HTTP listener, pid file;
  * only then is the daemon "ready" and the --daemon parent exits 0. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -20,6 +21,9 @@
 #include <openssl/x509v3.h>
 
 #include "audit.h"
+#include "auditconf.h"
+#include "auditkey.h"
+#include "signednote.h"
 #include "hsmkey.h"
 #include "daemonize.h"
 #include "init.h"
@@ -224,6 +228,38 @@ close_key(struct tsa_daemon *t)
 	t->hsm = NULL;
 }
 
+/* The trail as a verifiable log: checkpoints signed by the audit key on
+ * the TSA's token (made on first use).  A TSA whose key is a file has no
+ * token to keep an audit key on: its trail gets no checkpoints. */
+static void
+start_checkpoints(struct tsa_daemon *t)
+{
+	char origin[NOTE_MAX_NAME + 1], host[64] = "localhost", err[TSA_MAX_ERR];
+	struct audit_signer signer;
+	size_t i;
+
+	if (t->hsm == NULL) {
+		log_info("audit %s: no checkpoints (key is a file, not on a token)", t->cfg->audit);
+		return;
+	}
+	if (t->cfg->audit_origin != NULL) {
+		snprintf(origin, sizeof(origin), "%s", t->cfg->audit_origin);
+	} else {
+		/* A host name is letters, digits, '-' and '.'; keep it so. */
+		if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
+			snprintf(host, sizeof(host), "localhost");
+		for (i = 0; host[i] != '\0'; i++)
+			if (!isalnum((unsigned char)host[i]) && host[i] != '-' && host[i] != '.')
+				host[i] = '-';
+		snprintf(origin, sizeof(origin), "signet.%s/tsa", host);
+	}
+	if (tsa_auditkey(t->hsm, origin, &signer, err, sizeof(err)) != 0)
+		die("audit key", err, "check the token (the audit key is labelled #signet-audit)");
+	if (auditconf_start(t->audit, &signer, t->cfg->checkpoint_every, t->cfg->checkpoint_interval_s,
+	                    t->cfg->audit_segment_size, err, sizeof(err)) != 0)
+		die("audit checkpoints", err, "check audit_origin, checkpoint_* and audit_segment_size");
+}
+
 static void
 start_up(struct tsa_daemon *t)
 {
@@ -255,6 +291,7 @@ start_up(struct tsa_daemon *t)
 		die("reply set-up", err, "check key, cert and policies");
 	if ((r = tsa_http_start(t->cfg, t->resp, t->tls_cert_pem, t->tls_key_pem, &t->http, err, sizeof(err))) != 0)
 		die("listen", err, "check listen, or stop what uses the port");
+	start_checkpoints(t);
 	if (t->pidfile != NULL && (r = daemonize_write_pidfile(t->pidfile)) != 0)
 		die("pidfile", gpg_strerror(r), "check --pidfile");
 }

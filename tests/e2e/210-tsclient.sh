@@ -16,20 +16,7 @@ TSA=$SIGNET_BIN/signet-tsa
 POLICY=1.3.6.1.4.1.99999.1.1
 
 # ---- The client, against the common library of the build under test.
-BDIR=$(cd "$SIGNET_BIN/.." && pwd)
-SANFLAGS=()
-SAN=0
-if [[ $(basename "$BDIR") == build-san ]]; then
-	SAN=1
-	SANFLAGS=(-fsanitize=address,undefined)
-fi
-make -s -C "$ROOT" SANITIZE=$SAN "$(basename "$BDIR")/libsignet-common.a" >/dev/null ||
-	fail "cannot build libsignet-common.a"
-PKGS="libssl libcrypto gpg-error"
-# shellcheck disable=SC2046
-cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror "${SANFLAGS[@]}" -I"$ROOT/common" \
-	$(pkg-config --cflags $PKGS) -o "$W/tsclient-cli" "$ROOT/tests/tools/tsclient-cli.c" \
-	"$BDIR/libsignet-common.a" $(pkg-config --libs $PKGS) -lpthread ||
+"$TOOLS/cc-tool.sh" "$ROOT/tests/tools/tsclient-cli.c" "$W/tsclient-cli" libssl libcrypto gpg-error ||
 	fail "cannot build tests/tools/tsclient-cli"
 # Sanitizer reports (build-san) go to files checked at the end: the
 # failure cases exit non-zero anyway, so a leak on an error path would
@@ -39,22 +26,10 @@ cli() { ASAN_OPTIONS=log_path=$W/san UBSAN_OPTIONS=log_path=$W/san "$W/tsclient-
 # ---- PKI: a test CA, TSA certificates with critical EKU timeStamping, and
 # a second CA that issued none of them.
 cd "$W"
-mkca() { # NAME
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" -out "$1.pem" \
-		-subj "/CN=Signet Test $1" -days 30 -addext basicConstraints=critical,CA:TRUE \
-		-addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
-}
-mkca ca
-mkca otherca
-printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\n' >ext.cnf
-mkcert() { # NAME KEYGEN-ARGS...
-	local n=$1; shift
-	openssl req -new "$@" -nodes -keyout "$n.key" -subj "/CN=Signet TSA $n" -out "$n.csr" 2>/dev/null
-	openssl x509 -req -in "$n.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
-		-extfile ext.cnf -out "$n.pem" 2>/dev/null
-}
-mkcert rsa -newkey rsa:3072
-mkcert ec -newkey ec -pkeyopt ec_paramgen_curve:P-256
+tsa_mkca ca
+tsa_mkca otherca
+tsa_mkcert rsa -newkey rsa:3072
+tsa_mkcert ec -newkey ec -pkeyopt ec_paramgen_curve:P-256
 
 
 conf() { # NAME PORT KEY [extra lines]
@@ -177,31 +152,7 @@ done
 # comes from a stub HTTP server: 415, a 200 that is not a timestamp-reply,
 # a reply over TSCLIENT_MAX_RESP, a reply that is not DER.
 PORT=$(free_port)
-python3 - "$PORT" >stub.log 2>&1 <<'PY' &
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
-        kind = self.path.strip("/")
-        if kind == "hang":
-            import time
-            time.sleep(30)
-            return
-        code, ctype, body = {
-            "415": (415, "text/plain", b"no"),
-            "html": (200, "text/html", b"<html></html>"),
-            "big": (200, "application/timestamp-reply", b"\x30\x83\x02\x00\x00" + b"\0" * 131072),
-            "junk": (200, "application/timestamp-reply", b"\x30\x03\x02\x01\x07"),
-        }[kind]
-        self.send_response(code)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a):
-        pass
-http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-PY
+python3 "$TOOLS/tsa-stub.py" "$PORT" >stub.log 2>&1 &
 PIDS+=($!)
 for _ in $(seq 50); do python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])))' "$PORT" 2>/dev/null && break; sleep 0.1; done
 stub() { # PATH PATTERN WHAT

@@ -96,8 +96,8 @@ pg() { as_user "$M" gpg-connect-agent -S "$SOCK" "$@" /bye 2>&1 | tr -d '\0'; }
 out=$(pg "SIGN --hash=sha256 --key=$PGRIP atk $DIG")
 grep -q '^ERR 125 ' <<<"$out" || fail "SIGN --key=<primary grip>: $out"
 grep -q 'primary key of project atk, which only certifies' <<<"$out" || fail "no reason for the refusal: $out"
-tail -n 1 "$AUDIT" | grep '"event":"deny"' | grep "\"user\":\"$M\"" | has "\"key_fpr\":\"$FPR\"" ||
-	fail "the refusal is not audited with the primary's fingerprint: $(tail -n 1 "$AUDIT")"
+last_record | grep '"event":"deny"' | grep "\"user\":\"$M\"" | has "\"key_fpr\":\"$FPR\"" ||
+	fail "the refusal is not audited with the primary's fingerprint: $(last_record)"
 out=$(pg "SIGN --hash=sha256 --key=${PGRIP,,} atk $DIG")
 grep -q '^ERR 125 ' <<<"$out" || fail "SIGN --key=<primary grip, lower case>: $out"
 out=$(pg "READKEY --key=$PGRIP atk")

@@ -107,8 +107,8 @@ end=$(awk '/^subkey /{n++; if (n == 2) print $4}' "$SIGNET_HOME/certs/rot.pgp.ke
 while (( $(date +%s) < end )); do sleep 0.2; done
 out=$(gpg-connect-agent -S "$SOCK" "SIGN --hash=sha256 --key=$G2 rot $(printf x | sha256sum | cut -c1-64)" /bye 2>&1)
 grep -q '^ERR 153 .*rotated out' <<<"$out" || fail "SIGN with subkey 2 after its overlap: $out"
-tail -n 1 "$AUDIT" | grep '"event":"deny"' | has "\"key_fpr\":\"$SUB2\"" ||
-	fail "the expired-subkey refusal is not audited with its fingerprint: $(tail -n 1 "$AUDIT")"
+last_record | grep '"event":"deny"' | has "\"key_fpr\":\"$SUB2\"" ||
+	fail "the expired-subkey refusal is not audited with its fingerprint: $(last_record)"
 gpg-connect-agent -S "$SOCK" KEYLIST /bye | has "$G2" && fail "KEYLIST still lists the expired subkey"
 echo four >"$W/f4"
 if GNUPGHOME=$B gpg --batch --yes --no-tty -u "$FPR" --detach-sign -o "$W/f4.sig" "$W/f4" 2>"$W/f4.err"; then

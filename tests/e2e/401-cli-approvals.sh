@@ -79,7 +79,6 @@ for f in sys.argv[1:]:
     assert not m, (f, b[max(0, m.start() - 40):m.end() + 40])
 PY
 }
-records() { wc -l <"$AUDIT"; }
 # usage USER RC PATTERN COMMAND ARGS...: exits RC saying PATTERN, sends
 # nothing (the audit trail is unchanged), and says the same with no policyd.
 usage() {
@@ -90,7 +89,7 @@ usage() {
 	grep -q -- "$pat" "$W/err" || fail "signet $cmd $*: no '$pat' in: $(cat "$W/err")"
 	expect "$rc" signet_as "$u" "$cmd" --socket "$W/nowhere" "$@"
 	grep -q -- "$pat" "$W/err" || fail "signet $cmd $* (no policyd): no '$pat' in: $(cat "$W/err")"
-	[[ $(records) == "$n" ]] || fail "signet $cmd $* left an audit record: $(tail -n 1 "$AUDIT")"
+	[[ $(records) == "$n" ]] || fail "signet $cmd $* left an audit record: $(last_record)"
 }
 n=0
 sign_bg() { # a signature by alice in the background: pid in BG, exit status to $W/bg.rc
@@ -260,11 +259,11 @@ for t in 'release %1B[31mred%1B[0m' $'release \e[31mred' 'release%0D%1B[2K forge
 	as_user $A "$W/pd-attack.py" send "$SOCK" "REQUEST rel $t" >"$W/raw.out" 2>&1 || true
 	grep -q '^ERR .*control character' "$W/raw.out" || fail "policyd took a reason $(printf %q "$t"): $(cat "$W/raw.out")"
 done
-[[ $(records) == "$n0" ]] || fail "a refused raw REQUEST left an audit record: $(tail -n 1 "$AUDIT")"
+[[ $(records) == "$n0" ]] || fail "a refused raw REQUEST left an audit record: $(last_record)"
 RC1=$(printf 'release 1.2 \xc2\x9b31mred\xc2\x9b0m done')
 expect 1 signet_as $A request --project rel --reason "$RC1"
 grep -q 'control character' "$W/err" || fail "a C1 reason was not refused: $(cat "$W/err")"
-[[ $(records) == "$n0" ]] || fail "a refused C1 REQUEST left an audit record: $(tail -n 1 "$AUDIT")"
+[[ $(records) == "$n0" ]] || fail "a refused C1 REQUEST left an audit record: $(last_record)"
 expect 0 signet_as $A request --project rel --reason 'release 1.2 — red, done'
 ID5=$(head -n 1 "$W/out")
 views=()

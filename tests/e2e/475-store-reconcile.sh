@@ -38,7 +38,7 @@ done
 [[ $(used) == 3 ]] || fail "the grant is not used up after 3 signatures"
 signet --home "$SIGNET_HOME" stop >/dev/null
 # A clean stop syncs the store and marks the whole trail as covered.
-last=$(tail -n1 "$AUDIT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["seq"])')
+last=$(last_record | python3 -c 'import json,sys; print(json.load(sys.stdin)["seq"])')
 [[ $(cat "$STATE/policyd.db-synced") == $(printf '%020d' "$last") ]] ||
 	fail "the sync mark is $(cat "$STATE/policyd.db-synced"), the trail ends at $last"
 

@@ -25,7 +25,7 @@ signet --home "$SIGNET_HOME" start >"$W/start2.out" 2>&1 || { cat "$W/start2.out
 VKEY_FILE=$AUDIT.vkey
 [[ -s $VKEY_FILE ]] || fail "no verifier key at $VKEY_FILE"
 VKEY=$(cat "$VKEY_FILE")
-[[ $VKEY =~ ^signet\.[0-9a-f]{8}/policyd\+[0-9a-f]{8}\+AQ[A-Za-z0-9+/]{42}=?$ ]] ||
+[[ $VKEY =~ ^signet\.[0-9a-f]{8}/policyd\+[0-9a-f]{8}\+A[Q-Za-f][A-Za-z0-9+/]{42}$ ]] ||
 	fail "verifier key not in the signed-note vkey form: $VKEY"
 
 H=$W/g
@@ -46,7 +46,7 @@ python3 - "$AUDIT" "$VKEY" "$W" <<'PY' || fail "checkpoints do not check out"
 import base64, hashlib, json, sys
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 trail, vkey, w = sys.argv[1:4]
-name, khash, kb64 = vkey.split("+")
+name, khash, kb64 = vkey.split("+", 2)   # base64 may hold "+"
 raw = base64.b64decode(kb64)
 assert raw[0] == 1 and len(raw) == 33
 assert hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4].hex() == khash

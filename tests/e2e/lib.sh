@@ -28,6 +28,8 @@
 # policy_set PROJECT KEY=VALUE...      signet project set (as root, an admin)
 # signet_as USER ARGS...               signet ARGS as USER, in the world's home
 # rpm_tiny DIR NAME                   build the noarch package NAME-1.0-1 under DIR
+# tsa_mkca NAME / tsa_mkcert NAME KEYGEN-ARGS...  a test CA / a TSA certificate
+#                      it issued (EKU timeStamping), in the current folder
 #                      (rpmbuild's topdir); prints the .rpm's path
 # tsa_conf FILE PORT THREADS [LINE...] a signet-tsa.conf for a file key $W/tsa.key with
 #                      certificate $W/tsa.pem, serial, audit and log in $W, no clock check
@@ -111,6 +113,24 @@ log = $W/tsa.log
 clock_check = none
 CONF
 	printf '%s\n' "$@" >>"$f"
+}
+
+# A test PKI for time-stamping, in the current folder: tsa_mkca NAME makes
+# the CA NAME.pem/NAME.key (P-256); tsa_mkcert NAME KEYGEN-ARGS... a TSA
+# certificate NAME.pem (critical EKU timeStamping) for the new key
+# NAME.key, issued by ca.pem.
+tsa_mkca() { # NAME
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" -out "$1.pem" \
+		-subj "/CN=Signet Test $1" -days 30 -addext basicConstraints=critical,CA:TRUE \
+		-addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+}
+tsa_mkcert() { # NAME KEYGEN-ARGS...
+	local n=$1
+	shift
+	printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\n' >tsa-ext.cnf
+	openssl req -new "$@" -nodes -keyout "$n.key" -subj "/CN=Signet TSA $n" -out "$n.csr" 2>/dev/null
+	openssl x509 -req -in "$n.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+		-extfile tsa-ext.cnf -out "$n.pem" 2>/dev/null
 }
 
 scratch_cleanup() {
@@ -228,6 +248,11 @@ validity_under_trust() { # CERT TRUSTFPR KEY KEYFPR
 }
 
 audit_check() { python3 "$TOOLS/audit-check.py" "$AUDIT" "$@"; }
+# The trail's records but the log's own checkpoints, which come every
+# checkpoint_every records, checkpoint_interval after one, and at a clean
+# stop: counts and "the last record" of a test must not depend on them.
+records() { grep -vc '"event":"checkpoint"' "$AUDIT" || true; }
+last_record() { grep -v '"event":"checkpoint"' "$AUDIT" | tail -n 1; }
 
 # Sign FILE in home H with key FPR as USER; detached signature to FILE.sig.
 # A git repository DIR whose commits are by "Release Bot <EMAIL>" and

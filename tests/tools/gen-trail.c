@@ -4,7 +4,7 @@
  * and its benchmark.
  *
  *   gen-trail OUT N [--every K] [--lag L] [--segment-lines S]
- *             [--origin NAME] [--key-seed HEX] [--time-back I]
+ *             [--origin NAME] [--key-seed HEX] [--time-back I] [--tsa-cmd CMD]
  *
  * N lines in all: sign and deny records, a checkpoint after every K
  * others (default 1000; 0: none) signing the tree L leaves before its own
@@ -13,6 +13,9 @@
  * The key is made from the 32-byte seed HEX (default: random); OUT.vkey
  * gets its verifier key, which is also printed.  --time-back I: record I
  * (0-based) is an hour older than the one before (a clock set back).
+ * --tsa-cmd CMD: each checkpoint's note is written to OUT.note and
+ * `CMD OUT.note` run; its output, the base64 of a TimeStampToken over
+ * the note, becomes the checkpoint's tsa_token.
  * Exit 0, or 1 with the reason on stderr. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,11 +30,13 @@
 #include "hex.h"
 #include "merkle.h"
 #include "signednote.h"
+#include "../unit/edsoft.h"
 
 struct gen {
 	const char *out;
 	unsigned long long n, every, lag, seglines, time_back;
 	const char *origin;
+	const char *tsa_cmd;
 	EVP_PKEY *key;
 	uint8_t pub[NOTE_ED25519_PUB];
 	struct merkle_state st;
@@ -48,24 +53,11 @@ die(const char *what)
 	return 1;
 }
 
-static gpg_error_t
-soft_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[NOTE_ED25519_SIG])
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	size_t siglen = NOTE_ED25519_SIG;
-	int ok;
-
-	ok = md != NULL && EVP_DigestSignInit(md, NULL, NULL, NULL, ctx) == 1 &&
-	     EVP_DigestSign(md, sig, &siglen, msg, len) == 1 && siglen == NOTE_ED25519_SIG;
-	EVP_MD_CTX_free(md);
-	return ok ? 0 : gpg_error(GPG_ERR_GENERAL);
-}
-
 static int
 make_key(struct gen *g, const char *seedhex)
 {
 	uint8_t seed[32];
-	size_t n = 0, publen = sizeof(g->pub);
+	size_t n = 0;
 
 	if (seedhex != NULL) {
 		if (hex_decode(seedhex, strlen(seedhex), seed, sizeof(seed), &n) != 0 || n != 32)
@@ -73,8 +65,7 @@ make_key(struct gen *g, const char *seedhex)
 	} else if (RAND_bytes(seed, sizeof(seed)) != 1) {
 		return die("no random bytes");
 	}
-	g->key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, sizeof(seed));
-	if (g->key == NULL || EVP_PKEY_get_raw_public_key(g->key, g->pub, &publen) != 1)
+	if ((g->key = edsoft_key(seed, g->pub)) == NULL)
 		return die("cannot make the Ed25519 key");
 	return 0;
 }
@@ -150,9 +141,33 @@ roll(struct gen *g, int64_t t)
 	return emit(g, &ev, t);
 }
 
+/* The token --tsa-cmd makes for NOTE into TOKEN (TOKENLEN bytes). */
+static int
+timestamp(const struct gen *g, const char *note, char *token, size_t tokenlen)
+{
+	char path[4200], cmd[8400];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s.note", g->out);
+	if ((f = fopen(path, "w")) == NULL || fputs(note, f) < 0 || fclose(f) != 0)
+		return die("cannot write OUT.note");
+	snprintf(cmd, sizeof(cmd), "%s '%s'", g->tsa_cmd, path);
+	if ((f = popen(cmd, "r")) == NULL)
+		return die("cannot run --tsa-cmd");
+	n = fread(token, 1, tokenlen - 1, f);
+	if (pclose(f) != 0 || n == 0 || n == tokenlen - 1)
+		return die("--tsa-cmd failed or gave no token");
+	while (n > 0 && (token[n - 1] == '\n' || token[n - 1] == '\r'))
+		n--;
+	token[n] = '\0';
+	return 0;
+}
+
 static int
 checkpoint(struct gen *g, const uint8_t root[MERKLE_HASH_LEN], uint64_t size, int64_t t)
 {
+	static char token[64 * 1024];
 	struct note_checkpoint cp;
 	struct audit_event ev;
 	char *note = NULL;
@@ -163,13 +178,18 @@ checkpoint(struct gen *g, const uint8_t root[MERKLE_HASH_LEN], uint64_t size, in
 	snprintf(cp.origin, sizeof(cp.origin), "%s", g->origin);
 	cp.size = size;
 	memcpy(cp.root, root, sizeof(cp.root));
-	if (note_checkpoint_sign(&cp, g->origin, g->pub, soft_sign, g->key, &note, &len) != 0)
+	if (note_checkpoint_sign(&cp, g->origin, g->pub, edsoft_sign, g->key, &note, &len) != 0)
 		return die("note_checkpoint_sign failed");
 	memset(&ev, 0, sizeof(ev));
 	ev.event = "checkpoint";
 	ev.note = note;
 	ev.has_tree_size = 1;
 	ev.tree_size = size;
+	if (g->tsa_cmd != NULL && timestamp(g, note, token, sizeof(token)) != 0) {
+		free(note);
+		return 1;
+	}
+	ev.tsa_token = g->tsa_cmd != NULL ? token : NULL;
 	rc = emit(g, &ev, t);
 	free(note);
 	return rc;
@@ -264,7 +284,7 @@ main(int argc, char **argv)
 	g.origin = "signet.0badc0de/policyd";
 	if (argc < 3)
 		return die("usage: gen-trail OUT N [--every K] [--lag L] [--segment-lines S] "
-		           "[--origin NAME] [--key-seed HEX] [--time-back I]");
+		           "[--origin NAME] [--key-seed HEX] [--time-back I] [--tsa-cmd CMD]");
 	g.out = argv[1];
 	g.n = strtoull(argv[2], NULL, 10);
 	for (i = 3; i + 1 < argc; i += 2) {
@@ -278,6 +298,8 @@ main(int argc, char **argv)
 			g.origin = argv[i + 1];
 		else if (strcmp(argv[i], "--key-seed") == 0)
 			seed = argv[i + 1];
+		else if (strcmp(argv[i], "--tsa-cmd") == 0)
+			g.tsa_cmd = argv[i + 1];
 		else if (strcmp(argv[i], "--time-back") == 0)
 			g.time_back = strtoull(argv[i + 1], NULL, 10);
 		else

@@ -20,6 +20,7 @@
 
 #include "../../policyd/auditkey.h"
 #include "hsmworld.h"
+#include "notecheck.h"
 #include "signednote.h"
 
 #define TOKEN "audittest"
@@ -44,32 +45,6 @@ restart(struct world *w)
 }
 
 static void
-check_signs(const struct audit_signer *s, uint64_t size)
-{
-	struct note_checkpoint cp, got;
-	struct note_vkey vk, other;
-	char vkey[NOTE_MAX_VKEY], *note = NULL;
-	const char *why = NULL;
-	size_t len = 0;
-
-	assert_int_equal(note_vkey_format(s->name, s->pub, vkey, sizeof(vkey)), 0);
-	assert_int_equal(note_vkey_parse(vkey, strlen(vkey), &vk, &why), 0);
-	memset(&cp, 0, sizeof(cp));
-	snprintf(cp.origin, sizeof(cp.origin), "%s", s->name);
-	cp.size = size;
-	memset(cp.root, (int)(size & 0xff), sizeof(cp.root));
-	assert_int_equal(note_checkpoint_sign(&cp, s->name, s->pub, s->sign, s->ctx, &note, &len), 0);
-	assert_int_equal(note_checkpoint_verify(note, len, &vk, &got, &why), 0);
-	assert_memory_equal(&got, &cp, sizeof(cp));
-	/* Any other key (one bit of the public key) does not verify it. */
-	other = vk;
-	other.pub[5] ^= 0x10;
-	other.hash = note_key_hash(other.name, other.pub);
-	assert_int_equal(gpg_err_code(note_checkpoint_verify(note, len, &other, &got, &why)), GPG_ERR_BAD_SIGNATURE);
-	free(note);
-}
-
-static void
 test_generated_once(void **state)
 {
 	struct world *w = *state;
@@ -84,8 +59,8 @@ test_generated_once(void **state)
 	assert_string_equal(s1.name, origin);
 	assert_non_null(s1.sign);
 	assert_null(s1.timestamp);
-	check_signs(&s1, 0);
-	check_signs(&s1, 1000);
+	notecheck_signer(&s1, 0);
+	notecheck_signer(&s1, 1000);
 	/* The same process asking again finds it too. */
 	if (policyd_auditkey(w->hsm, origin, &s2, err, sizeof(err)) != 0)
 		fail_msg("again: %s", err);
@@ -96,11 +71,11 @@ test_generated_once(void **state)
 	restart(w);
 	if (policyd_auditkey(w->hsm, origin, &s2, err, sizeof(err)) != 0)
 		fail_msg("next start: %s", err);
-	check_signs(&s2, 4242);
+	notecheck_signer(&s2, 4242);
 	/* The token drops the login (an HSM reset) between two checkpoints:
 	 * the next one is still signed. */
 	assert_int_equal(softhsm_drop_login(TOKEN), 0);
-	check_signs(&s2, 4243);
+	notecheck_signer(&s2, 4243);
 	/* Exactly one key with the label: found, not ambiguous, and a
 	 * second generation is refused. */
 	assert_int_equal(hsm_find_key(w->hsm, AUDITKEY_LABEL, NULL, 0, &k, err, sizeof(err)), 0);

@@ -167,7 +167,7 @@ test_torn_tail_quarantined(void **state)
 	rec = json_loads(strchr(strchr(strchr(buf, '\n') + 1, '\n') + 1, '\n') + 1, JSON_DISABLE_EOF_CHECK, NULL);
 	assert_non_null(rec);
 	assert_string_equal(json_string_value(json_object_get(rec, "event")), "quarantine");
-	assert_int_equal(json_integer_value(json_object_get(rec, "size")), 28);
+	assert_int_equal(json_integer_value(json_object_get(rec, "size")), 27);
 	snprintf(qname, sizeof(qname), "%s/%s", w->dir, json_string_value(json_object_get(rec, "file")));
 	json_decref(rec);
 	free(buf);
@@ -275,14 +275,14 @@ test_segments_roll(void **state)
 	}
 	merkle_state_root(&st, have);
 	assert_memory_equal(have, want, MERKLE_HASH_LEN);
-	assert_int_equal(store_size(w->path), 501);
+	assert_int_equal(store_size(w->path), 502);   /* 500 records, 2 segment records */
 
 	/* A crash right after a roll left an empty current segment: the
 	 * trail goes on from the sealed one, with a segment record. */
 	assert_int_equal(auditseg_name(w->path, 3, name, sizeof(name)), 0);
 	assert_int_equal(rename(w->path, name), 0);
 	assert_int_equal(audit_open(w->path, &log), 0);
-	assert_int_equal(audit_last_seq(log), 502);
+	assert_int_equal(audit_last_seq(log), 503);
 	audit_close(log);
 	buf = slurp(w->path, NULL);
 	assert_non_null(strstr(buf, "\"event\":\"segment\""));
@@ -369,7 +369,15 @@ test_checkpoints(void **state)
 	buf = slurp(w->path, NULL);
 	/* at 10, 20, 30 records (a few more may precede each) and at close */
 	assert_true(check_checkpoints(w, buf) >= 3);
-	assert_non_null(strstr(buf + strlen(buf) - 400, "\"event\":\"checkpoint\""));
+	{
+		/* the last line is the checkpoint of the clean stop */
+		char *end = buf + strlen(buf) - 1, *last;
+
+		*end = '\0';
+		last = strrchr(buf, '\n');
+		assert_non_null(last);
+		assert_int_equal(strncmp(last + 1, "{\"event\":\"checkpoint\",", 22), 0);
+	}
 	free(buf);
 }
 
@@ -403,6 +411,43 @@ test_checkpoint_by_time(void **state)
 	assert_int_equal(check_checkpoints(w, buf), 1);
 	free(buf);
 	audit_close(log);
+}
+
+/* A record changed after a checkpoint signed it: a writer that rebuilds
+ * its hash store refuses to go on (it would sign the change into its next
+ * checkpoint). */
+static void
+test_refuse_changed_trail(void **state)
+{
+	struct world *w = *state;
+	struct audit_log *log = NULL;
+	struct audit_signer s;
+	char *buf, *at, tree[128];
+	FILE *f;
+
+	signer_of(w, &s);
+	assert_int_equal(audit_open(w->path, &log), 0);
+	assert_int_equal(audit_start_checkpoints(log, &s, 1000, 3600 * 1000), 0);
+	append_n(log, 5, "original");
+	audit_close(log);
+	assert_int_equal(audit_open(w->path, &log), 0);   /* untouched: fine */
+	audit_close(log);
+
+	buf = slurp(w->path, NULL);
+	at = strstr(buf, "original");
+	memcpy(at, "ORIGINAL", 8);
+	f = fopen(w->path, "w");
+	fputs(buf, f);
+	fclose(f);
+	free(buf);
+	/* The store, kept beside the trail, still holds the signed leaves;
+	 * once it is rebuilt from the changed trail (a crash, a restore, or
+	 * an editor who removed it), the mismatch shows. */
+	snprintf(tree, sizeof(tree), "%s.tree", w->path);
+	unlink(tree);
+	log = (struct audit_log *)1;
+	assert_int_equal(gpg_err_code(audit_open(w->path, &log)), GPG_ERR_BAD_SIGNATURE);
+	assert_null(log);
 }
 
 struct expecter {
@@ -459,6 +504,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_by_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refuse_changed_trail, setup, teardown),
 	};
 
 	gcry_check_version(NULL);

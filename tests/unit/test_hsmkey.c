@@ -14,47 +14,14 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
-#include "../../tsa/hsmkey.h"
-#include "softhsm.h"
+#include "tsaworld.h"
 
 #define TOKEN "tsatest"
-
-struct world {
-	struct softhsm t;
-	struct hsmkey_params p;
-	struct hsmkey *hk;
-};
 
 static int
 world_setup(void **state)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	char err[512] = "";
-	int created = 0;
-
-	if (w == NULL || softhsm_setup(&w->t) != 0)
-		return -1;
-	w->p.uri = "pkcs11:token=" TOKEN ";object=tsa-ec";
-	w->p.module = SOFTHSM_MODULE;
-	w->p.pin_file = w->t.pin;
-	if (hsmkey_init_token(&w->p, w->t.so_pin, &created, err, sizeof(err)) != 0 || !created ||
-	    hsmkey_login(&w->p, &w->hk, err, sizeof(err)) != 0) {
-		fprintf(stderr, "token: %s\n", err);
-		return -1;
-	}
-	*state = w;
-	return 0;
-}
-
-static int
-world_teardown(void **state)
-{
-	struct world *w = *state;
-
-	hsmkey_close(w->hk);
-	softhsm_teardown(&w->t);
-	free(w);
-	return 0;
+	return tsa_world_setup(state, "pkcs11:token=" TOKEN ";object=tsa-ec");
 }
 
 /* 1 if KEY signs MSG on the token and the signature verifies. */

@@ -274,6 +274,17 @@ test_torn(void **state)
 	expect_line(tr, "a", 0, 1, 1, 0);
 	expect_line(tr, "b", 1, 1, 2, 2);
 	expect_fault(tr, "a.jsonl.000001:3: torn last line");
+	/* Not at the end of the trail: no race with the writer explains it. */
+	assert_false(trail_torn(tr));
+	trail_close(tr);
+	write_text(t, "a.jsonl.000001", "a\n");
+	write_text(t, "a.jsonl", "c\nhalf");
+	tr = open_trail(t, 0);
+	expect_line(tr, "a", 0, 1, 1, 0);
+	expect_line(tr, "c", 1, 2, 1, 0);
+	assert_false(trail_torn(tr));
+	expect_fault(tr, "a.jsonl:2: torn last line");
+	assert_true(trail_torn(tr));
 	trail_close(tr);
 }
 
