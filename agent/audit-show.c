@@ -33,6 +33,7 @@ struct show_opts {
 	int json;
 	int64_t since_us;             /* show: records at or after; INT64_MIN: all */
 	uint64_t from_seq;            /* export: the cursor */
+	int cursor_given;             /* --since CURSOR */
 	const char *cursor_file;
 };
 
@@ -137,6 +138,7 @@ parse_show(struct cli *cli, int argc, char **argv, struct show_opts *o, int expo
 				                   "last export printed)"
 				                 : "audit show: --since %s: give a time (2026-12-01T10:00:00Z) "
 				                   "or a duration back from now (30m, 2h, 7d)", optarg);
+			o->cursor_given = export;
 			break;
 		default: return cli_bad_option(AUDIT_USAGE, argc, argv, c);
 		}
@@ -327,12 +329,11 @@ audit_export_command(struct cli *cli, int argc, char **argv)
 	struct home h;
 	char *saved = NULL;
 	size_t len = 0;
-	int rc, torn, given;
+	int rc, torn;
 
 	if ((rc = parse_show(cli, argc, argv, &o, 1)) != CLI_EXIT_OK)
 		return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
-	given = o.from_seq != 1;
-	if (!given && o.cursor_file != NULL &&
+	if (!o.cursor_given && o.cursor_file != NULL &&
 	    atomicfile_read(o.cursor_file, CURSOR_MAX, &saved, &len) == 0) {
 		if (parse_cursor(saved, &o.from_seq) != 0) {
 			free(saved);

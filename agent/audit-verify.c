@@ -3,7 +3,7 @@
  * checked and with which key, or which record is the first bad one.
  *
  * Without FILES: the home's signet-policyd trail and, when present,
- * signet-tsa's.  One FILE (a copy of a trail's current segment P) reads
+ * signet-tsa's (--key and --from-segment are for the former).  One FILE (a copy of a trail's current segment P) reads
  * its sealed segments beside it as well; several FILES are read in the
  * order given.  --key applies to the policyd trail (or to FILES); a trail
  * without --key is checked with the key file beside it (P.vkey), which
@@ -286,7 +286,9 @@ audit_verify_command(struct cli *cli, int argc, char **argv)
 	rc = audittrail_exists(h.audit) ? verify_one(h.audit, &o, &given) : CLI_EXIT_OK;
 	if (!audittrail_exists(h.tsa_audit))
 		return rc;
+	/* --key and --from-segment are the policyd trail's. */
 	memset(&none, 0, sizeof(none));
+	o.from_segment = 0;
 	rc2 = verify_one(h.tsa_audit, &o, &none);
 	return rc != CLI_EXIT_OK ? rc : rc2;
 }

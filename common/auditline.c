@@ -93,6 +93,22 @@ static const unsigned char plain[256] = {
 	[0x70] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
+/* 1 when all 8 bytes at P are plain (SWAR: a zero byte in x is found by
+ * (x - 0x01…) & ~x & 0x80…). */
+static int
+plain8(const char *p)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+	uint64_t w, q, b;
+
+	memcpy(&w, p, sizeof(w));
+	q = w ^ (ones * '"');
+	b = w ^ (ones * '\\');
+	/* No byte >= 0x80, none < 0x20 (w - 0x20… borrows into bit 7 only
+	 * then, as every byte is < 0x80), none '"' or '\\'. */
+	return ((w | (w - ones * 0x20) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high) == 0;
+}
+
 /* A string from just past its opening quote; *ESCAPED set if it has a
  * backslash.  Ends past the closing quote. */
 static int
@@ -103,6 +119,8 @@ scan_string(struct scan *s, int *escaped)
 		unsigned char c;
 
 		/* Most of a trail is hex digits and names: skip them fast. */
+		while (s->len - s->pos >= 8 && plain8(s->p + s->pos))
+			s->pos += 8;
 		while (s->pos < s->len && plain[(unsigned char)s->p[s->pos]])
 			s->pos++;
 		if (s->pos >= s->len)
