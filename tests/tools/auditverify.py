@@ -663,8 +663,10 @@ def verify_trail(path, key=None, from_segment=0, tsa_ca=None, saved=None):
     if check.ckpt:
         print("last checkpoint: %s:%d (seq %d) signs size %d; %d records after it are not signed yet" %
               (check.ckpt[1], check.ckpt[2], check.ckpt[3], check.ckpt[0], n - check.ckpt[0]))
-    if check.unchecked_tokens:
-        print("%d time-stamp tokens not checked (no --tsa-ca)" % check.unchecked_tokens)
+    if check.tokens:
+        print("time-stamp tokens: %d verified, %d not checked%s" %
+              (check.tokens - check.unchecked_tokens, check.unchecked_tokens,
+               " (no --tsa-ca)" if check.unchecked_tokens else ""))
 
 
 def trail_main(args):
