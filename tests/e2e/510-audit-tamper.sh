@@ -170,6 +170,8 @@ for a in otherkey forgesig garbage; do attack "$a" checkpoint; done
 fresh
 places=$("${TAMPER[@]}" apply "$W/t/audit.jsonl" resign sign)
 expect 0 pyverify "$W/t/audit.jsonl"
+has "read from .*audit.jsonl.vkey beside the trail" "$W/out" ||
+	{ cat "$W/out"; fail "auditverify does not say the key beside the trail proves nothing"; }
 expect 0 cverify "$W/t"
 has "warning: the key was read from the trail's own folder" "$W/out" ||
 	{ cat "$W/out"; fail "signet audit verify does not warn that the key beside the trail proves nothing"; }

@@ -660,6 +660,9 @@ def verify_trail(path, key=None, from_segment=0, tsa_ca=None, saved=None):
     print("trail verified: %d records (seq %d..%d) in %d files, %d checkpoints%s" %
           (n - start, start + 1, n, len(files), check.checkpoints,
            " by %s" % vkey if vkey and check.checkpoints else ""))
+    if vkey and check.checkpoints and key is None:
+        print("note: the key was read from %s.vkey beside the trail: that shows the trail agrees "
+              "with it, not that it is the audit key (give --key)" % path)
     if check.ckpt:
         print("last checkpoint: %s:%d (seq %d) signs size %d; %d records after it are not signed yet" %
               (check.ckpt[1], check.ckpt[2], check.ckpt[3], check.ckpt[0], n - check.ckpt[0]))
