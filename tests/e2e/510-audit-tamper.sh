@@ -75,9 +75,10 @@ signet --home "$SIGNET_HOME" stop >/dev/null
 TORN='{"event":"sign","seq":999999,"sig'
 printf '%s' "$TORN" >>"$AUDIT"
 signet --home "$SIGNET_HOME" start >"$W/start3.out" 2>&1 || { cat "$W/start3.out"; fail "policyd refused to start over a torn tail"; }
-QFILE=$(cd "$(dirname "$AUDIT")" && ls audit.jsonl.torn-* 2>/dev/null | head -n 1)
-[[ -n $QFILE ]] || fail "the torn tail was not moved to audit.jsonl.torn-*"
-[[ $(cat "$(dirname "$AUDIT")/$QFILE") == "$TORN" ]] || fail "$QFILE does not hold exactly the torn bytes"
+QPATH=("$AUDIT".torn-*)
+[[ -e ${QPATH[0]} ]] || fail "the torn tail was not moved to audit.jsonl.torn-*"
+QFILE=${QPATH[0]##*/}
+[[ $(cat "${QPATH[0]}") == "$TORN" ]] || fail "$QFILE does not hold exactly the torn bytes"
 [[ $(tail -c 1 "$AUDIT" | od -An -c | tr -d ' ') == '\n' ]] || fail "the trail still ends in a torn line"
 grep '"event":"quarantine"' "$AUDIT" | has "\"file\":\"$QFILE\".*\"size\":${#TORN}," ||
 	fail "no quarantine record naming $QFILE and ${#TORN} bytes"
@@ -93,10 +94,16 @@ cp -p "$(dirname "$AUDIT")"/audit.jsonl* "$GOOD/"
 VKEY=$GOOD/audit.jsonl.vkey
 [[ -s $VKEY ]] || fail "no verifier key beside the trail"
 cp "$VKEY" "$W/trusted.vkey"
+sealed() { # DIR  the sealed segments in DIR, in order (globs sort)
+	local f
+	for f in "$1"/audit.jsonl.[0-9][0-9][0-9][0-9][0-9][0-9]; do [[ -e $f ]] && echo "$f"; done
+	return 0
+}
 cverify() { # DIR [ARGS...]  signet audit verify on the copy in DIR: its files in order
-	local d=$1
+	local d=$1 files
 	shift
-	signet audit verify "$@" $(cd "$d" && ls audit.jsonl.[0-9]* 2>/dev/null | sort | sed "s|^|$d/|") "$d/audit.jsonl"
+	mapfile -t files < <(sealed "$d")
+	signet audit verify "$@" "${files[@]}" "$d/audit.jsonl"
 }
 pyverify() { "${PYV[@]}" "$@"; } # [ARGS...] P
 expect 0 cverify "$GOOD" --key-file "$W/trusted.vkey"
@@ -183,8 +190,9 @@ note "checkpoints with another key's signature, garbage, or re-signed: refused w
 # caught by the next checkpoint.
 fresh
 rm "$W/t/audit.jsonl.000002"
-NEXT=$(cd "$W/t" && ls audit.jsonl.[0-9]* | sed -n 2p)
-both_fail "$W/t" "segment 2 dropped" "audit.jsonl.000002 ${NEXT:-audit.jsonl}:1"
+NEXT=$(sealed "$W/t" | sed -n 2p)
+NEXT=${NEXT:-$W/t/audit.jsonl}
+both_fail "$W/t" "segment 2 dropped" "audit.jsonl.000002 ${NEXT##*/}:1"
 fresh
 rm "$W/t/audit.jsonl.000001"
 both_fail "$W/t" "segment 1 dropped" "audit.jsonl.000001 audit.jsonl.000002:1"
