@@ -217,7 +217,22 @@ expect 0 pyverify "$W/t/audit.jsonl"
 expect 0 cverify "$W/t"
 expect 1 pyverify --checkpoint "$W/saved.ckpt" "$W/t/audit.jsonl"
 has "records were cut from its end" "$W/err" || { cat "$W/err"; fail "auditverify: the cut tail not shown against the saved checkpoint"; }
-# signet audit verify has no option to check against a saved checkpoint
-# yet (asked of the lead); `signet audit consistency OLD NEW` is where it
-# would go.
 note "records cut after the last checkpoint: $(cat "$W/tail.out"); only the saved checkpoint shows it"
+# signet audit verify takes no saved checkpoint; `signet audit consistency
+# OLD NEW` does, on the home's own trail: cut the same way there (the
+# hash store, derived data, removed too, as an attacker would), the
+# saved checkpoint no longer has a consistent successor.
+python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read())["note"], end="")' "$W/saved.ckpt" >"$W/saved.note"
+expect 0 signet --home "$SIGNET_HOME" audit consistency "$W/saved.note" "$W/saved.note"
+for f in "$GOOD"/audit.jsonl.[0-9]*; do cmp -s "$f" "$(dirname "$AUDIT")/${f##*/}" || fail "${f##*/} differs from the home's"; done
+cp "$W/t/audit.jsonl" "$AUDIT"
+rm -f "$AUDIT.tree"
+records_left=$(cat "$W/t"/audit.jsonl.[0-9]* "$W/t/audit.jsonl" | wc -l)
+echo "$records_left" >"$W/now.size"
+# From what the trail holds now to the saved checkpoint: the trail no
+# longer reaches it.  (In the other order the refusal only says the
+# sizes are reversed.)
+expect 1 signet --home "$SIGNET_HOME" audit consistency "$W/now.size" "$W/saved.note"
+has "holds $records_left records, fewer than the $(sed -n 2p "$W/saved.note") asked for" "$W/err" ||
+	{ cat "$W/err"; fail "signet audit consistency: the cut is not named"; }
+note "signet audit consistency NOW SAVED: refused after the cut ($(head -c 200 "$W/err"))"
