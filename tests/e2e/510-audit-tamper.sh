@@ -13,7 +13,7 @@
 # segment dropped, a frontier forged, a torn cut: both verifiers fail and
 # name the place (file:line or seq).  Cutting whole records after the
 # last checkpoint leaves a valid shorter log: only a checkpoint saved
-# earlier shows it.
+# earlier shows it (auditverify --checkpoint, signet audit consistency).
 . "$(dirname "$0")/lib.sh"
 for tool in gpg git python3; do
 	command -v "$tool" >/dev/null || { echo "   skip: $tool not installed"; exit 0; }
