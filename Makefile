@@ -110,6 +110,9 @@ UNIT_EXTRA_test_hsm := $(call obj,policyd/hsm.c)
 UNIT_EXTRA_test_keyops := $(call obj,policyd/keyops.c) $(call obj,policyd/project.c) $(call obj,policyd/hsm.c) \
                           $(call obj,agent/certinfo.c)
 UNIT_EXTRA_test_hsmkey := $(call obj,tsa/hsmkey.c)
+UNIT_EXTRA_test_sigextract := $(call obj,agent/sigmatch.c) $(call obj,tests/unit/tsafixture.c)
+UNIT_EXTRA_test_receipt := $(call obj,agent/receipt.c) $(call obj,agent/sigmatch.c) $(call obj,agent/auditnodes.c) \
+                           $(call obj,agent/leafproof.c) $(call obj,agent/trailfind.c)
 UNIT_EXTRA_test_auditkey := $(call obj,policyd/auditkey.c) $(call obj,policyd/hsm.c)
 UNIT_EXTRA_test_tsa_auditkey := $(call obj,tsa/auditkey.c) $(call obj,tsa/hsmkey.c)
 UNIT_EXTRA_test_auditcheck := $(call obj,agent/auditcheck.c) $(call obj,agent/auditcheck-ckpt.c)
@@ -141,6 +144,8 @@ $(B)/tests/test_totpseal: $(UNIT_EXTRA_test_totpseal)
 $(B)/tests/test_hsm: $(UNIT_EXTRA_test_hsm)
 $(B)/tests/test_keyops: $(UNIT_EXTRA_test_keyops)
 $(B)/tests/test_hsmkey: $(UNIT_EXTRA_test_hsmkey)
+$(B)/tests/test_sigextract: $(UNIT_EXTRA_test_sigextract)
+$(B)/tests/test_receipt: $(UNIT_EXTRA_test_receipt)
 $(B)/tests/test_auditkey: $(UNIT_EXTRA_test_auditkey)
 $(B)/tests/test_tsa_auditkey: $(UNIT_EXTRA_test_tsa_auditkey)
 $(B)/tests/test_auditcheck: $(UNIT_EXTRA_test_auditcheck)
@@ -212,6 +217,8 @@ build-fuzz/%: fuzz/%.c $(COMMON_SRC) $(POLICYD_SRC) $(SCD_SRC) $(TSA_SRC) $(wild
 
 # Fuzz targets that exercise a program's own parser link that module too.
 FUZZ_EXTRA_scdconf := scdaemon-shim/scdconf.c
+FUZZ_EXTRA_sigextract := agent/receipt.c agent/sigmatch.c
+FUZZ_CFLAGS_sigextract := -Iagent
 FUZZ_EXTRA_certinfo := agent/certinfo.c
 FUZZ_EXTRA_reqview := agent/reqview.c
 # (the pattern rule does not see FUZZ_EXTRA_*: those outside its lists here)

@@ -3,8 +3,8 @@
  * the one at OLD's size (doc/audit-format.md §7), from the hash store
  * (read only) or, without one, from the trail.
  *
- * OLD and NEW are files holding a checkpoint note (as a checkpoint record
- * carries it, or as a verifier kept it) or a tree size in decimal.  A
+ * OLD and NEW are files holding a checkpoint (its note, or its whole
+ * record line) or a tree size in decimal.  A
  * note's signature is checked with the trail's verifier key (P.vkey) when
  * there is one, and its root must be the tree's at its size; the proof is
  * verified before it is printed. */
@@ -21,7 +21,6 @@
 #include "auditseg.h"
 #include "audittrail.h"
 #include "hex.h"
-#include "readfile.h"
 
 struct point {
 	const char *file;
@@ -31,58 +30,22 @@ struct point {
 	int sig_checked;
 };
 
-/* A decimal tree size, with at most one final line feed. */
-static int
-parse_size(const char *s, size_t len, uint64_t *size)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (len > 0 && s[len - 1] == '\n')
-		len--;
-	if (len == 0 || len > 15 || (s[0] == '0' && len > 1))
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (v > MERKLE_MAX_SIZE)
-		return -1;
-	*size = v;
-	return 0;
-}
-
 static int
 read_point(struct point *p, const struct note_vkey *key)
 {
 	struct note_checkpoint cp;
-	char *buf = NULL, err[4200];
-	const char *why = NULL;
-	size_t len = 0;
-	gpg_error_t r;
-	int rc = CLI_EXIT_OK;
+	char err[PATH_MAX + 256];
+	int is_size;
 
-	if (readfile_bounded(p->file, NOTE_MAX_LEN, &buf, &len, err, sizeof(err)) != 0)
+	if (audittrail_read_checkpoint(p->file, key, 1, &cp, &is_size, err, sizeof(err)) != 0)
 		return cli_fail("audit consistency: %s", err);
-	if (parse_size(buf, len, &p->size) == 0)
-		goto out;
-	r = key != NULL ? note_checkpoint_verify(buf, len, key, &cp, &why)
-	                : note_checkpoint_parse(buf, len, &cp, &why);
-	if (r != 0) {
-		rc = cli_fail("audit consistency: %s: %s: %s", p->file,
-		              gpg_err_code(r) == GPG_ERR_BAD_SIGNATURE
-		              ? "the checkpoint's signature does not verify with the audit key"
-		              : "neither a tree size nor a checkpoint note", why != NULL ? why : "?");
-		goto out;
-	}
 	p->size = cp.size;
+	if (is_size)
+		return CLI_EXIT_OK;
 	memcpy(p->root, cp.root, sizeof(p->root));
 	p->signed_root = 1;
 	p->sig_checked = key != NULL;
-out:
-	free(buf);
-	return rc;
+	return CLI_EXIT_OK;
 }
 
 /* The tree's root at P's size; a note's root must be that one. */

@@ -3,7 +3,10 @@
  * checked and with which key, or which record is the first bad one.
  *
  * Without FILES: the home's signet-policyd trail and, when present,
- * signet-tsa's (--key and --from-segment are for the former).  One FILE (a copy of a trail's current segment P) reads
+ * signet-tsa's (--key, --from-segment and --checkpoint are for the
+ * former).  --checkpoint FILE: a checkpoint kept from an earlier look
+ * (note or record line); the trail must still hold its tree, which shows
+ * records cut after the trail's own last checkpoint.  One FILE (a copy of a trail's current segment P) reads
  * its sealed segments beside it as well; several FILES are read in the
  * order given.  --key applies to the policyd trail (or to FILES); a trail
  * without --key is checked with the key file beside it (P.vkey), which
@@ -30,6 +33,7 @@ struct verify_opts {
 	const char *key_file;         /* --key-file FILE */
 	unsigned from_segment;
 	const char *tsa_ca;
+	const char *saved_file;       /* --checkpoint FILE */
 	char **files;
 	size_t nfiles;
 };
@@ -52,6 +56,7 @@ parse_verify(struct cli *cli, int argc, char **argv, struct verify_opts *o)
 		{ "key-file", required_argument, NULL, 'K' },
 		{ "from-segment", required_argument, NULL, 's' },
 		{ "tsa-ca", required_argument, NULL, 'c' },
+		{ "checkpoint", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long v;
@@ -68,6 +73,7 @@ parse_verify(struct cli *cli, int argc, char **argv, struct verify_opts *o)
 		case 'k': o->key_arg = optarg; break;
 		case 'K': o->key_file = optarg; break;
 		case 'c': o->tsa_ca = optarg; break;
+		case 'C': o->saved_file = optarg; break;
 		case 's':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
@@ -130,6 +136,21 @@ beside_key(const char *path, struct trail_key *k)
 	k->have = k->beside = 1;
 }
 
+/* The checkpoint saved in FILE, signed by K's key, into *CP. */
+static int
+read_saved(const char *file, const struct trail_key *k, struct note_checkpoint *cp)
+{
+	char err[PATH_MAX + 256];
+	int is_size;
+
+	if (!k->have)
+		return cli_fail("audit verify: --checkpoint %s: no audit key to check it with; give "
+		                "--key", file);
+	if (audittrail_read_checkpoint(file, &k->key, 0, cp, &is_size, err, sizeof(err)) != 0)
+		return cli_fail("audit verify: --checkpoint %s", err);
+	return CLI_EXIT_OK;
+}
+
 static void
 print_note(void *ctx, const char *msg)
 {
@@ -178,6 +199,9 @@ print_summary(const char *name, const struct auditcheck_summary *s, const struct
 	if (s->segments > 0 || s->first_index > 0)
 		printf("  segment records: %llu%s\n", (unsigned long long)s->segments,
 		       s->first_index > 0 ? " (started from a segment's frontier: --from-segment)" : "");
+	if (o->saved_file != NULL)
+		printf("  saved checkpoint %s: %s\n", o->saved_file, s->saved_checked
+		       ? "the trail still holds its tree" : "before the first segment read, not checked");
 	if (s->quarantines > 0)
 		printf("  quarantine records: %llu (torn tails moved aside at restarts)\n",
 		       (unsigned long long)s->quarantines);
@@ -193,7 +217,8 @@ check_trail(const char *name, struct trail_reader *tr, const struct trail_key *k
             const struct verify_opts *o)
 {
 	struct auditcheck_opts co = { k->have ? &k->key : NULL, o->tsa_ca, o->from_segment,
-	                              print_note, NULL };
+	                              print_note, NULL, NULL };
+	struct note_checkpoint saved;
 	struct auditcheck_summary sum;
 	struct auditcheck *c = NULL;
 	struct trail_line l;
@@ -202,6 +227,11 @@ check_trail(const char *name, struct trail_reader *tr, const struct trail_key *k
 	uint64_t seq, n = 0;
 	gpg_error_t r;
 
+	if (o->saved_file != NULL) {
+		if ((rc = read_saved(o->saved_file, k, &saved)) != CLI_EXIT_OK)
+			return rc;
+		co.saved = &saved;
+	}
 	if ((r = auditcheck_new(&co, &c)) != 0)
 		return cli_fail("audit verify: %s", gpg_strerror(r));
 	while ((r = trail_next(tr, &l, err, sizeof(err))) == 0) {
@@ -223,6 +253,10 @@ check_trail(const char *name, struct trail_reader *tr, const struct trail_key *k
 		fputc('\n', stderr);
 	if (gpg_err_code(r) != GPG_ERR_EOF) {
 		rc = cli_fail("audit verify: %s", err);
+		goto out;
+	}
+	if (auditcheck_finish(c, why, sizeof(why)) != 0) {
+		rc = cli_fail("audit verify: %s: --checkpoint %s: %s", name, o->saved_file, why);
 		goto out;
 	}
 	auditcheck_summary(c, &sum);
@@ -289,6 +323,7 @@ audit_verify_command(struct cli *cli, int argc, char **argv)
 	/* --key and --from-segment are the policyd trail's. */
 	memset(&none, 0, sizeof(none));
 	o.from_segment = 0;
+	o.saved_file = NULL;
 	rc2 = verify_one(h.tsa_audit, &o, &none);
 	return rc != CLI_EXIT_OK ? rc : rc2;
 }

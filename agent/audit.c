@@ -18,6 +18,8 @@ audit_command(struct cli *cli, int argc, char **argv)
 		{ "consistency", audit_consistency_command },
 		{ "show", audit_show_command },
 		{ "export", audit_export_command },
+		{ "prove", audit_prove_command },
+		{ "check-receipt", audit_check_receipt_command },
 		{ NULL, NULL },
 	};
 	size_t i;

@@ -206,9 +206,11 @@ frontier_hex(const struct merkle_state *st, char *out, size_t outlen)
 
 /* The first record after --from-segment K: its frontier is the start. */
 static gpg_error_t
-start_from_segment(struct auditcheck *c, const struct auditline *rec, char *why, size_t whylen)
+start_from_segment(struct auditcheck *c, const struct auditline *rec, const struct trail_line *l,
+                   char *why, size_t whylen)
 {
-	const struct auditline_member *ev = auditline_get(rec, "event"),
+	const struct auditline_member *k = auditline_get(rec, "segment"),
+	                              *ev = auditline_get(rec, "event"),
 	                              *fr = auditline_get(rec, "frontier"),
 	                              *ts = auditline_get(rec, "tree_size");
 	uint8_t enc[MERKLE_STATE_MAX_ENC];
@@ -219,6 +221,11 @@ start_from_segment(struct auditcheck *c, const struct auditline *rec, char *why,
 	    !fr->is_string || ts == NULL || ts->is_string) {
 		errbuf_set(why, whylen, "--from-segment %u: the segment's first record is not a "
 		           "segment record", c->opts.from_segment);
+		return gpg_error(GPG_ERR_BAD_DATA);
+	}
+	if (k == NULL || k->is_string || k->num != (int64_t)l->segment) {
+		errbuf_set(why, whylen, "--from-segment %u: this file's segment record says it is "
+		           "segment %lld", c->opts.from_segment, k != NULL ? (long long)k->num : 0LL);
 		return gpg_error(GPG_ERR_BAD_DATA);
 	}
 	if (hex_decode(fr->val, fr->vlen, enc, sizeof(enc), &n) != 0 ||
@@ -326,7 +333,7 @@ check_record(struct auditcheck *c, const struct trail_line *l, const struct audi
 		errbuf_set(why, whylen, "v is not 1 (not a version 1 record)");
 		return gpg_error(GPG_ERR_BAD_DATA);
 	}
-	if (starts && (r = start_from_segment(c, rec, why, whylen)) != 0)
+	if (starts && (r = start_from_segment(c, rec, l, why, whylen)) != 0)
 		return r;
 	want = c->st.size + 1;
 	if (seq == NULL || seq->is_string || seq->num != (int64_t)want) {
@@ -353,6 +360,40 @@ check_record(struct auditcheck *c, const struct trail_line *l, const struct audi
 	return 0;
 }
 
+/* The saved checkpoint, once the tree has its size. */
+static gpg_error_t
+check_saved(struct auditcheck *c, char *why, size_t whylen)
+{
+	const struct note_checkpoint *sv = c->opts.saved;
+	uint8_t root[MERKLE_HASH_LEN];
+
+	if (sv == NULL || c->sum.saved_checked || c->st.size != sv->size || sv->size < c->start.size)
+		return 0;
+	c->sum.saved_checked = 1;
+	merkle_state_root(&c->st, root);
+	if (memcmp(root, sv->root, sizeof(root)) != 0) {
+		errbuf_set(why, whylen, "the saved checkpoint's root of size %llu is not the trail's: "
+		           "the records before here changed since it was signed",
+		           (unsigned long long)sv->size);
+		return gpg_error(GPG_ERR_BAD_DATA);
+	}
+	return 0;
+}
+
+gpg_error_t
+auditcheck_finish(struct auditcheck *c, char *why, size_t whylen)
+{
+	const struct note_checkpoint *sv = c->opts.saved;
+	gpg_error_t r = check_saved(c, why, whylen);
+
+	if (r != 0 || sv == NULL || sv->size <= c->st.size)
+		return r;
+	errbuf_set(why, whylen, "the saved checkpoint signs %llu records, the trail holds %llu: "
+	           "records were cut from its end", (unsigned long long)sv->size,
+	           (unsigned long long)c->st.size);
+	return gpg_error(GPG_ERR_BAD_DATA);
+}
+
 gpg_error_t
 auditcheck_line(struct auditcheck *c, const struct trail_line *l, uint64_t *seq, char *why,
                 size_t whylen)
@@ -367,7 +408,8 @@ auditcheck_line(struct auditcheck *c, const struct trail_line *l, uint64_t *seq,
 			*seq = 0;
 		return r;
 	}
-	if ((r = check_record(c, l, &rec, seq, why, whylen)) != 0)
+	if ((r = check_record(c, l, &rec, seq, why, whylen)) != 0 ||
+	    (r = check_saved(c, why, whylen)) != 0)
 		return r;
 	if ((r = append_leaf(c, l)) != 0) {
 		errbuf_set(why, whylen, "the tree is full (%llu leaves)",

@@ -36,6 +36,9 @@ struct auditcheck_opts {
 	 * backwards, a quarantine record); MSG names the place. */
 	void (*note)(void *ctx, const char *msg);
 	void *note_ctx;
+	/* A checkpoint kept from an earlier look (its signature already
+	 * checked): the trail must still hold the tree it signs.  NULL: none. */
+	const struct note_checkpoint *saved;
 };
 
 struct auditcheck_summary {
@@ -51,6 +54,7 @@ struct auditcheck_summary {
 	uint64_t tokens_ok, tokens_unchecked;
 	uint64_t segments, quarantines;
 	uint64_t time_backwards;     /* records older than the one before */
+	int saved_checked;           /* opts.saved's root was compared */
 };
 
 struct auditcheck;
@@ -63,6 +67,10 @@ void auditcheck_free(struct auditcheck *c);
  * has one (0 otherwise). */
 gpg_error_t auditcheck_line(struct auditcheck *c, const struct trail_line *line, uint64_t *seq,
                             char *why, size_t whylen);
+
+/* After the last line: the checks that need the whole trail (a saved
+ * checkpoint beyond its end).  0 or GPG_ERR_BAD_DATA with WHY. */
+gpg_error_t auditcheck_finish(struct auditcheck *c, char *why, size_t whylen);
 
 void auditcheck_summary(const struct auditcheck *c, struct auditcheck_summary *s);
 

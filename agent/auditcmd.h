@@ -14,9 +14,9 @@ int audit_key_command(struct cli *cli, int argc, char **argv);           /* audi
 int audit_prove_command(struct cli *cli, int argc, char **argv);         /* audit-prove.c */
 int audit_check_receipt_command(struct cli *cli, int argc, char **argv); /* audit-receipt.c */
 
-#define AUDIT_USAGE "audit verify [FILES...] [--key VKEY|--key-file FILE] [--from-segment K] [--tsa-ca FILE] [--home DIR]\n" \
+#define AUDIT_USAGE "audit verify [FILES...] [--key VKEY|--key-file FILE] [--from-segment K] [--tsa-ca FILE] [--checkpoint FILE] [--home DIR]\n" \
                     "  signet audit prove SIGFILE [-o RECEIPT] [--home DIR]\n" \
-                    "  signet audit check-receipt RECEIPT [--key VKEY] [SIGFILE]\n" \
+                    "  signet audit check-receipt RECEIPT [--key VKEY | --key-file FILE] [SIGFILE] [--home DIR]\n" \
                     "  signet audit consistency OLD NEW [--json] [--home DIR]\n" \
                     "  signet audit show [--project P] [--user U] [--since T] [--event E] [--json] [--home DIR]\n" \
                     "  signet audit export [--since CURSOR] [--cursor-file FILE] [--home DIR]\n" \

@@ -4,9 +4,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "audit.h"
+#include "auditline.h"
 #include "auditseg.h"
 #include "audittrail.h"
 #include "errbuf.h"
+#include "merkle.h"
 #include "readfile.h"
 
 int
@@ -80,6 +83,81 @@ audittrail_read_vkey(const char *path, char *text, size_t textlen, struct note_v
 	memcpy(text, buf, len + 1);
 	if ((r = audittrail_parse_vkey(text, key, why, sizeof(why))) != 0)
 		errbuf_set(err, errlen, "%s: %s", path, why);
+out:
+	free(buf);
+	return r;
+}
+
+/* A decimal tree size, with at most one final line feed. */
+static int
+parse_size(const char *s, size_t len, uint64_t *size)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len > 0 && s[len - 1] == '\n')
+		len--;
+	if (len == 0 || len > 15 || (s[0] == '0' && len > 1))
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > MERKLE_MAX_SIZE)
+		return -1;
+	*size = v;
+	return 0;
+}
+
+/* The note of a checkpoint record line BUF (LEN bytes) into NOTE. */
+static int
+note_of_record(const char *buf, size_t len, char *note, size_t notemax, size_t *notelen)
+{
+	const struct auditline_member *m;
+	struct auditline rec;
+
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (auditline_scan(buf, len, &rec, NULL, NULL) != 0 || (m = auditline_get(&rec, "note")) == NULL)
+		return -1;
+	return auditline_unescape(m, note, notemax, notelen) == 0 ? 0 : -1;
+}
+
+gpg_error_t
+audittrail_read_checkpoint(const char *file, const struct note_vkey *key, int size_ok,
+                           struct note_checkpoint *cp, int *is_size, char *err, size_t errlen)
+{
+	char *buf = NULL, note[NOTE_MAX_LEN + 1];
+	const char *why = NULL, *text;
+	size_t len = 0, notelen;
+	gpg_error_t r;
+
+	*is_size = 0;
+	memset(cp, 0, sizeof(*cp));
+	if ((r = readfile_bounded(file, AUDIT_MAX_LINE, &buf, &len, err, errlen)) != 0)
+		return r;
+	text = buf;
+	notelen = len;
+	if (size_ok && parse_size(buf, len, &cp->size) == 0) {
+		*is_size = 1;
+		goto out;
+	}
+	if (len > 0 && buf[0] == '{') {
+		if (note_of_record(buf, len, note, sizeof(note), &notelen) != 0) {
+			errbuf_set(err, errlen, "%s: a JSON line that is not a checkpoint record", file);
+			r = gpg_error(GPG_ERR_INV_DATA);
+			goto out;
+		}
+		text = note;
+	}
+	r = key != NULL ? note_checkpoint_verify(text, notelen, key, cp, &why)
+	                : note_checkpoint_parse(text, notelen, cp, &why);
+	if (r != 0)
+		errbuf_set(err, errlen, "%s: %s (%s)", file, gpg_err_code(r) == GPG_ERR_BAD_SIGNATURE
+		           ? "the checkpoint is not signed by the audit key"
+		           : size_ok ? "neither a tree size nor a checkpoint (note or record)"
+		                     : "not a checkpoint (note or record)", why != NULL ? why : "?");
 out:
 	free(buf);
 	return r;

@@ -29,4 +29,13 @@ gpg_error_t audittrail_read_vkey(const char *path, char *text, size_t textlen,
 /* Parse the verifier key text S into *KEY; ERR says what is wrong. */
 gpg_error_t audittrail_parse_vkey(const char *s, struct note_vkey *key, char *err, size_t errlen);
 
+/* The checkpoint in FILE: its signed note, or its whole record line (the
+ * note is taken from it), or, when SIZE_OK, a tree size in decimal (*IS_SIZE
+ * set, only CP->size filled).  The note's signature is checked with KEY
+ * (NULL: only parsed).  ERR gets "FILE: what" on failure:
+ * GPG_ERR_BAD_SIGNATURE when KEY did not sign it. */
+gpg_error_t audittrail_read_checkpoint(const char *file, const struct note_vkey *key, int size_ok,
+                                       struct note_checkpoint *cp, int *is_size, char *err,
+                                       size_t errlen);
+
 #endif

@@ -5,91 +5,13 @@
 #include <string.h>
 
 #include "certinfo.h"
+#include "pgppacket.h"
 #include "readfile.h"
-
-#define PKT_PUBKEY 6
-#define PKT_UID    13
-#define PKT_SUBKEY 14
 
 /* The public-key packet: version, creation time and algorithm, then two
  * MPIs whose sizes pgpkey_from_rsa() bounds (PGPKEY_MAX_MODULUS, 16-byte
  * exponent). */
 #define CERTINFO_PUBKEY_HEAD 6
-
-/* Read one packet header at *POS (RFC 4880 §4.2, old and new format).
- * *TAG, *BODY (offset) and *BODYLEN out; *POS moves past the packet.  The
- * body must lie within LEN; partial and indeterminate lengths are refused
- * (never used in a transferable public key). */
-static gpg_error_t
-next_packet(const uint8_t *p, size_t len, size_t *pos, int *tag, size_t *body, size_t *bodylen)
-{
-	size_t i = *pos, n = 0, hl;
-	uint8_t c;
-
-	if (i >= len)
-		return gpg_error(GPG_ERR_INV_DATA);
-	c = p[i++];
-	if (!(c & 0x80))
-		return gpg_error(GPG_ERR_INV_DATA);
-	if (c & 0x40) {
-		*tag = c & 0x3f;
-		if (i >= len)
-			return gpg_error(GPG_ERR_INV_DATA);
-		if (p[i] < 192) {
-			n = p[i];
-			i += 1;
-		} else if (p[i] < 224) {
-			if (i + 2 > len)
-				return gpg_error(GPG_ERR_INV_DATA);
-			n = ((size_t)(p[i] - 192) << 8) + p[i + 1] + 192;
-			i += 2;
-		} else if (p[i] == 255) {
-			if (i + 5 > len)
-				return gpg_error(GPG_ERR_INV_DATA);
-			n = ((size_t)p[i + 1] << 24) | ((size_t)p[i + 2] << 16) | ((size_t)p[i + 3] << 8) | p[i + 4];
-			i += 5;
-		} else {
-			return gpg_error(GPG_ERR_INV_DATA);   /* partial lengths: never in a key */
-		}
-	} else {
-		*tag = (c >> 2) & 0x0f;
-		switch (c & 3) {
-		case 0: hl = 1; break;
-		case 1: hl = 2; break;
-		case 2: hl = 4; break;
-		default: return gpg_error(GPG_ERR_INV_DATA);
-		}
-		if (i + hl > len)
-			return gpg_error(GPG_ERR_INV_DATA);
-		while (hl--)
-			n = (n << 8) | p[i++];
-	}
-	if (n > len - i)
-		return gpg_error(GPG_ERR_INV_DATA);
-	*body = i;
-	*bodylen = n;
-	*pos = i + n;
-	return 0;
-}
-
-/* One MPI (RFC 4880 §3.2) at *POS within LEN; *MPI points into P. */
-static gpg_error_t
-get_mpi(const uint8_t *p, size_t len, size_t *pos, const uint8_t **mpi, size_t *mpilen)
-{
-	size_t bits, bytes;
-
-	if (*pos + 2 > len)
-		return gpg_error(GPG_ERR_INV_DATA);
-	bits = ((size_t)p[*pos] << 8) | p[*pos + 1];
-	bytes = (bits + 7) / 8;
-	*pos += 2;
-	if (bytes == 0 || bytes > len - *pos)
-		return gpg_error(GPG_ERR_INV_DATA);
-	*mpi = p + *pos;
-	*mpilen = bytes;
-	*pos += bytes;
-	return 0;
-}
 
 /* The curve OID and point of an ECDSA or EdDSA key body (RFC 6637 §9)
  * from B[BPOS] on. */
@@ -106,7 +28,7 @@ parse_ec(const uint8_t *b, size_t blen, size_t bpos, uint32_t created, struct pg
 	if ((type = pgpkey_type_by_oid(b[CERTINFO_PUBKEY_HEAD - 1], b + bpos + 1, oid_len)) == PGPKEY_NONE)
 		return gpg_error(GPG_ERR_PUBKEY_ALGO);
 	bpos += 1 + oid_len;
-	if ((err = get_mpi(b, blen, &bpos, &q, &qlen)) != 0)
+	if ((err = pgppacket_mpi(b, blen, &bpos, &q, &qlen)) != 0)
 		return err;
 	if (bpos != blen)
 		return gpg_error(GPG_ERR_INV_DATA);
@@ -131,8 +53,8 @@ parse_pubkey(const uint8_t *b, size_t blen, struct pgpkey *key)
 		return parse_ec(b, blen, bpos, created, key);
 	if (b[5] != 1 && b[5] != 3)   /* RSA (sign-only also names RSA) */
 		return gpg_error(GPG_ERR_PUBKEY_ALGO);
-	if ((err = get_mpi(b, blen, &bpos, &n, &nlen)) != 0 ||
-	    (err = get_mpi(b, blen, &bpos, &e, &elen)) != 0)
+	if ((err = pgppacket_mpi(b, blen, &bpos, &n, &nlen)) != 0 ||
+	    (err = pgppacket_mpi(b, blen, &bpos, &e, &elen)) != 0)
 		return err;
 	if (bpos != blen)
 		return gpg_error(GPG_ERR_INV_DATA);
@@ -189,9 +111,9 @@ certinfo_parse(const uint8_t *cert, size_t len, struct certinfo *ci)
 	memset(ci, 0, sizeof(*ci));
 	if (len > PGPCERT_MAX)
 		return gpg_error(GPG_ERR_TOO_LARGE);
-	if ((err = next_packet(cert, len, &pos, &tag, &body, &blen)) != 0)
+	if ((err = pgppacket_next(cert, len, &pos, &tag, &body, &blen)) != 0)
 		return err;
-	if (tag != PKT_PUBKEY)
+	if (tag != PGPPACKET_PUBKEY)
 		return gpg_error(GPG_ERR_INV_DATA);
 	if ((err = parse_pubkey(cert + body, blen, &ci->key)) != 0)
 		goto out;
@@ -200,16 +122,16 @@ certinfo_parse(const uint8_t *cert, size_t len, struct certinfo *ci)
 			err = gpg_error(GPG_ERR_TOO_LARGE);
 			goto out;
 		}
-		if ((err = next_packet(cert, len, &pos, &tag, &body, &blen)) != 0)
+		if ((err = pgppacket_next(cert, len, &pos, &tag, &body, &blen)) != 0)
 			goto out;
-		if (tag == PKT_UID && ci->uid[0] == '\0') {
+		if (tag == PGPPACKET_UID && ci->uid[0] == '\0') {
 			if (!uid_ok(cert + body, blen)) {
 				err = gpg_error(GPG_ERR_INV_DATA);
 				goto out;
 			}
 			memcpy(ci->uid, cert + body, blen);
 			ci->uid[blen] = '\0';
-		} else if (tag == PKT_SUBKEY && (err = add_subkey(ci, cert + body, blen)) != 0) {
+		} else if (tag == PGPPACKET_SUBKEY && (err = add_subkey(ci, cert + body, blen)) != 0) {
 			goto out;
 		}
 	}

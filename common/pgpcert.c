@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <openssl/evp.h>
 
+#include "pgparmor.h"
 #include "pgpcert.h"
 #include "pgpwrite.h"
 
@@ -20,8 +21,6 @@
 #define FEATURE_MDC        0x01
 
 /* RFC 4880 §6.1. */
-#define CRC24_INIT 0xB704CEL
-#define CRC24_POLY 0x1864CFBL
 /* RFC 4880 §6.3: 76 is the maximum line length; 64 is what gpg writes. */
 #define ARMOR_LINE_CHARS 64
 #define ARMOR_LINE_BYTES (ARMOR_LINE_CHARS / 4 * 3)
@@ -268,24 +267,6 @@ out:
 	return err;
 }
 
-/* RFC 4880 §6.1. */
-static uint32_t
-crc24(const uint8_t *p, size_t len)
-{
-	long crc = CRC24_INIT;
-	int i;
-
-	while (len-- > 0) {
-		crc ^= (long)(*p++) << 16;
-		for (i = 0; i < 8; i++) {
-			crc <<= 1;
-			if (crc & 0x1000000)
-				crc ^= CRC24_POLY;
-		}
-	}
-	return (uint32_t)(crc & 0xFFFFFFL);
-}
-
 gpg_error_t
 pgpcert_armor(const uint8_t *data, size_t len, char **armored)
 {
@@ -320,7 +301,7 @@ pgpcert_armor(const uint8_t *data, size_t len, char **armored)
 		off += (size_t)EVP_EncodeBlock((unsigned char *)s + off, data + i, (int)chunk);
 		s[off++] = '\n';
 	}
-	c = crc24(data, len);
+	c = pgparmor_crc24(data, len);
 	crc[0] = (uint8_t)(c >> 16);
 	crc[1] = (uint8_t)(c >> 8);
 	crc[2] = (uint8_t)c;

@@ -41,7 +41,7 @@ find_or_make(struct hsm *hsm, struct hsm_key **key, char *err, size_t errlen)
 	uint8_t id[HSM_KEY_ID_LEN];
 	gpg_error_t r;
 
-	r = hsm_find_key(hsm, AUDITKEY_LABEL, NULL, 0, key, err, errlen);
+	r = hsm_find_audit_key(hsm, key, err, errlen);
 	if (gpg_err_code(r) == GPG_ERR_AMBIGUOUS) {
 		snprintf(err, errlen, "several private keys labelled \"%s\" on the token: keep one (the one "
 		         "whose verifier key the trail's checkpoints name)", AUDITKEY_LABEL);
@@ -58,7 +58,7 @@ find_or_make(struct hsm *hsm, struct hsm_key **key, char *err, size_t errlen)
 		return r;
 	if (r == 0)
 		log_info("audit key generated on the token (Ed25519, object %s)", AUDITKEY_LABEL);
-	return hsm_find_key(hsm, AUDITKEY_LABEL, NULL, 0, key, err, errlen);
+	return hsm_find_audit_key(hsm, key, err, errlen);
 }
 
 gpg_error_t

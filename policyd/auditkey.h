@@ -3,7 +3,9 @@
  * §9.2) and nothing else.  It is the private key labelled AUDITKEY_LABEL,
  * a label no project key can have (project names do not start with '#'),
  * generated on the token at the first start (sensitive, never
- * extractable) and found again at every later one. */
+ * extractable) and found again at every later one.  hsm.c hands the key
+ * out to this module only (hsm_find_audit_key): no project can sign with
+ * it, whatever its key URI names. */
 #ifndef SIGNET_POLICYD_AUDITKEY_H
 #define SIGNET_POLICYD_AUDITKEY_H
 
@@ -13,7 +15,7 @@
 #include "audit.h"
 #include "hsm.h"
 
-#define AUDITKEY_LABEL "#signet-audit"
+#define AUDITKEY_LABEL HSM_AUDIT_LABEL
 
 /* Find the audit key on HSM's token, generating it when there is none,
  * and fill *OUT for audit_start_checkpoints: name = ORIGIN (checked with

@@ -131,9 +131,9 @@ session_put(struct hsm *h, CK_SESSION_HANDLE s, CK_RV rv)
 	p11pool_put(h->pool, s, rv);
 }
 
-gpg_error_t
-hsm_find_key(struct hsm *h, const char *label, const uint8_t *id, size_t id_len,
-             struct hsm_key **keyp, char *err, size_t errlen)
+static gpg_error_t
+find_key(struct hsm *h, const char *label, const uint8_t *id, size_t id_len, int audit,
+         struct hsm_key **keyp, char *err, size_t errlen)
 {
 	gpg_error_t r;
 	CK_SESSION_HANDLE s;
@@ -157,12 +157,33 @@ hsm_find_key(struct hsm *h, const char *label, const uint8_t *id, size_t id_len,
 		         label ? "label " : "the given id", label ? label : "");
 	if (r != 0)
 		return r;
+	/* Checked on the key found, not on the name asked for: a CKA_ID
+	 * names the audit key as well as its label does. */
+	if (!audit && ref.label_len == sizeof(HSM_AUDIT_LABEL) - 1 &&
+	    memcmp(ref.label, HSM_AUDIT_LABEL, ref.label_len) == 0) {
+		snprintf(err, errlen, "that is the audit key (label %s), which signs audit checkpoints only",
+		         HSM_AUDIT_LABEL);
+		return gpg_error(GPG_ERR_WRONG_KEY_USAGE);
+	}
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return gpg_error_from_syserror();
 	k->ref = ref;
 	k->type = (enum hsm_keytype)ref.type;
 	*keyp = k;
 	return 0;
+}
+
+gpg_error_t
+hsm_find_key(struct hsm *h, const char *label, const uint8_t *id, size_t id_len, struct hsm_key **keyp,
+             char *err, size_t errlen)
+{
+	return find_key(h, label, id, id_len, 0, keyp, err, errlen);
+}
+
+gpg_error_t
+hsm_find_audit_key(struct hsm *h, struct hsm_key **keyp, char *err, size_t errlen)
+{
+	return find_key(h, HSM_AUDIT_LABEL, NULL, 0, 1, keyp, err, errlen);
 }
 
 void

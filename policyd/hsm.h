@@ -53,11 +53,21 @@ enum hsm_keytype {
 };
 #define HSM_MAX_EC_POINT 97   /* 0x04 || X || Y of P-384 */
 
+/* The label of the audit key (policyd/auditkey.h), which signs audit
+ * checkpoints and nothing else: hsm_find_key never hands it out, however
+ * it is named (a project whose key URI names its label or its CKA_ID is
+ * refused), and only hsm_find_audit_key does. */
+#define HSM_AUDIT_LABEL "#signet-audit"
+
 /* Find the single private key with LABEL (may be NULL) and/or ID
  * (ID_LEN 0: any).  GPG_ERR_NOT_FOUND if there is none, GPG_ERR_AMBIGUOUS
- * if several match.  *KEY is freed with hsm_key_free(). */
+ * if several match, GPG_ERR_WRONG_KEY_USAGE for the audit key.  *KEY is
+ * freed with hsm_key_free(). */
 gpg_error_t hsm_find_key(struct hsm *hsm, const char *label, const uint8_t *id, size_t id_len,
                          struct hsm_key **key, char *err, size_t errlen);
+/* The single private key labelled HSM_AUDIT_LABEL, as hsm_find_key
+ * finds keys (for auditkey.c only). */
+gpg_error_t hsm_find_audit_key(struct hsm *hsm, struct hsm_key **key, char *err, size_t errlen);
 void hsm_key_free(struct hsm_key *key);
 /* The type of KEY (HSM_KT_NONE: a type Signet does not use). */
 enum hsm_keytype hsm_key_type(const struct hsm_key *key);

@@ -7,7 +7,8 @@
 # verifier (tests/tools/auditverify.py); each attack is caught and named
 # at the first bad record (a changed record, a dropped one, a non-canonical
 # line, another signer, a dropped segment, a forged segment frontier, a
-# torn tail, a token from another authority); consistency proofs verify
+# torn tail, a token from another authority, records cut after a
+# checkpoint against one saved before); consistency proofs verify
 # with the independent verifier, with and without the hash store, and the
 # store is never written; export's cursor never repeats nor skips.
 . "$(dirname "$0")/lib.sh"
@@ -42,6 +43,10 @@ ROOT=$(sed -n 's/^  tree: size 5000, root \([0-9a-f]*\)$/\1/p' "$W/out")
 cat "$A/audit.jsonl".00000[123] "$A/audit.jsonl" >"$W/whole.jsonl"
 "${VERIFY[@]}" roots "$W/whole.jsonl" 5000 | has "^5000 $ROOT\$" ||
 	fail "the independent verifier's root of size 5000 is not $ROOT"
+# gen-trail's trails are what the writer makes: the independent verifier
+# takes them too.
+"${VERIFY[@]}" trail --key "$KEY" "$A/audit.jsonl" | has "trail verified: 5000 records" ||
+	fail "auditverify.py refused gen-trail's trail"
 expect 0 signet audit verify --home "$HOME_DIR" --key "$KEY"
 has "(from --key)" <"$W/out" || fail "--key not named as the key used"
 has "authentic" <"$W/out" && fail "warned about the key although --key gave it"
@@ -68,6 +73,19 @@ attack "a non-canonical line" 'audit.jsonl:10 (seq 4510): not a canonical record
 	sed -i '10s/,"seq":/, "seq":/' "$W/t/audit.jsonl"
 attack "segment 2 dropped" 'audit.jsonl.000002 is missing' rm "$W/t/audit.jsonl.000002"
 attack "a torn tail" 'audit.jsonl:501: torn last line' sh -c "printf '{\"event\":\"si' >>'$W/t/audit.jsonl'"
+# Whole records cut after a checkpoint: a valid shorter log, which only a
+# checkpoint kept from before shows.
+rm -rf "$W/t" && cp -a "$A" "$W/t"
+LAST=$(grep -n '"event":"checkpoint"' "$W/t/audit.jsonl" | tail -n 1 | cut -d: -f1)
+sed -n "${LAST}p" "$W/t/audit.jsonl" >"$W/saved.rec"
+sed -i "$((LAST - 10)),\$d" "$W/t/audit.jsonl"
+expect 0 signet audit verify --key "$KEY" "$W/t/audit.jsonl"
+expect 1 signet audit verify --key "$KEY" --checkpoint "$W/saved.rec" "$W/t/audit.jsonl"
+has "saved checkpoint signs [0-9]* records, the trail holds [0-9]*: records were cut from its end" <"$W/err" ||
+	fail "a cut tail against a saved checkpoint: $(cat "$W/err")"
+expect 0 signet audit verify --key "$KEY" --checkpoint "$W/saved.rec" "$A/audit.jsonl"
+has "saved checkpoint .*: the trail still holds its tree" <"$W/out" || fail "--checkpoint on the whole trail"
+note "caught: records cut after a checkpoint, with --checkpoint (a checkpoint kept from before)"
 OTHER=$("$W/gen-trail" "$W/other.jsonl" 10 --every 5 --key-seed "$(printf '%064d' 7)")
 expect 1 signet audit verify --key "$OTHER" "$A/audit.jsonl"
 has "seq 201): checkpoint: the note's signature does not verify" <"$W/err" || fail "another key: $(cat "$W/err")"
@@ -142,6 +160,8 @@ cd - >/dev/null
 expect 0 signet audit verify "$W/ts.jsonl"
 has "time-stamp tokens: 0 verified, 3 not checked (no --tsa-ca)" <"$W/out" || fail "tokens without --tsa-ca: $(cat "$W/out")"
 expect 0 signet audit verify --tsa-ca "$W/ca.pem" "$W/ts.jsonl"
+"${VERIFY[@]}" trail --tsa-ca "$W/ca.pem" "$W/ts.jsonl" | has "trail verified" ||
+	fail "auditverify.py refused the tokens"
 has "time-stamp tokens: 3 verified" <"$W/out" || fail "tokens with --tsa-ca: $(cat "$W/out")"
 expect 1 signet audit verify --tsa-ca "$W/ca2.pem" "$W/ts.jsonl"
 has "ts.jsonl:101 (seq 101): checkpoint: the time-stamp token does not verify" <"$W/err" ||

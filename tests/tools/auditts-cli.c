@@ -47,6 +47,7 @@ main(int argc, char **argv)
 	fclose(f);
 	if ((r = auditts_new(argv[3], NULL, tsa_ca, timeout, &ts, err, sizeof(err))) != 0) {
 		fprintf(stderr, "auditts-cli: %s: %s\n", gpg_strerror(r), err);
+		free(buf);
 		return 1;
 	}
 	memset(&s, 0, sizeof(s));
@@ -58,8 +59,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "auditts-cli: %s\n", gpg_strerror(r));
 		return 1;
 	}
-	if ((f = fopen(argv[2], "wb")) == NULL || fwrite(der, 1, derlen, f) != derlen || fclose(f) != 0)
+	if ((f = fopen(argv[2], "wb")) == NULL) {
+		free(der);
 		return 1;
+	}
+	r = fwrite(der, 1, derlen, f) != derlen;
+	r = fclose(f) != 0 || r;
 	free(der);
-	return 0;
+	return r != 0;
 }

@@ -222,10 +222,10 @@ count_note(void *ctx, const char *msg)
 
 /* Check T's lines as segment SEG of a trail; FROM: --from-segment. */
 static void
-check(const struct trail *t, const struct note_vkey *key, unsigned seg, unsigned from,
-      struct run *run)
+check_saved(const struct trail *t, const struct note_vkey *key, unsigned seg, unsigned from,
+            const struct note_checkpoint *saved, struct run *run)
 {
-	struct auditcheck_opts o = { key, NULL, from, count_note, run };
+	struct auditcheck_opts o = { key, NULL, from, count_note, run, saved };
 	struct auditcheck *c = NULL;
 	struct trail_line l;
 	size_t i;
@@ -246,8 +246,17 @@ check(const struct trail *t, const struct note_vkey *key, unsigned seg, unsigned
 			break;
 		}
 	}
+	if (run->bad_at == 0 && auditcheck_finish(c, run->why, sizeof(run->why)) != 0)
+		run->bad_at = t->n + 1;
 	auditcheck_summary(c, &run->sum);
 	auditcheck_free(c);
+}
+
+static void
+check(const struct trail *t, const struct note_vkey *key, unsigned seg, unsigned from,
+      struct run *run)
+{
+	check_saved(t, key, seg, from, NULL, run);
 }
 
 static void
@@ -445,6 +454,9 @@ test_segments(void **state)
 		fail_msg("line %zu: %s", run.bad_at, run.why);
 	assert_int_equal(run.sum.first_index, 2);
 	assert_int_equal(run.sum.checkpoints, 1);
+	/* Taken for another segment than its record says. */
+	check(&tail, &tail.vkey, 3, 3, &run);
+	expect_bad(&run, 1, "record says it is segment 2");
 	/* Without --from-segment, segment 2 read alone starts with the
 	 * wrong seq for a whole trail. */
 	check(&tail, &tail.vkey, 2, 0, &run);
@@ -481,6 +493,38 @@ test_quarantine(void **state)
 	trail_free(&t);
 }
 
+/* A checkpoint kept from before: the trail must still hold its tree. */
+static void
+test_saved_checkpoint(void **state)
+{
+	struct note_checkpoint saved;
+	struct trail t;
+	struct run run;
+	int i;
+
+	(void)state;
+	trail_init(&t, 1);
+	for (i = 0; i < 4; i++)
+		add_sign(&t);
+	memset(&saved, 0, sizeof(saved));
+	saved.size = 4;
+	merkle_state_root(&t.st, saved.root);
+	add_sign(&t);
+	check_saved(&t, &t.vkey, 1, 0, &saved, &run);
+	assert_int_equal(run.bad_at, 0);
+	assert_true(run.sum.saved_checked);
+	/* Cut to 3 records: the saved checkpoint's 4th is gone. */
+	t.n = 3;
+	check_saved(&t, &t.vkey, 1, 0, &saved, &run);
+	expect_bad(&run, 4, "records were cut from its end");
+	t.n = 5;
+	/* The trail holds 4 records, not those. */
+	saved.root[0] ^= 1;
+	check_saved(&t, &t.vkey, 1, 0, &saved, &run);
+	expect_bad(&run, 5, "the saved checkpoint's root of size 4 is not the trail's");
+	trail_free(&t);
+}
+
 static void
 test_parse_time(void **state)
 {
@@ -507,6 +551,7 @@ main(void)
 		cmocka_unit_test(test_checkpoint_faults),
 		cmocka_unit_test(test_segments),
 		cmocka_unit_test(test_quarantine),
+		cmocka_unit_test(test_saved_checkpoint),
 		cmocka_unit_test(test_parse_time),
 	};
 

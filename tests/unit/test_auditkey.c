@@ -8,7 +8,8 @@
  * after the token dropped the login still signs.  Refused: an
  * origin that is not a key name, and a key with the label that is not
  * Ed25519 (an attacker's or an accident's P-256 key must not become the
- * audit key). */
+ * audit key); and the audit key looked up as any other key (by label or
+ * CKA_ID, as a project's key URI would name it). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -78,7 +79,7 @@ test_generated_once(void **state)
 	notecheck_signer(&s2, 4243);
 	/* Exactly one key with the label: found, not ambiguous, and a
 	 * second generation is refused. */
-	assert_int_equal(hsm_find_key(w->hsm, AUDITKEY_LABEL, NULL, 0, &k, err, sizeof(err)), 0);
+	assert_int_equal(hsm_find_audit_key(w->hsm, &k, err, sizeof(err)), 0);
 	assert_int_equal(hsm_key_type(k), HSM_KT_ED25519);
 	hsm_key_free(k);
 	assert_int_equal(gpg_err_code(hsm_keygen(w->hsm, HSM_KT_ED25519, 0, AUDITKEY_LABEL, (const uint8_t *)"12345678",
@@ -95,6 +96,44 @@ test_generated_once(void **state)
 	policyd_auditkey_release(&s2);
 	policyd_auditkey_release(&s2); /* released twice: harmless */
 	policyd_auditkey_release(NULL);
+}
+
+/* The audit key is handed out for checkpoints only: looked up as any
+ * other key — by its label, by its CKA_ID, as a project's key URI names
+ * it — it is refused (an admin's project must not sign with it). */
+static void
+test_reserved(void **state)
+{
+	static const uint8_t id[8] = "auditid1";
+	struct world *w = *state;
+	struct audit_signer s;
+	struct hsm_key *k = NULL;
+	char err[512] = "";
+
+	/* A token where the audit key already exists, with a known id (a
+	 * fresh world: main's second group). */
+	assert_int_equal(hsm_keygen(w->hsm, HSM_KT_ED25519, 0, AUDITKEY_LABEL, id, sizeof(id), err, sizeof(err)), 0);
+	assert_int_equal(gpg_err_code(hsm_find_key(w->hsm, AUDITKEY_LABEL, NULL, 0, &k, err, sizeof(err))),
+	                 GPG_ERR_WRONG_KEY_USAGE);
+	assert_null(k);
+	printf("  refused: %s\n", err);
+	assert_int_equal(gpg_err_code(hsm_find_key(w->hsm, NULL, id, sizeof(id), &k, err, sizeof(err))),
+	                 GPG_ERR_WRONG_KEY_USAGE);
+	assert_int_equal(gpg_err_code(hsm_find_key(w->hsm, AUDITKEY_LABEL, id, sizeof(id), &k, err, sizeof(err))),
+	                 GPG_ERR_WRONG_KEY_USAGE);
+	assert_null(k);
+	/* The audit path takes the key that is there, and makes no other. */
+	if (policyd_auditkey(w->hsm, origin, &s, err, sizeof(err)) != 0)
+		fail_msg("existing key: %s", err);
+	notecheck_signer(&s, 9);
+	policyd_auditkey_release(&s);
+	assert_int_equal(hsm_find_audit_key(w->hsm, &k, err, sizeof(err)), 0);
+	hsm_key_free(k);
+	/* Other keys are found as before. */
+	assert_int_equal(hsm_keygen(w->hsm, HSM_KT_ED25519, 0, "proj", (const uint8_t *)"projid01", 8, err,
+	                            sizeof(err)), 0);
+	assert_int_equal(hsm_find_key(w->hsm, "proj", NULL, 0, &k, err, sizeof(err)), 0);
+	hsm_key_free(k);
 }
 
 static gpg_error_t
@@ -187,6 +226,10 @@ main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_wrong_type),
 	};
+	const struct CMUnitTest fresh[] = {
+		cmocka_unit_test(test_reserved),
+	};
 
-	return cmocka_run_group_tests(tests, world_setup, world_teardown);
+	return cmocka_run_group_tests(tests, world_setup, world_teardown) ||
+	       cmocka_run_group_tests(fresh, world_setup, world_teardown);
 }
