@@ -217,11 +217,16 @@ expect 0 pyverify "$W/t/audit.jsonl"
 expect 0 cverify "$W/t"
 expect 1 pyverify --checkpoint "$W/saved.ckpt" "$W/t/audit.jsonl"
 has "records were cut from its end" "$W/err" || { cat "$W/err"; fail "auditverify: the cut tail not shown against the saved checkpoint"; }
+expect 1 cverify "$W/t" --checkpoint "$W/saved.ckpt"
+has "records were cut from its end" "$W/err" "$W/out" ||
+	{ cat "$W/out" "$W/err"; fail "signet audit verify: the cut tail not shown against the saved checkpoint"; }
+# The saved checkpoint over the untouched trail: both pass.
+expect 0 pyverify --checkpoint "$W/saved.ckpt" "$GOOD/audit.jsonl"
+expect 0 cverify "$GOOD" --checkpoint "$W/saved.ckpt"
 note "records cut after the last checkpoint: $(cat "$W/tail.out"); only the saved checkpoint shows it"
-# signet audit verify takes no saved checkpoint; `signet audit consistency
-# OLD NEW` does, on the home's own trail: cut the same way there (the
-# hash store, derived data, removed too, as an attacker would), the
-# saved checkpoint no longer has a consistent successor.
+# `signet audit consistency OLD NEW` on the home's own trail, cut the
+# same way there (the hash store, derived data, removed too, as an
+# attacker would): the saved checkpoint is out of the trail's reach.
 python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read())["note"], end="")' "$W/saved.ckpt" >"$W/saved.note"
 expect 0 signet --home "$SIGNET_HOME" audit consistency "$W/saved.note" "$W/saved.note"
 for f in "$GOOD"/audit.jsonl.[0-9]*; do cmp -s "$f" "$(dirname "$AUDIT")/${f##*/}" || fail "${f##*/} differs from the home's"; done
