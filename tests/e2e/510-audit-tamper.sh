@@ -13,7 +13,7 @@
 # segment dropped, a frontier forged, a torn cut: both verifiers fail and
 # name the place (file:line or seq).  Cutting whole records after the
 # last checkpoint leaves a valid shorter log: only a checkpoint saved
-# earlier shows it.
+# earlier shows it (auditverify --checkpoint, signet audit consistency).
 . "$(dirname "$0")/lib.sh"
 for tool in gpg git python3; do
 	command -v "$tool" >/dev/null || { echo "   skip: $tool not installed"; exit 0; }
@@ -75,9 +75,10 @@ signet --home "$SIGNET_HOME" stop >/dev/null
 TORN='{"event":"sign","seq":999999,"sig'
 printf '%s' "$TORN" >>"$AUDIT"
 signet --home "$SIGNET_HOME" start >"$W/start3.out" 2>&1 || { cat "$W/start3.out"; fail "policyd refused to start over a torn tail"; }
-QFILE=$(cd "$(dirname "$AUDIT")" && ls audit.jsonl.torn-* 2>/dev/null | head -n 1)
-[[ -n $QFILE ]] || fail "the torn tail was not moved to audit.jsonl.torn-*"
-[[ $(cat "$(dirname "$AUDIT")/$QFILE") == "$TORN" ]] || fail "$QFILE does not hold exactly the torn bytes"
+QPATH=("$AUDIT".torn-*)
+[[ -e ${QPATH[0]} ]] || fail "the torn tail was not moved to audit.jsonl.torn-*"
+QFILE=${QPATH[0]##*/}
+[[ $(cat "${QPATH[0]}") == "$TORN" ]] || fail "$QFILE does not hold exactly the torn bytes"
 [[ $(tail -c 1 "$AUDIT" | od -An -c | tr -d ' ') == '\n' ]] || fail "the trail still ends in a torn line"
 grep '"event":"quarantine"' "$AUDIT" | has "\"file\":\"$QFILE\".*\"size\":${#TORN}," ||
 	fail "no quarantine record naming $QFILE and ${#TORN} bytes"
@@ -93,10 +94,16 @@ cp -p "$(dirname "$AUDIT")"/audit.jsonl* "$GOOD/"
 VKEY=$GOOD/audit.jsonl.vkey
 [[ -s $VKEY ]] || fail "no verifier key beside the trail"
 cp "$VKEY" "$W/trusted.vkey"
+sealed() { # DIR  the sealed segments in DIR, in order (globs sort)
+	local f
+	for f in "$1"/audit.jsonl.[0-9][0-9][0-9][0-9][0-9][0-9]; do [[ -e $f ]] && echo "$f"; done
+	return 0
+}
 cverify() { # DIR [ARGS...]  signet audit verify on the copy in DIR: its files in order
-	local d=$1
+	local d=$1 files
 	shift
-	signet audit verify "$@" $(cd "$d" && ls audit.jsonl.[0-9]* 2>/dev/null | sort | sed "s|^|$d/|") "$d/audit.jsonl"
+	mapfile -t files < <(sealed "$d")
+	signet audit verify "$@" "${files[@]}" "$d/audit.jsonl"
 }
 pyverify() { "${PYV[@]}" "$@"; } # [ARGS...] P
 expect 0 cverify "$GOOD" --key-file "$W/trusted.vkey"
@@ -170,6 +177,8 @@ for a in otherkey forgesig garbage; do attack "$a" checkpoint; done
 fresh
 places=$("${TAMPER[@]}" apply "$W/t/audit.jsonl" resign sign)
 expect 0 pyverify "$W/t/audit.jsonl"
+has "read from .*audit.jsonl.vkey beside the trail" "$W/out" ||
+	{ cat "$W/out"; fail "auditverify does not say the key beside the trail proves nothing"; }
 expect 0 cverify "$W/t"
 has "warning: the key was read from the trail's own folder" "$W/out" ||
 	{ cat "$W/out"; fail "signet audit verify does not warn that the key beside the trail proves nothing"; }
@@ -181,8 +190,9 @@ note "checkpoints with another key's signature, garbage, or re-signed: refused w
 # caught by the next checkpoint.
 fresh
 rm "$W/t/audit.jsonl.000002"
-NEXT=$(cd "$W/t" && ls audit.jsonl.[0-9]* | sed -n 2p)
-both_fail "$W/t" "segment 2 dropped" "audit.jsonl.000002 ${NEXT:-audit.jsonl}:1"
+NEXT=$(sealed "$W/t" | sed -n 2p)
+NEXT=${NEXT:-$W/t/audit.jsonl}
+both_fail "$W/t" "segment 2 dropped" "audit.jsonl.000002 ${NEXT##*/}:1"
 fresh
 rm "$W/t/audit.jsonl.000001"
 both_fail "$W/t" "segment 1 dropped" "audit.jsonl.000001 audit.jsonl.000002:1"
@@ -207,7 +217,27 @@ expect 0 pyverify "$W/t/audit.jsonl"
 expect 0 cverify "$W/t"
 expect 1 pyverify --checkpoint "$W/saved.ckpt" "$W/t/audit.jsonl"
 has "records were cut from its end" "$W/err" || { cat "$W/err"; fail "auditverify: the cut tail not shown against the saved checkpoint"; }
-# signet audit verify has no option to check against a saved checkpoint
-# yet (asked of the lead); `signet audit consistency OLD NEW` is where it
-# would go.
+expect 1 cverify "$W/t" --checkpoint "$W/saved.ckpt"
+has "records were cut from its end" "$W/err" "$W/out" ||
+	{ cat "$W/out" "$W/err"; fail "signet audit verify: the cut tail not shown against the saved checkpoint"; }
+# The saved checkpoint over the untouched trail: both pass.
+expect 0 pyverify --checkpoint "$W/saved.ckpt" "$GOOD/audit.jsonl"
+expect 0 cverify "$GOOD" --checkpoint "$W/saved.ckpt"
 note "records cut after the last checkpoint: $(cat "$W/tail.out"); only the saved checkpoint shows it"
+# `signet audit consistency OLD NEW` on the home's own trail, cut the
+# same way there (the hash store, derived data, removed too, as an
+# attacker would): the saved checkpoint is out of the trail's reach.
+python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read())["note"], end="")' "$W/saved.ckpt" >"$W/saved.note"
+expect 0 signet --home "$SIGNET_HOME" audit consistency "$W/saved.note" "$W/saved.note"
+for f in "$GOOD"/audit.jsonl.[0-9]*; do cmp -s "$f" "$(dirname "$AUDIT")/${f##*/}" || fail "${f##*/} differs from the home's"; done
+cp "$W/t/audit.jsonl" "$AUDIT"
+rm -f "$AUDIT.tree"
+records_left=$(cat "$W/t"/audit.jsonl.[0-9]* "$W/t/audit.jsonl" | wc -l)
+echo "$records_left" >"$W/now.size"
+# From what the trail holds now to the saved checkpoint: the trail no
+# longer reaches it.  (In the other order the refusal only says the
+# sizes are reversed.)
+expect 1 signet --home "$SIGNET_HOME" audit consistency "$W/now.size" "$W/saved.note"
+has "holds $records_left records, fewer than the $(sed -n 2p "$W/saved.note") asked for" "$W/err" ||
+	{ cat "$W/err"; fail "signet audit consistency: the cut is not named"; }
+note "signet audit consistency NOW SAVED: refused after the cut ($(head -c 200 "$W/err"))"

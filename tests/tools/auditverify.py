@@ -31,6 +31,7 @@ enough and that the C code follows it.
 Exit 0 when all is well, 1 with a message naming the first fault
 ("FILE:LINE (seq N): what" for a record of a trail).
 """
+import collections
 import hashlib
 import json
 import os
@@ -382,31 +383,54 @@ def read_lines(files):
             yield name, k, len(lines), None      # torn: no line feed
 
 
+def decomposition(size):
+    """The perfect subtrees (level, first leaf) that make up size (§8.2)."""
+    out, pos = [], 0
+    for level in reversed(range(49)):
+        if size >> level & 1:
+            out.append((level, pos))
+            pos += 1 << level
+    return out
+
+
 class Frontier:
     """The tree's perfect subtrees: the stack of §8.2 while appending, and
-    every subtree it ever held, so that the root of any size since the
-    start can be computed (§5)."""
+    the subtrees it held since the start, so that the root of any size
+    since then can be computed (§5); forget() drops those no larger size
+    can need."""
 
     def __init__(self, size=0, hashes=()):
-        self.size, self.stack, self.nodes = size, [], {}
-        pos = 0
-        for level in reversed(range(49)):
-            if size >> level & 1:
-                h = hashes[len(self.stack)]
-                self.stack.append((level, pos, h))
-                self.nodes[(level, pos)] = h
-                pos += 1 << level
+        self.size, self.stack, self.nodes, self.order = size, [], {}, collections.deque()
+        for (level, pos), h in zip(decomposition(size), hashes):
+            self.stack.append((level, pos, h))
+            self.add(level, pos, h)
         self.start = size
+
+    def add(self, level, pos, h):
+        self.nodes[(level, pos)] = h
+        self.order.append((pos + (1 << level), (level, pos)))
 
     def append(self, leaf):
         level, pos, h = 0, self.size, leaf
-        self.nodes[(0, pos)] = h
+        self.add(0, pos, h)
         while self.stack and self.stack[-1][0] == level:
             _, lpos, lh = self.stack.pop()
             level, pos, h = level + 1, lpos, node_hash(lh, h)
-            self.nodes[(level, pos)] = h
+            self.add(level, pos, h)
         self.stack.append((level, pos, h))
         self.size += 1
+
+    def forget(self, size):
+        """Only roots of SIZE or more will be asked for: of the subtrees
+        that end by SIZE, only SIZE's own are kept."""
+        keep, kept = set(decomposition(size)), []
+        while self.order and self.order[0][0] <= size:
+            entry = self.order.popleft()
+            if entry[1] in keep:
+                kept.append(entry)
+            else:
+                del self.nodes[entry[1]]
+        self.order.extendleft(reversed(kept))
 
     def encode(self):
         return STATE_MAGIC + self.size.to_bytes(8, "big") + b"".join(h for _, _, h in self.stack)
@@ -451,6 +475,7 @@ class TrailCheck:
         self.ckpt = None                 # (size, file, line, seq) of the last checkpoint
         self.checkpoints = self.tokens = self.unchecked_tokens = 0
         self.where = ""
+        self.keep_all = False            # --checkpoint SAVED may ask for any size
 
     def fail(self, what):
         raise Fault("%s: %s" % (self.where, what))
@@ -543,6 +568,8 @@ class TrailCheck:
             self.token(obj)
         self.ckpt = (size, name, no, obj["seq"])
         self.checkpoints += 1
+        if not self.keep_all:
+            self.tree.forget(size)
 
     def token(self, obj):
         try:
@@ -619,6 +646,7 @@ def saved_checkpoint(check, saved):
 def verify_trail(path, key=None, from_segment=0, tsa_ca=None, saved=None):
     vkey = load_vkey(key, path)
     check = TrailCheck(path, vkey, from_segment, tsa_ca)
+    check.keep_all = saved is not None
     files = segment_files(path, from_segment)
     last = None
     for name, k, no, line in read_lines(files):
@@ -632,11 +660,16 @@ def verify_trail(path, key=None, from_segment=0, tsa_ca=None, saved=None):
     print("trail verified: %d records (seq %d..%d) in %d files, %d checkpoints%s" %
           (n - start, start + 1, n, len(files), check.checkpoints,
            " by %s" % vkey if vkey and check.checkpoints else ""))
+    if vkey and check.checkpoints and key is None:
+        print("note: the key was read from %s.vkey beside the trail: that shows the trail agrees "
+              "with it, not that it is the audit key (give --key)" % path)
     if check.ckpt:
         print("last checkpoint: %s:%d (seq %d) signs size %d; %d records after it are not signed yet" %
               (check.ckpt[1], check.ckpt[2], check.ckpt[3], check.ckpt[0], n - check.ckpt[0]))
-    if check.unchecked_tokens:
-        print("%d time-stamp tokens not checked (no --tsa-ca)" % check.unchecked_tokens)
+    if check.tokens:
+        print("time-stamp tokens: %d verified, %d not checked%s" %
+              (check.tokens - check.unchecked_tokens, check.unchecked_tokens,
+               " (no --tsa-ca)" if check.unchecked_tokens else ""))
 
 
 def trail_main(args):
