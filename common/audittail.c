@@ -13,6 +13,8 @@
 #include "auditlog-int.h"
 #include "log.h"
 
+#define TORN_MAX_NAMES 100   /* .torn-TIME, then -2 … -99 */
+
 /* Read exactly LEN bytes at OFF. */
 static gpg_error_t
 read_at(int fd, char *buf, size_t len, off_t off)
@@ -165,8 +167,8 @@ audittail_quarantine(const char *path, int fd, off_t size, off_t *newsize, int64
 	struct tm tm;
 	time_t now = time(NULL);
 	off_t start;
-	int torn, n;
-	gpg_error_t r;
+	int torn, n, i;
+	gpg_error_t r = 0;
 
 	*newsize = size;
 	*moved = 0;
@@ -174,10 +176,17 @@ audittail_quarantine(const char *path, int fd, off_t size, off_t *newsize, int64
 		return r;
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	n = snprintf(dest, sizeof(dest), "%s.torn-%s", path, stamp);
-	if (n < 0 || (size_t)n >= sizeof(dest))
-		return gpg_error(GPG_ERR_TOO_LARGE);
-	if ((r = copy_out(fd, start, (size_t)(size - start), dest)) != 0) {
+	/* Two crashes in one second must not collide: -2, -3, … */
+	for (i = 1; i < TORN_MAX_NAMES; i++) {
+		n = i == 1 ? snprintf(dest, sizeof(dest), "%s.torn-%s", path, stamp)
+		           : snprintf(dest, sizeof(dest), "%s.torn-%s-%d", path, stamp, i);
+		if (n < 0 || (size_t)n >= sizeof(dest))
+			return gpg_error(GPG_ERR_TOO_LARGE);
+		r = copy_out(fd, start, (size_t)(size - start), dest);
+		if (gpg_err_code(r) != GPG_ERR_EEXIST)
+			break;
+	}
+	if (r != 0) {
 		log_error_e(r, "audit %s: cannot move the torn last line (%lld bytes) to %s; "
 		            "move it away by hand", path, (long long)(size - start), dest);
 		return r;

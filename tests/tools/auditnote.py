@@ -106,11 +106,12 @@ def split_note(note):
 
 
 def parse_checkpoint(text):
-    """§9.2's three lines: origin, size, base64 root."""
+    """§9.2's lines: origin, size, base64 root, then extension lines (C2SP),
+    which a reader ignores."""
     lines = text.split(b"\n")[:-1]
-    if len(lines) != 3:
+    if len(lines) < 3:
         raise NoteFault("checkpoint text has %d lines, not 3 (origin, size, root)" % len(lines))
-    origin, size, root = lines
+    origin, size, root = lines[:3]
     if not name_ok(origin):
         raise NoteFault("checkpoint origin is not a valid name")
     if not DECIMAL.fullmatch(size):
@@ -132,6 +133,8 @@ def open_note(note, vkey):
     if not mine:
         others = ", ".join("%s+%s" % (n.decode(), b[:4].hex()) for n, b in sigs)
         raise NoteFault("no signature by the audit key %s (signed by: %s)" % (vkey, others))
+    if len(mine) > 1:
+        raise NoteFault("more than one signature line by the audit key")
     for blob in mine:
         if len(blob) != 68:
             raise NoteFault("the audit key's signature is not 64 bytes")

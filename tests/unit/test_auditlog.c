@@ -176,6 +176,25 @@ test_torn_tail_quarantined(void **state)
 	assert_string_equal(buf, "{\"event\":\"sign\",\"seq\":4,\"ti");
 	free(buf);
 	assert_int_equal(store_size(w->path), 5);
+
+	/* Another crash within the same second: its own quarantine file. */
+	f = fopen(w->path, "a");
+	fputs("{\"event\"", f);
+	fclose(f);
+	assert_int_equal(audit_open(w->path, &log), 0);
+	audit_close(log);
+	buf = slurp(w->path, NULL);
+	assert_int_equal(count_lines(buf), 6);
+	rec = json_loads(strrchr(buf, '{'), 0, NULL);
+	assert_non_null(rec);
+	assert_string_equal(json_string_value(json_object_get(rec, "event")), "quarantine");
+	assert_string_not_equal(json_string_value(json_object_get(rec, "file")), qname + strlen(w->dir) + 1);
+	snprintf(qname, sizeof(qname), "%s/%s", w->dir, json_string_value(json_object_get(rec, "file")));
+	json_decref(rec);
+	free(buf);
+	buf = slurp(qname, NULL);
+	assert_string_equal(buf, "{\"event\"");
+	free(buf);
 }
 
 static void
