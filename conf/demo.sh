@@ -97,11 +97,19 @@ openssl ts -reply -in "$T/sig.tsr" -text 2>/dev/null | grep -E '^(Status|Policy 
 openssl ts -verify -data "$SIG" -in "$T/sig.tsr" -CAfile <(signet --home "$HOME_DIR" tsa ca)
 
 step "the time-stamp token's audit record ($HOME_DIR/audit/tsa.jsonl)"
-tail -n 1 "$HOME_DIR/audit/tsa.jsonl" |
+grep '"event":"timestamp"' "$HOME_DIR/audit/tsa.jsonl" | tail -n 1 |
 	if command -v python3 >/dev/null; then python3 -m json.tool --json-lines; else cat; fi
 
-step "signet stop   (signet-tsa and policyd)"
+step "signet stop   (policyd and signet-tsa; each signs a last checkpoint of its trail)"
 signet --home "$HOME_DIR" stop
+
+step "signet audit verify   (both trails: every record, the Merkle tree, every signed checkpoint)"
+VKEY=$(signet --home "$HOME_DIR" audit key)
+echo "audit key: $VKEY"
+signet --home "$HOME_DIR" audit verify --key "$VKEY"
+step "signet audit prove + check-receipt   (which record issued the tarball's signature)"
+signet --home "$HOME_DIR" audit prove "$SIG" -o "$T/receipt.json"
+signet --home "$HOME_DIR" audit check-receipt "$T/receipt.json" --key "$VKEY" "$SIG"
 echo
 echo "Demo done: git tag and tarball signed with key $FPR, which never left the HSM;"
 echo "the signature time-stamped by signet-tsa, whose key is on a token of its own in the same HSM."
