@@ -416,7 +416,7 @@ each_id(struct store *st, int write, query_fn query, const void *arg, store_requ
 			r = collect_ids(st, s, &l, what);
 		/* Expired or cancelled grants: the cache loads again (rare). */
 		if (write && l.n > 0)
-			takecache_invalidate_all(st->cache);
+			takecache_invalidate_all(st->cache, 0);
 		r = store_end(st, r);
 	}
 	r = store_unlock(st, r);

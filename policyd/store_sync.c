@@ -8,13 +8,16 @@
  * Urgent: every write but a signature's take (requests, approvals,
  * grants, TOTP) waits for its own sync before its call answers.
  *
- * Lazy: a signature's take (grant use, rate slot) is not synced on the
- * signing path.  Its audit record, written after the take commits and
- * made durable before the signature leaves, names what it took, and is
- * the durable log of takes: the syncer syncs the log within
- * STORE_LAZY_SYNC_MS and then writes the audit trail's last seq as of the
- * sync's start into DB_PATH-synced (every record up to it was written
- * after its take committed, so its take is on disk now).  At start,
+ * Lazy: a signature's take (grant use, rate slot) is made in memory
+ * (takecache.h), not even written on the signing path.  Its audit record,
+ * written after the take and made durable before the signature leaves,
+ * names what it took, and is the durable log of takes: within
+ * STORE_LAZY_SYNC_MS the syncer reads the audit trail's last seq, writes
+ * every take made so far into SQLite (store_takes_flush; another
+ * transaction may have written some before, under the store's lock,
+ * so before this one's commit), syncs the log, and then writes that seq
+ * into DB_PATH-synced (every record up to it was written after its take,
+ * so its take is on disk now).  At start,
  * reconcile.c puts back what every sign record after that mark took.  The
  * mark is written without a sync of its own: after a crash it may be
  * older than the truth, never newer, and an older mark only makes the

@@ -177,9 +177,9 @@ load(struct store *st, const struct store_take *t)
 	gpg_error_t r;
 
 	store_lock(st);
-	if ((r = takecache_begin_load(st->cache, t->project, t->requester, &gen)) == 0 &&
+	if ((r = takecache_begin_load(st->cache, t->project, t->requester, t->rate_count, &gen, &l.rate)) == 0 &&
 	    (r = store_begin(st, 0)) == 0) {
-		if ((r = read_grants(st, t, &grants, &l.ngrants)) == 0)
+		if ((r = read_grants(st, t, &grants, &l.ngrants)) == 0 && l.rate)
 			r = read_rate(st, t, &l, &times);
 		r = store_end(st, r);
 	}
@@ -331,6 +331,6 @@ store_reconcile(struct store *st, const struct store_took *v, size_t n, size_t *
 		return store_unlock(st, r);
 	r = took_apply(st, v, n, 0, changed);
 	/* The cache's keys may hold less than this put back. */
-	takecache_invalidate_all(st->cache);
+	takecache_invalidate_all(st->cache, 1);
 	return store_unlock(st, store_end(st, r));
 }

@@ -12,7 +12,9 @@
 struct tc_entry {
 	struct tc_entry *next;
 	uint32_t hash;
-	int valid;                   /* loaded, and not invalidated since */
+	int valid;                   /* grants loaded, and not invalidated since */
+	int rate_valid;              /* the ring too (it changes only here but
+	                                for store_reconcile) */
 	uint64_t gen;                /* bumped by each load and invalidation */
 	char project[STORE_PROJECT_MAX];
 	char requester[STORE_PRINCIPAL_MAX];
@@ -237,7 +239,7 @@ takecache_take(struct takecache *tc, const struct store_take *t, struct store_ta
 	e = find(tc, t->project, t->requester, h);
 	if (tc->failed)
 		res = TC_FAILED;
-	else if (e == NULL || !e->valid || t->rate_count > e->cap)
+	else if (e == NULL || !e->valid || (t->rate_count > 0 && (!e->rate_valid || t->rate_count > e->cap)))
 		res = TC_LOAD;
 	else
 		res = take(tc, e, t, out, first);
@@ -246,7 +248,8 @@ takecache_take(struct takecache *tc, const struct store_take *t, struct store_ta
 }
 
 gpg_error_t
-takecache_begin_load(struct takecache *tc, const char *project, const char *requester, uint64_t *gen)
+takecache_begin_load(struct takecache *tc, const char *project, const char *requester, unsigned cap,
+                     uint64_t *gen, int *need_rate)
 {
 	uint32_t h = key_hash(project, requester);
 	struct tc_entry *e, *fresh = NULL;
@@ -270,6 +273,9 @@ takecache_begin_load(struct takecache *tc, const char *project, const char *requ
 		}
 	}
 	e->valid = 0;
+	*need_rate = !e->rate_valid || cap > e->cap;
+	if (*need_rate)
+		e->rate_valid = 0;
 	*gen = ++e->gen;
 	pthread_mutex_unlock(&tc->lock);
 	free(fresh);
@@ -286,32 +292,37 @@ takecache_install(struct takecache *tc, const char *project, const char *request
 	struct tc_entry *e;
 	size_t ntimes = l->ntimes < l->cap ? l->ntimes : l->cap;
 
-	/* Allocated before the lock, the old ones freed after it. */
+	/* Allocated before the lock, the old ones freed after it.  A load
+	 * without the rate (L->rate 0) keeps the ring. */
 	if ((l->ngrants > 0 && (grants = calloc(l->ngrants, sizeof(*grants))) == NULL) ||
-	    (l->cap > 0 && (ring = calloc(l->cap, sizeof(*ring))) == NULL)) {
+	    (l->rate && l->cap > 0 && (ring = calloc(l->cap, sizeof(*ring))) == NULL)) {
 		free(grants);
 		return gpg_error(GPG_ERR_ENOMEM);
 	}
 	if (l->ngrants > 0)
 		memcpy(grants, l->grants, l->ngrants * sizeof(*grants));
-	for (size_t i = 0; i < ntimes; i++)
+	for (size_t i = 0; l->rate && i < ntimes; i++)
 		if (l->last_seq - (int64_t)i >= 1)
 			ring[(l->last_seq - (int64_t)i) % l->cap] = l->times[i];
 	pthread_mutex_lock(&tc->lock);
 	e = find(tc, project, requester, h);
 	if (e != NULL && e->gen == gen && !e->valid) {
 		struct tc_grant *og = e->grants;
-		int64_t *oring = e->ring;
 
 		e->grants = grants;
 		e->ngrants = l->ngrants;
-		e->ring = ring;
-		e->cap = l->cap;
-		e->last_seq = l->last_seq;
-		e->last_time = ntimes > 0 ? l->times[0] : 0;
 		e->valid = 1;
 		grants = og;
-		ring = oring;
+		if (l->rate) {
+			int64_t *oring = e->ring;
+
+			e->ring = ring;
+			e->cap = l->cap;
+			e->last_seq = l->last_seq;
+			e->last_time = ntimes > 0 ? l->times[0] : 0;
+			e->rate_valid = 1;
+			ring = oring;
+		}
 	}
 	pthread_mutex_unlock(&tc->lock);
 	free(grants);
@@ -334,7 +345,7 @@ takecache_invalidate(struct takecache *tc, const char *project, const char *requ
 }
 
 void
-takecache_invalidate_all(struct takecache *tc)
+takecache_invalidate_all(struct takecache *tc, int rates)
 {
 	struct tc_entry *e;
 
@@ -342,6 +353,7 @@ takecache_invalidate_all(struct takecache *tc)
 	for (size_t i = 0; i < TC_BUCKETS; i++)
 		for (e = tc->bucket[i]; e != NULL; e = e->next) {
 			e->valid = 0;
+			e->rate_valid &= !rates;
 			e->gen++;
 		}
 	pthread_mutex_unlock(&tc->lock);

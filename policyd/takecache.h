@@ -7,9 +7,11 @@
  * SQLite, and every take it makes is appended to a pending list that the
  * store drains into SQLite in batches (store_sync.c) and before any
  * transaction of its own, so that SQLite never answers with less than the
- * cache took.  A key is loaded on its first take, and loaded again after
- * the store changes its requests (approval, cancel, expiry, reconcile:
- * takecache_invalidate).  Nothing here does I/O or allocates on the take
+ * cache took.  A key is loaded on its first take; its grants are loaded
+ * again after the store changes its requests (approval, cancel, expiry:
+ * takecache_invalidate), its rate window only when a larger rate needs
+ * more of it or store_reconcile put slots back (the cache makes every
+ * other slot itself).  Nothing here does I/O or allocates on the take
  * path; the lock is held for a lookup, a binary search and an append.
  * Thread-safe. */
 #ifndef SIGNET_POLICYD_TAKECACHE_H
@@ -41,6 +43,7 @@ struct tc_load {
 	const int64_t *times;
 	size_t ntimes;
 	unsigned cap;               /* rate slots to keep: at least the rate's count */
+	int rate;                   /* the rate tail was read (else the ring is kept) */
 };
 
 /* What takecache_take did. */
@@ -70,17 +73,19 @@ enum tc_result takecache_take(struct takecache *tc, const struct store_take *t, 
 /* Start loading the key (PROJECT, REQUESTER): no take is made from it
  * until takecache_install.  Call before draining the takes into SQLite
  * and reading the key from there, so that the read sees every take.
- * *GEN identifies this load.  ENOMEM when a new key cannot be made. */
+ * *GEN identifies this load; *NEED_RATE says whether its rate tail must
+ * be read too (not held, or fewer than CAP slots).  ENOMEM when a new key
+ * cannot be made. */
 gpg_error_t takecache_begin_load(struct takecache *tc, const char *project, const char *requester,
-                                 uint64_t *gen);
+                                 unsigned cap, uint64_t *gen, int *need_rate);
 /* Install what L says for the key if no invalidation came since GEN. */
 gpg_error_t takecache_install(struct takecache *tc, const char *project, const char *requester,
                               uint64_t gen, const struct tc_load *l);
 
-/* The store changed the key's requests (or everything's): load again
- * before the next take. */
+/* The store changed the key's requests (or everyone's; RATES: and rate
+ * slots): load again before the next take. */
 void takecache_invalidate(struct takecache *tc, const char *project, const char *requester);
-void takecache_invalidate_all(struct takecache *tc);
+void takecache_invalidate_all(struct takecache *tc, int rates);
 
 /* Are there takes not yet drained? */
 int takecache_pending(struct takecache *tc);

@@ -33,10 +33,11 @@ static void
 load(struct takecache *tc, const char *project, const char *requester, const struct tc_grant *g, size_t n,
      unsigned cap)
 {
-	struct tc_load l = { .grants = g, .ngrants = n, .cap = cap };
+	struct tc_load l = { .grants = g, .ngrants = n, .cap = cap, .rate = 1 };
 	uint64_t gen;
+	int need_rate;
 
-	assert_int_equal(takecache_begin_load(tc, project, requester, &gen), 0);
+	assert_int_equal(takecache_begin_load(tc, project, requester, cap, &gen, &need_rate), 0);
 	assert_int_equal(takecache_install(tc, project, requester, gen, &l), 0);
 }
 
@@ -229,11 +230,13 @@ test_load_and_invalidate(void **state)
 	struct tc_load l = { .grants = &g, .ngrants = 1 };
 	struct store_taken out;
 	uint64_t gen;
+	int need_rate;
 
 	(void)state;
 	load(tc, "p", ALICE, &g, 1, 0);
 	assert_int_equal(take(tc, "p", 0, 0, 1, 0, T0 * 1000, &out), TC_DONE);
-	assert_int_equal(takecache_begin_load(tc, "p", ALICE, &gen), 0);
+	assert_int_equal(takecache_begin_load(tc, "p", ALICE, 0, &gen, &need_rate), 0);
+	assert_false(need_rate);
 	assert_int_equal(take(tc, "p", 0, 0, 1, 0, T0 * 1000, &out), TC_LOAD);
 	takecache_invalidate(tc, "p", ALICE);
 	assert_int_equal(takecache_install(tc, "p", ALICE, gen, &l), 0);
@@ -245,12 +248,53 @@ test_load_and_invalidate(void **state)
 	assert_int_equal(out.use, 2);
 	/* Other keys are their own. */
 	assert_int_equal(take(tc, "q", 0, 0, 1, 0, T0 * 1000, &out), TC_LOAD);
-	takecache_invalidate_all(tc);
+	takecache_invalidate_all(tc, 0);
 	assert_int_equal(take(tc, "p", 0, 0, 1, 0, T0 * 1000, &out), TC_LOAD);
 	load(tc, "p", ALICE, &g, 1, 0);
 	assert_true(takecache_pending(tc));
 	takecache_fail(tc);
 	assert_int_equal(take(tc, "p", 0, 0, 1, 0, T0 * 1000, &out), TC_FAILED);
+	takecache_free(tc);
+}
+
+/* A grants-only reload keeps the rate slots the cache made (SQLite may
+ * not have them yet); a larger rate, or a reconcile, reads them again. */
+static void
+test_reload_keeps_slots(void **state)
+{
+	struct takecache *tc = fresh();
+	struct tc_grant g = { .id = 1, .expires = T0 + 100, .count = 5, .kind = STORE_KIND_GRANT };
+	int64_t times[] = { T0 * 1000 + 7 };
+	struct tc_load l = { .grants = &g, .ngrants = 1, .cap = 4, .last_seq = 9, .times = times,
+		             .ntimes = 1, .rate = 1 };
+	struct store_taken out;
+	uint64_t gen;
+	int need_rate;
+
+	(void)state;
+	load(tc, "p", ALICE, &g, 1, 2);
+	assert_int_equal(take(tc, "p", 2, 60, 1, 0, T0 * 1000, &out), TC_DONE);
+	assert_int_equal(out.rate_seq, 1);
+	takecache_invalidate(tc, "p", ALICE);   /* an approval */
+	assert_int_equal(takecache_begin_load(tc, "p", ALICE, 2, &gen, &need_rate), 0);
+	assert_false(need_rate);
+	l.rate = 0;
+	assert_int_equal(takecache_install(tc, "p", ALICE, gen, &l), 0);
+	assert_int_equal(take(tc, "p", 2, 60, 1, 0, T0 * 1000 + 1, &out), TC_DONE);
+	assert_int_equal(out.rate_seq, 2);
+	assert_int_equal(out.in_window, 2);
+	assert_int_equal(take(tc, "p", 2, 60, 1, 0, T0 * 1000 + 2, &out), TC_DONE);
+	assert_int_equal(out.miss, STORE_RATE_LIMITED);
+	/* A larger rate than the slots held: the tail is read again. */
+	assert_int_equal(take(tc, "p", 4, 60, 1, 0, T0 * 1000 + 3, &out), TC_LOAD);
+	takecache_invalidate_all(tc, 1);
+	assert_int_equal(takecache_begin_load(tc, "p", ALICE, 2, &gen, &need_rate), 0);
+	assert_true(need_rate);
+	l.rate = 1;
+	assert_int_equal(takecache_install(tc, "p", ALICE, gen, &l), 0);
+	assert_int_equal(take(tc, "p", 4, 60, 1, 0, T0 * 1000 + 8, &out), TC_DONE);
+	assert_int_equal(out.rate_seq, 10);
+	assert_int_equal(out.in_window, 2);
 	takecache_free(tc);
 }
 
@@ -262,6 +306,7 @@ main(void)
 		cmocka_unit_test(test_rate_slides),
 		cmocka_unit_test(test_all_or_nothing),
 		cmocka_unit_test(test_load_and_invalidate),
+		cmocka_unit_test(test_reload_keeps_slots),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
