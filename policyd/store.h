@@ -29,6 +29,7 @@
 #define STORE_MAX_COUNT     100000  /* signatures one grant may allow */
 #define STORE_MAX_TTL       (30 * 86400)
 #define STORE_MAX_RATE      100000  /* rate = N/…: N at most this */
+#define STORE_RATE_KEEP_MS  (86400 * (int64_t)1000)   /* the longest rate period (N/day) */
 
 enum store_kind {
 	STORE_KIND_GRANT = 1,   /* `signet request`: up to COUNT signatures until EXPIRES */

@@ -11,9 +11,6 @@
 
 #include "takecache.h"
 
-/* The longest period a project's rate may have (config: N/day): entries
- * older than this can never count again. */
-#define RATE_KEEP_MS (86400 * (int64_t)1000)
 /* Loads of a key one take may need (each invalidation in between costs
  * one; a reload storm is not a reason to fail a signature). */
 #define TAKE_TRIES 8
@@ -144,21 +141,23 @@ read_rate(struct store *st, const struct store_take *t, struct tc_load *l, int64
 	gpg_error_t r = 0;
 	int row;
 
-	if (l->cap == 0)
+	if (l->want == 0)
 		return 0;
-	if ((*tp = times = calloc(l->cap, sizeof(*times))) == NULL)
+	if ((*tp = times = calloc(l->want, sizeof(*times))) == NULL)
 		return gpg_error(GPG_ERR_ENOMEM);
 	l->times = times;
 	bind_key(s, t);
-	sqlite3_bind_int64(s, 3, l->cap);
-	while (l->ntimes < l->cap && (r = store_step(st, s, &row, "load rate window")) == 0 && row) {
+	sqlite3_bind_int64(s, 3, l->want);
+	while (l->ntimes < l->want && (r = store_step(st, s, &row, "load rate window")) == 0 && row) {
 		seq = sqlite3_column_int64(s, 0);
 		time_ms = sqlite3_column_int64(s, 1);
+		if (time_ms <= t->now_ms - STORE_RATE_KEEP_MS)
+			break;   /* in no window: the older ones neither */
 		if (l->ntimes == 0)
 			l->last_seq = seq;
-		while (l->ntimes < l->cap && l->last_seq - (int64_t)l->ntimes > seq)
+		while (l->ntimes < l->want && l->last_seq - (int64_t)l->ntimes > seq)
 			times[l->ntimes++] = prev;
-		if (l->ntimes < l->cap)
+		if (l->ntimes < l->want)
 			times[l->ntimes++] = prev = time_ms < prev ? time_ms : prev;
 	}
 	sqlite3_reset(s);
@@ -170,7 +169,7 @@ read_rate(struct store *st, const struct store_take *t, struct tc_load *l, int64
 static gpg_error_t
 load(struct store *st, const struct store_take *t)
 {
-	struct tc_load l = { .cap = t->rate_count };
+	struct tc_load l = { .want = t->rate_count };
 	struct tc_grant *grants = NULL;
 	int64_t *times = NULL;
 	uint64_t gen = 0;
@@ -280,7 +279,7 @@ store_take(struct store *st, const struct store_take *t, struct store_taken *out
 	/* The longest period is a day (config: N/day), which is also how long
 	 * store_rate_prune keeps entries. */
 	if (t->rate_count > STORE_MAX_RATE ||
-	    (t->rate_count > 0 && (t->rate_period == 0 || t->rate_period * (int64_t)1000 > RATE_KEEP_MS)))
+	    (t->rate_count > 0 && (t->rate_period == 0 || t->rate_period * (int64_t)1000 > STORE_RATE_KEEP_MS)))
 		return gpg_error(GPG_ERR_INV_VALUE);
 	for (int i = 0; i < TAKE_TRIES; i++) {
 		switch (takecache_take(st->cache, t, out, &first)) {
@@ -314,7 +313,7 @@ store_rate_prune(struct store *st, int64_t now_ms)
 	store_lock(st);
 	if ((r = store_begin(st, 1)) == 0) {
 		s = store_q(st, Q_RATE_PRUNE_ALL);
-		sqlite3_bind_int64(s, 1, now_ms - RATE_KEEP_MS);
+		sqlite3_bind_int64(s, 1, now_ms - STORE_RATE_KEEP_MS);
 		r = store_end(st, store_exec(st, s, "prune rates"));
 	}
 	return store_unlock(st, r);

@@ -7,6 +7,7 @@
 
 #define TC_BUCKETS      256      /* keys are project x requester: a few hundred */
 #define TC_PENDING_INIT 1024     /* takes between two flushes before the list grows */
+#define TC_RING_MIN     16       /* rate slots a key holds at first */
 
 /* One project and requester. */
 struct tc_entry {
@@ -21,9 +22,11 @@ struct tc_entry {
 	struct tc_grant *grants;
 	size_t ngrants;
 	/* The rate window's tail: seq S (LAST_SEQ - CAP < S <= LAST_SEQ,
-	 * S >= 1) took place at RING[S % CAP]. */
+	 * S >= 1) took place at RING[S % CAP] (0: not held).  The ring grows
+	 * up to WANT slots (the rate's count) as the window fills, so a key
+	 * costs memory for the signatures it makes, not for its limit. */
 	int64_t *ring;
-	unsigned cap;
+	unsigned cap, want;
 	int64_t last_seq, last_time;
 };
 
@@ -185,6 +188,29 @@ pend(struct takecache *tc, const struct tc_entry *e, const struct store_taken *o
 	return 0;
 }
 
+/* Make room in E's full ring for one more slot at TIME_MS: twice the
+ * slots (at most WANT) while its oldest could still count; else the
+ * oldest goes (beyond the rate's count, or older than any window).
+ * Allocates under the lock: at most log2(WANT) times per key. */
+static gpg_error_t
+ring_room(struct tc_entry *e, int64_t time_ms)
+{
+	int64_t oldest = e->last_seq - e->cap + 1, *ring;
+	unsigned cap;
+
+	if (e->last_seq < e->cap || e->cap >= e->want || slot_time(e, oldest) <= time_ms - STORE_RATE_KEEP_MS)
+		return 0;
+	cap = e->cap <= e->want / 2 ? e->cap * 2 : e->want;
+	if ((ring = calloc(cap, sizeof(*ring))) == NULL)
+		return gpg_error(GPG_ERR_ENOMEM);
+	for (int64_t s = oldest; s <= e->last_seq; s++)
+		ring[s % cap] = e->ring[s % e->cap];
+	free(e->ring);
+	e->ring = ring;
+	e->cap = cap;
+	return 0;
+}
+
 /* Take from E (loaded) what T asks. */
 static enum tc_result
 take(struct takecache *tc, struct tc_entry *e, const struct store_take *t, struct store_taken *out, int *first)
@@ -210,7 +236,7 @@ take(struct takecache *tc, struct tc_entry *e, const struct store_take *t, struc
 	if (out->grant == 0 && out->rate_seq == 0)
 		return TC_DONE;   /* nothing to take (no rate, no grant needed) */
 	*first = tc->pending.n == 0;
-	if (pend(tc, e, out, time_ms) != 0) {
+	if ((out->rate_seq > 0 && ring_room(e, time_ms) != 0) || pend(tc, e, out, time_ms) != 0) {
 		memset(out, 0, sizeof(*out));
 		return TC_FAILED;
 	}
@@ -239,7 +265,7 @@ takecache_take(struct takecache *tc, const struct store_take *t, struct store_ta
 	e = find(tc, t->project, t->requester, h);
 	if (tc->failed)
 		res = TC_FAILED;
-	else if (e == NULL || !e->valid || (t->rate_count > 0 && (!e->rate_valid || t->rate_count > e->cap)))
+	else if (e == NULL || !e->valid || (t->rate_count > 0 && (!e->rate_valid || t->rate_count > e->want)))
 		res = TC_LOAD;
 	else
 		res = take(tc, e, t, out, first);
@@ -248,7 +274,7 @@ takecache_take(struct takecache *tc, const struct store_take *t, struct store_ta
 }
 
 gpg_error_t
-takecache_begin_load(struct takecache *tc, const char *project, const char *requester, unsigned cap,
+takecache_begin_load(struct takecache *tc, const char *project, const char *requester, unsigned want,
                      uint64_t *gen, int *need_rate)
 {
 	uint32_t h = key_hash(project, requester);
@@ -273,7 +299,7 @@ takecache_begin_load(struct takecache *tc, const char *project, const char *requ
 		}
 	}
 	e->valid = 0;
-	*need_rate = !e->rate_valid || cap > e->cap;
+	*need_rate = !e->rate_valid || want > e->want;
 	if (*need_rate)
 		e->rate_valid = 0;
 	*gen = ++e->gen;
@@ -290,12 +316,18 @@ takecache_install(struct takecache *tc, const char *project, const char *request
 	struct tc_grant *grants = NULL;
 	int64_t *ring = NULL;
 	struct tc_entry *e;
-	size_t ntimes = l->ntimes < l->cap ? l->ntimes : l->cap;
+	size_t ntimes = l->ntimes < l->want ? l->ntimes : l->want;
+	unsigned cap = TC_RING_MIN;
 
 	/* Allocated before the lock, the old ones freed after it.  A load
-	 * without the rate (L->rate 0) keeps the ring. */
+	 * without the rate (L->rate 0) keeps the ring, which holds the
+	 * slots loaded with room for as many again (at most WANT). */
+	while (cap < l->want && cap < 2 * ntimes)
+		cap *= 2;
+	if (cap > l->want)
+		cap = l->want;
 	if ((l->ngrants > 0 && (grants = calloc(l->ngrants, sizeof(*grants))) == NULL) ||
-	    (l->rate && l->cap > 0 && (ring = calloc(l->cap, sizeof(*ring))) == NULL)) {
+	    (l->rate && l->want > 0 && (ring = calloc(cap, sizeof(*ring))) == NULL)) {
 		free(grants);
 		return gpg_error(GPG_ERR_ENOMEM);
 	}
@@ -303,7 +335,7 @@ takecache_install(struct takecache *tc, const char *project, const char *request
 		memcpy(grants, l->grants, l->ngrants * sizeof(*grants));
 	for (size_t i = 0; l->rate && i < ntimes; i++)
 		if (l->last_seq - (int64_t)i >= 1)
-			ring[(l->last_seq - (int64_t)i) % l->cap] = l->times[i];
+			ring[(l->last_seq - (int64_t)i) % cap] = l->times[i];
 	pthread_mutex_lock(&tc->lock);
 	e = find(tc, project, requester, h);
 	if (e != NULL && e->gen == gen && !e->valid) {
@@ -317,7 +349,8 @@ takecache_install(struct takecache *tc, const char *project, const char *request
 			int64_t *oring = e->ring;
 
 			e->ring = ring;
-			e->cap = l->cap;
+			e->cap = l->want > 0 ? cap : 0;
+			e->want = l->want;
 			e->last_seq = l->last_seq;
 			e->last_time = ntimes > 0 ? l->times[0] : 0;
 			e->rate_valid = 1;

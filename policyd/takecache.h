@@ -11,9 +11,10 @@
  * again after the store changes its requests (approval, cancel, expiry:
  * takecache_invalidate), its rate window only when a larger rate needs
  * more of it or store_reconcile put slots back (the cache makes every
- * other slot itself).  Nothing here does I/O or allocates on the take
- * path; the lock is held for a lookup, a binary search and an append.
- * Thread-safe. */
+ * other slot itself).  Nothing here does I/O on the take path, nor
+ * allocates but when a key's rate window or the pending list outgrows its
+ * array (doubling it); the lock is held for a lookup, a binary search and
+ * an append.  Thread-safe. */
 #ifndef SIGNET_POLICYD_TAKECACHE_H
 #define SIGNET_POLICYD_TAKECACHE_H
 
@@ -42,7 +43,7 @@ struct tc_load {
 	int64_t last_seq;
 	const int64_t *times;
 	size_t ntimes;
-	unsigned cap;               /* rate slots to keep: at least the rate's count */
+	unsigned want;              /* rate slots it may need: the rate's count */
 	int rate;                   /* the rate tail was read (else the ring is kept) */
 };
 
@@ -74,10 +75,10 @@ enum tc_result takecache_take(struct takecache *tc, const struct store_take *t, 
  * until takecache_install.  Call before draining the takes into SQLite
  * and reading the key from there, so that the read sees every take.
  * *GEN identifies this load; *NEED_RATE says whether its rate tail must
- * be read too (not held, or fewer than CAP slots).  ENOMEM when a new key
- * cannot be made. */
+ * be read too (not held, or held for a rate of fewer than WANT).  ENOMEM
+ * when a new key cannot be made. */
 gpg_error_t takecache_begin_load(struct takecache *tc, const char *project, const char *requester,
-                                 unsigned cap, uint64_t *gen, int *need_rate);
+                                 unsigned want, uint64_t *gen, int *need_rate);
 /* Install what L says for the key if no invalidation came since GEN. */
 gpg_error_t takecache_install(struct takecache *tc, const char *project, const char *requester,
                               uint64_t gen, const struct tc_load *l);

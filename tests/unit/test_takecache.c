@@ -33,7 +33,7 @@ static void
 load(struct takecache *tc, const char *project, const char *requester, const struct tc_grant *g, size_t n,
      unsigned cap)
 {
-	struct tc_load l = { .grants = g, .ngrants = n, .cap = cap, .rate = 1 };
+	struct tc_load l = { .grants = g, .ngrants = n, .want = cap, .rate = 1 };
 	uint64_t gen;
 	int need_rate;
 
@@ -265,7 +265,7 @@ test_reload_keeps_slots(void **state)
 	struct takecache *tc = fresh();
 	struct tc_grant g = { .id = 1, .expires = T0 + 100, .count = 5, .kind = STORE_KIND_GRANT };
 	int64_t times[] = { T0 * 1000 + 7 };
-	struct tc_load l = { .grants = &g, .ngrants = 1, .cap = 4, .last_seq = 9, .times = times,
+	struct tc_load l = { .grants = &g, .ngrants = 1, .want = 4, .last_seq = 9, .times = times,
 		             .ntimes = 1, .rate = 1 };
 	struct store_taken out;
 	uint64_t gen;
@@ -298,6 +298,36 @@ test_reload_keeps_slots(void **state)
 	takecache_free(tc);
 }
 
+/* A key's slots start small and grow with its window, never losing one
+ * that still counts. */
+static void
+test_ring_grows(void **state)
+{
+	struct takecache *tc = fresh();
+	int64_t base = T0 * 1000;
+	struct store_taken out;
+
+	(void)state;
+	load(tc, "p", ALICE, NULL, 0, 200);
+	for (unsigned i = 0; i < 200; i++) {
+		assert_int_equal(take(tc, "p", 200, 3600, 0, 0, base + i, &out), TC_DONE);
+		assert_int_equal(out.miss, STORE_TAKEN);
+		assert_int_equal(out.in_window, i + 1);
+	}
+	assert_int_equal(take(tc, "p", 200, 3600, 0, 0, base + 500, &out), TC_DONE);
+	assert_int_equal(out.miss, STORE_RATE_LIMITED);
+	assert_int_equal(out.in_window, 200);
+	assert_int_equal(out.retry_at_ms, base + 3600000);   /* seq 1's time, kept through the growth */
+	/* Once the first left the window, one more (and the ring wraps). */
+	assert_int_equal(take(tc, "p", 200, 3600, 0, 0, base + 3600000, &out), TC_DONE);
+	assert_int_equal(out.miss, STORE_TAKEN);
+	assert_int_equal(out.rate_seq, 201);
+	assert_int_equal(take(tc, "p", 200, 3600, 0, 0, base + 3600000, &out), TC_DONE);
+	assert_int_equal(out.miss, STORE_RATE_LIMITED);
+	assert_int_equal(out.retry_at_ms, base + 1 + 3600000);   /* seq 2 leaves next */
+	takecache_free(tc);
+}
+
 int
 main(void)
 {
@@ -307,6 +337,7 @@ main(void)
 		cmocka_unit_test(test_all_or_nothing),
 		cmocka_unit_test(test_load_and_invalidate),
 		cmocka_unit_test(test_reload_keeps_slots),
+		cmocka_unit_test(test_ring_grows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
