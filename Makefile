@@ -216,7 +216,7 @@ build-fuzz/reqview: agent/reqview.c agent/reqview.h
 FUZZ_EXTRA_keycache := scdaemon-shim/keycache.c scdaemon-shim/card.c
 FUZZ_EXTRA_tsa_req := tsa/resp.c tsa/token.c tsa/serial.c tsa/clock.c
 FUZZ_EXTRA_tsaconf := tsa/tsaconf.c
-FUZZ_EXTRA_reconcile := policyd/reconcile.c $(wildcard policyd/store_*.c)
+FUZZ_EXTRA_reconcile := policyd/reconcile.c $(wildcard policyd/store_*.c) policyd/takecache.c
 FUZZ_EXTRA_tsclient_reply := tests/unit/tsafixture.c
 # The dispatch targets: a program's modules but its main.c, and the world
 # (the programs themselves run it, so they are built first).
