@@ -2,6 +2,7 @@
 #include "takecache.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -288,8 +289,8 @@ takecache_begin_load(struct takecache *tc, const char *project, const char *requ
 		if ((fresh = calloc(1, sizeof(*fresh))) == NULL)
 			return gpg_error(GPG_ERR_ENOMEM);
 		fresh->hash = h;
-		strcpy(fresh->project, project);
-		strcpy(fresh->requester, requester);
+		snprintf(fresh->project, sizeof(fresh->project), "%s", project);
+		snprintf(fresh->requester, sizeof(fresh->requester), "%s", requester);
 		pthread_mutex_lock(&tc->lock);
 		if ((e = find(tc, project, requester, h)) == NULL) {
 			e = fresh;
