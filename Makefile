@@ -99,10 +99,11 @@ UNIT_EXTRA_test_keycache := $(call obj,scdaemon-shim/keycache.c) $(call obj,scda
 UNIT_EXTRA_test_tsaconf := $(call obj,tsa/tsaconf.c)
 UNIT_EXTRA_test_tsaserial := $(call obj,tsa/serial.c)
 UNIT_EXTRA_test_tsclient := $(call obj,tests/unit/tsafixture.c)
-STORE_OBJ := $(call obj,$(wildcard policyd/store_*.c))
+STORE_OBJ := $(call obj,$(wildcard policyd/store_*.c) policyd/takecache.c)
 UNIT_EXTRA_test_store := $(STORE_OBJ)
 UNIT_EXTRA_test_store_crash := $(STORE_OBJ)
 UNIT_EXTRA_test_reconcile := $(STORE_OBJ) $(call obj,policyd/reconcile.c)
+UNIT_EXTRA_test_takecache := $(call obj,policyd/takecache.c)
 UNIT_EXTRA_test_tsatoken := $(call obj,tsa/token.c) $(call obj,tests/unit/tsafixture.c)
 UNIT_EXTRA_test_hours := $(call obj,policyd/hours.c)
 UNIT_EXTRA_test_totpseal := $(call obj,policyd/totp.c) $(call obj,policyd/hsm.c)
@@ -140,6 +141,7 @@ $(B)/tests/test_hours: $(UNIT_EXTRA_test_hours)
 $(B)/tests/test_store: $(UNIT_EXTRA_test_store)
 $(B)/tests/test_store_crash: $(UNIT_EXTRA_test_store_crash)
 $(B)/tests/test_reconcile: $(UNIT_EXTRA_test_reconcile)
+$(B)/tests/test_takecache: $(UNIT_EXTRA_test_takecache)
 $(B)/tests/test_totpseal: $(UNIT_EXTRA_test_totpseal)
 $(B)/tests/test_hsm: $(UNIT_EXTRA_test_hsm)
 $(B)/tests/test_keyops: $(UNIT_EXTRA_test_keyops)
@@ -232,7 +234,7 @@ FUZZ_EXTRA_tsa_req := tsa/resp.c tsa/token.c tsa/serial.c tsa/clock.c
 FUZZ_EXTRA_tsaconf := tsa/tsaconf.c
 FUZZ_EXTRA_auditcheck := agent/auditcheck.c agent/auditcheck-ckpt.c
 build-fuzz/auditcheck: agent/auditcheck.c agent/auditcheck-ckpt.c agent/auditcheck.h agent/auditcheck-int.h
-FUZZ_EXTRA_reconcile := policyd/reconcile.c $(wildcard policyd/store_*.c)
+FUZZ_EXTRA_reconcile := policyd/reconcile.c $(wildcard policyd/store_*.c) policyd/takecache.c
 FUZZ_EXTRA_tsclient_reply := tests/unit/tsafixture.c
 # The dispatch targets: a program's modules but its main.c, and the world
 # (the programs themselves run it, so they are built first).

@@ -353,7 +353,8 @@ engine_start(struct policyd *pd)
 		return r;
 	if (changed > 0)
 		log_warn("state store: %zu grant use(s) or rate slot(s) named by the audit trail were "
-		         "missing (a crash of the machine while they synced) and are put back", changed);
+		         "missing (policyd or the machine stopped before they were written) and are put back",
+		         changed);
 	/* Only now: a mark written before the reconcile could skip records
 	 * not yet put back. */
 	store_track_audit(pd->store, pd->audit);

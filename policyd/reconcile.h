@@ -1,8 +1,8 @@
 /* reconcile.h — the state store catches up with the audit trail at start.
  *
- * A signature's take (grant use, rate slot) is synced lazily by the store;
- * its audit record, durable before the signature leaves, is the take's
- * durable log (store.h, store_take).  Before policyd serves, every sign
+ * A signature's take (grant use, rate slot) is made in memory and written
+ * and synced lazily by the store; its audit record, durable before the
+ * signature leaves, is the take's durable log (store.h, store_take).  Before policyd serves, every sign
  * record after the store's sync mark is handed to store_reconcile(),
  * which puts back what is missing (idempotent).  The records after the
  * mark are found by a binary search over the trail (its seqs rise line by

@@ -7,7 +7,7 @@
  * ("user:alice"; later "cert:SUBJECT"): nothing here knows a uid.
  *
  * Every call is one transaction and returns only once it is durable (but
- * store_take: see there), so
+ * store_take: see there, it is made in memory), so
  * no approval, grant use, rate count or TOTP step is lost or used twice
  * when policyd is killed at any moment.  Thread-safe; no call waits on a
  * client.  Times are seconds since the epoch (rate windows: milliseconds). */
@@ -29,6 +29,7 @@
 #define STORE_MAX_COUNT     100000  /* signatures one grant may allow */
 #define STORE_MAX_TTL       (30 * 86400)
 #define STORE_MAX_RATE      100000  /* rate = N/…: N at most this */
+#define STORE_RATE_KEEP_MS  (86400 * (int64_t)1000)   /* the longest rate period (N/day) */
 
 enum store_kind {
 	STORE_KIND_GRANT = 1,   /* `signet request`: up to COUNT signatures until EXPIRES */
@@ -196,19 +197,20 @@ gpg_error_t store_reconcile(struct store *st, const struct store_took *v, size_t
 /* Take what T asks for, or nothing: if the rate window is full, nothing is
  * taken (STORE_RATE_LIMITED); if a grant is needed and none is usable,
  * nothing is taken (the miss says why); else the rate slot and the grant use
- * (the usable grant that ends first) are committed before this returns.
- * A grant whose last use this was becomes STORE_USED.  Rate entries older
- * than the longest period are pruned as it goes.  0 (see OUT->miss) or a
- * store error.
- * Unlike every other write, a take is not synced before it returns: the
- * caller names OUT->grant, OUT->use and OUT->rate_seq in the signature's
- * audit record and makes that durable before the signature leaves; the
- * record is the take's durable log (store_sync.c: the store syncs within
- * STORE_LAZY_SYNC_MS and marks how far the trail is covered, and
- * reconcile.c puts back at start what the records after the mark took).
- * A crash between the take and a durable record costs the requester that
- * use: fail closed.  Concurrent takes share one transaction (group
- * commit). */
+ * (the usable grant that ends first) are taken.  A grant whose last use
+ * this was becomes STORE_USED.  0 (see OUT->miss) or a store error.
+ * A take is made in memory (takecache.h: each project and requester's
+ * approved requests and rate-window tail, loaded from SQLite on first use
+ * and again after the store changes them) and written to SQLite later:
+ * by the syncer within STORE_LAZY_SYNC_MS, and by any other call first,
+ * so no call of this interface sees less than was taken.  The caller
+ * names OUT->grant, OUT->use and OUT->rate_seq in the signature's audit
+ * record and makes that durable before the signature leaves; the record
+ * is the take's durable log (store_sync.c: the syncer marks how far the
+ * trail is covered by what it wrote and synced, and reconcile.c puts back
+ * at start what the records after the mark took).  A kill between the
+ * take and a durable record loses the take or costs the requester that
+ * use (fail closed); never a use twice. */
 gpg_error_t store_take(struct store *st, const struct store_take *t, struct store_taken *out);
 
 /* The audit trail whose records are the takes' durable log: from now on

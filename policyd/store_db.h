@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "store.h"
+#include "takecache.h"
 
 /* The prepared statements, one per query (store_sqlite.c: stmt_sql[]). */
 enum stmt_id {
@@ -30,15 +31,10 @@ enum stmt_id {
 	Q_APPR_HAS,
 	Q_APPR_COUNT,
 	Q_REQ_APPROVED,
-	Q_GRANT_USABLE,
 	Q_GRANT_NEWEST,
-	Q_GRANT_USE,
-	Q_GRANT_USED_UP,
+	Q_GRANT_LOAD,
 	Q_RATE_PRUNE_ALL,
-	Q_RATE_LAST,
-	Q_RATE_FIRST,
-	Q_RATE_AT,
-	Q_RATE_INSERT,
+	Q_RATE_TAIL,
 	Q_RATE_RECONCILE,
 	Q_GRANT_RECONCILE,
 	Q_TOTP_PUT,
@@ -53,18 +49,10 @@ enum stmt_id {
 	Q_COUNT
 };
 
-/* A store_take waiting for its batch (store_take.c: group commit). */
-struct take_slot;
-
 /* One connection under one mutex (store_sqlite.c says why). */
 struct store {
-	/* store_take's group commit: concurrent takes wait in QUEUE while one
-	 * of them (the leader) runs a batch in one transaction, so that
-	 * they share one commit. */
-	pthread_mutex_t batch_lock;   /* guards queue and leading */
-	pthread_cond_t batch_done;
-	struct take_slot *queue, **queue_tail;
-	int leading;
+	/* The signatures' takes, made in memory (store_take.c). */
+	struct takecache *cache;
 	/* Durability (store_sync.c): commits are synced by a thread. */
 	pthread_mutex_t sync_lock; /* guards the six below */
 	pthread_cond_t sync_cond, sync_done;
@@ -80,17 +68,19 @@ struct store {
 	uint64_t mark;             /* the syncer's last mark (only it writes this) */
 	uint64_t open_mark;        /* the mark found at open, and its state */
 	enum store_mark open_state;
-	int writing;               /* the open transaction writes */
-	int lazy_sync;             /* store_end does not wait for the sync (store_take) */
+	int writing;               /* the open transaction writes (more than takes) */
 	pthread_mutex_t lock;      /* guards everything below; held only across SQLite calls */
+	struct tc_batch flush;     /* the takes being written (store_takes_apply) */
+	uint64_t ticket;           /* the sync store_unlock waits for (0: none) */
 	sqlite3 *db;
 	sqlite3_stmt *q[Q_COUNT];
 	sqlite3_stmt *list[16];    /* store_request_list's, by the filters set (made on first use) */
 	char why[256];             /* the last SQLite failure, logged once the lock is released */
 };
 
-/* Lock ST for one call.  store_unlock() releases it and then logs what
- * failed (ST->why), returning R unchanged. */
+/* Lock ST for one call.  store_unlock() releases it, logs what failed
+ * (ST->why), and waits for the sync of the call's write commits: R, or
+ * the sync's failure. */
 void store_lock(struct store *st);
 gpg_error_t store_unlock(struct store *st, gpg_error_t r);
 
@@ -106,9 +96,13 @@ gpg_error_t store_exec(struct store *st, sqlite3_stmt *s, const char *what);
 /* Run the single-integer query S: *V its value, or DFLT if no row. */
 gpg_error_t store_int(struct store *st, sqlite3_stmt *s, int64_t dflt, int64_t *v, const char *what);
 /* Begin a transaction (WRITE: BEGIN IMMEDIATE, so the write lock is taken
- * up front and no later statement can fail with SQLITE_BUSY mid-way). */
+ * up front and no later statement can fail with SQLITE_BUSY mid-way).
+ * The cache's pending takes are written first, in it (a write then
+ * whatever WRITE says): no transaction sees less than was taken. */
 gpg_error_t store_begin(struct store *st, int write);
-/* Commit when R is 0, else roll back; R, or the commit's failure. */
+/* Commit when R is 0, else roll back; R, or the commit's failure.  A
+ * WRITE transaction's commit is durable once store_unlock returns; takes
+ * alone are synced by the syncer (their audit records are their log). */
 gpg_error_t store_end(struct store *st, gpg_error_t r);
 
 /* Bind a text (NULL: ""). */
@@ -123,6 +117,11 @@ gpg_error_t store_req_load(struct store *st, int64_t id, struct store_request *o
 /* Remove every rate entry older than the longest rate period at NOW_MS
  * (store_take.c). */
 gpg_error_t store_rate_prune(struct store *st, int64_t now_ms);
+/* Write the cache's pending takes into the open write transaction
+ * (store_take.c); a failure is sticky (store_sync_fail). */
+gpg_error_t store_takes_apply(struct store *st);
+/* Write them in a transaction of their own, not synced (the syncer's). */
+gpg_error_t store_takes_flush(struct store *st);
 
 /* store_sync.c: the write-ahead log of DB_PATH, synced by a thread. */
 gpg_error_t store_sync_open(struct store *st, const char *db_path, char *err, size_t errlen);
@@ -133,5 +132,8 @@ uint64_t store_sync_request(struct store *st, int urgent);
 /* Return once the commit TICKET stands for is on disk: 0, or the error of
  * a failed sync (then every later call fails too). */
 gpg_error_t store_sync(struct store *st, uint64_t ticket);
+/* Takes could not be written (R, while doing WHAT): from now on nothing
+ * is marked synced, every take and every wait for a sync fails. */
+void store_sync_fail(struct store *st, gpg_error_t r, const char *what);
 
 #endif

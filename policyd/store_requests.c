@@ -241,6 +241,8 @@ approve(struct store *st, int64_t id, const char *by, const char *comment, int64
 		sqlite3_bind_int64(s, 2, now);
 		if ((r = store_exec(st, s, "approve request")) != 0)
 			return r;
+		/* A new grant: the cache loads the requester's grants again. */
+		takecache_invalidate(st->cache, out->project, out->requester);
 	}
 	return store_req_load(st, id, out);
 }
@@ -324,6 +326,8 @@ cancel(struct store *st, int64_t id, int64_t now, enum store_verdict *v)
 		*v = STORE_V_NOT_PENDING;
 		return 0;
 	}
+	/* A cancelled grant is used no more: out of the cache. */
+	takecache_invalidate(st->cache, o.project, o.requester);
 	return set_state(st, id, STORE_CANCELLED, now);
 }
 
@@ -410,9 +414,12 @@ each_id(struct store *st, int write, query_fn query, const void *arg, store_requ
 	if ((r = store_begin(st, write)) == 0) {
 		if ((s = query(st, arg, &r)) != NULL)
 			r = collect_ids(st, s, &l, what);
+		/* Expired or cancelled grants: the cache loads again (rare). */
+		if (write && l.n > 0)
+			takecache_invalidate_all(st->cache, 0);
 		r = store_end(st, r);
 	}
-	store_unlock(st, r);
+	r = store_unlock(st, r);
 	if (r == 0)
 		idlist_each(st, &l, fn, opaque);
 	free(l.id);

@@ -94,26 +94,15 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_APPR_COUNT] = "SELECT count(*) FROM approvals WHERE request = ?1",
 	[Q_REQ_APPROVED] = "UPDATE requests SET state = 2, closed = ?2, approved = ?2"
 		" WHERE id = ?1 AND state = 1",
-	[Q_GRANT_USABLE] = "SELECT id FROM requests WHERE project = ?1 AND requester = ?2"
-		" AND kind = 1 AND state = 2 AND used < count AND expires > ?3"
-		" ORDER BY expires, id LIMIT 1",
 	[Q_GRANT_NEWEST] = "SELECT state, used, count, expires FROM requests"
 		" WHERE project = ?1 AND requester = ?2 AND kind = ?3 AND approved > 0"
 		" AND state IN (2, 4, 6) ORDER BY approved DESC, id DESC LIMIT 1",
-	/* Only "used" (in no index): a take dirties one page of requests;
-	 * Q_GRANT_USED_UP changes the indexed state at the last use. */
-	[Q_GRANT_USE] = "UPDATE requests SET used = used + 1"
-		" WHERE id = ?1 AND state = 2 AND used < count RETURNING used, count",
-	[Q_GRANT_USED_UP] = "UPDATE requests SET state = 6, closed = ?2 WHERE id = ?1 AND state = 2",
+	/* A key's approved requests, for the cache (store_take.c). */
+	[Q_GRANT_LOAD] = "SELECT id, kind, used, count, expires FROM requests"
+		" WHERE project = ?1 AND requester = ?2 AND kind IN (1, 2) AND state = 2",
 	[Q_RATE_PRUNE_ALL] = "DELETE FROM rate_events WHERE time_ms <= ?1",
-	[Q_RATE_LAST] = "SELECT seq, time_ms FROM rate_events WHERE project = ?1 AND requester = ?2"
-		" ORDER BY seq DESC LIMIT 1",
-	[Q_RATE_FIRST] = "SELECT seq FROM rate_events WHERE project = ?1 AND requester = ?2"
-		" AND time_ms > ?3 ORDER BY time_ms, seq LIMIT 1",
-	[Q_RATE_AT] = "SELECT time_ms FROM rate_events WHERE project = ?1 AND requester = ?2"
-		" AND seq = ?3",
-	[Q_RATE_INSERT] = "INSERT INTO rate_events(project, requester, seq, time_ms)"
-		" VALUES(?1, ?2, ?3, ?4)",
+	[Q_RATE_TAIL] = "SELECT seq, time_ms FROM rate_events WHERE project = ?1 AND requester = ?2"
+		" ORDER BY seq DESC LIMIT ?3",
 	[Q_RATE_RECONCILE] = "INSERT OR IGNORE INTO rate_events(project, requester, seq, time_ms)"
 		" VALUES(?1, ?2, ?3, ?4)",
 	[Q_GRANT_RECONCILE] = "UPDATE requests SET used = ?2,"
@@ -181,12 +170,18 @@ gpg_error_t
 store_unlock(struct store *st, gpg_error_t r)
 {
 	char why[sizeof(st->why)];
+	uint64_t ticket = st->ticket;
 
 	memcpy(why, st->why, sizeof(why));
 	st->why[0] = '\0';
+	st->ticket = 0;
 	pthread_mutex_unlock(&st->lock);
 	if (why[0] != '\0')
 		log_error_e(r, "%s", why);
+	/* The wait for the sync, outside the lock: the syncer takes it to
+	 * write the pending takes, and others' calls go on meanwhile. */
+	if (r == 0 && ticket != 0)
+		r = store_sync(st, ticket);
 	return r;
 }
 
@@ -237,23 +232,26 @@ store_int(struct store *st, sqlite3_stmt *s, int64_t dflt, int64_t *v, const cha
 gpg_error_t
 store_begin(struct store *st, int write)
 {
+	int takes = st->cache != NULL && takecache_pending(st->cache);
+	gpg_error_t r;
+
 	st->writing = write;
-	return store_exec(st, store_q(st, write ? Q_BEGIN_WRITE : Q_BEGIN_READ), "begin");
+	if ((r = store_exec(st, store_q(st, write || takes ? Q_BEGIN_WRITE : Q_BEGIN_READ), "begin")) != 0 ||
+	    !takes)
+		return r;
+	return store_takes_apply(st);
 }
 
 gpg_error_t
 store_end(struct store *st, gpg_error_t r)
 {
 	if (r == 0 && (r = store_exec(st, store_q(st, Q_COMMIT), "commit")) == 0) {
-		if (!st->writing)
-			return 0;
-		/* Durable before the call answers (store_sync.c); a take
-		 * batch's record is its durable log, so it syncs lazily. */
-		if (st->lazy_sync) {
-			(void)store_sync_request(st, 0);
-			return 0;
-		}
-		return store_sync(st, store_sync_request(st, 1));
+		/* Durable before the call answers (store_sync.c: store_unlock
+		 * waits); takes written on the way need not be: their records
+		 * are their durable log, and the syncer syncs them. */
+		if (st->writing)
+			st->ticket = store_sync_request(st, 1);
+		return 0;
 	}
 	if (sqlite3_get_autocommit(st->db) == 0)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -474,10 +472,11 @@ store_open(const char *dir, struct store **out, char *err, size_t errlen)
 		goto out;
 	}
 	pthread_mutex_init(&st->lock, NULL);
-	pthread_mutex_init(&st->batch_lock, NULL);
-	pthread_cond_init(&st->batch_done, NULL);
-	st->queue_tail = &st->queue;
 	st->wal_fd = -1;
+	if ((r = takecache_new(&st->cache)) != 0) {
+		snprintf(err, errlen, "policyd.db: out of memory");
+		goto out;
+	}
 	rc = sqlite3_open_v2(path, &st->db,
 	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -513,8 +512,8 @@ store_close(struct store *st)
 		sqlite3_finalize(st->list[i]);
 	sqlite3_close(st->db);
 	pthread_mutex_destroy(&st->lock);
-	pthread_mutex_destroy(&st->batch_lock);
-	pthread_cond_destroy(&st->batch_done);
+	takecache_free(st->cache);
+	takecache_batch_free(&st->flush);
 	free(st);
 }
 

@@ -8,13 +8,16 @@
  * Urgent: every write but a signature's take (requests, approvals,
  * grants, TOTP) waits for its own sync before its call answers.
  *
- * Lazy: a signature's take (grant use, rate slot) is not synced on the
- * signing path.  Its audit record, written after the take commits and
- * made durable before the signature leaves, names what it took, and is
- * the durable log of takes: the syncer syncs the log within
- * STORE_LAZY_SYNC_MS and then writes the audit trail's last seq as of the
- * sync's start into DB_PATH-synced (every record up to it was written
- * after its take committed, so its take is on disk now).  At start,
+ * Lazy: a signature's take (grant use, rate slot) is made in memory
+ * (takecache.h), not even written on the signing path.  Its audit record,
+ * written after the take and made durable before the signature leaves,
+ * names what it took, and is the durable log of takes: within
+ * STORE_LAZY_SYNC_MS the syncer reads the audit trail's last seq, writes
+ * every take made so far into SQLite (store_takes_flush; another
+ * transaction may have written some before, under the store's lock,
+ * so before this one's commit), syncs the log, and then writes that seq
+ * into DB_PATH-synced (every record up to it was written after its take,
+ * so its take is on disk now).  At start,
  * reconcile.c puts back what every sign record after that mark took.  The
  * mark is written without a sync of its own: after a crash it may be
  * older than the truth, never newer, and an older mark only makes the
@@ -77,31 +80,52 @@ mark_write(struct store *st, uint64_t mark)
 		          strerror(errno));
 }
 
+/* Under SYNC_LOCK: a failure R (of WHAT) makes the store refuse from now
+ * on, like the audit trail after a failed sync: nothing can be trusted
+ * to be on disk, and no mark may pass takes that are not. */
+static void
+fail_locked(struct store *st, gpg_error_t r, const char *what)
+{
+	if (st->sync_err != 0)
+		return;
+	st->sync_err = r;
+	takecache_fail(st->cache);
+	log_error_e(r, "policyd.db: %s failed; the state store refuses every right from now on "
+	            "(restart signet-policyd: it puts back from the audit trail what was taken)", what);
+	pthread_cond_broadcast(&st->sync_done);
+}
+
+void
+store_sync_fail(struct store *st, gpg_error_t r, const char *what)
+{
+	pthread_mutex_lock(&st->sync_lock);
+	fail_locked(st, r, what);
+	pthread_mutex_unlock(&st->sync_lock);
+}
+
 static void *
 syncer_main(void *arg)
 {
 	struct store *st = arg;
 	uint64_t gen, mark;
-	int rc;
+	gpg_error_t r;
 
 	pthread_mutex_lock(&st->sync_lock);
 	while (sync_due(st)) {
 		gen = st->want_gen;
-		/* Before the sync: every record up to MARK was written after
-		 * its take committed, so the sync covers its take. */
+		/* Before the takes are written: every record up to MARK was
+		 * written after its take was made, so the takes written
+		 * below (or before, by another transaction) and synced hold
+		 * it. */
 		mark = st->audit != NULL ? audit_last_seq(st->audit) : 0;
 		pthread_mutex_unlock(&st->sync_lock);
-		rc = fdatasync(st->wal_fd);
-		if (rc == 0)
-			mark_write(st, mark);
+		if ((r = store_takes_flush(st)) == 0 && fdatasync(st->wal_fd) != 0)
+			r = gpg_error_from_syserror();
 		pthread_mutex_lock(&st->sync_lock);
-		if (rc != 0 && st->sync_err == 0) {
-			/* Like the audit trail: after a failed sync nothing
-			 * can be trusted to be on disk; every later wait fails. */
-			st->sync_err = gpg_error_from_errno(errno);
-			log_error("policyd.db-wal: fdatasync: %s; the state store refuses every "
-			          "right from now on (restart signet-policyd)", strerror(errno));
-		}
+		if (r != 0)
+			fail_locked(st, r, "writing and syncing the signatures' takes (policyd.db-wal)");
+		else if (st->sync_err == 0)
+			mark_write(st, mark);
 		st->synced_gen = gen;
 		pthread_cond_broadcast(&st->sync_done);
 	}

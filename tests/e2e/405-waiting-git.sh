@@ -66,9 +66,12 @@ ids = [r["id"] for r in json.load(sys.stdin) if r["kind"] == "sign" and r["reque
 assert ids
 print(ids[-1])' "$A"
 }
+# The id the wait saw: asked again, a request that waits only approval_wait
+# = 5s may have expired in between on a busy machine.
+pending_sign_seen() { pending_sign "$1" >"$W/pending-id"; }
 wait_id() { # USER  waits for the request, its id in $ID
-	wait_until 60 "a waiting signature of alice in $1's signet pending" pending_sign "$1"
-	ID=$(pending_sign "$1")
+	wait_until 60 "a waiting signature of alice in $1's signet pending" pending_sign_seen "$1"
+	ID=$(cat "$W/pending-id")
 }
 n=0
 dave_signs() { # prints the milliseconds it took

@@ -5,7 +5,11 @@
 # signature gpg made is in the audit trail with the grant it used, the
 # audit trail never names more uses of a grant than the store counts, and
 # the store counts at most one use per kill that no record names (a use
-# is committed before the HSM signs: fail closed).
+# is taken before the HSM signs: fail closed).  Uses are taken in
+# policyd's memory and reach SQLite in batches, the audit record being
+# their durable log: no use number of a grant is ever named by two
+# records (a use lost by a kill and given again would be an over-use),
+# and none past the grant's count.
 . "$(dirname "$0")/lib.sh"
 [[ $(id -u) == 0 ]] || { echo "SKIP: needs root to create users"; exit 0; }
 ROUNDS=${CRASH_ROUNDS:-20}
@@ -95,8 +99,15 @@ cols = [r[1] for r in con.execute("PRAGMA table_info(requests)")]
 rows = [dict(zip(cols, r)) for r in con.execute("SELECT * FROM requests")]
 recs = collections.Counter()
 audited = set()
+given = {}
+count = {g["id"]: g["count"] for g in rows}
 for line in open(audit, "rb"):
     r = json.loads(line)
+    if r["event"] == "sign" and r.get("use"):
+        k = (r["grant"], r["use"])
+        assert k not in given, "use %d of request %d given twice: seq %d and %d" % (k[1], k[0], given[k], r["seq"])
+        given[k] = r["seq"]
+        assert r["use"] <= count.get(r["grant"], 0), "use %d of request %d is past its count" % k[::-1]
     if r["event"] == "sign" and r.get("result") == "granted":
         assert "grant" in r, "a signature on a project with approvals names no grant: %r" % r
         recs[r["grant"]] += 1
@@ -122,7 +133,7 @@ for g in rows:
     slack += g["used"] - recs[g["id"]]
 assert sum(recs.values()) >= nsig, "fewer audited signatures than gpg made"
 assert slack <= kills, "%d uses without a record, more than the %d kills" % (slack, kills)
-print("   grants: %d requests, %d approvals reported and kept, %d audited uses, %d uses lost to kills (fail closed)"
+print("   grants: %d requests, %d approvals reported and kept, %d audited uses (none twice), %d uses lost to kills (fail closed)"
       % (len(rows), told, sum(recs.values()), slack))
 PY
 audit_check >/dev/null

@@ -1,14 +1,17 @@
 /* test_store_crash.c — policyd killed at any moment loses nothing and
- * over-uses nothing (store.h: "every call is one transaction and returns
- * only once it is committed").  Each round forks a process that opens
- * policyd.db (exclusively, as policyd does) and runs takers of grant uses
- * and an approver in threads on it, each reporting every committed
- * success on a pipe, and kills it with SIGKILL at a random moment.  Then,
- * reopened: the grants' use counts add up to at least what was reported
- * (a reported use was committed) and at most that plus one per taker (a
- * use committed but killed before its report), and the grant used first
- * was not used past its count; every reported approval is there;
- * integrity_check is "ok". */
+ * over-uses nothing.  Approvals are committed before they answer (store.h);
+ * a signature's take (grant use, rate slot) is made in memory and written
+ * to SQLite later, its audit record being its durable log, which policyd
+ * hands back to the store at start (reconcile.c: store_reconcile).  Each
+ * round forks a process that opens policyd.db (exclusively, as policyd
+ * does) and runs takers of grant uses and an approver in threads on it,
+ * each reporting every success on a pipe (a taker's report plays its
+ * audit record), and kills it with SIGKILL at a random moment.  Then,
+ * reopened and reconciled with the round's reports: no grant use and no
+ * rate slot was ever given twice (over-use), none past a grant's count;
+ * the grants' use counts add up to at least what was reported and at most
+ * that plus one per taker (a take written but killed before its report);
+ * every reported approval is there; integrity_check is "ok". */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -73,9 +76,17 @@ struct worker {
 	int round;
 };
 
-/* A taker: uses the grant (and a rate slot) and writes one byte per try:
- * T for a use, M for a miss (so that the parent sees it at work even once
- * the grant is used up). */
+/* What a taker reports of one try: what its audit record would name
+ * (GRANT 0: a miss, so that the parent sees it at work even once the
+ * grants are used up).  One write of less than PIPE_BUF: never torn. */
+struct took_report {
+	int64_t grant;
+	int64_t use;
+	int64_t rate_seq;
+	int64_t time_ms;
+};
+
+/* A taker: uses a grant and a rate slot, and reports each try. */
 static void *
 taker(void *arg)
 {
@@ -86,10 +97,13 @@ taker(void *arg)
 		struct store_take t = { .project = "p", .requester = REQUESTER, .use_grant = 1,
 		                        .rate_count = STORE_MAX_RATE, .rate_period = 1,
 		                        .now_ms = T0 * 1000LL + i };
+		struct took_report rep = { 0 };
 
 		if (store_take(w->st, &t, &out) != 0)
 			_exit(3);
-		if (write(w->fd, out.miss == STORE_TAKEN ? "T" : "M", 1) != 1)
+		if (out.miss == STORE_TAKEN)
+			rep = (struct took_report){ out.grant, out.use, out.rate_seq, t.now_ms };
+		if (write(w->fd, &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
 			_exit(4);
 		pause_a_little();
 	}
@@ -182,13 +196,43 @@ drain(int fd, void *buf, size_t max, size_t *n, size_t min)
 		close(fd);
 }
 
+/* Every use and rate slot ever reported, across the rounds: a second
+ * report of one is an over-use. */
+struct given {
+	uint8_t small[SMALL_COUNT + 1], large[LARGE_COUNT + 1];
+	uint8_t seq[1 << 22];
+};
+
+/* The N reports in BUF: each use and slot new (marked in G), none past its
+ * grant's count; into V (as the audit records reconcile.c hands the
+ * store).  How many were uses. */
 static unsigned
-count_uses(const char *buf, size_t n)
+check_reports(const struct took_report *buf, size_t n, int64_t small, int64_t large, struct given *g,
+              struct store_took *v, size_t *nv)
 {
 	unsigned uses = 0;
 
-	for (size_t i = 0; i < n; i++)
-		uses += buf[i] == 'T';
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *mark;
+
+		if (buf[i].grant == 0)
+			continue;
+		uses++;
+		assert_true(buf[i].grant == small || buf[i].grant == large);
+		assert_true(buf[i].use >= 1);
+		assert_true(buf[i].use <= (buf[i].grant == small ? SMALL_COUNT : LARGE_COUNT));
+		mark = buf[i].grant == small ? &g->small[buf[i].use] : &g->large[buf[i].use];
+		if (*mark)
+			fail_msg("use %lld of grant %lld given twice", (long long)buf[i].use,
+			         (long long)buf[i].grant);
+		*mark = 1;
+		assert_true(buf[i].rate_seq >= 1 && buf[i].rate_seq < (int64_t)sizeof(g->seq));
+		if (g->seq[buf[i].rate_seq])
+			fail_msg("rate slot %lld given twice", (long long)buf[i].rate_seq);
+		g->seq[buf[i].rate_seq] = 1;
+		v[(*nv)++] = (struct store_took){ buf[i].grant, (unsigned)buf[i].use, "p", REQUESTER,
+		                                  buf[i].rate_seq, buf[i].time_ms };
+	}
 	return uses;
 }
 
@@ -233,7 +277,9 @@ test_kill_anywhere(void **state)
 {
 	struct tmpdir *t = *state;
 	static struct report reps[1 << 16];
-	static char taken[TAKERS][1 << 20];
+	static struct took_report taken[TAKERS][1 << 15];
+	static struct store_took v[TAKERS << 15];
+	static struct given given;
 	struct store_request o, o2;
 	unsigned reported = 0, killed = 0, approvals = 0;
 	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
@@ -249,7 +295,7 @@ test_kill_anywhere(void **state)
 
 	for (int round = 0; round < ROUNDS; round++) {
 		int fds[TAKERS + 1], status;
-		size_t got[TAKERS + 1] = { 0 }, nrep;
+		size_t got[TAKERS + 1] = { 0 }, nrep, nv = 0, changed;
 		pid_t pid = spawn(t->dir, fds, round);
 
 		/* Once each is at work (its first report), a random moment:
@@ -266,13 +312,16 @@ test_kill_anywhere(void **state)
 		killed += TAKERS;
 		for (int i = 0; i < TAKERS; i++) {
 			drain(fds[i], taken[i], sizeof(taken[i]), &got[i], 0);
-			reported += count_uses(taken[i], got[i]);
+			reported += check_reports(taken[i], got[i] / sizeof(taken[i][0]), small, large,
+			                          &given, v, &nv);
 		}
 		drain(fds[TAKERS], reps, sizeof(reps), &got[TAKERS], 0);
 		nrep = got[TAKERS] / sizeof(reps[0]);
 		approvals += (unsigned)nrep;
 
+		/* policyd's start: the records put back what SQLite lacks. */
 		assert_non_null(st = sopen(t->dir));
+		assert_int_equal(store_reconcile(st, v, nv, &changed), 0);
 		assert_int_equal(store_request_get(st, small, &o), 0);
 		assert_int_equal(store_request_get(st, large, &o2), 0);
 		assert_true(o.used + o2.used >= reported);
