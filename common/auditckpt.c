@@ -130,16 +130,19 @@ ckpt_main(void *arg)
 	uint64_t size;
 
 	pthread_mutex_lock(&log->append_lock);
-	for (;;) {
-		struct timespec until = deadline_of(log);
+	while (!log->ckpt_stop) {
+		if (!due(log, auditlog_now_us())) {
+			struct timespec until = deadline_of(log);
 
-		while (!log->ckpt_stop && !due(log, auditlog_now_us()) &&
-		       pthread_cond_timedwait(&log->ckpt_cond, &log->append_lock, &until) != ETIMEDOUT)
-			;
-		if (log->ckpt_stop)
-			break;
-		if (!due(log, auditlog_now_us()))
+			/* Nothing new: the deadline may be long past, so only the
+			 * next record (or stop) is worth waking for.  Else the
+			 * deadline is ahead (due() said so). */
+			if (pending(log) == 0)
+				pthread_cond_wait(&log->ckpt_cond, &log->append_lock);
+			else
+				pthread_cond_timedwait(&log->ckpt_cond, &log->append_lock, &until);
 			continue;
+		}
 		size = merkle_store_size(log->tree);
 		merkle_state_root(merkle_store_state(log->tree), root);
 		pthread_mutex_unlock(&log->append_lock);

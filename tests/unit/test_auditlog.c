@@ -435,6 +435,51 @@ test_checkpoint_by_time(void **state)
 	audit_close(log);
 }
 
+/* CPU time this process used, in milliseconds. */
+static int64_t
+cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* An idle log's checkpoint thread sleeps: once its interval has passed
+ * with nothing new to sign, it waits for the next record.  (It used to
+ * wait until the long-past deadline, i.e. not at all: a core spun with
+ * the append lock taken and dropped.) */
+static void
+test_idle_checkpoint_thread_sleeps(void **state)
+{
+	struct world *w = *state;
+	struct audit_log *log = NULL;
+	struct audit_signer s;
+	struct timespec idle = { 0, 500 * 1000000L };
+	int64_t before;
+	int tries;
+
+	signer_of(w, &s);
+	assert_int_equal(audit_open(w->path, &log), 0);
+	assert_int_equal(audit_start_checkpoints(log, &s, 1000, 20), 0);
+	append_n(log, 1, "one");
+	for (tries = 0; tries < 4000 && count_events(w->path, "checkpoint") < 1; tries++)
+		usleep(2500);
+	assert_int_equal(count_events(w->path, "checkpoint"), 1);
+	/* What is measured is idleness over a span, so a span it is: 25
+	 * intervals with nothing to do.  This thread sleeps; the log's
+	 * threads are all the CPU the process uses. */
+	before = cpu_ms();
+	nanosleep(&idle, NULL);
+	assert_true(cpu_ms() - before < 50);
+	/* … and it still wakes for the next record. */
+	append_n(log, 1, "two");
+	for (tries = 0; tries < 4000 && count_events(w->path, "checkpoint") < 2; tries++)
+		usleep(2500);
+	assert_int_equal(count_events(w->path, "checkpoint"), 2);
+	audit_close(log);
+}
+
 /* A record changed after a checkpoint signed it: a writer that rebuilds
  * its hash store refuses to go on (it would sign the change into its next
  * checkpoint). */
@@ -525,6 +570,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_segments_roll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_by_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_checkpoint_thread_sleeps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_changed_trail, setup, teardown),
 	};
