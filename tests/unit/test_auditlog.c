@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "hex.h"
 #include "merkle-store.h"
 #include "signednote.h"
+#include "trailread.h"
 
 struct world {
 	char dir[32];
@@ -288,6 +290,108 @@ test_segments_roll(void **state)
 	assert_non_null(strstr(buf, "\"event\":\"segment\""));
 	assert_non_null(strstr(buf, "\"segment\":4"));
 	free(buf);
+}
+
+/* The whole trail (every segment) is one run of records: seq is index + 1,
+ * each segment record sits where its tree_size says and opens the
+ * segment it names, and the hash store holds exactly its leaves. */
+static void
+check_trail(const char *path)
+{
+	struct trail_reader *tr = NULL;
+	struct trail_line line;
+	char err[256];
+	uint64_t n = 0;
+	gpg_error_t r;
+
+	assert_int_equal(trail_open(path, 0, &tr, err, sizeof(err)), 0);
+	while ((r = trail_next(tr, &line, err, sizeof(err))) == 0) {
+		json_t *rec = json_loadb(line.data, line.len, 0, NULL);
+
+		assert_non_null(rec);
+		assert_int_equal(json_integer_value(json_object_get(rec, "seq")), line.index + 1);
+		if (strcmp(json_string_value(json_object_get(rec, "event")), "segment") == 0) {
+			assert_int_equal(json_integer_value(json_object_get(rec, "tree_size")), line.index);
+			assert_int_equal(json_integer_value(json_object_get(rec, "segment")), line.segment);
+			assert_int_equal(line.lineno, 1);
+		}
+		json_decref(rec);
+		n++;
+	}
+	assert_int_equal(gpg_err_code(r), GPG_ERR_EOF);
+	trail_close(tr);
+	assert_int_equal(store_size(path), n);
+}
+
+/* NAME holds TEXT (what a crash left there). */
+static void
+put_file(const char *name, const char *text)
+{
+	int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(close(fd), 0);
+}
+
+/* A crash at each step of a roll (auditroll.c: fdatasync, create P.new,
+ * rename P to P.k, rename P.new to P, segment record), simulated on disk:
+ * the next open goes on with one unbroken trail, and the next roll works. */
+static void
+test_roll_crash_windows(void **state)
+{
+	struct world *w = *state;
+	struct audit_log *log = NULL;
+	char fresh[128], sealed[128], reason[300];
+	unsigned *ks = NULL;
+	size_t nk = 0;
+	uint64_t last;
+	int step;
+
+	memset(reason, 'r', sizeof(reason) - 1);
+	reason[sizeof(reason) - 1] = '\0';
+	snprintf(fresh, sizeof(fresh), "%s.new", w->path);
+	assert_int_equal(audit_open(w->path, &log), 0);
+	assert_int_equal(audit_set_segment_size(log, AUDIT_SEGMENT_MIN), 0);
+	append_n(log, 100, reason);
+	for (step = 0; step < 4; step++) {
+		last = audit_last_seq(log);
+		audit_close(log);
+		assert_int_equal(auditseg_list(w->path, &ks, &nk), 0);
+		free(ks);
+		assert_int_equal(auditseg_name(w->path, (unsigned)nk + 1, sealed, sizeof(sealed)), 0);
+		switch (step) {
+		case 0:   /* P.new made; what it holds is never a record */
+			put_file(fresh, "{\"event\":\"config\",\"seq\":1}\n");
+			break;
+		case 1:   /* P sealed as P.k, P.new not yet in its place */
+			put_file(fresh, "");
+			assert_int_equal(rename(w->path, sealed), 0);
+			last++;   /* the segment record the open writes */
+			break;
+		case 2:   /* P.new in place, its segment record torn */
+			assert_int_equal(rename(w->path, sealed), 0);
+			put_file(w->path, "{\"event\":\"segment\",\"fron");
+			last += 2;   /* the segment record and the quarantine record */
+			break;
+		case 3:   /* P.new in place, the hash store behind the trail */
+			assert_int_equal(rename(w->path, sealed), 0);
+			put_file(w->path, "");
+			snprintf(fresh, sizeof(fresh), "%s.tree", w->path);
+			assert_int_equal(truncate(fresh, 0), 0);
+			last++;
+			break;
+		}
+		assert_int_equal(audit_open(w->path, &log), 0);
+		assert_int_equal(audit_last_seq(log), last);
+		assert_int_equal(audit_set_segment_size(log, AUDIT_SEGMENT_MIN), 0);
+		append_n(log, 250, reason);   /* rolls at least once more */
+		check_trail(w->path);
+		snprintf(fresh, sizeof(fresh), "%s.new", w->path);
+		assert_int_equal(access(fresh, F_OK), -1);
+	}
+	audit_close(log);
+	check_trail(w->path);
 }
 
 static gpg_error_t
@@ -568,6 +672,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_torn_tail_quarantined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_follows_and_recovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_segments_roll, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roll_crash_windows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_by_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_checkpoint_thread_sleeps, setup, teardown),
