@@ -43,10 +43,16 @@ auditroll_scan(struct audit_log *log, uint64_t *last, uint8_t leaf[MERKLE_HASH_L
 	 * after the current segment was archived with the rest). */
 	if ((r = auditseg_name(log->path, ks[n - 1], name, sizeof(name))) != 0)
 		goto out;
-	fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO in its place must not hold the open for good. */
+	fd = open(name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		r = gpg_error_from_syserror();
 		log_error_e(r, "audit %s: open", name);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = gpg_error(GPG_ERR_INV_DATA);
+		log_error("audit %s: not a regular file; move it aside", name);
 		goto out;
 	}
 	if ((r = audittail_last(name, fd, st.st_size, last, leaf)) != 0)

@@ -394,6 +394,59 @@ test_roll_crash_windows(void **state)
 	check_trail(w->path);
 }
 
+/* Someone with write access to the audit folder cannot make the writer
+ * hang or crash at open: it refuses with a message, or repairs what is
+ * derived data.  (A FIFO named like a sealed segment used to block the
+ * open for good when the current segment was empty.) */
+static void
+test_hostile_folder(void **state)
+{
+	struct world *w = *state;
+	struct audit_log *log = NULL;
+	char seg1[128], tree[128], fresh[128], garbage[4096];
+	int i;
+
+	assert_int_equal(auditseg_name(w->path, 1, seg1, sizeof(seg1)), 0);
+	snprintf(tree, sizeof(tree), "%s.tree", w->path);
+	snprintf(fresh, sizeof(fresh), "%s.new", w->path);
+	alarm(60);   /* a hang fails the test instead of stopping the run */
+
+	assert_int_equal(mkfifo(seg1, 0600), 0);
+	assert_int_not_equal(audit_open(w->path, &log), 0);
+	assert_null(log);
+	unlink(seg1);
+	assert_int_equal(mkdir(seg1, 0700), 0);
+	assert_int_not_equal(audit_open(w->path, &log), 0);
+	rmdir(seg1);
+
+	/* the hash store: a directory is refused, garbage is rebuilt */
+	unlink(w->path);
+	assert_int_equal(mkdir(tree, 0700), 0);
+	assert_int_not_equal(audit_open(w->path, &log), 0);
+	rmdir(tree);
+	assert_int_equal(audit_open(w->path, &log), 0);
+	append_n(log, 3, "h");
+	audit_close(log);
+	for (i = 0; i < (int)sizeof(garbage); i++)
+		garbage[i] = (char)(i * 131 + 7);
+	garbage[sizeof(garbage) - 1] = '\0';
+	put_file(tree, garbage);
+	assert_int_equal(audit_open(w->path, &log), 0);
+	assert_int_equal(audit_last_seq(log), 3);
+	audit_close(log);
+	check_trail(w->path);
+
+	/* a P.new the roll cannot replace: records still go on */
+	assert_int_equal(mkdir(fresh, 0700), 0);
+	assert_int_equal(audit_open(w->path, &log), 0);
+	assert_int_equal(audit_set_segment_size(log, AUDIT_SEGMENT_MIN), 0);
+	append_n(log, 300, garbage + 3800);
+	audit_close(log);
+	rmdir(fresh);
+	check_trail(w->path);
+	alarm(0);
+}
+
 static gpg_error_t
 soft_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
 {
@@ -673,6 +726,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_store_follows_and_recovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_segments_roll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roll_crash_windows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_folder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_by_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_checkpoint_thread_sleeps, setup, teardown),
