@@ -37,6 +37,7 @@ struct audit_log {
 	unsigned segment;              /* the current segment's number */
 	uint64_t segment_max;          /* roll once the current segment reaches this */
 	uint64_t roll_synced;          /* every seq up to here is durable (a roll synced it) */
+	int segment_owed;              /* the current segment still lacks its segment record */
 	unsigned expected;             /* announced by audit_expect, not yet written */
 	uint64_t ckpt_next;            /* leaf index after the last checkpoint record; 0: none */
 	int64_t ckpt_time_us;          /* when the last checkpoint was written (or the log opened) */
@@ -98,6 +99,9 @@ gpg_error_t auditroll_scan(struct audit_log *log, uint64_t *last_seq, uint8_t la
 /* Write the segment record that opens the current segment (append_lock
  * held). */
 gpg_error_t auditroll_open_record(struct audit_log *log);
+/* Write the segment record a roll could not (a full disk), before any
+ * other record of the segment (append_lock held). */
+gpg_error_t auditroll_owed(struct audit_log *log);
 /* Roll over if the current segment is full (append_lock held). */
 gpg_error_t auditroll_maybe(struct audit_log *log);
 

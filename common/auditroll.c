@@ -86,6 +86,18 @@ auditroll_open_record(struct audit_log *log)
 }
 
 gpg_error_t
+auditroll_owed(struct audit_log *log)
+{
+	gpg_error_t r;
+
+	if (!log->segment_owed)
+		return 0;
+	if ((r = auditroll_open_record(log)) == 0)
+		log->segment_owed = 0;
+	return r;
+}
+
+gpg_error_t
 auditlog_sync_folder(const char *path)
 {
 	char dir[ROLL_NAME_MAX];
@@ -150,7 +162,11 @@ roll(struct audit_log *log)
 	log->size = 0;
 	log->segment++;
 	log_info("audit %s: segment %u sealed as %s", log->path, log->segment - 1, sealed);
-	return auditroll_open_record(log);
+	log->segment_owed = 1;
+	if ((r = auditroll_owed(log)) != 0)
+		log_error_e(r, "audit %s: cannot write the record that opens segment %u; it goes "
+		            "before the next record", log->path, log->segment);
+	return 0;   /* the roll is done; the next append pays what it owes */
 fail:
 	close(fd);
 	(void)unlink(fresh);

@@ -10,11 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,6 +63,7 @@ teardown(void **state)
 	char cmd[128];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
+	(void)umount2(w->dir, MNT_DETACH);   /* test_disk_full_at_roll's tmpfs, if it failed */
 	EVP_PKEY_free(w->key);
 	free(w);
 	return system(cmd) == 0 ? 0 : -1;
@@ -447,6 +451,92 @@ test_hostile_folder(void **state)
 	alarm(0);
 }
 
+static off_t
+size_of(const char *name)
+{
+	struct stat st;
+
+	assert_int_equal(stat(name, &st), 0);
+	return st.st_size;
+}
+
+/* Fill the file system holding NAME: no page is left free. */
+static void
+fill_up(const char *name)
+{
+	static const char page[4096];
+	int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	while ((n = write(fd, page, sizeof(page))) > 0)
+		;
+	assert_int_equal(errno, ENOSPC);
+	assert_int_equal(close(fd), 0);
+}
+
+/* The disk fills up right at a roll: the old segment's last record fits
+ * in its last page, the new segment's record needs a page it cannot have.
+ * The roll is done, so the segment record is owed: no record may go into
+ * the new segment before it.  (The writer used to carry on: the next
+ * record opened the segment, against doc/audit-format.md §9.3.)  A real
+ * full disk: a 1 MiB tmpfs, mounted in a mount namespace of this test's
+ * own, so that nothing outlives the process. */
+static void
+test_disk_full_at_roll(void **state)
+{
+	struct world *w = *state;
+	struct audit_log *log = NULL;
+	char tree[128], seg1[128], filler[128], big[300], *buf;
+	struct audit_event ev = { .event = "config", .reason = big };
+	const off_t segmax = AUDIT_SEGMENT_MIN + 2048;   /* the roll comes mid-page */
+	off_t size, line = 0;
+
+	memset(big, 'b', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	snprintf(tree, sizeof(tree), "%s.tree", w->path);
+	snprintf(filler, sizeof(filler), "%s/filler", w->dir);
+	assert_int_equal(auditseg_name(w->path, 1, seg1, sizeof(seg1)), 0);
+	assert_int_equal(unshare(CLONE_NEWNS), 0);
+	assert_int_equal(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	assert_int_equal(mount("tmpfs", w->dir, "tmpfs", 0, "size=1m"), 0);
+
+	assert_int_equal(audit_open(w->path, &log), 0);
+	assert_int_equal(audit_set_segment_size(log, (uint64_t)segmax), 0);
+	/* Up to the record that rolls: it must start in the segment's last
+	 * page, and the store's leaf must fit in the store's last page. */
+	for (;;) {
+		size = size_of(w->path);
+		if (size + line + 8 >= segmax) {
+			assert_true(size >= (off_t)AUDIT_SEGMENT_MIN);
+			if (4096 - size_of(tree) % 4096 >= 320)
+				break;
+			ev.reason = "s";   /* shift the store, not the segment much */
+			assert_true(size + 120 < segmax);
+		}
+		assert_int_equal(audit_append(log, &ev, NULL), 0);
+		if (ev.reason == big)
+			line = size_of(w->path) - size;
+		ev.reason = big;
+	}
+	fill_up(filler);
+	assert_int_equal(audit_append(log, &ev, NULL), 0);   /* written; the roll owes */
+	assert_int_equal(size_of(seg1), size + line);
+	assert_int_equal(size_of(w->path), 0);
+	assert_int_not_equal(audit_append(log, &ev, NULL), 0);   /* still full */
+	assert_int_equal(size_of(w->path), 0);
+
+	assert_int_equal(unlink(filler), 0);
+	assert_int_equal(audit_append(log, &ev, NULL), 0);
+	buf = slurp(w->path, NULL);
+	assert_int_equal(strncmp(buf, "{\"event\":\"segment\",", 19), 0);
+	assert_int_equal(count_lines(buf), 2);
+	free(buf);
+	audit_close(log);
+	check_trail(w->path);
+	assert_int_equal(umount(w->dir), 0);
+}
+
 static gpg_error_t
 soft_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
 {
@@ -727,6 +817,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_segments_roll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roll_crash_windows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_folder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full_at_roll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_by_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_checkpoint_thread_sleeps, setup, teardown),
