@@ -727,6 +727,49 @@ test_idle_checkpoint_thread_sleeps(void **state)
 	audit_close(log);
 }
 
+/* The last checkpoint's seq field sets where the next checkpoint's
+ * records start counting: one past the trail's end (an edit) must not
+ * stop checkpoints for good. */
+static void
+test_checkpoint_seq_beyond_trail(void **state)
+{
+	struct world *w = *state;
+	struct audit_log *log = NULL;
+	struct audit_signer s;
+	char *buf, *at, *end;
+	FILE *f;
+	int tries;
+
+	signer_of(w, &s);
+	assert_int_equal(audit_open(w->path, &log), 0);
+	assert_int_equal(audit_start_checkpoints(log, &s, 1000, 3600 * 1000), 0);
+	append_n(log, 3, "a");
+	audit_close(log);   /* its last line: a checkpoint, seq 4 */
+	assert_int_equal(audit_open(w->path, &log), 0);
+	append_n(log, 2, "b");   /* no checkpoints: the checkpoint stays inside */
+	audit_close(log);
+
+	buf = slurp(w->path, NULL);
+	at = strstr(buf, "{\"event\":\"checkpoint\"");
+	assert_non_null(at);
+	end = strchr(at, '\n');
+	at = strstr(at, "\"seq\":4,");
+	assert_true(at != NULL && at < end);
+	at[6] = '9';   /* seq 9: past the trail's 6 records */
+	f = fopen(w->path, "w");
+	fputs(buf, f);
+	fclose(f);
+	free(buf);
+
+	assert_int_equal(audit_open(w->path, &log), 0);
+	assert_int_equal(audit_start_checkpoints(log, &s, 2, 3600 * 1000), 0);
+	append_n(log, 2, "c");
+	for (tries = 0; tries < 2000 && count_events(w->path, "checkpoint") < 2; tries++)
+		usleep(2500);
+	assert_int_equal(count_events(w->path, "checkpoint"), 2);
+	audit_close(log);
+}
+
 /* A record changed after a checkpoint signed it: a writer that rebuilds
  * its hash store refuses to go on (it would sign the change into its next
  * checkpoint). */
@@ -823,6 +866,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_idle_checkpoint_thread_sleeps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_changed_trail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_seq_beyond_trail, setup, teardown),
 	};
 
 	gcry_check_version(NULL);
