@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -537,6 +538,55 @@ test_disk_full_at_roll(void **state)
 	assert_int_equal(umount(w->dir), 0);
 }
 
+/* How many files in DIR start with PREFIX. */
+static unsigned
+count_files(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	unsigned n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return n;
+}
+
+/* A start that copied the torn bytes out and crashed before cutting them:
+ * the next start uses that copy (no second file with the same bytes, one
+ * of them named by no record, and no refusal when both starts fall in the
+ * same second). */
+static void
+test_quarantine_after_crash_mid_move(void **state)
+{
+	struct world *w = *state;
+	struct audit_log *log = NULL;
+	static const char torn[] = "{\"event\":\"sign\",\"seq\":3,\"ti";
+	char earlier[128], *buf;
+	FILE *f;
+
+	assert_int_equal(audit_open(w->path, &log), 0);
+	append_n(log, 2, "before the crash");
+	audit_close(log);
+	f = fopen(w->path, "a");
+	fputs(torn, f);
+	fclose(f);
+	snprintf(earlier, sizeof(earlier), "%s.torn-20260101T000000Z", w->path);
+	put_file(earlier, "{\"event\":\"sign\",\"seq\":3,\"tx");   /* another torn line */
+	snprintf(earlier, sizeof(earlier), "%s.torn-20261204T000000Z", w->path);
+	put_file(earlier, torn);
+
+	assert_int_equal(audit_open(w->path, &log), 0);
+	assert_int_equal(audit_last_seq(log), 3);
+	audit_close(log);
+	assert_int_equal(count_files(w->dir, "audit.jsonl.torn-"), 2);
+	buf = slurp(w->path, NULL);
+	assert_non_null(strstr(buf, "\"file\":\"audit.jsonl.torn-20261204T000000Z\""));
+	free(buf);
+	check_trail(w->path);
+}
+
 static gpg_error_t
 soft_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
 {
@@ -856,6 +906,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_torn_tail_quarantined, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quarantine_after_crash_mid_move, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_follows_and_recovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_segments_roll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roll_crash_windows, setup, teardown),
