@@ -37,6 +37,7 @@ struct audit_log {
 	unsigned segment;              /* the current segment's number */
 	uint64_t segment_max;          /* roll once the current segment reaches this */
 	uint64_t roll_synced;          /* every seq up to here is durable (a roll synced it) */
+	uint64_t roll_retry;           /* after a failed roll: not again before this size */
 	int segment_owed;              /* the current segment still lacks its segment record */
 	unsigned expected;             /* announced by audit_expect, not yet written */
 	uint64_t ckpt_next;            /* leaf index after the last checkpoint record; 0: none */

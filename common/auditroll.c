@@ -178,7 +178,7 @@ auditroll_maybe(struct audit_log *log)
 {
 	gpg_error_t r;
 
-	if ((uint64_t)log->size < log->segment_max)
+	if ((uint64_t)log->size < log->segment_max || (uint64_t)log->size < log->roll_retry)
 		return 0;
 	if (log->segment >= AUDITSEG_MAX) {
 		log_error("audit %s: segment numbers exhausted; the current segment keeps growing",
@@ -188,10 +188,15 @@ auditroll_maybe(struct audit_log *log)
 	}
 	if ((r = roll(log)) != 0 && !log->failed) {
 		/* The record is written; only the roll failed: keep appending to
-		 * the current segment and try again at the next record. */
+		 * the current segment, and try again once it has grown a little
+		 * (a try costs an fdatasync and a log line: not each record). */
+		log->roll_retry = (uint64_t)log->size + AUDIT_SEGMENT_MIN;
 		log_error_e(r, "audit %s: cannot roll over to a new segment; still appending to the "
-		            "current one", log->path);
+		            "current one, trying again after another %llu KiB", log->path,
+		            (unsigned long long)(AUDIT_SEGMENT_MIN / 1024));
 		return 0;
 	}
+	if (r == 0)
+		log->roll_retry = 0;
 	return r;
 }

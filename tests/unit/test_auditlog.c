@@ -587,6 +587,42 @@ test_quarantine_after_crash_mid_move(void **state)
 	check_trail(w->path);
 }
 
+/* A roll that cannot be done (its sealed name taken, here by a folder)
+ * is not tried at every record: each try costs an fdatasync, a file
+ * made and removed, and a log line.  The log lines are counted. */
+static void
+test_blocked_roll_retried_sparingly(void **state)
+{
+	struct world *w = *state;
+	struct audit_log *log = NULL;
+	char seg1[128], logname[128], reason[300], *buf, *p;
+	unsigned tries = 0;
+	int fd, saved;
+
+	memset(reason, 'r', sizeof(reason) - 1);
+	reason[sizeof(reason) - 1] = '\0';
+	assert_int_equal(auditseg_name(w->path, 1, seg1, sizeof(seg1)), 0);
+	snprintf(logname, sizeof(logname), "%s/stderr", w->dir);
+	assert_int_equal(audit_open(w->path, &log), 0);
+	assert_int_equal(audit_set_segment_size(log, AUDIT_SEGMENT_MIN), 0);
+	assert_int_equal(mkdir(seg1, 0700), 0);
+	fd = open(logname, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	saved = dup(STDERR_FILENO);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	append_n(log, 400, reason);   /* ~150 KB: past the size ~200 records ago */
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	close(fd);
+	assert_int_equal(audit_last_seq(log), 400);
+	audit_close(log);
+	buf = slurp(logname, NULL);
+	for (p = buf; (p = strstr(p, "cannot roll over")) != NULL; p++)
+		tries++;
+	free(buf);
+	assert_true(tries >= 1 && tries <= 3);
+}
+
 static gpg_error_t
 soft_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
 {
@@ -912,6 +948,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_roll_crash_windows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_folder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disk_full_at_roll, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blocked_roll_retried_sparingly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_by_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_checkpoint_thread_sleeps, setup, teardown),
