@@ -131,6 +131,12 @@ ckpt_main(void *arg)
 
 	pthread_mutex_lock(&log->append_lock);
 	while (!log->ckpt_stop) {
+		if (log->failed) {
+			/* Nothing can be written any more: sign nothing (each try
+			 * is an HSM signature, maybe a TSA request) until stop. */
+			pthread_cond_wait(&log->ckpt_cond, &log->append_lock);
+			continue;
+		}
 		if (!due(log, auditlog_now_us())) {
 			struct timespec until = deadline_of(log);
 

@@ -15,10 +15,12 @@
 #include <sched.h>
 #include <dirent.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -856,6 +858,74 @@ test_checkpoint_seq_beyond_trail(void **state)
 	audit_close(log);
 }
 
+struct counted {
+	EVP_PKEY *key;
+	unsigned calls;         /* signatures asked for (atomic) */
+};
+
+static gpg_error_t
+counted_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
+{
+	struct counted *c = ctx;
+
+	__atomic_add_fetch(&c->calls, 1, __ATOMIC_SEQ_CST);
+	return soft_sign(c->key, msg, len, sig);
+}
+
+/* A log that can write nothing more (here its hash store refused a leaf:
+ * a file size limit) asks the audit key for no more checkpoints: each
+ * try is an HSM signature and maybe a TSA request, and it used to make
+ * one after each refused record (at most one a second) until the daemon
+ * stopped. */
+static void
+test_failed_log_signs_nothing(void **state)
+{
+	struct world *w = *state;
+	struct audit_log *log = NULL;
+	struct audit_signer s;
+	struct counted c = { w->key, 0 };
+	struct audit_event ev = { .event = "config", .reason = "x" };
+	struct timespec span = { 1, 200 * 1000000L };
+	struct rlimit old, lim;
+	char tree[128];
+	unsigned before;
+	int tries;
+
+	snprintf(tree, sizeof(tree), "%s.tree", w->path);
+	signer_of(w, &s);
+	s.sign = counted_sign;
+	s.ctx = &c;
+	assert_int_equal(audit_open(w->path, &log), 0);
+	assert_int_equal(audit_set_segment_size(log, AUDIT_SEGMENT_MIN), 0);
+	/* After a roll the store is larger than the current segment: a size
+	 * limit between the two stops the store alone. */
+	while (size_of(w->path) + 4096 > size_of(tree))
+		assert_int_equal(audit_append(log, &ev, NULL), 0);
+	assert_int_equal(audit_start_checkpoints(log, &s, 1, 3600 * 1000), 0);
+	for (tries = 0; tries < 4000 && count_events(w->path, "checkpoint") < 1; tries++)
+		usleep(2500);
+	assert_int_equal(count_events(w->path, "checkpoint"), 1);
+
+	before = __atomic_load_n(&c.calls, __ATOMIC_SEQ_CST);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)size_of(tree) + 16;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_not_equal(audit_append(log, &ev, NULL), 0);   /* the store refuses the leaf */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_not_equal(audit_append(log, &ev, NULL), 0);   /* and the log all else */
+	/* What is measured is what does not happen over a span: a retry
+	 * interval of the old writer, then one more refused record. */
+	nanosleep(&span, NULL);
+	assert_int_not_equal(audit_append(log, &ev, NULL), 0);
+	nanosleep(&span, NULL);
+	assert_int_equal(__atomic_load_n(&c.calls, __ATOMIC_SEQ_CST), before);
+	audit_close(log);
+	assert_int_equal(__atomic_load_n(&c.calls, __ATOMIC_SEQ_CST), before);
+}
+
 /* A record changed after a checkpoint signed it: a writer that rebuilds
  * its hash store refuses to go on (it would sign the change into its next
  * checkpoint). */
@@ -952,6 +1022,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_by_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_checkpoint_thread_sleeps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_log_signs_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_changed_trail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_seq_beyond_trail, setup, teardown),
