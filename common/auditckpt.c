@@ -82,6 +82,7 @@ write_checkpoint(struct audit_log *log, uint64_t size, const uint8_t root[MERKLE
 		goto out;
 	pthread_mutex_lock(&log->append_lock);
 	log->ckpt_next = seq;   /* the leaf after the checkpoint line */
+	log->ckpt_size = size;
 	log->ckpt_time_us = auditlog_now_us();
 	pthread_mutex_unlock(&log->append_lock);
 out:
@@ -90,13 +91,16 @@ out:
 	return r;
 }
 
-/* Records since the last checkpoint (append_lock held). */
+/* Records the last checkpoint does not cover (append_lock held): those
+ * after its tree size, appended while it was signed or since, but for its
+ * own line (which no checkpoint needs to follow). */
 static uint64_t
 pending(const struct audit_log *log)
 {
 	uint64_t leaves = log->next_seq - 1;
+	uint64_t n = leaves > log->ckpt_size ? leaves - log->ckpt_size : 0;
 
-	return leaves > log->ckpt_next ? leaves - log->ckpt_next : 0;
+	return n > 0 && log->ckpt_next > log->ckpt_size ? n - 1 : n;
 }
 
 static int
