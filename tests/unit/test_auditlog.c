@@ -67,6 +67,7 @@ teardown(void **state)
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
 	(void)umount2(w->dir, MNT_DETACH);   /* test_disk_full_at_roll's tmpfs, if it failed */
+	alarm(0);                            /* test_hostile_folder's, if it failed */
 	EVP_PKEY_free(w->key);
 	free(w);
 	return system(cmd) == 0 ? 0 : -1;
