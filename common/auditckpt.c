@@ -82,6 +82,7 @@ write_checkpoint(struct audit_log *log, uint64_t size, const uint8_t root[MERKLE
 		goto out;
 	pthread_mutex_lock(&log->append_lock);
 	log->ckpt_next = seq;   /* the leaf after the checkpoint line */
+	log->ckpt_size = size;
 	log->ckpt_time_us = auditlog_now_us();
 	pthread_mutex_unlock(&log->append_lock);
 out:
@@ -90,13 +91,16 @@ out:
 	return r;
 }
 
-/* Records since the last checkpoint (append_lock held). */
+/* Records the last checkpoint does not cover (append_lock held): those
+ * after its tree size, appended while it was signed or since, but for its
+ * own line (which no checkpoint needs to follow). */
 static uint64_t
 pending(const struct audit_log *log)
 {
 	uint64_t leaves = log->next_seq - 1;
+	uint64_t n = leaves > log->ckpt_size ? leaves - log->ckpt_size : 0;
 
-	return leaves > log->ckpt_next ? leaves - log->ckpt_next : 0;
+	return n > 0 && log->ckpt_next > log->ckpt_size ? n - 1 : n;
 }
 
 static int
@@ -130,16 +134,25 @@ ckpt_main(void *arg)
 	uint64_t size;
 
 	pthread_mutex_lock(&log->append_lock);
-	for (;;) {
-		struct timespec until = deadline_of(log);
-
-		while (!log->ckpt_stop && !due(log, auditlog_now_us()) &&
-		       pthread_cond_timedwait(&log->ckpt_cond, &log->append_lock, &until) != ETIMEDOUT)
-			;
-		if (log->ckpt_stop)
-			break;
-		if (!due(log, auditlog_now_us()))
+	while (!log->ckpt_stop) {
+		if (log->failed) {
+			/* Nothing can be written any more: sign nothing (each try
+			 * is an HSM signature, maybe a TSA request) until stop. */
+			pthread_cond_wait(&log->ckpt_cond, &log->append_lock);
 			continue;
+		}
+		if (!due(log, auditlog_now_us())) {
+			struct timespec until = deadline_of(log);
+
+			/* Nothing new: the deadline may be long past, so only the
+			 * next record (or stop) is worth waking for.  Else the
+			 * deadline is ahead (due() said so). */
+			if (pending(log) == 0)
+				pthread_cond_wait(&log->ckpt_cond, &log->append_lock);
+			else
+				pthread_cond_timedwait(&log->ckpt_cond, &log->append_lock, &until);
+			continue;
+		}
 		size = merkle_store_size(log->tree);
 		merkle_state_root(merkle_store_state(log->tree), root);
 		pthread_mutex_unlock(&log->append_lock);

@@ -99,7 +99,11 @@ auditlast_check(struct audit_log *log, int *mismatch)
 	}
 	if (line == NULL || parse_line(line, linelen, &cp, &seq) != 0)
 		goto out;   /* none in reach (or not ours to judge): verify checks all */
-	log->ckpt_next = seq;
+	/* Its seq is the line's own word: one past the trail (an edit) would
+	 * hold off every checkpoint until the trail caught up with it; a tree
+	 * size not before its own line is no checkpoint this writer made. */
+	log->ckpt_next = seq < log->next_seq && cp.size < seq ? seq : 0;
+	log->ckpt_size = log->ckpt_next != 0 ? cp.size : 0;
 	if (cp.size > merkle_store_size(log->tree) ||
 	    (r = merkle_store_root(log->tree, cp.size, root)) != 0 ||
 	    memcmp(root, cp.root, MERKLE_HASH_LEN) != 0)

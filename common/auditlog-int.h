@@ -37,8 +37,11 @@ struct audit_log {
 	unsigned segment;              /* the current segment's number */
 	uint64_t segment_max;          /* roll once the current segment reaches this */
 	uint64_t roll_synced;          /* every seq up to here is durable (a roll synced it) */
+	uint64_t roll_retry;           /* after a failed roll: not again before this size */
+	int segment_owed;              /* the current segment still lacks its segment record */
 	unsigned expected;             /* announced by audit_expect, not yet written */
 	uint64_t ckpt_next;            /* leaf index after the last checkpoint record; 0: none */
+	uint64_t ckpt_size;            /* the tree size it signed (records up to its line may follow) */
 	int64_t ckpt_time_us;          /* when the last checkpoint was written (or the log opened) */
 	int ckpt_stop;
 	/* sync_lock guards synced_seq, sync_failed (taken before append_lock). */
@@ -82,7 +85,7 @@ gpg_error_t audittree_open(struct audit_log *log, uint64_t last_seq,
 /* auditlast.c: compare the last checkpoint in reach of the current
  * segment's end with the hash store: *MISMATCH set when the root it
  * signed is not the root of the trail's records now.  Also sets
- * LOG->ckpt_next from it. */
+ * LOG->ckpt_next and LOG->ckpt_size from it. */
 gpg_error_t auditlast_check(struct audit_log *log, int *mismatch);
 
 /* auditroll.c: fsync the folder holding PATH, so that a new or renamed
@@ -98,6 +101,9 @@ gpg_error_t auditroll_scan(struct audit_log *log, uint64_t *last_seq, uint8_t la
 /* Write the segment record that opens the current segment (append_lock
  * held). */
 gpg_error_t auditroll_open_record(struct audit_log *log);
+/* Write the segment record a roll could not (a full disk), before any
+ * other record of the segment (append_lock held). */
+gpg_error_t auditroll_owed(struct audit_log *log);
 /* Roll over if the current segment is full (append_lock held). */
 gpg_error_t auditroll_maybe(struct audit_log *log);
 

@@ -426,7 +426,8 @@ append(struct audit_log *log, const struct audit_event *ev, int sync, int expect
 		return gpg_error(GPG_ERR_INV_ARG);
 
 	pthread_mutex_lock(&log->append_lock);
-	r = auditlog_write_locked(log, ev, &seq);
+	if ((r = auditroll_owed(log)) == 0)
+		r = auditlog_write_locked(log, ev, &seq);
 	if (r == 0)
 		r = auditroll_maybe(log);
 	if (expected && log->expected > 0)

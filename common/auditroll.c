@@ -43,10 +43,16 @@ auditroll_scan(struct audit_log *log, uint64_t *last, uint8_t leaf[MERKLE_HASH_L
 	 * after the current segment was archived with the rest). */
 	if ((r = auditseg_name(log->path, ks[n - 1], name, sizeof(name))) != 0)
 		goto out;
-	fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO in its place must not hold the open for good. */
+	fd = open(name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		r = gpg_error_from_syserror();
 		log_error_e(r, "audit %s: open", name);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = gpg_error(GPG_ERR_INV_DATA);
+		log_error("audit %s: not a regular file; move it aside", name);
 		goto out;
 	}
 	if ((r = audittail_last(name, fd, st.st_size, last, leaf)) != 0)
@@ -77,6 +83,18 @@ auditroll_open_record(struct audit_log *log)
 	ev.tree_size = state->size;
 	ev.frontier = hex;
 	return auditlog_write_locked(log, &ev, NULL);
+}
+
+gpg_error_t
+auditroll_owed(struct audit_log *log)
+{
+	gpg_error_t r;
+
+	if (!log->segment_owed)
+		return 0;
+	if ((r = auditroll_open_record(log)) == 0)
+		log->segment_owed = 0;
+	return r;
 }
 
 gpg_error_t
@@ -144,7 +162,11 @@ roll(struct audit_log *log)
 	log->size = 0;
 	log->segment++;
 	log_info("audit %s: segment %u sealed as %s", log->path, log->segment - 1, sealed);
-	return auditroll_open_record(log);
+	log->segment_owed = 1;
+	if ((r = auditroll_owed(log)) != 0)
+		log_error_e(r, "audit %s: cannot write the record that opens segment %u; it goes "
+		            "before the next record", log->path, log->segment);
+	return 0;   /* the roll is done; the next append pays what it owes */
 fail:
 	close(fd);
 	(void)unlink(fresh);
@@ -156,7 +178,7 @@ auditroll_maybe(struct audit_log *log)
 {
 	gpg_error_t r;
 
-	if ((uint64_t)log->size < log->segment_max)
+	if ((uint64_t)log->size < log->segment_max || (uint64_t)log->size < log->roll_retry)
 		return 0;
 	if (log->segment >= AUDITSEG_MAX) {
 		log_error("audit %s: segment numbers exhausted; the current segment keeps growing",
@@ -166,10 +188,15 @@ auditroll_maybe(struct audit_log *log)
 	}
 	if ((r = roll(log)) != 0 && !log->failed) {
 		/* The record is written; only the roll failed: keep appending to
-		 * the current segment and try again at the next record. */
+		 * the current segment, and try again once it has grown a little
+		 * (a try costs an fdatasync and a log line: not each record). */
+		log->roll_retry = (uint64_t)log->size + AUDIT_SEGMENT_MIN;
 		log_error_e(r, "audit %s: cannot roll over to a new segment; still appending to the "
-		            "current one", log->path);
+		            "current one, trying again after another %llu KiB", log->path,
+		            (unsigned long long)(AUDIT_SEGMENT_MIN / 1024));
 		return 0;
 	}
+	if (r == 0)
+		log->roll_retry = 0;
 	return r;
 }

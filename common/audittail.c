@@ -1,6 +1,7 @@
 /* audittail.c — the end of a trail segment at open: the last record's seq
  * and leaf, and the quarantine of a torn last line (doc/audit-format.md
  * §9.5). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -130,32 +131,65 @@ torn_start(const char *path, int fd, off_t size, off_t *start, int *torn)
 	return 0;
 }
 
-/* Copy LEN bytes at OFF of FD into a new file DEST (exclusive, synced). */
+/* Write the LEN bytes at BUF into a new file DEST (exclusive, synced). */
 static gpg_error_t
-copy_out(int fd, off_t off, size_t len, const char *dest)
+write_new(const char *dest, const char *buf, size_t len)
 {
-	char *buf = NULL;
-	int out = -1;
+	int out;
 	gpg_error_t r;
 
-	if ((buf = malloc(len)) == NULL)
-		return gpg_error_from_syserror();
-	if ((r = read_at(fd, buf, len, off)) != 0)
-		goto out;
 	out = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, AUDIT_FILE_MODE);
-	if (out < 0) {
+	if (out < 0)
+		return gpg_error_from_syserror();
+	if ((r = auditlog_write_all(out, buf, len)) == 0 && fsync(out) != 0)
 		r = gpg_error_from_syserror();
-		goto out;
-	}
-	if ((r = auditlog_write_all(out, buf, len)) != 0)
-		goto out;
-	if (fsync(out) != 0)
+	if (close(out) != 0 && r == 0)
 		r = gpg_error_from_syserror();
-out:
-	if (out >= 0 && close(out) != 0 && r == 0)
-		r = gpg_error_from_syserror();
-	free(buf);
 	return r;
+}
+
+/* Does the file NAME in folder DFD hold exactly the LEN bytes at BUF? */
+static int
+same_bytes(int dfd, const char *name, const char *buf, size_t len)
+{
+	struct stat st;
+	char *have = NULL;
+	int fd, same = 0;
+
+	fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == (off_t)len &&
+	    (have = malloc(len)) != NULL && read_at(fd, have, len, 0) == 0)
+		same = memcmp(have, buf, len) == 0;
+	free(have);
+	close(fd);
+	return same;
+}
+
+/* A quarantine file of PATH already holding the torn bytes at BUF (LEN):
+ * an earlier start copied them and crashed before the cut.  Its name goes
+ * to DEST (DLEN, with PATH's folder); 0 if there is none. */
+static int
+find_copy(const char *path, const char *buf, size_t len, char *dest, size_t dlen)
+{
+	const char *slash = strrchr(path, '/'), *base = slash != NULL ? slash + 1 : path;
+	char dir[4096], prefix[512];
+	struct dirent *de;
+	DIR *d;
+	int n, found = 0;
+
+	n = slash == NULL ? snprintf(dir, sizeof(dir), ".")
+	                  : snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (n < 0 || (size_t)n >= sizeof(dir) || (size_t)snprintf(prefix, sizeof(prefix), "%s.torn-", base) >=
+	    sizeof(prefix) || (d = opendir(dir)) == NULL)
+		return 0;
+	while (!found && (de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0 &&
+		    same_bytes(dirfd(d), de->d_name, buf, len))
+			found = snprintf(dest, dlen, "%.*s%s", (int)(base - path), path, de->d_name) > 0;
+	closedir(d);
+	return found;
 }
 
 gpg_error_t
@@ -166,6 +200,8 @@ audittail_quarantine(const char *path, int fd, off_t size, off_t *newsize, int64
 	const char *base;
 	struct tm tm;
 	time_t now = time(NULL);
+	char *torn_bytes;
+	size_t len;
 	off_t start;
 	int torn, n, i;
 	gpg_error_t r = 0;
@@ -176,19 +212,29 @@ audittail_quarantine(const char *path, int fd, off_t size, off_t *newsize, int64
 		return r;
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	/* Two crashes in one second must not collide: -2, -3, … */
-	for (i = 1; i < TORN_MAX_NAMES; i++) {
-		n = i == 1 ? snprintf(dest, sizeof(dest), "%s.torn-%s", path, stamp)
-		           : snprintf(dest, sizeof(dest), "%s.torn-%s-%d", path, stamp, i);
-		if (n < 0 || (size_t)n >= sizeof(dest))
-			return gpg_error(GPG_ERR_TOO_LARGE);
-		r = copy_out(fd, start, (size_t)(size - start), dest);
-		if (gpg_err_code(r) != GPG_ERR_EEXIST)
-			break;
+	len = (size_t)(size - start);
+	if ((torn_bytes = malloc(len)) == NULL)
+		return gpg_error_from_syserror();
+	/* The copy an earlier start made before it crashed is the one. */
+	if ((r = read_at(fd, torn_bytes, len, start)) == 0 &&
+	    !find_copy(path, torn_bytes, len, dest, sizeof(dest))) {
+		/* Two crashes in one second must not collide: -2, -3, … */
+		for (i = 1; i < TORN_MAX_NAMES; i++) {
+			n = i == 1 ? snprintf(dest, sizeof(dest), "%s.torn-%s", path, stamp)
+			           : snprintf(dest, sizeof(dest), "%s.torn-%s-%d", path, stamp, i);
+			if (n < 0 || (size_t)n >= sizeof(dest)) {
+				r = gpg_error(GPG_ERR_TOO_LARGE);
+				break;
+			}
+			r = write_new(dest, torn_bytes, len);
+			if (gpg_err_code(r) != GPG_ERR_EEXIST)
+				break;
+		}
 	}
+	free(torn_bytes);
 	if (r != 0) {
 		log_error_e(r, "audit %s: cannot move the torn last line (%lld bytes) to %s; "
-		            "move it away by hand", path, (long long)(size - start), dest);
+		            "move it away by hand", path, (long long)len, dest);
 		return r;
 	}
 	if ((r = auditlog_sync_folder(dest)) != 0 || ftruncate(fd, start) != 0 || fdatasync(fd) != 0) {

@@ -64,6 +64,26 @@ feed(struct audit_log *log, struct merkle_store *st, uint64_t from)
 	return r;
 }
 
+/* Open the store NAME, cutting a torn tail; one that is not a store at
+ * all (a crash can leave its header zeroed on some file systems) is made
+ * anew, to be filled from the trail. */
+static gpg_error_t
+open_store(struct audit_log *log, const char *name, struct merkle_store **st)
+{
+	gpg_error_t r;
+
+	r = merkle_store_open(name, MERKLE_STORE_CREATE | MERKLE_STORE_CUT_TORN, st);
+	if (gpg_err_code(r) != GPG_ERR_INV_DATA)
+		return r;
+	log_error("audit %s: rebuilding its hash store %s from the trail", log->path, name);
+	if (unlink(name) != 0) {
+		r = gpg_error_from_syserror();
+		log_error_e(r, "audit %s: cannot remove %s; move it aside", log->path, name);
+		return r;
+	}
+	return merkle_store_open(name, MERKLE_STORE_CREATE, st);
+}
+
 gpg_error_t
 audittree_open(struct audit_log *log, uint64_t last_seq, const uint8_t last_leaf[MERKLE_HASH_LEN])
 {
@@ -74,7 +94,7 @@ audittree_open(struct audit_log *log, uint64_t last_seq, const uint8_t last_leaf
 
 	if ((r = auditseg_sidecar(log->path, ".tree", name, sizeof(name))) != 0)
 		return r;
-	if ((r = merkle_store_open(name, MERKLE_STORE_CREATE | MERKLE_STORE_CUT_TORN, &st)) != 0)
+	if ((r = open_store(log, name, &st)) != 0)
 		return r;
 	have = merkle_store_size(st);
 	if (have < last_seq) {
