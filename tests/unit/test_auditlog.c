@@ -520,7 +520,13 @@ test_disk_full_at_roll(void **state)
 	snprintf(tree, sizeof(tree), "%s.tree", w->path);
 	snprintf(filler, sizeof(filler), "%s/filler", w->dir);
 	assert_int_equal(auditseg_name(w->path, 1, seg1, sizeof(seg1)), 0);
-	assert_int_equal(unshare(CLONE_NEWNS), 0);
+	/* A full disk of our own needs a mount namespace (root, as CI and
+	 * the Debian 13 leg run); elsewhere this case is skipped, said so. */
+	if (unshare(CLONE_NEWNS) != 0) {
+		print_message("skipped: no mount namespace for a small tmpfs (%s); run as root\n",
+		              strerror(errno));
+		skip();
+	}
 	assert_int_equal(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
 	assert_int_equal(mount("tmpfs", w->dir, "tmpfs", 0, "size=1m"), 0);
 
