@@ -236,23 +236,35 @@ audit_close(struct audit_log *log)
 
 /* Before a sync: wait (bounded) for the records audit_expect announced,
  * so that this one fdatasync covers them too.  Only those announced
- * before the wait count: a steady stream of new ones must not hold it. */
+ * before the wait count: a steady stream of new ones must not hold it.
+ * And when records came in while the last sync ran (several clients are
+ * signing), a lone record would otherwise get a sync of its own while the
+ * next is a round trip away: then wait for one more, briefly.  A single
+ * client never sees a record arrive during its own sync, so it never
+ * waits. */
 static void
 await_expected(struct audit_log *log)
 {
 	struct timespec until;
 	uint64_t from;
 	unsigned want;
+	long wait_ns = 0;
 
 	pthread_mutex_lock(&log->append_lock);
 	want = log->expected;
 	from = log->written_seq;
-	if (want > 0) {
+	if (want > 0)
+		wait_ns = AUDIT_GROUP_WAIT_MS * 1000000L;
+	else if (log->arrived_in_sync > 0 && from - log->synced_seq < 2)
+		wait_ns = AUDIT_GROUP_LINGER_US * 1000L;
+	if (wait_ns > 0) {
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += AUDIT_GROUP_WAIT_MS * 1000000L;
+		until.tv_nsec += wait_ns;
 		until.tv_sec += until.tv_nsec / 1000000000L;
 		until.tv_nsec %= 1000000000L;
-		while (log->expected > 0 && log->written_seq - from < want &&
+		if (want == 0)
+			want = 1;   /* lingering: for one more record */
+		while (log->written_seq - from < want && (log->expected > 0 || log->written_seq == from) &&
 		       pthread_cond_timedwait(&log->written_cond, &log->append_lock, &until) == 0)
 			;
 	}
@@ -291,6 +303,9 @@ sync_upto(struct audit_log *log, uint64_t seq)
 			log_error_e(r, "audit %s: fdatasync", log->path);
 			return r;
 		}
+		pthread_mutex_lock(&log->append_lock);
+		log->arrived_in_sync = target != 0 && log->written_seq > target;
+		pthread_mutex_unlock(&log->append_lock);
 		if (target > log->synced_seq)
 			log->synced_seq = target;
 		if (log->synced_seq < seq)

@@ -5,6 +5,7 @@
 #include <gcrypt.h>
 
 #include "hex.h"
+#include "ecverify.h"
 #include "pgpsig.h"
 #include "pgpwrite.h"
 
@@ -93,25 +94,6 @@ hash_sig(const struct pgpsig_spec *spec, const struct hashalgo *algo, const uint
 	gcry_md_hash_buffers(algo->gcry_algo, 0, digest, iov, (int)n);
 }
 
-/* libgcrypt's data S-expression for DIGEST signed by KEY: PKCS#1 v1.5 for
- * RSA; for ECDSA the leftmost field-size bytes (FIPS 186-4 §6.4, what gpg
- * hashes in too); for EdDSA the digest is the message (OpenPGP v4). */
-static gpg_error_t
-data_sexp(const struct pgpkey *key, const struct hashalgo *algo, const uint8_t *digest, size_t digest_len,
-          gcry_sexp_t *s)
-{
-	size_t half = pgpkey_sig_len(key) / 2;
-
-	if (key->type == PGPKEY_RSA)
-		return gcry_sexp_build(s, NULL, "(data(flags pkcs1)(hash %s %b))", algo->name, (int)digest_len,
-		                       digest);
-	if (key->type == PGPKEY_ED25519)
-		return gcry_sexp_build(s, NULL, "(data(flags eddsa)(hash-algo sha512)(value %b))",
-		                       (int)digest_len, digest);
-	return gcry_sexp_build(s, NULL, "(data(flags raw)(value %b))",
-	                       (int)(digest_len < half ? digest_len : half), digest);
-}
-
 gpg_error_t
 pgpsig_verify_digest(const struct pgpkey *key, const struct hashalgo *algo, const uint8_t *digest,
                      size_t digest_len, const uint8_t *sig, size_t sig_len)
@@ -126,16 +108,14 @@ pgpsig_verify_digest(const struct pgpkey *key, const struct hashalgo *algo, cons
 	 * libgcrypt); EC: exactly r || s. */
 	if (sig_len == 0 || (key->type == PGPKEY_RSA ? sig_len > key->n_len : sig_len != 2 * half))
 		return gpg_error(GPG_ERR_BAD_SIGNATURE);
+	/* EC keys: OpenSSL, ten times faster here (ecverify.h). */
+	if (key->type != PGPKEY_RSA)
+		return ecverify_digest(key, digest, digest_len, sig, sig_len);
+	/* RSA: PKCS#1 v1.5 over the digest, through libgcrypt. */
 	if ((err = gcry_sexp_new(&s_key, key->sexp, key->sexp_len, 0)) != 0 ||
-	    (err = data_sexp(key, algo, digest, digest_len, &s_data)) != 0)
-		goto out;
-	if (key->type == PGPKEY_RSA)
-		err = gcry_sexp_build(&s_sig, NULL, "(sig-val(rsa(s %b)))", (int)sig_len, sig);
-	else
-		err = gcry_sexp_build(&s_sig, NULL, "(sig-val(%s(r %b)(s %b)))",
-		                      key->type == PGPKEY_ED25519 ? "eddsa" : "ecdsa", (int)half, sig, (int)half,
-		                      sig + half);
-	if (err)
+	    (err = gcry_sexp_build(&s_data, NULL, "(data(flags pkcs1)(hash %s %b))", algo->name,
+	                           (int)digest_len, digest)) != 0 ||
+	    (err = gcry_sexp_build(&s_sig, NULL, "(sig-val(rsa(s %b)))", (int)sig_len, sig)) != 0)
 		goto out;
 	if (gcry_pk_verify(s_sig, s_data, s_key) != 0) {
 		err = gpg_error(GPG_ERR_BAD_SIGNATURE);

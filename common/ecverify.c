@@ -1,0 +1,85 @@
+/* ecverify.c — EC signature checks through OpenSSL 3 (no deprecated API:
+ * the key from OSSL_PARAMs, the signature as an ECDSA_SIG). */
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "ecverify.h"
+
+/* The public key of KEY as an EVP_PKEY, or NULL. */
+static EVP_PKEY *
+public_key(const struct pgpkey *key)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL;
+	OSSL_PARAM params[3];
+	const char *group = key->type == PGPKEY_P256 ? "prime256v1" : "secp384r1";
+
+	if (key->type == PGPKEY_ED25519) {
+		/* q is 0x40 || A */
+		if (key->q_len != 33)
+			return NULL;
+		return EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key->q + 1, 32);
+	}
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)key->q, key->q_len);
+	params[2] = OSSL_PARAM_construct_end();
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		pkey = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return pkey;
+}
+
+/* r || s as the DER ECDSA-Sig-Value OpenSSL checks; *DER is
+ * OPENSSL_malloc'd. */
+static int
+der_of(const uint8_t *sig, size_t half, unsigned char **der)
+{
+	ECDSA_SIG *es = ECDSA_SIG_new();
+	BIGNUM *r = BN_bin2bn(sig, (int)half, NULL), *s = BN_bin2bn(sig + half, (int)half, NULL);
+	int len = -1;
+
+	if (es != NULL && r != NULL && s != NULL && ECDSA_SIG_set0(es, r, s) == 1) {
+		r = s = NULL;   /* es owns them now */
+		*der = NULL;
+		len = i2d_ECDSA_SIG(es, der);
+	}
+	BN_free(r);
+	BN_free(s);
+	ECDSA_SIG_free(es);
+	return len;
+}
+
+gpg_error_t
+ecverify_digest(const struct pgpkey *key, const uint8_t *digest, size_t digest_len, const uint8_t *sig,
+                size_t sig_len)
+{
+	EVP_PKEY *pkey = NULL;
+	EVP_PKEY_CTX *pctx = NULL;
+	EVP_MD_CTX *md = NULL;
+	unsigned char *der = NULL;
+	int derlen, ok = 0;
+
+	if (key->type != PGPKEY_P256 && key->type != PGPKEY_P384 && key->type != PGPKEY_ED25519)
+		return gpg_error(GPG_ERR_WRONG_PUBKEY_ALGO);
+	if (sig_len == 0 || sig_len % 2 != 0 || (pkey = public_key(key)) == NULL)
+		return gpg_error(GPG_ERR_BAD_SIGNATURE);
+	if (key->type == PGPKEY_ED25519) {
+		ok = sig_len == 64 && (md = EVP_MD_CTX_new()) != NULL &&
+		     EVP_DigestVerifyInit(md, NULL, NULL, NULL, pkey) == 1 &&
+		     EVP_DigestVerify(md, sig, sig_len, digest, digest_len) == 1;
+	} else if ((derlen = der_of(sig, sig_len / 2, &der)) > 0) {
+		/* No digest set: the input is the digest itself. */
+		ok = (pctx = EVP_PKEY_CTX_new(pkey, NULL)) != NULL && EVP_PKEY_verify_init(pctx) == 1 &&
+		     EVP_PKEY_verify(pctx, der, (size_t)derlen, digest, digest_len) == 1;
+	}
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_CTX_free(pctx);
+	EVP_PKEY_free(pkey);
+	return ok ? 0 : gpg_error(GPG_ERR_BAD_SIGNATURE);
+}
