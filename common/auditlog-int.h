@@ -45,6 +45,7 @@ struct audit_log {
 	int segment_owed;              /* the current segment still lacks its segment record */
 	unsigned expected;             /* announced by audit_expect, not yet written */
 	int arrived_in_sync;           /* records came in while the last fdatasync ran */
+	long sync_ns;                  /* how long an fdatasync takes (moving average) */
 	uint64_t ckpt_next;            /* leaf index after the last checkpoint record; 0: none */
 	uint64_t ckpt_size;            /* the tree size it signed (records up to its line may follow) */
 	int64_t ckpt_time_us;          /* when the last checkpoint was written (or the log opened) */

@@ -30,6 +30,15 @@
 #include "auditlog-int.h"
 #include "log.h"
 
+static long
+monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
 int64_t
 auditlog_now_us(void)
 {
@@ -253,10 +262,15 @@ await_expected(struct audit_log *log)
 	pthread_mutex_lock(&log->append_lock);
 	want = log->expected;
 	from = log->written_seq;
+	/* Waiting longer than a sync takes never pays: bound both waits by
+	 * the recent fdatasync time (an RSA-4096 signature on its way may
+	 * take longer than the sync it would share). */
 	if (want > 0)
 		wait_ns = AUDIT_GROUP_WAIT_MS * 1000000L;
 	else if (log->arrived_in_sync > 0 && from - log->synced_seq < 2)
 		wait_ns = AUDIT_GROUP_LINGER_US * 1000L;
+	if (log->sync_ns > 0 && wait_ns > log->sync_ns)
+		wait_ns = log->sync_ns;
 	if (wait_ns > 0) {
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += wait_ns;
@@ -277,6 +291,7 @@ static gpg_error_t
 sync_upto(struct audit_log *log, uint64_t seq)
 {
 	uint64_t target;
+	long t0 = 0;
 	gpg_error_t r;
 
 	pthread_mutex_lock(&log->sync_lock);
@@ -293,6 +308,7 @@ sync_upto(struct audit_log *log, uint64_t seq)
 		if (log->roll_synced >= seq)
 			target = 0;   /* a segment roll synced it already */
 		pthread_mutex_unlock(&log->append_lock);
+		t0 = target != 0 ? monotonic_ns() : 0;
 		if (target != 0 && fdatasync(log->fd) != 0) {
 			r = gpg_error_from_syserror();
 			pthread_mutex_lock(&log->append_lock);
@@ -305,6 +321,9 @@ sync_upto(struct audit_log *log, uint64_t seq)
 		}
 		pthread_mutex_lock(&log->append_lock);
 		log->arrived_in_sync = target != 0 && log->written_seq > target;
+		if (target != 0)   /* a moving average over the last ~8 syncs */
+			log->sync_ns = log->sync_ns == 0 ? monotonic_ns() - t0
+			                                 : (7 * log->sync_ns + (monotonic_ns() - t0)) / 8;
 		pthread_mutex_unlock(&log->append_lock);
 		if (target > log->synced_seq)
 			log->synced_seq = target;
