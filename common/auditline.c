@@ -206,9 +206,11 @@ scan_member(struct scan *s, struct auditline *out, int *slow)
 		return -1;
 	m->key = s->p + kstart;
 	m->klen = s->pos - 1 - kstart;
+	/* An escaped key (this one or an earlier one) sorts by its unescaped
+	 * bytes: jansson decides the order then. */
 	if (esc)
 		*slow = 1;
-	else if (out->n > 0 && !key_after(&out->m[out->n - 1], m->key, m->klen))
+	else if (!*slow && out->n > 0 && !key_after(&out->m[out->n - 1], m->key, m->klen))
 		return fail(s, "keys not in sorted order, or a key twice");
 	if (s->pos >= s->len || s->p[s->pos] != ':')
 		return fail(s, "no ':' right after a key");
