@@ -167,6 +167,7 @@ e2e: $(PROGS)
 check: deps-if-missing
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory e2e
+	@$(MAKE) --no-print-directory -j2 fuzz
 	@$(MAKE) --no-print-directory fuzz-smoke
 
 deps-if-missing:
@@ -215,10 +216,23 @@ fuzz-smoke: $(FUZZ_BIN)
 	    tail -n 1 $$f.log; \
 	  else cat $$f.log; echo "fuzz target $$f failed (log: $$f.log)"; exit 1; fi; \
 	done
-build-fuzz/%: fuzz/%.c $(COMMON_SRC) $(POLICYD_SRC) $(SCD_SRC) $(TSA_SRC) $(wildcard fuzz/lib/*)
+# The common code is compiled for fuzzing once (instrumented, into
+# build-fuzz/libcommon.a), not again for every target: make check builds
+# some thirty targets.
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-sanitize-recover=undefined -Icommon -Ipolicyd -Iscdaemon-shim \
+               -Itsa -DSIGNET_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+FUZZ_COMMON_OBJ := $(patsubst %.c,build-fuzz/obj/%.o,$(COMMON_SRC))
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
+build-fuzz/libcommon.a: $(FUZZ_COMMON_OBJ)
+	rm -f $@ && ar rcs $@ $^
+-include $(FUZZ_COMMON_OBJ:.o=.d)
+build-fuzz/%: fuzz/%.c build-fuzz/libcommon.a $(POLICYD_SRC) $(SCD_SRC) $(TSA_SRC) $(wildcard fuzz/lib/*) \
+              $(wildcard common/*.h)
 	@mkdir -p build-fuzz
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icommon -Ipolicyd -Iscdaemon-shim -Itsa \
-	  -DSIGNET_VERSION='"$(VERSION)"' $(FUZZ_CFLAGS_$*) $(PKG_CFLAGS) -o $@ $< $(COMMON_SRC) $(FUZZ_EXTRA_$*) $(PKG_LIBS) -lpthread
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $(FUZZ_CFLAGS_$*) -o $@ $< $(FUZZ_EXTRA_$*) \
+	  build-fuzz/libcommon.a $(PKG_LIBS) -lpthread
 
 # Fuzz targets that exercise a program's own parser link that module too.
 FUZZ_EXTRA_scdconf := scdaemon-shim/scdconf.c
