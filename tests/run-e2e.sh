@@ -11,9 +11,9 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 export SIGNET_BIN=${SIGNET_BIN:-$HERE/../build/bin}
 JOBS=${E2E_JOBS:-1}
-# Alone: deadlines and limits under test (132-140, 230), load and timing
-# (100, 200), the trusted-home test that plants files in /tmp (130), and
-# (the crash loops 470 and 530 wait for conditions, so they share).
+# Alone: deadlines and limits under test (132-140, 230), load (200) and
+# the trusted-home test that plants files in /tmp (130).  The crash loops
+# (470, 530) wait for conditions, so they share the machine.
 SERIAL=${E2E_SERIAL:-'@(130|132|135|140|200|230)-*'}
 pass=0 fail=0 failed=()
 LOGS=$(mktemp -d /tmp/sgeXXXX)
