@@ -527,7 +527,12 @@ test_disk_full_at_roll(void **state)
 		              strerror(errno));
 		skip();
 	}
-	assert_int_equal(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	/* In a chroot "/" is no mount point and cannot be made private: a
+	 * tmpfs there could show in the host's namespace, so do not mount. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+		print_message("skipped: cannot make / private (%s; a chroot?)\n", strerror(errno));
+		skip();
+	}
 	assert_int_equal(mount("tmpfs", w->dir, "tmpfs", 0, "size=1m"), 0);
 
 	assert_int_equal(audit_open(w->path, &log), 0);
