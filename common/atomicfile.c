@@ -31,8 +31,8 @@ write_all(int fd, const void *data, size_t len)
 }
 
 /* fsync PATH's folder, so that a rename or a creation is on disk. */
-static gpg_error_t
-sync_parent(const char *path)
+gpg_error_t
+atomicfile_sync_parent(const char *path)
 {
 	char copy[PATH_MAX];
 	gpg_error_t err = 0;
@@ -78,7 +78,7 @@ write_replace(const char *path, const void *data, size_t len, mode_t mode, int d
 		goto out;
 	}
 	tmp[0] = '\0';
-	if ((err = sync_parent(path)) != 0 && !durable)
+	if ((err = atomicfile_sync_parent(path)) != 0 && !durable)
 		err = 0;
 out:
 	if (fd >= 0)
@@ -119,7 +119,7 @@ atomicfile_create(const char *path, const void *data, size_t len, mode_t mode)
 	}
 	if (close(fd) != 0)
 		return gpg_error_from_syserror();
-	(void)sync_parent(path);   /* best effort: the file is already visible */
+	(void)atomicfile_sync_parent(path);   /* best effort: the file is already visible */
 	return 0;
 }
 

@@ -28,4 +28,8 @@ gpg_error_t atomicfile_read(const char *path, size_t max, char **data, size_t *l
  * GPG_ERR_EEXIST if it is there already. */
 gpg_error_t atomicfile_create(const char *path, const void *data, size_t len, mode_t mode);
 
+/* fsync the folder holding PATH, so that a name made or renamed in it
+ * survives a crash. */
+gpg_error_t atomicfile_sync_parent(const char *path);
+
 #endif

@@ -94,10 +94,6 @@ gpg_error_t audittree_open(struct audit_log *log, uint64_t last_seq,
  * LOG->ckpt_next and LOG->ckpt_size from it. */
 gpg_error_t auditlast_check(struct audit_log *log, int *mismatch);
 
-/* auditroll.c: fsync the folder holding PATH, so that a new or renamed
- * name in it survives a crash. */
-gpg_error_t auditlog_sync_folder(const char *path);
-
 /* auditroll.c: at open, set the current segment's number (highest
  * sealed + 1) and, when the current segment is empty but sealed ones
  * exist, get the last seq and leaf of the highest sealed one (*FROM_SEALED

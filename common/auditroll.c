@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "auditlog-int.h"
 #include "auditseg.h"
 #include "hex.h"
@@ -97,26 +98,6 @@ auditroll_owed(struct audit_log *log)
 	return r;
 }
 
-gpg_error_t
-auditlog_sync_folder(const char *path)
-{
-	char dir[ROLL_NAME_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd, n;
-	gpg_error_t r = 0;
-
-	n = slash == NULL ? snprintf(dir, sizeof(dir), ".")
-	                  : snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-	if (n < 0 || (size_t)n >= sizeof(dir))
-		return gpg_error(GPG_ERR_TOO_LARGE);
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return gpg_error_from_syserror();
-	if (fsync(fd) != 0)
-		r = gpg_error_from_syserror();
-	close(fd);
-	return r;
-}
-
 /* Seal the current segment as number K and put a new, empty one in its
  * place: the new file is made under a temporary name first, so that the
  * trail's name never points at nothing. */
@@ -148,7 +129,7 @@ roll(struct audit_log *log)
 		(void)rename(sealed, log->path);   /* undo: keep writing where we were */
 		goto fail;
 	}
-	if ((r = auditlog_sync_folder(log->path)) != 0)
+	if ((r = atomicfile_sync_parent(log->path)) != 0)
 		log_error_e(r, "audit %s: fsync of its folder after a roll", log->path);
 	if (dup2(fd, log->fd) < 0) {
 		/* The new name is in place but we cannot write to it: stop, and

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "auditlog-int.h"
 #include "log.h"
 
@@ -237,7 +238,7 @@ audittail_quarantine(const char *path, int fd, off_t size, off_t *newsize, int64
 		            "move it away by hand", path, (long long)len, dest);
 		return r;
 	}
-	if ((r = auditlog_sync_folder(dest)) != 0 || ftruncate(fd, start) != 0 || fdatasync(fd) != 0) {
+	if ((r = atomicfile_sync_parent(dest)) != 0 || ftruncate(fd, start) != 0 || fdatasync(fd) != 0) {
 		r = r != 0 ? r : gpg_error_from_syserror();
 		log_error_e(r, "audit %s: cannot cut the torn last line (kept in %s)", path, dest);
 		return r;
