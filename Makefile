@@ -82,7 +82,8 @@ $(BIN)/signet-tsa: $(call obj,$(TSA_SRC)) $(LIBCOMMON)
 # A unit test links the common library plus, when it tests a program's
 # module, that module's object (tests/unit/test_<prog>_<module>.c is not
 # needed: each test lists its extra objects in UNIT_EXTRA_<name>).
-UNIT_EXTRA_test_policy := $(call obj,policyd/policy.c) $(call obj,policyd/requester.c)
+UNIT_EXTRA_test_policy := $(call obj,policyd/policy.c) $(call obj,policyd/requester.c) $(call obj,policyd/idcache.c)
+UNIT_EXTRA_test_idcache := $(call obj,policyd/idcache.c)
 UNIT_EXTRA_test_card   := $(call obj,scdaemon-shim/card.c)
 UNIT_EXTRA_test_scdconf := $(call obj,scdaemon-shim/scdconf.c)
 UNIT_EXTRA_test_notice := $(call obj,scdaemon-shim/notice.c)
@@ -121,6 +122,7 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(LIBCOMMON) $(LIBS) -lcmocka
 $(B)/tests/test_policy: $(UNIT_EXTRA_test_policy)
+$(B)/tests/test_idcache: $(UNIT_EXTRA_test_idcache)
 $(B)/tests/test_card: $(UNIT_EXTRA_test_card)
 $(B)/tests/test_scdconf: $(UNIT_EXTRA_test_scdconf)
 $(B)/tests/test_notice: $(UNIT_EXTRA_test_notice)

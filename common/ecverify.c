@@ -1,5 +1,7 @@
 /* ecverify.c — EC signature checks through OpenSSL 3 (no deprecated API:
  * the key from OSSL_PARAMs, the signature as an ECDSA_SIG). */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -54,20 +56,16 @@ der_of(const uint8_t *sig, size_t half, unsigned char **der)
 	return len;
 }
 
-gpg_error_t
-ecverify_digest(const struct pgpkey *key, const uint8_t *digest, size_t digest_len, const uint8_t *sig,
-                size_t sig_len)
+/* KEY's SIG over DIGEST with its key already made (PKEY). */
+static gpg_error_t
+verify_with(EVP_PKEY *pkey, const struct pgpkey *key, const uint8_t *digest, size_t digest_len,
+            const uint8_t *sig, size_t sig_len)
 {
-	EVP_PKEY *pkey = NULL;
 	EVP_PKEY_CTX *pctx = NULL;
 	EVP_MD_CTX *md = NULL;
 	unsigned char *der = NULL;
 	int derlen, ok = 0;
 
-	if (key->type != PGPKEY_P256 && key->type != PGPKEY_P384 && key->type != PGPKEY_ED25519)
-		return gpg_error(GPG_ERR_WRONG_PUBKEY_ALGO);
-	if (sig_len == 0 || sig_len % 2 != 0 || (pkey = public_key(key)) == NULL)
-		return gpg_error(GPG_ERR_BAD_SIGNATURE);
 	if (key->type == PGPKEY_ED25519) {
 		ok = sig_len == 64 && (md = EVP_MD_CTX_new()) != NULL &&
 		     EVP_DigestVerifyInit(md, NULL, NULL, NULL, pkey) == 1 &&
@@ -80,6 +78,139 @@ ecverify_digest(const struct pgpkey *key, const uint8_t *digest, size_t digest_l
 	OPENSSL_free(der);
 	EVP_MD_CTX_free(md);
 	EVP_PKEY_CTX_free(pctx);
-	EVP_PKEY_free(pkey);
 	return ok ? 0 : gpg_error(GPG_ERR_BAD_SIGNATURE);
+}
+
+static int
+checkable(const struct pgpkey *key, size_t sig_len, gpg_error_t *err)
+{
+	if (key->type != PGPKEY_P256 && key->type != PGPKEY_P384 && key->type != PGPKEY_ED25519) {
+		*err = gpg_error(GPG_ERR_WRONG_PUBKEY_ALGO);
+		return 0;
+	}
+	if (sig_len == 0 || sig_len % 2 != 0) {
+		*err = gpg_error(GPG_ERR_BAD_SIGNATURE);
+		return 0;
+	}
+	return 1;
+}
+
+gpg_error_t
+ecverify_digest(const struct pgpkey *key, const uint8_t *digest, size_t digest_len, const uint8_t *sig,
+                size_t sig_len)
+{
+	EVP_PKEY *pkey;
+	gpg_error_t err;
+
+	if (!checkable(key, sig_len, &err))
+		return err;
+	if ((pkey = public_key(key)) == NULL)
+		return gpg_error(GPG_ERR_BAD_SIGNATURE);
+	err = verify_with(pkey, key, digest, digest_len, sig, sig_len);
+	EVP_PKEY_free(pkey);
+	return err;
+}
+
+struct vc_entry {
+	enum pgpkey_type type;
+	uint8_t q[PGPKEY_MAX_Q];
+	size_t q_len;
+	EVP_PKEY *pkey;
+};
+
+struct ecverify_cache {
+	pthread_mutex_t lock;
+	struct vc_entry v[ECVERIFY_CACHE_MAX];
+	size_t n;
+};
+
+gpg_error_t
+ecverify_cache_new(struct ecverify_cache **out)
+{
+	struct ecverify_cache *vc;
+
+	*out = NULL;
+	if ((vc = calloc(1, sizeof(*vc))) == NULL)
+		return gpg_error_from_syserror();
+	if (pthread_mutex_init(&vc->lock, NULL) != 0) {
+		free(vc);
+		return gpg_error(GPG_ERR_ENOMEM);
+	}
+	*out = vc;
+	return 0;
+}
+
+static void
+empty_locked(struct ecverify_cache *vc)
+{
+	size_t i;
+
+	for (i = 0; i < vc->n; i++)
+		EVP_PKEY_free(vc->v[i].pkey);
+	vc->n = 0;
+}
+
+void
+ecverify_cache_free(struct ecverify_cache *vc)
+{
+	if (vc == NULL)
+		return;
+	empty_locked(vc);
+	pthread_mutex_destroy(&vc->lock);
+	free(vc);
+}
+
+/* KEY's EVP_PKEY with a reference for the caller, from VC or made and
+ * kept there; NULL when KEY's point is not a valid key. */
+static EVP_PKEY *
+cached_key(struct ecverify_cache *vc, const struct pgpkey *key)
+{
+	struct vc_entry *e;
+	EVP_PKEY *pkey = NULL;
+	size_t i;
+
+	if (key->q_len > sizeof(e->q))
+		return NULL;
+	pthread_mutex_lock(&vc->lock);
+	for (i = 0; i < vc->n && pkey == NULL; i++) {
+		e = &vc->v[i];
+		if (e->type == key->type && e->q_len == key->q_len && memcmp(e->q, key->q, key->q_len) == 0 &&
+		    EVP_PKEY_up_ref(e->pkey) == 1)
+			pkey = e->pkey;
+	}
+	pthread_mutex_unlock(&vc->lock);
+	if (pkey != NULL || (pkey = public_key(key)) == NULL)
+		return pkey;
+	/* Made outside the lock; two threads may both make it, and both
+	 * entries are correct (the second is only a duplicate). */
+	pthread_mutex_lock(&vc->lock);
+	if (vc->n == ECVERIFY_CACHE_MAX)
+		empty_locked(vc);
+	if (EVP_PKEY_up_ref(pkey) == 1) {
+		e = &vc->v[vc->n++];
+		e->type = key->type;
+		memcpy(e->q, key->q, key->q_len);
+		e->q_len = key->q_len;
+		e->pkey = pkey;
+	}
+	pthread_mutex_unlock(&vc->lock);
+	return pkey;
+}
+
+gpg_error_t
+ecverify_digest_cached(struct ecverify_cache *vc, const struct pgpkey *key, const uint8_t *digest,
+                       size_t digest_len, const uint8_t *sig, size_t sig_len)
+{
+	EVP_PKEY *pkey;
+	gpg_error_t err;
+
+	if (vc == NULL)
+		return ecverify_digest(key, digest, digest_len, sig, sig_len);
+	if (!checkable(key, sig_len, &err))
+		return err;
+	if ((pkey = cached_key(vc, key)) == NULL)
+		return gpg_error(GPG_ERR_BAD_SIGNATURE);
+	err = verify_with(pkey, key, digest, digest_len, sig, sig_len);
+	EVP_PKEY_free(pkey);
+	return err;
 }

@@ -129,7 +129,7 @@ is_approver(const struct conn *c, const char *project)
 
 	if (p == NULL)
 		return 0;
-	requester_init(&rq, c->uid);
+	requester_init(&rq, c->pd->ids, c->uid);
 	yes = policy_match_principals(p->conf->approvers, p->conf->napprovers, &rq);
 	requester_release(&rq);
 	return yes;
@@ -141,7 +141,7 @@ is_admin(const struct conn *c)
 	struct requester rq;
 	int yes;
 
-	requester_init(&rq, c->uid);
+	requester_init(&rq, c->pd->ids, c->uid);
 	yes = policy_is_admin(c->snap->cfg, &rq, c->pd->self_uid);
 	requester_release(&rq);
 	return yes;
@@ -254,7 +254,7 @@ cmd_request(assuan_context_t ctx, char *line)
 		return r;
 	if ((p = cmd_lookup_project(ctx, words[0], &r)) == NULL)
 		return r;
-	requester_init(&rq, c->uid);
+	requester_init(&rq, c->pd->ids, c->uid);
 	signer = policy_match_principals(p->conf->signers, p->conf->nsigners, &rq);
 	requester_release(&rq);
 	if (!signer)

@@ -114,7 +114,7 @@ cmd_require_admin(assuan_context_t ctx, const char *what)
 	int written, admin;
 	gpg_error_t r;
 
-	requester_init(&rq, c->uid);
+	requester_init(&rq, c->pd->ids, c->uid);
 	admin = policy_is_admin(c->snap->cfg, &rq, c->pd->self_uid);
 	requester_release(&rq);
 	if (admin)

@@ -121,7 +121,7 @@ cmd_keylist(assuan_context_t ctx, char *line)
 
 	if ((r = cmd_get_args(ctx, line, args, 0, "KEYLIST takes no arguments")) != 0)
 		return r;
-	requester_init(&rq, c->uid);
+	requester_init(&rq, c->pd->ids, c->uid);
 	for (i = 0; i < c->snap->projects->n && r == 0; i++) {
 		p = &c->snap->projects->v[i];
 		if (policy_may_sign(p->conf, &rq))
@@ -567,7 +567,7 @@ cmd_setup(assuan_context_t ctx, char *line)
 
 	if (cmdline_parse(line, NULL, 0, args, 2, &nargs) != 0 || nargs > 1)
 		return cmd_fail(ctx, GPG_ERR_ASS_PARAMETER, "usage: SETUP [<project>]");
-	requester_init(&rq, c->uid);
+	requester_init(&rq, c->pd->ids, c->uid);
 	if (nargs == 0) {
 		for (i = 0; i < c->snap->projects->n; i++)
 			if (policy_may_sign(c->snap->projects->v[i].conf, &rq))

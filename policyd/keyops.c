@@ -10,6 +10,7 @@
 #include <gcrypt.h>
 
 #include "atomicfile.h"
+#include "ecverify.h"
 #include "keyops.h"
 #include "log.h"
 #include "signet-err.h"
@@ -32,8 +33,8 @@ sign_rsa(struct hsm *hsm, const struct hsm_key *key, const struct hashalgo *algo
 }
 
 gpg_error_t
-keyops_sign_digest(struct hsm *hsm, const struct hsm_key *key, const struct pgpkey *pub,
-                   const struct hashalgo *algo, const uint8_t *digest, size_t digest_len,
+keyops_sign_digest(struct hsm *hsm, struct ecverify_cache *vc, const struct hsm_key *key,
+                   const struct pgpkey *pub, const struct hashalgo *algo, const uint8_t *digest, size_t digest_len,
                    uint8_t *sig, size_t sigmax, size_t *siglen, char *why, size_t whylen)
 {
 	size_t half = pgpkey_sig_len(pub) / 2;
@@ -66,8 +67,13 @@ keyops_sign_digest(struct hsm *hsm, const struct hsm_key *key, const struct pgpk
 	if (r != 0)
 		return r;
 	/* Neither gpg-agent nor gpg checks an ECDSA or EdDSA signature from a
-	 * card: a wrong one would only show up as a bad signature later. */
-	if ((r = pgpsig_verify_digest(pub, algo, digest, digest_len, sig, *siglen)) != 0) {
+	 * card: a wrong one would only show up as a bad signature later.  r
+	 * and s are each exactly half. */
+	if (*siglen != 2 * half)
+		r = gpg_error(GPG_ERR_BAD_SIGNATURE);
+	else
+		r = ecverify_digest_cached(vc, pub, digest, digest_len, sig, *siglen);
+	if (r != 0) {
 		snprintf(why, whylen, "the token's %zu-byte signature by %s does not verify", *siglen, pub->fpr);
 		explicit_bzero(sig, sigmax);
 		*siglen = 0;
@@ -94,7 +100,7 @@ sign_cb(void *opaque, const struct pgpkey *signer, const struct hashalgo *algo,
 
 	for (i = 0; i < s->n; i++)
 		if (strcmp(s->pub[i]->fpr, signer->fpr) == 0)
-			return keyops_sign_digest(s->hsm, s->key[i], s->pub[i], algo, digest, digest_len, sig, sigmax,
+			return keyops_sign_digest(s->hsm, NULL, s->key[i], s->pub[i], algo, digest, digest_len, sig, sigmax,
 			                          siglen, s->why, sizeof(s->why));
 	snprintf(s->why, sizeof(s->why), "asked to sign with unknown key %s", signer->fpr);
 	return gpg_error(GPG_ERR_NO_SECKEY);

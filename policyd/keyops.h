@@ -68,14 +68,16 @@ gpg_error_t keyops_commit(const struct project *p, const struct keyop_result *re
 void keyops_result_clear(struct keyop_result *res);
 
 /* Sign DIGEST (DIGEST_LEN bytes of ALGO) with KEY, whose public key is
- * PUB: the one place that knows how each key type signs (pgpsig.h,
+ * PUB (made ready for the check in VC; NULL: made for this one): the one place that knows how each key type signs (pgpsig.h,
  * pgpsig_sign_fn): RSA PKCS#1 v1.5 over DigestInfo || digest (*SIGLEN =
  * the modulus length); ECDSA r || s over the digest cut to the curve's
  * size; Ed25519 R || S with the digest as the message.  ECDSA and EdDSA
  * signatures are checked against PUB before they are returned
  * (GPG_ERR_BAD_SIGNATURE). */
-gpg_error_t keyops_sign_digest(struct hsm *hsm, const struct hsm_key *key, const struct pgpkey *pub,
-                               const struct hashalgo *algo, const uint8_t *digest, size_t digest_len,
+struct ecverify_cache;
+
+gpg_error_t keyops_sign_digest(struct hsm *hsm, struct ecverify_cache *vc, const struct hsm_key *key,
+                               const struct pgpkey *pub, const struct hashalgo *algo, const uint8_t *digest, size_t digest_len,
                                uint8_t *sig, size_t sigmax, size_t *siglen, char *why, size_t whylen);
 
 #endif

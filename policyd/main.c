@@ -28,7 +28,9 @@
 #include "signednote.h"
 #include "config.h"
 #include "hsm.h"
+#include "idcache.h"
 #include "daemonize.h"
+#include "ecverify.h"
 #include "engine.h"
 #include "store.h"
 #include "log.h"
@@ -329,7 +331,8 @@ start_up(struct policyd *pd, struct signet_config *cfg)
 		die("audit trail", err, "check [policyd] audit (a damaged last line must be repaired by hand)");
 	}
 	if ((r = denials_new(&pd->denials)) != 0 || (r = denylog_new(pd->audit, 1, &pd->denylog)) != 0 ||
-	    (r = notify_new(pd->audit, &pd->notify)) != 0)
+	    (r = notify_new(pd->audit, &pd->notify)) != 0 ||
+	    (r = idcache_new(NULL, NULL, IDCACHE_TTL_MS, &pd->ids)) != 0 || (r = ecverify_cache_new(&pd->ecv)) != 0)
 		die("start-up", gpg_strerror(r), NULL);
 	if ((r = policyd_open_store(pd, cfg, err, sizeof(err))) != 0)
 		die("state store", err, "check [policyd] state (a folder of the daemon's user)");

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "idcache.h"
 #include "platform.h"
 #include "policy.h"
 #include "signet-err.h"
@@ -28,11 +29,11 @@ policy_find_principal(const struct principal *p, size_t n, const struct requeste
 		switch (p[i].kind) {
 		case PRINCIPAL_USER:
 			/* By uid, not by name: two names for one uid are one user. */
-			if (platform_user_uid(p[i].name, &puid) == 0 && puid == rq->uid)
+			if (idcache_uid(rq->ids, p[i].name, &puid) == 0 && puid == rq->uid)
 				return &p[i];
 			break;
 		case PRINCIPAL_GROUP:
-			if (platform_group_gid(p[i].name, &pgid) == 0 && requester_in_group(rq, pgid))
+			if (idcache_gid(rq->ids, p[i].name, &pgid) == 0 && requester_in_group(rq, pgid))
 				return &p[i];
 			break;
 		default:

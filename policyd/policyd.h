@@ -53,6 +53,9 @@ struct park;
 
 struct auditts;
 
+struct idcache;
+struct ecverify_cache;
+
 struct policyd {
 	char *config_path;
 	char *pidfile;                 /* NULL: none */
@@ -73,6 +76,8 @@ struct policyd {
 	struct totp_keys *totp;        /* the HSM key that seals TOTP secrets (totp.h) */
 	struct sweeper *sweeper;       /* expires requests (engine.h) */
 	struct hours_memo hours_memo;  /* this minute's answers of hours_allow (hours.h) */
+	struct idcache *ids;           /* the user database, remembered (idcache.h) */
+	struct ecverify_cache *ecv;    /* project keys ready for the check of each EC signature */
 	char *socket_path;             /* as bound at start-up */
 	int listen_fd;
 	struct server *server;         /* the event loop (server.c) */

@@ -5,18 +5,19 @@
 #include <string.h>
 #include <gpg-error.h>
 
+#include "idcache.h"
 #include "log.h"
-#include "platform.h"
 
 void
-requester_init(struct requester *rq, uid_t uid)
+requester_init(struct requester *rq, struct idcache *ids, uid_t uid)
 {
 	gpg_error_t r;
 
 	memset(rq, 0, sizeof(*rq));
 	rq->uid = uid;
-	platform_user_name(uid, rq->user, sizeof(rq->user));
-	if ((r = platform_user_groups(uid, &rq->groups, &rq->ngroups)) != 0 &&
+	rq->ids = ids;
+	idcache_check(ids);
+	if ((r = idcache_user(ids, uid, rq->user, sizeof(rq->user), &rq->groups, &rq->ngroups)) != 0 &&
 	    gpg_err_code(r) != GPG_ERR_NOT_FOUND)
 		log_warn_e(r, "groups of uid %u (%s): none counted", (unsigned)uid, rq->user);
 }

@@ -88,7 +88,7 @@ signreq_check(const struct conn *c, struct sign_req *req)
 		return signreq_refuse(req, SIGNET_ERR_NO_KEY, "no_key", NULL, "no project %s (signet keylist shows yours)",
 		              req->project);
 	req->ev.key_fpr = req->p->pub.fpr;
-	requester_init(&rq, c->uid);
+	requester_init(&rq, c->pd->ids, c->uid);
 	req->who = policy_find_principal(req->p->conf->signers, req->p->conf->nsigners, &rq);
 	requester_release(&rq);
 	if (req->who == NULL) {
@@ -129,7 +129,7 @@ signreq_sign(const struct conn *c, struct sign_req *req, uint8_t *sig, size_t si
 	 * commit, audit.h). */
 	audit_expect(c->pd->audit);
 	req->audit_expected = 1;
-	if (keyops_sign_digest(c->pd->hsm, req->key, req->pub, req->algo, req->digest, req->digest_len, sig, sigmax,
+	if (keyops_sign_digest(c->pd->hsm, c->pd->ecv, req->key, req->pub, req->algo, req->digest, req->digest_len, sig, sigmax,
 	                       siglen, req->why, sizeof(req->why)) != 0) {
 		log_error("sign for project %s: %s", req->p->conf->name, req->why);
 		req->code = "hsm";

@@ -1,11 +1,15 @@
 /* test_ecverify.c — the EC signature check policyd runs on every EC
  * signature the HSM returns (common/ecverify.c, through pgpsig.h):
  * signatures made by OpenSSL verify; a flipped bit in the signature or
- * the digest, another key, a wrong length and s = 0 do not. */
+ * the digest, another key, a wrong length and s = 0 do not.  Through the
+ * key cache: one key's kept entry never answers for another (of the same
+ * or another type), past the cache's size and from racing threads. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -102,6 +106,99 @@ check_type(enum pgpkey_type type)
 	EVP_PKEY_free(k2);
 }
 
+/* Keys of every type through one cache, more than it holds, each checked
+ * against its own signature and another key's. */
+static void
+test_cache(void **state)
+{
+	enum { N = ECVERIFY_CACHE_MAX + 9 };
+	static const enum pgpkey_type types[] = { PGPKEY_P256, PGPKEY_P384, PGPKEY_ED25519 };
+	struct ecverify_cache *vc = NULL;
+	struct pgpkey *pk = calloc(N, sizeof(*pk));
+	uint8_t digest[32], sig[N][96];
+	size_t len[N];
+	EVP_PKEY *k;
+	int i, round;
+
+	(void)state;
+	assert_non_null(pk);
+	assert_int_equal(ecverify_cache_new(&vc), 0);
+	memset(digest, 0x33, sizeof(digest));
+	for (i = 0; i < N; i++) {
+		k = make_key(types[i % 3], &pk[i]);
+		len[i] = sign(k, types[i % 3], digest, sizeof(digest), sig[i]);
+		EVP_PKEY_free(k);
+	}
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < N; i++) {
+			assert_int_equal(ecverify_digest_cached(vc, &pk[i], digest, sizeof(digest), sig[i], len[i]), 0);
+			/* the next key of the same type: same lengths, not its signature */
+			assert_int_equal(gpg_err_code(ecverify_digest_cached(vc, &pk[(i + 3) % N], digest, sizeof(digest),
+			                                                     sig[i], len[i])),
+			                 GPG_ERR_BAD_SIGNATURE);
+		}
+	}
+	assert_int_equal(ecverify_digest_cached(NULL, &pk[0], digest, sizeof(digest), sig[0], len[0]), 0);
+	ecverify_cache_free(vc);
+	free(pk);
+}
+
+struct racer {
+	struct ecverify_cache *vc;
+	const struct pgpkey *pk;
+	const uint8_t (*sig)[96];
+	const size_t *len;
+	int bad;
+};
+
+static void *
+race(void *arg)
+{
+	struct racer *r = arg;
+	uint8_t digest[32];
+	int i;
+
+	memset(digest, 0x44, sizeof(digest));
+	for (i = 0; i < 600; i++)
+		if (ecverify_digest_cached(r->vc, &r->pk[i % 6], digest, sizeof(digest), r->sig[i % 6], r->len[i % 6]) !=
+		        0 ||
+		    ecverify_digest_cached(r->vc, &r->pk[(i + 1) % 6], digest, sizeof(digest), r->sig[i % 6],
+		                           r->len[i % 6]) == 0)
+			r->bad++;
+	return NULL;
+}
+
+static void
+test_cache_threads(void **state)
+{
+	struct ecverify_cache *vc = NULL;
+	struct pgpkey pk[6];
+	uint8_t digest[32], sig[6][96];
+	size_t len[6];
+	struct racer r[4];
+	pthread_t th[4];
+	EVP_PKEY *k;
+	int i;
+
+	(void)state;
+	assert_int_equal(ecverify_cache_new(&vc), 0);
+	memset(digest, 0x44, sizeof(digest));
+	for (i = 0; i < 6; i++) {
+		k = make_key(i % 2 ? PGPKEY_P256 : PGPKEY_ED25519, &pk[i]);
+		len[i] = sign(k, pk[i].type, digest, sizeof(digest), sig[i]);
+		EVP_PKEY_free(k);
+	}
+	for (i = 0; i < 4; i++) {
+		r[i] = (struct racer){ .vc = vc, .pk = pk, .sig = (const uint8_t (*)[96])sig, .len = len };
+		assert_int_equal(pthread_create(&th[i], NULL, race, &r[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(r[i].bad, 0);
+	}
+	ecverify_cache_free(vc);
+}
+
 static void test_p256(void **state) { (void)state; check_type(PGPKEY_P256); }
 static void test_p384(void **state) { (void)state; check_type(PGPKEY_P384); }
 static void test_ed25519(void **state) { (void)state; check_type(PGPKEY_ED25519); }
@@ -113,6 +210,8 @@ main(void)
 		cmocka_unit_test(test_p256),
 		cmocka_unit_test(test_p384),
 		cmocka_unit_test(test_ed25519),
+		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_cache_threads),
 	};
 
 	gcry_check_version(NULL);

@@ -21,6 +21,7 @@
 #include "../../agent/certinfo.h"
 #include "../../policyd/keyops.h"
 #include "../../policyd/project.h"
+#include "ecverify.h"
 #include "hashalgo.h"
 #include "pgpsig.h"
 #include "sigcheck.h"
@@ -78,9 +79,14 @@ test_sign_every_type(void **state)
 	uint8_t digest[HASHALGO_MAX_DIGEST], sig[HSM_MAX_SIG];
 	char label[32], why[512], name[PGPKEY_NAME_MAX];
 	struct hsm_key *key = NULL;
+	struct ecverify_cache *vc = NULL;
 	struct pgpkey pub;
 	EVP_PKEY *pk;
 	size_t siglen;
+
+	/* Through a key cache, as policyd signs: each key type's entry must
+	 * answer for that key only. */
+	assert_int_equal(ecverify_cache_new(&vc), 0);
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		snprintf(label, sizeof(label), "sign-%s", types[i].name);
@@ -93,7 +99,7 @@ test_sign_every_type(void **state)
 			const struct hashalgo *algo = hashalgo_by_gcry(hashes[h]);
 
 			gcry_md_hash_buffer(algo->gcry_algo, digest, label, strlen(label));
-			assert_int_equal(keyops_sign_digest(w->hsm, key, &pub, algo, digest, algo->digest_len, sig,
+			assert_int_equal(keyops_sign_digest(w->hsm, vc, key, &pub, algo, digest, algo->digest_len, sig,
 			                                    sizeof(sig), &siglen, why, sizeof(why)), 0);
 			assert_int_equal(siglen, pgpkey_sig_len(&pub));
 			assert_int_equal(pgpsig_verify_digest(&pub, algo, digest, algo->digest_len, sig, siglen), 0);
@@ -108,12 +114,13 @@ test_sign_every_type(void **state)
 			                                                   siglen)), GPG_ERR_BAD_SIGNATURE);
 		}
 		/* a digest of the wrong length is refused before the token */
-		assert_int_equal(gpg_err_code(keyops_sign_digest(w->hsm, key, &pub, hashalgo_by_gcry(GCRY_MD_SHA256),
+		assert_int_equal(gpg_err_code(keyops_sign_digest(w->hsm, NULL, key, &pub, hashalgo_by_gcry(GCRY_MD_SHA256),
 		                                                 digest, 20, sig, sizeof(sig), &siglen, why,
 		                                                 sizeof(why))), GPG_ERR_INV_LENGTH);
 		EVP_PKEY_free(pk);
 		hsm_key_free(key);
 	}
+	ecverify_cache_free(vc);
 }
 
 /* An HSM reset between two signatures: the next EC signature is made
@@ -132,7 +139,7 @@ test_sign_after_logout(void **state)
 	make_key(w, KEY_ALGO_ED25519, "relogin", &key, &pub);
 	gcry_md_hash_buffer(GCRY_MD_SHA256, digest, "relogin", 7);
 	assert_int_equal(softhsm_drop_login("kotest"), 0);
-	if (keyops_sign_digest(w->hsm, key, &pub, algo, digest, sizeof(digest), sig, sizeof(sig), &siglen, why,
+	if (keyops_sign_digest(w->hsm, NULL, key, &pub, algo, digest, sizeof(digest), sig, sizeof(sig), &siglen, why,
 	                       sizeof(why)) != 0)
 		fail_msg("sign after logout: %s", why);
 	assert_int_equal(pgpsig_verify_digest(&pub, algo, digest, sizeof(digest), sig, siglen), 0);

@@ -109,19 +109,19 @@ test_group_from_user_database_only(void **state)
 	cfg.nadmins = 1;
 	/* nobody is not in group root in any sane user database, whatever gid
 	 * its process has. */
-	requester_init(&rq, nobody);
+	requester_init(&rq, NULL, nobody);
 	assert_string_equal(rq.user, "nobody");
 	assert_false(requester_in_group(&rq, 0));
 	assert_false(policy_may_sign(&p, &rq));
 	assert_false(policy_is_admin(&cfg, &rq, 1234));
 	requester_release(&rq);
 	/* root's primary group from passwd counts. */
-	requester_init(&rq, 0);
+	requester_init(&rq, NULL, 0);
 	assert_true(requester_in_group(&rq, 0));
 	assert_true(policy_may_sign(&p, &rq));
 	requester_release(&rq);
 	/* A uid without a passwd entry has no groups at all. */
-	requester_init(&rq, UID_OTHER);
+	requester_init(&rq, NULL, UID_OTHER);
 	assert_int_equal(rq.ngroups, 0);
 	assert_string_equal(rq.user, "#4242424");
 	assert_false(policy_may_sign(&p, &rq));
