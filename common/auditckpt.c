@@ -113,6 +113,14 @@ due(const struct audit_log *log, int64_t now)
 	return n >= log->ckpt->every || now - log->ckpt_time_us >= (int64_t)log->ckpt->ms * 1000;
 }
 
+int
+auditckpt_wake_wanted(const struct audit_log *log)
+{
+	uint64_t n = pending(log);
+
+	return n <= 1 || n >= log->ckpt->every;
+}
+
 static struct timespec
 deadline_of(const struct audit_log *log)
 {

@@ -94,6 +94,13 @@ gpg_error_t audittree_open(struct audit_log *log, uint64_t last_seq,
  * LOG->ckpt_next and LOG->ckpt_size from it. */
 gpg_error_t auditlast_check(struct audit_log *log, int *mismatch);
 
+/* auditckpt.c: whether the record just appended (append_lock held) is
+ * one the checkpoint thread must hear of: the first since the last
+ * checkpoint (it waits untimed until then, and arms its timer on it) or
+ * one that makes a checkpoint due by count.  Waking it for every record
+ * cost each signature a context switch. */
+int auditckpt_wake_wanted(const struct audit_log *log);
+
 /* auditroll.c: at open, set the current segment's number (highest
  * sealed + 1) and, when the current segment is empty but sealed ones
  * exist, get the last seq and leaf of the highest sealed one (*FROM_SEALED

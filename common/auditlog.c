@@ -467,7 +467,7 @@ append(struct audit_log *log, const struct audit_event *ev, int sync, int expect
 	if (expected && log->expected > 0)
 		log->expected--;
 	pthread_cond_broadcast(&log->written_cond);
-	if (log->ckpt != NULL)
+	if (log->ckpt != NULL && auditckpt_wake_wanted(log))
 		pthread_cond_signal(&log->ckpt_cond);
 	pthread_mutex_unlock(&log->append_lock);
 	if (r != 0)
