@@ -8,9 +8,44 @@
 #include "auditline.h"
 #include "auditseg.h"
 #include "audittrail.h"
+#include "config.h"
 #include "errbuf.h"
 #include "merkle.h"
 #include "readfile.h"
+#include "tsaconf.h"
+
+/* The trails the home's configuration names: [policyd] audit in
+ * signet.conf and audit in tsa.conf, where a file exists (a copy of the
+ * trails may come without them: then the home's default places).  A file
+ * that exists but cannot be read is an error, never a silent fall back to
+ * another trail than the daemons write. */
+static int
+configured_trails(struct home *h)
+{
+	struct signet_config *cfg = NULL;
+	struct tsaconf tc;
+	char err[512] = "";
+	struct stat sb;
+	gpg_error_t rc;
+
+	if (stat(h->conf, &sb) == 0) {
+		if ((rc = config_load(h->conf, &cfg, err, sizeof(err))) != 0)
+			return cli_fail("audit: read %s: %s; fix it, or name the trail files on the command line",
+			                h->conf, err[0] ? err : gpg_strerror(rc));
+		if (cfg->audit != NULL && strlen(cfg->audit) < sizeof(h->audit))
+			snprintf(h->audit, sizeof(h->audit), "%s", cfg->audit);
+		config_free(cfg);
+	}
+	err[0] = '\0';
+	memset(&tc, 0, sizeof(tc));
+	rc = tsaconf_read(h->tsa_conf, &tc, err, sizeof(err));
+	if (rc != 0 && gpg_err_code(rc) != GPG_ERR_ENOENT)
+		return cli_fail("audit: read %s: %s; fix it, or name the trail files on the command line",
+		                h->tsa_conf, err[0] ? err : gpg_strerror(rc));
+	if (rc == 0 && tc.audit[0] != '\0')
+		snprintf(h->tsa_audit, sizeof(h->tsa_audit), "%s", tc.audit);
+	return CLI_EXIT_OK;
+}
 
 int
 audittrail_home(const struct cli *cli, struct home *h)
@@ -19,7 +54,7 @@ audittrail_home(const struct cli *cli, struct home *h)
 
 	if (err != 0)
 		return cli_fail("audit: home %s: %s", cli_home(cli), gpg_strerror(err));
-	return CLI_EXIT_OK;
+	return configured_trails(h);
 }
 
 int

@@ -9,7 +9,9 @@
 #include "home.h"
 #include "signednote.h"
 
-/* home_paths() for the home the command line names; prints the failure.
+/* home_paths() for the home the command line names, with the trails its
+ * signet.conf ([policyd] audit) and tsa.conf (audit) name where those
+ * files exist; prints the failure (a configuration that cannot be read).
  * CLI_EXIT_OK or CLI_EXIT_FAIL. */
 int audittrail_home(const struct cli *cli, struct home *h);
 

@@ -45,6 +45,8 @@ handle_key(void *user, const char *section, const char *key, const char *value)
 		return copy_value(ctx, key, value, tc->chain, sizeof(tc->chain));
 	if (strcmp(key, "log") == 0)
 		return copy_value(ctx, key, value, tc->log, sizeof(tc->log));
+	if (strcmp(key, "audit") == 0)
+		return copy_value(ctx, key, value, tc->audit, sizeof(tc->audit));
 	if (strcmp(key, "clock_check") == 0)
 		return copy_value(ctx, key, value, tc->clock_check, sizeof(tc->clock_check));
 	if (strcmp(key, "tls_cert") == 0)

@@ -33,6 +33,7 @@ struct tsaconf {
 	char ca[PATH_MAX];
 	char chain[PATH_MAX];
 	char log[PATH_MAX];
+	char audit[PATH_MAX];       /* the TSA's trail */
 	char clock_check[16];
 	int tls;                    /* tls_cert is set: clients use https */
 };

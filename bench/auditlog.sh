@@ -8,6 +8,11 @@
 # C_Sign rate of the same signing key on the same token with as many
 # threads (the kit's raw-hsm.c), rounds interleaved so that noise hits
 # both alike.  Target (issue 10): policyd ≥ 0.9 × raw at 8 clients.
+# Each round also measures policyd's NOP rate with as many clients (an
+# Assuan round trip with nothing checked, signed or written): no request
+# can cost less, so 1 / (1/nop + 1/raw) is the most any daemon between
+# client and token could reach here, and the summary prints that ceiling
+# as a ratio beside the measured one.
 #   SIGNET_BENCH_KIT  the kit, for raw-hsm.c (default ../shared/bench)
 #   BENCH_DIR         results in BENCH_DIR/results (auditlog-*)
 #   BENCH_AL_TYPES (rsa3072 p256), BENCH_AL_SECS (3), BENCH_AL_ROUNDS (3)
@@ -61,6 +66,10 @@ done
 
 printf 'key\tround\tclients\tside\tops_per_s\tp50_us\tp99_us\n' >"$OUT/auditlog.tsv"
 for ((r = 1; r <= ROUNDS; r++)); do
+	for c in $CLIENTS; do
+		read -r _ _ ops p50 p99 err < <("$LOAD" -s "$SOCK" -n -c "$c" -t "$SECS")
+		printf 'nop\t%s\t%s\tnop\t%s\t%s\t%s\n' "$r" "$c" "$ops" "$p50" "$p99" >>"$OUT/auditlog.tsv"
+	done
 	for kt in $TYPES; do
 		for c in $CLIENTS; do
 			read -r _ _ ops p50 p99 err < <("$LOAD" -s "$SOCK" -p "al$kt" -c "$c" -t "$SECS")
@@ -84,9 +93,13 @@ for kt, r, c, side, ops, p50, p99 in rows:
         rate[(kt, int(c), side)].append(float(ops))
 print("policyd SIGN/s with the verifiable log vs raw C_Sign, median of rounds")
 print("(trail: %s records, %s checkpoints)" % (sys.argv[2], sys.argv[3]))
-print("%-8s %7s %12s %12s %7s" % ("key", "clients", "policyd/s", "raw/s", "ratio"))
-for kt, c in sorted({(k[0], k[1]) for k in rate}):
-    p = statistics.median(rate[(kt, c, "policyd")]) if rate[(kt, c, "policyd")] else 0
-    w = statistics.median(rate[(kt, c, "raw")]) if rate[(kt, c, "raw")] else 0
-    print("%-8s %7d %12.1f %12.1f %7.2f" % (kt, c, p, w, p / w if w else 0))
+med = lambda k: statistics.median(rate[k]) if rate[k] else 0
+print("%-8s %7s %12s %12s %7s %9s" % ("key", "clients", "policyd/s", "raw/s", "ratio", "ceiling"))
+for kt, c in sorted({(k[0], k[1]) for k in rate if k[0] != "nop"}):
+    p, w, n = med((kt, c, "policyd")), med((kt, c, "raw")), med(("nop", c, "nop"))
+    # the best a daemon could do: a bare round trip plus the token's signature
+    ceil = 1 / (1 / n + 1 / w) / w if n and w else 0
+    print("%-8s %7d %12.1f %12.1f %7.2f %9.2f" % (kt, c, p, w, p / w if w else 0, ceil))
+for c in sorted({k[1] for k in rate if k[0] == "nop"}):
+    print("policyd NOP round trips/s, %d client(s): %.1f" % (c, med(("nop", c, "nop"))))
 PY

@@ -14,6 +14,11 @@
  * standard input ends.
  *
  *   policyd-load -s SOCKET -p PROJECT -w N
+ *
+ * -n: send NOP instead of SIGN (no -p): the round trip alone, with
+ * nothing checked, signed or written; what any request costs at least.
+ *
+ *   policyd-load -s SOCKET -n [-c CLIENTS] [-t SECS]
  */
 #include <assuan.h>
 #include <gpg-error.h>
@@ -181,6 +186,7 @@ main(int argc, char **argv)
 	const char *socket = NULL, *project = NULL;
 	int clients = 1, c, i;
 	long idle = 0, waiting = 0;
+	int nop = 0;
 	double secs = 3;
 	char cmd[512];
 	struct worker w[MAX_CLIENTS];
@@ -189,9 +195,10 @@ main(int argc, char **argv)
 	size_t nall = 0;
 	long ops = 0, errors = 0;
 
-	while ((c = getopt(argc, argv, "s:p:c:t:i:w:")) != -1) {
+	while ((c = getopt(argc, argv, "s:p:c:t:i:w:n")) != -1) {
 		switch (c) {
 		case 'i': idle = atol(optarg); break;
+		case 'n': nop = 1; break;
 		case 'w': waiting = atol(optarg); break;
 		case 's': socket = optarg; break;
 		case 'p': project = optarg; break;
@@ -202,10 +209,13 @@ main(int argc, char **argv)
 	}
 	if (socket && idle > 0)
 		return idle_hold(socket, idle);
-	if (!socket || !project || clients < 1 || clients > MAX_CLIENTS || secs <= 0)
+	if (!socket || (!project && !nop) || clients < 1 || clients > MAX_CLIENTS || secs <= 0)
 		goto usage;
-	snprintf(cmd, sizeof cmd, "SIGN --hash=sha256 %s %s", project,
-	         "5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A");
+	if (nop)
+		snprintf(cmd, sizeof cmd, "NOP");
+	else
+		snprintf(cmd, sizeof cmd, "SIGN --hash=sha256 %s %s", project,
+		         "5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A");
 	if (waiting > 0)
 		return wait_hold(socket, cmd, waiting);
 	gpgrt_check_version(NULL);
@@ -233,6 +243,7 @@ main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: policyd-load -s SOCKET -p PROJECT [-c CLIENTS] [-t SECS]\n"
 	                "       policyd-load -s SOCKET -i IDLE-CONNECTIONS\n"
-	                "       policyd-load -s SOCKET -p PROJECT -w WAITING-SIGNS\n");
+	                "       policyd-load -s SOCKET -p PROJECT -w WAITING-SIGNS\n"
+	                "       policyd-load -s SOCKET -n [-c CLIENTS] [-t SECS]\n");
 	return 2;
 }

@@ -78,3 +78,29 @@ expect 0 signet audit show --home "$SIGNET_HOME" --event sign --project rel
 expect 0 signet audit export --home "$SIGNET_HOME"
 [[ $(wc -l <"$W/out") -eq $N ]] && has "cursor: seq:$((N + 1))" <"$W/err" || fail "export: $(cat "$W/err")"
 note "consistency proof verified by auditverify.py; show and export agree with the trail"
+
+# Trails kept elsewhere ([policyd] audit, tsa.conf audit): `verify` and
+# `key` with no file named read the ones the configuration names, not the
+# home's default places; a configuration that cannot be read stops them
+# with the file named.
+mkdir "$W/elsewhere"
+for f in "$AUDIT"* "$SIGNET_HOME"/audit/tsa.jsonl*; do
+	[[ -e $f ]] && mv "$f" "$W/elsewhere/"
+done
+sed -i "s|^audit = .*|audit = $W/elsewhere/audit.jsonl|" "$SIGNET_HOME/signet.conf"
+if [[ -f $SIGNET_HOME/tsa.conf ]]; then
+	sed -i "s|^audit = .*|audit = $W/elsewhere/tsa.jsonl|" "$SIGNET_HOME/tsa.conf"
+fi
+expect 0 signet audit verify --home "$SIGNET_HOME" --key "$KEY"
+has "elsewhere/audit.jsonl: [0-9]* records good" <"$W/out" || fail "the configured trail was not verified: $(cat "$W/out" "$W/err")"
+if [[ -s $W/elsewhere/tsa.jsonl ]]; then
+	has "elsewhere/tsa.jsonl: [0-9]* records good" <"$W/out" || fail "the configured TSA trail was not verified: $(cat "$W/out")"
+fi
+expect 0 signet audit key --home "$SIGNET_HOME"
+[[ $(cat "$W/out") == "$KEY" ]] || fail "audit key of the configured trail: $(cat "$W/out" "$W/err")"
+cp "$SIGNET_HOME/signet.conf" "$W/signet.conf.good"
+echo "[policyd" >>"$SIGNET_HOME/signet.conf"
+expect 1 signet audit verify --home "$SIGNET_HOME"
+has "signet.conf" <"$W/err" && has "name the trail files" <"$W/err" || fail "a broken signet.conf: $(cat "$W/err")"
+cp "$W/signet.conf.good" "$SIGNET_HOME/signet.conf"
+note "verify and key follow [policyd] audit and tsa.conf audit; a broken signet.conf is named"
