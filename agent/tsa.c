@@ -17,6 +17,7 @@
 #include "home.h"
 #include "readfile.h"
 #include "run.h"
+#include "tsa-stamp.h"
 #include "tsaconf.h"
 #include "tsad.h"
 
@@ -308,6 +309,9 @@ tsa_init(struct cli *cli, int argc, char **argv)
 			printf("%s put back as it was\n", h.tsa_conf);
 		goto out;
 	}
+	/* A TSA that can answer stamps policyd's checkpoints too (issue 10). */
+	if (o.csr == NULL && (rc = tsa_stamp_checkpoints(&h, cfg)) != CLI_EXIT_OK)
+		goto out;
 	if (o.csr != NULL)
 		printf("next: have a CA sign %s (extendedKeyUsage timeStamping, critical), then\n"
 		       "  signet --home %s tsa init --cert CERT.pem --ca CA.pem\n", o.csr, h.dir);

@@ -45,12 +45,14 @@ next_line(const struct confedit *ce, size_t pos, struct line *l)
 	return 1;
 }
 
-/* 1 if L is a section header; 2 if it is [project PROJECT]. */
+/* 1 if L is a section header; 2 if it is the one wanted: [project
+ * PROJECT], or with PROJECT NULL [PLAIN] (a section of the daemon's, such
+ * as [policyd]). */
 static int
-header_kind(const struct confedit *ce, const struct line *l, const char *project)
+header_kind(const struct confedit *ce, const struct line *l, const char *project, const char *plain)
 {
 	const char *p = ce->buf + l->start, *end = ce->buf + l->end, *close, *name;
-	size_t plen = strlen(project);
+	size_t plen = strlen(project != NULL ? project : plain);
 
 	if (p == end || *p != '[')
 		return 0;
@@ -58,6 +60,8 @@ header_kind(const struct confedit *ce, const struct line *l, const char *project
 	if (close == NULL)
 		return 1;
 	name = p + 1;
+	if (project == NULL)
+		return (size_t)(close - name) == plen && memcmp(name, plain, plen) == 0 ? 2 : 1;
 	if ((size_t)(close - name) < 8 || memcmp(name, "project ", 8) != 0)
 		return 1;
 	for (name += 7; name < close && *name == ' '; name++)
@@ -105,17 +109,19 @@ key_of(const struct confedit *ce, const struct line *l, size_t *k, size_t *klen,
 	return 1;
 }
 
-/* Where [project PROJECT] is: its header line HDR, and AFTER_KEY, the
- * start of the line after its last key line (or after the header). */
+/* Where [project PROJECT] (PROJECT NULL: [PLAIN]) is: its header line
+ * HDR, and AFTER_KEY, the start of the line after its last key line (or
+ * after the header). */
 static int
-find_section(const struct confedit *ce, const char *project, struct line *hdr, size_t *after_key)
+find_section(const struct confedit *ce, const char *project, const char *plain, struct line *hdr,
+             size_t *after_key)
 {
 	struct line l;
 	size_t pos = 0, k, kl, v, ve, c;
 	int in = 0;
 
 	while (next_line(ce, pos, &l)) {
-		int kind = header_kind(ce, &l, project);
+		int kind = header_kind(ce, &l, project, plain);
 
 		pos = l.next;
 		if (in && kind != 0)
@@ -139,7 +145,7 @@ find_key(const struct confedit *ce, const struct line *hdr, const char *key, str
 	struct line l;
 	size_t pos = hdr->next, k, kl, v, ve;
 
-	while (next_line(ce, pos, &l) && header_kind(ce, &l, "") == 0) {
+	while (next_line(ce, pos, &l) && header_kind(ce, &l, "", NULL) == 0) {
 		pos = l.next;
 		if (key_of(ce, &l, &k, &kl, &v, &ve, comment) && kl == strlen(key) &&
 		    memcmp(ce->buf + k, key, kl) == 0) {
@@ -280,9 +286,9 @@ eol_of(const struct confedit *ce, const struct line *l)
 	return l->end < ce->len && ce->buf[l->end] == '\r' ? "\r\n" : "\n";
 }
 
-gpg_error_t
-confedit_set(struct confedit *ce, const char *project, const char *key, const char *value,
-             char *why, size_t whylen)
+static gpg_error_t
+set_key(struct confedit *ce, const char *project, const char *plain, const char *key, const char *value,
+        char *why, size_t whylen)
 {
 	char line[CONFIG_MAX_LINE + 3];
 	struct line hdr, kl = { 0, 0, 0 };
@@ -294,8 +300,11 @@ confedit_set(struct confedit *ce, const char *project, const char *key, const ch
 		why[0] = '\0';
 	if (!key_name_ok(key, why, whylen) || (value != NULL && !confedit_value_ok(value, why, whylen)))
 		return gpg_error(GPG_ERR_INV_VALUE);
-	if (!find_section(ce, project, &hdr, &after)) {
-		snprintf(why, whylen, "no [project %s] section", project);
+	if (!find_section(ce, project, plain, &hdr, &after)) {
+		if (project != NULL)
+			snprintf(why, whylen, "no [project %s] section", project);
+		else
+			snprintf(why, whylen, "no [%s] section", plain);
 		return gpg_error(GPG_ERR_NOT_FOUND);
 	}
 	if (find_key(ce, &hdr, key, &kl, &comment)) {
@@ -322,6 +331,24 @@ confedit_set(struct confedit *ce, const char *project, const char *key, const ch
 }
 
 gpg_error_t
+confedit_set(struct confedit *ce, const char *project, const char *key, const char *value,
+             char *why, size_t whylen)
+{
+	return set_key(ce, project, NULL, key, value, why, whylen);
+}
+
+gpg_error_t
+confedit_set_in(struct confedit *ce, const char *section, const char *key, const char *value,
+                char *why, size_t whylen)
+{
+	if (section == NULL || section[0] == '\0' || strchr(section, ']') != NULL) {
+		snprintf(why, whylen, "bad section name");
+		return gpg_error(GPG_ERR_INV_VALUE);
+	}
+	return set_key(ce, NULL, section, key, value, why, whylen);
+}
+
+gpg_error_t
 confedit_add_project(struct confedit *ce, const char *project, const char *const *keys,
                      const char *const *values, size_t count, char *why, size_t whylen)
 {
@@ -336,7 +363,7 @@ confedit_add_project(struct confedit *ce, const char *project, const char *const
 		snprintf(why, whylen, "bad project name (1 to %d of A-Z a-z 0-9 . _ -)", PROJECT_NAME_MAX);
 		return gpg_error(GPG_ERR_INV_VALUE);
 	}
-	if (find_section(ce, project, &hdr, &after)) {
+	if (find_section(ce, project, NULL, &hdr, &after)) {
 		snprintf(why, whylen, "[project %s] exists already", project);
 		return gpg_error(GPG_ERR_EEXIST);
 	}
@@ -372,9 +399,9 @@ confedit_each_key(const struct confedit *ce, const char *project, confedit_key_f
 	size_t after, pos, k, kl, v, ve, c;
 	int rc;
 
-	if (!find_section(ce, project, &hdr, &after))
+	if (!find_section(ce, project, NULL, &hdr, &after))
 		return gpg_error(GPG_ERR_NOT_FOUND);
-	for (pos = hdr.next; next_line(ce, pos, &l) && header_kind(ce, &l, "") == 0; pos = l.next) {
+	for (pos = hdr.next; next_line(ce, pos, &l) && header_kind(ce, &l, "", NULL) == 0; pos = l.next) {
 		if (!key_of(ce, &l, &k, &kl, &v, &ve, &c) || kl > CONFIG_MAX_LINE || ve - v > CONFIG_MAX_LINE)
 			continue;
 		memcpy(key, ce->buf + k, kl);

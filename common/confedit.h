@@ -39,6 +39,11 @@ int confedit_value_ok(const char *value, char *why, size_t whylen);
 gpg_error_t confedit_set(struct confedit *ce, const char *project, const char *key, const char *value,
                          char *why, size_t whylen);
 
+/* confedit_set() in the section [SECTION] (e.g. "policyd"), not a
+ * project's.  GPG_ERR_NOT_FOUND: no such section. */
+gpg_error_t confedit_set_in(struct confedit *ce, const char *section, const char *key, const char *value,
+                            char *why, size_t whylen);
+
 /* Append "[project PROJECT]" (after a blank line) with the N lines
  * "KEYS[i] = VALUES[i]".  GPG_ERR_EEXIST if the section is there. */
 gpg_error_t confedit_add_project(struct confedit *ce, const char *project, const char *const *keys,

@@ -57,10 +57,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((before = malloc(before_len + 1)) == NULL)
 		goto out;
 	memcpy(before, text, before_len);
-	r = confedit_set(ce, project, key, value, why, sizeof(why));
+	/* A project named "@NAME" is the daemon section [NAME] instead. */
+	if (project[0] == '@')
+		r = confedit_set_in(ce, project + 1, key, value, why, sizeof(why));
+	else
+		r = confedit_set(ce, project, key, value, why, sizeof(why));
 	text = confedit_text(ce, &len);
 	if (r != 0 && (len != before_len || memcmp(text, before, len) != 0))
 		__builtin_trap();
+	if (project[0] == '@')
+		goto out;
 	if (r == 0) {
 		memset(&pr, 0, sizeof(pr));
 		pr.key = key;

@@ -118,6 +118,7 @@ note "tsa url/ca before tsa init, bad options and a missing home: clear errors"
 
 # ---- signet tsa init, twice
 PORT=$(free_port)
+CONF_MODE=$(stat -c %a "$H/signet.conf")
 expect 0 signet --home "$H" tsa init --port "$PORT"
 cp "$W/out" init1.out
 cp "$W/err" init1.err
@@ -176,6 +177,18 @@ URL=http://127.0.0.1:$PORT/
 [[ $(cat "$W/out") == "$URL" ]] || fail "tsa url: $(cat "$W/out"), expected $URL"
 expect 0 signet --home "$H" tsa ca
 cmp -s "$W/out" "$H/tsa/ca.pem" || fail "tsa ca is not ca.pem"
+# policyd's checkpoints are time-stamped by the home's TSA from now on;
+# once (the second init added nothing), and an admin's own choice is kept.
+grep -qx "tsa_url = $URL" "$H/signet.conf" || fail "tsa init did not set [policyd] tsa_url: $(cat init1.out)"
+grep -q "added tsa_url = $URL to \[policyd\]" init1.out || fail "tsa init did not say it set tsa_url: $(cat init1.out)"
+[[ $(grep -c '^tsa_url' "$H/signet.conf") == 1 ]] || fail "tsa_url more than once: $(grep tsa_url "$H/signet.conf")"
+[[ $(stat -c %a "$H/signet.conf") == "$CONF_MODE" ]] || fail "signet.conf mode $(stat -c %a "$H/signet.conf"), was $CONF_MODE"
+sed -i "s|^tsa_url = .*|tsa_url = http://127.0.0.1:9/|" "$H/signet.conf"
+expect 0 signet --home "$H" tsa init --port "$PORT"
+grep -q "tsa_url = http://127.0.0.1:9/ kept" "$W/out" || fail "another tsa_url: $(cat "$W/out")"
+grep -qx "tsa_url = http://127.0.0.1:9/" "$H/signet.conf" || fail "tsa init replaced the admin's tsa_url"
+sed -i "s|^tsa_url = .*|tsa_url = $URL|" "$H/signet.conf"
+note "tsa init sets [policyd] tsa_url to the TSA once, and keeps one the admin set"
 
 # ---- signet start: policyd and signet-tsa
 expect 0 signet --home "$H" start

@@ -20,7 +20,8 @@ signet --home "$SIGNET_HOME" tsa init --clock-check none >"$W/tsa-init.out" 2>&1
 signet --home "$SIGNET_HOME" stop >/dev/null
 URL=$(signet --home "$SIGNET_HOME" tsa url)
 CONF=$SIGNET_HOME/signet.conf
-sed -i "/^\[policyd\]/a checkpoint_every = 4\ntsa_url = $URL" "$CONF"
+grep -qx "tsa_url = $URL" "$CONF" || fail "signet tsa init did not set [policyd] tsa_url"
+sed -i "/^\[policyd\]/a checkpoint_every = 4" "$CONF"
 signet --home "$SIGNET_HOME" start >"$W/start2.out" 2>&1 || { cat "$W/start2.out"; fail "signet start"; }
 VKEY_FILE=$AUDIT.vkey
 [[ -s $VKEY_FILE ]] || fail "no verifier key at $VKEY_FILE"

@@ -19,7 +19,8 @@ signet --home "$SIGNET_HOME" tsa init --clock-check none >"$W/tsa-init.out" 2>&1
 	{ cat "$W/tsa-init.out"; fail "signet tsa init"; }
 signet --home "$SIGNET_HOME" stop >/dev/null
 URL=$(signet --home "$SIGNET_HOME" tsa url)
-sed -i "/^\[policyd\]/a checkpoint_every = 4\ntsa_url = $URL" "$SIGNET_HOME/signet.conf"
+grep -qx "tsa_url = $URL" "$SIGNET_HOME/signet.conf" || fail "signet tsa init did not set [policyd] tsa_url"
+sed -i "/^\[policyd\]/a checkpoint_every = 4" "$SIGNET_HOME/signet.conf"
 signet --home "$SIGNET_HOME" start >"$W/start2.out" 2>&1 || { cat "$W/start2.out"; fail "signet start"; }
 H=$W/g
 gpghome_new "$H" --project rel

@@ -103,6 +103,30 @@ test_add_and_remove(void **state)
 	confedit_free(ce);
 }
 
+/* A daemon section: [policyd] gets its key, a project named "policyd"
+ * is not it, and a missing section is named. */
+static void
+test_section(void **state)
+{
+	struct confedit *ce = edit_of("[project policyd]\nsigners = user:x\n[policyd]\nsocket = /s\n\n[tsa]\n");
+	char why[256];
+
+	(void)state;
+	assert_int_equal(confedit_set_in(ce, "policyd", "tsa_url", "http://127.0.0.1:3161/", why, sizeof(why)), 0);
+	expect_text(ce, "[project policyd]\nsigners = user:x\n[policyd]\nsocket = /s\ntsa_url = http://127.0.0.1:3161/\n"
+	                "\n[tsa]\n");
+	assert_int_equal(confedit_set_in(ce, "policyd", "tsa_url", "http://[::1]:3161/", why, sizeof(why)), 0);
+	assert_int_equal(confedit_set_in(ce, "policyd", "socket", NULL, why, sizeof(why)), 0);
+	expect_text(ce, "[project policyd]\nsigners = user:x\n[policyd]\ntsa_url = http://[::1]:3161/\n\n[tsa]\n");
+	assert_int_equal(gpg_err_code(confedit_set_in(ce, "hsm", "module", "/m.so", why, sizeof(why))),
+	                 GPG_ERR_NOT_FOUND);
+	assert_string_equal(why, "no [hsm] section");
+	assert_int_equal(gpg_err_code(confedit_set_in(ce, "a]b", "k", "v", why, sizeof(why))), GPG_ERR_INV_VALUE);
+	assert_int_equal(gpg_err_code(confedit_set_in(ce, "policyd", "k", "v\nx = y", why, sizeof(why))),
+	                 GPG_ERR_INV_VALUE);
+	confedit_free(ce);
+}
+
 static void
 test_add_project(void **state)
 {
@@ -191,6 +215,7 @@ main(void)
 		cmocka_unit_test(test_replace_keeps_comment),
 		cmocka_unit_test(test_add_and_remove),
 		cmocka_unit_test(test_add_project),
+		cmocka_unit_test(test_section),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_each_key),
 	};
