@@ -22,7 +22,7 @@
 #   BENCH_DIR         results in BENCH_DIR/results (keytypes-*), raw-hsm
 #                     built into BENCH_DIR/bin (default: new /tmp folder)
 #   BENCH_KT_TYPES (rsa3072 p256 ed25519; p384, rsa2048, rsa4096 work too),
-#   BENCH_KT_SIGNS (30), BENCH_KT_OPS (200), BENCH_KT_ROUNDS (3: PKSIGN and
+#   BENCH_KT_SIGNS (60), BENCH_KT_OPS (200), BENCH_KT_ROUNDS (3: PKSIGN and
 #   raw rounds), BENCH_KT_RAW_SECS (3)
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,7 +32,7 @@ BENCH_DIR=${BENCH_DIR:-$(mktemp -d /tmp/sgbXXXX)}
 OUT=$BENCH_DIR/results
 LOGS=$OUT/keytypes-logs
 TYPES=${BENCH_KT_TYPES:-rsa3072 p256 ed25519}
-SIGNS=${BENCH_KT_SIGNS:-30}
+SIGNS=${BENCH_KT_SIGNS:-60}
 OPS=${BENCH_KT_OPS:-200}
 ROUNDS=${BENCH_KT_ROUNDS:-3}
 RAW_SECS=${BENCH_KT_RAW_SECS:-3}
