@@ -2,7 +2,15 @@
  * §8.1) at open: it is derived data, written with each record but not
  * synced with it, so after a crash it can be short, long or torn.  Bring
  * it to exactly the trail's leaves before the first append: catch up the
- * missing leaves from the trail, or rebuild it when it disagrees. */
+ * missing leaves from the trail, or rebuild it when it disagrees.
+ *
+ * A catch-up reads from the newest segment that starts at or before the
+ * first missing leaf (each segment past the first opens with a record
+ * whose seq says where), not from segment 1: a store a crash left a few
+ * leaves short costs a read of the current segment, not of the whole
+ * trail, and works when the early segments are archived elsewhere.
+ * Whatever it makes is checked against the trail's last leaf; a store
+ * that does not match is rebuilt from segment 1. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +19,7 @@
 #include <unistd.h>
 
 #include "auditlog-int.h"
+#include "auditline.h"
 #include "auditseg.h"
 #include "log.h"
 #include "trailread.h"
@@ -32,6 +41,28 @@ last_leaf_matches(struct merkle_store *st, uint64_t n, const uint8_t leaf[MERKLE
 	return memcmp(have, leaf, MERKLE_HASH_LEN) == 0;
 }
 
+/* The leaf index of the first line of segment K (its seq - 1), or -1
+ * when the segment is missing, empty or does not start with a record. */
+static int64_t
+segment_start(const char *path, unsigned k)
+{
+	const struct auditline_member *seq;
+	struct trail_reader *tr = NULL;
+	struct trail_line line;
+	struct auditline rec;
+	const char *why = NULL;
+	char err[256];
+	int64_t start = -1;
+
+	if (trail_open(path, k, &tr, err, sizeof(err)) != 0)
+		return -1;
+	if (trail_next(tr, &line, err, sizeof(err)) == 0 && auditline_scan(line.data, line.len, &rec, &why, NULL) == 0 &&
+	    (seq = auditline_get(&rec, "seq")) != NULL && !seq->is_string && seq->num >= 1)
+		start = seq->num - 1;
+	trail_close(tr);
+	return start;
+}
+
 /* Append the leaves of every trail line from leaf index FROM on. */
 static gpg_error_t
 feed(struct audit_log *log, struct merkle_store *st, uint64_t from)
@@ -40,14 +71,24 @@ feed(struct audit_log *log, struct merkle_store *st, uint64_t from)
 	struct trail_line line;
 	uint8_t leaf[MERKLE_HASH_LEN];
 	char err[512] = "";
+	int64_t start = 0;
+	unsigned k = 0;
 	gpg_error_t r;
 
-	if ((r = trail_open(log->path, 0, &tr, err, sizeof(err))) != 0) {
+	for (k = from > 0 ? log->segment : 0; k >= 2; k--)
+		if ((start = segment_start(log->path, k)) >= 0 && (uint64_t)start <= from)
+			break;
+	if (k < 2) {
+		k = 0;
+		start = 0;
+	}
+	if ((r = trail_open(log->path, k, &tr, err, sizeof(err))) != 0) {
 		log_error("audit %s: cannot rebuild its hash store: %s%s", log->path, err,
 		          gpg_err_code(r) == GPG_ERR_ENOENT ? " (restore the archived segments, or move "
 		          "the trail and its .tree aside to start a new one)" : "");
 		return r;
 	}
+	trail_set_index(tr, (uint64_t)start);
 	while ((r = trail_next(tr, &line, err, sizeof(err))) == 0) {
 		if (line.index < from)
 			continue;

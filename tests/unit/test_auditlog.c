@@ -244,6 +244,98 @@ test_store_follows_and_recovers(void **state)
 	assert_memory_equal(have, want, MERKLE_HASH_LEN);
 }
 
+/* The whole trail, every segment in order, as one buffer (caller frees). */
+static char *
+whole_trail(const char *path, size_t *len)
+{
+	char name[128], *all = NULL, *part, *tmp;
+	size_t total = 0, n;
+	unsigned k;
+
+	for (k = 1;; k++) {
+		if (auditseg_name(path, k, name, sizeof(name)) != 0 || access(name, F_OK) != 0)
+			break;
+		part = slurp(name, &n);
+		tmp = realloc(all, total + n + 1);
+		assert_non_null(tmp);
+		all = tmp;
+		memcpy(all + total, part, n);
+		total += n;
+		free(part);
+	}
+	part = slurp(path, &n);
+	tmp = realloc(all, total + n + 1);
+	assert_non_null(tmp);
+	all = tmp;
+	memcpy(all + total, part, n + 1);
+	total += n;
+	free(part);
+	*len = total;
+	return all;
+}
+
+/* A store L leaves long: its nodes are the complete subtrees of L leaves
+ * (2L - popcount(L) of them) after the 8-byte header. */
+static off_t
+store_bytes(uint64_t leaves)
+{
+	return 8 + 32 * (off_t)(2 * leaves - (uint64_t)__builtin_popcountll(leaves));
+}
+
+/* A crash left the store a few leaves short and segment 1 is archived
+ * elsewhere: the catch-up reads the current segment only, and the store
+ * comes out right.  Short by more than the current segment holds, it
+ * needs segment 1: the open fails, saying so, until it is put back. */
+static void
+test_store_catch_up_from_current_segment(void **state)
+{
+	struct world *w = *state;
+	struct audit_log *log = NULL;
+	char tree[128], seg1[128], away[160], reason[300], *buf;
+	uint8_t want[MERKLE_HASH_LEN], have[MERKLE_HASH_LEN];
+	struct merkle_store *st = NULL;
+	uint64_t n = 0;
+	size_t len, i;
+
+	memset(reason, 'r', sizeof(reason) - 1);
+	reason[sizeof(reason) - 1] = '\0';
+	snprintf(tree, sizeof(tree), "%s.tree", w->path);
+	assert_int_equal(audit_open(w->path, &log), 0);
+	assert_int_equal(audit_set_segment_size(log, AUDIT_SEGMENT_MIN), 0);
+	append_n(log, 500, reason);   /* three segments */
+	audit_close(log);
+	buf = whole_trail(w->path, &len);
+	for (i = 0; i < len; i++)
+		n += buf[i] == '\n';
+	root_of(buf, n, want);
+	free(buf);
+	assert_int_equal(store_size(w->path), n);
+
+	assert_int_equal(auditseg_name(w->path, 1, seg1, sizeof(seg1)), 0);
+	snprintf(away, sizeof(away), "%s.archived", seg1);
+	assert_int_equal(rename(seg1, away), 0);
+	assert_int_equal(truncate(tree, store_bytes(n - 5)), 0);
+	assert_int_equal(store_size(w->path), n - 5);
+	assert_int_equal(audit_open(w->path, &log), 0);
+	audit_close(log);
+	assert_int_equal(merkle_store_open(tree, 0, &st), 0);
+	assert_int_equal(merkle_store_size(st), n);
+	assert_int_equal(merkle_store_root(st, n, have), 0);
+	merkle_store_close(st);
+	assert_memory_equal(have, want, MERKLE_HASH_LEN);
+
+	/* 100 leaves are all in segment 1, which is not there. */
+	assert_int_equal(truncate(tree, store_bytes(100)), 0);
+	assert_int_not_equal(audit_open(w->path, &log), 0);
+	assert_int_equal(rename(away, seg1), 0);
+	assert_int_equal(audit_open(w->path, &log), 0);
+	audit_close(log);
+	assert_int_equal(merkle_store_open(tree, 0, &st), 0);
+	assert_int_equal(merkle_store_root(st, n, have), 0);
+	merkle_store_close(st);
+	assert_memory_equal(have, want, MERKLE_HASH_LEN);
+}
+
 static void
 test_segments_roll(void **state)
 {
@@ -1120,6 +1212,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_quarantine_after_crash_mid_move, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_follows_and_recovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_segments_roll, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_catch_up_from_current_segment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roll_crash_windows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_folder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disk_full_at_roll, setup, teardown),
