@@ -95,22 +95,6 @@ checkable(const struct pgpkey *key, size_t sig_len, gpg_error_t *err)
 	return 1;
 }
 
-gpg_error_t
-ecverify_digest(const struct pgpkey *key, const uint8_t *digest, size_t digest_len, const uint8_t *sig,
-                size_t sig_len)
-{
-	EVP_PKEY *pkey;
-	gpg_error_t err;
-
-	if (!checkable(key, sig_len, &err))
-		return err;
-	if ((pkey = public_key(key)) == NULL)
-		return gpg_error(GPG_ERR_BAD_SIGNATURE);
-	err = verify_with(pkey, key, digest, digest_len, sig, sig_len);
-	EVP_PKEY_free(pkey);
-	return err;
-}
-
 struct vc_entry {
 	enum pgpkey_type type;
 	uint8_t q[PGPKEY_MAX_Q];
@@ -204,13 +188,18 @@ ecverify_digest_cached(struct ecverify_cache *vc, const struct pgpkey *key, cons
 	EVP_PKEY *pkey;
 	gpg_error_t err;
 
-	if (vc == NULL)
-		return ecverify_digest(key, digest, digest_len, sig, sig_len);
 	if (!checkable(key, sig_len, &err))
 		return err;
-	if ((pkey = cached_key(vc, key)) == NULL)
+	if ((pkey = vc != NULL ? cached_key(vc, key) : public_key(key)) == NULL)
 		return gpg_error(GPG_ERR_BAD_SIGNATURE);
 	err = verify_with(pkey, key, digest, digest_len, sig, sig_len);
 	EVP_PKEY_free(pkey);
 	return err;
+}
+
+gpg_error_t
+ecverify_digest(const struct pgpkey *key, const uint8_t *digest, size_t digest_len, const uint8_t *sig,
+                size_t sig_len)
+{
+	return ecverify_digest_cached(NULL, key, digest, digest_len, sig, sig_len);
 }

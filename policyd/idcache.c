@@ -229,6 +229,20 @@ idcache_user(struct idcache *ic, uid_t uid, char *name, size_t namelen, gid_t **
 	return err;
 }
 
+/* The user database's answer for user (IS_GROUP 0) or group NAME: 1 with
+ * its id in *ID, or 0 (no such name, *ID 0). */
+static int
+from_database(int is_group, const char *name, unsigned *id)
+{
+	uid_t u;
+	gid_t g;
+	int found;
+
+	found = is_group ? platform_group_gid(name, &g) == 0 : platform_user_uid(name, &u) == 0;
+	*id = found ? (is_group ? (unsigned)g : (unsigned)u) : 0;
+	return found;
+}
+
 /* The name table shared by users (IS_GROUP 0) and groups. */
 static int
 name_lookup(struct idcache *ic, int is_group, const char *name, unsigned *id)
@@ -236,12 +250,10 @@ name_lookup(struct idcache *ic, int is_group, const char *name, unsigned *id)
 	struct name_ent *tab, *e;
 	size_t *n, i;
 	int found;
-	uid_t u;
-	gid_t g;
 	uint64_t gen;
 
 	if (ic == NULL || strlen(name) >= IDCACHE_NAME_MAX)
-		goto direct;
+		return from_database(is_group, name, id) ? 0 : -1;
 	tab = is_group ? ic->gnames : ic->unames;
 	n = is_group ? &ic->ngnames : &ic->nunames;
 	pthread_mutex_lock(&ic->lock);
@@ -257,8 +269,7 @@ name_lookup(struct idcache *ic, int is_group, const char *name, unsigned *id)
 	ic->misses++;
 	gen = ic->gen;
 	pthread_mutex_unlock(&ic->lock);
-	found = is_group ? platform_group_gid(name, &g) == 0 : platform_user_uid(name, &u) == 0;
-	*id = found ? (is_group ? (unsigned)g : (unsigned)u) : 0;
+	found = from_database(is_group, name, id);
 	pthread_mutex_lock(&ic->lock);
 	if (gen == ic->gen) {
 		if (*n == IDCACHE_MAX)
@@ -269,10 +280,6 @@ name_lookup(struct idcache *ic, int is_group, const char *name, unsigned *id)
 		e->id = *id;
 	}
 	pthread_mutex_unlock(&ic->lock);
-	return found ? 0 : -1;
-direct:
-	found = is_group ? platform_group_gid(name, &g) == 0 : platform_user_uid(name, &u) == 0;
-	*id = found ? (is_group ? (unsigned)g : (unsigned)u) : 0;
 	return found ? 0 : -1;
 }
 

@@ -4,7 +4,6 @@
 #include <strings.h>
 
 #include "idcache.h"
-#include "platform.h"
 #include "policy.h"
 #include "signet-err.h"
 
