@@ -6,11 +6,11 @@
  * drops, and because a status callback that aborts must still leave the
  * connection in step (we read up to the final OK/ERR). */
 #include "pdclient.h"
+#include "asswrite.h"
 #include "monotime.h"
 
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,45 +21,14 @@
 /* An Assuan line is at most 1000 bytes; keywords are short. */
 #define PDCLIENT_MAX_KEYWORD 64
 
-/* libassuan writes with plain write(2): a policyd that goes away mid-line
- * would kill the caller with SIGPIPE (even assuan_release() writes BYE).
- * Block it in this thread around every libassuan call and swallow a signal
- * raised meanwhile, so the caller just gets EPIPE, whatever its own signal
- * set-up. */
-struct pipe_guard {
-	sigset_t old;
-	int was_pending;
+/* What pdclient keeps beside a libassuan context (its pointer): the
+ * writer that sends a request line in one write (asswrite.h), and the read
+ * timeout the socket has now, so that each line of an answer does not cost
+ * a setsockopt. */
+struct pdconn {
+	struct asswrite out;
+	unsigned rcvtimeo;   /* seconds; 0: none */
 };
-
-static void
-pipe_guard_begin(struct pipe_guard *g)
-{
-	sigset_t set, pending;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGPIPE);
-	sigemptyset(&pending);
-	sigpending(&pending);
-	g->was_pending = sigismember(&pending, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &set, &g->old);
-}
-
-static void
-pipe_guard_end(struct pipe_guard *g)
-{
-	const struct timespec zero = { 0, 0 };
-	sigset_t set, pending;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGPIPE);
-	sigemptyset(&pending);
-	sigpending(&pending);
-	if (!g->was_pending && sigismember(&pending, SIGPIPE)) {
-		while (sigtimedwait(&set, NULL, &zero) == -1 && errno == EINTR)
-			;
-	}
-	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
-}
 
 static gpg_error_t parse_err(const char *line, size_t len, char *errtext, size_t errtextlen);
 
@@ -80,26 +49,56 @@ active_fd(assuan_context_t ctx)
 static ssize_t
 hook_read(assuan_context_t ctx, assuan_fd_t fd, void *buf, size_t size)
 {
-	ssize_t n = __assuan_read(ctx, fd, buf, size);
+	struct pdconn *pc = assuan_get_pointer(ctx);
+	ssize_t n;
 
+	/* Nothing held waits across a read (asswrite.h). */
+	if (pc != NULL && asswrite_flush(&pc->out, ctx) != 0)
+		return -1;
+	n = __assuan_read(ctx, fd, buf, size);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		errno = ETIMEDOUT;
 	return n;
 }
 
+/* Every byte libassuan sends goes through here (even assuan_release's
+ * BYE): MSG_NOSIGNAL, so a policyd that goes away mid-line gives the
+ * caller EPIPE, never SIGPIPE, whatever the caller's own signal set-up. */
+static ssize_t
+send_nosignal(assuan_context_t ctx, assuan_fd_t fd, const void *buf, size_t size)
+{
+	(void)ctx;
+	return send(fd, buf, size, MSG_NOSIGNAL);
+}
+
+/* A request line in one write, not two: policyd's worker would otherwise
+ * wake for the first half. */
+static ssize_t
+hook_write(assuan_context_t ctx, assuan_fd_t fd, const void *buf, size_t size)
+{
+	struct pdconn *pc = assuan_get_pointer(ctx);
+
+	if (pc == NULL)
+		return send_nosignal(ctx, fd, buf, size);
+	return asswrite_write(&pc->out, ctx, fd, buf, size);
+}
+
 static struct assuan_system_hooks pdclient_hooks = {
 	ASSUAN_SYSTEM_HOOKS_VERSION, __assuan_usleep, __assuan_pipe, __assuan_close, hook_read,
-	__assuan_write, __assuan_recvmsg, __assuan_sendmsg, __assuan_spawn, __assuan_waitpid,
+	hook_write, __assuan_recvmsg, __assuan_sendmsg, __assuan_spawn, __assuan_waitpid,
 	__assuan_socketpair, __assuan_socket, __assuan_connect,
 };
 
 /* Reads on FD give up after SEC seconds (0: never). */
 static void
-set_read_timeout(int fd, unsigned sec)
+set_read_timeout(struct pdconn *pc, int fd, unsigned sec)
 {
 	struct timeval tv = { (time_t)sec, 0 };
 
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (pc->rcvtimeo == sec)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0)
+		pc->rcvtimeo = sec;
 }
 
 /* Before libassuan reads the greeting: wait for policyd's first line, and
@@ -127,12 +126,26 @@ check_greeting(int fd)
 	return parse_err(line + 4, strlen(line + 4), NULL, 0);
 }
 
+/* libassuan's release writes BYE through the hook, so our part goes
+ * after the context. */
+static void
+ctx_release(assuan_context_t ctx)
+{
+	struct pdconn *pc;
+
+	if (ctx == NULL)
+		return;
+	pc = assuan_get_pointer(ctx);
+	assuan_release(ctx);
+	free(pc);
+}
+
 gpg_error_t
 pdclient_connect(const char *socket_path, assuan_context_t *ctxp)
 {
 	struct sockaddr_un sun;
-	struct pipe_guard guard;
 	assuan_context_t ctx = NULL;
+	struct pdconn *pc = NULL, *own;
 	gpg_error_t err;
 	size_t len;
 	int fd = -1;
@@ -163,42 +176,40 @@ pdclient_connect(const char *socket_path, assuan_context_t *ctxp)
 	}
 	if ((err = check_greeting(fd)) != 0)
 		goto out;
+	if ((pc = calloc(1, sizeof(*pc))) == NULL) {
+		err = gpg_error_from_syserror();
+		goto out;
+	}
+	asswrite_init(&pc->out, send_nosignal);
 	if ((err = assuan_new(&ctx)) != 0)
 		goto out;
 	assuan_ctx_set_system_hooks(ctx, &pdclient_hooks);
-	set_read_timeout(fd, PDCLIENT_GREETING_SEC);
+	/* Owned by the context from here: ctx_release frees it. */
+	assuan_set_pointer(ctx, pc);
+	own = pc;
+	pc = NULL;
+	set_read_timeout(own, fd, PDCLIENT_GREETING_SEC);
 	/* Takes over FD (also on error) and reads the greeting. */
-	pipe_guard_begin(&guard);
 	err = assuan_socket_connect_fd(ctx, fd, 0);
 	fd = -1;
-	if (err != 0) {
-		assuan_release(ctx);
-		ctx = NULL;
-	}
-	pipe_guard_end(&guard);
 	if (err != 0)
 		goto out;
-	set_read_timeout(active_fd(ctx), 0);
+	set_read_timeout(own, active_fd(ctx), 0);
 	*ctxp = ctx;
 	ctx = NULL;
 	err = 0; /* success */
 out:
 	if (fd != -1)
 		close(fd);
-	assuan_release(ctx);
+	ctx_release(ctx);
+	free(pc);
 	return err;
 }
 
 void
 pdclient_close(assuan_context_t ctx)
 {
-	struct pipe_guard guard;
-
-	if (ctx == NULL)
-		return;
-	pipe_guard_begin(&guard);
-	assuan_release(ctx);
-	pipe_guard_end(&guard);
+	ctx_release(ctx);
 }
 
 struct reply {
@@ -301,7 +312,7 @@ pdclient_transact(assuan_context_t ctx, const char *command,
 /* Before each line of an answer: the read timeout DL leaves from START;
  * GPG_ERR_ETIMEDOUT once the whole answer is late. */
 static gpg_error_t
-arm_deadline(int fd, const struct pdclient_deadline *dl, time_t start)
+arm_deadline(struct pdconn *pc, int fd, const struct pdclient_deadline *dl, time_t start)
 {
 	unsigned sec = dl->line_sec;
 	time_t left;
@@ -313,7 +324,7 @@ arm_deadline(int fd, const struct pdclient_deadline *dl, time_t start)
 		if (sec == 0 || (time_t)sec > left)
 			sec = (unsigned)left;
 	}
-	set_read_timeout(fd, sec);
+	set_read_timeout(pc, fd, sec);
 	return 0;
 }
 
@@ -327,7 +338,7 @@ pdclient_transact_deadline(assuan_context_t ctx, const char *command,
 	time_t start = monotime_sec();
 	int fd = -1;
 	struct reply r = { NULL, 0, 0, data != NULL, 0 };
-	struct pipe_guard guard;
+	struct pdconn *pc;
 	assuan_response_t resp = -1;
 	gpg_error_t err, e;
 	char *line;
@@ -341,13 +352,14 @@ pdclient_transact_deadline(assuan_context_t ctx, const char *command,
 		errtext[0] = '\0';
 	if (ctx == NULL || command == NULL || strpbrk(command, "\r\n") != NULL)
 		return gpg_error(GPG_ERR_INV_VALUE);
-	if (dl != NULL && (fd = active_fd(ctx)) < 0)
+	if ((pc = assuan_get_pointer(ctx)) == NULL || (fd = active_fd(ctx)) < 0)
 		return gpg_error(GPG_ERR_INV_VALUE);
-	pipe_guard_begin(&guard);
+	if (dl == NULL)
+		set_read_timeout(pc, fd, 0);
 	if ((err = assuan_write_line(ctx, command)) != 0)
 		goto out;
 	for (;;) {
-		if (dl != NULL && (err = arm_deadline(fd, dl, start)) != 0)
+		if (dl != NULL && (err = arm_deadline(pc, fd, dl, start)) != 0)
 			goto out;
 		/* A read timeout (policyd stopped or stuck) is ETIMEDOUT. */
 		if ((err = assuan_client_read_response(ctx, &line, &linelen)) != 0)
@@ -387,9 +399,6 @@ pdclient_transact_deadline(assuan_context_t ctx, const char *command,
 		}
 	}
 out:
-	pipe_guard_end(&guard);
-	if (fd >= 0)
-		set_read_timeout(fd, 0);
 	/* A local failure (callback abort, too much data) wins over the
 	 * server's OK, but not over a transport error. */
 	if (r.pending != 0 && (err == 0 || resp == ASSUAN_RESPONSE_ERROR))

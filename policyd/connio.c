@@ -69,19 +69,28 @@ connio_flush(struct conn *c)
 /* Straight to the socket while it takes it, else into
  * the connection's output queue, which the event loop sends with a
  * deadline once the request is done.  So a worker never waits on a client.
- * The writer lock is held for one piece (libassuan writes a line as prefix,
- * text and newline), and the heartbeat only writes at a line start with an
- * empty queue, so it never lands inside a line. */
+ * A piece that libassuan is sure to follow at once (asswrite.h) waits in
+ * the queue too, so that an answer leaves in one send and wakes the client
+ * once.  The writer lock is held for one piece, and the heartbeat only
+ * writes at a line start with an empty queue, so it never lands inside a
+ * line. */
 ssize_t
 connio_write(struct conn *c, const void *buf, size_t size)
 {
 	ssize_t n = 0;
-	int rc = 0;
+	int rc = 0, hold;
 
 	if (size == 0)
 		return 0;
 	pthread_mutex_lock(&c->wlock);
-	if (c->outlen == 0) {
+	hold = asswrite_line_feed(&c->wline, buf, size, 0) &&
+	       c->outlen + size <= ASSWRITE_HOLD_MAX;
+	if (c->outlen > 0 || hold) {
+		/* Behind what waits already, or held itself: then all that
+		 * waits goes once this piece ends the answer. */
+		if ((rc = out_append(c, buf, size)) == 0 && !hold && connio_flush(c) < 0)
+			rc = -1;
+	} else {
 		do
 			n = send(c->fd, buf, size, MSG_NOSIGNAL | MSG_DONTWAIT);
 		while (n < 0 && errno == EINTR);
@@ -89,9 +98,9 @@ connio_write(struct conn *c, const void *buf, size_t size)
 			rc = -1;
 		else if (n < 0)
 			n = 0;
+		if (rc == 0 && (size_t)n < size)
+			rc = out_append(c, (const char *)buf + n, size - (size_t)n);
 	}
-	if (rc == 0 && (size_t)n < size)
-		rc = out_append(c, (const char *)buf + n, size - (size_t)n);
 	c->at_line_start = rc == 0 && ((const char *)buf)[size - 1] == '\n';
 	pthread_mutex_unlock(&c->wlock);
 	if (rc != 0 && errno == ENOBUFS)

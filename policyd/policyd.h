@@ -15,6 +15,7 @@
 #include <assuan.h>
 #include <gpg-error.h>
 
+#include "asswrite.h"
 #include "audit.h"
 #include "config.h"
 #include "configaudit.h"
@@ -133,7 +134,8 @@ struct conn {
 	 * take waits in OUT for the loop, which gives it a deadline. */
 	pthread_mutex_t wlock;
 	int at_line_start;                   /* the last byte written ended a line */
-	char *out;                           /* unsent answer (NULL: none) */
+	struct asswrite_line wline;          /* what may wait for the next write */
+	char *out;                           /* unsent or held answer (NULL: none) */
 	size_t outlen, outsize;
 	int flushing;                        /* the loop is sending OUT */
 	time_t out_deadline;                 /* monotonic: OUT must be gone by then */

@@ -13,6 +13,7 @@
 
 #include <gcrypt.h>
 
+#include "asswrite.h"
 #include "card.h"
 #include "cmdline.h"
 #include "cmdtable.h"
@@ -39,6 +40,7 @@ struct scd_conn {
 	int stopme;
 	size_t datalen;
 	uint8_t data[MAXLEN_SETDATA];
+	struct asswrite out;        /* our answers, one write each (asswrite.h) */
 };
 
 static struct scd_conn *
@@ -282,6 +284,9 @@ cmd_serialno(assuan_context_t ctx, char *line)
 	}
 	if ((err = check_demand(ctx, c->srv, opts[0].value)) != 0)
 		goto out;
+	/* gpg-agent asks before every signature: the line and its OK in one
+	 * write. */
+	asswrite_hold_status(&c->out);
 	err = write_serialno(ctx, c->srv, 0);
 out:
 	return leave_cmd("SERIALNO", err);
@@ -1010,6 +1015,39 @@ static const struct cmdtable_entry commands[] = {
 	{ "DEVINFO",    cmd_not_supported, hlp_not_supported },
 };
 
+ssize_t
+command_write(assuan_context_t ctx, assuan_fd_t fd, const void *buf, size_t size)
+{
+	struct scd_conn *c = conn_of(ctx);
+
+	if (c == NULL)
+		return __assuan_write(ctx, fd, buf, size);
+	return asswrite_write(&c->out, ctx, fd, buf, size);
+}
+
+int
+command_flush(assuan_context_t ctx)
+{
+	struct scd_conn *c = conn_of(ctx);
+
+	return c == NULL ? 0 : asswrite_flush(&c->out, ctx);
+}
+
+/* Nothing held waits across a read (asswrite.h). */
+static ssize_t
+hook_read(assuan_context_t ctx, assuan_fd_t fd, void *buf, size_t size)
+{
+	if (command_flush(ctx) != 0)
+		return -1;
+	return __assuan_read(ctx, fd, buf, size);
+}
+
+static struct assuan_system_hooks command_hooks = {
+	ASSUAN_SYSTEM_HOOKS_VERSION, __assuan_usleep, __assuan_pipe, __assuan_close, hook_read,
+	command_write, __assuan_recvmsg, __assuan_sendmsg, __assuan_spawn, __assuan_waitpid,
+	__assuan_socketpair, __assuan_socket, __assuan_connect,
+};
+
 gpg_error_t
 command_attach(assuan_context_t ctx, struct scd_server *srv, int is_pipe, struct scd_conn **connp)
 {
@@ -1024,12 +1062,14 @@ command_attach(assuan_context_t ctx, struct scd_server *srv, int is_pipe, struct
 		return gpg_error_from_syserror();
 	conn->srv = srv;
 	conn->is_pipe = is_pipe;
+	asswrite_init(&conn->out, NULL);
 	if ((err = cmdtable_register(ctx, commands, sizeof(commands) / sizeof(commands[0]))) != 0 ||
 	    (err = assuan_register_option_handler(ctx, option_handler)) != 0 ||
 	    (err = assuan_register_reset_notify(ctx, cmd_restart)) != 0)
 		goto out;
 	assuan_set_hello_line(ctx, SCD_HELLO);
 	assuan_set_pointer(ctx, conn);
+	assuan_ctx_set_system_hooks(ctx, &command_hooks);
 	*connp = conn;
 	conn = NULL;
 	err = 0; /* success */

@@ -24,6 +24,13 @@ gpg_error_t command_attach(assuan_context_t ctx, struct scd_server *srv, int is_
 void command_detach(struct scd_conn *conn);
 /* 1 after KILLSCD on this connection: the process should restart. */
 int command_stop_requested(const struct scd_conn *conn);
+/* libassuan's write for a connection attached to CTX: whole answers in
+ * one write (asswrite.h).  command_attach installs it with a read that
+ * flushes first; a connection with its own read hook must call
+ * command_flush before reading. */
+ssize_t command_write(assuan_context_t ctx, assuan_fd_t fd, const void *buf, size_t size);
+/* Write what command_write holds.  0, or -1 with errno set. */
+int command_flush(assuan_context_t ctx);
 /* The server of the connection attached to CTX; NULL if none. */
 struct scd_server *command_server(assuan_context_t ctx);
 

@@ -148,6 +148,8 @@ pipe_read(assuan_context_t ctx, assuan_fd_t fd, void *buffer, size_t size)
 {
 	struct scd_server *srv = command_server(ctx);
 
+	if (command_flush(ctx) != 0)
+		return -1;
 	if (srv != NULL && srv->wake_ok && !srv->pipe_busy && wait_line(srv, fd))
 		server_restart(srv);
 	return __assuan_read(ctx, fd, buffer, size);
@@ -230,7 +232,7 @@ restart_watch_pipe(struct scd_server *srv, assuan_context_t ctx)
 {
 	struct assuan_system_hooks hooks = {
 		ASSUAN_SYSTEM_HOOKS_VERSION, __assuan_usleep, __assuan_pipe,
-		__assuan_close, pipe_read, __assuan_write, __assuan_recvmsg,
+		__assuan_close, pipe_read, command_write, __assuan_recvmsg,
 		__assuan_sendmsg, __assuan_spawn, __assuan_waitpid,
 		__assuan_socketpair, __assuan_socket, __assuan_connect
 	};

@@ -1,6 +1,7 @@
 /* test_connio.c — policyd's connection output (policyd/connio.c): writes
- * never wait, the unsent rest is queued and bounded, and the S PROGRESS
- * heartbeat only goes out between whole lines with nothing queued. */
+ * never wait, the unsent rest is queued and bounded, an answer leaves in
+ * one send, and the S PROGRESS heartbeat only goes out between whole lines
+ * with nothing queued. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,18 +75,60 @@ test_heartbeat_between_lines(void **state)
 	drain(p->peer, buf, sizeof(buf));
 	assert_string_equal(buf, "S PROGRESS 7\n");
 	/* Inside a line (libassuan writes prefix, text, newline): nothing. */
-	assert_int_equal(connio_write(&p->c, "D ", 2), 2);
+	assert_int_equal(connio_write(&p->c, "S ", 2), 2);
 	connio_heartbeat(&p->c, 12);
 	assert_int_equal(connio_write(&p->c, "abc", 3), 3);
 	assert_int_equal(connio_write(&p->c, "\n", 1), 1);
 	connio_heartbeat(&p->c, 17);
 	drain(p->peer, buf, sizeof(buf));
-	assert_string_equal(buf, "D abc\nS PROGRESS 17\n");
+	assert_string_equal(buf, "S abc\nS PROGRESS 17\n");
+	/* Behind a data line, held for the line after it: nothing either. */
+	assert_int_equal(connio_write(&p->c, "D xyz\n", 6), 6);
+	connio_heartbeat(&p->c, 18);
+	assert_int_equal(connio_write(&p->c, "OK\n", 3), 3);
+	connio_heartbeat(&p->c, 19);
+	drain(p->peer, buf, sizeof(buf));
+	assert_string_equal(buf, "D xyz\nOK\nS PROGRESS 19\n");
 	/* While the worker writes (holds the lock): skipped, never waits. */
 	pthread_mutex_lock(&p->c.wlock);
 	connio_heartbeat(&p->c, 22);
 	pthread_mutex_unlock(&p->c.wlock);
 	assert_int_equal(drain(p->peer, buf, sizeof(buf)), 0);
+}
+
+/* libassuan writes an answer in pieces: the data line, "OK", "\n".  The
+ * client gets it all in one send, so it wakes once: nothing is readable
+ * until the piece that ends the answer, and then everything is. */
+static void
+test_answer_in_one_send(void **state)
+{
+	struct pair *p = *state;
+	char buf[256];
+
+	assert_int_equal(connio_write(&p->c, "D sig\n", 6), 6);
+	assert_int_equal(drain(p->peer, buf, sizeof(buf)), 0);
+	assert_int_equal(connio_write(&p->c, "OK", 2), 2);
+	assert_int_equal(drain(p->peer, buf, sizeof(buf)), 0);
+	assert_true(connio_has_output(&p->c));
+	assert_int_equal(connio_write(&p->c, "\n", 1), 1);
+	assert_false(connio_has_output(&p->c));
+	drain(p->peer, buf, sizeof(buf));
+	assert_string_equal(buf, "D sig\nOK\n");
+	/* A status line goes at once: it may be a command's sign of life. */
+	assert_int_equal(connio_write(&p->c, "S PROGRESS 1\n", 13), 13);
+	drain(p->peer, buf, sizeof(buf));
+	assert_string_equal(buf, "S PROGRESS 1\n");
+	/* Past ASSWRITE_HOLD_MAX of data lines, they go without waiting. */
+	static char big[ASSWRITE_HOLD_MAX / 2];
+	memset(big, 'd', sizeof(big));
+	big[0] = 'D';
+	big[1] = ' ';
+	big[sizeof(big) - 1] = '\n';
+	assert_int_equal(connio_write(&p->c, big, sizeof(big)), (ssize_t)sizeof(big));
+	assert_int_equal(connio_write(&p->c, big, sizeof(big)), (ssize_t)sizeof(big));
+	assert_int_equal(drain(p->peer, buf, sizeof(buf)), 0);
+	assert_int_equal(connio_write(&p->c, big, sizeof(big)), (ssize_t)sizeof(big));
+	assert_true(recv(p->peer, buf, 1, MSG_PEEK | MSG_DONTWAIT) == 1);
 }
 
 static void
@@ -146,6 +189,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_heartbeat_between_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answer_in_one_send, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_bound, setup, teardown),
 	};

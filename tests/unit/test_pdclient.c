@@ -112,13 +112,25 @@ cmd_beat(assuan_context_t ctx, char *line)
 	return assuan_send_data(ctx, "ok", 2);
 }
 
+/* A server that goes away: the connection is cut before any answer. */
+static gpg_error_t
+cmd_drop(assuan_context_t ctx, char *line)
+{
+	assuan_fd_t fd[2];
+
+	(void)line;
+	if (assuan_get_active_fds(ctx, 0, fd, 2) >= 1)
+		shutdown(fd[0], SHUT_RDWR);
+	return 0;
+}
+
 static void
 serve(int lfd)
 {
 	static const struct { const char *name; assuan_handler_t fn; } cmds[] = {
 		{ "DATA", cmd_data }, { "FAIL", cmd_fail }, { "BARE", cmd_bare },
 		{ "BIG", cmd_big }, { "STAT", cmd_stat }, { "INQ", cmd_inq },
-		{ "SLOW", cmd_slow }, { "BEAT", cmd_beat },
+		{ "SLOW", cmd_slow }, { "BEAT", cmd_beat }, { "DROP", cmd_drop },
 	};
 	assuan_context_t ctx;
 	size_t i;
@@ -250,6 +262,40 @@ test_deadline(void **state)
 	                                                         NULL, 0)), GPG_ERR_ETIMEDOUT);
 	assert_true(now_s() - t0 < 1.8);
 	pdclient_close(ctx);
+}
+
+/* A request without a deadline after one with a deadline on the same
+ * connection waits as long as the server takes (the read timeout is not
+ * left behind). */
+static void
+test_deadline_not_left_behind(void **state)
+{
+	struct fixture *f = *state;
+	const struct pdclient_deadline lines = { 0, 1 };
+	assuan_context_t ctx = NULL;
+
+	assert_int_equal(pdclient_connect(f->sock, &ctx), 0);
+	assert_int_equal(pdclient_transact_deadline(ctx, "STAT", &lines, NULL, NULL, NULL, NULL, NULL, 0), 0);
+	assert_int_equal(pdclient_transact(ctx, "SLOW", NULL, NULL, NULL, NULL, NULL, 0), 0);
+	pdclient_close(ctx);
+}
+
+/* policyd gone mid-conversation: the caller gets an error, never SIGPIPE
+ * (the default action would end this process), also when it writes the
+ * next request or BYE on the dead socket. */
+static void
+test_peer_gone(void **state)
+{
+	struct fixture *f = *state;
+	assuan_context_t ctx = NULL;
+
+	signal(SIGPIPE, SIG_DFL);
+	assert_int_equal(pdclient_connect(f->sock, &ctx), 0);
+	assert_int_not_equal(pdclient_transact(ctx, "DROP", NULL, NULL, NULL, NULL, NULL, 0), 0);
+	assert_int_not_equal(pdclient_transact(ctx, "STAT", NULL, NULL, NULL, NULL, NULL, 0), 0);
+	assert_int_not_equal(pdclient_transact(ctx, "STAT", NULL, NULL, NULL, NULL, NULL, 0), 0);
+	pdclient_close(ctx);
+	signal(SIGPIPE, SIG_IGN);
 }
 
 /* A server that refuses the connection with an ERR line instead of the
@@ -419,6 +465,8 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_refused_greeting),
+		cmocka_unit_test(test_deadline_not_left_behind),
+		cmocka_unit_test(test_peer_gone),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
