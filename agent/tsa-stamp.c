@@ -2,7 +2,13 @@
  * time-stamped by it: `signet tsa init` adds tsa_url to [policyd] in
  * signet.conf unless the file names a time-stamp authority already (the
  * admin's choice, kept).  An edit of the configuration is checked as the
- * daemon would read it before it replaces the file. */
+ * daemon would read it before it replaces the file.
+ *
+ * The one place the command line writes policyd's file itself, not through
+ * policyd (DESIGN: the CLI asks policyd): `tsa init` usually runs before
+ * policyd is started, and tsa_url is read only at policyd's start.  It
+ * takes the lock policyd's edits take (conflock.h), so neither loses the
+ * other's change. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +16,7 @@
 
 #include "atomicfile.h"
 #include "confedit.h"
+#include "conflock.h"
 #include "config.h"
 #include "readfile.h"
 #include "tsa-stamp.h"
@@ -27,8 +34,11 @@ write_url(const struct home *h, const char *url, char *err, size_t errlen)
 	size_t len = 0;
 	struct stat st;
 	gpg_error_t r;
+	int lockfd = -1;
 
-	if ((r = readfile_bounded(h->conf, CONFIG_MAX_FILE, &buf, &len, err, errlen)) != 0)
+	/* policyd edits the file too (PROJECT SET, …): not both at once. */
+	if ((r = conflock_take(h->conf, CONFLOCK_WAIT_MS, &lockfd, err, errlen)) != 0 ||
+	    (r = readfile_bounded(h->conf, CONFIG_MAX_FILE, &buf, &len, err, errlen)) != 0)
 		goto out;
 	if (stat(h->conf, &st) != 0) {
 		r = gpg_error_from_syserror();
@@ -43,6 +53,7 @@ write_url(const struct home *h, const char *url, char *err, size_t errlen)
 	if ((r = atomicfile_write(h->conf, text, len, st.st_mode & 07777)) != 0)
 		snprintf(err, errlen, "write: %s", gpg_strerror(r));
 out:
+	conflock_release(lockfd);
 	config_free(check);
 	confedit_free(ce);
 	free(buf);

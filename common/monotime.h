@@ -3,9 +3,12 @@
 #ifndef SIGNET_MONOTIME_H
 #define SIGNET_MONOTIME_H
 
+#include <stdint.h>
 #include <time.h>
 
 /* Seconds since an arbitrary start (CLOCK_MONOTONIC). */
 time_t monotime_sec(void);
+/* The same in milliseconds. */
+int64_t monotime_ms(void);
 
 #endif

@@ -3,8 +3,9 @@
  *
  * policyd writes its own configuration: nobody else has to (DESIGN: no
  * program writes another one's files).  Each edit runs under
- * pd->edit_lock from reading the file to the reload, so two admins'
- * edits never lose one another: read the file, edit the text in memory
+ * pd->edit_lock and the configuration lock (conflock.h, which the one
+ * edit the command line makes, `signet tsa init`, takes too) from reading
+ * the file to the reload, so two edits never lose one another: read the file, edit the text in memory
  * (confedit.c keeps comments and order), validate the result exactly as
  * a reload would (config_parse_buffer; its FILE:LINE names the line of
  * the edited text), write it atomically, reload.  If the reload refuses
@@ -28,6 +29,7 @@
 #include "atomicfile.h"
 #include "cmdline.h"
 #include "confedit.h"
+#include "conflock.h"
 #include "configaudit.h"
 #include "duration.h"
 #include "hashalgo.h"
@@ -125,8 +127,14 @@ edit_config(assuan_context_t ctx, const char *what, const char *project, edit_fn
 	const char *text;
 	size_t oldlen = 0, len;
 	gpg_error_t r;
+	int lockfd = -1;
 
 	pthread_mutex_lock(&pd->edit_lock);
+	/* The command line edits the file too (signet tsa init). */
+	if ((r = conflock_take(pd->config_path, CONFLOCK_WAIT_MS, &lockfd, err, sizeof(err))) != 0) {
+		r = cmd_fail(ctx, gpg_err_code(r), "%s; nothing changed", err);
+		goto out;
+	}
 	if ((r = atomicfile_read(pd->config_path, CONFIG_MAX_FILE, &old, &oldlen)) != 0 ||
 	    stat(pd->config_path, &st) != 0) {
 		r = cmd_fail(ctx, r ? gpg_err_code(r) : GPG_ERR_EIO, "read %s: %s", pd->config_path,
@@ -156,6 +164,7 @@ edit_config(assuan_context_t ctx, const char *what, const char *project, edit_fn
 		r = cmd_fail(ctx, SIGNET_ERR_AUDIT, "the change is in force but its audit record could not be "
 		             "written (%s)", gpg_strerror(r));
 out:
+	conflock_release(lockfd);
 	pthread_mutex_unlock(&pd->edit_lock);
 	config_free(check);
 	confedit_free(ce);

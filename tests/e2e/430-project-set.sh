@@ -2,7 +2,8 @@
 # Policy edits through policyd (`signet project set/show`): an admin's
 # edits are written by policyd (comments kept), put in force and audited;
 # a non-admin is refused and audited; a bad value changes nothing and
-# names file:line; edits from several processes at once all land.
+# names file:line; edits from several processes at once all land, and
+# never beside another program's edit of the file.
 . "$(dirname "$0")/lib.sh"
 [[ $(id -u) == 0 ]] || { echo "SKIP: needs root to create users"; exit 0; }
 user_new sg-mallory
@@ -93,5 +94,25 @@ line=$(grep '^signers = ' "$CONF")
 for i in 1 2 3 4 5 6; do [[ $line == *"user:u$i"* ]] || fail "edit u$i lost: $line"; done
 (( $(grep -c '"event":"policy"' "$AUDIT") >= 10 )) || fail "policy records missing"
 note "6 concurrent edits all landed: $line"
+
+# Another program editing signet.conf (`signet tsa init`) holds the
+# configuration lock, a flock on the home folder (conflock.h).  One that
+# never lets go: the edit is refused with a reason after 5 s, nothing
+# changed; once it lets go, the edit lands.
+before=$(sha256sum <"$CONF")
+flock "$SIGNET_HOME" bash -c 'touch "$1/held"; while [[ ! -e $1/release ]]; do sleep 0.05; done' _ "$W" &
+holder=$!
+wait_until 10 "the lock holder" test -e "$W/held"
+expect 1 signet --home "$SIGNET_HOME" project set acme signers+=user:u7
+grep -q "another program has been changing the configuration in $SIGNET_HOME for 5 s" "$W/err" ||
+	fail "a held lock: $(cat "$W/err")"
+[[ $(sha256sum <"$CONF") == "$before" ]] || fail "an edit changed $CONF while another held the lock"
+signet --home "$SIGNET_HOME" project set acme signers+=user:u8 >"$W/u8.out" 2>&1 &
+setter=$!
+touch "$W/release"
+wait "$holder"
+wait "$setter" || fail "the edit after the lock was let go: $(cat "$W/u8.out")"
+grep '^signers = ' "$CONF" | has 'user:u8' || fail "u8 not written"
+note "an editor that holds signet.conf's lock: the edit refused after 5 s (file unchanged), then lands"
 audit_check >/dev/null
 echo "ok 430-project-set"
