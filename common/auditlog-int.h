@@ -46,6 +46,7 @@ struct audit_log {
 	unsigned expected;             /* announced by audit_expect, not yet written */
 	int arrived_in_sync;           /* records came in while the last fdatasync ran */
 	long sync_ns;                  /* how long an fdatasync takes (moving average) */
+	long expect_ns;                /* audit_expect to its record (moving average) */
 	uint64_t ckpt_next;            /* leaf index after the last checkpoint record; 0: none */
 	uint64_t ckpt_size;            /* the tree size it signed (records up to its line may follow) */
 	int64_t ckpt_time_us;          /* when the last checkpoint was written (or the log opened) */
@@ -64,6 +65,9 @@ struct audit_log {
 
 /* auditlog.c */
 int64_t auditlog_now_us(void);
+/* How long a thread about to fdatasync waits for more records to share
+ * it (0: not at all), and in *WANT how many; LOG->append_lock held. */
+long auditlog_group_wait_ns(const struct audit_log *log, unsigned *want);
 gpg_error_t auditlog_write_all(int fd, const char *buf, size_t len);
 /* Encode EV as the next record and write it to the current segment, with
  * its leaf in the tree; LOG->append_lock held.  *SEQ gets its seq. */

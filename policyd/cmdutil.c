@@ -80,7 +80,7 @@ cmd_audit_request(struct conn *c, struct audit_event *ev, uint64_t *seq)
 }
 
 gpg_error_t
-cmd_audit_request_as(struct conn *c, struct audit_event *ev, int expected, uint64_t *seq)
+cmd_audit_request_as(struct conn *c, struct audit_event *ev, int64_t expected, uint64_t *seq)
 {
 	gpg_error_t r;
 
@@ -88,7 +88,8 @@ cmd_audit_request_as(struct conn *c, struct audit_event *ev, int expected, uint6
 	ev->uid = c->uid;
 	ev->user = c->user;
 	ev->pid = c->pid;
-	r = expected ? audit_append_expected(c->pd->audit, ev, seq) : audit_append(c->pd->audit, ev, seq);
+	r = expected != 0 ? audit_append_expected(c->pd->audit, ev, expected, seq)
+	                  : audit_append(c->pd->audit, ev, seq);
 	if (r != 0)
 		log_error_e(r, "audit append (%s for uid %u)", ev->event, (unsigned)c->uid);
 	return r;

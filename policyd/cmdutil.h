@@ -34,8 +34,9 @@ int cmd_is_keygrip(const char *s);
 /* Record EV for connection C (the requester filled in); *SEQ may be NULL. */
 gpg_error_t cmd_audit_request(struct conn *c, struct audit_event *ev, uint64_t *seq);
 /* The same for the record of a signature whose coming signreq_sign
- * announced (EXPECTED: audit_append_expected, group commit). */
-gpg_error_t cmd_audit_request_as(struct conn *c, struct audit_event *ev, int expected, uint64_t *seq);
+ * announced at EXPECTED (audit_expect's time; 0: not announced;
+ * audit_append_expected, group commit). */
+gpg_error_t cmd_audit_request_as(struct conn *c, struct audit_event *ev, int64_t expected, uint64_t *seq);
 /* Record the refusal EV through the coalescing denylog: *WRITTEN is 0 when
  * it was only counted. */
 gpg_error_t cmd_audit_refusal(struct conn *c, struct audit_event *ev, uint64_t *seq, int *written);

@@ -127,8 +127,7 @@ signreq_sign(const struct conn *c, struct sign_req *req, uint8_t *sig, size_t si
 {
 	/* Its record follows: a sync due meanwhile may wait for it (group
 	 * commit, audit.h). */
-	audit_expect(c->pd->audit);
-	req->audit_expected = 1;
+	req->audit_expected = audit_expect(c->pd->audit);
 	if (keyops_sign_digest(c->pd->hsm, c->pd->ecv, req->key, req->pub, req->algo, req->digest, req->digest_len, sig, sigmax,
 	                       siglen, req->why, sizeof(req->why)) != 0) {
 		log_error("sign for project %s: %s", req->p->conf->name, req->why);

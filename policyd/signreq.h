@@ -42,7 +42,7 @@ struct sign_req {
 	const char *code;                  /* reason code of a refusal ("not_signer") */
 	char why[POLICYD_MAX_ERRTEXT];     /* the reason, for the answer and the record */
 	char next[DENIAL_NEXT_MAX];        /* what to do next ("" if nothing) */
-	int audit_expected;                /* signreq_sign announced its record (audit_expect) */
+	int64_t audit_expected;            /* when signreq_sign announced its record (audit_expect); 0: not */
 };
 
 /* Refuse REQ: its WHY from FMT, its audit reason code NAME and what to

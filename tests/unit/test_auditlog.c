@@ -31,6 +31,7 @@
 #include <openssl/evp.h>
 
 #include "audit.h"
+#include "auditlog-int.h"
 #include "auditseg.h"
 #include "hex.h"
 #include "merkle-store.h"
@@ -1163,6 +1164,7 @@ test_refuse_changed_trail(void **state)
 struct expecter {
 	struct audit_log *log;
 	int cancel;
+	int64_t since;
 };
 
 static void *
@@ -1175,7 +1177,7 @@ expect_then(void *arg)
 	if (e->cancel)
 		audit_expect_cancel(e->log);
 	else
-		assert_int_equal(audit_append_expected(e->log, &ev, NULL), 0);
+		assert_int_equal(audit_append_expected(e->log, &ev, e->since, NULL), 0);
 	return NULL;
 }
 
@@ -1194,13 +1196,95 @@ test_expect(void **state)
 	for (i = 0; i < 2; i++) {
 		e[i].log = log;
 		e[i].cancel = i;
-		audit_expect(log);
+		e[i].since = audit_expect(log);
 		assert_int_equal(pthread_create(&t[i], NULL, expect_then, &e[i]), 0);
 	}
 	append_n(log, 1, "leader");
 	for (i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
 	assert_int_equal(audit_last_seq(log), 2);
+	audit_close(log);
+}
+
+/* The group-commit waits, as the log's measurements set them: a sync
+ * waits for announced records, bounded by the sync's own time; it lingers
+ * for one more only after records arrived during the last sync; and when
+ * announced records take longer to come than a sync (RSA in SoftHSM2), it
+ * waits for nothing. */
+static void
+test_group_wait_rule(void **state)
+{
+	struct audit_log log;
+	unsigned want = 99;
+
+	(void)state;
+	memset(&log, 0, sizeof(log));
+	/* Nothing known, nothing announced, nothing arrived: no wait. */
+	assert_int_equal(auditlog_group_wait_ns(&log, &want), 0);
+	assert_int_equal(want, 0);
+	/* Two announced, no measurement yet: up to AUDIT_GROUP_WAIT_MS. */
+	log.expected = 2;
+	assert_int_equal(auditlog_group_wait_ns(&log, &want), AUDIT_GROUP_WAIT_MS * 1000000L);
+	assert_int_equal(want, 2);
+	/* Bounded by the sync time. */
+	log.sync_ns = 500000;
+	assert_int_equal(auditlog_group_wait_ns(&log, &want), 500000);
+	/* Signatures quicker than a sync (P-256): still waited for. */
+	log.expect_ns = 150000;
+	assert_int_equal(auditlog_group_wait_ns(&log, &want), 500000);
+	assert_int_equal(want, 2);
+	/* Somewhat slower than a sync (RSA-2048): the record may still come
+	 * in time from halfway through. */
+	log.expect_ns = 900000;
+	assert_int_equal(auditlog_group_wait_ns(&log, &want), 500000);
+	/* More than twice as slow (RSA-3072): not waited for. */
+	log.expect_ns = 2500000;
+	assert_int_equal(auditlog_group_wait_ns(&log, &want), 0);
+	assert_int_equal(want, 0);
+	/* Lingering for one more after records arrived during the last
+	 * sync: only while signatures are quicker than a sync. */
+	log.expected = 0;
+	log.arrived_in_sync = 1;
+	log.written_seq = 11;
+	log.synced_seq = 10;
+	assert_int_equal(auditlog_group_wait_ns(&log, &want), 0);
+	log.expect_ns = 150000;
+	assert_int_equal(auditlog_group_wait_ns(&log, &want), 500000);   /* the sync's time */
+	assert_int_equal(want, 1);
+	log.sync_ns = 2000000;
+	assert_int_equal(auditlog_group_wait_ns(&log, &want), AUDIT_GROUP_LINGER_US * 1000L);
+	/* Not when two or more records already wait for this sync. */
+	log.written_seq = 12;
+	assert_int_equal(auditlog_group_wait_ns(&log, &want), 0);
+}
+
+/* The log learns from audit_append_expected how long an announced record
+ * takes: announced records that come later than a sync takes are then
+ * not waited for. */
+static void
+test_expect_learns(void **state)
+{
+	struct world *w = *state;
+	struct audit_log *log = NULL;
+	struct audit_event ev = { .event = "sign", .reason = "slow" };
+	unsigned want = 0;
+	int64_t since;
+	int i;
+
+	assert_int_equal(audit_open(w->path, &log), 0);
+	append_n(log, 3, "warm");   /* measures the sync */
+	for (i = 0; i < 3; i++) {
+		since = audit_expect(log);
+		/* A "signature" that took 0.2 s: longer than any sync here. */
+		assert_int_equal(audit_append_expected(log, &ev, since - 200000000, NULL), 0);
+	}
+	(void)audit_expect(log);
+	pthread_mutex_lock(&log->append_lock);
+	assert_true(log->sync_ns > 0);
+	assert_true(log->expect_ns >= 200000000L);
+	assert_int_equal(auditlog_group_wait_ns(log, &want), 0);
+	pthread_mutex_unlock(&log->append_lock);
+	audit_expect_cancel(log);
 	audit_close(log);
 }
 
@@ -1223,6 +1307,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_records_during_signing_covered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_log_signs_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expect, setup, teardown),
+		cmocka_unit_test(test_group_wait_rule),
+		cmocka_unit_test_setup_teardown(test_expect_learns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_changed_trail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_seq_beyond_trail, setup, teardown),
 	};
