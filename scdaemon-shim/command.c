@@ -4,6 +4,8 @@
 #define GPG_ERR_SOURCE_DEFAULT GPG_ERR_SOURCE_SCD
 #include "command.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1033,12 +1035,19 @@ command_flush(assuan_context_t ctx)
 	return c == NULL ? 0 : asswrite_flush(&c->out, ctx);
 }
 
-/* Nothing held waits across a read (asswrite.h). */
+/* Nothing held waits across a read (asswrite.h).  And wait in poll():
+ * it wakes only when there is a line to read, where a blocking read on a
+ * Unix socket also wakes each time gpg-agent takes our answer (the
+ * kernel's "room to write" wake-up reaches a reader too). */
 static ssize_t
 hook_read(assuan_context_t ctx, assuan_fd_t fd, void *buf, size_t size)
 {
+	struct pollfd p = { fd, POLLIN, 0 };
+
 	if (command_flush(ctx) != 0)
 		return -1;
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
 	return __assuan_read(ctx, fd, buf, size);
 }
 
