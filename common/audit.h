@@ -148,9 +148,9 @@ gpg_error_t audit_set_segment_size(struct audit_log *log, uint64_t bytes);
  * one sync covers them too.  Each audit_expect is followed by exactly one
  * audit_append_expected (the announced record, with the time audit_expect
  * returned) or audit_expect_cancel (it will not come).  The log learns
- * how long an announced record takes to come: when that is more than
- * twice as long as a sync (an RSA-3072 signature in SoftHSM2), waiting for
- * it rarely pays, and the sync does not wait. */
+ * how long an announced record takes to come: unless that is under a
+ * quarter of a sync (a slow disk), waiting costs more than it saves, and
+ * the sync does not wait. */
 int64_t audit_expect(struct audit_log *log);
 void audit_expect_cancel(struct audit_log *log);
 gpg_error_t audit_append_expected(struct audit_log *log, const struct audit_event *ev, int64_t since,

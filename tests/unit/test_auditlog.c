@@ -1209,8 +1209,8 @@ test_expect(void **state)
 /* The group-commit waits, as the log's measurements set them: a sync
  * waits for announced records, bounded by the sync's own time; it lingers
  * for one more only after records arrived during the last sync; and when
- * announced records take longer to come than a sync (RSA in SoftHSM2), it
- * waits for nothing. */
+ * announced records take a quarter of a sync or more to come (RSA-3072 in
+ * SoftHSM2; P-256 on a fast disk), it waits for nothing. */
 static void
 test_group_wait_rule(void **state)
 {
@@ -1226,33 +1226,37 @@ test_group_wait_rule(void **state)
 	log.expected = 2;
 	assert_int_equal(auditlog_group_wait_ns(&log, &want), AUDIT_GROUP_WAIT_MS * 1000000L);
 	assert_int_equal(want, 2);
-	/* Bounded by the sync time. */
-	log.sync_ns = 500000;
-	assert_int_equal(auditlog_group_wait_ns(&log, &want), 500000);
-	/* Signatures quicker than a sync (P-256): still waited for. */
-	log.expect_ns = 150000;
-	assert_int_equal(auditlog_group_wait_ns(&log, &want), 500000);
+	/* A slow disk (8 ms a sync): bounded by the sync time. */
+	log.sync_ns = 8000000;
+	assert_int_equal(auditlog_group_wait_ns(&log, &want), AUDIT_GROUP_WAIT_MS * 1000000L < 8000000L
+	                                                          ? AUDIT_GROUP_WAIT_MS * 1000000L : 8000000L);
+	log.sync_ns = 2000000;
+	assert_int_equal(auditlog_group_wait_ns(&log, &want), 2000000);
+	/* Signatures quick next to that sync (P-256, 0.3 ms): waited for. */
+	log.expect_ns = 300000;
+	assert_int_equal(auditlog_group_wait_ns(&log, &want), 2000000);
 	assert_int_equal(want, 2);
-	/* Somewhat slower than a sync (RSA-2048): the record may still come
-	 * in time from halfway through. */
-	log.expect_ns = 900000;
-	assert_int_equal(auditlog_group_wait_ns(&log, &want), 500000);
-	/* More than twice as slow (RSA-3072): not waited for. */
+	/* A quarter of a sync or more (RSA-3072, 2.5 ms): not. */
 	log.expect_ns = 2500000;
 	assert_int_equal(auditlog_group_wait_ns(&log, &want), 0);
 	assert_int_equal(want, 0);
+	/* Nor P-256 on a fast disk (this VM: a sync in 0.5 ms). */
+	log.expect_ns = 300000;
+	log.sync_ns = 500000;
+	assert_int_equal(auditlog_group_wait_ns(&log, &want), 0);
 	/* Lingering for one more after records arrived during the last
-	 * sync: only while signatures are quicker than a sync. */
+	 * sync: only while signatures are quick next to a sync. */
 	log.expected = 0;
 	log.arrived_in_sync = 1;
 	log.written_seq = 11;
 	log.synced_seq = 10;
 	assert_int_equal(auditlog_group_wait_ns(&log, &want), 0);
-	log.expect_ns = 150000;
-	assert_int_equal(auditlog_group_wait_ns(&log, &want), 500000);   /* the sync's time */
-	assert_int_equal(want, 1);
 	log.sync_ns = 2000000;
 	assert_int_equal(auditlog_group_wait_ns(&log, &want), AUDIT_GROUP_LINGER_US * 1000L);
+	assert_int_equal(want, 1);
+	log.sync_ns = 1400000;
+	assert_int_equal(auditlog_group_wait_ns(&log, &want),
+	                 AUDIT_GROUP_LINGER_US * 1000L < 1400000L ? AUDIT_GROUP_LINGER_US * 1000L : 1400000L);
 	/* Not when two or more records already wait for this sync. */
 	log.written_seq = 12;
 	assert_int_equal(auditlog_group_wait_ns(&log, &want), 0);
