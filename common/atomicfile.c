@@ -30,18 +30,32 @@ write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+gpg_error_t
+atomicfile_open_parent(const char *path, char *dir, size_t dirlen, int *fdp)
+{
+	char copy[PATH_MAX];
+	const char *name;
+
+	*fdp = -1;
+	if (snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy))
+		return gpg_error(GPG_ERR_ENAMETOOLONG);
+	name = dirname(copy);
+	if (dir != NULL && snprintf(dir, dirlen, "%s", name) >= (int)dirlen)
+		return gpg_error(GPG_ERR_ENAMETOOLONG);
+	if ((*fdp = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return gpg_error_from_syserror();
+	return 0;
+}
+
 /* fsync PATH's folder, so that a rename or a creation is on disk. */
 gpg_error_t
 atomicfile_sync_parent(const char *path)
 {
-	char copy[PATH_MAX];
-	gpg_error_t err = 0;
+	gpg_error_t err;
 	int fd;
 
-	if (snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy))
-		return gpg_error(GPG_ERR_ENAMETOOLONG);
-	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return gpg_error_from_syserror();
+	if ((err = atomicfile_open_parent(path, NULL, 0, &fd)) != 0)
+		return err;
 	if (fsync(fd) != 0)
 		err = gpg_error_from_syserror();
 	close(fd);

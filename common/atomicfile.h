@@ -28,6 +28,9 @@ gpg_error_t atomicfile_read(const char *path, size_t max, char **data, size_t *l
  * GPG_ERR_EEXIST if it is there already. */
 gpg_error_t atomicfile_create(const char *path, const void *data, size_t len, mode_t mode);
 
+/* Open the folder holding PATH (read only, a directory or an error), its
+ * name into DIR unless DIR is NULL; *FD -1 on error. */
+gpg_error_t atomicfile_open_parent(const char *path, char *dir, size_t dirlen, int *fd);
 /* fsync the folder holding PATH, so that a name made or renamed in it
  * survives a crash. */
 gpg_error_t atomicfile_sync_parent(const char *path);

@@ -29,15 +29,7 @@
 
 #include "auditlog-int.h"
 #include "log.h"
-
-static int64_t
-monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+#include "monotime.h"
 
 int64_t
 auditlog_now_us(void)
@@ -325,7 +317,7 @@ sync_upto(struct audit_log *log, uint64_t seq)
 		if (log->roll_synced >= seq)
 			target = 0;   /* a segment roll synced it already */
 		pthread_mutex_unlock(&log->append_lock);
-		t0 = target != 0 ? monotonic_ns() : 0;
+		t0 = target != 0 ? monotime_ns() : 0;
 		if (target != 0 && fdatasync(log->fd) != 0) {
 			r = gpg_error_from_syserror();
 			pthread_mutex_lock(&log->append_lock);
@@ -339,8 +331,8 @@ sync_upto(struct audit_log *log, uint64_t seq)
 		pthread_mutex_lock(&log->append_lock);
 		log->arrived_in_sync = target != 0 && log->written_seq > target;
 		if (target != 0)   /* a moving average over the last ~8 syncs */
-			log->sync_ns = log->sync_ns == 0 ? monotonic_ns() - t0
-			                                 : (7 * log->sync_ns + (monotonic_ns() - t0)) / 8;
+			log->sync_ns = log->sync_ns == 0 ? monotime_ns() - t0
+			                                 : (7 * log->sync_ns + (monotime_ns() - t0)) / 8;
 		pthread_mutex_unlock(&log->append_lock);
 		if (target > log->synced_seq)
 			log->synced_seq = target;
@@ -487,7 +479,7 @@ append(struct audit_log *log, const struct audit_event *ev, int sync, int expect
 	if (expected && log->expected > 0)
 		log->expected--;
 	if (expected && since > 0) {
-		took = (long)(monotonic_ns() - since);
+		took = (long)(monotime_ns() - since);
 		/* A moving average over the last ~8, as for sync_ns. */
 		log->expect_ns = log->expect_ns == 0 ? took : (7 * log->expect_ns + took) / 8;
 	}
@@ -542,7 +534,7 @@ audit_expect(struct audit_log *log)
 	pthread_mutex_lock(&log->append_lock);
 	log->expected++;
 	pthread_mutex_unlock(&log->append_lock);
-	return monotonic_ns();
+	return monotime_ns();
 }
 
 void

@@ -2,32 +2,14 @@
 #include "conflock.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "monotime.h"
-
-/* The folder part of PATH ("." for a bare name) into DIR. */
-static int
-folder_of(const char *path, char *dir, size_t dirlen)
-{
-	const char *slash = strrchr(path, '/');
-	size_t n;
-
-	if (slash == NULL)
-		return snprintf(dir, dirlen, ".") < (int)dirlen ? 0 : -1;
-	n = slash == path ? 1 : (size_t)(slash - path);
-	if (n >= dirlen)
-		return -1;
-	memcpy(dir, path, n);
-	dir[n] = '\0';
-	return 0;
-}
 
 gpg_error_t
 conflock_take(const char *path, unsigned wait_ms, int *fdp, char *err, size_t errlen)
@@ -39,13 +21,8 @@ conflock_take(const char *path, unsigned wait_ms, int *fdp, char *err, size_t er
 	int fd;
 
 	*fdp = -1;
-	if (folder_of(path, dir, sizeof(dir)) != 0) {
-		snprintf(err, errlen, "%s: the name is too long", path);
-		return gpg_error(GPG_ERR_ENAMETOOLONG);
-	}
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		r = gpg_error_from_syserror();
-		snprintf(err, errlen, "open %s to lock it: %s", dir, gpg_strerror(r));
+	if ((r = atomicfile_open_parent(path, dir, sizeof(dir), &fd)) != 0) {
+		snprintf(err, errlen, "open the folder of %s to lock it: %s", path, gpg_strerror(r));
 		return r;
 	}
 	until = monotime_ms() + wait_ms;

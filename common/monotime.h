@@ -8,7 +8,8 @@
 
 /* Seconds since an arbitrary start (CLOCK_MONOTONIC). */
 time_t monotime_sec(void);
-/* The same in milliseconds. */
+/* The same in milliseconds, and in nanoseconds. */
 int64_t monotime_ms(void);
+int64_t monotime_ns(void);
 
 #endif

@@ -54,7 +54,6 @@ hook_read(assuan_context_t ctx, assuan_fd_t fd, void *buf, size_t size)
 	struct pdconn *pc = assuan_get_pointer(ctx);
 	struct pollfd p = { fd, POLLIN, 0 };
 	int rc, ms = -1;
-	ssize_t n;
 
 	/* Nothing held waits across a read (asswrite.h). */
 	if (pc != NULL && asswrite_flush(&pc->out, ctx) != 0)
@@ -67,8 +66,7 @@ hook_read(assuan_context_t ctx, assuan_fd_t fd, void *buf, size_t size)
 		errno = ETIMEDOUT;
 		return -1;
 	}
-	n = __assuan_read(ctx, fd, buf, size);
-	return n;
+	return __assuan_read(ctx, fd, buf, size);
 }
 
 /* Every byte libassuan sends goes through here (even assuan_release's

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "platform.h"
+#include "monotime.h"
 
 /* What identifies a file's content without reading it; an edit in place
  * moves mtime and ctime, a replacement (shadow-utils' rename) the inode. */
@@ -48,15 +49,6 @@ struct idcache {
 	size_t nunames, ngnames;
 	unsigned long hits, misses;
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void
 stamp_of(const char *path, struct stamp *s)
@@ -109,7 +101,7 @@ idcache_new(const char *passwd_path, const char *group_path, unsigned ttl_ms, st
 	ic->ttl_ms = ttl_ms;
 	stamp_of(ic->passwd_path, &ic->pw);
 	stamp_of(ic->group_path, &ic->gr);
-	ic->emptied_ms = now_ms();
+	ic->emptied_ms = monotime_ms();
 	*out = ic;
 	return 0;
 }
@@ -138,7 +130,7 @@ idcache_check(struct idcache *ic)
 	 * every other request's lookups. */
 	stamp_of(ic->passwd_path, &pw);
 	stamp_of(ic->group_path, &gr);
-	now = now_ms();
+	now = monotime_ms();
 	pthread_mutex_lock(&ic->lock);
 	if (!stamp_same(&pw, &ic->pw) || !stamp_same(&gr, &ic->gr) || now - ic->emptied_ms >= ic->ttl_ms) {
 		empty_locked(ic);

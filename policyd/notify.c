@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "monotime.h"
 
 #define NOTIFY_EVENT_MAX 16
 #define NOTIFY_NENV      8          /* PATH and the seven SIGNET_ variables */
@@ -56,15 +57,6 @@ struct outcome {
 	char output[NOTIFY_OUTPUT_MAX + 1];
 	size_t outlen;
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The child, between fork() and execve(): async-signal-safe calls only.
  * Signal dispositions and the mask are policyd's (SIGPIPE ignored, SIGTERM
@@ -108,7 +100,7 @@ collect(int fd, int64_t deadline, struct outcome *o)
 	size_t k;
 
 	for (;;) {
-		if ((left = deadline - now_ms()) <= 0)
+		if ((left = deadline - monotime_ms()) <= 0)
 			return 1;
 		if ((n = poll(&p, 1, (int)left)) < 0 && errno != EINTR)
 			return 0;
@@ -136,7 +128,7 @@ reap(pid_t pid, int64_t deadline, struct outcome *o)
 	while (!o->timed_out) {
 		if ((r = waitpid(pid, &o->status, WNOHANG)) == pid || (r < 0 && errno != EINTR))
 			return;
-		if (now_ms() >= deadline)
+		if (monotime_ms() >= deadline)
 			o->timed_out = 1;
 		else
 			nanosleep(&tick, NULL);
@@ -186,7 +178,7 @@ run_program(const struct item *it, unsigned timeout_sec, struct outcome *o)
 	close(out[1]);
 	close(errp[1]);
 	out[1] = errp[1] = -1;
-	deadline = now_ms() + (int64_t)timeout_sec * 1000;
+	deadline = monotime_ms() + (int64_t)timeout_sec * 1000;
 	while ((n = read(errp[0], &o->exec_errno, sizeof(o->exec_errno))) < 0 && errno == EINTR)
 		;
 	if (n != (ssize_t)sizeof(o->exec_errno))

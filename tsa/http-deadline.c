@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "monotime.h"
 
 /* One open connection. */
 struct tracked {
@@ -30,15 +31,6 @@ struct tsa_deadline {
 	pthread_t reaper;
 	int have_reaper;
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Shut down every connection past its deadline (caller locks); how many. */
 static unsigned long
@@ -70,13 +62,13 @@ reaper_main(void *arg)
 
 	pthread_mutex_lock(&d->lock);
 	while (!d->stopping) {
-		next = now_ms() + TSA_DEADLINE_TICK_MS;
+		next = monotime_ms() + TSA_DEADLINE_TICK_MS;
 		until.tv_sec = next / 1000;
 		until.tv_nsec = (next % 1000) * 1000000;
 		(void)pthread_cond_timedwait(&d->wake, &d->lock, &until);
 		if (d->stopping)
 			break;
-		n = cut_late(d, now_ms());
+		n = cut_late(d, monotime_ms());
 		if (n > 0) {
 			pthread_mutex_unlock(&d->lock);
 			log_warn("http: cut off %lu request(s) not complete within request_timeout (%llds)", n,
@@ -154,7 +146,7 @@ track_new(struct tsa_deadline *d, struct MHD_Connection *conn)
 	if (ci == NULL || (t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
 	t->fd = ci->connect_fd;
-	t->since = now_ms();
+	t->since = monotime_ms();
 	pthread_mutex_lock(&d->lock);
 	t->next = d->head;
 	if (d->head != NULL)
@@ -213,7 +205,7 @@ mark(struct tsa_deadline *d, struct MHD_Connection *conn, int answering)
 	pthread_mutex_lock(&d->lock);
 	t->answering = answering;
 	if (!answering)
-		t->since = now_ms();
+		t->since = monotime_ms();
 	pthread_mutex_unlock(&d->lock);
 }
 
