@@ -13,7 +13,8 @@
 #   SIGNET_BENCH_KIT  the kit (default ../shared/bench)
 #   BENCH_DIR         state folder (default: a new short one under /tmp)
 #   BENCH_QUICK=1     the kit's --quick mode
-#   BENCH_PARTS       "conn approval keytypes auditverify sign tsa" (default): conn =
+#   BENCH_PARTS       "conn approval keytypes cardmodel auditlog auditverify sign tsa"
+#                     (default): conn =
 #                     bench/conn.sh (issue 7: policyd's connection handling
 #                     against the commit before it, built beside), approval =
 #                     bench/approval.sh (issue 8: the cost of approvals, grants,
@@ -22,7 +23,10 @@
 #                     ed25519 projects: gpg --detach-sign latency against a
 #                     soft key of the same type, PKSIGN/s with 1 and 2 Assuan
 #                     sessions, raw C_Sign of the same token key; knobs
-#                     BENCH_KT_* at its head), auditlog = bench/auditlog.sh
+#                     BENCH_KT_* at its head), cardmodel = bench/cardmodel.sh
+#                     (issue 9's two-session ratio: Signet beside model cards
+#                     of the same CPU cost, with and without a durable
+#                     record), auditlog = bench/auditlog.sh
 #                     (issue 10: SIGN/s with the checkpointed, durable log
 #                     against raw C_Sign, 1/2/8 clients), auditverify =
 #                     bench/auditverify.sh (`signet audit verify` of a
@@ -32,12 +36,12 @@ set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export SIGNET_BIN=${SIGNET_BIN:-$TOP/build/bin}
 export BENCH_DIR=${BENCH_DIR:-$(mktemp -d /tmp/sgbXXXX)}
-PARTS=" ${BENCH_PARTS:-conn approval keytypes auditlog auditverify sign tsa} "
+PARTS=" ${BENCH_PARTS:-conn approval keytypes cardmodel auditlog auditverify sign tsa} "
 for p in $PARTS; do
-	[[ $p == conn || $p == approval || $p == keytypes || $p == auditlog || $p == auditverify || $p == sign || $p == tsa ]] ||
-		{ echo "bench: unknown part '$p' in BENCH_PARTS (conn, approval, keytypes, auditlog, auditverify, sign, tsa)" >&2; exit 2; }
+	[[ $p == conn || $p == approval || $p == keytypes || $p == cardmodel || $p == auditlog || $p == auditverify || $p == sign || $p == tsa ]] ||
+		{ echo "bench: unknown part '$p' in BENCH_PARTS (conn, approval, keytypes, cardmodel, auditlog, auditverify, sign, tsa)" >&2; exit 2; }
 done
-for p in conn approval keytypes auditlog auditverify; do
+for p in conn approval keytypes cardmodel auditlog auditverify; do
 	if [[ $PARTS == *" $p "* ]]; then
 		"$TOP/bench/$p.sh"
 		PARTS=${PARTS/ $p / }
