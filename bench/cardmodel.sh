@@ -21,7 +21,7 @@
 # over the rounds.  Runs as any user; the sync time is read with strace
 # (300 µs when strace cannot attach to policyd).
 #   BENCH_DIR         results in BENCH_DIR/results (cardmodel-*)
-#   BENCH_CM_KT (p256), BENCH_CM_OPS (400 per session), BENCH_CM_ROUNDS (4)
+#   BENCH_CM_KT (p256; p384, ed25519), BENCH_CM_OPS (400 per session), BENCH_CM_ROUNDS (4)
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$(cd "${SIGNET_BIN:-$TOP/build/bin}" && pwd)
@@ -33,6 +33,10 @@ OPS=${BENCH_CM_OPS:-400}
 ROUNDS=${BENCH_CM_ROUNDS:-4}
 ME=$(id -un)
 unset GNUPGHOME
+# gpg-agent checks every RSA signature a card returns, so a model card,
+# whose signatures are not real, stands in for EC key types only.
+[[ $KT == p256 || $KT == p384 || $KT == ed25519 ]] ||
+	{ echo "bench cardmodel: BENCH_CM_KT must be p256, p384 or ed25519 (gpg-agent checks a card's RSA signatures, which a model card cannot make)" >&2; exit 2; }
 mkdir -p "$OUT" "$LOGS" "$BENCH_DIR/bin"
 WORK=$(mktemp -d /tmp/sgmXXXX)
 H=$WORK/h
