@@ -127,8 +127,9 @@ conn_thread(void *opaque)
 	if (serve(ctx, arg->fd, conn, "socket connection", 0))
 		restart_request(srv);
 out:
-	command_detach(conn);
+	/* The context first: its hooks point at CONN until it is gone. */
 	assuan_release(ctx);
+	command_detach(conn);
 	pthread_mutex_lock(&srv->lock);
 	srv->nconns--;
 	pthread_mutex_unlock(&srv->lock);
@@ -347,8 +348,8 @@ server_serve_pipe(struct scd_server *srv, int infd, int outfd)
 	restart_watch_pipe(srv, ctx);
 	ret = serve(ctx, infd, conn, "pipe", srv->pipe_greeted);
 out:
+	assuan_release(ctx);   /* before CONN, as in conn_thread() */
 	command_detach(conn);
-	assuan_release(ctx);
 	if (!given) {
 		close(infd);
 		if (outfd != infd)
