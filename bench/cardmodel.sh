@@ -16,7 +16,9 @@
 #               file beside Signet's audit trail, one session at a time
 #               (the durable record before the answer, and nothing else);
 #   cpu+sync+hop  the same, after a NOP round trip to this run's policyd
-#               (one more process in the chain, as Signet has).
+#               (one more process in the chain, as Signet has);
+#   halfcpu+sync, twocpu+sync  cpu+sync with half and twice the CPU: how the
+#               ratio moves with the cost of a signature.
 # Each reported ratio is PKSIGN/s with 2 sessions ÷ with 1, from the sums
 # over the rounds.  Runs as any user; the sync time is read with strace
 # (300 µs when strace cannot attach to policyd).
@@ -135,7 +137,9 @@ model_home cpu+wait "NULL_SCD_SPIN_US=$SPIN_US" "NULL_SCD_SERIAL_US=$SYNC_US"
 model_home cpu+sync "NULL_SCD_SPIN_US=$SPIN_US" "NULL_SCD_SYNC=$TRAIL_DIR/cardmodel.sync"
 model_home cpu+sync+hop "NULL_SCD_SPIN_US=$SPIN_US" "NULL_SCD_SYNC=$TRAIL_DIR/cardmodel.hop.sync" \
 	"NULL_SCD_HOP=$(awk -F' *= *' '$1 == "socket" {print $2; exit}' "$H/signet.conf")"
-SIDES=(signet null cpu cpu+wait cpu+sync cpu+sync+hop)
+model_home halfcpu+sync "NULL_SCD_SPIN_US=$((SPIN_US / 2))" "NULL_SCD_SYNC=$TRAIL_DIR/cardmodel.half.sync"
+model_home twocpu+sync "NULL_SCD_SPIN_US=$((SPIN_US * 2))" "NULL_SCD_SYNC=$TRAIL_DIR/cardmodel.twice.sync"
+SIDES=(signet null cpu cpu+wait cpu+sync cpu+sync+hop halfcpu+sync twocpu+sync)
 for g in "${SIDES[@]:1}"; do pksign_run "$g" 1 >/dev/null || die "model card $g failed (log: $LOGS/pksign.log)"; done
 
 log "PKSIGN/s, $OPS per session, 1 and 2 sessions: $ROUNDS rounds of ${SIDES[*]}"
