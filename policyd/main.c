@@ -402,6 +402,7 @@ main(int argc, char **argv)
 
 	if ((r = configaudit_load(o.config, &cfg, pd->cfg_sha256, &have_sha, err, sizeof(err))) != 0 ||
 	    (r = check_trust(o.config, cfg, err, sizeof(err))) != 0) {
+		config_free(cfg);   /* loaded but not trusted */
 		if (o.mode == MODE_CHECK_CONFIG) {
 			printf("%s\n", err);
 			return 1;
