@@ -52,9 +52,13 @@ hop(void)
 		memset(&sun, 0, sizeof(sun));
 		sun.sun_family = AF_UNIX;
 		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", g.hop);
-		if ((hop_fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
-		    connect(hop_fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 || read(hop_fd, buf, sizeof(buf)) <= 0)
+		if ((hop_fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
 			return -1;
+		if (connect(hop_fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 || read(hop_fd, buf, sizeof(buf)) <= 0) {
+			close(hop_fd);
+			hop_fd = -1;
+			return -1;
+		}
 	}
 	if (write(hop_fd, "NOP\n", 4) != 4)
 		return -1;
@@ -67,7 +71,6 @@ hop(void)
 	}
 	return 0;
 }
-
 
 static gpg_error_t
 cmd_serialno(assuan_context_t ctx, char *line)
