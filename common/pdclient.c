@@ -8,9 +8,9 @@
 #include "pdclient.h"
 #include "asswrite.h"
 #include "monotime.h"
+#include "pollin.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -52,7 +52,6 @@ static ssize_t
 hook_read(assuan_context_t ctx, assuan_fd_t fd, void *buf, size_t size)
 {
 	struct pdconn *pc = assuan_get_pointer(ctx);
-	struct pollfd p = { fd, POLLIN, 0 };
 	int rc, ms = -1;
 
 	/* Nothing held waits across a read (asswrite.h). */
@@ -60,9 +59,7 @@ hook_read(assuan_context_t ctx, assuan_fd_t fd, void *buf, size_t size)
 		return -1;
 	if (pc != NULL && pc->rcvtimeo != 0)
 		ms = (int)pc->rcvtimeo * 1000;
-	while ((rc = poll(&p, 1, ms)) < 0 && errno == EINTR)
-		;
-	if (rc == 0) {
+	if ((rc = pollin_wait(fd, ms)) == 0) {
 		errno = ETIMEDOUT;
 		return -1;
 	}
@@ -111,13 +108,10 @@ static gpg_error_t
 check_greeting(int fd)
 {
 	char line[ASSUAN_LINELENGTH + 1];
-	struct pollfd p = { fd, POLLIN, 0 };
 	ssize_t n;
 	int rc;
 
-	while ((rc = poll(&p, 1, PDCLIENT_GREETING_SEC * 1000)) < 0 && errno == EINTR)
-		;
-	if (rc == 0)
+	if ((rc = pollin_wait(fd, PDCLIENT_GREETING_SEC * 1000)) == 0)
 		return gpg_error(GPG_ERR_ETIMEDOUT);
 	if (rc < 0)
 		return gpg_error_from_syserror();

@@ -4,8 +4,6 @@
 #define GPG_ERR_SOURCE_DEFAULT GPG_ERR_SOURCE_SCD
 #include "command.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +21,7 @@
 #include "hex.h"
 #include "log.h"
 #include "notice.h"
+#include "pollin.h"
 #include "serial.h"
 #include "signet-err.h"
 #include "totp.h"
@@ -1042,12 +1041,9 @@ command_flush(assuan_context_t ctx)
 static ssize_t
 hook_read(assuan_context_t ctx, assuan_fd_t fd, void *buf, size_t size)
 {
-	struct pollfd p = { fd, POLLIN, 0 };
-
 	if (command_flush(ctx) != 0)
 		return -1;
-	while (poll(&p, 1, -1) < 0 && errno == EINTR)
-		;
+	(void)pollin_wait(fd, -1);   /* on a failure, the read says why */
 	return __assuan_read(ctx, fd, buf, size);
 }
 
